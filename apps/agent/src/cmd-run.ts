@@ -1,0 +1,72 @@
+import { stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { EVENT_FLAGS, eventContext, parseFlags, parseSecrets } from './cli-args.js';
+import type { CliIo } from './cli-io.js';
+import { createConsoleReporter } from './console-reporter.js';
+import { runWorkflow } from './engine.js';
+import { createMasker } from './masker.js';
+import { describeContext } from './plan-text.js';
+import { RUN_USAGE, UsageError } from './usage.js';
+import { EXIT, exitCodeOf, formatSummary, resultToJson } from './run-summary.js';
+
+export async function runCommandLine(argv: string[], io: CliIo): Promise<number> {
+  const values = parseFlags(argv, {
+    ...EVENT_FLAGS,
+    dir: { type: 'string' },
+    workdir: { type: 'string' },
+    secret: { type: 'string', multiple: true },
+    json: { type: 'boolean' },
+  });
+  if (values.help) {
+    io.out(RUN_USAGE);
+    return EXIT.success;
+  }
+  const context = eventContext(values as Parameters<typeof eventContext>[0]);
+  const secrets = parseSecrets(values.secret as string[] | undefined, io.env);
+  const workdirFlag = (values.workdir as string | undefined) ?? '.';
+  const workdir = resolve(workdirFlag);
+  if (!(await isDirectory(workdir))) throw new UsageError(`--workdir ${workdirFlag}: not a directory`);
+  const dir = (values.dir as string | undefined) ?? join(workdirFlag, '.factory');
+
+  const { loadConfig, planWorkflow } = await import('@factoryci/config'); // loaded late: usage errors stay fast
+  const config = await loadConfig(dir);
+  const plan = planWorkflow(config, context);
+
+  const json = values.json === true;
+  const log = json ? io.err : io.out;
+  const mask = createMasker(Object.values(secrets));
+  const commands = new Map<string, string>();
+  for (const p of plan.pipelines)
+    for (const s of p.stages) for (const e of s.executions) commands.set(`${p.name}/${s.name}/${e.name}`, e.command);
+
+  log(`factory-agent: ${describeContext(context)}; ${plan.pipelines.length} of ${plan.pipelines.length + plan.skipped.length} pipelines run\n`);
+  const controller = new AbortController();
+  const stopListening = io.onInterrupt((signal) => {
+    if (controller.signal.aborted) return;
+    io.err(`factory-agent: ${signal} received, cancelling the run\n`);
+    controller.abort();
+  });
+  try {
+    const result = await runWorkflow({
+      plan,
+      workdir,
+      baseEnv: io.env,
+      secrets,
+      reporter: createConsoleReporter({ write: log, mask, commands }),
+      signal: controller.signal,
+    });
+    if (json) io.out(`${JSON.stringify(resultToJson(result), null, 2)}\n`);
+    else io.out(`\n${mask(formatSummary(result))}`);
+    return exitCodeOf(result);
+  } finally {
+    stopListening();
+  }
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}

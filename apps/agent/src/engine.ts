@@ -1,0 +1,279 @@
+import { stat } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { buildExecutionEnv } from './execution-env.js';
+import { formatDuration } from './format-duration.js';
+import { createStreamMasker } from './masker.js';
+import { runCommand, SpawnError } from './run-command.js';
+import type {
+  ExecutionResult,
+  NodeRef,
+  PipelineResult,
+  Reporter,
+  RunnableExecution,
+  RunnablePipeline,
+  RunnablePlan,
+  RunnableStage,
+  StageResult,
+  Status,
+  Timing,
+  WorkflowResult,
+} from './run-model.js';
+
+/**
+ * Runs a plan on a checkout: pipelines follow `dependsOn` (independent ones concurrently), stages run in order, the
+ * executions of a stage run in parallel (all of them, no limit). A failed stage fails its pipeline (its later stages
+ * are skipped) and the pipelines depending on it are skipped; the other executions of a failing stage run to their
+ * end. The engine prints nothing: everything goes to the reporter.
+ */
+export interface EngineOptions {
+  plan: RunnablePlan;
+  /** The checkout the commands run in (absolute, or resolved against the current directory). */
+  workdir: string;
+  /** The environment executions start from (see execution-env.ts); never read from `process.env` here. */
+  baseEnv: Readonly<Record<string, string | undefined>>;
+  /** Every secret provided to this run, by name. All of their values are masked in all output. */
+  secrets: Readonly<Record<string, string>>;
+  reporter: Reporter;
+  /** Aborting cancels the run: running groups are ended, nothing new starts. */
+  signal?: AbortSignal;
+  /** Between SIGTERM and SIGKILL when a process group is ended. Default 5 s. */
+  killGraceMs?: number;
+}
+
+export const DEFAULT_KILL_GRACE_MS = 5000;
+
+type Extra = Partial<Pick<ExecutionResult, 'exitCode' | 'signal' | 'reason'>>;
+
+export async function runWorkflow(options: EngineOptions): Promise<WorkflowResult> {
+  const { plan, reporter, signal } = options;
+  const workdir = resolve(options.workdir);
+  const killGraceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+  const secretValues = Object.values(options.secrets);
+  const aborted = () => signal?.aborted === true;
+
+  const result: WorkflowResult = {
+    status: 'pending',
+    context: plan.context,
+    pipelines: plan.pipelines.map((p) => ({
+      name: p.name,
+      status: 'pending',
+      dependsOn: [...p.dependsOn],
+      stages: p.stages.map((s) => ({
+        name: s.name,
+        status: 'pending',
+        executions: s.executions.map((e) => ({ name: e.name, status: 'pending' })),
+      })),
+    })),
+    skipped: plan.skipped.map((s) => ({ ...s })),
+  };
+
+  const startTimes = new WeakMap<Timing, number>();
+  const setStatus = (ref: NodeRef, node: Timing & Extra, status: Status, extra: Extra = {}) => {
+    const now = Date.now();
+    const at = new Date(now).toISOString();
+    node.status = status;
+    Object.assign(node, extra);
+    if (status === 'running') {
+      node.startedAt = at;
+      startTimes.set(node, now);
+    } else if (status !== 'pending') {
+      node.finishedAt = at;
+      const started = startTimes.get(node);
+      if (started !== undefined) node.durationMs = now - started;
+    }
+    reporter.onEvent({ type: 'status', node: ref, at, status, ...pickTiming(node), ...extra });
+  };
+
+  /** Ends a node that never started (and everything under it) with `status`. */
+  const endUnstarted = (pipeline: PipelineResult, status: Status, reason: string, fromStage = 0) => {
+    for (const stage of pipeline.stages.slice(fromStage)) {
+      for (const execution of stage.executions) {
+        setStatus(ref(pipeline, stage, execution), execution, status, { reason });
+      }
+      setStatus(ref(pipeline, stage), stage, status, { reason });
+    }
+  };
+
+  const runExecution = async (
+    pipeline: RunnablePipeline,
+    stage: RunnableStage,
+    execution: RunnableExecution,
+    pResult: PipelineResult,
+    sResult: StageResult,
+    eResult: ExecutionResult,
+  ): Promise<void> => {
+    const eRef = ref(pResult, sResult, eResult);
+    if (aborted()) return setStatus(eRef, eResult, 'cancelled', { reason: 'run cancelled before it started' });
+
+    const missing = execution.secrets.filter((name) => options.secrets[name] === undefined);
+    if (missing.length > 0) {
+      const names = missing.map((n) => `"${n}"`).join(', ');
+      const plural = missing.length === 1 ? 'secret' : 'secrets';
+      return setStatus(eRef, eResult, 'error', {
+        reason: `declared ${plural} ${names} not provided; not started (an empty value is never substituted)`,
+      });
+    }
+    const cwd = resolve(workdir, execution.workingDir ?? '.');
+    if (!(await isDirectory(cwd))) {
+      const shown = isAbsolute(execution.workingDir ?? '.') ? cwd : (execution.workingDir ?? '.');
+      return setStatus(eRef, eResult, 'error', { reason: `working directory "${shown}" does not exist in the checkout` });
+    }
+
+    const secrets: Record<string, string> = {};
+    for (const name of execution.secrets) secrets[name] = options.secrets[name] as string;
+    const env = buildExecutionEnv({
+      baseEnv: options.baseEnv,
+      context: plan.context,
+      pipeline: pipeline.name,
+      stage: stage.name,
+      execution: execution.name,
+      workspace: workdir,
+      pipelineEnv: pipeline.env,
+      executionEnv: execution.env,
+      secrets,
+    });
+
+    let seq = 0;
+    const maskers = { stdout: createStreamMasker(secretValues), stderr: createStreamMasker(secretValues) };
+    const emit = (stream: 'stdout' | 'stderr', text: string) => {
+      if (text === '') return;
+      reporter.onEvent({
+        type: 'output',
+        pipeline: pipeline.name,
+        stage: stage.name,
+        execution: execution.name,
+        stream,
+        seq: seq++,
+        text,
+        at: new Date().toISOString(),
+      });
+    };
+
+    setStatus(eRef, eResult, 'running');
+    try {
+      const outcome = await runCommand({
+        command: execution.command,
+        cwd,
+        env,
+        timeoutMs: execution.timeoutMs,
+        killGraceMs,
+        signal,
+        onOutput: (stream, text) => emit(stream, maskers[stream].push(text)),
+      });
+      emit('stdout', maskers.stdout.end());
+      emit('stderr', maskers.stderr.end());
+      const exit = { exitCode: outcome.exitCode, signal: outcome.signal };
+      if (outcome.cancelled) setStatus(eRef, eResult, 'cancelled', { ...exit, reason: 'cancelled while running' });
+      else if (outcome.timedOut) {
+        setStatus(eRef, eResult, 'failure', {
+          ...exit,
+          reason: `timed out after ${formatDuration(execution.timeoutMs ?? 0)}`,
+        });
+      } else if (outcome.exitCode === 0) setStatus(eRef, eResult, 'success', exit);
+      else if (outcome.exitCode !== null) setStatus(eRef, eResult, 'failure', { ...exit, reason: `exit code ${outcome.exitCode}` });
+      else setStatus(eRef, eResult, 'failure', { ...exit, reason: `killed by signal ${outcome.signal ?? 'unknown'}` });
+    } catch (error) {
+      if (!(error instanceof SpawnError)) throw error;
+      setStatus(eRef, eResult, 'error', { reason: error.message });
+    }
+  };
+
+  const runStage = async (pipeline: RunnablePipeline, stage: RunnableStage, pResult: PipelineResult, sResult: StageResult) => {
+    setStatus(ref(pResult, sResult), sResult, 'running');
+    await Promise.all(
+      stage.executions.map((execution, i) =>
+        runExecution(pipeline, stage, execution, pResult, sResult, sResult.executions[i] as ExecutionResult),
+      ),
+    );
+    const bad = sResult.executions.find((e) => e.status === 'failure' || e.status === 'error');
+    if (sResult.executions.some((e) => e.status === 'cancelled')) {
+      setStatus(ref(pResult, sResult), sResult, 'cancelled', { reason: 'run cancelled' });
+    } else if (bad) {
+      const what = bad.status === 'error' ? 'could not start' : 'failed';
+      setStatus(ref(pResult, sResult), sResult, 'failure', { reason: `execution "${bad.name}" ${what}` });
+    } else setStatus(ref(pResult, sResult), sResult, 'success');
+  };
+
+  const runPipeline = async (pipeline: RunnablePipeline, pResult: PipelineResult, deps: PipelineResult[]) => {
+    const pRef = ref(pResult);
+    if (aborted()) {
+      endUnstarted(pResult, 'cancelled', 'run cancelled before it started');
+      return setStatus(pRef, pResult, 'cancelled', { reason: 'run cancelled before it started' });
+    }
+    const blocker = deps.find((d) => d.status !== 'success');
+    if (blocker) {
+      const how = blocker.status === 'failure' || blocker.status === 'error' ? 'failed' : `was ${blocker.status}`;
+      const reason = `dependency "${blocker.name}" ${how}`;
+      endUnstarted(pResult, 'skipped', reason);
+      return setStatus(pRef, pResult, 'skipped', { reason });
+    }
+    setStatus(pRef, pResult, 'running');
+    for (const [i, stage] of pipeline.stages.entries()) {
+      const sResult = pResult.stages[i] as StageResult;
+      if (aborted()) {
+        endUnstarted(pResult, 'cancelled', 'run cancelled before it started', i);
+        break;
+      }
+      await runStage(pipeline, stage, pResult, sResult);
+      if (sResult.status !== 'success') {
+        const status = sResult.status === 'cancelled' ? 'cancelled' : 'skipped';
+        const reason = sResult.status === 'cancelled' ? 'run cancelled before it started' : `stage "${stage.name}" failed`;
+        endUnstarted(pResult, status, reason, i + 1);
+        break;
+      }
+    }
+    const failed = pResult.stages.find((s) => s.status === 'failure');
+    if (pResult.stages.some((s) => s.status === 'cancelled')) setStatus(pRef, pResult, 'cancelled', { reason: 'run cancelled' });
+    else if (failed) setStatus(pRef, pResult, 'failure', { reason: `stage "${failed.name}" failed` });
+    else setStatus(pRef, pResult, 'success');
+  };
+
+  setStatus({ kind: 'workflow' }, result, 'running');
+  const finished = new Map<string, Promise<PipelineResult>>();
+  plan.pipelines.forEach((pipeline, i) => {
+    const pResult = result.pipelines[i] as PipelineResult;
+    const deps = pipeline.dependsOn.flatMap((name) => finished.get(name) ?? []);
+    finished.set(
+      pipeline.name,
+      Promise.all(deps).then(async (depResults) => {
+        await runPipeline(pipeline, pResult, depResults);
+        return pResult;
+      }),
+    );
+  });
+  await Promise.all(finished.values());
+
+  const statuses = result.pipelines.map((p) => p.status);
+  if (statuses.includes('cancelled')) {
+    setStatus({ kind: 'workflow' }, result, 'cancelled', { reason: 'run cancelled' });
+  } else if (statuses.includes('failure')) {
+    const failed = result.pipelines.filter((p) => p.status === 'failure').map((p) => `"${p.name}"`);
+    setStatus({ kind: 'workflow' }, result, 'failure', {
+      reason: `pipeline${failed.length > 1 ? 's' : ''} ${failed.join(', ')} failed`,
+    });
+  } else setStatus({ kind: 'workflow' }, result, 'success');
+  return result;
+}
+
+function ref(pipeline: { name: string }, stage?: { name: string }, execution?: { name: string }): NodeRef {
+  if (execution && stage) return { kind: 'execution', pipeline: pipeline.name, stage: stage.name, execution: execution.name };
+  if (stage) return { kind: 'stage', pipeline: pipeline.name, stage: stage.name };
+  return { kind: 'pipeline', pipeline: pipeline.name };
+}
+
+function pickTiming(node: Partial<Timing>): Partial<Timing> {
+  const out: Partial<Timing> = {};
+  if (node.startedAt !== undefined) out.startedAt = node.startedAt;
+  if (node.finishedAt !== undefined) out.finishedAt = node.finishedAt;
+  if (node.durationMs !== undefined) out.durationMs = node.durationMs;
+  if (node.reason !== undefined) out.reason = node.reason;
+  return out;
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}

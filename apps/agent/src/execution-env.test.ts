@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { buildExecutionEnv } from './execution-env.js';
+
+describe('buildExecutionEnv', () => {
+  const input = {
+    baseEnv: { PATH: '/bin', CI: 'false', SHARED: 'base', UNSET: undefined },
+    pipeline: 'release',
+    stage: 'publish',
+    execution: 'notes',
+    workspace: '/checkout',
+    pipelineEnv: { SHARED: 'pipeline', P_ONLY: '1' },
+    executionEnv: { SHARED: 'execution' },
+    secrets: { TOKEN: 't0k3n' },
+  };
+
+  it('layers base env, CI variables, pipeline env, execution env and secrets; a tag event has no branch', () => {
+    expect(buildExecutionEnv({ ...input, context: { event: 'tag', tag: 'v1.2.0' } })).toEqual({
+      PATH: '/bin',
+      CI: 'true',
+      FACTORY: 'true',
+      FACTORY_EVENT: 'tag',
+      FACTORY_TAG: 'v1.2.0',
+      FACTORY_PIPELINE: 'release',
+      FACTORY_STAGE: 'publish',
+      FACTORY_EXECUTION: 'notes',
+      FACTORY_WORKSPACE: '/checkout',
+      SHARED: 'execution',
+      P_ONLY: '1',
+      TOKEN: 't0k3n',
+    });
+  });
+
+  it('lets a secret win over an env entry of the same name, and sets FACTORY_BRANCH for branch events', () => {
+    const env = buildExecutionEnv({ ...input, executionEnv: { TOKEN: 'plain' }, context: { event: 'pull_request', branch: 'main' } });
+    expect(env).toMatchObject({ TOKEN: 't0k3n', FACTORY_BRANCH: 'main', FACTORY_EVENT: 'pull_request' });
+    expect(env).not.toHaveProperty('FACTORY_TAG');
+  });
+});

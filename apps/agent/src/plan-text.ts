@@ -1,0 +1,41 @@
+import type { Plan, PlanContext } from '@factoryci/config';
+import { formatDuration } from './format-duration.js';
+
+/** One line naming the event, e.g. `push to branch "main", 2 changed paths`. */
+export function describeContext(context: PlanContext): string {
+  const ref = context.event === 'tag' ? `tag "${context.tag ?? ''}"` : `${context.event} to branch "${context.branch ?? ''}"`;
+  const changed = context.changedPaths;
+  const paths = changed === undefined ? 'changed paths unknown' : `${changed.length} changed path${changed.length === 1 ? '' : 's'}`;
+  return `${context.event === 'tag' ? `tag event for ${ref}` : ref}, ${paths}`;
+}
+
+/** The human-readable form of `factory-agent plan`. */
+export function formatPlan(plan: Plan): string {
+  const lines = [`plan for ${describeContext(plan.context)}`, ''];
+  if (plan.pipelines.length === 0) lines.push('no pipeline runs for this event');
+  else lines.push(`runs ${plan.pipelines.length} pipeline${plan.pipelines.length === 1 ? '' : 's'}, in this order:`);
+  plan.pipelines.forEach((pipeline, i) => {
+    const after = pipeline.dependsOn.length > 0 ? `  (after ${pipeline.dependsOn.join(', ')})` : '';
+    lines.push(`  ${i + 1}. ${pipeline.name}${after}`);
+    for (const stage of pipeline.stages) {
+      const parallel = stage.executions.length > 1 ? ` (${stage.executions.length} executions in parallel)` : '';
+      lines.push(`       stage ${stage.name}${parallel}`);
+      const width = Math.max(...stage.executions.map((e) => e.name.length));
+      for (const execution of stage.executions) {
+        const notes: string[] = [];
+        if (execution.timeoutMs !== undefined) notes.push(`timeout ${formatDuration(execution.timeoutMs)}`);
+        if (execution.workingDir !== undefined) notes.push(`in ${execution.workingDir}`);
+        if (execution.secrets.length > 0) notes.push(`secrets ${execution.secrets.join(', ')}`);
+        const command = execution.command.trim().split('\n');
+        const shown = command.length > 1 ? `${command[0]} …` : (command[0] ?? '');
+        lines.push(`         ${execution.name.padEnd(width)}  $ ${shown}${notes.length > 0 ? `  [${notes.join('; ')}]` : ''}`);
+      }
+    }
+  });
+  if (plan.skipped.length > 0) {
+    lines.push('', 'skipped:');
+    const width = Math.max(...plan.skipped.map((s) => s.name.length));
+    for (const skipped of plan.skipped) lines.push(`  ${skipped.name.padEnd(width)}  ${skipped.reason}: ${skipped.message}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

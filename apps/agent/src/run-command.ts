@@ -1,0 +1,131 @@
+import { spawn } from 'node:child_process';
+import { StringDecoder } from 'node:string_decoder';
+import { terminateGroup } from './process-group.js';
+
+/**
+ * Runs one execution's command: `/bin/sh -e -c <command>` (errexit: a multi-line command stops at its first failing
+ * line), stdin from /dev/null, as the leader of a new process group. A timeout or an abort ends the whole group
+ * (SIGTERM, then SIGKILL after `killGraceMs`). When the shell exits, whatever it left running in its group is ended
+ * the same way, so nothing an execution started outlives it.
+ */
+export interface CommandSpec {
+  command: string;
+  cwd: string;
+  /** The complete environment of the command; nothing is inherited implicitly. */
+  env: Record<string, string>;
+  timeoutMs?: number;
+  killGraceMs: number;
+  signal?: AbortSignal;
+  /** Decoded (UTF-8) output as it arrives; a multi-byte character is never split. */
+  onOutput(stream: 'stdout' | 'stderr', text: string): void;
+  /** Called once the process runs, with its pid (= its process group id). */
+  onSpawn?(pid: number): void;
+}
+
+export interface CommandOutcome {
+  /** null when the shell was ended by a signal. */
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  cancelled: boolean;
+}
+
+export class SpawnError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SpawnError';
+  }
+}
+
+/** How long to wait for the output pipes to close after the group is gone (a process may have escaped the group). */
+const PIPE_CLOSE_GRACE_MS = 2000;
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
+  return new Promise<CommandOutcome>((resolve, reject) => {
+    const child = spawn('/bin/sh', ['-e', '-c', spec.command], {
+      cwd: spec.cwd,
+      env: spec.env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let timedOut = false;
+    let cancelled = false;
+    let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    let termination: Promise<void> | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let closeCap: NodeJS.Timeout | undefined;
+    let settled = false;
+
+    const terminate = () => {
+      if (termination === undefined && child.pid !== undefined) termination = terminateGroup(child.pid, spec.killGraceMs);
+      return termination ?? Promise.resolve();
+    };
+    const onAbort = () => {
+      if (exited) return;
+      cancelled = true;
+      void terminate();
+    };
+
+    const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
+    const forward = (stream: 'stdout' | 'stderr') => (data: Buffer) => {
+      const text = decoders[stream].write(data);
+      if (text !== '') spec.onOutput(stream, text);
+    };
+    child.stdout.on('data', forward('stdout'));
+    child.stderr.on('data', forward('stderr'));
+
+    const cleanup = () => {
+      settled = true;
+      clearTimeout(timer);
+      clearTimeout(closeCap);
+      spec.signal?.removeEventListener('abort', onAbort);
+    };
+
+    const finish = () => {
+      if (settled) return;
+      for (const stream of ['stdout', 'stderr'] as const) {
+        const rest = decoders[stream].end();
+        if (rest !== '') spec.onOutput(stream, rest);
+      }
+      cleanup();
+      // The group must be gone before the execution counts as ended.
+      void terminate().then(() =>
+        resolve({ exitCode: exited?.code ?? null, signal: exited?.signal ?? null, timedOut, cancelled }),
+      );
+    };
+
+    child.once('error', (error) => {
+      if (settled) return;
+      cleanup();
+      reject(new SpawnError(`could not start /bin/sh: ${error.message}`, { cause: error }));
+    });
+    child.once('spawn', () => {
+      spec.onSpawn?.(child.pid as number);
+      // Beyond setTimeout's range (~24.8 days) a timer would fire at once; such a timeout is no limit in practice.
+      if (spec.timeoutMs !== undefined && spec.timeoutMs <= MAX_TIMER_MS) {
+        timer = setTimeout(() => {
+          if (exited) return;
+          timedOut = true;
+          void terminate();
+        }, spec.timeoutMs);
+      }
+      if (spec.signal?.aborted) onAbort();
+      else spec.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    child.once('exit', (code, signal) => {
+      exited = { code, signal };
+      clearTimeout(timer);
+      // End leftovers (background jobs) so that their hold on the pipes ends too; then give the pipes a bounded time.
+      void terminate().then(() => {
+        if (settled) return;
+        closeCap = setTimeout(() => {
+          child.stdout.destroy();
+          child.stderr.destroy();
+          finish();
+        }, PIPE_CLOSE_GRACE_MS);
+      });
+    });
+    child.once('close', finish);
+  });
+}

@@ -1,0 +1,135 @@
+/**
+ * What the engine runs and what it reports. The input types are the part of `@factoryci/config`'s `Plan` the engine
+ * needs (a `Plan` is assignable to `RunnablePlan`), so the engine can be driven by any planner, and tested with plain
+ * objects.
+ */
+
+export interface RunnableExecution {
+  name: string;
+  command: string;
+  env: Record<string, string>;
+  secrets: string[];
+  timeoutMs?: number;
+  workingDir?: string;
+}
+
+export interface RunnableStage {
+  name: string;
+  executions: RunnableExecution[];
+}
+
+export interface RunnablePipeline {
+  name: string;
+  /** Names of pipelines of the same plan that must succeed first. */
+  dependsOn: string[];
+  env: Record<string, string>;
+  stages: RunnableStage[];
+}
+
+export interface RunContext {
+  event: string;
+  branch?: string;
+  tag?: string;
+}
+
+export interface SkippedPipeline {
+  name: string;
+  reason: string;
+  message: string;
+}
+
+export interface RunnablePlan {
+  context: RunContext;
+  /** In topological order: every pipeline comes after the pipelines it depends on. */
+  pipelines: RunnablePipeline[];
+  /** Pipelines the planner did not select (by filter), with why. */
+  skipped: SkippedPipeline[];
+}
+
+/**
+ * `pending → running → success | failure | cancelled | skipped | error`.
+ * `failure`: the command failed (non-zero exit, killed by a signal, timed out). `error`: it could not be started
+ * (missing secret, missing working directory, spawn failure). `skipped`: never started because something before it
+ * failed. `cancelled`: the run was cancelled before it finished (whether or not it had started).
+ */
+export type Status = 'pending' | 'running' | 'success' | 'failure' | 'cancelled' | 'skipped' | 'error';
+
+export function isTerminal(status: Status): boolean {
+  return status !== 'pending' && status !== 'running';
+}
+
+export interface Timing {
+  status: Status;
+  /** ISO 8601; absent until the node starts. */
+  startedAt?: string;
+  /** ISO 8601; absent until the node ends (a node that never started has `finishedAt` but no `startedAt`). */
+  finishedAt?: string;
+  /** Only for nodes that started and ended. */
+  durationMs?: number;
+  /** Why the node ended the way it did, when it was not a plain success (e.g. "exit code 1", "timed out after 10m"). */
+  reason?: string;
+}
+
+export interface ExecutionResult extends Timing {
+  name: string;
+  /** The shell's exit code; null when it was ended by a signal; absent when it never ran. */
+  exitCode?: number | null;
+  /** The signal that ended it, if one did. */
+  signal?: string | null;
+}
+
+export interface StageResult extends Timing {
+  name: string;
+  executions: ExecutionResult[];
+}
+
+export interface PipelineResult extends Timing {
+  name: string;
+  dependsOn: string[];
+  stages: StageResult[];
+}
+
+export interface WorkflowResult extends Timing {
+  context: RunContext;
+  pipelines: PipelineResult[];
+  skipped: SkippedPipeline[];
+}
+
+export type NodeKind = 'workflow' | 'pipeline' | 'stage' | 'execution';
+
+/** Identifies a node of the run tree; the names present depend on `kind`. */
+export interface NodeRef {
+  kind: NodeKind;
+  pipeline?: string;
+  stage?: string;
+  execution?: string;
+}
+
+export interface StatusEvent extends Timing {
+  type: 'status';
+  node: NodeRef;
+  /** When the change happened (ISO 8601). */
+  at: string;
+  exitCode?: number | null;
+  signal?: string | null;
+}
+
+export interface OutputEvent {
+  type: 'output';
+  pipeline: string;
+  stage: string;
+  execution: string;
+  stream: 'stdout' | 'stderr';
+  /** Per execution, counting from 0 over both streams, in the order the chunks were produced. */
+  seq: number;
+  /** Already masked. Not split on lines: a chunk may hold several lines or part of one. */
+  text: string;
+  at: string;
+}
+
+export type EngineEvent = StatusEvent | OutputEvent;
+
+/** Receives every event of a run, in order. Must not throw; must be fast (it is called on the engine's path). */
+export interface Reporter {
+  onEvent(event: EngineEvent): void;
+}

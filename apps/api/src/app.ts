@@ -1,0 +1,89 @@
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { requireAdminToken } from './admin-auth.js';
+import type { ApiConfig } from './config.js';
+import type { Db } from './db.js';
+import { isDatabaseUnavailable } from './db-errors.js';
+import { ApiError } from './errors.js';
+import type { GithubAppClient } from './github/github-app.js';
+import type { Logger } from './logger.js';
+import type { WorkflowQueue } from './queue/workflow-queue.js';
+import { githubAppRoutes } from './routes/github-app.js';
+import { githubHooksRoutes } from './routes/github-hooks.js';
+import { healthRoutes } from './routes/health.js';
+import { ownerRoutes } from './routes/owners.js';
+import { projectRoutes } from './routes/projects.js';
+import { workflowRoutes } from './routes/workflows.js';
+import { sharedSchemas } from './schemas.js';
+import { createSecretBox, SecretDecryptionError, type SecretBox } from './secret-box.js';
+
+export interface AppDeps {
+  config: ApiConfig;
+  db: Db;
+  queue: WorkflowQueue;
+  /** null when the GitHub App is not configured. */
+  github: GithubAppClient | null;
+  logger: Logger;
+  secrets: SecretBox;
+}
+
+export type BuildAppDeps = Omit<AppDeps, 'secrets'>;
+
+/** The API as a Fastify instance; everything it talks to comes in `deps`, so tests pass real ones. */
+export async function buildApp(input: BuildAppDeps): Promise<FastifyInstance> {
+  const deps: AppDeps = { ...input, secrets: createSecretBox(input.config.encryptionKey) };
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+  });
+
+  for (const schema of sharedSchemas) app.addSchema(schema);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'FactoryCI API', version: '0.1.0', description: 'Projects, owners, workflows and GitHub webhooks. See docs/api.md.' },
+      components: { securitySchemes: { admin: { type: 'http', scheme: 'bearer', description: 'FACTORY_ADMIN_TOKEN' } } },
+    },
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof ApiError) {
+      if (error.statusCode >= 502) request.log.warn({ err: error }, 'request failed');
+      return reply.code(error.statusCode).send({ error: error.code, message: error.message });
+    }
+    if (error.validation) {
+      return reply.code(400).send({ error: 'bad_request', message: error.message });
+    }
+    if (isDatabaseUnavailable(error)) {
+      request.log.error({ err: error }, 'database unavailable');
+      return reply.code(503).send({ error: 'unavailable', message: 'the database is unavailable; retry later' });
+    }
+    if (error instanceof SecretDecryptionError) {
+      request.log.error({ err: error }, 'stored secret does not decrypt');
+      return reply.code(500).send({ error: 'internal', message: 'a stored secret does not decrypt: was FACTORY_ENCRYPTION_KEY changed?' });
+    }
+    if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+      return reply.code(error.statusCode).send({ error: 'bad_request', message: error.message });
+    }
+    request.log.error({ err: error }, 'unexpected error');
+    return reply.code(500).send({ error: 'internal', message: 'internal error' });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
+  );
+
+  app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(healthRoutes, deps);
+  await app.register(githubHooksRoutes, deps);
+  await app.register(githubAppRoutes, deps);
+  await app.register(async (admin) => {
+    admin.addHook('onRequest', requireAdminToken(deps.config.adminToken));
+    admin.addHook('onRoute', (route) => {
+      route.schema = { ...route.schema, security: [{ admin: [] }] };
+    });
+    await admin.register(ownerRoutes, deps);
+    await admin.register(projectRoutes, deps);
+    await admin.register(workflowRoutes, deps);
+  });
+  return app;
+}

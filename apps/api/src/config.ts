@@ -1,0 +1,168 @@
+import { createPrivateKey } from 'node:crypto';
+
+/** The GitHub App's settings; present only when all of them are configured. */
+export interface GithubAppConfig {
+  appId: string;
+  privateKey: string;
+  clientId: string;
+  clientSecret: string;
+  slug: string;
+}
+
+export interface ApiConfig {
+  databaseUrl: string;
+  redisUrl: string;
+  host: string;
+  port: number;
+  adminToken: string;
+  /** 32 bytes: the AES-256-GCM key that encrypts webhook secrets at rest. */
+  encryptionKey: Buffer;
+  /** Where GitHub reaches this API (webhook URLs are built from it); unset = hooks are added by hand. */
+  publicUrl: string | null;
+  /** GitHub's REST API base (GitHub Enterprise: https://host/api/v3). */
+  githubApiUrl: string;
+  /** GitHub's web base, for the App's installation page. */
+  githubUrl: string;
+  githubApp: GithubAppConfig | null;
+  /** The App's webhook secret; accepted on /hooks/github besides the projects' own secrets. */
+  githubAppWebhookSecret: string | null;
+  logLevel: string;
+}
+
+/** The environment does not describe a runnable API; `problems` has one line per problem. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export const MIN_ADMIN_TOKEN_LENGTH = 24;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const GITHUB_APP_VARS = [
+  'GITHUB_APP_ID',
+  'GITHUB_APP_PRIVATE_KEY',
+  'GITHUB_APP_CLIENT_ID',
+  'GITHUB_APP_CLIENT_SECRET',
+  'GITHUB_APP_SLUG',
+] as const;
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and checks the API's environment; throws ConfigError listing every problem at once. */
+export function loadConfig(env: Env): ApiConfig {
+  const problems: string[] = [];
+  const value = (name: string): string | undefined => {
+    const v = env[name]?.trim();
+    return v === undefined || v === '' ? undefined : v;
+  };
+  const required = (name: string, hint: string): string => {
+    const v = value(name);
+    if (v === undefined) problems.push(`${name} is required (${hint})`);
+    return v ?? '';
+  };
+
+  const databaseUrl = required('DATABASE_URL', 'mysql://user:password@host:3306/database');
+  if (databaseUrl && !isUrlWithProtocol(databaseUrl, ['mysql:', 'mariadb:'])) {
+    problems.push('DATABASE_URL must be a mysql:// URL, e.g. mysql://user:password@host:3306/database');
+  }
+  const redisUrl = required('REDIS_URL', 'redis://host:6379');
+  if (redisUrl && !isUrlWithProtocol(redisUrl, ['redis:', 'rediss:'])) {
+    problems.push('REDIS_URL must be a redis:// or rediss:// URL');
+  }
+
+  const port = parsePort(value('PORT') ?? '8080');
+  if (port === null) problems.push(`PORT must be a number from 1 to 65535 (got "${value('PORT')}")`);
+
+  const adminToken = required('FACTORY_ADMIN_TOKEN', `a random string of at least ${MIN_ADMIN_TOKEN_LENGTH} characters`);
+  if (adminToken && adminToken.length < MIN_ADMIN_TOKEN_LENGTH) {
+    problems.push(`FACTORY_ADMIN_TOKEN must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters long`);
+  }
+
+  const keyText = required('FACTORY_ENCRYPTION_KEY', '32 random bytes as 64 hex characters or base64');
+  const encryptionKey = keyText ? parseKey(keyText) : null;
+  if (keyText && !encryptionKey) {
+    problems.push('FACTORY_ENCRYPTION_KEY must be 32 bytes as 64 hex characters or base64 (e.g. `openssl rand -hex 32`)');
+  }
+
+  const publicUrl = value('PUBLIC_URL') ?? null;
+  if (publicUrl && !isUrlWithProtocol(publicUrl, ['http:', 'https:'])) {
+    problems.push('PUBLIC_URL must be an http(s) URL, e.g. https://ci.example.com');
+  }
+  const githubApiUrl = value('GITHUB_API_URL') ?? 'https://api.github.com';
+  if (!isUrlWithProtocol(githubApiUrl, ['http:', 'https:'])) problems.push('GITHUB_API_URL must be an http(s) URL');
+  const githubUrl = value('GITHUB_URL') ?? 'https://github.com';
+  if (!isUrlWithProtocol(githubUrl, ['http:', 'https:'])) problems.push('GITHUB_URL must be an http(s) URL');
+
+  const given = GITHUB_APP_VARS.filter((name) => value(name) !== undefined);
+  let githubApp: GithubAppConfig | null = null;
+  if (given.length > 0 && given.length < GITHUB_APP_VARS.length) {
+    const missing = GITHUB_APP_VARS.filter((name) => value(name) === undefined);
+    problems.push(`the GitHub App settings go together: ${missing.join(', ')} missing (set all of ${GITHUB_APP_VARS.join(', ')} or none)`);
+  } else if (given.length === GITHUB_APP_VARS.length) {
+    const privateKey = (value('GITHUB_APP_PRIVATE_KEY') ?? '').replace(/\\n/g, '\n');
+    if (!isPrivateKey(privateKey)) problems.push('GITHUB_APP_PRIVATE_KEY must be the App\'s private key in PEM form');
+    const appId = value('GITHUB_APP_ID') ?? '';
+    if (!/^\d+$/.test(appId)) problems.push('GITHUB_APP_ID must be the App\'s numeric id');
+    const slug = value('GITHUB_APP_SLUG') ?? '';
+    if (!/^[a-z0-9][a-z0-9-]*$/i.test(slug)) problems.push('GITHUB_APP_SLUG must be the App\'s URL name (letters, digits, -)');
+    githubApp = {
+      appId,
+      privateKey,
+      clientId: value('GITHUB_APP_CLIENT_ID') ?? '',
+      clientSecret: value('GITHUB_APP_CLIENT_SECRET') ?? '',
+      slug,
+    };
+  }
+
+  const logLevel = value('LOG_LEVEL') ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    databaseUrl,
+    redisUrl,
+    host: value('HOST') ?? '0.0.0.0',
+    port: port ?? 8080,
+    adminToken,
+    encryptionKey: encryptionKey as Buffer,
+    publicUrl: publicUrl ? publicUrl.replace(/\/+$/, '') : null,
+    githubApiUrl: githubApiUrl.replace(/\/+$/, ''),
+    githubUrl: githubUrl.replace(/\/+$/, ''),
+    githubApp,
+    githubAppWebhookSecret: value('GITHUB_APP_WEBHOOK_SECRET') ?? null,
+    logLevel,
+  };
+}
+
+function isUrlWithProtocol(text: string, protocols: string[]): boolean {
+  try {
+    return protocols.includes(new URL(text).protocol);
+  } catch {
+    return false;
+  }
+}
+
+function parsePort(text: string): number | null {
+  if (!/^\d+$/.test(text)) return null;
+  const n = Number(text);
+  return n >= 1 && n <= 65535 ? n : null;
+}
+
+/** 32 bytes given as 64 hex characters or as (url-safe) base64. */
+export function parseKey(text: string): Buffer | null {
+  if (/^[0-9a-f]{64}$/i.test(text)) return Buffer.from(text, 'hex');
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(text)) {
+    const key = Buffer.from(text, text.includes('-') || text.includes('_') ? 'base64url' : 'base64');
+    if (key.length === 32) return key;
+  }
+  return null;
+}
+
+function isPrivateKey(pem: string): boolean {
+  try {
+    return createPrivateKey(pem).type === 'private';
+  } catch {
+    return false;
+  }
+}

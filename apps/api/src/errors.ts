@@ -1,0 +1,56 @@
+/**
+ * One error class per failure kind; the app's error handler (app.ts) maps them to HTTP statuses. Routes throw these
+ * and never set error statuses themselves.
+ */
+export abstract class ApiError extends Error {
+  abstract readonly statusCode: number;
+  /** Stable machine-readable code, sent as `error` in the body. */
+  abstract readonly code: string;
+}
+
+/** The request is not valid (beyond what the JSON schemas catch). */
+export class BadRequestError extends ApiError {
+  readonly statusCode = 400;
+  readonly code = 'bad_request';
+}
+
+/** Missing or wrong credentials (admin token, webhook signature). */
+export class UnauthorizedError extends ApiError {
+  readonly statusCode = 401;
+  readonly code = 'unauthorized';
+}
+
+/** The caller is known but may not do this (e.g. a GitHub user without access to an installation). */
+export class ForbiddenError extends ApiError {
+  readonly statusCode = 403;
+  readonly code = 'forbidden';
+}
+
+export class NotFoundError extends ApiError {
+  readonly statusCode = 404;
+  readonly code = 'not_found';
+}
+
+/** A duplicate (owner name, project name, repository) or a deletion that would orphan data. */
+export class ConflictError extends ApiError {
+  readonly statusCode = 409;
+  readonly code = 'conflict';
+}
+
+/** A feature that needs configuration which this server does not have (e.g. the GitHub App). */
+export class NotConfiguredError extends ApiError {
+  readonly statusCode = 501;
+  readonly code = 'not_configured';
+}
+
+/** GitHub answered with an error or could not be reached. */
+export class UpstreamError extends ApiError {
+  readonly statusCode = 502;
+  readonly code = 'github_error';
+}
+
+/** A dependency the request needs (MySQL) is down; the client should retry. */
+export class ServiceUnavailableError extends ApiError {
+  readonly statusCode = 503;
+  readonly code = 'unavailable';
+}

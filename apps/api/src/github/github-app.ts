@@ -1,0 +1,170 @@
+import { App } from '@octokit/app';
+import { Octokit } from '@octokit/core';
+import type { GithubAppConfig } from '../config.js';
+
+/** An account (user or organisation) on GitHub. */
+export interface GithubAccount {
+  login: string;
+  id: number;
+  type: string;
+}
+
+export interface GithubInstallationInfo {
+  id: number;
+  account: GithubAccount;
+  repositorySelection: string;
+  permissions: Record<string, string>;
+  suspended: boolean;
+}
+
+export interface GithubRepositoryInfo {
+  id: number;
+  fullName: string;
+  private: boolean;
+}
+
+/** What the API asks of GitHub as the FactoryCI GitHub App. */
+export interface GithubAppClient {
+  /** The App's public installation page. */
+  installUrl(): string;
+  /** Exchanges the OAuth code of the App's user authorisation for the user and their token. */
+  identifyUser(code: string): Promise<{ user: GithubAccount; token: string }>;
+  /** The installations of this App the user (by their OAuth token) can access. */
+  userInstallations(userToken: string): Promise<GithubInstallationInfo[]>;
+  installation(installationId: number): Promise<GithubInstallationInfo>;
+  installationRepositories(installationId: number): Promise<GithubRepositoryInfo[]>;
+  /** Creates a repository webhook (push and pull_request, JSON) and returns its id. */
+  createRepositoryHook(installationId: number, fullName: string, hook: { url: string; secret: string }): Promise<number>;
+  deleteRepositoryHook(installationId: number, fullName: string, hookId: number): Promise<void>;
+}
+
+/** GitHub answered with an error status (status 0: not reachable). */
+export class GithubRequestError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'GithubRequestError';
+  }
+}
+
+export interface GithubAppClientOptions {
+  app: GithubAppConfig;
+  /** REST API base, e.g. https://api.github.com or a stand-in. */
+  apiUrl: string;
+  /** Web base, e.g. https://github.com. */
+  webUrl: string;
+}
+
+const PER_PAGE = 100;
+
+export function createGithubAppClient(options: GithubAppClientOptions): GithubAppClient {
+  const BaseOctokit = Octokit.defaults({ baseUrl: options.apiUrl, userAgent: 'FactoryCI' });
+  const app = new App({
+    appId: options.app.appId,
+    privateKey: options.app.privateKey,
+    oauth: { clientId: options.app.clientId, clientSecret: options.app.clientSecret },
+    Octokit: BaseOctokit,
+  });
+
+  const call = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (error) {
+      const status = typeof (error as { status?: unknown }).status === 'number' ? (error as { status: number }).status : 0;
+      throw new GithubRequestError(status, `GitHub: ${what} failed: ${(error as Error).message}`);
+    }
+  };
+
+  return {
+    installUrl() {
+      return `${options.webUrl}/apps/${encodeURIComponent(options.app.slug)}/installations/new`;
+    },
+
+    identifyUser(code) {
+      return call('exchanging the OAuth code', async () => {
+        const { authentication } = await app.oauth.createToken({ code });
+        const octokit = new BaseOctokit({ auth: authentication.token });
+        const { data } = await octokit.request('GET /user');
+        return { user: { login: data.login, id: Number(data.id), type: data.type }, token: authentication.token };
+      });
+    },
+
+    userInstallations(userToken) {
+      return call('listing the user\'s installations', async () => {
+        const octokit = new BaseOctokit({ auth: userToken });
+        const all: GithubInstallationInfo[] = [];
+        for (let page = 1; ; page++) {
+          const { data } = await octokit.request('GET /user/installations', { per_page: PER_PAGE, page });
+          all.push(...data.installations.map(toInstallationInfo));
+          if (data.installations.length < PER_PAGE) return all;
+        }
+      });
+    },
+
+    installation(installationId) {
+      return call('reading the installation', async () => {
+        const { data } = await app.octokit.request('GET /app/installations/{installation_id}', {
+          installation_id: installationId,
+        });
+        return toInstallationInfo(data);
+      });
+    },
+
+    installationRepositories(installationId) {
+      return call('listing the installation\'s repositories', async () => {
+        const octokit = await app.getInstallationOctokit(installationId);
+        const all: GithubRepositoryInfo[] = [];
+        for (let page = 1; ; page++) {
+          const { data } = await octokit.request('GET /installation/repositories', { per_page: PER_PAGE, page });
+          all.push(...data.repositories.map((r) => ({ id: Number(r.id), fullName: r.full_name, private: r.private })));
+          if (data.repositories.length < PER_PAGE) return all;
+        }
+      });
+    },
+
+    createRepositoryHook(installationId, fullName, hook) {
+      return call(`creating the webhook of ${fullName}`, async () => {
+        const [owner = '', repo = ''] = fullName.split('/');
+        const octokit = await app.getInstallationOctokit(installationId);
+        const { data } = await octokit.request('POST /repos/{owner}/{repo}/hooks', {
+          owner,
+          repo,
+          name: 'web',
+          active: true,
+          events: ['push', 'pull_request'],
+          config: { url: hook.url, content_type: 'json', secret: hook.secret, insecure_ssl: '0' },
+        });
+        return data.id;
+      });
+    },
+
+    deleteRepositoryHook(installationId, fullName, hookId) {
+      return call(`deleting the webhook of ${fullName}`, async () => {
+        const [owner = '', repo = ''] = fullName.split('/');
+        const octokit = await app.getInstallationOctokit(installationId);
+        await octokit.request('DELETE /repos/{owner}/{repo}/hooks/{hook_id}', { owner, repo, hook_id: hookId });
+      });
+    },
+  };
+}
+
+interface InstallationData {
+  id: number;
+  account: { login?: string; slug?: string; id: number | bigint; type?: string } | null;
+  repository_selection: string;
+  permissions: object;
+  suspended_at?: string | null;
+}
+
+function toInstallationInfo(data: InstallationData): GithubInstallationInfo {
+  const account = data.account ?? { id: 0 };
+  return {
+    id: data.id,
+    account: { login: account.login ?? account.slug ?? '', id: Number(account.id), type: account.type ?? 'Organization' },
+    repositorySelection: data.repository_selection,
+    permissions: data.permissions as Record<string, string>,
+    suspended: Boolean(data.suspended_at),
+  };
+}

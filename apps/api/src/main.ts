@@ -1,0 +1,54 @@
+import { createDb } from '@factoryci/db';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, type ApiConfig } from './config.js';
+import { createGithubAppClient } from './github/github-app.js';
+import { createLogger } from './logger.js';
+import { startRelay } from './queue/relay.js';
+import { createWorkflowQueue } from './queue/workflow-queue.js';
+
+/** Entry point: environment → config → dependencies → listening API (and the relay of unqueued workflows). */
+async function main(): Promise<void> {
+  let config: ApiConfig;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const problem of error.problems) process.stderr.write(`factory-api: ${problem}\n`);
+    process.exit(2);
+  }
+
+  const logger = createLogger(config.logLevel);
+  const db = createDb(config.databaseUrl);
+  const queue = createWorkflowQueue({
+    redisUrl: config.redisUrl,
+    onError: (error) => logger.warn({ err: error }, 'Redis unavailable'),
+  });
+  const github = config.githubApp
+    ? createGithubAppClient({ app: config.githubApp, apiUrl: config.githubApiUrl, webUrl: config.githubUrl })
+    : null;
+  const app = await buildApp({ config, db, queue, github, logger });
+  const relay = startRelay({ db, queue, logger });
+
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    await relay.stop();
+    await app.close();
+    await queue.close();
+    await db.$disconnect();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+
+  await app.listen({ host: config.host, port: config.port });
+  if (!config.githubApp) logger.info('GitHub App not configured: /github/* answer 501, webhooks are added by hand');
+  if (!config.publicUrl) logger.info('PUBLIC_URL not set: repository webhooks are not created automatically');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`factory-api: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

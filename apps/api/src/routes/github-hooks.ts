@@ -1,0 +1,186 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppDeps } from '../app.js';
+import { BadRequestError, NotFoundError, UnauthorizedError } from '../errors.js';
+import { applyInstallationEvent } from '../github/installations.js';
+import { acceptRun, recordDelivery, type DeliveryInfo } from '../webhooks/accept-run.js';
+import { interpretEvent, PayloadShapeError, repositoryOf } from '../webhooks/events.js';
+import { findSigningSecret } from '../webhooks/signature.js';
+
+/** GitHub caps webhook payloads at 25 MB. */
+const MAX_PAYLOAD_BYTES = 25 * 1024 * 1024;
+
+interface Parsed {
+  raw: Buffer;
+  payload: Record<string, unknown>;
+}
+
+const hookHeaders = {
+  type: 'object',
+  properties: {
+    'x-github-event': { type: 'string', minLength: 1, maxLength: 64 },
+    'x-github-delivery': { type: 'string', minLength: 1, maxLength: 64 },
+    'x-hub-signature-256': { type: 'string' },
+  },
+  required: ['x-github-event', 'x-github-delivery'],
+} as const;
+
+const hookResponse = {
+  type: 'object',
+  properties: {
+    delivery: { type: 'string' },
+    workflow_id: { type: ['string', 'null'] },
+    number: { type: ['integer', 'null'] },
+    queued: { type: 'boolean', description: 'false when Redis was unavailable: the relay queues it later' },
+    redelivery: { type: 'boolean' },
+    message: { type: 'string' },
+  },
+  required: ['delivery', 'message'],
+} as const;
+
+/**
+ * POST /hooks/github — GitHub's deliveries, authenticated by X-Hub-Signature-256 alone.
+ *
+ * The raw body is kept for the HMAC. To know whose secret signs it, the payload is parsed and the project looked up
+ * by `repository.full_name` first; nothing is written before the signature is verified.
+ */
+export async function githubHooksRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  // Parsers that keep the raw bytes (this plugin's scope only): JSON, and the form encoding GitHub also offers.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(['application/json', 'application/x-www-form-urlencoded'], { parseAs: 'buffer', bodyLimit: MAX_PAYLOAD_BYTES }, (request, raw, done) => {
+    try {
+      done(null, parseDelivery(request, raw as Buffer));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+
+  app.post<{ Body: Parsed; Headers: { 'x-github-event': string; 'x-github-delivery': string; 'x-hub-signature-256'?: string } }>(
+    '/hooks/github',
+    {
+      bodyLimit: MAX_PAYLOAD_BYTES,
+      schema: {
+        summary: 'GitHub webhook deliveries (authenticated by X-Hub-Signature-256)',
+        tags: ['webhooks'],
+        headers: hookHeaders,
+        response: {
+          200: hookResponse,
+          202: hookResponse,
+          204: { type: 'null', description: 'an event (or action) that starts no workflow' },
+          400: { $ref: 'Error#' },
+          401: { $ref: 'Error#' },
+          404: { $ref: 'Error#' },
+          503: { $ref: 'Error#' },
+        },
+      },
+    },
+    async (request, reply) => {
+      const { raw, payload } = request.body ?? {};
+      if (!raw || !payload) throw new BadRequestError('expected a JSON body');
+      const event = request.headers['x-github-event'];
+      const delivery: DeliveryInfo = {
+        id: request.headers['x-github-delivery'],
+        event,
+        action: typeof payload.action === 'string' ? payload.action.slice(0, 64) : null,
+      };
+
+      // 1. Whose secret may have signed this: the repository's project, and the App.
+      const repository = repositoryOf(payload);
+      const projects = repository
+        ? await deps.db.project.findMany({
+            where: {
+              OR: [
+                { githubFullName: repository.fullName },
+                ...(repository.id === null ? [] : [{ githubRepoId: BigInt(repository.id) }]),
+              ],
+            },
+            select: { id: true, webhookSecretEncrypted: true },
+          })
+        : [];
+      const candidates: { secret: string; projectId: string | null }[] = projects.map((p) => ({
+        secret: deps.secrets.decrypt(p.webhookSecretEncrypted),
+        projectId: p.id,
+      }));
+      if (deps.config.githubAppWebhookSecret) candidates.push({ secret: deps.config.githubAppWebhookSecret, projectId: null });
+      if (candidates.length === 0) {
+        if (repository) throw new NotFoundError(`no project for repository ${repository.fullName}`);
+        throw new UnauthorizedError('cannot verify this delivery: it names no repository and GITHUB_APP_WEBHOOK_SECRET is not set');
+      }
+
+      // 2. Verify, in constant time, before anything is written.
+      const signer = findSigningSecret(raw, request.headers['x-hub-signature-256'], candidates);
+      if (!signer) throw new UnauthorizedError('missing or wrong X-Hub-Signature-256');
+      const projectId = signer.projectId ?? projects[0]?.id ?? null;
+      request.log.info({ delivery: delivery.id, event, action: delivery.action, projectId }, 'webhook verified');
+
+      // 3. Act on it.
+      let meaning;
+      try {
+        meaning = interpretEvent(event, payload);
+      } catch (error) {
+        if (error instanceof PayloadShapeError) throw new BadRequestError(`malformed ${event} payload: ${error.message}`);
+        throw error;
+      }
+      switch (meaning.kind) {
+        case 'ping':
+          await recordDelivery(deps.db, delivery, projectId, 200);
+          return reply.code(200).send({ delivery: delivery.id, message: 'pong' });
+        case 'installation': {
+          const done = await applyInstallationEvent(deps.db, event, payload);
+          await recordDelivery(deps.db, delivery, null, 200);
+          return reply.code(200).send({ delivery: delivery.id, message: done });
+        }
+        case 'ignore': {
+          await recordDelivery(deps.db, delivery, projectId, 204);
+          return reply.code(204).send();
+        }
+        case 'run': {
+          if (!projectId) throw new NotFoundError(`no project for repository ${repository?.fullName ?? '(none)'}`);
+          const accepted = await acceptRun(deps.db, projectId, delivery, meaning.run);
+          if (accepted.redelivery) {
+            return reply.code(200).send({
+              delivery: delivery.id,
+              workflow_id: accepted.workflowId,
+              number: accepted.number,
+              redelivery: true,
+              message: 'delivery already accepted',
+            });
+          }
+          // Committed: from here on a failure only delays the run (the relay queues it).
+          const workflowId = accepted.workflowId as string;
+          const queued = await deps.queue.enqueue(workflowId);
+          if (queued) {
+            await deps.db.workflow
+              .update({ where: { id: workflowId }, data: { enqueuedAt: new Date() } })
+              .catch((error: unknown) => request.log.warn({ err: error, workflowId }, 'could not mark workflow as queued'));
+          } else {
+            request.log.warn({ workflowId }, 'Redis unavailable: workflow accepted, the relay will queue it');
+          }
+          return reply.code(202).send({
+            delivery: delivery.id,
+            workflow_id: workflowId,
+            number: accepted.number,
+            queued,
+            redelivery: false,
+            message: `workflow #${accepted.number} accepted`,
+          });
+        }
+      }
+    },
+  );
+}
+
+/** JSON, or form-encoded `payload=<json>`; the raw bytes are what GitHub signed. */
+function parseDelivery(request: FastifyRequest, raw: Buffer): Parsed {
+  const isForm = request.headers['content-type']?.startsWith('application/x-www-form-urlencoded') ?? false;
+  const text = isForm ? (new URLSearchParams(raw.toString('utf8')).get('payload') ?? '') : raw.toString('utf8');
+  let payload: unknown;
+  try {
+    payload = JSON.parse(text);
+  } catch (error) {
+    throw new BadRequestError(`malformed JSON: ${(error as Error).message}`);
+  }
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
+    throw new BadRequestError('the payload must be a JSON object');
+  }
+  return { raw, payload: payload as Record<string, unknown> };
+}

@@ -1,0 +1,36 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppDeps } from '../app.js';
+
+const healthSchema = {
+  type: 'object',
+  properties: { db: { type: 'string', enum: ['ok', 'down'] }, redis: { type: 'string', enum: ['ok', 'down'] } },
+  required: ['db', 'redis'],
+} as const;
+
+/** GET /healthz — 200 when MySQL and Redis answer, 503 naming what is down. No authentication. */
+export async function healthRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  app.get(
+    '/healthz',
+    { logLevel: 'warn', schema: { tags: ['health'], summary: 'Health of MySQL and Redis', response: { 200: healthSchema, 503: healthSchema } } },
+    async (_request, reply) => {
+      const [db, redis] = await Promise.all([
+        withTimeout(deps.db.$queryRawUnsafe('SELECT 1'), 2000).then(
+          () => 'ok' as const,
+          () => 'down' as const,
+        ),
+        deps.queue.ping().then((ok) => (ok ? ('ok' as const) : ('down' as const))),
+      ]);
+      return reply.code(db === 'ok' && redis === 'ok' ? 200 : 503).send({ db, redis });
+    },
+  );
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('timeout')), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

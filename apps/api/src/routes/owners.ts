@@ -1,0 +1,82 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppDeps } from '../app.js';
+import { isRecordNotFound, isUniqueViolation } from '../db-errors.js';
+import { ConflictError, NotFoundError } from '../errors.js';
+import { errorResponses, idQuery, listQuery, ownerBody } from '../schemas.js';
+import { ownerJson } from '../serialize.js';
+
+const ownerRef = { $ref: 'Owner#' } as const;
+
+/** /owner and /owners (admin token). */
+export async function ownerRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  const { db } = deps;
+  const tags = ['owners'];
+
+  app.get<{ Querystring: { limit: number; offset: number } }>(
+    '/owners',
+    { schema: { tags, summary: 'List owners', querystring: listQuery(), response: { 200: { type: 'array', items: ownerRef }, ...errorResponses } } },
+    async (request) => {
+      const owners = await db.owner.findMany({ orderBy: { name: 'asc' }, take: request.query.limit, skip: request.query.offset });
+      return owners.map(ownerJson);
+    },
+  );
+
+  app.get<{ Querystring: { id: string } }>(
+    '/owner',
+    { schema: { tags, summary: 'Get an owner', querystring: idQuery, response: { 200: ownerRef, ...errorResponses } } },
+    async (request) => ownerJson(await findOwner(deps, request.query.id)),
+  );
+
+  app.post<{ Body: { name: string } }>(
+    '/owner',
+    { schema: { tags, summary: 'Create an owner', body: ownerBody, response: { 201: ownerRef, ...errorResponses } } },
+    async (request, reply) => {
+      try {
+        const owner = await db.owner.create({ data: { name: request.body.name } });
+        return reply.code(201).send(ownerJson(owner));
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new ConflictError(`owner "${request.body.name}" already exists`);
+        throw error;
+      }
+    },
+  );
+
+  app.put<{ Querystring: { id: string }; Body: { name: string } }>(
+    '/owner',
+    { schema: { tags, summary: 'Rename an owner', querystring: idQuery, body: ownerBody, response: { 200: ownerRef, ...errorResponses } } },
+    async (request) => {
+      try {
+        return ownerJson(await db.owner.update({ where: { id: request.query.id }, data: { name: request.body.name } }));
+      } catch (error) {
+        if (isRecordNotFound(error)) throw new NotFoundError(`no owner ${request.query.id}`);
+        if (isUniqueViolation(error)) throw new ConflictError(`owner "${request.body.name}" already exists`);
+        throw error;
+      }
+    },
+  );
+
+  app.delete<{ Querystring: { id: string } }>(
+    '/owner',
+    {
+      schema: {
+        tags,
+        summary: 'Delete an owner (only without projects)',
+        querystring: idQuery,
+        response: { 204: { type: 'null' }, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const owner = await findOwner(deps, request.query.id);
+      const projects = await db.project.count({ where: { ownerId: owner.id } });
+      if (projects > 0) throw new ConflictError(`owner "${owner.name}" still has ${projects} project(s); delete them first`);
+      await db.owner.deleteMany({ where: { id: owner.id } });
+      return reply.code(204).send();
+    },
+  );
+}
+
+async function findOwner(deps: AppDeps, id: string) {
+  const owner = await deps.db.owner.findUnique({ where: { id } });
+  if (!owner) throw new NotFoundError(`no owner ${id}`);
+  return owner;
+}

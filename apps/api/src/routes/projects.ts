@@ -1,0 +1,201 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppDeps } from '../app.js';
+import { isRecordNotFound, isUniqueViolation } from '../db-errors.js';
+import { ConflictError, NotFoundError } from '../errors.js';
+import { installationForRepository } from '../github/installations.js';
+import { githubFullNameOf } from '../github/repository-url.js';
+import { removeRepositoryHook, setUpRepositoryHook } from '../github/webhook-setup.js';
+import { errorResponses, idQuery, listQuery, NAME_PATTERN, projectCreateBody, projectCreatedSchema, projectUpdateBody } from '../schemas.js';
+import { generateWebhookSecret } from '../secret-box.js';
+import { projectJson } from '../serialize.js';
+
+type ForkPolicy = 'disabled' | 'no_secrets' | 'approval';
+
+interface ProjectSettings {
+  default_branch?: string;
+  fork_policy?: ForkPolicy;
+  fork_secret_pipelines?: string[];
+  max_cpu?: string;
+  max_memory?: string;
+  max_concurrent_runs?: number;
+}
+
+interface CreateBody extends ProjectSettings {
+  owner: string;
+  project: string;
+  url: string;
+  webhook_secret?: string;
+}
+
+interface UpdateBody extends ProjectSettings {
+  project?: string;
+  url?: string;
+  webhook_secret?: string;
+}
+
+const projectRef = { $ref: 'Project#' } as const;
+const withOwner = { owner: { select: { id: true, name: true } } } as const;
+
+function settingsData(body: ProjectSettings) {
+  return {
+    defaultBranch: body.default_branch,
+    forkPolicy: body.fork_policy,
+    forkSecretPipelines: body.fork_secret_pipelines,
+    maxCpu: body.max_cpu,
+    maxMemory: body.max_memory,
+    maxConcurrentRuns: body.max_concurrent_runs,
+  };
+}
+
+/** /project and /projects (admin token). */
+export async function projectRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  const { db, config, secrets } = deps;
+  const tags = ['projects'];
+
+  /** One project per GitHub repository: a delivery runs once, for one project. */
+  async function assertRepositoryFree(fullName: string | null, exceptId?: string): Promise<void> {
+    if (!fullName) return;
+    const other = await db.project.findFirst({
+      where: { githubFullName: fullName, ...(exceptId ? { id: { not: exceptId } } : {}) },
+      include: withOwner,
+    });
+    if (other) throw new ConflictError(`repository ${fullName} already belongs to project ${other.owner.name}/${other.name}`);
+  }
+
+  app.get<{ Querystring: { owner?: string; limit: number; offset: number } }>(
+    '/projects',
+    {
+      schema: {
+        tags,
+        summary: 'List projects, optionally of one owner (by name)',
+        querystring: listQuery({ owner: { type: 'string', pattern: NAME_PATTERN } }),
+        response: { 200: { type: 'array', items: projectRef }, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { owner, limit, offset } = request.query;
+      const projects = await db.project.findMany({
+        where: owner ? { owner: { name: owner } } : {},
+        include: withOwner,
+        orderBy: [{ owner: { name: 'asc' } }, { name: 'asc' }],
+        take: limit,
+        skip: offset,
+      });
+      return projects.map(projectJson);
+    },
+  );
+
+  app.get<{ Querystring: { id: string } }>(
+    '/project',
+    { schema: { tags, summary: 'Get a project (never its webhook secret)', querystring: idQuery, response: { 200: projectRef, ...errorResponses } } },
+    async (request) => {
+      const project = await db.project.findUnique({ where: { id: request.query.id }, include: withOwner });
+      if (!project) throw new NotFoundError(`no project ${request.query.id}`);
+      return projectJson(project);
+    },
+  );
+
+  app.post<{ Body: CreateBody }>(
+    '/project',
+    {
+      schema: {
+        tags,
+        summary: 'Create a project (and its owner when new); the webhook secret is returned this once',
+        body: projectCreateBody,
+        response: { 201: projectCreatedSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const fullName = githubFullNameOf(body.url, config.githubUrl);
+      await assertRepositoryFree(fullName);
+      const access = fullName ? await installationForRepository(db, fullName) : null;
+      const secret = body.webhook_secret ?? generateWebhookSecret();
+      let project;
+      try {
+        project = await db.$transaction(async (tx) => {
+          const owner = await tx.owner.upsert({ where: { name: body.owner }, create: { name: body.owner }, update: {} });
+          return tx.project.create({
+            data: {
+              ownerId: owner.id,
+              name: body.project,
+              url: body.url,
+              githubFullName: fullName,
+              githubRepoId: access?.repoId ?? null,
+              installationId: access?.installationId ?? null,
+              webhookSecretEncrypted: secrets.encrypt(secret),
+              ...settingsData(body),
+            },
+            include: withOwner,
+          });
+        });
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new ConflictError(`project "${body.owner}/${body.project}" already exists`);
+        throw error;
+      }
+      request.log.info({ projectId: project.id, repository: fullName }, 'project created');
+      const webhook = await setUpRepositoryHook(deps, project, secret);
+      const hookId = webhook.hook_id === null ? project.githubHookId : BigInt(webhook.hook_id);
+      return reply.code(201).send({ ...projectJson({ ...project, githubHookId: hookId }), webhook_secret: secret, webhook });
+    },
+  );
+
+  app.put<{ Querystring: { id: string }; Body: UpdateBody }>(
+    '/project',
+    {
+      schema: {
+        tags,
+        summary: 'Change a project: name, URL, webhook secret, settings',
+        querystring: idQuery,
+        body: projectUpdateBody,
+        response: { 200: projectRef, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { id } = request.query;
+      const body = request.body;
+      const current = await db.project.findUnique({ where: { id } });
+      if (!current) throw new NotFoundError(`no project ${id}`);
+      const data: Record<string, unknown> = { ...settingsData(body), name: body.project };
+      if (body.url !== undefined && body.url !== current.url) {
+        const fullName = githubFullNameOf(body.url, config.githubUrl);
+        await assertRepositoryFree(fullName, id);
+        const access = fullName ? await installationForRepository(db, fullName) : null;
+        Object.assign(data, {
+          url: body.url,
+          githubFullName: fullName,
+          githubRepoId: access?.repoId ?? null,
+          installationId: access?.installationId ?? null,
+        });
+      }
+      if (body.webhook_secret !== undefined) data.webhookSecretEncrypted = secrets.encrypt(body.webhook_secret);
+      try {
+        return projectJson(await db.project.update({ where: { id }, data, include: withOwner }));
+      } catch (error) {
+        if (isRecordNotFound(error)) throw new NotFoundError(`no project ${id}`);
+        if (isUniqueViolation(error)) throw new ConflictError(`the owner already has a project "${body.project}"`);
+        throw error;
+      }
+    },
+  );
+
+  app.delete<{ Querystring: { id: string } }>(
+    '/project',
+    {
+      schema: {
+        tags,
+        summary: 'Delete a project with its workflows (and the webhook FactoryCI created)',
+        querystring: idQuery,
+        response: { 204: { type: 'null' }, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const project = await db.project.findUnique({ where: { id: request.query.id } });
+      if (!project) throw new NotFoundError(`no project ${request.query.id}`);
+      await db.project.deleteMany({ where: { id: project.id } });
+      await removeRepositoryHook(deps, project);
+      request.log.info({ projectId: project.id }, 'project deleted');
+      return reply.code(204).send();
+    },
+  );
+}

@@ -1,0 +1,61 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppDeps } from '../app.js';
+import { NotFoundError } from '../errors.js';
+import { errorResponses, idQuery, listQuery, workflowTreeSchema } from '../schemas.js';
+import { workflowJson, workflowTreeJson } from '../serialize.js';
+
+/** /workflows and /workflow (admin token). */
+export async function workflowRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  const { db } = deps;
+  const tags = ['workflows'];
+
+  app.get<{ Querystring: { project: string; limit: number; offset: number } }>(
+    '/workflows',
+    {
+      schema: {
+        tags,
+        summary: 'Workflows of a project, newest first',
+        querystring: listQuery({ project: { type: 'string', format: 'uuid' } }, ['project']),
+        response: { 200: { type: 'array', items: { $ref: 'Workflow#' } }, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { project, limit, offset } = request.query;
+      if (!(await db.project.findUnique({ where: { id: project }, select: { id: true } }))) {
+        throw new NotFoundError(`no project ${project}`);
+      }
+      const workflows = await db.workflow.findMany({
+        where: { projectId: project },
+        orderBy: { number: 'desc' },
+        take: limit,
+        skip: offset,
+      });
+      return workflows.map(workflowJson);
+    },
+  );
+
+  app.get<{ Querystring: { id: string } }>(
+    '/workflow',
+    {
+      schema: {
+        tags,
+        summary: 'A workflow with its pipelines, stages and executions',
+        querystring: idQuery,
+        response: { 200: workflowTreeSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const workflow = await db.workflow.findUnique({
+        where: { id: request.query.id },
+        include: {
+          pipelines: {
+            orderBy: { position: 'asc' },
+            include: { stages: { orderBy: { position: 'asc' }, include: { executions: { orderBy: { position: 'asc' } } } } },
+          },
+        },
+      });
+      if (!workflow) throw new NotFoundError(`no workflow ${request.query.id}`);
+      return workflowTreeJson(workflow);
+    },
+  );
+}

@@ -1,0 +1,262 @@
+/**
+ * JSON schemas of the REST API: request bodies and queries are validated with them (400 on mismatch) and responses
+ * are serialised through them (so nothing unlisted — like a stored secret — can leak). They also make /docs/json.
+ */
+
+const nullable = (type: string, extra: Record<string, unknown> = {}) => ({ type: [type, 'null'], ...extra });
+const timestamp = { type: 'string', format: 'date-time' } as const;
+
+/** Names of owners and projects: what GitHub allows for accounts and repositories. */
+export const NAME_PATTERN = '^[A-Za-z0-9_.-]{1,100}$';
+
+export const errorSchema = {
+  $id: 'Error',
+  type: 'object',
+  properties: {
+    error: { type: 'string', description: 'machine-readable code, e.g. not_found' },
+    message: { type: 'string' },
+  },
+  required: ['error', 'message'],
+} as const;
+
+export const errorResponses = {
+  400: { $ref: 'Error#' },
+  401: { $ref: 'Error#' },
+  404: { $ref: 'Error#' },
+  409: { $ref: 'Error#' },
+  500: { $ref: 'Error#' },
+  503: { $ref: 'Error#' },
+} as const;
+
+export const idQuery = {
+  type: 'object',
+  properties: { id: { type: 'string', format: 'uuid' } },
+  required: ['id'],
+  additionalProperties: false,
+} as const;
+
+export const ownerSchema = {
+  $id: 'Owner',
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    github_login: nullable('string'),
+    github_id: nullable('integer'),
+    github_type: nullable('string'),
+    created_at: timestamp,
+    updated_at: timestamp,
+  },
+  required: ['id', 'name', 'github_login', 'github_id', 'github_type', 'created_at', 'updated_at'],
+} as const;
+
+export const ownerBody = {
+  type: 'object',
+  properties: { name: { type: 'string', pattern: NAME_PATTERN } },
+  required: ['name'],
+  additionalProperties: false,
+} as const;
+
+const forkPolicy = {
+  type: 'string',
+  enum: ['disabled', 'no_secrets', 'approval'],
+  description:
+    'pull requests from forks: disabled = do not run; no_secrets = run with .factory/ from the base commit and without secrets; approval = as no_secrets after a maintainer approves',
+} as const;
+
+/** Settings a project may be created or updated with (besides name and URL). */
+const projectSettings = {
+  default_branch: { type: 'string', minLength: 1, maxLength: 255 },
+  fork_policy: forkPolicy,
+  fork_secret_pipelines: {
+    type: 'array',
+    items: { type: 'string', pattern: NAME_PATTERN },
+    maxItems: 100,
+    description: 'pipelines whose secrets untrusted pull requests may receive',
+  },
+  max_cpu: { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?m?$', description: 'Kubernetes CPU quantity, e.g. "2" or "500m"' },
+  max_memory: { type: 'string', pattern: '^[0-9]+(Ki|Mi|Gi|Ti|K|M|G|T)?$', description: 'Kubernetes memory quantity, e.g. "4Gi"' },
+  max_concurrent_runs: { type: 'integer', minimum: 1, maximum: 1000 },
+} as const;
+
+const urlProperty = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 500,
+  pattern: '^(https?://|ssh://|git@)',
+  description: 'the repository to clone, e.g. https://github.com/acme/widgets',
+} as const;
+
+const webhookSecretProperty = {
+  type: 'string',
+  minLength: 16,
+  maxLength: 255,
+  description: 'the repository webhook\'s secret; generated (and returned once) when not given',
+} as const;
+
+export const projectCreateBody = {
+  type: 'object',
+  properties: {
+    owner: { type: 'string', pattern: NAME_PATTERN, description: 'owner name; created when it does not exist' },
+    project: { type: 'string', pattern: NAME_PATTERN },
+    url: urlProperty,
+    webhook_secret: webhookSecretProperty,
+    ...projectSettings,
+  },
+  required: ['owner', 'project', 'url'],
+  additionalProperties: false,
+} as const;
+
+export const projectUpdateBody = {
+  type: 'object',
+  properties: {
+    project: { type: 'string', pattern: NAME_PATTERN },
+    url: urlProperty,
+    webhook_secret: webhookSecretProperty,
+    ...projectSettings,
+  },
+  additionalProperties: false,
+  minProperties: 1,
+} as const;
+
+export const projectSchema = {
+  $id: 'Project',
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    owner: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' } }, required: ['id', 'name'] },
+    project: { type: 'string' },
+    url: { type: 'string' },
+    github_full_name: nullable('string', { description: '"owner/repo" derived from the URL; how webhooks find the project' }),
+    github_repo_id: nullable('integer'),
+    installation_id: nullable('integer', { description: 'the GitHub App installation that can access the repository' }),
+    github_hook_id: nullable('integer', { description: 'the repository webhook FactoryCI created, if it did' }),
+    default_branch: { type: 'string' },
+    fork_policy: forkPolicy,
+    fork_secret_pipelines: { type: 'array', items: { type: 'string' } },
+    max_cpu: { type: 'string' },
+    max_memory: { type: 'string' },
+    max_concurrent_runs: { type: 'integer' },
+    created_at: timestamp,
+    updated_at: timestamp,
+  },
+  required: ['id', 'owner', 'project', 'url', 'github_full_name', 'installation_id', 'github_hook_id', 'default_branch', 'fork_policy', 'created_at', 'updated_at'],
+} as const;
+
+export const webhookSetupSchema = {
+  type: 'object',
+  description: 'how GitHub reaches this project: a webhook FactoryCI created, or one to add by hand',
+  properties: {
+    status: { type: 'string', enum: ['created', 'manual'] },
+    url: nullable('string', { description: 'the payload URL (PUBLIC_URL + /hooks/github); null when PUBLIC_URL is not set' }),
+    content_type: { type: 'string', enum: ['json'] },
+    events: { type: 'array', items: { type: 'string' } },
+    hook_id: nullable('integer'),
+    message: { type: 'string' },
+  },
+  required: ['status', 'url', 'content_type', 'events', 'hook_id', 'message'],
+} as const;
+
+/** The answer of POST /project: the project, its secret (the only time it is shown) and the webhook set-up. */
+export const projectCreatedSchema = {
+  type: 'object',
+  properties: {
+    ...projectSchema.properties,
+    webhook_secret: { type: 'string', description: 'shown once, on creation only' },
+    webhook: webhookSetupSchema,
+  },
+  required: [...projectSchema.required, 'webhook_secret', 'webhook'],
+} as const;
+
+const stepBase = {
+  id: { type: 'string' },
+  name: { type: 'string' },
+  position: { type: 'integer' },
+  status: { type: 'string' },
+  started_at: nullable('string', { format: 'date-time' }),
+  finished_at: nullable('string', { format: 'date-time' }),
+} as const;
+
+export const workflowProperties = {
+  id: { type: 'string' },
+  project_id: { type: 'string' },
+  number: { type: 'integer' },
+  event: { type: 'string', enum: ['push', 'tag', 'pull_request'] },
+  action: nullable('string'),
+  ref: { type: 'string' },
+  sha: { type: 'string' },
+  branch: nullable('string'),
+  tag: nullable('string'),
+  pr_number: nullable('integer'),
+  base_sha: nullable('string'),
+  head_repo_full_name: nullable('string'),
+  trusted: { type: 'boolean' },
+  sender: nullable('string'),
+  changed_paths: nullable('array', { items: { type: 'string' } }),
+  status: {
+    type: 'string',
+    enum: ['awaiting_approval', 'queued', 'provisioning', 'running', 'success', 'failure', 'cancelled', 'error'],
+  },
+  status_reason: nullable('string'),
+  runner_handle: nullable('string'),
+  enqueued_at: nullable('string', { format: 'date-time' }),
+  created_at: timestamp,
+  started_at: nullable('string', { format: 'date-time' }),
+  finished_at: nullable('string', { format: 'date-time' }),
+} as const;
+
+export const workflowSchema = {
+  $id: 'Workflow',
+  type: 'object',
+  properties: workflowProperties,
+  required: ['id', 'project_id', 'number', 'event', 'ref', 'sha', 'status', 'created_at'],
+} as const;
+
+export const workflowTreeSchema = {
+  type: 'object',
+  properties: {
+    ...workflowProperties,
+    pipelines: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          ...stepBase,
+          depends_on: { type: 'array', items: { type: 'string' } },
+          reason: nullable('string'),
+          stages: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                ...stepBase,
+                executions: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    properties: { ...stepBase, command: { type: 'string' }, exit_code: nullable('integer'), reason: nullable('string') },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+  required: [...workflowSchema.required, 'pipelines'],
+} as const;
+
+export const listQuery = (extra: Record<string, unknown> = {}, required: string[] = []) =>
+  ({
+    type: 'object',
+    properties: {
+      limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+      offset: { type: 'integer', minimum: 0, default: 0 },
+      ...extra,
+    },
+    required,
+    additionalProperties: false,
+  }) as const;
+
+export const sharedSchemas = [errorSchema, ownerSchema, projectSchema, workflowSchema];

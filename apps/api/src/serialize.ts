@@ -1,0 +1,94 @@
+import type { Execution, Owner, Pipeline, Project, Stage, Workflow } from '@factoryci/db';
+
+/** Database rows → the API's JSON (snake_case, ids of GitHub objects as numbers, never a stored secret). */
+
+const num = (v: bigint | null): number | null => (v === null ? null : Number(v));
+const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+
+export function ownerJson(o: Owner) {
+  return {
+    id: o.id,
+    name: o.name,
+    github_login: o.githubLogin,
+    github_id: num(o.githubId),
+    github_type: o.githubType,
+    created_at: o.createdAt.toISOString(),
+    updated_at: o.updatedAt.toISOString(),
+  };
+}
+
+export function projectJson(p: Project & { owner: Pick<Owner, 'id' | 'name'> }) {
+  return {
+    id: p.id,
+    owner: { id: p.owner.id, name: p.owner.name },
+    project: p.name,
+    url: p.url,
+    github_full_name: p.githubFullName,
+    github_repo_id: num(p.githubRepoId),
+    installation_id: num(p.installationId),
+    github_hook_id: num(p.githubHookId),
+    default_branch: p.defaultBranch,
+    fork_policy: p.forkPolicy,
+    fork_secret_pipelines: strings(p.forkSecretPipelines),
+    max_cpu: p.maxCpu,
+    max_memory: p.maxMemory,
+    max_concurrent_runs: p.maxConcurrentRuns,
+    created_at: p.createdAt.toISOString(),
+    updated_at: p.updatedAt.toISOString(),
+  };
+}
+
+export function workflowJson(w: Workflow) {
+  return {
+    id: w.id,
+    project_id: w.projectId,
+    number: w.number,
+    event: w.event,
+    action: w.action,
+    ref: w.ref,
+    sha: w.sha,
+    branch: w.branch,
+    tag: w.tag,
+    pr_number: w.prNumber,
+    base_sha: w.baseSha,
+    head_repo_full_name: w.headRepoFullName,
+    trusted: w.trusted,
+    sender: w.sender,
+    changed_paths: Array.isArray(w.changedPaths) ? strings(w.changedPaths) : null,
+    status: w.status,
+    status_reason: w.statusReason,
+    runner_handle: w.runnerHandle,
+    enqueued_at: iso(w.enqueuedAt),
+    created_at: w.createdAt.toISOString(),
+    started_at: iso(w.startedAt),
+    finished_at: iso(w.finishedAt),
+  };
+}
+
+type Step = { id: string; name: string; position: number; status: string; startedAt: Date | null; finishedAt: Date | null };
+const stepJson = (s: Step) => ({
+  id: s.id,
+  name: s.name,
+  position: s.position,
+  status: s.status,
+  started_at: iso(s.startedAt),
+  finished_at: iso(s.finishedAt),
+});
+
+export type WorkflowTree = Workflow & { pipelines: (Pipeline & { stages: (Stage & { executions: Execution[] })[] })[] };
+
+export function workflowTreeJson(w: WorkflowTree) {
+  return {
+    ...workflowJson(w),
+    pipelines: w.pipelines.map((p) => ({
+      ...stepJson(p),
+      depends_on: strings(p.dependsOn),
+      reason: p.reason,
+      stages: p.stages.map((s) => ({
+        ...stepJson(s),
+        executions: s.executions.map((e) => ({ ...stepJson(e), command: e.command, exit_code: e.exitCode, reason: e.reason })),
+      })),
+    })),
+  };
+}

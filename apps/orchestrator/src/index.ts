@@ -1,0 +1,10 @@
+export * from './runner.js';
+export { AGENT_ENV, agentEnvironment, type AgentEndpoints } from './agent-env.js';
+export { parseQuantity, smallerQuantity, InvalidQuantityError } from './quantity.js';
+export { buildAgentJob, agentJobName, agentLabels, LABELS, DEFAULT_AGENT_IMAGE, type AgentJobOptions } from './kubernetes/agent-job.js';
+export { judgeRun, podProblem, type Judgement, type ObservedRun } from './kubernetes/run-judgement.js';
+export { kubeConfigFor, type KubernetesConnection } from './kubernetes/client.js';
+export { createKubernetesRunner, KubernetesRequestError, JobOwnershipError, type KubernetesRunnerOptions } from './kubernetes/kubernetes-runner.js';
+export { createLocalRunner, DEFAULT_AGENT_BIN, type LocalRunnerOptions } from './local/local-runner.js';
+export { loadOrchestratorConfig, ConfigError, type OrchestratorConfig } from './config.js';
+export { runnerFromConfig, runHealthFromConfig } from './wiring.js';

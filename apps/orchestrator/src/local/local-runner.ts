@@ -1,0 +1,216 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import { AGENT_ENV, agentEnvironment, type AgentEndpoints } from '../agent-env.js';
+import { assertRunId, type RunEvent, type RunHandle, type Runner, type RunOutcome, type RunStart } from '../runner.js';
+import { SUPERVISOR_SOURCE } from './supervisor.js';
+
+export interface LocalRunnerOptions extends AgentEndpoints {
+  logger: Logger;
+  /** The agent's argv; default `node apps/agent/bin/factory-agent.js run`. */
+  command?: string[];
+  /** Where run directories are made; default `$TMPDIR/factoryci-runs`. */
+  stateDir?: string;
+  /** Grace between SIGTERM and SIGKILL when a run is cancelled or passes its deadline. */
+  killGraceMs?: number;
+  /** How often an adopted run (one this process did not start) is checked. */
+  pollMs?: number;
+  /** Host environment variables passed through to the agent (besides its own). */
+  passEnv?: string[];
+}
+
+export const DEFAULT_AGENT_BIN = fileURLToPath(new URL('../../../agent/bin/factory-agent.js', import.meta.url));
+
+interface RunMeta {
+  runId: string;
+  pid: number;
+  startedAt: number;
+  deadlineAt: number;
+}
+
+interface ExitRecord {
+  exitCode: number | null;
+  signal: string | null;
+  error?: string;
+}
+
+const OUTPUT_KEPT_BYTES = 1 << 20;
+const OUTPUTS_KEPT = 100;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function killGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}
+
+function readJson<T>(path: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs each workflow's agent as a local child process. Each run gets a fresh directory `<stateDir>/<runId>` with the
+ * agent's working directory `workspace/`, its output and its pid. A small supervisor process leads the run's process
+ * group (so cancel kills everything the agent started) and records the agent's exit status, which lets a restarted
+ * orchestrator adopt the run. The directory is removed once the run's end has been seen.
+ */
+export function createLocalRunner(options: LocalRunnerOptions): Runner {
+  const stateDir = options.stateDir ?? join(tmpdir(), 'factoryci-runs');
+  const command = options.command ?? [process.execPath, DEFAULT_AGENT_BIN, 'run'];
+  const killGraceMs = options.killGraceMs ?? 5000;
+  const pollMs = options.pollMs ?? 250;
+  const passEnv = options.passEnv ?? ['PATH', 'LANG', 'LC_ALL', 'TZ'];
+  const log = options.logger.child({ runner: 'local' });
+  const children = new Map<string, ChildProcess>();
+  const outputs = new Map<string, string>();
+
+  const paths = (directory: string) => ({
+    workspace: join(directory, 'workspace'),
+    home: join(directory, 'home'),
+    meta: join(directory, 'run.json'),
+    exit: join(directory, 'exit.json'),
+    output: join(directory, 'output.log'),
+    cancelled: join(directory, 'cancelled'),
+  });
+
+  async function adopt(runId: string): Promise<RunHandle | undefined> {
+    assertRunId(runId);
+    const directory = join(stateDir, runId);
+    if (!readJson<RunMeta>(paths(directory).meta)) return undefined;
+    return { kind: 'local', runId, name: directory };
+  }
+
+  async function start(run: RunStart): Promise<RunHandle> {
+    assertRunId(run.runId);
+    const existing = await adopt(run.runId);
+    if (existing) return existing;
+    const directory = join(stateDir, run.runId);
+    const files = paths(directory);
+    rmSync(directory, { recursive: true, force: true });
+    mkdirSync(files.workspace, { recursive: true });
+    mkdirSync(files.home, { recursive: true });
+    const env: Record<string, string> = {
+      ...Object.fromEntries(passEnv.flatMap((name) => (process.env[name] !== undefined ? [[name, process.env[name] as string]] : []))),
+      HOME: files.home,
+      ...agentEnvironment(run.runId, run.runToken, options),
+      [AGENT_ENV.agentAddress]: '127.0.0.1',
+    };
+    const output = openSync(files.output, 'a');
+    const child = spawn(process.execPath, ['-e', SUPERVISOR_SOURCE, directory, ...command], {
+      cwd: files.workspace,
+      env,
+      detached: true,
+      stdio: ['ignore', output, output],
+    });
+    closeSync(output);
+    const pid = child.pid;
+    if (pid === undefined) {
+      rmSync(directory, { recursive: true, force: true });
+      throw new Error(`could not start the local agent supervisor for run ${run.runId}`);
+    }
+    child.unref();
+    children.set(run.runId, child);
+    child.once('exit', () => children.delete(run.runId));
+    const startedAt = Date.now();
+    const meta: RunMeta = { runId: run.runId, pid, startedAt, deadlineAt: startedAt + run.limits.timeoutSeconds * 1000 };
+    writeFileSync(files.meta, JSON.stringify(meta));
+    log.info({ runId: run.runId, pid, directory }, 'started local agent');
+    return { kind: 'local', runId: run.runId, name: directory };
+  }
+
+  function stop(meta: RunMeta): void {
+    killGroup(meta.pid, 'SIGTERM');
+    const timer = setTimeout(() => killGroup(meta.pid, 'SIGKILL'), killGraceMs);
+    timer.unref();
+  }
+
+  async function cancel(handle: RunHandle): Promise<void> {
+    const files = paths(handle.name);
+    const meta = readJson<RunMeta>(files.meta);
+    if (!meta || !existsSync(handle.name)) return;
+    writeFileSync(files.cancelled, new Date().toISOString());
+    stop(meta);
+    log.info({ runId: handle.runId, pid: meta.pid }, 'cancelling local agent');
+  }
+
+  function keepOutput(runId: string, path: string): void {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch {
+      return;
+    }
+    outputs.set(runId, text.length > OUTPUT_KEPT_BYTES ? text.slice(-OUTPUT_KEPT_BYTES) : text);
+    while (outputs.size > OUTPUTS_KEPT) outputs.delete(outputs.keys().next().value as string);
+  }
+
+  function outcomeOf(files: ReturnType<typeof paths>, deadlinePassed: boolean): RunOutcome {
+    const exit = readJson<ExitRecord>(files.exit);
+    if (existsSync(files.cancelled)) return { status: 'cancelled' };
+    if (deadlinePassed) return { status: 'error', reason: 'DeadlineExceeded', message: 'the run took longer than its limit' };
+    if (!exit) return { status: 'error', reason: 'ProcessLost', message: 'the agent process ended without an exit status' };
+    if (exit.error) return { status: 'error', reason: 'StartError', message: exit.error };
+    if (exit.exitCode === 0) return { status: 'success' };
+    if (exit.exitCode !== null) return { status: 'failure', exitCode: exit.exitCode };
+    return { status: 'error', reason: 'Killed', message: `the agent was killed by ${exit.signal ?? 'a signal'}` };
+  }
+
+  async function watch(handle: RunHandle, onEvent: (event: RunEvent) => void = () => {}): Promise<RunOutcome> {
+    const files = paths(handle.name);
+    const meta = readJson<RunMeta>(files.meta);
+    if (!meta) return { status: 'error', reason: 'ProcessLost', message: `no local run in ${handle.name}` };
+    onEvent({ type: 'running' });
+    let deadlinePassed = false;
+    const deadline = setTimeout(() => {
+      deadlinePassed = true;
+      log.info({ runId: handle.runId }, 'local agent passed its deadline');
+      stop(meta);
+    }, Math.max(0, meta.deadlineAt - Date.now()));
+    try {
+      const child = children.get(handle.runId);
+      if (child && child.exitCode === null && child.signalCode === null) {
+        await new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      } else {
+        while (alive(meta.pid)) await new Promise((resolve) => setTimeout(resolve, pollMs));
+      }
+      // the supervisor is gone; wait for the rest of its group (e.g. processes the agent left behind) to go too
+      killGroup(meta.pid, 'SIGKILL');
+    } finally {
+      clearTimeout(deadline);
+    }
+    const outcome = outcomeOf(files, deadlinePassed);
+    keepOutput(handle.runId, files.output);
+    rmSync(handle.name, { recursive: true, force: true });
+    log.info({ runId: handle.runId, outcome }, 'local agent finished');
+    return outcome;
+  }
+
+  async function logs(handle: RunHandle): Promise<string | undefined> {
+    const kept = outputs.get(handle.runId);
+    if (kept !== undefined) return kept;
+    try {
+      return readFileSync(paths(handle.name).output, 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+
+  return { kind: 'local', start, adopt, watch, cancel, logs };
+}

@@ -1,0 +1,80 @@
+/**
+ * The runner interface: how the orchestrator provisions the place a workflow runs in (a Kubernetes Job's pod or a
+ * local child process), follows it to its end, cancels it, and re-attaches to it after a restart.
+ */
+
+/** What the workflow's `runner` block asks for; every field is optional. */
+export interface RunnerRequest {
+  image?: string | null;
+  cpu?: string | null;
+  memory?: string | null;
+}
+
+/** The project's upper bounds for one run. */
+export interface RunLimits {
+  /** Kubernetes quantity, e.g. "2". */
+  cpu: string;
+  /** Kubernetes quantity, e.g. "4Gi". */
+  memory: string;
+  /** Longest a run may take, in seconds, before it is stopped with reason DeadlineExceeded. */
+  timeoutSeconds: number;
+}
+
+/** One workflow run to provision. */
+export interface RunStart {
+  runId: string;
+  projectId: string;
+  /** Short-lived token scoped to this run; the only credential the agent gets. */
+  runToken: string;
+  runner?: RunnerRequest | null;
+  limits: RunLimits;
+}
+
+/** Enough to find a started run again, also from another orchestrator process. Plain data, storable as JSON. */
+export interface RunHandle {
+  kind: 'kubernetes' | 'local';
+  runId: string;
+  /** The Job's name, or the local run's directory. */
+  name: string;
+  namespace?: string;
+}
+
+/** How a run ended, as far as its runner can tell. */
+export type RunOutcome =
+  | { status: 'success' }
+  | { status: 'failure'; exitCode: number }
+  /** The place the run ran in failed (image pull, scheduling, OOMKilled, eviction, deadline, lost process...). */
+  | { status: 'error'; reason: string; message: string }
+  | { status: 'cancelled' };
+
+/** Progress a runner reports while it follows a run. */
+export type RunEvent = { type: 'provisioning'; detail?: string } | { type: 'running' };
+
+export interface Runner {
+  readonly kind: RunHandle['kind'];
+  /** Provisions the run. Idempotent per run id: a second start for the same run adopts the first one. */
+  start(run: RunStart): Promise<RunHandle>;
+  /** Finds a run started earlier (e.g. before an orchestrator restart) without starting it again. */
+  adopt(runId: string): Promise<RunHandle | undefined>;
+  /** Follows the run to its end, reporting progress; resolves with the final outcome. */
+  watch(handle: RunHandle, onEvent?: (event: RunEvent) => void): Promise<RunOutcome>;
+  /** Stops the run; a watch in progress then resolves with `cancelled`. */
+  cancel(handle: RunHandle): Promise<void>;
+  /** The run's output as its runner saw it, when still available. A fallback only: agents stream logs to the API. */
+  logs(handle: RunHandle): Promise<string | undefined>;
+}
+
+/** The run id cannot be used as a Kubernetes label value or a file name. */
+export class InvalidRunIdError extends Error {
+  constructor(readonly runId: string) {
+    super(`run id "${runId}" must be 1-63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit`);
+    this.name = 'InvalidRunIdError';
+  }
+}
+
+const LABEL_VALUE = /^[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
+/** Throws InvalidRunIdError unless `id` is usable as a label value (and so as a file name). */
+export function assertRunId(id: string): void {
+  if (!LABEL_VALUE.test(id)) throw new InvalidRunIdError(id);
+}

@@ -1,0 +1,11 @@
+/**
+ * `@factoryci/config`: the `.factory` HCL language — load and validate a configuration, plan which pipelines an
+ * event runs. The language is specified in docs/factory-hcl.md.
+ */
+export * from './model.js';
+export { ConfigError, formatDiagnostic, formatLocation, sortDiagnostics, type Diagnostic } from './diagnostics.js';
+export { loadConfig, loadConfigFromFiles, isConfigFileName, type ConfigFile, type LoadOptions } from './load.js';
+export { planWorkflow, planToJson, filterSkip, type Plan, type PlanJson, type PlannedPipeline, type SkippedPipeline, type SkipReason } from './plan.js';
+export { parseDuration, formatDuration } from './duration.js';
+export { compileGlobs, matchesAnyGlob, globProblem, type GlobKind } from './glob.js';
+export { effectiveEnv } from './env.js';

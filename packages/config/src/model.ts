@@ -1,0 +1,86 @@
+/**
+ * The typed model of a `.factory` configuration: what every `.factory/*.hcl` file of a repository
+ * merges into once it has been parsed and validated. Everything inside FactoryCI trusts these types;
+ * only `loadConfig` (the edge) builds them from user input.
+ */
+
+/** A position in a user's file. `line` and `column` are 1-based. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** The events a workflow can be started by. A pushed tag is the `tag` event, not `push`. */
+export const EVENT_NAMES = ['push', 'pull_request', 'tag'] as const;
+export type EventName = (typeof EVENT_NAMES)[number];
+
+/** When a pipeline runs. Every condition that is given must hold; an absent one always holds. */
+export interface Filter {
+  events?: EventName[];
+  /** Globs matched against the branch (for `pull_request`: the target branch). */
+  branches?: string[];
+  /** Globs matched against the tag name (only meaningful for the `tag` event). */
+  tags?: string[];
+  /** Globs matched against the changed paths; the pipeline runs when at least one changed path matches. */
+  paths?: string[];
+}
+
+/** The pod (or local process) a workflow runs in. */
+export interface RunnerSpec {
+  image?: string;
+  /** Kubernetes quantity, e.g. "500m" or "2". */
+  cpu?: string;
+  /** Kubernetes quantity, e.g. "512Mi" or "2Gi". */
+  memory?: string;
+  location: SourceLocation;
+}
+
+export interface Execution {
+  name: string;
+  command: string;
+  env: Record<string, string>;
+  /** Names of secrets injected as environment variables and masked in every log line. */
+  secrets: string[];
+  /** Milliseconds: its own `timeout`, else its pipeline's `timeout`; undefined = no timeout. */
+  timeoutMs?: number;
+  /** Relative to the checkout; undefined = the checkout's root. */
+  workingDir?: string;
+  location: SourceLocation;
+}
+
+export interface Stage {
+  name: string;
+  executions: Execution[];
+  location: SourceLocation;
+}
+
+export interface Pipeline {
+  name: string;
+  filter: Filter;
+  dependsOn: string[];
+  env: Record<string, string>;
+  /** Milliseconds; the default timeout of this pipeline's executions (already applied to each `Execution.timeoutMs`). */
+  timeoutMs?: number;
+  stages: Stage[];
+  location: SourceLocation;
+}
+
+export interface FactoryConfig {
+  runner?: RunnerSpec;
+  /** In the order they were declared (files sorted by name). */
+  pipelines: Pipeline[];
+  /** The files that were merged, relative to the directory that was loaded. */
+  files: string[];
+}
+
+/** What a workflow is started by: the input to planning. */
+export interface PlanContext {
+  event: EventName;
+  /** The branch pushed to, or the target branch of a pull request. */
+  branch?: string;
+  /** The tag name, for the `tag` event (when absent, `branch` is taken as the tag name). */
+  tag?: string;
+  /** The changed paths; undefined = unknown, in which case a `paths` filter holds. */
+  changedPaths?: string[];
+}

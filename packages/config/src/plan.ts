@@ -1,0 +1,161 @@
+import { formatLocation } from './diagnostics.js';
+import { compileGlobs } from './glob.js';
+import type { FactoryConfig, Filter, Pipeline, PlanContext, RunnerSpec } from './model.js';
+
+/** A pipeline that runs; `dependsOn` holds only pipelines that run (a planned pipeline's dependencies all run). */
+export type PlannedPipeline = Pipeline;
+
+export type SkipReason = 'events' | 'branches' | 'tags' | 'paths' | 'dependency';
+
+export interface SkippedPipeline {
+  name: string;
+  reason: SkipReason;
+  /** Human readable, e.g. `branch "feature/x" matches none of ["main"]`. */
+  message: string;
+}
+
+export interface Plan {
+  context: PlanContext;
+  runner?: RunnerSpec;
+  /** In a deterministic topological order: every pipeline after its dependencies, declaration order among ready ones. */
+  pipelines: PlannedPipeline[];
+  /** In declaration order. */
+  skipped: SkippedPipeline[];
+}
+
+const list = (items: readonly string[]): string => `[${items.map((item) => JSON.stringify(item)).join(', ')}]`;
+
+/** Why the filter skips this event, or undefined when the pipeline runs. All given conditions must hold. */
+export function filterSkip(filter: Filter, ctx: PlanContext): Omit<SkippedPipeline, 'name'> | undefined {
+  if (filter.events && !filter.events.includes(ctx.event)) {
+    return { reason: 'events', message: `event "${ctx.event}" is not one of ${list(filter.events)}` };
+  }
+  // branches and tags together form the ref condition: branch events are checked against `branches`, the tag
+  // event against `tags`; when only one of them is given, events of the other kind of ref do not run.
+  if (filter.branches || filter.tags) {
+    if (ctx.event === 'tag') {
+      const tag = ctx.tag ?? ctx.branch;
+      if (!filter.tags) return { reason: 'branches', message: `event "tag" has no branch; the filter only allows branches ${list(filter.branches ?? [])}` };
+      if (tag === undefined) return { reason: 'tags', message: `the event has no tag name; the filter allows tags ${list(filter.tags)}` };
+      if (!compileGlobs(filter.tags)(tag)) return { reason: 'tags', message: `tag "${tag}" matches none of ${list(filter.tags)}` };
+    } else {
+      const branch = ctx.branch;
+      if (!filter.branches) return { reason: 'tags', message: `event "${ctx.event}" is not a tag; the filter only allows tags ${list(filter.tags ?? [])}` };
+      if (branch === undefined) return { reason: 'branches', message: `the event has no branch; the filter allows branches ${list(filter.branches)}` };
+      if (!compileGlobs(filter.branches)(branch)) return { reason: 'branches', message: `branch "${branch}" matches none of ${list(filter.branches)}` };
+    }
+  }
+  if (filter.paths && ctx.changedPaths !== undefined) {
+    const matches = compileGlobs(filter.paths);
+    if (!ctx.changedPaths.some((changed) => matches(changed.replace(/^(?:\.\/|\/)+/, '')))) {
+      const count = ctx.changedPaths.length;
+      const message =
+        count === 0
+          ? `no path changed; the filter needs a change in ${list(filter.paths)}`
+          : `none of the ${count} changed path${count === 1 ? '' : 's'} matches ${list(filter.paths)}`;
+      return { reason: 'paths', message };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Decides which pipelines of a (valid) configuration run for an event, and in which order. A pipeline whose
+ * dependency is skipped is skipped too, so a deploy never runs without the build it depends on.
+ */
+export function planWorkflow(config: FactoryConfig, ctx: PlanContext): Plan {
+  const skipped = new Map<string, SkippedPipeline>();
+  for (const pipeline of config.pipelines) {
+    const skip = filterSkip(pipeline.filter, ctx);
+    if (skip) skipped.set(pipeline.name, { name: pipeline.name, ...skip });
+  }
+
+  const pending = [...config.pipelines];
+  const ordered: Pipeline[] = [];
+  const done = new Set<string>();
+  while (pending.length > 0) {
+    const index = pending.findIndex((pipeline) => pipeline.dependsOn.every((dependency) => done.has(dependency)));
+    if (index < 0) throw new Error(`depends_on cycle among ${list(pending.map((pipeline) => pipeline.name))}`);
+    const [pipeline] = pending.splice(index, 1) as [Pipeline];
+    done.add(pipeline.name);
+    ordered.push(pipeline);
+    if (skipped.has(pipeline.name)) continue;
+    const skippedDependency = pipeline.dependsOn.find((dependency) => skipped.has(dependency));
+    if (skippedDependency !== undefined) {
+      skipped.set(pipeline.name, { name: pipeline.name, reason: 'dependency', message: `depends on skipped pipeline "${skippedDependency}"` });
+    }
+  }
+
+  return {
+    context: ctx,
+    ...(config.runner ? { runner: config.runner } : {}),
+    pipelines: ordered.filter((pipeline) => !skipped.has(pipeline.name)),
+    skipped: config.pipelines.flatMap((pipeline) => skipped.get(pipeline.name) ?? []),
+  };
+}
+
+/** The JSON document of `factory-agent plan --json`; documented in docs/factory-hcl.md ("Plan JSON"). */
+export interface PlanJson {
+  version: 1;
+  context: { event: string; branch: string | null; tag: string | null; changedPaths: string[] | null };
+  runner: { image: string | null; cpu: string | null; memory: string | null } | null;
+  order: string[];
+  pipelines: {
+    name: string;
+    location: string;
+    dependsOn: string[];
+    env: Record<string, string>;
+    timeoutMs: number | null;
+    stages: {
+      name: string;
+      location: string;
+      executions: {
+        name: string;
+        location: string;
+        command: string;
+        env: Record<string, string>;
+        secrets: string[];
+        timeoutMs: number | null;
+        workingDir: string | null;
+      }[];
+    }[];
+  }[];
+  skipped: SkippedPipeline[];
+}
+
+/** A stable JSON form of a plan: fixed key order, `null` for absent values, secrets by name only. */
+export function planToJson(plan: Plan): PlanJson {
+  const { context, runner } = plan;
+  return {
+    version: 1,
+    context: {
+      event: context.event,
+      branch: context.branch ?? null,
+      tag: context.tag ?? null,
+      changedPaths: context.changedPaths ? [...context.changedPaths] : null,
+    },
+    runner: runner ? { image: runner.image ?? null, cpu: runner.cpu ?? null, memory: runner.memory ?? null } : null,
+    order: plan.pipelines.map((pipeline) => pipeline.name),
+    pipelines: plan.pipelines.map((pipeline) => ({
+      name: pipeline.name,
+      location: formatLocation(pipeline.location),
+      dependsOn: [...pipeline.dependsOn],
+      env: { ...pipeline.env },
+      timeoutMs: pipeline.timeoutMs ?? null,
+      stages: pipeline.stages.map((stage) => ({
+        name: stage.name,
+        location: formatLocation(stage.location),
+        executions: stage.executions.map((execution) => ({
+          name: execution.name,
+          location: formatLocation(execution.location),
+          command: execution.command,
+          env: { ...execution.env },
+          secrets: [...execution.secrets],
+          timeoutMs: execution.timeoutMs ?? null,
+          workingDir: execution.workingDir ?? null,
+        })),
+      })),
+    })),
+    skipped: plan.skipped.map((skip) => ({ name: skip.name, reason: skip.reason, message: skip.message })),
+  };
+}

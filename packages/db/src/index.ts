@@ -1,0 +1,15 @@
+export { createDb, type Db } from './client.js';
+export { parseDatabaseUrl, withDatabase, quoteIdentifier, InvalidDatabaseUrlError, type DatabaseUrl } from './database-url.js';
+export {
+  migrate,
+  migrationLockName,
+  MigrationChecksumError,
+  MigrationFailedError,
+  MigrationLockTimeoutError,
+  NonEmptyDatabaseError,
+  type MigrateOptions,
+  type MigrateResult,
+} from './migrate.js';
+export { readMigrations, migrationChecksum, checksumMatches, MigrationsDirError, type MigrationFile } from './migration-files.js';
+export { defaultMigrationsDir } from './paths.js';
+export * from './generated/prisma/client.js';

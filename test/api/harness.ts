@@ -1,0 +1,96 @@
+import { randomBytes } from 'node:crypto';
+import { Queue } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { buildApp } from '../../apps/api/src/app.js';
+import { loadConfig, type ApiConfig } from '../../apps/api/src/config.js';
+import type { GithubAppClient } from '../../apps/api/src/github/github-app.js';
+import type { Logger } from '../../apps/api/src/logger.js';
+import { WORKFLOW_QUEUE_NAME, type WorkflowJobData } from '../../apps/api/src/queue/contract.js';
+import { createWorkflowQueue, type WorkflowQueue } from '../../apps/api/src/queue/workflow-queue.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:63790';
+/** A port nothing listens on (a Redis or MySQL that is down). */
+export const CLOSED_PORT = 1;
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+
+export interface ApiHarness {
+  app: FastifyInstance;
+  config: ApiConfig;
+  database: TestDatabase;
+  queue: WorkflowQueue;
+  /** BullMQ key prefix unique to this harness. */
+  prefix: string;
+  /** A BullMQ Queue on the same prefix, to look at the jobs the API added. */
+  jobs: Queue<WorkflowJobData>;
+  /** Rebuilds the app with another queue (e.g. Redis down), same database. */
+  rebuild(options: { queue?: WorkflowQueue; github?: GithubAppClient | null }): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  env?: Record<string, string>;
+  github?: GithubAppClient | null;
+  redisUrl?: string;
+  logger?: Logger;
+}
+
+/** A real API on a fresh migrated database and real Redis (unique BullMQ prefix), built with buildApp. */
+export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness> {
+  const database = await createTestDatabase();
+  const config = loadConfig({
+    DATABASE_URL: database.url,
+    REDIS_URL: options.redisUrl ?? REDIS_URL,
+    FACTORY_ADMIN_TOKEN: ADMIN_TOKEN,
+    FACTORY_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    ...options.env,
+  });
+  const prefix = `factory-test-${randomBytes(6).toString('hex')}`;
+  const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  let queue = createWorkflowQueue({ redisUrl: config.redisUrl, prefix });
+  let github = options.github ?? null;
+  let app = await buildApp({ config, db: database.db, queue, github, logger });
+  if (!options.redisUrl) await waitUntil(() => queue.ping(), 5000);
+  const jobs = new Queue<WorkflowJobData>(WORKFLOW_QUEUE_NAME, { connection: { url: REDIS_URL }, prefix });
+
+  const harness: ApiHarness = {
+    get app() {
+      return app;
+    },
+    config,
+    database,
+    get queue() {
+      return queue;
+    },
+    prefix,
+    jobs,
+    async rebuild(next) {
+      await app.close();
+      if (next.queue && next.queue !== queue) {
+        await queue.close();
+        queue = next.queue;
+      }
+      if (next.github !== undefined) github = next.github;
+      app = await buildApp({ config, db: database.db, queue, github, logger });
+    },
+    async close() {
+      await app.close();
+      await queue.close();
+      await jobs.obliterate({ force: true }).catch(() => undefined);
+      await jobs.close();
+      await database.drop();
+    },
+  };
+  return harness;
+}
+
+export const adminHeaders = { authorization: `Bearer ${ADMIN_TOKEN}` };
+
+export async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

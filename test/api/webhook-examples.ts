@@ -1,0 +1,22 @@
+import { createRequire } from 'node:module';
+
+interface ExampleGroup {
+  name: string;
+  examples: Record<string, unknown>[];
+}
+
+const require = createRequire(import.meta.url);
+const groups = require('@octokit/webhooks-examples') as ExampleGroup[];
+
+/** GitHub's real payloads (@octokit/webhooks-examples) for an event, optionally filtered; deep copies. */
+export function examplesOf(event: string, where: (payload: Record<string, unknown>) => boolean = () => true): Record<string, unknown>[] {
+  const group = groups.find((g) => g.name === event);
+  if (!group) throw new Error(`no examples for ${event}`);
+  return group.examples.filter(where).map((e) => structuredClone(e));
+}
+
+export function exampleOf(event: string, where?: (payload: Record<string, unknown>) => boolean): Record<string, unknown> {
+  const found = examplesOf(event, where)[0];
+  if (!found) throw new Error(`no matching example for ${event}`);
+  return found;
+}

@@ -1,0 +1,294 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signPayload } from '../../apps/api/src/webhooks/signature.js';
+import { deliver } from './deliver.js';
+import { adminHeaders, startApi, type ApiHarness } from './harness.js';
+import { exampleOf } from './webhook-examples.js';
+
+const APP_SECRET = 'the-github-app-webhook-secret';
+let api: ApiHarness;
+let secret: string;
+let projectId: string;
+
+beforeAll(async () => {
+  api = await startApi({ env: { GITHUB_APP_WEBHOOK_SECRET: APP_SECRET } });
+  const res = await api.app.inject({
+    method: 'POST',
+    url: '/project',
+    headers: adminHeaders,
+    payload: { owner: 'Codertocat', project: 'Hello-World', url: 'https://github.com/Codertocat/Hello-World' },
+  });
+  ({ id: projectId, webhook_secret: secret } = res.json() as { id: string; webhook_secret: string });
+});
+afterAll(() => api.close());
+
+const branchPush = (): Record<string, unknown> => ({ ...exampleOf('push', (p) => p.ref === 'refs/heads/master'), created: false, before: 'b'.repeat(40) });
+const counts = async () => ({
+  deliveries: await api.database.db.webhookDelivery.count(),
+  workflows: await api.database.db.workflow.count(),
+});
+
+describe('POST /hooks/github: signatures', () => {
+  it('401 and nothing written without a signature, with a wrong one, or one over other bytes', async () => {
+    const before = await counts();
+    const payload = branchPush();
+    for (const attempt of [
+      { event: 'push', payload },
+      { event: 'push', payload, secret: 'not-the-secret' },
+      { event: 'push', payload, signature: signPayload(secret, '{}') },
+      { event: 'push', payload, signature: 'sha256=' },
+      { event: 'push', payload, signature: `sha1=${'0'.repeat(40)}` },
+    ]) {
+      const res = await deliver(api.app, attempt);
+      expect(res.statusCode).toBe(401);
+      expect(res.json()).toMatchObject({ error: 'unauthorized' });
+    }
+    expect(await counts()).toEqual(before);
+  });
+
+  it('accepts the GitHub App\'s webhook secret as well as the project\'s', async () => {
+    const res = await deliver(api.app, { event: 'push', payload: branchPush(), secret: APP_SECRET });
+    expect(res.statusCode).toBe(202);
+  });
+});
+
+describe('POST /hooks/github: push', () => {
+  it('a branch push commits a queued workflow, adds the job (id = workflow id) and answers 202', async () => {
+    const payload = branchPush();
+    const delivery = randomUUID();
+    const res = await deliver(api.app, { event: 'push', payload, secret, delivery });
+    expect(res.statusCode).toBe(202);
+    const body = res.json() as { workflow_id: string; number: number; queued: boolean };
+    expect(body).toMatchObject({ delivery, queued: true, redelivery: false });
+
+    const workflow = await api.database.db.workflow.findUniqueOrThrow({ where: { id: body.workflow_id } });
+    expect(workflow).toMatchObject({
+      projectId,
+      number: body.number,
+      event: 'push',
+      ref: 'refs/heads/master',
+      branch: 'master',
+      sha: payload.after,
+      status: 'queued',
+      trusted: true,
+      sender: 'Codertocat',
+      changedPaths: ['README.md'],
+    });
+    expect(workflow.enqueuedAt).toBeInstanceOf(Date);
+    const job = await api.jobs.getJob(body.workflow_id);
+    expect(job?.data).toEqual({ workflowId: body.workflow_id });
+    expect(job?.name).toBe('workflow');
+    const stored = await api.database.db.webhookDelivery.findUniqueOrThrow({ where: { id: delivery } });
+    expect(stored).toMatchObject({ event: 'push', projectId, workflowId: body.workflow_id, status: 202 });
+  });
+
+  it('a redelivery answers 200 with the same workflow and queues nothing new', async () => {
+    const delivery = randomUUID();
+    const first = await deliver(api.app, { event: 'push', payload: branchPush(), secret, delivery });
+    const before = await counts();
+    const jobsBefore = await api.jobs.count();
+    const again = await deliver(api.app, { event: 'push', payload: branchPush(), secret, delivery });
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toMatchObject({ workflow_id: first.json().workflow_id, number: first.json().number, redelivery: true });
+    expect(await counts()).toEqual(before);
+    expect(await api.jobs.count()).toBe(jobsBefore);
+  });
+
+  it('concurrent identical deliveries make exactly one workflow', async () => {
+    const delivery = randomUUID();
+    const before = await counts();
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => deliver(api.app, { event: 'push', payload: branchPush(), secret, delivery })),
+    );
+    const statuses = results.map((r) => r.statusCode).sort();
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200, 202]);
+    expect(new Set(results.map((r) => r.json().workflow_id)).size).toBe(1);
+    expect(await counts()).toEqual({ deliveries: before.deliveries + 1, workflows: before.workflows + 1 });
+  });
+
+  it('run numbers count up per project', async () => {
+    const a = (await deliver(api.app, { event: 'push', payload: branchPush(), secret })).json().number as number;
+    const b = (await deliver(api.app, { event: 'push', payload: branchPush(), secret })).json().number as number;
+    expect(b).toBe(a + 1);
+  });
+
+  it('a tag push is a "tag" workflow', async () => {
+    const payload = exampleOf('push', (p) => p.ref === 'refs/tags/simple-tag' && p.deleted === false);
+    const res = await deliver(api.app, { event: 'push', payload, secret });
+    expect(res.statusCode).toBe(202);
+    const workflow = await api.database.db.workflow.findUniqueOrThrow({ where: { id: res.json().workflow_id } });
+    expect(workflow).toMatchObject({ event: 'tag', tag: 'simple-tag', branch: null, ref: 'refs/tags/simple-tag' });
+  });
+
+  it('a branch or tag deletion answers 204 and records only the delivery', async () => {
+    for (const payload of [
+      exampleOf('push', (p) => p.deleted === true),
+      { ...branchPush(), deleted: true, after: '0'.repeat(40) },
+    ]) {
+      const before = await counts();
+      const delivery = randomUUID();
+      const res = await deliver(api.app, { event: 'push', payload, secret, delivery });
+      expect(res.statusCode).toBe(204);
+      expect(await counts()).toEqual({ deliveries: before.deliveries + 1, workflows: before.workflows });
+      expect(await api.database.db.webhookDelivery.findUnique({ where: { id: delivery } })).toMatchObject({ status: 204, workflowId: null });
+    }
+  });
+
+  it('the same delivery through a form-encoded hook is accepted too', async () => {
+    const body = new URLSearchParams({ payload: JSON.stringify(branchPush()) }).toString();
+    const res = await api.app.inject({
+      method: 'POST',
+      url: '/hooks/github',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-github-event': 'push',
+        'x-github-delivery': randomUUID(),
+        'x-hub-signature-256': signPayload(secret, body),
+      },
+      payload: body,
+    });
+    expect(res.statusCode).toBe(202);
+  });
+});
+
+describe('POST /hooks/github: pull_request', () => {
+  it('opened/synchronize/reopened run on the head sha with the target branch and base sha', async () => {
+    for (const action of ['opened', 'synchronize', 'reopened']) {
+      const payload = exampleOf('pull_request', (p) => p.action === action);
+      const pr = payload.pull_request as { number: number; head: { sha: string }; base: { sha: string; ref: string } };
+      const res = await deliver(api.app, { event: 'pull_request', payload, secret });
+      expect(res.statusCode).toBe(202);
+      const workflow = await api.database.db.workflow.findUniqueOrThrow({ where: { id: res.json().workflow_id } });
+      expect(workflow).toMatchObject({
+        event: 'pull_request',
+        action,
+        prNumber: pr.number,
+        sha: pr.head.sha,
+        baseSha: pr.base.sha,
+        branch: pr.base.ref,
+        trusted: true,
+        headRepoFullName: 'Codertocat/Hello-World',
+      });
+    }
+  });
+
+  it('a pull request from a fork is recorded as untrusted', async () => {
+    const payload = exampleOf('pull_request', (p) => p.action === 'opened');
+    const pr = payload.pull_request as { head: { repo: Record<string, unknown> } };
+    pr.head.repo = { ...pr.head.repo, id: 4242, full_name: 'mallory/Hello-World', fork: true };
+    const res = await deliver(api.app, { event: 'pull_request', payload, secret });
+    const workflow = await api.database.db.workflow.findUniqueOrThrow({ where: { id: res.json().workflow_id } });
+    expect(workflow).toMatchObject({ trusted: false, headRepoFullName: 'mallory/Hello-World' });
+  });
+
+  it('other actions answer 204', async () => {
+    const res = await deliver(api.app, { event: 'pull_request', payload: exampleOf('pull_request', (p) => p.action === 'closed'), secret });
+    expect(res.statusCode).toBe(204);
+  });
+});
+
+describe('POST /hooks/github: other cases', () => {
+  it('ping answers 200; other events 204', async () => {
+    const ping = await deliver(api.app, { event: 'ping', payload: { ...exampleOf('ping'), repository: { id: 186853002, full_name: 'Codertocat/Hello-World' } }, secret });
+    expect(ping.statusCode).toBe(200);
+    expect(ping.json()).toMatchObject({ message: 'pong' });
+    const appPing = await deliver(api.app, { event: 'ping', payload: exampleOf('ping', (p) => p.repository === undefined), secret: APP_SECRET });
+    expect(appPing.statusCode).toBe(200);
+    const issues = await deliver(api.app, { event: 'issues', payload: exampleOf('issues'), secret });
+    expect(issues.statusCode).toBe(204);
+  });
+
+  it('a repository that matches no project is 404 and writes nothing', async () => {
+    const before = await counts();
+    const payload = { ...branchPush(), repository: { ...(branchPush().repository as object), id: 1, full_name: 'nobody/nothing' } };
+    const res = await deliver(api.app, { event: 'push', payload, secret: APP_SECRET });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().message).toMatch(/nobody\/nothing/);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('malformed JSON is 400; missing GitHub headers are 400', async () => {
+    const res = await deliver(api.app, { event: 'push', payload: null, body: '{"ref": ', secret });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toMatch(/JSON/);
+    const noEvent = await api.app.inject({ method: 'POST', url: '/hooks/github', headers: { 'content-type': 'application/json' }, payload: '{}' });
+    expect(noEvent.statusCode).toBe(400);
+    const shape = await deliver(api.app, { event: 'push', payload: { repository: { full_name: 'Codertocat/Hello-World' }, ref: 'refs/heads/x' }, secret });
+    expect(shape.statusCode).toBe(400);
+  });
+});
+
+describe('GitHub App bookkeeping events', () => {
+  it('installation created/suspend/deleted and installation_repositories keep installations and owners in sync', async () => {
+    const created = exampleOf('installation', (p) => p.action === 'created');
+    const inst = created.installation as { id: number; account: { login: string; id: number } };
+    const res = await deliver(api.app, { event: 'installation', payload: created, secret: APP_SECRET });
+    expect(res.statusCode).toBe(200);
+    const db = api.database.db;
+    const row = await db.installation.findUniqueOrThrow({ where: { id: BigInt(inst.id) }, include: { owner: true, repositories: true } });
+    expect(row.accountLogin).toBe(inst.account.login);
+    expect(row.owner).toMatchObject({ name: inst.account.login, githubId: BigInt(inst.account.id) });
+    expect(row.repositories.map((r) => r.fullName).sort()).toEqual(
+      (created.repositories as { full_name: string }[]).map((r) => r.full_name).sort(),
+    );
+
+    // Unsigned by the App: refused.
+    expect((await deliver(api.app, { event: 'installation', payload: created, secret })).statusCode).toBe(401);
+
+    const suspended = { ...exampleOf('installation', (p) => p.action === 'suspend'), installation: created.installation };
+    await deliver(api.app, { event: 'installation', payload: suspended, secret: APP_SECRET });
+    expect((await db.installation.findUniqueOrThrow({ where: { id: BigInt(inst.id) } })).suspendedAt).toBeInstanceOf(Date);
+
+    const added: Record<string, unknown> = { ...exampleOf('installation_repositories', (p) => p.action === 'added'), installation: created.installation };
+    const addedNames = (added.repositories_added as { full_name: string }[]).map((r) => r.full_name);
+    expect((await deliver(api.app, { event: 'installation_repositories', payload: added, secret: APP_SECRET })).statusCode).toBe(200);
+    const names = (await db.installationRepository.findMany({ where: { installationId: BigInt(inst.id) } })).map((r) => r.fullName);
+    for (const name of addedNames) expect(names).toContain(name);
+
+    const removed: Record<string, unknown> = { ...exampleOf('installation_repositories', (p) => p.action === 'removed'), installation: created.installation };
+    await deliver(api.app, { event: 'installation_repositories', payload: removed, secret: APP_SECRET });
+    const after = (await db.installationRepository.findMany({ where: { installationId: BigInt(inst.id) } })).map((r) => r.fullName);
+    for (const r of removed.repositories_removed as { full_name: string }[]) expect(after).not.toContain(r.full_name);
+
+    const deleted = { ...exampleOf('installation', (p) => p.action === 'deleted'), installation: created.installation };
+    await deliver(api.app, { event: 'installation', payload: deleted, secret: APP_SECRET });
+    expect(await db.installation.findUnique({ where: { id: BigInt(inst.id) } })).toBeNull();
+  });
+});
+
+describe('workflow routes', () => {
+  it('lists a project\'s workflows newest first and shows one with its pipeline tree', async () => {
+    const res = await deliver(api.app, { event: 'push', payload: branchPush(), secret });
+    const workflowId = res.json().workflow_id as string;
+    // The agent reports the tree later (next issue); write one here as it would be stored.
+    const db = api.database.db;
+    const pipeline = await db.pipeline.create({ data: { workflowId, name: 'build', position: 0, dependsOn: [] } });
+    const stage = await db.stage.create({ data: { pipelineId: pipeline.id, name: 'test', position: 0 } });
+    await db.execution.create({ data: { stageId: stage.id, name: 'lint', position: 1, command: 'npm run lint', status: 'success', exitCode: 0 } });
+    await db.execution.create({ data: { stageId: stage.id, name: 'unit', position: 0, command: 'npm test' } });
+
+    const list = await api.app.inject({ method: 'GET', url: `/workflows?project=${projectId}&limit=2`, headers: adminHeaders });
+    expect(list.statusCode).toBe(200);
+    const items = list.json() as { id: string; number: number }[];
+    expect(items).toHaveLength(2);
+    expect(items[0]?.id).toBe(workflowId);
+    expect(items[0]!.number).toBeGreaterThan(items[1]!.number);
+
+    const one = await api.app.inject({ method: 'GET', url: `/workflow?id=${workflowId}`, headers: adminHeaders });
+    expect(one.statusCode).toBe(200);
+    expect(one.json()).toMatchObject({
+      id: workflowId,
+      event: 'push',
+      status: 'queued',
+      changed_paths: ['README.md'],
+      pipelines: [
+        {
+          name: 'build',
+          depends_on: [],
+          status: 'pending',
+          stages: [{ name: 'test', executions: [{ name: 'unit', command: 'npm test', exit_code: null }, { name: 'lint', status: 'success', exit_code: 0 }] }],
+        },
+      ],
+    });
+  });
+});

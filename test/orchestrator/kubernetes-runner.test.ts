@@ -1,0 +1,190 @@
+import { CoreV1Api } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kubeConfigFor } from '../../apps/orchestrator/src/kubernetes/client.js';
+import { createKubernetesRunner, type KubernetesRunnerOptions } from '../../apps/orchestrator/src/kubernetes/kubernetes-runner.js';
+import type { RunEvent, RunStart } from '../../apps/orchestrator/src/runner.js';
+import { startKubernetesStandin, type KubernetesStandin } from '../standins/kubernetes/server.js';
+import { groupAlive, waitFor } from './helpers.js';
+
+const NAMESPACE = 'ci';
+const GRACE_MS = 400;
+let standin: KubernetesStandin;
+let runCounter = 0;
+
+function runner(command: string[], extra: Partial<KubernetesRunnerOptions> = {}) {
+  return createKubernetesRunner({
+    kubeConfig: kubeConfigFor({ server: standin.url }),
+    logger: pino({ level: 'silent' }),
+    namespace: NAMESPACE,
+    apiUrl: 'http://127.0.0.1:3000',
+    command,
+    pendingGraceMs: GRACE_MS,
+    rewatchDelayMs: 100,
+    ...extra,
+  });
+}
+
+function newRun(overrides: Partial<RunStart> = {}): RunStart {
+  runCounter += 1;
+  return {
+    runId: `run${runCounter}x${Date.now().toString(36)}`,
+    projectId: 'proj1',
+    runToken: `token-${runCounter}`,
+    runner: { image: 'node:20-bookworm', cpu: '1', memory: '256Mi' },
+    limits: { cpu: '2', memory: '1Gi', timeoutSeconds: 60 },
+    ...overrides,
+  };
+}
+
+function jobsFor(runId: string) {
+  return standin.jobs(NAMESPACE).filter((job) => job.metadata.labels['factoryci.dev/run-id'] === runId);
+}
+
+beforeAll(async () => {
+  standin = await startKubernetesStandin({ terminationGraceMs: 300, imagePullBackOffAfterMs: 100 });
+});
+
+afterAll(async () => {
+  await standin.close();
+});
+
+describe('kubernetes runner against the stand-in', () => {
+  it('runs a Job whose container succeeds, with the run env, and reports provisioning then running', async () => {
+    const k8s = runner(['sh', '-c', 'echo "hi from $FACTORY_RUN_ID at $FACTORY_AGENT_ADDRESS via $FACTORY_API_URL"; exit 0']);
+    const run = newRun();
+    const handle = await k8s.start(run);
+    expect(handle).toEqual({ kind: 'kubernetes', runId: run.runId, name: `factory-run-${run.runId}`, namespace: NAMESPACE });
+    const events: RunEvent[] = [];
+    const outcome = await k8s.watch(handle, (event) => events.push(event));
+    expect(outcome).toEqual({ status: 'success' });
+    expect(events.map((event) => event.type)).toEqual(['provisioning', 'running']);
+    expect(await k8s.logs(handle)).toBe(`hi from ${run.runId} at 127.0.0.1 via http://127.0.0.1:3000\n`);
+    const [job] = jobsFor(run.runId);
+    expect(job?.status.conditions?.find((condition) => condition.type === 'Complete')?.status).toBe('True');
+    expect(job?.spec.backoffLimit).toBe(0);
+  });
+
+  it('reports a non-zero exit as failure with the exit code', async () => {
+    const k8s = runner(['sh', '-c', 'echo boom >&2; exit 3']);
+    const handle = await k8s.start(newRun());
+    expect(await k8s.watch(handle)).toEqual({ status: 'failure', exitCode: 3 });
+    expect(await k8s.logs(handle)).toBe('boom\n');
+  });
+
+  it('ends a run whose image cannot be pulled as error after the grace period, and deletes its Job', async () => {
+    const k8s = runner(['sh', '-c', 'exit 0']);
+    const run = newRun({ runner: { image: 'registry.example/does-not-exist:1' } });
+    const handle = await k8s.start(run);
+    const events: RunEvent[] = [];
+    const started = Date.now();
+    const outcome = await k8s.watch(handle, (event) => events.push(event));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(GRACE_MS);
+    expect(outcome).toMatchObject({ status: 'error', reason: expect.stringMatching(/^(ErrImagePull|ImagePullBackOff)$/) });
+    expect(events.some((event) => event.type === 'provisioning' && event.detail?.startsWith('ErrImagePull'))).toBe(true);
+    expect(jobsFor(run.runId)).toEqual([]);
+  });
+
+  it('ends a run with an invalid image name as error InvalidImageName', async () => {
+    const k8s = runner(['sh', '-c', 'exit 0']);
+    const handle = await k8s.start(newRun({ runner: { image: 'Not A Valid Image' } }));
+    expect(await k8s.watch(handle)).toMatchObject({ status: 'error', reason: 'InvalidImageName' });
+  });
+
+  it('ends an unschedulable run as error Unschedulable after the grace period', async () => {
+    const k8s = runner(['sh', '-c', 'exit 0'], { nodeSelector: { disktype: 'ssd' } });
+    const run = newRun();
+    const handle = await k8s.start(run);
+    const outcome = await k8s.watch(handle);
+    expect(outcome).toMatchObject({ status: 'error', reason: 'Unschedulable', message: expect.stringContaining("didn't match") });
+    expect(jobsFor(run.runId)).toEqual([]);
+  });
+
+  it('reports a container killed for exceeding its memory limit as error OOMKilled', async () => {
+    const k8s = runner(['node', '-e', 'const a = []; setInterval(() => a.push(Buffer.alloc(16e6, 1)), 5)']);
+    const handle = await k8s.start(newRun({ runner: { memory: '256Mi' }, limits: { cpu: '1', memory: '160Mi', timeoutSeconds: 60 } }));
+    expect(await k8s.watch(handle)).toMatchObject({ status: 'error', reason: 'OOMKilled', message: expect.stringContaining('160Mi') });
+  });
+
+  it('stops a run that passes its deadline as error DeadlineExceeded and kills its process', async () => {
+    const k8s = runner(['sleep', '30']);
+    const handle = await k8s.start(newRun({ limits: { cpu: '1', memory: '1Gi', timeoutSeconds: 1 } }));
+    let pid: number | undefined;
+    const outcome = await k8s.watch(handle, (event) => {
+      if (event.type === 'running') pid = standin.podPid(standin.pods(NAMESPACE).find((pod) => pod.metadata.labels['factoryci.dev/run-id'] === handle.runId)?.metadata.name ?? '');
+    });
+    expect(outcome).toMatchObject({ status: 'error', reason: 'DeadlineExceeded' });
+    expect(pid).toBeTypeOf('number');
+    await waitFor(() => !groupAlive(pid ?? 0), 3000);
+  });
+
+  it('cancels by deleting the Job in the background, which kills the whole process group', async () => {
+    const k8s = runner(['sh', '-c', 'sleep 30 & sleep 30; wait']);
+    const run = newRun();
+    const handle = await k8s.start(run);
+    let pid: number | undefined;
+    const watching = k8s.watch(handle, (event) => {
+      if (event.type !== 'running') return;
+      const pod = standin.pods(NAMESPACE).find((candidate) => candidate.metadata.labels['factoryci.dev/run-id'] === run.runId);
+      pid = standin.podPid(pod?.metadata.name ?? '');
+      void k8s.cancel(handle);
+    });
+    expect(await watching).toEqual({ status: 'cancelled' });
+    expect(jobsFor(run.runId)).toEqual([]);
+    const deletes = standin.requests.filter((request) => request.method === 'DELETE' && request.path.endsWith(`/jobs/${handle.name}`));
+    expect(deletes).toHaveLength(1);
+    expect(deletes[0]?.query.get('propagationPolicy')).toBe('Background');
+    expect(pid).toBeTypeOf('number');
+    await waitFor(() => !groupAlive(pid ?? 0), 3000);
+    await expect(k8s.cancel(handle)).resolves.toBeUndefined();
+  });
+
+  it('adopts the Job of a run after a restart instead of creating a second one', async () => {
+    const first = runner(['sh', '-c', 'sleep 0.5; echo done']);
+    const run = newRun();
+    const started = await first.start(run);
+    const restarted = runner(['sh', '-c', 'echo this must never run']);
+    expect(await restarted.adopt(run.runId)).toEqual(started);
+    expect(await restarted.start(run)).toEqual(started);
+    expect(await restarted.adopt('never-started-run')).toBeUndefined();
+    expect(await restarted.watch(started)).toEqual({ status: 'success' });
+    expect(jobsFor(run.runId)).toHaveLength(1);
+    expect(standin.pods(NAMESPACE).filter((pod) => pod.metadata.labels['factoryci.dev/run-id'] === run.runId)).toHaveLength(1);
+    expect(await restarted.logs(started)).toBe('done\n');
+  });
+
+  it('ends an evicted run as error Evicted', async () => {
+    const k8s = runner(['sleep', '30']);
+    const run = newRun();
+    const handle = await k8s.start(run);
+    const outcome = await k8s.watch(handle, (event) => {
+      if (event.type !== 'running') return;
+      const pod = standin.pods(NAMESPACE).find((candidate) => candidate.metadata.labels['factoryci.dev/run-id'] === run.runId);
+      standin.evict(pod?.metadata.name ?? '');
+    });
+    expect(outcome).toMatchObject({ status: 'error', reason: 'Evicted', message: expect.stringContaining('low on resource') });
+  });
+
+  it('ends a run whose pod was deleted under it as error PodLost', async () => {
+    const k8s = runner(['sleep', '30']);
+    const core = kubeConfigFor({ server: standin.url }).makeApiClient(CoreV1Api);
+    const run = newRun();
+    const handle = await k8s.start(run);
+    const outcome = await k8s.watch(handle, (event) => {
+      if (event.type !== 'running') return;
+      const pod = standin.pods(NAMESPACE).find((candidate) => candidate.metadata.labels['factoryci.dev/run-id'] === run.runId);
+      void core.deleteNamespacedPod({ name: pod?.metadata.name ?? '', namespace: NAMESPACE });
+    });
+    expect(outcome).toMatchObject({ status: 'error', reason: 'PodLost' });
+  });
+
+  it('ends the watch of a Job someone else deleted as error JobDeleted', async () => {
+    const k8s = runner(['sleep', '30']);
+    const other = runner(['true']);
+    const handle = await k8s.start(newRun());
+    const outcome = await k8s.watch(handle, (event) => {
+      if (event.type === 'running') void other.cancel(handle);
+    });
+    expect(outcome).toMatchObject({ status: 'error', reason: 'JobDeleted' });
+  });
+});

@@ -1,0 +1,498 @@
+/**
+ * A small GitHub stand-in: the subset of the REST API that FactoryCI uses, over real HTTP, with GitHub's paths, bodies
+ * and status codes. Response bodies start from the examples of GitHub's own OpenAPI description (@octokit/openapi)
+ * with this stand-in's state patched in. Every request is recorded so tests can assert on what was sent.
+ *
+ * Authentication is checked as GitHub does: App JWTs (RS256, verified with the App's public key, `iss` = App id,
+ * at most 10 minutes long), installation tokens (scoped to the installation's repositories and permissions) and OAuth
+ * user tokens (from the web flow's code exchange).
+ */
+import { randomBytes, verify, type KeyObject } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface StandinAccount {
+  login: string;
+  id: number;
+  type: 'User' | 'Organization';
+}
+
+export interface StandinInstallation {
+  id: number;
+  account: StandinAccount;
+  /** Full names ("owner/repo") of the repositories the installation may use. */
+  repositories: string[];
+  /** e.g. { contents: 'read', repository_hooks: 'write', checks: 'write' } */
+  permissions: Record<string, string>;
+  repositorySelection?: 'all' | 'selected';
+  suspended?: boolean;
+}
+
+export interface StandinHook {
+  id: number;
+  name: string;
+  active: boolean;
+  events: string[];
+  config: Record<string, string>;
+}
+
+export interface StandinCheckRun {
+  id: number;
+  repo: string;
+  name: string;
+  head_sha: string;
+  status: string;
+  conclusion: string | null;
+  details_url?: string;
+  external_id?: string;
+  output?: unknown;
+  started_at?: string;
+  completed_at?: string;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingMessage['headers'];
+  body: unknown;
+  status: number;
+  /** The body the stand-in answered with (undefined for none). */
+  response?: unknown;
+}
+
+export interface GithubStandinOptions {
+  appId: number;
+  appSlug?: string;
+  /** The App's public key (PEM or KeyObject); App JWTs must verify with it. */
+  appPublicKey: string | KeyObject;
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface GithubStandin {
+  /** Base URL of the REST API (what GITHUB_API_URL points to); OAuth lives under it too, as on GHES. */
+  readonly url: string;
+  readonly requests: RecordedRequest[];
+  readonly checkRuns: StandinCheckRun[];
+  addRepository(fullName: string, options?: { id?: number; private?: boolean }): number;
+  addInstallation(installation: StandinInstallation): void;
+  /** A user who signs in through the OAuth web flow and can access the given installations. */
+  addUser(user: StandinAccount, installationIds: number[]): void;
+  /** The `code` GitHub would hand the browser after the user authorised the App. */
+  issueOAuthCode(login: string): string;
+  hooks(fullName: string): StandinHook[];
+  close(): Promise<void>;
+}
+
+interface Repo {
+  id: number;
+  fullName: string;
+  private: boolean;
+  hooks: StandinHook[];
+}
+
+const DOCS = 'https://docs.github.com/rest';
+
+export async function startGithubStandin(options: GithubStandinOptions): Promise<GithubStandin> {
+  const repos = new Map<string, Repo>();
+  const installations = new Map<number, StandinInstallation>();
+  const users = new Map<string, { account: StandinAccount; installationIds: number[] }>();
+  const oauthCodes = new Map<string, string>();
+  const userTokens = new Map<string, string>();
+  const installationTokens = new Map<string, { installationId: number; expiresAt: number }>();
+  const requests: RecordedRequest[] = [];
+  const checkRuns: StandinCheckRun[] = [];
+  let nextId = 1000;
+  let url = '';
+
+  const server: Server = createServer((req, res) => {
+    readBody(req)
+      .then((raw) => {
+        const parsedUrl = new URL(req.url ?? '/', 'http://standin');
+        const body = parseBody(raw, req.headers['content-type']);
+        const record: RecordedRequest = {
+          method: req.method ?? 'GET',
+          path: parsedUrl.pathname,
+          query: parsedUrl.searchParams,
+          headers: req.headers,
+          body,
+          status: 0,
+        };
+        requests.push(record);
+        const reply = (status: number, payload?: unknown): void => {
+          record.status = status;
+          record.response = payload === undefined ? undefined : JSON.parse(JSON.stringify(payload));
+          if (payload === undefined) {
+            res.writeHead(status).end();
+            return;
+          }
+          res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(payload));
+        };
+        route(record, reply);
+      })
+      .catch((error: unknown) => {
+        res.writeHead(500).end(String(error));
+      });
+  });
+
+  function route(r: RecordedRequest, reply: (status: number, payload?: unknown) => void): void {
+    const fail = (status: number, message: string): void =>
+      reply(status, { message, documentation_url: DOCS, status: String(status) });
+    const path = r.path.replace(/\/+$/, '');
+    let m: RegExpMatchArray | null;
+
+    // --- OAuth web flow (github.com/login/oauth/access_token; under the API base on GHES and here) ---
+    if (r.method === 'POST' && path === '/login/oauth/access_token') {
+      const b = (r.body ?? {}) as Record<string, string>;
+      if (b.client_id !== options.clientId || b.client_secret !== options.clientSecret) {
+        reply(200, { error: 'incorrect_client_credentials', error_description: 'The client_id and/or client_secret passed are incorrect.', error_uri: DOCS });
+        return;
+      }
+      const login = b.code === undefined ? undefined : oauthCodes.get(b.code);
+      if (login === undefined) {
+        reply(200, { error: 'bad_verification_code', error_description: 'The code passed is incorrect or expired.', error_uri: DOCS });
+        return;
+      }
+      oauthCodes.delete(b.code as string);
+      const token = `ghu_${randomBytes(18).toString('hex')}`;
+      userTokens.set(token, login);
+      reply(200, { access_token: token, token_type: 'bearer', scope: '' });
+      return;
+    }
+
+    // --- App (JWT) ---
+    if ((m = path.match(/^\/app\/installations\/(\d+)(\/access_tokens)?$/))) {
+      const jwtProblem = checkAppJwt(r.headers.authorization);
+      if (jwtProblem) return fail(401, jwtProblem);
+      const installation = installations.get(Number(m[1]));
+      if (!installation) return fail(404, 'Not Found');
+      if (m[2] && r.method === 'POST') {
+        if (installation.suspended) return fail(403, 'This installation has been suspended');
+        const token = `ghs_${randomBytes(18).toString('hex')}`;
+        const expiresAt = Date.now() + 3600_000;
+        installationTokens.set(token, { installationId: installation.id, expiresAt });
+        reply(201, {
+          ...example('installation-token'),
+          token,
+          expires_at: new Date(expiresAt).toISOString().replace(/\.\d+Z$/, 'Z'),
+          permissions: installation.permissions,
+          repository_selection: installation.repositorySelection ?? 'selected',
+          repositories: undefined,
+        });
+        return;
+      }
+      if (!m[2] && r.method === 'GET') return reply(200, installationBody(installation));
+      return fail(404, 'Not Found');
+    }
+
+    // --- Installation token ---
+    if (r.method === 'GET' && path === '/installation/repositories') {
+      const installation = installationOf(r.headers.authorization);
+      if (!installation) return fail(401, 'Bad credentials');
+      const list = installation.repositories.map((name) => repoBody(repoNamed(name)));
+      reply(200, { total_count: list.length, repository_selection: installation.repositorySelection ?? 'selected', repositories: list });
+      return;
+    }
+
+    // --- User token ---
+    if (r.method === 'GET' && (path === '/user' || path === '/user/installations')) {
+      const login = userOf(r.headers.authorization);
+      const user = login === undefined ? undefined : users.get(login);
+      if (!user) return fail(401, 'Requires authentication');
+      if (path === '/user') return reply(200, { ...example('private-user-response-with-public-profile-information'), ...accountBody(user.account), name: user.account.login });
+      const list = user.installationIds.flatMap((id) => {
+        const inst = installations.get(id);
+        return inst ? [installationBody(inst)] : [];
+      });
+      reply(200, { total_count: list.length, installations: list });
+      return;
+    }
+
+    // --- Repository hooks and check runs (installation token, scoped) ---
+    if ((m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/(hooks|check-runs)(?:\/(\d+))?$/))) {
+      const fullName = `${m[1]}/${m[2]}`;
+      const kind = m[3] as 'hooks' | 'check-runs';
+      const id = m[4] === undefined ? undefined : Number(m[4]);
+      const installation = installationOf(r.headers.authorization);
+      if (!installation) return fail(401, 'Bad credentials');
+      const repo = repos.get(fullName.toLowerCase());
+      if (!repo || !installation.repositories.some((n) => n.toLowerCase() === fullName.toLowerCase())) {
+        return fail(404, 'Not Found');
+      }
+      const permission = installation.permissions[kind === 'hooks' ? 'repository_hooks' : 'checks'];
+      const writing = r.method !== 'GET';
+      if (permission === undefined || (writing && permission !== 'write')) {
+        return fail(403, 'Resource not accessible by integration');
+      }
+      if (kind === 'hooks') return hooksRoute(r, repo, id, reply, fail);
+      return checkRunsRoute(r, repo, id, reply, fail);
+    }
+
+    fail(404, 'Not Found');
+  }
+
+  function hooksRoute(
+    r: RecordedRequest,
+    repo: Repo,
+    id: number | undefined,
+    reply: (status: number, payload?: unknown) => void,
+    fail: (status: number, message: string) => void,
+  ): void {
+    if (id === undefined && r.method === 'GET') return reply(200, repo.hooks.map((h) => hookBody(repo, h)));
+    if (id === undefined && r.method === 'POST') {
+      const b = (r.body ?? {}) as { name?: string; config?: Record<string, string>; events?: string[]; active?: boolean };
+      if (!b.config?.url) return reply(422, { message: 'Validation Failed', errors: [{ resource: 'Hook', code: 'custom', message: 'Config must contain url' }], documentation_url: DOCS, status: '422' });
+      if (repo.hooks.some((h) => h.config.url === b.config?.url)) {
+        return reply(422, { message: 'Validation Failed', errors: [{ resource: 'Hook', code: 'custom', message: 'Hook already exists on this repository' }], documentation_url: DOCS, status: '422' });
+      }
+      const hook: StandinHook = {
+        id: nextId++,
+        name: b.name ?? 'web',
+        active: b.active ?? true,
+        events: b.events ?? ['push'],
+        config: { content_type: 'form', insecure_ssl: '0', ...b.config },
+      };
+      repo.hooks.push(hook);
+      return reply(201, hookBody(repo, hook));
+    }
+    const hook = repo.hooks.find((h) => h.id === id);
+    if (!hook) return fail(404, 'Not Found');
+    if (r.method === 'GET') return reply(200, hookBody(repo, hook));
+    if (r.method === 'DELETE') {
+      repo.hooks.splice(repo.hooks.indexOf(hook), 1);
+      return reply(204);
+    }
+    fail(404, 'Not Found');
+  }
+
+  function checkRunsRoute(
+    r: RecordedRequest,
+    repo: Repo,
+    id: number | undefined,
+    reply: (status: number, payload?: unknown) => void,
+    fail: (status: number, message: string) => void,
+  ): void {
+    const b = (r.body ?? {}) as Partial<StandinCheckRun>;
+    if (id === undefined && r.method === 'POST') {
+      if (!b.name || !b.head_sha) {
+        return reply(422, { message: 'Invalid request.\n\n"name" and "head_sha" are required.', documentation_url: DOCS, status: '422' });
+      }
+      const run: StandinCheckRun = { status: 'queued', conclusion: null, ...b, id: nextId++, repo: repo.fullName } as StandinCheckRun;
+      if (run.conclusion) run.status = 'completed';
+      checkRuns.push(run);
+      return reply(201, checkRunBody(repo, run));
+    }
+    const run = checkRuns.find((c) => c.id === id && c.repo === repo.fullName);
+    if (!run) return fail(404, 'Not Found');
+    if (r.method === 'PATCH') {
+      Object.assign(run, b, { id: run.id, repo: run.repo });
+      if (b.conclusion) run.status = 'completed';
+      return reply(200, checkRunBody(repo, run));
+    }
+    if (r.method === 'GET') return reply(200, checkRunBody(repo, run));
+    fail(404, 'Not Found');
+  }
+
+  function checkAppJwt(authorization: string | undefined): string | null {
+    const token = authorization?.match(/^(?:Bearer|token) (.+)$/i)?.[1];
+    if (!token) return 'A JSON web token could not be decoded';
+    const parts = token.split('.');
+    if (parts.length !== 3) return 'A JSON web token could not be decoded';
+    const [h, p, s] = parts as [string, string, string];
+    let header: { alg?: string };
+    let payload: { iss?: string | number; iat?: number; exp?: number };
+    try {
+      header = JSON.parse(Buffer.from(h, 'base64url').toString('utf8')) as typeof header;
+      payload = JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as typeof payload;
+    } catch {
+      return 'A JSON web token could not be decoded';
+    }
+    if (header.alg !== 'RS256') return "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires";
+    if (!verify('RSA-SHA256', Buffer.from(`${h}.${p}`), options.appPublicKey, Buffer.from(s, 'base64url'))) {
+      return 'A JSON web token could not be decoded';
+    }
+    if (String(payload.iss) !== String(options.appId)) return "'Issuer' claim ('iss') must be an Integer";
+    const now = Math.floor(Date.now() / 1000);
+    if (typeof payload.exp !== 'number' || payload.exp <= now) return "'Expiration time' claim ('exp') is too far in the future or has passed";
+    if (typeof payload.iat !== 'number' || payload.iat > now + 60 || payload.exp - payload.iat > 660) {
+      return "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued";
+    }
+    return null;
+  }
+
+  function installationOf(authorization: string | undefined): StandinInstallation | undefined {
+    const token = authorization?.match(/^(?:Bearer|token) (.+)$/i)?.[1];
+    const entry = token === undefined ? undefined : installationTokens.get(token);
+    if (!entry || entry.expiresAt < Date.now()) return undefined;
+    const installation = installations.get(entry.installationId);
+    return installation && !installation.suspended ? installation : undefined;
+  }
+
+  function userOf(authorization: string | undefined): string | undefined {
+    const token = authorization?.match(/^(?:Bearer|token) (.+)$/i)?.[1];
+    return token === undefined ? undefined : userTokens.get(token);
+  }
+
+  function repoNamed(fullName: string): Repo {
+    const repo = repos.get(fullName.toLowerCase());
+    if (!repo) throw new Error(`stand-in: unknown repository ${fullName}`);
+    return repo;
+  }
+
+  function accountBody(account: StandinAccount): Record<string, unknown> {
+    const base = example('base-installation') as { account: Record<string, unknown> };
+    return {
+      ...base.account,
+      login: account.login,
+      id: account.id,
+      node_id: Buffer.from(`${account.type}${account.id}`).toString('base64'),
+      url: `${url}/users/${account.login}`,
+      html_url: `https://github.com/${account.login}`,
+      type: account.type,
+    };
+  }
+
+  function installationBody(installation: StandinInstallation): Record<string, unknown> {
+    return {
+      ...example('base-installation'),
+      id: installation.id,
+      account: accountBody(installation.account),
+      access_tokens_url: `${url}/app/installations/${installation.id}/access_tokens`,
+      repositories_url: `${url}/installation/repositories`,
+      html_url: `https://github.com/settings/installations/${installation.id}`,
+      app_id: options.appId,
+      app_slug: options.appSlug ?? 'factoryci',
+      target_id: installation.account.id,
+      target_type: installation.account.type,
+      permissions: installation.permissions,
+      events: ['push', 'pull_request'],
+      repository_selection: installation.repositorySelection ?? 'selected',
+      suspended_at: installation.suspended ? new Date().toISOString() : null,
+    };
+  }
+
+  function repoBody(repo: Repo): Record<string, unknown> {
+    const [ownerLogin = '', name = ''] = repo.fullName.split('/');
+    const base = (example('repository-paginated-2') as { repositories: Record<string, unknown>[] }).repositories[0] ?? {};
+    return {
+      ...base,
+      id: repo.id,
+      name,
+      full_name: repo.fullName,
+      private: repo.private,
+      owner: { ...(base.owner as object), login: ownerLogin },
+      html_url: `https://github.com/${repo.fullName}`,
+      url: `${url}/repos/${repo.fullName}`,
+    };
+  }
+
+  function hookBody(repo: Repo, hook: StandinHook): Record<string, unknown> {
+    const hookUrl = `${url}/repos/${repo.fullName}/hooks/${hook.id}`;
+    // GitHub never returns a hook's secret, only a mask.
+    const config = { ...hook.config, ...(hook.config.secret ? { secret: '********' } : {}) };
+    return {
+      ...example('hook'),
+      id: hook.id,
+      name: hook.name,
+      active: hook.active,
+      events: hook.events,
+      config,
+      url: hookUrl,
+      test_url: `${hookUrl}/test`,
+      ping_url: `${hookUrl}/pings`,
+      deliveries_url: `${hookUrl}/deliveries`,
+    };
+  }
+
+  function checkRunBody(repo: Repo, run: StandinCheckRun): Record<string, unknown> {
+    return {
+      ...example('check-run'),
+      id: run.id,
+      name: run.name,
+      head_sha: run.head_sha,
+      status: run.status,
+      conclusion: run.conclusion ?? null,
+      details_url: run.details_url ?? null,
+      external_id: run.external_id ?? null,
+      url: `${url}/repos/${repo.fullName}/check-runs/${run.id}`,
+      html_url: `https://github.com/${repo.fullName}/runs/${run.id}`,
+      started_at: run.started_at ?? null,
+      completed_at: run.completed_at ?? null,
+      output: run.output ?? { title: null, summary: null, text: null, annotations_count: 0, annotations_url: '' },
+    };
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const standin: GithubStandin = {
+    url,
+    requests,
+    checkRuns,
+    addRepository(fullName, opts = {}) {
+      const id = opts.id ?? nextId++;
+      repos.set(fullName.toLowerCase(), { id, fullName, private: opts.private ?? false, hooks: [] });
+      return id;
+    },
+    addInstallation(installation) {
+      for (const name of installation.repositories) {
+        if (!repos.has(name.toLowerCase())) standin.addRepository(name);
+      }
+      installations.set(installation.id, installation);
+    },
+    addUser(account, installationIds) {
+      users.set(account.login, { account, installationIds });
+    },
+    issueOAuthCode(login) {
+      const code = randomBytes(10).toString('hex');
+      oauthCodes.set(code, login);
+      return code;
+    },
+    hooks(fullName) {
+      return repos.get(fullName.toLowerCase())?.hooks ?? [];
+    },
+    close() {
+      return new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      });
+    },
+  };
+  return standin;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function parseBody(raw: string, contentType: string | undefined): unknown {
+  if (raw === '') return undefined;
+  if (contentType?.includes('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(raw));
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
+}
+
+// GitHub's own response examples, from its OpenAPI description (loaded once, on first use).
+let examples: Record<string, { value: unknown }> | undefined;
+function example(name: string): Record<string, unknown> {
+  if (!examples) {
+    const require = createRequire(import.meta.url);
+    const spec = require('@octokit/openapi/generated/api.github.com.json') as {
+      components: { examples: Record<string, { value: unknown }> };
+    };
+    examples = spec.components.examples;
+  }
+  const value = examples[name]?.value;
+  if (value === undefined) throw new Error(`stand-in: no example "${name}" in @octokit/openapi`);
+  return structuredClone(value) as Record<string, unknown>;
+}
