@@ -8,6 +8,7 @@ export default defineConfig({
     alias: {
       '@factoryci/config': src('./packages/config/src/index.ts'),
       '@factoryci/db': src('./packages/db/src/index.ts'),
+      '@factoryci/api/queue': src('./apps/api/src/queue/contract.ts'),
     },
   },
   test: {

@@ -104,6 +104,21 @@ describe('projects of installed repositories', () => {
     expect(github.hooks('acme/widgets')).toEqual([]);
   });
 
+  it('a new secret given with PUT is set on the webhook FactoryCI created', async () => {
+    const created = (await createProject('acme', 'locked', 'https://github.com/acme/locked')).json() as { id: string; webhook: { status: string } };
+    expect(created.webhook.status).toBe('created');
+    const rotated = 'a-rotated-secret-0123456789abcdef';
+    const res = await api.app.inject({ method: 'PUT', url: `/project?id=${created.id}`, headers: adminHeaders, payload: { webhook_secret: rotated } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ webhook: { status: 'updated' } });
+    expect(github.hooks('acme/locked')[0]?.config.secret).toBe(rotated);
+    const payload = { ...exampleOf('push', (p) => p.ref === 'refs/heads/master'), repository: { id: 1, full_name: 'acme/locked' } };
+    expect((await deliver(api.app, { event: 'push', payload, secret: rotated })).statusCode).toBe(202);
+    // Other changes leave the webhook alone.
+    const renamed = await api.app.inject({ method: 'PUT', url: `/project?id=${created.id}`, headers: adminHeaders, payload: { max_concurrent_runs: 3 } });
+    expect(renamed.json()).not.toHaveProperty('webhook');
+  });
+
   it('without the Webhooks permission the project is still created and the answer says to add the hook by hand', async () => {
     const res = await createProject('bolt', 'nuts', 'https://github.com/bolt/nuts');
     expect(res.statusCode).toBe(201);

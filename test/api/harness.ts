@@ -6,7 +6,8 @@ import { buildApp } from '../../apps/api/src/app.js';
 import { loadConfig, type ApiConfig } from '../../apps/api/src/config.js';
 import type { GithubAppClient } from '../../apps/api/src/github/github-app.js';
 import type { Logger } from '../../apps/api/src/logger.js';
-import { WORKFLOW_QUEUE_NAME, type WorkflowJobData } from '../../apps/api/src/queue/contract.js';
+// As the orchestrator imports it.
+import { WORKFLOW_QUEUE_NAME, type WorkflowJobData } from '@factoryci/api/queue';
 import { createWorkflowQueue, type WorkflowQueue } from '../../apps/api/src/queue/workflow-queue.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 

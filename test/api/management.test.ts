@@ -111,6 +111,14 @@ describe('projects', () => {
     expect(rows[0]?.webhook_secret_encrypted).not.toContain(body.webhook_secret);
   });
 
+  it('concurrent creations under one new owner all succeed and make one owner', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => inject('POST', '/project', { owner: 'burst', project: `p${i}`, url: `https://github.com/burst/p${i}` })),
+    );
+    expect(results.map((r) => r.statusCode)).toEqual([201, 201, 201, 201, 201, 201]);
+    expect(await api.database.db.owner.count({ where: { name: 'burst' } })).toBe(1);
+  });
+
   it('uses a given webhook secret and settings', async () => {
     const res = await inject('POST', '/project', {
       owner: 'acme',

@@ -106,6 +106,14 @@ describe('POST /hooks/github: push', () => {
     expect(await counts()).toEqual({ deliveries: before.deliveries + 1, workflows: before.workflows + 1 });
   });
 
+  it('concurrent different deliveries all succeed with distinct run numbers', async () => {
+    const results = await Promise.all(Array.from({ length: 20 }, () => deliver(api.app, { event: 'push', payload: branchPush(), secret })));
+    expect(results.map((r) => r.statusCode)).toEqual(Array.from({ length: 20 }, () => 202));
+    const numbers = results.map((r) => r.json().number as number).sort((a, b) => a - b);
+    expect(new Set(numbers).size).toBe(20);
+    expect(numbers[19]! - numbers[0]!).toBe(19);
+  });
+
   it('run numbers count up per project', async () => {
     const a = (await deliver(api.app, { event: 'push', payload: branchPush(), secret })).json().number as number;
     const b = (await deliver(api.app, { event: 'push', payload: branchPush(), secret })).json().number as number;
@@ -179,6 +187,44 @@ describe('POST /hooks/github: pull_request', () => {
     const res = await deliver(api.app, { event: 'pull_request', payload, secret });
     const workflow = await api.database.db.workflow.findUniqueOrThrow({ where: { id: res.json().workflow_id } });
     expect(workflow).toMatchObject({ trusted: false, headRepoFullName: 'mallory/Hello-World' });
+  });
+
+  it('fork pull requests follow the project\'s fork_policy: disabled → 204, approval → awaiting_approval until approved', async () => {
+    const forkPr = () => {
+      const payload = exampleOf('pull_request', (p) => p.action === 'opened');
+      const pr = payload.pull_request as { head: { repo: Record<string, unknown> } };
+      pr.head.repo = { ...pr.head.repo, id: 4242, full_name: 'mallory/Hello-World', fork: true };
+      return payload;
+    };
+    const setPolicy = (fork_policy: string) =>
+      api.app.inject({ method: 'PUT', url: `/project?id=${projectId}`, headers: adminHeaders, payload: { fork_policy } });
+    try {
+      expect((await setPolicy('disabled')).statusCode).toBe(200);
+      const before = await counts();
+      expect((await deliver(api.app, { event: 'pull_request', payload: forkPr(), secret })).statusCode).toBe(204);
+      expect((await counts()).workflows).toBe(before.workflows);
+      // A same-repository pull request still runs.
+      expect((await deliver(api.app, { event: 'pull_request', payload: exampleOf('pull_request', (p) => p.action === 'opened'), secret })).statusCode).toBe(202);
+
+      await setPolicy('approval');
+      const res = await deliver(api.app, { event: 'pull_request', payload: forkPr(), secret });
+      expect(res.statusCode).toBe(202);
+      expect(res.json()).toMatchObject({ status: 'awaiting_approval', queued: false });
+      const id = res.json().workflow_id as string;
+      expect(await api.jobs.getJob(id)).toBeUndefined();
+      expect(await api.database.db.workflow.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'awaiting_approval', enqueuedAt: null });
+
+      const approve = () => api.app.inject({ method: 'POST', url: `/workflow/approve?id=${id}`, headers: adminHeaders });
+      const approved = await approve();
+      expect(approved.statusCode).toBe(200);
+      expect(approved.json()).toMatchObject({ id, status: 'queued' });
+      expect(approved.json().enqueued_at).not.toBeNull();
+      expect((await api.jobs.getJob(id))?.data).toEqual({ workflowId: id });
+      expect((await approve()).statusCode).toBe(409);
+      expect((await api.app.inject({ method: 'POST', url: '/workflow/approve?id=00000000-0000-4000-8000-000000000000', headers: adminHeaders })).statusCode).toBe(404);
+    } finally {
+      await setPolicy('no_secrets');
+    }
   });
 
   it('other actions answer 204', async () => {

@@ -71,6 +71,28 @@ describe('agent registration in Consul', () => {
     expect((await health('factory-agent')).map((candidate) => candidate.Service.ID)).not.toContain('run-alive');
   });
 
+  it('is removed by Consul once its check stayed critical for DeregisterCriticalServiceAfter', async () => {
+    const registration = consulServiceRegistration({
+      consul: client(),
+      service: 'factory-agent',
+      id: 'run-reaped',
+      address: '10.1.2.3',
+      port: 7070,
+      ttlSeconds: 1,
+      heartbeatMs: 60_000,
+      deregisterCriticalAfter: '300ms',
+    });
+    await registration.start();
+    expect(consulStandin.requests.at(-1)?.body).toMatchObject({
+      Name: 'factory-agent',
+      ID: 'run-reaped',
+      Check: { TTL: '1s', Status: 'passing', DeregisterCriticalServiceAfter: '300ms' },
+    });
+    await waitFor(() => consulStandin.checks().find((check) => check.ServiceID === 'run-reaped')?.Status === 'critical', 3000);
+    await waitFor(() => !consulStandin.services().some((service) => service.ID === 'run-reaped'), 3000);
+    await registration.stop();
+  });
+
   it('registers again when Consul lost the registration', async () => {
     const registration = agentRegistration('run-reregistered');
     await registration.start();

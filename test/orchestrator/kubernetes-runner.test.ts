@@ -178,6 +178,26 @@ describe('kubernetes runner against the stand-in', () => {
     expect(outcome).toMatchObject({ status: 'error', reason: 'PodLost' });
   });
 
+  it('re-lists and re-watches when the watch streams drop, without missing the end that happened meanwhile', async () => {
+    const k8s = runner(['sh', '-c', 'sleep 0.3; exit 5'], { rewatchDelayMs: 1000 });
+    const run = newRun();
+    const handle = await k8s.start(run);
+    let dropped = false;
+    const outcome = await k8s.watch(handle, (event) => {
+      if (event.type !== 'running') return;
+      void waitFor(() => standin.openWatches() >= 2).then(() => {
+        standin.dropWatches();
+        dropped = true;
+      });
+    });
+    expect(dropped).toBe(true);
+    expect(outcome).toEqual({ status: 'failure', exitCode: 5 });
+    const lists = standin.requests.filter(
+      (request) => request.method === 'GET' && request.path === `/apis/batch/v1/namespaces/${NAMESPACE}/jobs` && request.query.get('fieldSelector') === `metadata.name=${handle.name}` && !request.query.has('watch'),
+    );
+    expect(lists.length).toBeGreaterThanOrEqual(2);
+  });
+
   it('ends the watch of a Job someone else deleted as error JobDeleted', async () => {
     const k8s = runner(['sleep', '30']);
     const other = runner(['true']);

@@ -4,21 +4,24 @@ export interface CliIo {
   err(text: string): void;
   /** The CLI's own environment: the base environment of executions in local runs. */
   env: Readonly<Record<string, string | undefined>>;
-  /** Registers a handler for SIGINT/SIGTERM; returns a function that unregisters it. */
+  /** Registers a handler for SIGINT, SIGTERM and SIGHUP; returns a function that unregisters it. */
   onInterrupt(handler: (signal: NodeJS.Signals) => void): () => void;
 }
 
+const INTERRUPTS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
 export function processIo(): CliIo {
+  // A closed pipe (`factory-agent run | head`) must not crash the agent mid-run: that would leave the process
+  // groups of running executions behind. Output to a closed stream is dropped instead.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   return {
     out: (text) => void process.stdout.write(text),
     err: (text) => void process.stderr.write(text),
     env: process.env,
     onInterrupt(handler) {
-      process.on('SIGINT', handler);
-      process.on('SIGTERM', handler);
+      for (const signal of INTERRUPTS) process.on(signal, handler);
       return () => {
-        process.off('SIGINT', handler);
-        process.off('SIGTERM', handler);
+        for (const signal of INTERRUPTS) process.off(signal, handler);
       };
     },
   };

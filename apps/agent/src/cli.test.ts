@@ -10,7 +10,6 @@ import { groupAlive } from './process-group.js';
 /** These tests run the real, built CLI (`npx tsc -b` first; `npm test` does). */
 const BIN = fileURLToPath(new URL('../bin/factory-agent.js', import.meta.url));
 const DIST = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
-const EXAMPLES = fileURLToPath(new URL('../../../examples/.factory', import.meta.url));
 
 interface Outcome {
   code: number | null;
@@ -281,9 +280,25 @@ pipeline "next" {
     expect(existsSync(join(dir, 'never'))).toBe(false);
     expect(existsSync(join(dir, 'next'))).toBe(false);
   });
+
+  it('cancels the same way on SIGTERM', async () => {
+    const dir = checkout({
+      'one.hcl': 'pipeline "p" {\n  stage "s" {\n    execution "e" { command = "echo $$ > pgid; echo up; sleep 30" }\n  }\n}\n',
+    });
+    const run = startCli(['run', '--event', 'push', '--branch', 'main', '--json'], dir);
+    const deadline = Date.now() + 10_000;
+    while (!run.out.stderr.includes('p/s/e | up') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+    run.child.kill('SIGTERM');
+    const result = await run.done;
+    expect(result.code).toBe(130);
+    const doc = JSON.parse(result.stdout);
+    expect(doc).toMatchObject({ status: 'cancelled', exitCode: 130 });
+    expect(doc.pipelines[0].stages[0].executions[0]).toMatchObject({ status: 'cancelled', signal: 'SIGTERM', exitCode: null });
+    expect(groupAlive(Number(readFileSync(join(dir, 'pgid'), 'utf8')))).toBe(false);
+  });
 });
 
-describe.runIf(existsSync(EXAMPLES))('factory-agent on examples/.factory', () => {
+describe('factory-agent on examples/.factory', () => {
   const root = fileURLToPath(new URL('../../..', import.meta.url));
   it('validates and plans the example configuration', async () => {
     const validate = await cli(['validate', '--dir', 'examples/.factory'], root);

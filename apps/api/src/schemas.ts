@@ -168,6 +168,21 @@ export const projectCreatedSchema = {
   required: [...projectSchema.required, 'webhook_secret', 'webhook'],
 } as const;
 
+/** The answer of PUT /project: the project, and what happened to the GitHub webhook when the secret changed. */
+export const projectUpdatedSchema = {
+  type: 'object',
+  properties: {
+    ...projectSchema.properties,
+    webhook: {
+      type: 'object',
+      description: 'present when the secret changed and FactoryCI manages the repository webhook',
+      properties: { status: { type: 'string', enum: ['updated', 'manual'] }, message: { type: 'string' } },
+      required: ['status', 'message'],
+    },
+  },
+  required: projectSchema.required,
+} as const;
+
 const stepBase = {
   id: { type: 'string' },
   name: { type: 'string' },

@@ -8,3 +8,4 @@ export { createKubernetesRunner, KubernetesRequestError, JobOwnershipError, type
 export { createLocalRunner, DEFAULT_AGENT_BIN, type LocalRunnerOptions } from './local/local-runner.js';
 export { loadOrchestratorConfig, ConfigError, type OrchestratorConfig } from './config.js';
 export { runnerFromConfig, runHealthFromConfig } from './wiring.js';
+export { superviseRun, type SuperviseRunOptions } from './supervise-run.js';

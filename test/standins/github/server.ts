@@ -211,7 +211,7 @@ export async function startGithubStandin(options: GithubStandinOptions): Promise
     }
 
     // --- Repository hooks and check runs (installation token, scoped) ---
-    if ((m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/(hooks|check-runs)(?:\/(\d+))?$/))) {
+    if ((m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/(hooks|check-runs)(?:\/(\d+)(\/config)?)?$/))) {
       const fullName = `${m[1]}/${m[2]}`;
       const kind = m[3] as 'hooks' | 'check-runs';
       const id = m[4] === undefined ? undefined : Number(m[4]);
@@ -226,6 +226,8 @@ export async function startGithubStandin(options: GithubStandinOptions): Promise
       if (permission === undefined || (writing && permission !== 'write')) {
         return fail(403, 'Resource not accessible by integration');
       }
+      if (kind === 'hooks' && m[5]) return hookConfigRoute(r, repo, id as number, reply, fail);
+      if (m[5]) return fail(404, 'Not Found');
       if (kind === 'hooks') return hooksRoute(r, repo, id, reply, fail);
       return checkRunsRoute(r, repo, id, reply, fail);
     }
@@ -265,6 +267,21 @@ export async function startGithubStandin(options: GithubStandinOptions): Promise
       return reply(204);
     }
     fail(404, 'Not Found');
+  }
+
+  function hookConfigRoute(
+    r: RecordedRequest,
+    repo: Repo,
+    id: number,
+    reply: (status: number, payload?: unknown) => void,
+    fail: (status: number, message: string) => void,
+  ): void {
+    const hook = repo.hooks.find((h) => h.id === id);
+    if (!hook) return fail(404, 'Not Found');
+    if (r.method === 'PATCH') Object.assign(hook.config, r.body ?? {});
+    else if (r.method !== 'GET') return fail(404, 'Not Found');
+    const { secret, ...config } = hook.config;
+    reply(200, secret ? { ...config, secret: '********' } : config);
   }
 
   function checkRunsRoute(
@@ -420,7 +437,14 @@ export async function startGithubStandin(options: GithubStandinOptions): Promise
       html_url: `https://github.com/${repo.fullName}/runs/${run.id}`,
       started_at: run.started_at ?? null,
       completed_at: run.completed_at ?? null,
-      output: run.output ?? { title: null, summary: null, text: null, annotations_count: 0, annotations_url: '' },
+      output: {
+        title: null,
+        summary: null,
+        text: null,
+        annotations_count: 0,
+        annotations_url: `${url}/repos/${repo.fullName}/check-runs/${run.id}/annotations`,
+        ...pick(run.output, ['title', 'summary', 'text']),
+      },
     };
   }
 
@@ -461,6 +485,11 @@ export async function startGithubStandin(options: GithubStandinOptions): Promise
     },
   };
   return standin;
+}
+
+function pick(value: unknown, keys: string[]): Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return {};
+  return Object.fromEntries(keys.filter((k) => k in value).map((k) => [k, (value as Record<string, unknown>)[k]]));
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

@@ -14,7 +14,8 @@
  * - A failed pod fails its Job (reason BackoffLimitExceeded): the stand-in never retries, as with backoffLimit 0.
  * - The process runs in a fresh temporary directory (its cwd and HOME) with the container's env, PATH from the
  *   stand-in, and `status.podIP` = 127.0.0.1.
- * - `evict(podName)` is a test hook that evicts a running pod as the kubelet does under node pressure.
+ * - `evict(podName)` is a test hook that evicts a running pod as the kubelet does under node pressure;
+ *   `dropWatches()` ends every open watch stream.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID, randomBytes } from 'node:crypto';
@@ -170,6 +171,10 @@ export interface KubernetesStandin {
   podPid(name: string): number | undefined;
   /** Evicts a running pod as the kubelet does under node pressure: phase Failed, reason Evicted. */
   evict(podName: string): void;
+  /** Ends every open watch stream, as an API server restart or a load balancer timeout does. */
+  dropWatches(): void;
+  /** How many watch streams are open. */
+  openWatches(): number;
   close(): Promise<void>;
 }
 
@@ -594,6 +599,7 @@ export async function startKubernetesStandin(options: KubernetesStandinOptions =
 
   function startWatch(request: IncomingMessage, response: ServerResponse, resource: Resource, namespace: string, labels: Selector, fields: Selector, query: URLSearchParams): void {
     response.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+    response.flushHeaders();
     const watcher: Watcher = { resource, namespace, labels, fields, response };
     const since = Number(query.get('resourceVersion') ?? '0');
     if (since > 0) {
@@ -715,6 +721,11 @@ export async function startKubernetesStandin(options: KubernetesStandinOptions =
     pods: (namespace) => [...store.pods.values()].filter((pod) => !namespace || pod.metadata.namespace === namespace) as StandinPod[],
     podPid: (name) => [...processes.entries()].find(([id]) => id.endsWith(`/${name}`))?.[1].child?.pid,
     evict,
+    openWatches: () => watchers.size,
+    dropWatches() {
+      for (const watcher of watchers) watcher.response.end();
+      watchers.clear();
+    },
     async close() {
       closed = true;
       for (const state of processes.values()) {

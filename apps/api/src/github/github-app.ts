@@ -36,6 +36,8 @@ export interface GithubAppClient {
   /** Creates a repository webhook (push and pull_request, JSON) and returns its id. */
   createRepositoryHook(installationId: number, fullName: string, hook: { url: string; secret: string }): Promise<number>;
   deleteRepositoryHook(installationId: number, fullName: string, hookId: number): Promise<void>;
+  /** Sets a new secret on a repository webhook. */
+  updateRepositoryHookSecret(installationId: number, fullName: string, hookId: number, secret: string): Promise<void>;
 }
 
 /** GitHub answered with an error status (status 0: not reachable). */
@@ -145,6 +147,14 @@ export function createGithubAppClient(options: GithubAppClientOptions): GithubAp
         const [owner = '', repo = ''] = fullName.split('/');
         const octokit = await app.getInstallationOctokit(installationId);
         await octokit.request('DELETE /repos/{owner}/{repo}/hooks/{hook_id}', { owner, repo, hook_id: hookId });
+      });
+    },
+
+    updateRepositoryHookSecret(installationId, fullName, hookId, secret) {
+      return call(`updating the webhook secret of ${fullName}`, async () => {
+        const [owner = '', repo = ''] = fullName.split('/');
+        const octokit = await app.getInstallationOctokit(installationId);
+        await octokit.request('PATCH /repos/{owner}/{repo}/hooks/{hook_id}/config', { owner, repo, hook_id: hookId, secret });
       });
     },
   };

@@ -76,3 +76,24 @@ export async function removeRepositoryHook(
     deps.logger.warn({ err: error, repository: project.githubFullName }, 'could not delete the repository webhook');
   }
 }
+
+/**
+ * After the secret of a project changed: sets it on the webhook FactoryCI created. Returns null when FactoryCI did not
+ * create the project's webhook (then whoever added it changes it), else what happened.
+ */
+export async function updateRepositoryHookSecret(
+  deps: HookDeps,
+  project: { githubFullName: string | null; installationId: bigint | null; githubHookId: bigint | null },
+  secret: string,
+): Promise<{ status: 'updated' | 'manual'; message: string } | null> {
+  if (!project.githubFullName || project.installationId === null || project.githubHookId === null) return null;
+  if (!deps.github) return { status: 'manual', message: 'the GitHub App is not configured: change the secret of the repository webhook by hand' };
+  try {
+    await deps.github.updateRepositoryHookSecret(Number(project.installationId), project.githubFullName, Number(project.githubHookId), secret);
+    return { status: 'updated', message: `the secret of the webhook on ${project.githubFullName} was changed` };
+  } catch (error) {
+    deps.logger.warn({ err: error, repository: project.githubFullName }, 'could not update the repository webhook secret');
+    const status = error instanceof GithubRequestError ? error.status : 0;
+    return { status: 'manual', message: `GitHub refused to change the webhook secret (${status || 'not reachable'}): change it on GitHub by hand` };
+  }
+}

@@ -30,6 +30,7 @@ const hookResponse = {
     delivery: { type: 'string' },
     workflow_id: { type: ['string', 'null'] },
     number: { type: ['integer', 'null'] },
+    status: { type: ['string', 'null'], description: 'queued, or awaiting_approval (untrusted pull request, project requires approval)' },
     queued: { type: 'boolean', description: 'false when Redis was unavailable: the relay queues it later' },
     redelivery: { type: 'boolean' },
     message: { type: 'string' },
@@ -93,7 +94,7 @@ export async function githubHooksRoutes(app: FastifyInstance, deps: AppDeps): Pr
                 ...(repository.id === null ? [] : [{ githubRepoId: BigInt(repository.id) }]),
               ],
             },
-            select: { id: true, webhookSecretEncrypted: true },
+            select: { id: true, webhookSecretEncrypted: true, forkPolicy: true },
           })
         : [];
       const candidates: { secret: string; projectId: string | null }[] = projects.map((p) => ({
@@ -134,15 +135,33 @@ export async function githubHooksRoutes(app: FastifyInstance, deps: AppDeps): Pr
           return reply.code(204).send();
         }
         case 'run': {
-          if (!projectId) throw new NotFoundError(`no project for repository ${repository?.fullName ?? '(none)'}`);
-          const accepted = await acceptRun(deps.db, projectId, delivery, meaning.run);
+          const project = projects.find((p) => p.id === projectId);
+          if (!project) throw new NotFoundError(`no project for repository ${repository?.fullName ?? '(none)'}`);
+          if (!meaning.run.trusted && project.forkPolicy === 'disabled') {
+            await recordDelivery(deps.db, delivery, projectId, 204);
+            return reply.code(204).send();
+          }
+          const initial = !meaning.run.trusted && project.forkPolicy === 'approval' ? 'awaiting_approval' : 'queued';
+          const accepted = await acceptRun(deps.db, project.id, delivery, meaning.run, initial);
           if (accepted.redelivery) {
             return reply.code(200).send({
               delivery: delivery.id,
               workflow_id: accepted.workflowId,
               number: accepted.number,
+              status: accepted.status,
               redelivery: true,
               message: 'delivery already accepted',
+            });
+          }
+          if (accepted.status === 'awaiting_approval') {
+            return reply.code(202).send({
+              delivery: delivery.id,
+              workflow_id: accepted.workflowId,
+              number: accepted.number,
+              status: accepted.status,
+              queued: false,
+              redelivery: false,
+              message: `workflow #${accepted.number} of an untrusted pull request awaits approval (POST /workflow/approve)`,
             });
           }
           // Committed: from here on a failure only delays the run (the relay queues it).
@@ -159,6 +178,7 @@ export async function githubHooksRoutes(app: FastifyInstance, deps: AppDeps): Pr
             delivery: delivery.id,
             workflow_id: workflowId,
             number: accepted.number,
+            status: accepted.status,
             queued,
             redelivery: false,
             message: `workflow #${accepted.number} accepted`,

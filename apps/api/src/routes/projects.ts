@@ -4,8 +4,8 @@ import { isRecordNotFound, isUniqueViolation } from '../db-errors.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { installationForRepository } from '../github/installations.js';
 import { githubFullNameOf } from '../github/repository-url.js';
-import { removeRepositoryHook, setUpRepositoryHook } from '../github/webhook-setup.js';
-import { errorResponses, idQuery, listQuery, NAME_PATTERN, projectCreateBody, projectCreatedSchema, projectUpdateBody } from '../schemas.js';
+import { removeRepositoryHook, setUpRepositoryHook, updateRepositoryHookSecret } from '../github/webhook-setup.js';
+import { errorResponses, idQuery, listQuery, NAME_PATTERN, projectCreateBody, projectCreatedSchema, projectUpdatedSchema, projectUpdateBody } from '../schemas.js';
 import { generateWebhookSecret } from '../secret-box.js';
 import { projectJson } from '../serialize.js';
 
@@ -62,6 +62,10 @@ export async function projectRoutes(app: FastifyInstance, deps: AppDeps): Promis
     if (other) throw new ConflictError(`repository ${fullName} already belongs to project ${other.owner.name}/${other.name}`);
   }
 
+  async function projectExists(owner: string, name: string): Promise<boolean> {
+    return (await db.project.count({ where: { name, owner: { name: owner } } })) > 0;
+  }
+
   app.get<{ Querystring: { owner?: string; limit: number; offset: number } }>(
     '/projects',
     {
@@ -111,9 +115,8 @@ export async function projectRoutes(app: FastifyInstance, deps: AppDeps): Promis
       await assertRepositoryFree(fullName);
       const access = fullName ? await installationForRepository(db, fullName) : null;
       const secret = body.webhook_secret ?? generateWebhookSecret();
-      let project;
-      try {
-        project = await db.$transaction(async (tx) => {
+      const create = () =>
+        db.$transaction(async (tx) => {
           const owner = await tx.owner.upsert({ where: { name: body.owner }, create: { name: body.owner }, update: {} });
           return tx.project.create({
             data: {
@@ -128,6 +131,13 @@ export async function projectRoutes(app: FastifyInstance, deps: AppDeps): Promis
             },
             include: withOwner,
           });
+        });
+      let project;
+      try {
+        project = await create().catch(async (error: unknown) => {
+          // A concurrent request may have created the owner between upsert's read and write: once more.
+          if (isUniqueViolation(error) && !(await projectExists(body.owner, body.project))) return create();
+          throw error;
         });
       } catch (error) {
         if (isUniqueViolation(error)) throw new ConflictError(`project "${body.owner}/${body.project}" already exists`);
@@ -148,7 +158,7 @@ export async function projectRoutes(app: FastifyInstance, deps: AppDeps): Promis
         summary: 'Change a project: name, URL, webhook secret, settings',
         querystring: idQuery,
         body: projectUpdateBody,
-        response: { 200: projectRef, ...errorResponses },
+        response: { 200: projectUpdatedSchema, ...errorResponses },
       },
     },
     async (request) => {
@@ -170,7 +180,9 @@ export async function projectRoutes(app: FastifyInstance, deps: AppDeps): Promis
       }
       if (body.webhook_secret !== undefined) data.webhookSecretEncrypted = secrets.encrypt(body.webhook_secret);
       try {
-        return projectJson(await db.project.update({ where: { id }, data, include: withOwner }));
+        const updated = await db.project.update({ where: { id }, data, include: withOwner });
+        const webhook = body.webhook_secret === undefined ? null : await updateRepositoryHookSecret(deps, updated, body.webhook_secret);
+        return { ...projectJson(updated), ...(webhook ? { webhook } : {}) };
       } catch (error) {
         if (isRecordNotFound(error)) throw new NotFoundError(`no project ${id}`);
         if (isUniqueViolation(error)) throw new ConflictError(`the owner already has a project "${body.project}"`);

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../app.js';
-import { NotFoundError } from '../errors.js';
+import { ConflictError, NotFoundError } from '../errors.js';
 import { errorResponses, idQuery, listQuery, workflowTreeSchema } from '../schemas.js';
 import { workflowJson, workflowTreeJson } from '../serialize.js';
 
@@ -56,6 +56,32 @@ export async function workflowRoutes(app: FastifyInstance, deps: AppDeps): Promi
       });
       if (!workflow) throw new NotFoundError(`no workflow ${request.query.id}`);
       return workflowTreeJson(workflow);
+    },
+  );
+
+  app.post<{ Querystring: { id: string } }>(
+    '/workflow/approve',
+    {
+      schema: {
+        tags,
+        summary: 'Approve an untrusted pull request\'s workflow (awaiting_approval → queued)',
+        querystring: idQuery,
+        response: { 200: { $ref: 'Workflow#' }, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { id } = request.query;
+      const changed = await db.workflow.updateMany({ where: { id, status: 'awaiting_approval' }, data: { status: 'queued' } });
+      if (changed.count === 0) {
+        const workflow = await db.workflow.findUnique({ where: { id } });
+        if (!workflow) throw new NotFoundError(`no workflow ${id}`);
+        throw new ConflictError(`workflow ${id} is ${workflow.status}, not awaiting approval`);
+      }
+      request.log.info({ workflowId: id }, 'workflow approved');
+      if (await deps.queue.enqueue(id)) {
+        await db.workflow.update({ where: { id }, data: { enqueuedAt: new Date() } });
+      }
+      return workflowJson(await db.workflow.findUniqueOrThrow({ where: { id } }));
     },
   );
 }

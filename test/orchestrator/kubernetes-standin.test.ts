@@ -1,0 +1,103 @@
+import { ApiException, BatchV1Api, CoreV1Api, Watch, type V1Job } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kubeConfigFor } from '../../apps/orchestrator/src/kubernetes/client.js';
+import { startKubernetesStandin, type KubernetesStandin } from '../standins/kubernetes/server.js';
+import { groupAlive, waitFor } from './helpers.js';
+
+let standin: KubernetesStandin;
+let batch: BatchV1Api;
+let core: CoreV1Api;
+
+function job(name: string, command: string[], labels: Record<string, string> = {}): V1Job {
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name, labels },
+    spec: { backoffLimit: 0, template: { metadata: { labels }, spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'busybox:1', command }] } } },
+  };
+}
+
+async function apiError(promise: Promise<unknown>): Promise<{ code: number; body: Record<string, unknown> }> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof ApiException) return { code: error.code, body: JSON.parse(String(error.body)) as Record<string, unknown> };
+    throw error;
+  }
+  throw new Error('expected the request to fail');
+}
+
+beforeAll(async () => {
+  standin = await startKubernetesStandin({ terminationGraceMs: 200 });
+  const config = kubeConfigFor({ server: standin.url });
+  batch = config.makeApiClient(BatchV1Api);
+  core = config.makeApiClient(CoreV1Api);
+});
+
+afterAll(async () => {
+  await standin.close();
+});
+
+describe('the Kubernetes stand-in', () => {
+  it('answers missing and duplicate objects with Kubernetes Status objects', async () => {
+    const missing = await apiError(batch.readNamespacedJob({ name: 'nope', namespace: 'ns' }));
+    expect(missing).toEqual({
+      code: 404,
+      body: expect.objectContaining({ kind: 'Status', status: 'Failure', reason: 'NotFound', message: 'jobs.batch "nope" not found', code: 404 }),
+    });
+    await batch.createNamespacedJob({ namespace: 'ns', body: job('dup', ['sleep', '5']) });
+    const duplicate = await apiError(batch.createNamespacedJob({ namespace: 'ns', body: job('dup', ['sleep', '5']) }));
+    expect(duplicate.code).toBe(409);
+    expect(duplicate.body).toMatchObject({ reason: 'AlreadyExists', message: 'jobs.batch "dup" already exists', details: { name: 'dup', group: 'batch', kind: 'jobs' } });
+    await batch.deleteNamespacedJob({ name: 'dup', namespace: 'ns', propagationPolicy: 'Background' });
+  });
+
+  it('lists by label selector, streams watch events, and serves pod logs', async () => {
+    const events: string[] = [];
+    const controller = await new Watch(kubeConfigFor({ server: standin.url })).watch(
+      '/api/v1/namespaces/ns/pods',
+      { labelSelector: 'team=a' },
+      (type: string, object: { status?: { phase?: string } }) => events.push(`${type}:${object.status?.phase ?? ''}`),
+      () => {},
+    );
+    await batch.createNamespacedJob({ namespace: 'ns', body: job('labelled', ['sh', '-c', 'echo out; echo err >&2'], { team: 'a' }) });
+    await batch.createNamespacedJob({ namespace: 'ns', body: job('other', ['true'], { team: 'b' }) });
+    await waitFor(async () => (await batch.readNamespacedJob({ name: 'labelled', namespace: 'ns' })).status?.succeeded === 1);
+    const listed = await batch.listNamespacedJob({ namespace: 'ns', labelSelector: 'team=a' });
+    expect(listed.items.map((item) => item.metadata?.name)).toEqual(['labelled']);
+    const pods = await core.listNamespacedPod({ namespace: 'ns', labelSelector: 'batch.kubernetes.io/job-name=labelled' });
+    expect(pods.items).toHaveLength(1);
+    const pod = pods.items[0];
+    expect(pod?.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
+    expect(await core.readNamespacedPodLog({ name: pod?.metadata?.name ?? '', namespace: 'ns' })).toMatch(/^(out\nerr\n|err\nout\n)$/);
+    controller.abort();
+    expect(events[0]).toBe('ADDED:Pending');
+    expect(events).toContain('MODIFIED:Running');
+    expect(events.at(-1)).toBe('MODIFIED:Succeeded');
+  });
+
+  it('refuses logs of a container that has not started, with 400', async () => {
+    await batch.createNamespacedJob({ namespace: 'ns', body: { ...job('pulling', ['true']), spec: { template: { spec: { containers: [{ name: 'main', image: 'x/does-not-exist', command: ['true'] }] } } } } });
+    await waitFor(async () => {
+      const pods = await core.listNamespacedPod({ namespace: 'ns', labelSelector: 'batch.kubernetes.io/job-name=pulling' });
+      return pods.items[0]?.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ErrImagePull';
+    });
+    const [pod] = standin.pods('ns').filter((candidate) => candidate.metadata.labels['job-name'] === 'pulling');
+    const refused = await apiError(core.readNamespacedPodLog({ name: pod?.metadata.name ?? '', namespace: 'ns' }));
+    expect(refused.code).toBe(400);
+    expect(refused.body.message).toContain('is waiting to start: ErrImagePull');
+  });
+
+  it('leaves the pod running when a Job is deleted without a propagation policy (orphan), as the API does', async () => {
+    await batch.createNamespacedJob({ namespace: 'ns', body: job('orphaned', ['sleep', '30']) });
+    await waitFor(() => standin.pods('ns').some((pod) => pod.metadata.labels['job-name'] === 'orphaned' && pod.status.phase === 'Running'));
+    const [pod] = standin.pods('ns').filter((candidate) => candidate.metadata.labels['job-name'] === 'orphaned');
+    const pid = standin.podPid(pod?.metadata.name ?? '') ?? 0;
+    await batch.deleteNamespacedJob({ name: 'orphaned', namespace: 'ns' });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(groupAlive(pid)).toBe(true);
+    await core.deleteNamespacedPod({ name: pod?.metadata.name ?? '', namespace: 'ns' });
+    await waitFor(() => !groupAlive(pid), 3000);
+    await waitFor(() => standin.pods('ns').every((candidate) => candidate.metadata.name !== pod?.metadata.name), 3000);
+  });
+});
