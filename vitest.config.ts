@@ -8,6 +8,8 @@ export default defineConfig({
     alias: {
       '@factoryci/config': src('./packages/config/src/index.ts'),
       '@factoryci/db': src('./packages/db/src/index.ts'),
+      '@factoryci/discovery': src('./packages/discovery/src/index.ts'),
+      '@factoryci/run-token': src('./packages/run-token/src/index.ts'),
       '@factoryci/api/queue': src('./apps/api/src/queue/contract.ts'),
     },
   },

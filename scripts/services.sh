@@ -34,7 +34,7 @@ start() {
       mariadb-install-db --user=root --datadir="$D/mariadb/data" --auth-root-authentication-method=normal >"$D/mariadb/install.log" 2>&1
     fi
     nohup mariadbd --user=root --datadir="$D/mariadb/data" --socket="$D/mariadb/sock" --port="$MARIADB_PORT" \
-      --bind-address=127.0.0.1 --skip-log-bin --pid-file="$D/mariadb/pid" >"$D/mariadb/server.log" 2>&1 &
+      --bind-address=127.0.0.1 --skip-log-bin --innodb-flush-log-at-trx-commit=2 --pid-file="$D/mariadb/pid" >"$D/mariadb/server.log" 2>&1 &
     wait_for MariaDB mariadb-admin --socket="$D/mariadb/sock" -uroot ping
   fi
   if ! redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then

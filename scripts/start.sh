@@ -1,24 +1,68 @@
 #!/usr/bin/env bash
-# One command from a fresh machine (root, Debian, Node 20.19+) to a working FactoryCI:
-# installs what is missing, builds, and shows factory-agent validating, planning and running examples/.factory.
+# One command from a fresh machine (root, Debian, Node 20.19+) to a running FactoryCI on this machine:
+# installs what is missing (git, MariaDB, Redis, npm packages), builds, starts private MariaDB and Redis under .data/,
+# migrates the database, shows factory-agent on examples/.factory, then runs the API and the orchestrator (local
+# runner: agents are child processes, no Kubernetes or Consul needed) until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT="$PWD"
+mkdir -p .data/logs
 
-if ! command -v git >/dev/null; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq git >/dev/null
+if ! command -v git >/dev/null || ! command -v mariadbd >/dev/null || ! command -v redis-server >/dev/null; then
+  echo "== installing system packages (git, mariadb-server, redis-server)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq git mariadb-server redis-server >/dev/null
 fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "== npm ci"
   npm ci
 fi
-npm run build
+echo "== build"
+npm run build >.data/logs/build.log 2>&1 || { cat .data/logs/build.log; exit 1; }
+
+echo "== services (MariaDB, Redis)"
+while IFS= read -r line; do export "$line"; done < <(bash scripts/services.sh start)
+
+# Settings of this installation, generated once and kept (git-ignored).
+if [ ! -f .data/factory.env ]; then
+  umask 077
+  {
+    echo "FACTORY_ADMIN_TOKEN=$(node -e "console.log(require('crypto').randomBytes(24).toString('base64url'))")"
+    echo "FACTORY_ENCRYPTION_KEY=$(node -e "console.log(require('crypto').randomBytes(32).toString('hex'))")"
+  } > .data/factory.env
+fi
+set -a; . .data/factory.env; set +a
+export PORT="${PORT:-8080}" FACTORY_RUNNER="${FACTORY_RUNNER:-local}"
+export PUBLIC_URL="${PUBLIC_URL:-http://127.0.0.1:$PORT}"
+
+echo "== migrate"
+npm run --silent db:migrate
 
 agent() { node apps/agent/bin/factory-agent.js "$@"; }
 echo
 echo "== factory-agent validate --dir examples/.factory"
 agent validate --dir examples/.factory
 echo
-echo "== factory-agent plan --dir examples/.factory --event push --branch main"
-agent plan --dir examples/.factory --event push --branch main
-echo
 echo "== factory-agent run --dir examples/.factory --event push --branch main"
 agent run --dir examples/.factory --workdir . --event push --branch main --secret DEPLOY_TOKEN=example-token
+
+echo
+echo "== starting the API on :$PORT and the orchestrator (runner: $FACTORY_RUNNER); logs in .data/logs"
+pids=()
+stop() { trap - INT TERM EXIT; kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap stop INT TERM EXIT
+node apps/api/dist/main.js >>.data/logs/api.log 2>&1 & pids+=($!)
+node apps/orchestrator/dist/main.js >>.data/logs/orchestrator.log 2>&1 & pids+=($!)
+healthy() { node -e "fetch('http://127.0.0.1:$PORT/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"; }
+for _ in $(seq 1 50); do healthy && break; sleep 0.2; done
+healthy || { echo "the API did not start:"; tail -20 .data/logs/api.log; exit 1; }
+cat <<MSG
+
+FactoryCI is running: API http://127.0.0.1:$PORT (OpenAPI: /docs/json), admin token in .data/factory.env.
+Create a project for a git repository on this machine and send it a signed push (see README "Try it"):
+  source .data/factory.env
+  curl -s -H "Authorization: Bearer \$FACTORY_ADMIN_TOKEN" -H 'content-type: application/json' \\
+       -d '{"owner":"me","project":"demo","url":"file://$ROOT"}' http://127.0.0.1:$PORT/project
+Ctrl-C stops the API and the orchestrator.
+MSG
+wait -n "${pids[@]}"

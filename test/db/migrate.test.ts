@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +20,9 @@ import {
 import { dropDatabase, uniqueDatabaseUrl, withServerConnection } from '../support/db.js';
 
 const run = promisify(execFile);
+/** The project's migrations, in the order they apply (the first is the initial schema). */
+const ALL = readdirSync(defaultMigrationsDir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+const INIT = '20261123200000_init';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const created: string[] = [];
 const tempDirs: string[] = [];
@@ -76,14 +80,15 @@ describe('migrate', () => {
   it('creates the database, applies every migration once, and records it as Prisma does', async () => {
     const { url, name } = newDatabase();
     const first = await migrate(url, defaultMigrationsDir);
-    expect(first.applied).toEqual(['20261123200000_init']);
+    expect(first.applied).toEqual(ALL);
+    expect(ALL[0]).toBe(INIT);
     expect(first.alreadyApplied).toEqual([]);
 
     const second = await migrate(url, defaultMigrationsDir);
-    expect(second).toEqual({ applied: [], alreadyApplied: ['20261123200000_init'], unknown: [] });
+    expect(second).toEqual({ applied: [], alreadyApplied: ALL, unknown: [] });
 
     const rows = await history(url, name);
-    expect(rows).toHaveLength(1);
+    expect(rows).toHaveLength(ALL.length);
     const [row] = rows;
     const sql = await readFile(join(defaultMigrationsDir, '20261123200000_init', 'migration.sql'));
     expect(row?.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
@@ -132,7 +137,7 @@ describe('migrate', () => {
     expect(result.applied).toEqual(['20990101000000_a', '20990102000000_b', '20990103000000_c']);
     expect(applied).toEqual(result.applied);
     expect((await history(url, name)).map((r) => [r.migration_name, r.applied_steps_count])).toEqual([
-      ['20261123200000_init', 1],
+      ...ALL.map((m) => [m, 1]),
       ['20990101000000_a', 1],
       ['20990102000000_b', 1],
       ['20990103000000_c', 1],
@@ -150,7 +155,7 @@ describe('migrate', () => {
     expect(error).toBeInstanceOf(MigrationChecksumError);
     expect((error as Error).message).toContain('20261123200000_init was modified after it was applied');
     expect(await tableNames(url, name)).not.toContain('next_things');
-    expect(await history(url, name)).toHaveLength(1);
+    expect(await history(url, name)).toHaveLength(ALL.length);
   });
 
   it('accepts an applied migration whose line endings changed (a Windows checkout), as Prisma does', async () => {
@@ -159,7 +164,7 @@ describe('migrate', () => {
     await migrate(url, dir);
     const file = join(dir, '20261123200000_init', 'migration.sql');
     await writeFile(file, (await readFile(file, 'utf8')).replaceAll('\n', '\r\n'));
-    expect((await migrate(url, dir)).alreadyApplied).toEqual(['20261123200000_init']);
+    expect((await migrate(url, dir)).alreadyApplied).toEqual(ALL);
   });
 
   it('records a failed migration, refuses to go on until it is marked rolled back, then applies the fixed one', async () => {
@@ -179,7 +184,7 @@ describe('migrate', () => {
 
     // A later run refuses too (Prisma's P3009), without touching anything.
     await expect(migrate(url, dir)).rejects.toBeInstanceOf(MigrationFailedError);
-    expect(await history(url, name)).toHaveLength(2);
+    expect(await history(url, name)).toHaveLength(ALL.length + 1);
 
     // The operator cleans up, fixes the migration and marks the failed attempt rolled back.
     await writeFile(join(dir, '20990101000000_broken', 'migration.sql'), 'CREATE TABLE `fixed_things` (`id` INTEGER NOT NULL);');
@@ -196,8 +201,8 @@ describe('migrate', () => {
   it('lets concurrent starts race safely: the migration is applied once', async () => {
     const { url, name } = newDatabase();
     const results = await Promise.all([1, 2, 3].map(() => migrate(url, defaultMigrationsDir)));
-    expect(results.map((r) => r.applied.length).sort()).toEqual([0, 0, 1]);
-    expect(await history(url, name)).toHaveLength(1);
+    expect(results.map((r) => r.applied.length).sort()).toEqual([0, 0, ALL.length]);
+    expect(await history(url, name)).toHaveLength(ALL.length);
   });
 
   it('gives up with a clear error when another migrator holds the lock too long', async () => {
@@ -208,7 +213,7 @@ describe('migrate', () => {
       expect(error).toBeInstanceOf(MigrationLockTimeoutError);
       expect((error as Error).message).toContain(`another migration of ${name} held the lock for more than 1s`);
     });
-    expect((await migrate(url, defaultMigrationsDir)).applied).toEqual(['20261123200000_init']);
+    expect((await migrate(url, defaultMigrationsDir)).applied).toEqual(ALL);
   });
 
   it('reports applied migrations that the directory no longer has', async () => {
@@ -255,7 +260,7 @@ describe('npm run db:migrate (the command)', () => {
     expect(first.stdout).toContain('applied 20261123200000_init');
     const second = await command({ DATABASE_URL: url });
     expect(second).toMatchObject({ code: 0 });
-    expect(second.stdout).toContain('database is up to date (1 migrations applied)');
+    expect(second.stdout).toContain(`database is up to date (${ALL.length} migrations applied)`);
   });
 
   it('fails with a clear message without DATABASE_URL or with a bad one', async () => {

@@ -9,7 +9,7 @@ import {
   staticServiceLocator,
   ServiceUnavailableError,
   type ServiceRegistration,
-} from '../../apps/orchestrator/src/discovery/index.js';
+} from '@factoryci/discovery';
 import { startConsulStandin, type ConsulStandin } from '../standins/consul/server.js';
 import { waitFor } from './helpers.js';
 

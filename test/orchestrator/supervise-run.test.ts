@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consulFromUrl, consulRunHealthWatcher, type RunHealthWatcher } from '../../apps/orchestrator/src/discovery/index.js';
+import { consulFromUrl, consulRunHealthWatcher, type RunHealthWatcher } from '@factoryci/discovery';
 import { createLocalRunner } from '../../apps/orchestrator/src/local/local-runner.js';
 import type { RunStart } from '../../apps/orchestrator/src/runner.js';
 import { superviseRun } from '../../apps/orchestrator/src/supervise-run.js';

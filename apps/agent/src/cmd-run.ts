@@ -6,6 +6,7 @@ import { createConsoleReporter } from './console-reporter.js';
 import { runWorkflow } from './engine.js';
 import { createMasker } from './masker.js';
 import { describeContext } from './plan-text.js';
+import { isServerMode, SERVER_FLAGS, serverSettings } from './server/server-args.js';
 import { RUN_USAGE, UsageError } from './usage.js';
 import { EXIT, exitCodeOf, formatSummary, resultToJson } from './run-summary.js';
 
@@ -16,10 +17,16 @@ export async function runCommandLine(argv: string[], io: CliIo): Promise<number>
     workdir: { type: 'string' },
     secret: { type: 'string', multiple: true },
     json: { type: 'boolean' },
+    ...SERVER_FLAGS,
   });
   if (values.help) {
     io.out(RUN_USAGE);
     return EXIT.success;
+  }
+  if (isServerMode(values, io.env)) {
+    const settings = await serverSettings(values, io.env);
+    const { serverRun } = await import('./server/server-run.js');
+    return serverRun(settings, io);
   }
   const context = eventContext(values as Parameters<typeof eventContext>[0]);
   const secrets = parseSecrets(values.secret as string[] | undefined, io.env);

@@ -38,6 +38,13 @@ export interface EngineOptions {
   signal?: AbortSignal;
   /** Between SIGTERM and SIGKILL when a process group is ended. Default 5 s. */
   killGraceMs?: number;
+  /** Further values to mask in all output (e.g. the agent's own tokens); never given to any execution. */
+  extraMasks?: readonly string[];
+  /**
+   * Whether the executions of a pipeline may receive secrets (default: all may). When not, a declared secret counts as
+   * not provided (an untrusted pull request's pipeline the project did not allow secrets for).
+   */
+  secretsAllowed?(pipeline: string): boolean;
 }
 
 export const DEFAULT_KILL_GRACE_MS = 5000;
@@ -48,7 +55,7 @@ export async function runWorkflow(options: EngineOptions): Promise<WorkflowResul
   const { plan, reporter, signal } = options;
   const workdir = resolve(options.workdir);
   const killGraceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
-  const secretValues = Object.values(options.secrets);
+  const secretValues = [...Object.values(options.secrets), ...(options.extraMasks ?? [])];
   const aborted = () => signal?.aborted === true;
 
   const result: WorkflowResult = {
@@ -105,12 +112,14 @@ export async function runWorkflow(options: EngineOptions): Promise<WorkflowResul
     const eRef = ref(pResult, sResult, eResult);
     if (aborted()) return setStatus(eRef, eResult, 'cancelled', { reason: 'run cancelled before it started' });
 
-    const missing = execution.secrets.filter((name) => options.secrets[name] === undefined);
+    const allowed = options.secretsAllowed?.(pipeline.name) ?? true;
+    const missing = execution.secrets.filter((name) => !allowed || options.secrets[name] === undefined);
     if (missing.length > 0) {
       const names = missing.map((n) => `"${n}"`).join(', ');
       const plural = missing.length === 1 ? 'secret' : 'secrets';
+      const why = allowed ? 'not provided' : `not given to pipeline "${pipeline.name}" of an untrusted pull request`;
       return setStatus(eRef, eResult, 'error', {
-        reason: `declared ${plural} ${names} not provided; not started (an empty value is never substituted)`,
+        reason: `declared ${plural} ${names} ${why}; not started (an empty value is never substituted)`,
       });
     }
     const cwd = resolve(workdir, execution.workingDir ?? '.');

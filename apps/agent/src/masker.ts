@@ -69,7 +69,8 @@ export interface StreamMasker {
 
 /**
  * A masker for a stream that arrives in chunks: a secret split across chunks is still masked. The output, joined,
- * equals masking the whole stream at once. At most (longest pattern − 1) characters are held back between chunks.
+ * equals masking the whole stream at once. Only a tail of the stream that is the beginning of a secret is held back
+ * between chunks (so at most longest pattern − 1 characters, and usually none).
  */
 export function createStreamMasker(secretValues: Iterable<string>): StreamMasker {
   const patterns = maskPatterns(secretValues);
@@ -79,7 +80,15 @@ export function createStreamMasker(secretValues: Iterable<string>): StreamMasker
     push(chunk) {
       const text = held + chunk;
       // Any match starting before `limit` lies wholly inside `text`, since no pattern is longer than holdBack + 1.
-      const limit = Math.max(0, text.length - holdBack);
+      // Only a tail that could still become a secret is held back: usually nothing (output is not delayed).
+      let limit = text.length;
+      for (let start = Math.max(0, text.length - holdBack); start < text.length; start++) {
+        const tail = text.slice(start);
+        if (patterns.some((pattern) => pattern.startsWith(tail))) {
+          limit = start;
+          break;
+        }
+      }
       const { out, end } = scan(text, patterns, limit);
       held = text.slice(end);
       return out;

@@ -13,7 +13,7 @@ export const USAGE = `usage: factory-agent <command> [flags]
 Commands:
   validate   check the .factory configuration
   plan       show which pipelines an event runs
-  run        run them on a local checkout
+  run        run them on a local checkout (or, in a runner, a run of the API: see run --help)
 
 Run "factory-agent <command> --help" for the flags of a command. See docs/agent.md.
 `;
@@ -60,4 +60,14 @@ Exit code: 0 success, 1 an execution failed, 2 configuration or usage error, 130
   --json                print a JSON result document on stdout instead of the summary table
                         (the live log then goes to stderr)
   -h, --help            show this help
+
+Server mode (inside a runner; also when FACTORY_RUN_TOKEN is set and --event is not given):
+factory-agent run [--server <url>] [--token <token>] [--consul <url>] [--workdir .] [--clone-depth 1]
+
+Gets its run from the API, clones it into --workdir, runs it and reports everything to the API.
+  --server <url>        the API (default: FACTORY_API_URL)
+  --token <token>       the run token (default: FACTORY_RUN_TOKEN, preferred: not visible in ps)
+  --consul <url>        Consul (default: FACTORY_CONSUL_URL): finds the API as service factory-api
+                        when no API URL is given, and registers this agent as factory-agent
+  --clone-depth <n>     history depth of the checkout; 0 = all (default: 1)
 `;

@@ -8,10 +8,13 @@ import { ApiError } from './errors.js';
 import type { GithubAppClient } from './github/github-app.js';
 import type { Logger } from './logger.js';
 import type { WorkflowQueue } from './queue/workflow-queue.js';
+import { agentRoutes } from './routes/agent.js';
+import { executionRoutes } from './routes/executions.js';
 import { githubAppRoutes } from './routes/github-app.js';
 import { githubHooksRoutes } from './routes/github-hooks.js';
 import { healthRoutes } from './routes/health.js';
 import { ownerRoutes } from './routes/owners.js';
+import { projectSecretRoutes } from './routes/project-secrets.js';
 import { projectRoutes } from './routes/projects.js';
 import { workflowRoutes } from './routes/workflows.js';
 import { sharedSchemas } from './schemas.js';
@@ -42,7 +45,12 @@ export async function buildApp(input: BuildAppDeps): Promise<FastifyInstance> {
     openapi: {
       openapi: '3.1.0',
       info: { title: 'FactoryCI API', version: '0.1.0', description: 'Projects, owners, workflows and GitHub webhooks. See docs/api.md.' },
-      components: { securitySchemes: { admin: { type: 'http', scheme: 'bearer', description: 'FACTORY_ADMIN_TOKEN' } } },
+      components: {
+        securitySchemes: {
+          admin: { type: 'http', scheme: 'bearer', description: 'FACTORY_ADMIN_TOKEN' },
+          runToken: { type: 'http', scheme: 'bearer', description: 'a run token (docs/agent-protocol.md)' },
+        },
+      },
     },
   });
 
@@ -76,6 +84,7 @@ export async function buildApp(input: BuildAppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, deps);
   await app.register(githubHooksRoutes, deps);
   await app.register(githubAppRoutes, deps);
+  await app.register(agentRoutes, { ...deps, prefix: '/agent/v1' });
   await app.register(async (admin) => {
     admin.addHook('onRequest', requireAdminToken(deps.config.adminToken));
     admin.addHook('onRoute', (route) => {
@@ -83,7 +92,9 @@ export async function buildApp(input: BuildAppDeps): Promise<FastifyInstance> {
     });
     await admin.register(ownerRoutes, deps);
     await admin.register(projectRoutes, deps);
+    await admin.register(projectSecretRoutes, deps);
     await admin.register(workflowRoutes, deps);
+    await admin.register(executionRoutes, deps);
   });
   return app;
 }

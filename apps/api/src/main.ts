@@ -1,12 +1,16 @@
 import { createDb } from '@factoryci/db';
 import { buildApp } from './app.js';
+import { startCheckRunWorker } from './check-runs/worker.js';
 import { ConfigError, loadConfig, type ApiConfig } from './config.js';
 import { createGithubAppClient } from './github/github-app.js';
 import { createLogger } from './logger.js';
 import { startRelay } from './queue/relay.js';
 import { createWorkflowQueue } from './queue/workflow-queue.js';
 
-/** Entry point: environment → config → dependencies → listening API (and the relay of unqueued workflows). */
+/**
+ * Entry point: environment → config → dependencies → listening API, the relay of unqueued workflows and the worker of
+ * the check-runs queue.
+ */
 async function main(): Promise<void> {
   let config: ApiConfig;
   try {
@@ -28,6 +32,7 @@ async function main(): Promise<void> {
     : null;
   const app = await buildApp({ config, db, queue, github, logger });
   const relay = startRelay({ db, queue, logger });
+  const checkRuns = startCheckRunWorker({ db, github, logger }, { redisUrl: config.redisUrl });
 
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
@@ -35,6 +40,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     await relay.stop();
+    await checkRuns.close();
     await app.close();
     await queue.close();
     await db.$disconnect();

@@ -83,8 +83,8 @@ const urlProperty = {
   type: 'string',
   minLength: 1,
   maxLength: 500,
-  pattern: '^(https?://|ssh://|git@)',
-  description: 'the repository to clone, e.g. https://github.com/acme/widgets',
+  pattern: '^(https?://|ssh://|git@|file://|/)',
+  description: 'the repository to clone, e.g. https://github.com/acme/widgets, or file:///srv/git/widgets (or an absolute path) on the runner\'s machine',
 } as const;
 
 const webhookSecretProperty = {

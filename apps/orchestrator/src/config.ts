@@ -1,6 +1,6 @@
 /**
- * The orchestrator's settings from its environment. Queue and database settings (REDIS_URL, DATABASE_URL) are read
- * by the parts that use them; this covers the runner and discovery.
+ * The orchestrator's settings from its environment: the same DATABASE_URL, REDIS_URL and FACTORY_ENCRYPTION_KEY as the
+ * API, the queue and run settings, the runner and discovery.
  */
 export interface KubernetesSettings {
   namespace: string;
@@ -18,11 +18,37 @@ export interface KubernetesSettings {
 
 export interface LocalSettings {
   stateDir?: string;
-  /** The agent's argv, default `node apps/agent/bin/factory-agent.js run`. */
+  /**
+   * The agent's argv (FACTORY_AGENT_COMMAND): locally, default `node apps/agent/bin/factory-agent.js run`; on
+   * Kubernetes the container's command, default `factory-agent run`.
+   */
   agentCommand?: string[];
 }
 
+export interface QueueSettings {
+  /** BullMQ key prefix, the API's (default "bull"). */
+  prefix: string;
+  /** How many workflows this orchestrator follows at once. */
+  concurrency: number;
+  /** A crashed orchestrator's runs are adopted this long after its last lock renewal. */
+  lockSeconds: number;
+  stalledCheckSeconds: number;
+}
+
+export interface RunSettings {
+  timeoutSeconds: number;
+  statusPollSeconds: number;
+  projectRecheckSeconds: number;
+  retryLostAgents: boolean;
+}
+
 export interface OrchestratorConfig {
+  databaseUrl: string;
+  redisUrl: string;
+  /** 32 bytes; the run token key is derived from it, as the API does. */
+  encryptionKey: Buffer;
+  queue: QueueSettings;
+  run: RunSettings;
   runner: 'local' | 'kubernetes';
   /** Where agents reach the API (required unless Consul is configured). */
   agentApiUrl?: string;
@@ -74,6 +100,25 @@ export function loadOrchestratorConfig(env: Env): OrchestratorConfig {
       .map((entry) => entry.trim())
       .filter(Boolean);
 
+  const required = (name: string, hint: string): string => {
+    const text = value(name);
+    if (text === undefined) problems.push(`${name} is required (${hint})`);
+    return text ?? '';
+  };
+  const databaseUrl = required('DATABASE_URL', 'mysql://user:password@host:3306/database');
+  const redisUrl = required('REDIS_URL', 'redis://host:6379');
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) problems.push('REDIS_URL must be a redis:// or rediss:// URL');
+  const keyText = required('FACTORY_ENCRYPTION_KEY', 'the API\'s key: 32 bytes as 64 hex characters or base64');
+  const encryptionKey = keyText ? parseKey(keyText) : null;
+  if (keyText && !encryptionKey) problems.push('FACTORY_ENCRYPTION_KEY must be 32 bytes as 64 hex characters or base64');
+  const positive = (name: string, fallback: number): number => {
+    const number = seconds(name, fallback);
+    if (number === 0) problems.push(`${name} must be more than 0`);
+    return number;
+  };
+  const concurrency = positive('FACTORY_CONCURRENCY', 10);
+  if (!Number.isInteger(concurrency)) problems.push('FACTORY_CONCURRENCY must be a whole number');
+
   const runner = value('FACTORY_RUNNER') ?? 'local';
   if (runner !== 'local' && runner !== 'kubernetes') problems.push(`FACTORY_RUNNER must be "local" or "kubernetes" (got "${runner}")`);
   const consulUrl = url('FACTORY_CONSUL_URL');
@@ -123,8 +168,25 @@ export function loadOrchestratorConfig(env: Env): OrchestratorConfig {
     ...(value('FACTORY_K8S_SERVICE_ACCOUNT') ? { serviceAccountName: value('FACTORY_K8S_SERVICE_ACCOUNT') } : {}),
     ...(list('FACTORY_K8S_IMAGE_PULL_SECRETS') ? { imagePullSecrets: list('FACTORY_K8S_IMAGE_PULL_SECRETS') } : {}),
   };
+  const queue: QueueSettings = {
+    prefix: value('FACTORY_QUEUE_PREFIX') ?? 'bull',
+    concurrency,
+    lockSeconds: positive('FACTORY_QUEUE_LOCK_SECONDS', 30),
+    stalledCheckSeconds: positive('FACTORY_QUEUE_STALLED_CHECK_SECONDS', 30),
+  };
+  const run: RunSettings = {
+    timeoutSeconds: positive('FACTORY_RUN_TIMEOUT_SECONDS', 3600),
+    statusPollSeconds: positive('FACTORY_STATUS_POLL_SECONDS', 5),
+    projectRecheckSeconds: positive('FACTORY_PROJECT_RECHECK_SECONDS', 3),
+    retryLostAgents: value('FACTORY_RETRY_LOST_AGENTS') !== 'false',
+  };
   if (problems.length > 0) throw new ConfigError(problems);
   return {
+    databaseUrl,
+    redisUrl,
+    encryptionKey: encryptionKey as Buffer,
+    queue,
+    run,
     runner: runner as OrchestratorConfig['runner'],
     ...(agentApiUrl ? { agentApiUrl } : {}),
     ...(consulUrl ? { consulUrl } : {}),
@@ -133,4 +195,14 @@ export function loadOrchestratorConfig(env: Env): OrchestratorConfig {
     local: { ...(value('FACTORY_LOCAL_STATE_DIR') ? { stateDir: value('FACTORY_LOCAL_STATE_DIR') } : {}), ...(agentCommand ? { agentCommand } : {}) },
     logLevel,
   };
+}
+
+/** 32 bytes given as 64 hex characters or as (url-safe) base64, as the API reads FACTORY_ENCRYPTION_KEY. */
+export function parseKey(text: string): Buffer | null {
+  if (/^[0-9a-f]{64}$/i.test(text)) return Buffer.from(text, 'hex');
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(text)) {
+    const key = Buffer.from(text, text.includes('-') || text.includes('_') ? 'base64url' : 'base64');
+    if (key.length === 32) return key;
+  }
+  return null;
 }

@@ -9,3 +9,17 @@ export { createLocalRunner, DEFAULT_AGENT_BIN, type LocalRunnerOptions } from '.
 export { loadOrchestratorConfig, ConfigError, type OrchestratorConfig } from './config.js';
 export { runnerFromConfig, runHealthFromConfig } from './wiring.js';
 export { superviseRun, type SuperviseRunOptions } from './supervise-run.js';
+export { encodeRunHandle, decodeRunHandle } from './run-handle.js';
+export {
+  processWorkflow,
+  attemptRunId,
+  outcomeToFinal,
+  DEFAULT_PROCESS_SETTINGS,
+  type ProcessDeps,
+  type ProcessResult,
+  type ProcessSettings,
+  type WorkflowJobLike,
+} from './processing/process-workflow.js';
+export { createCancelRegistry, subscribeToCancels, CANCEL_CHANNEL, type CancelRegistry } from './processing/cancellations.js';
+export { createWorkflowWorker, type WorkflowWorker, type WorkflowWorkerOptions } from './processing/worker.js';
+export { readRunnerBlock, localRepositoryPath, type RunnerBlockReader, type ConfigSource } from './processing/runner-block.js';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { RunHealthWatcher } from './discovery/run-health.js';
+import type { RunHealthWatcher } from '@factoryci/discovery';
 import type { RunEvent, RunHandle, Runner, RunOutcome } from './runner.js';
 
 export interface SuperviseRunOptions {

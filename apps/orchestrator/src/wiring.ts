@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { OrchestratorConfig } from './config.js';
-import { consulFromUrl } from './discovery/consul-client.js';
-import { consulRunHealthWatcher, staticRunHealthWatcher, type RunHealthWatcher } from './discovery/run-health.js';
+import { consulFromUrl } from '@factoryci/discovery';
+import { consulRunHealthWatcher, staticRunHealthWatcher, type RunHealthWatcher } from '@factoryci/discovery';
 import { kubeConfigFor } from './kubernetes/client.js';
 import { createKubernetesRunner } from './kubernetes/kubernetes-runner.js';
 import { createLocalRunner } from './local/local-runner.js';
@@ -32,6 +32,7 @@ export function runnerFromConfig(config: OrchestratorConfig, logger: Logger): Ru
     pendingGraceMs: k8s.pendingGraceSeconds * 1000,
     ttlSecondsAfterFinished: k8s.jobTtlSeconds,
     ...(k8s.agentImage ? { defaultImage: k8s.agentImage } : {}),
+    ...(config.local.agentCommand ? { command: config.local.agentCommand } : {}),
     ...(k8s.nodeSelector ? { nodeSelector: k8s.nodeSelector } : {}),
     ...(k8s.serviceAccountName ? { serviceAccountName: k8s.serviceAccountName } : {}),
     ...(k8s.imagePullSecrets ? { imagePullSecrets: k8s.imagePullSecrets } : {}),

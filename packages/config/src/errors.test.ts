@@ -278,8 +278,12 @@ describe('all errors at once', () => {
 
   it('throws one ConfigError whose message lists every diagnostic', async () => {
     const dir = await factoryDir({ 'a.hcl': ok('a', 'command = 1'), 'b.hcl': ok('b', 'command = 2') });
-    const error = await loadConfig(dir).catch((caught: unknown) => caught as ConfigError);
-    expect(error.message).toBe(
+    const error = await loadConfig(dir).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toBe(
       `invalid configuration (2 errors):\n${path.join(dir, 'a.hcl')}:4:17: command must be a string, not a number\n${path.join(dir, 'b.hcl')}:4:17: command must be a string, not a number`,
     );
   });

@@ -49,6 +49,8 @@ export interface StandinCheckRun {
   output?: unknown;
   started_at?: string;
   completed_at?: string;
+  /** Every state the check run went through, in order (a write that leaves status and conclusion alone adds none). */
+  history: { status: string; conclusion: string | null }[];
 }
 
 export interface RecordedRequest {
@@ -83,6 +85,8 @@ export interface GithubStandin {
   /** The `code` GitHub would hand the browser after the user authorised the App. */
   issueOAuthCode(login: string): string;
   hooks(fullName: string): StandinHook[];
+  /** What an installation token may access (repositories and permissions), or undefined when it is not valid. */
+  tokenAccess(token: string): { repositories: string[]; permissions: Record<string, string> } | undefined;
   close(): Promise<void>;
 }
 
@@ -101,7 +105,8 @@ export async function startGithubStandin(options: GithubStandinOptions): Promise
   const users = new Map<string, { account: StandinAccount; installationIds: number[] }>();
   const oauthCodes = new Map<string, string>();
   const userTokens = new Map<string, string>();
-  const installationTokens = new Map<string, { installationId: number; expiresAt: number }>();
+  /** Installation tokens; `repositories` / `permissions` when the token was narrowed at creation (as GitHub allows). */
+  const installationTokens = new Map<string, { installationId: number; expiresAt: number; repositories?: string[]; permissions?: Record<string, string> }>();
   const requests: RecordedRequest[] = [];
   const checkRuns: StandinCheckRun[] = [];
   let nextId = 1000;
@@ -170,14 +175,27 @@ export async function startGithubStandin(options: GithubStandinOptions): Promise
       if (!installation) return fail(404, 'Not Found');
       if (m[2] && r.method === 'POST') {
         if (installation.suspended) return fail(403, 'This installation has been suspended');
+        // A token may be narrowed to some of the installation's repositories (by name) and to lesser permissions.
+        const narrow = (r.body ?? {}) as { repositories?: string[]; permissions?: Record<string, string> };
+        const owner = installation.account.login;
+        let repositories: string[] | undefined;
+        if (narrow.repositories) {
+          repositories = narrow.repositories.map((name) => `${owner}/${name}`);
+          const unknown = repositories.filter((full) => !installation.repositories.some((n) => n.toLowerCase() === full.toLowerCase()));
+          if (unknown.length > 0) return reply(422, { message: `The repositories ${unknown.join(', ')} are not accessible by this installation`, documentation_url: DOCS, status: '422' });
+        }
+        const rank = (level: string | undefined) => (level === 'write' || level === 'admin' ? 2 : level === 'read' ? 1 : 0);
+        if (narrow.permissions && Object.entries(narrow.permissions).some(([k, v]) => rank(v) > rank(installation.permissions[k]))) {
+          return reply(422, { message: 'The permissions requested are not granted to this installation.', documentation_url: DOCS, status: '422' });
+        }
         const token = `ghs_${randomBytes(18).toString('hex')}`;
         const expiresAt = Date.now() + 3600_000;
-        installationTokens.set(token, { installationId: installation.id, expiresAt });
+        installationTokens.set(token, { installationId: installation.id, expiresAt, repositories, permissions: narrow.permissions });
         reply(201, {
           ...example('installation-token'),
           token,
           expires_at: new Date(expiresAt).toISOString().replace(/\.\d+Z$/, 'Z'),
-          permissions: installation.permissions,
+          permissions: narrow.permissions ?? installation.permissions,
           repository_selection: installation.repositorySelection ?? 'selected',
           repositories: undefined,
         });
@@ -296,20 +314,28 @@ export async function startGithubStandin(options: GithubStandinOptions): Promise
       if (!b.name || !b.head_sha) {
         return reply(422, { message: 'Invalid request.\n\n"name" and "head_sha" are required.', documentation_url: DOCS, status: '422' });
       }
-      const run: StandinCheckRun = { status: 'queued', conclusion: null, ...b, id: nextId++, repo: repo.fullName } as StandinCheckRun;
+      const run: StandinCheckRun = { status: 'queued', conclusion: null, ...b, id: nextId++, repo: repo.fullName, history: [] } as StandinCheckRun;
       if (run.conclusion) run.status = 'completed';
+      recordState(run);
       checkRuns.push(run);
       return reply(201, checkRunBody(repo, run));
     }
     const run = checkRuns.find((c) => c.id === id && c.repo === repo.fullName);
     if (!run) return fail(404, 'Not Found');
     if (r.method === 'PATCH') {
-      Object.assign(run, b, { id: run.id, repo: run.repo });
+      Object.assign(run, b, { id: run.id, repo: run.repo, history: run.history });
       if (b.conclusion) run.status = 'completed';
+      recordState(run);
       return reply(200, checkRunBody(repo, run));
     }
     if (r.method === 'GET') return reply(200, checkRunBody(repo, run));
     fail(404, 'Not Found');
+  }
+
+  function recordState(run: StandinCheckRun): void {
+    const last = run.history.at(-1);
+    const conclusion = run.conclusion ?? null;
+    if (!last || last.status !== run.status || last.conclusion !== conclusion) run.history.push({ status: run.status, conclusion });
   }
 
   function checkAppJwt(authorization: string | undefined): string | null {
@@ -344,7 +370,17 @@ export async function startGithubStandin(options: GithubStandinOptions): Promise
     const entry = token === undefined ? undefined : installationTokens.get(token);
     if (!entry || entry.expiresAt < Date.now()) return undefined;
     const installation = installations.get(entry.installationId);
-    return installation && !installation.suspended ? installation : undefined;
+    if (!installation || installation.suspended) return undefined;
+    return {
+      ...installation,
+      repositories: entry.repositories ?? installation.repositories,
+      permissions: entry.permissions ?? installation.permissions,
+    };
+  }
+
+  /** The installation (as narrowed by the token) an installation token stands for; undefined when invalid. */
+  function installationOfToken(token: string): StandinInstallation | undefined {
+    return installationOf(`token ${token}`);
   }
 
   function userOf(authorization: string | undefined): string | undefined {
@@ -476,6 +512,10 @@ export async function startGithubStandin(options: GithubStandinOptions): Promise
     },
     hooks(fullName) {
       return repos.get(fullName.toLowerCase())?.hooks ?? [];
+    },
+    tokenAccess(token) {
+      const installation = installationOfToken(token);
+      return installation ? { repositories: installation.repositories, permissions: installation.permissions } : undefined;
     },
     close() {
       return new Promise((resolve) => {

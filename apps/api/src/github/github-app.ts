@@ -38,6 +38,22 @@ export interface GithubAppClient {
   deleteRepositoryHook(installationId: number, fullName: string, hookId: number): Promise<void>;
   /** Sets a new secret on a repository webhook. */
   updateRepositoryHookSecret(installationId: number, fullName: string, hookId: number, secret: string): Promise<void>;
+  /** A fresh installation token limited to one repository and `contents: read` (what a run clones with). */
+  repositoryReadToken(installationId: number, fullName: string): Promise<{ token: string; expiresAt: string }>;
+  /** Creates a check run; returns its id. */
+  createCheckRun(installationId: number, fullName: string, checkRun: CheckRunBody & { name: string; head_sha: string }): Promise<number>;
+  updateCheckRun(installationId: number, fullName: string, checkRunId: number, checkRun: CheckRunBody): Promise<void>;
+}
+
+/** The fields of a check run FactoryCI sets (GitHub's names). */
+export interface CheckRunBody {
+  status: 'queued' | 'in_progress' | 'completed';
+  conclusion?: 'success' | 'failure' | 'cancelled' | 'neutral' | 'timed_out' | 'action_required' | 'skipped';
+  external_id?: string;
+  details_url?: string;
+  started_at?: string;
+  completed_at?: string;
+  output?: { title: string; summary: string };
 }
 
 /** GitHub answered with an error status (status 0: not reachable). */
@@ -155,6 +171,35 @@ export function createGithubAppClient(options: GithubAppClientOptions): GithubAp
         const [owner = '', repo = ''] = fullName.split('/');
         const octokit = await app.getInstallationOctokit(installationId);
         await octokit.request('PATCH /repos/{owner}/{repo}/hooks/{hook_id}/config', { owner, repo, hook_id: hookId, secret });
+      });
+    },
+
+    repositoryReadToken(installationId, fullName) {
+      return call(`creating a clone token for ${fullName}`, async () => {
+        const repo = fullName.split('/')[1] ?? '';
+        const { data } = await app.octokit.request('POST /app/installations/{installation_id}/access_tokens', {
+          installation_id: installationId,
+          repositories: [repo],
+          permissions: { contents: 'read' },
+        });
+        return { token: data.token, expiresAt: data.expires_at };
+      });
+    },
+
+    createCheckRun(installationId, fullName, checkRun) {
+      return call(`creating a check run on ${fullName}`, async () => {
+        const [owner = '', repo = ''] = fullName.split('/');
+        const octokit = await app.getInstallationOctokit(installationId);
+        const { data } = await octokit.request('POST /repos/{owner}/{repo}/check-runs', { owner, repo, ...checkRun });
+        return Number(data.id);
+      });
+    },
+
+    updateCheckRun(installationId, fullName, checkRunId, checkRun) {
+      return call(`updating check run ${checkRunId} on ${fullName}`, async () => {
+        const [owner = '', repo = ''] = fullName.split('/');
+        const octokit = await app.getInstallationOctokit(installationId);
+        await octokit.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', { owner, repo, check_run_id: checkRunId, ...checkRun });
       });
     },
   };

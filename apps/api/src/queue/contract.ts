@@ -1,6 +1,7 @@
 /**
- * The contract between the API (producer) and the orchestrator (consumer) of queued workflows.
- * Kept free of dependencies so the orchestrator can import it alone (`@factoryci/api/queue`).
+ * The contract between the API (producer) and the orchestrator (consumer) of queued workflows, the cancel channel
+ * and the check-run sync queue. Kept free of dependencies so the orchestrator can import it alone
+ * (`@factoryci/api/queue`).
  */
 
 /** The BullMQ queue the API adds workflows to. */
@@ -12,4 +13,45 @@ export const WORKFLOW_JOB_NAME = 'workflow';
 /** The data of a job in the "workflows" queue. */
 export interface WorkflowJobData {
   workflowId: string;
+}
+
+/**
+ * Redis pub/sub channel on which the API announces a cancelled workflow (message: the workflow id). The orchestrator
+ * following that run stops its runner; the workflow is already `cancelled` in the database when this is published.
+ */
+export const CANCEL_CHANNEL = 'factory:cancel';
+
+/** The BullMQ queue whose jobs bring a workflow's GitHub check run up to date (processed by the API). */
+export const CHECK_RUN_QUEUE_NAME = 'check-runs';
+
+export const CHECK_RUN_JOB_NAME = 'sync';
+
+/** The data of a job in the "check-runs" queue: the processor reads the workflow's current state itself. */
+export interface CheckRunJobData {
+  workflowId: string;
+}
+
+/** Retries (GitHub down or rate-limited) with exponential backoff: 1 s, 2 s, 4 s … about 17 minutes in all. */
+export const CHECK_RUN_JOB_OPTIONS = {
+  attempts: 11,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: { age: 3600 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+} as const;
+
+/** The part of a BullMQ `Queue<CheckRunJobData>` that enqueueCheckRunSync needs. */
+export interface CheckRunQueueLike {
+  add(name: string, data: CheckRunJobData, opts?: { jobId?: string } & Record<string, unknown>): Promise<unknown>;
+}
+
+/**
+ * Asks for the check run of a workflow to be brought up to date. Call it after every change of the workflow's state
+ * (the webhook route on creation, the agent routes on status changes, the orchestrator after provisioning, error,
+ * cancelled). `change` names the state change (e.g. "provisioning"): the job id is `<workflowId>.<change>`, so a
+ * repeated call for the same change adds one job; without it every call adds a job. The processor reads the current
+ * state, so an extra job costs one GitHub request and a lost one is repaired by the next.
+ */
+export async function enqueueCheckRunSync(queue: CheckRunQueueLike, workflowId: string, change?: string): Promise<void> {
+  const suffix = (change ?? `t${Date.now()}${Math.random().toString(36).slice(2, 8)}`).replace(/[^A-Za-z0-9_.-]/g, '_');
+  await queue.add(CHECK_RUN_JOB_NAME, { workflowId }, { ...CHECK_RUN_JOB_OPTIONS, jobId: `${workflowId}.${suffix}` });
 }

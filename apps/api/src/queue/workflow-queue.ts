@@ -1,14 +1,31 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { WORKFLOW_JOB_NAME, WORKFLOW_QUEUE_NAME, type WorkflowJobData } from './contract.js';
+import {
+  CANCEL_CHANNEL,
+  CHECK_RUN_QUEUE_NAME,
+  enqueueCheckRunSync,
+  WORKFLOW_JOB_NAME,
+  WORKFLOW_QUEUE_NAME,
+  type CheckRunJobData,
+  type WorkflowJobData,
+} from './contract.js';
 
-/** The producer side of the "workflows" queue, as the API uses it. */
+/** What the API puts into Redis: the "workflows" and "check-runs" queues and the cancel channel. */
 export interface WorkflowQueue {
   /**
    * Adds the job of a committed workflow (job id = workflow id, so adding twice is harmless). Resolves false instead
    * of waiting when Redis is not reachable: the relay queues the workflow later.
    */
   enqueue(workflowId: string): Promise<boolean>;
+  /**
+   * Removes the job of a workflow that has not started. Resolves false when there was none or it is being
+   * processed (locked by an orchestrator), or Redis is unavailable.
+   */
+  remove(workflowId: string): Promise<boolean>;
+  /** Publishes the workflow id on CANCEL_CHANNEL; resolves false when Redis is unavailable. */
+  publishCancel(workflowId: string): Promise<boolean>;
+  /** Adds a check-run sync job (see enqueueCheckRunSync); resolves false when Redis is unavailable. */
+  syncCheckRun(workflowId: string, change?: string): Promise<boolean>;
   /** True when Redis answers a PING in time. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -45,20 +62,41 @@ export function createWorkflowQueue(options: WorkflowQueueOptions): WorkflowQueu
     prefix: options.prefix ?? 'bull',
     defaultJobOptions: { removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 } },
   });
-  queue.on('error', () => {
-    // Same errors as the connection's, already reported above.
-  });
+  const checkRuns = new Queue<CheckRunJobData>(CHECK_RUN_QUEUE_NAME, { connection: redis, prefix: options.prefix ?? 'bull' });
+  for (const q of [queue, checkRuns]) {
+    q.on('error', () => {
+      // Same errors as the connection's, already reported above.
+    });
+  }
+  const attempt = async (what: () => Promise<unknown>): Promise<boolean> => {
+    if (redis.status !== 'ready') return false;
+    try {
+      await withTimeout(what(), timeoutMs);
+      return true;
+    } catch (error) {
+      options.onError?.(error as Error);
+      return false;
+    }
+  };
 
   return {
-    async enqueue(workflowId) {
+    enqueue(workflowId) {
+      return attempt(() => queue.add(WORKFLOW_JOB_NAME, { workflowId }, { jobId: workflowId }));
+    },
+    async remove(workflowId) {
       if (redis.status !== 'ready') return false;
       try {
-        await withTimeout(queue.add(WORKFLOW_JOB_NAME, { workflowId }, { jobId: workflowId }), timeoutMs);
-        return true;
-      } catch (error) {
-        options.onError?.(error as Error);
+        // 0 when there is no such job or it is locked by a worker.
+        return (await withTimeout(queue.remove(workflowId), timeoutMs)) === 1;
+      } catch {
         return false;
       }
+    },
+    publishCancel(workflowId) {
+      return attempt(() => redis.publish(CANCEL_CHANNEL, workflowId));
+    },
+    syncCheckRun(workflowId, change) {
+      return attempt(() => enqueueCheckRunSync(checkRuns, workflowId, change));
     },
     async ping() {
       if (redis.status !== 'ready') return false;
@@ -70,6 +108,7 @@ export function createWorkflowQueue(options: WorkflowQueueOptions): WorkflowQueu
     },
     async close() {
       await queue.close().catch(() => undefined);
+      await checkRuns.close().catch(() => undefined);
       redis.disconnect();
     },
   };

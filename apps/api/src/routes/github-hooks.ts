@@ -153,6 +153,10 @@ export async function githubHooksRoutes(app: FastifyInstance, deps: AppDeps): Pr
               message: 'delivery already accepted',
             });
           }
+          // The check run (queued) is created by the check-runs worker, outside this request.
+          if (accepted.workflowId && !(await deps.queue.syncCheckRun(accepted.workflowId, 'created'))) {
+            request.log.warn({ workflowId: accepted.workflowId }, 'Redis unavailable: no check run for this workflow until its next change');
+          }
           if (accepted.status === 'awaiting_approval') {
             return reply.code(202).send({
               delivery: delivery.id,

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../app.js';
 import { ConflictError, NotFoundError } from '../errors.js';
+import { cancelWorkflow } from '../runs/cancel.js';
 import { errorResponses, idQuery, listQuery, workflowTreeSchema } from '../schemas.js';
 import { workflowJson, workflowTreeJson } from '../serialize.js';
 
@@ -81,6 +82,31 @@ export async function workflowRoutes(app: FastifyInstance, deps: AppDeps): Promi
       if (await deps.queue.enqueue(id)) {
         await db.workflow.update({ where: { id }, data: { enqueuedAt: new Date() } });
       }
+      await deps.queue.syncCheckRun(id, 'approved');
+      return workflowJson(await db.workflow.findUniqueOrThrow({ where: { id } }));
+    },
+  );
+
+  app.post<{ Querystring: { id: string } }>(
+    '/workflow/cancel',
+    {
+      schema: {
+        tags,
+        summary: 'Cancel a workflow that has not ended (409 when it has)',
+        querystring: idQuery,
+        response: { 200: { $ref: 'Workflow#' }, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { id } = request.query;
+      const { previous } = await cancelWorkflow(db, id, 'admin');
+      // A job that has not started goes; one an orchestrator holds (or a running run) is stopped through the channel,
+      // which is published in every case: it costs nothing and covers a job taken between our read and the removal.
+      const removed = previous === 'queued' ? await deps.queue.remove(id) : false;
+      const published = await deps.queue.publishCancel(id);
+      if (!published) request.log.warn({ workflowId: id }, 'could not publish the cancel (Redis unavailable): the orchestrator sees it when it re-reads the run');
+      await deps.queue.syncCheckRun(id, 'cancelled');
+      request.log.info({ workflowId: id, previous, jobRemoved: removed }, 'workflow cancelled');
       return workflowJson(await db.workflow.findUniqueOrThrow({ where: { id } }));
     },
   );

@@ -1,0 +1,218 @@
+import type { Logger } from 'pino';
+import type { EngineEvent, OutputEvent, Reporter, StatusEvent } from '../run-model.js';
+import { isTerminal } from '../run-model.js';
+import type { AgentApiClient } from './api-client.js';
+
+/**
+ * Reports a run to the API (docs/agent-protocol.md) with ordered, acknowledged delivery:
+ *
+ * - Output is batched per execution (up to `batchBytes`, or what arrived within `batchDelayMs`) into chunks numbered
+ *   0, 1, 2… per execution. A chunk keeps its number through retries, so the API stores it once. stdout and stderr
+ *   are merged by whole lines: an unfinished line waits for its end (at most 1 s or 8 KiB, and never past the
+ *   execution's end), so that a line of one stream is not cut by a line of the other.
+ * - Everything is sent one request at a time, in the order it happened: an execution's chunks in `seq` order, and
+ *   its status change only after its earlier chunks were acknowledged (its pending output is cut into a chunk first).
+ *   The final workflow status, the engine's last event, is therefore sent last.
+ * - A request is retried by the client (backoff, bounded time). When the client gives up, or the API rejects a
+ *   request, the reporter stops sending, keeps the error, and calls `onFatal` once: the run cannot be reported.
+ */
+export interface ApiReporterOptions {
+  client: AgentApiClient;
+  logger: Logger;
+  /** Called once when reporting failed for good (the caller then stops the run). */
+  onFatal(error: Error): void;
+  batchBytes?: number;
+  batchDelayMs?: number;
+  /** The workflow's `running` was sent before the engine started: do not send it again. */
+  workflowRunningSent?: boolean;
+}
+
+export interface ApiReporter extends Reporter {
+  /** Resolves once everything reported so far was acknowledged; rejects with the error that stopped reporting. */
+  drain(): Promise<void>;
+  /** The error that stopped reporting, if any. */
+  readonly failure: Error | undefined;
+  /** Counters, for the status endpoint and the final log line. */
+  stats(): { requests: number; chunks: number; pending: number };
+}
+
+type Item = { path: '/agent/v1/logs'; body: LogBody } | { path: '/agent/v1/status'; body: StatusBody };
+
+
+interface LogBody {
+  pipeline: string;
+  stage: string;
+  execution: string;
+  seq: number;
+  data: string;
+}
+
+interface StatusBody {
+  pipeline?: string;
+  stage?: string;
+  execution?: string;
+  status: string;
+  exitCode?: number;
+  reason?: string;
+  at: string;
+}
+
+interface Pending {
+  parts: string[];
+  bytes: number;
+  timer: NodeJS.Timeout | undefined;
+  nextSeq: number;
+  /** Per stream, the start of a line not finished yet: held back so that stdout and stderr interleave by lines. */
+  partial: { stdout: string; stderr: string };
+  /** Per stream, sends the unfinished line once it waited too long; restarted when a new line begins. */
+  partialTimer: { stdout: NodeJS.Timeout | undefined; stderr: NodeJS.Timeout | undefined };
+}
+
+export const DEFAULT_BATCH_BYTES = 64 * 1024;
+export const DEFAULT_BATCH_DELAY_MS = 200;
+/** A line still unfinished after this long (a progress indicator, a prompt) is sent as it is. */
+const PARTIAL_LINE_MS = 1000;
+/** …and so is one longer than this. */
+const PARTIAL_LINE_BYTES = 8 * 1024;
+const BOTH = ['stdout', 'stderr'] as ('stdout' | 'stderr')[];
+
+export function createApiReporter(options: ApiReporterOptions): ApiReporter {
+  const batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
+  const batchDelayMs = options.batchDelayMs ?? DEFAULT_BATCH_DELAY_MS;
+  const queue: Item[] = [];
+  const pending = new Map<string, Pending & { names: { pipeline: string; stage: string; execution: string } }>();
+  let failure: Error | undefined;
+  let pumping: Promise<void> | undefined;
+  let requests = 0;
+  let chunks = 0;
+
+  const keyOf = (names: { pipeline?: string; stage?: string; execution?: string }) =>
+    `${names.pipeline}\u0000${names.stage}\u0000${names.execution}`;
+
+  const kick = () => {
+    if (pumping || failure || queue.length === 0) return;
+    pumping = pump().finally(() => {
+      pumping = undefined;
+      kick();
+    });
+  };
+
+  const enqueue = (item: Item) => {
+    if (failure) return;
+    queue.push(item);
+    kick();
+  };
+
+  async function pump(): Promise<void> {
+    while (queue.length > 0 && !failure) {
+      const item = queue[0] as Item;
+      try {
+        await options.client.request('POST', item.path, item.body);
+        requests++;
+        queue.shift();
+      } catch (error) {
+        failure = error as Error;
+        queue.length = 0;
+        for (const entry of pending.values()) {
+          clearTimeout(entry.timer);
+          clearTimeout(entry.partialTimer.stdout);
+          clearTimeout(entry.partialTimer.stderr);
+        }
+        options.logger.error({ error: failure.message, route: item.path }, 'reporting to the API failed; stopping the run');
+        options.onFatal(failure);
+      }
+    }
+  }
+
+  const append = (entry: Pending, text: string) => {
+    entry.parts.push(text);
+    entry.bytes += Buffer.byteLength(text);
+  };
+
+  /** Moves unfinished lines into the pending output (before a status change, or when they waited long enough). */
+  const takePartial = (entry: Pending, stream: 'stdout' | 'stderr') => {
+    clearTimeout(entry.partialTimer[stream]);
+    entry.partialTimer[stream] = undefined;
+    if (entry.partial[stream] !== '') append(entry, entry.partial[stream]);
+    entry.partial[stream] = '';
+  };
+
+  /** Cuts the pending output of one execution into a chunk and queues it (with unfinished lines of `partials`). */
+  const cut = (key: string, partials: ('stdout' | 'stderr')[] = []) => {
+    const entry = pending.get(key);
+    if (!entry) return;
+    for (const stream of partials) takePartial(entry, stream);
+    clearTimeout(entry.timer);
+    entry.timer = undefined;
+    if (entry.parts.length === 0) return;
+    const data = entry.parts.join('');
+    entry.parts = [];
+    entry.bytes = 0;
+    chunks++;
+    enqueue({ path: '/agent/v1/logs', body: { ...entry.names, seq: entry.nextSeq++, data } });
+  };
+
+  const onOutput = (event: OutputEvent) => {
+    const key = keyOf(event);
+    let entry = pending.get(key);
+    if (!entry) {
+      entry = {
+        parts: [],
+        bytes: 0,
+        timer: undefined,
+        nextSeq: 0,
+        partial: { stdout: '', stderr: '' },
+        partialTimer: { stdout: undefined, stderr: undefined },
+        names: { pipeline: event.pipeline, stage: event.stage, execution: event.execution },
+      };
+      pending.set(key, entry);
+    }
+    const { stream } = event;
+    const text = entry.partial[stream] + event.text;
+    const end = text.lastIndexOf('\n') + 1;
+    const complete = Buffer.byteLength(text) > PARTIAL_LINE_BYTES ? text : text.slice(0, end);
+    entry.partial[stream] = text.slice(complete.length);
+    if (complete !== '') {
+      if (entry.bytes > 0 && entry.bytes + Buffer.byteLength(complete) > batchBytes) cut(key);
+      append(entry, complete);
+      if (entry.bytes >= batchBytes) cut(key);
+      else entry.timer ??= setTimeout(() => cut(key), batchDelayMs);
+      // the unfinished line (if any) is a new one: its wait starts now
+      clearTimeout(entry.partialTimer[stream]);
+      entry.partialTimer[stream] = undefined;
+    }
+    if (entry.partial[stream] !== '') entry.partialTimer[stream] ??= setTimeout(() => cut(key, [stream]), PARTIAL_LINE_MS);
+  };
+
+  const onStatus = (event: StatusEvent) => {
+    const { node } = event;
+    if (event.status === 'pending') return;
+    if (node.kind === 'workflow' && event.status === 'running' && options.workflowRunningSent) return;
+    if (node.kind === 'execution') cut(keyOf(node), BOTH);
+    if (node.kind === 'workflow' && isTerminal(event.status)) for (const key of pending.keys()) cut(key, BOTH);
+    const body: StatusBody = { status: event.status, at: event.at };
+    if (node.pipeline !== undefined) body.pipeline = node.pipeline;
+    if (node.stage !== undefined) body.stage = node.stage;
+    if (node.execution !== undefined) body.execution = node.execution;
+    if (typeof event.exitCode === 'number') body.exitCode = event.exitCode;
+    if (event.reason !== undefined) body.reason = event.reason;
+    enqueue({ path: '/agent/v1/status', body });
+  };
+
+  return {
+    onEvent(event: EngineEvent) {
+      if (failure) return;
+      if (event.type === 'output') onOutput(event);
+      else onStatus(event);
+    },
+    async drain() {
+      for (const key of pending.keys()) cut(key, BOTH);
+      while (pumping) await pumping;
+      if (failure) throw failure;
+    },
+    get failure() {
+      return failure;
+    },
+    stats: () => ({ requests, chunks, pending: queue.length }),
+  };
+}

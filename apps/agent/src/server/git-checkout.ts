@@ -1,0 +1,92 @@
+import { spawn } from 'node:child_process';
+import type { ConfigFile } from '@factoryci/config';
+
+/**
+ * The checkout of a server run: `git init` in the workspace, fetch the exact commit (and the commit `.factory/` is read
+ * from, when it differs) and check it out detached. A clone token is sent as an `Authorization` header through git's
+ * environment configuration (`GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n`/`GIT_CONFIG_VALUE_n`, the environment form of
+ * `git -c http.extraheader=…`): never in the URL, never on a command line others can read in `ps`, never written to
+ * `.git/config`.
+ */
+
+/** A git command failed. The message holds git's own (redacted by the caller's logger) error output. */
+export class GitError extends Error {
+  constructor(
+    readonly args: string[],
+    readonly exitCode: number | null,
+    readonly stderr: string,
+  ) {
+    super(`git ${args[0]} failed (exit ${exitCode ?? 'signal'}): ${stderr.trim().split('\n').slice(-3).join(' / ') || 'no output'}`);
+    this.name = 'GitError';
+  }
+}
+
+export interface GitOptions {
+  cwd: string;
+  /** The environment git runs with (the agent's filtered base environment). */
+  env: Readonly<Record<string, string>>;
+  signal?: AbortSignal;
+}
+
+/** The header value git sends with a clone token: `Basic base64(x-access-token:<token>)`, as GitHub expects. */
+export function basicAuthHeader(token: string): string {
+  return `Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;
+}
+
+export function git(args: string[], options: GitOptions & { extraEnv?: Record<string, string> }): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', args, {
+      cwd: options.cwd,
+      env: { ...options.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', SSH_ASKPASS: '', ...options.extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.signal ? { signal: options.signal, killSignal: 'SIGKILL' as const } : {}),
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (data: Buffer) => out.push(data));
+    child.stderr.on('data', (data: Buffer) => err.push(data));
+    child.once('error', (error) => reject(error.name === 'AbortError' ? error : new GitError(args, null, error.message)));
+    child.once('close', (code) => {
+      if (code === 0) resolve(Buffer.concat(out));
+      else reject(new GitError(args, code, Buffer.concat(err).toString('utf8')));
+    });
+  });
+}
+
+export interface CheckoutSpec extends GitOptions {
+  url: string;
+  token?: string;
+  sha: string;
+  /** The commit `.factory/` is read from; fetched too when it differs from `sha`. */
+  configSha: string;
+  /** History depth to fetch; 0 = all. */
+  depth: number;
+}
+
+export async function checkoutCommit(spec: CheckoutSpec): Promise<void> {
+  const auth: Record<string, string> = spec.token ? { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'http.extraheader', GIT_CONFIG_VALUE_0: `Authorization: ${basicAuthHeader(spec.token)}` } : {};
+  await git(['init', '-q'], spec);
+  const shas = spec.configSha === spec.sha ? [spec.sha] : [spec.sha, spec.configSha];
+  const depth = spec.depth > 0 ? [`--depth=${spec.depth}`] : [];
+  await git(['fetch', '-q', '--no-tags', '--no-write-fetch-head', ...depth, spec.url, ...shas], { ...spec, extraEnv: auth });
+  await git(['checkout', '-q', '-f', '--detach', spec.sha], spec);
+}
+
+const REGULAR_FILE = /^100(644|755)$/;
+
+/**
+ * The `.factory/*.hcl` files of a commit, read from git's object store (not the work tree): for an untrusted pull
+ * request this is the base commit, so the pull request's own `.factory/` never runs. Paths are `.factory/<name>`.
+ * Only regular files directly under `.factory/` count (as for `factory-agent run` on a directory).
+ */
+export async function readConfigFiles(commit: string, options: GitOptions): Promise<ConfigFile[]> {
+  const listing = (await git(['ls-tree', '-z', commit, '--', '.factory/'], options)).toString('utf8');
+  const files: ConfigFile[] = [];
+  for (const entry of listing.split('\0')) {
+    const match = /^(\d+) blob ([0-9a-f]+)\t(.+)$/s.exec(entry);
+    if (!match || !REGULAR_FILE.test(match[1] as string)) continue;
+    const content = (await git(['cat-file', 'blob', match[2] as string], options)).toString('utf8');
+    files.push({ path: match[3] as string, content });
+  }
+  return files;
+}

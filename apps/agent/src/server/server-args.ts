@@ -1,0 +1,72 @@
+import { mkdir, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { FlagValues } from '../cli-args.js';
+import { UsageError } from '../usage.js';
+import type { ServerSettings } from './server-run.js';
+
+/** The flags of `factory-agent run` in server mode (docs/agent.md, "Server mode"). */
+export const SERVER_FLAGS = {
+  server: { type: 'string' },
+  token: { type: 'string' },
+  consul: { type: 'string' },
+  'clone-depth': { type: 'string' },
+} as const;
+
+/** Flags of a local run that make no sense in server mode: the API says what runs. */
+const LOCAL_ONLY = ['event', 'branch', 'tag', 'changed', 'secret', 'dir', 'json'] as const;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Server mode: `--server`, `--token` or `--consul` given, or — as in a runner pod, where the orchestrator starts a bare
+ * `factory-agent run` — FACTORY_RUN_TOKEN set and no `--event`.
+ */
+export function isServerMode(values: FlagValues, env: Env): boolean {
+  if (values.server !== undefined || values.token !== undefined || values.consul !== undefined) return true;
+  return values.event === undefined && Boolean(env.FACTORY_RUN_TOKEN);
+}
+
+function url(name: string, value: string): string {
+  try {
+    const parsed = new URL(value);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('not http(s)');
+    return value;
+  } catch {
+    throw new UsageError(`${name}: "${value}" is not an http(s) URL`);
+  }
+}
+
+function whole(name: string, value: string | undefined, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (value === undefined || value === '') return fallback;
+  if (!/^\d+$/.test(value) || Number(value) > max) throw new UsageError(`${name}: "${value}" is not a whole number from 0 to ${max}`);
+  return Number(value);
+}
+
+export async function serverSettings(values: FlagValues, env: Env): Promise<ServerSettings> {
+  for (const flag of LOCAL_ONLY) {
+    if (values[flag] !== undefined) throw new UsageError(`--${flag} does not apply to a server run (the API says what runs)`);
+  }
+  const token = (values.token as string | undefined) ?? env.FACTORY_RUN_TOKEN;
+  if (!token) throw new UsageError('a server run needs its run token: --token <token> or FACTORY_RUN_TOKEN');
+  const apiFlag = (values.server as string | undefined) ?? env.FACTORY_API_URL;
+  const consulFlag = (values.consul as string | undefined) ?? env.FACTORY_CONSUL_URL;
+  if (!apiFlag && !consulFlag) {
+    throw new UsageError('a server run needs the API: --server <url> (FACTORY_API_URL), or Consul: --consul <url> (FACTORY_CONSUL_URL)');
+  }
+  const workdir = resolve((values.workdir as string | undefined) ?? '.');
+  await mkdir(workdir, { recursive: true }).catch(() => undefined);
+  if (!(await stat(workdir).then((s) => s.isDirectory(), () => false))) throw new UsageError(`--workdir ${workdir}: not a directory`);
+  return {
+    ...(apiFlag ? { apiUrl: url('--server', apiFlag) } : {}),
+    ...(consulFlag ? { consulUrl: url('--consul', consulFlag) } : {}),
+    token,
+    ...(env.FACTORY_RUN_ID ? { runId: env.FACTORY_RUN_ID } : {}),
+    agentAddress: env.FACTORY_AGENT_ADDRESS || '127.0.0.1',
+    statusPort: whole('FACTORY_AGENT_PORT', env.FACTORY_AGENT_PORT, 0, 65535),
+    workdir,
+    cloneDepth: whole('--clone-depth', values['clone-depth'] as string | undefined, 1),
+    giveUpAfterMs: whole('FACTORY_REPORT_GIVE_UP_SECONDS', env.FACTORY_REPORT_GIVE_UP_SECONDS, 600) * 1000,
+    ...(env.FACTORY_CONSUL_TTL_SECONDS ? { consulTtlSeconds: whole('FACTORY_CONSUL_TTL_SECONDS', env.FACTORY_CONSUL_TTL_SECONDS, 15) } : {}),
+    ...(env.FACTORY_LOG_LEVEL ? { logLevel: env.FACTORY_LOG_LEVEL } : {}),
+  };
+}

@@ -1,0 +1,261 @@
+import { ConfigError, loadConfigFromFiles, planWorkflow, type Plan } from '@factoryci/config';
+import {
+  consulFromUrl,
+  consulServiceLocator,
+  consulServiceRegistration,
+  type ServiceRegistration,
+} from '@factoryci/discovery';
+import type { CliIo } from '../cli-io.js';
+import { createConsoleReporter } from '../console-reporter.js';
+import { runWorkflow } from '../engine.js';
+import type { EngineEvent, Reporter } from '../run-model.js';
+import { EXIT, exitCodeOf, formatSummary } from '../run-summary.js';
+import { createAgentLogger, type Logger } from './agent-logger.js';
+import { ApiRejectedError, cachedApiLocator, createAgentApiClient, fixedApiLocator, type AgentApiClient } from './api-client.js';
+import { createApiReporter } from './api-reporter.js';
+import { serverBaseEnv } from './base-env.js';
+import { basicAuthHeader, checkoutCommit, GitError, readConfigFiles } from './git-checkout.js';
+import { createRedactor, type Redactor } from './redaction.js';
+import { checkRunInfo, planContextOf, secretsAllowedFor, type RunInfo } from './run-info.js';
+import { startStatusServer, type StatusServer } from './status-server.js';
+
+/** How `factory-agent run` in server mode is set up (from flags and the environment; see cmd-run.ts). */
+export interface ServerSettings {
+  apiUrl?: string;
+  consulUrl?: string;
+  token: string;
+  runId?: string;
+  /** The address registered in Consul, and the status endpoint's listening address. */
+  agentAddress: string;
+  /** The status endpoint's port; 0 = any free one. */
+  statusPort: number;
+  workdir: string;
+  /** History depth of the checkout; 0 = all. */
+  cloneDepth: number;
+  /** How long one report to the API may keep failing before the run is given up as `error`. */
+  giveUpAfterMs: number;
+  /** TTL of the Consul check, in seconds. */
+  consulTtlSeconds?: number;
+  logLevel?: string;
+}
+
+/** After SIGTERM/SIGINT, how long the agent still tries to report (a pod gets 30 s between SIGTERM and SIGKILL). */
+const CANCEL_REPORT_MS = 10_000;
+/** After reporting failed for good, how long (at most) the agent tries to tell the API that the run is lost. */
+const LAST_WORD_MS = 30_000;
+
+/** The API keeps reasons up to this length (e.g. the diagnostics of a broken configuration). */
+const MAX_REASON = 10_000;
+
+type Phase = 'starting' | 'checkout' | 'config' | 'running' | 'reporting' | 'done';
+
+/** The workflow id a run token names (its payload is readable; the API checks the signature). */
+export function runIdFromToken(token: string): string | undefined {
+  try {
+    const payload = token.replace(/^frt_/, '').split('.')[0] ?? '';
+    const wid = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { wid?: unknown }).wid;
+    return typeof wid === 'string' ? wid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function fanOut(...reporters: Reporter[]): Reporter {
+  return { onEvent: (event: EngineEvent) => reporters.forEach((reporter) => reporter.onEvent(event)) };
+}
+
+/** `PUT /agent/v1/plan`'s body. */
+export function planBody(plan: Plan, mask: (text: string) => string) {
+  return {
+    pipelines: plan.pipelines.map((pipeline, position) => ({
+      name: pipeline.name,
+      position,
+      dependsOn: pipeline.dependsOn,
+      stages: pipeline.stages.map((stage, stagePosition) => ({
+        name: stage.name,
+        position: stagePosition,
+        executions: stage.executions.map((execution, executionPosition) => ({
+          name: execution.name,
+          position: executionPosition,
+          command: mask(execution.command),
+        })),
+      })),
+    })),
+    skipped: plan.skipped.map(({ name, reason, message }) => ({ name, reason, message })),
+  };
+}
+
+/**
+ * The server run: register in Consul (when configured), get the run from the API, check out, read `.factory/` from
+ * `configSha`, plan, report the plan, run it with the engine while reporting every status change and output chunk,
+ * deregister. Returns the exit code (as for a local run; 1 also when the run could not be fetched, checked out or
+ * reported).
+ */
+export async function serverRun(settings: ServerSettings, io: CliIo): Promise<number> {
+  const redactor = createRedactor([settings.token]);
+  const runId = settings.runId ?? runIdFromToken(settings.token) ?? 'unknown';
+  const logger = createAgentLogger({ runId, redactor, write: io.err, ...(settings.logLevel ? { level: settings.logLevel } : {}) });
+  const consul = settings.consulUrl ? consulFromUrl(settings.consulUrl) : undefined;
+  const locator = settings.apiUrl
+    ? fixedApiLocator(settings.apiUrl)
+    : cachedApiLocator(() => consulServiceLocator(consul as NonNullable<typeof consul>).url('factory-api'));
+  const client = createAgentApiClient({ locator, token: settings.token, logger, giveUpAfterMs: settings.giveUpAfterMs });
+  const state = { runId, phase: 'starting' as Phase, status: 'pending', since: new Date().toISOString() };
+  const controller = new AbortController();
+  let interrupted: NodeJS.Signals | undefined;
+  const stopListening = io.onInterrupt((signal) => {
+    if (interrupted) return;
+    interrupted = signal;
+    logger.warn({ signal }, 'signal received; cancelling the run');
+    client.limitRetriesUntil(Date.now() + CANCEL_REPORT_MS);
+    controller.abort();
+  });
+
+  let statusServer: StatusServer | undefined;
+  let registration: ServiceRegistration | undefined;
+  try {
+    if (consul) {
+      try {
+        statusServer = await startStatusServer(settings.agentAddress, settings.statusPort, () => ({ ...state }));
+        registration = consulServiceRegistration({
+          consul,
+          service: 'factory-agent',
+          id: runId,
+          address: settings.agentAddress,
+          port: statusServer.port,
+          ttlSeconds: settings.consulTtlSeconds ?? 15,
+          meta: { runId },
+          logger,
+        });
+        await registration.start();
+      } catch (error) {
+        // The run goes on: the orchestrator still follows it through its runner.
+        logger.warn({ error: (error as Error).message }, 'could not register in consul');
+      }
+    }
+    const code = await runPhases({ settings, io, logger, client, redactor, state, signal: controller.signal, interrupted: () => interrupted });
+    state.phase = 'done';
+    logger.info({ exitCode: code, status: state.status }, 'agent finished');
+    return code;
+  } finally {
+    await registration?.stop().catch((error: unknown) => logger.warn({ error: (error as Error).message }, 'consul deregistration failed'));
+    await statusServer?.close();
+    stopListening();
+  }
+}
+
+interface PhaseContext {
+  settings: ServerSettings;
+  io: CliIo;
+  logger: Logger;
+  client: AgentApiClient;
+  redactor: Redactor;
+  state: { phase: Phase; status: string };
+  signal: AbortSignal;
+  interrupted(): NodeJS.Signals | undefined;
+}
+
+async function runPhases(ctx: PhaseContext): Promise<number> {
+  const { settings, io, logger, client, redactor, state, signal } = ctx;
+  const now = () => new Date().toISOString();
+  /** Reports the workflow's final status when the engine did not run (or could not report); returns `code`. */
+  const finish = async (status: string, reason: string, code: number): Promise<number> => {
+    state.status = status;
+    try {
+      const masked = redactor.mask(reason);
+      const bounded = masked.length > MAX_REASON ? `${masked.slice(0, MAX_REASON - 1)}…` : masked;
+      await client.request('POST', '/agent/v1/status', { status, reason: bounded, at: now() });
+    } catch (error) {
+      logger.error({ error: (error as Error).message, status }, 'could not report the final status');
+    }
+    return code;
+  };
+  const cancelled = () => finish('cancelled', `agent stopped by ${ctx.interrupted() ?? 'a signal'} before the run started`, EXIT.cancelled);
+
+  let info: RunInfo;
+  try {
+    info = checkRunInfo(await client.request('GET', '/agent/v1/run'));
+    redactor.add(info.clone.token ?? undefined, ...Object.values(info.secrets));
+    if (info.clone.token) redactor.add(basicAuthHeader(info.clone.token).slice('Basic '.length));
+    await client.request('POST', '/agent/v1/status', { status: 'running', at: now() });
+    state.status = 'running';
+  } catch (error) {
+    logger.error({ error: (error as Error).message }, 'could not start the run with the API');
+    return ctx.interrupted() ? EXIT.cancelled : EXIT.failure;
+  }
+  const { workflow } = info;
+  logger.info(
+    { workflow: workflow.id, number: workflow.number, event: workflow.event, ref: workflow.ref, sha: workflow.sha, configSha: info.configSha, trusted: workflow.trusted },
+    'run received',
+  );
+  const baseEnv = serverBaseEnv(io.env);
+  const gitOptions = { cwd: settings.workdir, env: baseEnv, signal };
+
+  if (signal.aborted) return cancelled();
+  state.phase = 'checkout';
+  try {
+    await checkoutCommit({ ...gitOptions, url: info.clone.url, token: info.clone.token ?? undefined, sha: workflow.sha, configSha: info.configSha, depth: settings.cloneDepth });
+    logger.info({ sha: workflow.sha, workdir: settings.workdir }, 'checked out');
+  } catch (error) {
+    if (signal.aborted) return cancelled();
+    logger.error({ error: (error as Error).message }, 'checkout failed');
+    return finish('error', `checkout failed: ${(error as Error).message}`, EXIT.failure);
+  }
+
+  state.phase = 'config';
+  let plan: Plan;
+  try {
+    const files = await readConfigFiles(info.configSha, gitOptions);
+    plan = planWorkflow(await loadConfigFromFiles(files), planContextOf(info));
+  } catch (error) {
+    if (signal.aborted) return cancelled();
+    if (error instanceof ConfigError) {
+      io.err(`${redactor.mask(error.message)}\n`);
+      logger.error({ errors: error.diagnostics.length, configSha: info.configSha }, 'invalid .factory configuration');
+      return finish('failure', error.message, EXIT.usage);
+    }
+    if (error instanceof GitError) return finish('error', `reading .factory/ failed: ${error.message}`, EXIT.failure);
+    throw error;
+  }
+  logger.info({ pipelines: plan.pipelines.map((p) => p.name), skipped: plan.skipped.map((p) => p.name) }, 'planned');
+  try {
+    await client.request('PUT', '/agent/v1/plan', planBody(plan, redactor.mask));
+  } catch (error) {
+    logger.error({ error: (error as Error).message }, 'could not report the plan');
+    return signal.aborted ? EXIT.cancelled : finish('error', `could not report the plan: ${(error as Error).message}`, EXIT.failure);
+  }
+  if (signal.aborted) return cancelled();
+
+  state.phase = 'running';
+  const engineAbort = new AbortController();
+  signal.addEventListener('abort', () => engineAbort.abort(), { once: true });
+  const apiReporter = createApiReporter({ client, logger, workflowRunningSent: true, onFatal: () => engineAbort.abort() });
+  const commands = new Map<string, string>();
+  for (const p of plan.pipelines) for (const s of p.stages) for (const e of s.executions) commands.set(`${p.name}/${s.name}/${e.name}`, e.command);
+  const result = await runWorkflow({
+    plan,
+    workdir: settings.workdir,
+    baseEnv,
+    secrets: info.secrets,
+    extraMasks: redactor.values(),
+    secretsAllowed: secretsAllowedFor(info),
+    reporter: fanOut(createConsoleReporter({ write: io.out, mask: redactor.mask, commands }), apiReporter),
+    signal: engineAbort.signal,
+  });
+  state.phase = 'reporting';
+  state.status = result.status;
+  await apiReporter.drain().catch(() => undefined);
+  io.out(`\n${redactor.mask(formatSummary(result))}`);
+  const failure = apiReporter.failure;
+  if (failure) {
+    if (failure instanceof ApiRejectedError && failure.status === 401) {
+      logger.warn('the API no longer accepts this run (it ended there, or its token expired); stopped');
+      return EXIT.cancelled;
+    }
+    if (ctx.interrupted()) return EXIT.cancelled;
+    client.limitRetriesUntil(Date.now() + Math.min(LAST_WORD_MS, settings.giveUpAfterMs));
+    return finish('error', `reporting to the API failed: ${failure.message}`, EXIT.failure);
+  }
+  logger.info({ status: result.status, ...apiReporter.stats() }, 'run reported');
+  return exitCodeOf(result);
+}

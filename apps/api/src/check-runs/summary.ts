@@ -1,0 +1,84 @@
+import type { Execution, Pipeline, Stage, Workflow } from '@factoryci/db';
+import type { CheckRunBody } from '../github/github-app.js';
+
+export type CheckRunTree = Workflow & { pipelines: (Pipeline & { stages: (Stage & { executions: Execution[] })[] })[] };
+
+/** GitHub caps a check run's summary at 65,535 characters. */
+const MAX_SUMMARY = 65_000;
+
+const ICONS: Record<string, string> = {
+  pending: '⏳',
+  running: '🔄',
+  success: '✅',
+  failure: '❌',
+  cancelled: '🚫',
+  skipped: '⏭️',
+  error: '⚠️',
+};
+
+/**
+ * A workflow's check run as GitHub wants it: queued (awaiting approval, queued, provisioning) → in_progress (running)
+ * → completed with a conclusion (success; failure for failure and error; cancelled), and a summary listing the
+ * pipelines, stages and executions with their statuses.
+ */
+export function checkRunBody(w: CheckRunTree): CheckRunBody {
+  const iso = (d: Date | null) => (d ? d.toISOString() : undefined);
+  const output = { title: title(w), summary: summary(w) };
+  switch (w.status) {
+    case 'awaiting_approval':
+    case 'queued':
+    case 'provisioning':
+      return { status: 'queued', output };
+    case 'running':
+      return { status: 'in_progress', started_at: iso(w.startedAt ?? w.createdAt), output };
+    default:
+      return {
+        status: 'completed',
+        conclusion: w.status === 'success' ? 'success' : w.status === 'cancelled' ? 'cancelled' : 'failure',
+        started_at: iso(w.startedAt),
+        completed_at: iso(w.finishedAt) ?? new Date().toISOString(),
+        output,
+      };
+  }
+}
+
+function title(w: CheckRunTree): string {
+  const label: Record<string, string> = {
+    awaiting_approval: 'awaiting approval',
+    queued: 'queued',
+    provisioning: 'starting',
+    running: 'running',
+    success: 'succeeded',
+    failure: 'failed',
+    cancelled: 'cancelled',
+    error: 'errored',
+  };
+  return `#${w.number} ${label[w.status] ?? w.status}`;
+}
+
+export function summary(w: CheckRunTree): string {
+  const on = w.event === 'pull_request' ? `pull request #${w.prNumber ?? '?'}` : w.tag ? `tag \`${w.tag}\`` : `\`${w.branch ?? w.ref}\``;
+  const lines = [`Workflow #${w.number} (${w.event}, ${on}, \`${w.sha.slice(0, 7)}\`): **${w.status}**`];
+  if (w.statusReason) lines.push('', `> ${w.statusReason.replace(/\n/g, ' ')}`);
+  if (w.status === 'awaiting_approval') lines.push('', 'A pull request from a fork: a maintainer approves it with `POST /workflow/approve`.');
+  if (w.pipelines.length > 0) lines.push('');
+  for (const p of w.pipelines) {
+    lines.push(`- ${ICONS[p.status] ?? ''} **${p.name}**: ${p.status}${p.reason ? ` (${p.reason.replace(/\n/g, ' ')})` : ''}`);
+    for (const s of p.stages) {
+      lines.push(`  - ${ICONS[s.status] ?? ''} stage **${s.name}**: ${s.status}`);
+      for (const e of s.executions) {
+        const exit = e.exitCode === null ? '' : `, exit code ${e.exitCode}`;
+        const reason = e.reason && !e.reason.startsWith('exit code') ? `, ${e.reason.replace(/\n/g, ' ')}` : '';
+        lines.push(`    - ${ICONS[e.status] ?? ''} \`${e.name}\`: ${e.status}${exit}${reason}${duration(e)}`);
+      }
+    }
+  }
+  const text = lines.join('\n');
+  return text.length <= MAX_SUMMARY ? text : `${text.slice(0, MAX_SUMMARY)}\n\n… (truncated)`;
+}
+
+function duration(step: { startedAt: Date | null; finishedAt: Date | null }): string {
+  if (!step.startedAt || !step.finishedAt) return '';
+  const ms = step.finishedAt.getTime() - step.startedAt.getTime();
+  return ms < 1000 ? ` (${ms} ms)` : ms < 120_000 ? ` (${(ms / 1000).toFixed(1)} s)` : ` (${Math.round(ms / 60_000)} min)`;
+}

@@ -1,0 +1,23 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppDeps } from '../app.js';
+import { readExecutionLog } from '../agent/logs.js';
+import { errorResponses, idQuery } from '../schemas.js';
+
+/** /execution/log (admin token). */
+export async function executionRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  app.get<{ Querystring: { id: string } }>(
+    '/execution/log',
+    {
+      schema: {
+        tags: ['workflows'],
+        summary: 'An execution\'s stored output as text/plain (chunks in seq order; empty until output arrives)',
+        querystring: idQuery,
+        response: { 200: { type: 'string' }, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const text = await readExecutionLog(deps.db, request.query.id);
+      return reply.type('text/plain; charset=utf-8').send(text);
+    },
+  );
+}

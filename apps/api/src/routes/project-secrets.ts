@@ -1,0 +1,102 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppDeps } from '../app.js';
+import { isForeignKeyViolation } from '../db-errors.js';
+import { NotFoundError } from '../errors.js';
+import { errorResponses } from '../schemas.js';
+
+/** Names of run secrets: environment variable names, as `.factory` declares them (`secrets = ["NPM_TOKEN"]`). */
+export const SECRET_NAME_PATTERN = '^[A-Z_][A-Z0-9_]{0,99}$';
+/** The largest secret value accepted (characters). */
+export const MAX_SECRET_CHARS = 256 * 1024;
+
+const secretQuery = {
+  type: 'object',
+  properties: { id: { type: 'string', format: 'uuid', description: 'the project' }, name: { type: 'string', pattern: SECRET_NAME_PATTERN } },
+  required: ['id', 'name'],
+  additionalProperties: false,
+} as const;
+const projectQuery = {
+  type: 'object',
+  properties: { id: { type: 'string', format: 'uuid', description: 'the project' } },
+  required: ['id'],
+  additionalProperties: false,
+} as const;
+const secretSchema = {
+  type: 'object',
+  description: 'a run secret, without its value (values never leave the API except to a run)',
+  properties: { name: { type: 'string' }, created_at: { type: 'string', format: 'date-time' }, updated_at: { type: 'string', format: 'date-time' } },
+  required: ['name', 'created_at', 'updated_at'],
+} as const;
+
+const secretJson = (s: { name: string; createdAt: Date; updatedAt: Date }) => ({
+  name: s.name,
+  created_at: s.createdAt.toISOString(),
+  updated_at: s.updatedAt.toISOString(),
+});
+
+/** /project/secret and /project/secrets (admin token): a project's run secrets, encrypted at rest. */
+export async function projectSecretRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  const { db, secrets } = deps;
+  const tags = ['projects'];
+
+  app.get<{ Querystring: { id: string } }>(
+    '/project/secrets',
+    {
+      schema: { tags, summary: 'Names of a project\'s run secrets (never their values)', querystring: projectQuery, response: { 200: { type: 'array', items: secretSchema }, ...errorResponses } },
+    },
+    async (request) => {
+      const project = await db.project.findUnique({
+        where: { id: request.query.id },
+        select: { secrets: { select: { name: true, createdAt: true, updatedAt: true }, orderBy: { name: 'asc' } } },
+      });
+      if (!project) throw new NotFoundError(`no project ${request.query.id}`);
+      return project.secrets.map(secretJson);
+    },
+  );
+
+  app.put<{ Querystring: { id: string; name: string }; Body: { value: string } }>(
+    '/project/secret',
+    {
+      schema: {
+        tags,
+        summary: 'Set a run secret (created or replaced); the value is stored encrypted and never shown again',
+        querystring: secretQuery,
+        body: {
+          type: 'object',
+          properties: { value: { type: 'string', minLength: 1, maxLength: MAX_SECRET_CHARS } },
+          required: ['value'],
+          additionalProperties: false,
+        },
+        response: { 200: secretSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { id, name } = request.query;
+      const valueEncrypted = secrets.encrypt(request.body.value);
+      try {
+        const saved = await db.projectSecret.upsert({
+          where: { projectId_name: { projectId: id, name } },
+          create: { projectId: id, name, valueEncrypted },
+          update: { valueEncrypted },
+        });
+        request.log.info({ projectId: id, secret: name }, 'run secret set');
+        return secretJson(saved);
+      } catch (error) {
+        if (isForeignKeyViolation(error)) throw new NotFoundError(`no project ${id}`);
+        throw error;
+      }
+    },
+  );
+
+  app.delete<{ Querystring: { id: string; name: string } }>(
+    '/project/secret',
+    { schema: { tags, summary: 'Delete a run secret', querystring: secretQuery, response: { 204: { type: 'null' }, ...errorResponses } } },
+    async (request, reply) => {
+      const { id, name } = request.query;
+      const deleted = await db.projectSecret.deleteMany({ where: { projectId: id, name } });
+      if (deleted.count === 0) throw new NotFoundError(`project ${id} has no secret ${name}`);
+      request.log.info({ projectId: id, secret: name }, 'run secret deleted');
+      return reply.code(204).send();
+    },
+  );
+}

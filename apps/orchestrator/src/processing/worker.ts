@@ -1,0 +1,63 @@
+/**
+ * The BullMQ worker on the API's `workflows` queue: calls `processWorkflow` for each job with a global concurrency,
+ * hands deferred jobs (project at its limit) back as delayed jobs, and on shutdown hands the runs it follows back to
+ * the queue so that the next orchestrator adopts them.
+ */
+import { WORKFLOW_QUEUE_NAME, type WorkflowJobData } from '@factoryci/api/queue';
+import { DelayedError, WaitingError, Worker, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+import { processWorkflow, type ProcessDeps, type ProcessResult } from './process-workflow.js';
+
+export interface WorkflowWorkerOptions {
+  redisUrl: string;
+  /** BullMQ key prefix; the API's (default "bull"). */
+  prefix?: string;
+  /** How many workflows this process follows at once. */
+  concurrency: number;
+  /** How long a job's lock lasts without renewal: after a crash, its run is adopted by another worker this much later. */
+  lockDurationMs?: number;
+  /** How often stalled jobs (of a crashed orchestrator) are looked for. */
+  stalledIntervalMs?: number;
+  logger: Logger;
+}
+
+export interface WorkflowWorker {
+  worker: Worker<WorkflowJobData>;
+  /** Stops taking jobs; the runs in progress are left running and their jobs go back to the queue. */
+  close(): Promise<void>;
+}
+
+export function createWorkflowWorker(deps: Omit<ProcessDeps, 'shutdown'>, options: WorkflowWorkerOptions): WorkflowWorker {
+  const shutdown = new AbortController();
+  const processor = async (job: Job<WorkflowJobData>, token?: string): Promise<ProcessResult> => {
+    const result = await processWorkflow(job, { ...deps, shutdown: shutdown.signal });
+    // Back to the queue, same job id (so the workflow is still queued once).
+    if (result.kind === 'deferred') {
+      await job.moveToDelayed(Date.now() + result.delayMs, token);
+      throw new DelayedError();
+    }
+    if (result.kind === 'released') {
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
+    return result;
+  };
+  const worker = new Worker<WorkflowJobData>(WORKFLOW_QUEUE_NAME, processor, {
+    connection: { url: options.redisUrl, maxRetriesPerRequest: null },
+    prefix: options.prefix ?? 'bull',
+    concurrency: options.concurrency,
+    lockDuration: options.lockDurationMs ?? 30_000,
+    stalledInterval: options.stalledIntervalMs ?? 30_000,
+    // A crashed orchestrator's jobs stall; they must be picked up again (and their runs adopted), never failed.
+    maxStalledCount: 1000,
+  });
+  worker.on('failed', (job, error) => options.logger.error({ err: error, runId: job?.data.workflowId }, 'workflow job failed'));
+  worker.on('error', (error) => options.logger.warn({ err: error }, 'queue worker error'));
+  return {
+    worker,
+    async close() {
+      shutdown.abort();
+      await worker.close();
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Run tokens: what an agent authenticates with. Format `frt_<payload>.<signature>` (both base64url), payload
+ * `{"wid":"<workflow id>","exp":<unix seconds>}`, signature HMAC-SHA256 over the payload part with a key derived
+ * from FACTORY_ENCRYPTION_KEY, so the orchestrator (which mints) and the API (which verifies) share it without
+ * another secret. Scoping beyond the signature (the workflow must not have ended) is the API's check.
+ */
+
+export const RUN_TOKEN_PREFIX = 'frt_';
+
+export interface RunTokenClaims {
+  workflowId: string;
+  /** Unix seconds. */
+  expiresAt: number;
+}
+
+/** A token that is malformed, forged or expired. */
+export class InvalidRunTokenError extends Error {
+  constructor(readonly why: 'malformed' | 'signature' | 'expired') {
+    super(`invalid run token (${why})`);
+    this.name = 'InvalidRunTokenError';
+  }
+}
+
+/** The signing key for run tokens, derived from the 32-byte encryption key (HKDF-SHA256). */
+export function deriveRunTokenKey(encryptionKey: Buffer): Buffer {
+  return Buffer.from(hkdfSync('sha256', encryptionKey, Buffer.alloc(0), 'factory-run-token', 32));
+}
+
+function sign(key: Buffer, payload: string): string {
+  return createHmac('sha256', key).update(payload).digest('base64url');
+}
+
+export function mintRunToken(key: Buffer, workflowId: string, ttlSeconds: number, now = Date.now()): string {
+  const payload = Buffer.from(
+    JSON.stringify({ wid: workflowId, exp: Math.floor(now / 1000) + Math.ceil(ttlSeconds) }),
+  ).toString('base64url');
+  return `${RUN_TOKEN_PREFIX}${payload}.${sign(key, payload)}`;
+}
+
+export function verifyRunToken(key: Buffer, token: string, now = Date.now()): RunTokenClaims {
+  if (!token.startsWith(RUN_TOKEN_PREFIX)) throw new InvalidRunTokenError('malformed');
+  const [payload, signature, extra] = token.slice(RUN_TOKEN_PREFIX.length).split('.');
+  if (!payload || !signature || extra !== undefined) throw new InvalidRunTokenError('malformed');
+  const expected = Buffer.from(sign(key, payload));
+  const given = Buffer.from(signature);
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
+    throw new InvalidRunTokenError('signature');
+  }
+  let claims: unknown;
+  try {
+    claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidRunTokenError('malformed');
+  }
+  const { wid, exp } = (claims ?? {}) as { wid?: unknown; exp?: unknown };
+  if (typeof wid !== 'string' || typeof exp !== 'number') throw new InvalidRunTokenError('malformed');
+  if (exp * 1000 <= now) throw new InvalidRunTokenError('expired');
+  return { workflowId: wid, expiresAt: exp };
+}

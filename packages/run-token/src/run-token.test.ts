@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { deriveRunTokenKey, InvalidRunTokenError, mintRunToken, verifyRunToken } from './index.js';
+
+const key = deriveRunTokenKey(randomBytes(32));
+
+function why(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (error) {
+    return error instanceof InvalidRunTokenError ? error.why : 'other';
+  }
+  return undefined;
+}
+
+describe('run tokens', () => {
+  it('round-trips the workflow id and expiry', () => {
+    const now = Date.UTC(2026, 10, 23, 12);
+    const token = mintRunToken(key, 'wf-1', 600, now);
+    expect(token.startsWith('frt_')).toBe(true);
+    expect(verifyRunToken(key, token, now + 1000)).toEqual({ workflowId: 'wf-1', expiresAt: now / 1000 + 600 });
+  });
+
+  it('rejects an expired token', () => {
+    const token = mintRunToken(key, 'wf-1', 60, 0);
+    expect(why(() => verifyRunToken(key, token, 60_000))).toBe('expired');
+  });
+
+  it('rejects a token signed with another key, or with a changed payload', () => {
+    const other = mintRunToken(deriveRunTokenKey(randomBytes(32)), 'wf-1', 60);
+    expect(why(() => verifyRunToken(key, other))).toBe('signature');
+    const token = mintRunToken(key, 'wf-1', 60);
+    const [payload, signature] = token.slice(4).split('.');
+    const forged = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), wid: 'wf-2' }),
+    ).toString('base64url');
+    expect(why(() => verifyRunToken(key, `frt_${forged}.${signature}`))).toBe('signature');
+  });
+
+  it('rejects malformed tokens', () => {
+    for (const bad of ['', 'frt_', 'abc.def', 'frt_abc', 'frt_a.b.c']) {
+      expect(why(() => verifyRunToken(key, bad))).toBe('malformed');
+    }
+  });
+
+  it('derives different keys from different encryption keys, and the same from the same', () => {
+    const base = randomBytes(32);
+    expect(deriveRunTokenKey(base).equals(deriveRunTokenKey(Buffer.from(base)))).toBe(true);
+    expect(deriveRunTokenKey(base).equals(deriveRunTokenKey(randomBytes(32)))).toBe(false);
+  });
+});

@@ -1,0 +1,232 @@
+/**
+ * What the server-mode agent tests share: the real API (in-process, on a fresh database and real Redis) listening on
+ * a port, real git repositories on disk, runs seeded in the database with a real run token, and the real, built
+ * agent CLI as a child process (`npx tsc -b` first).
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { deriveRunTokenKey, mintRunToken } from '@factoryci/run-token';
+import { createSecretBox } from '../../apps/api/src/secret-box.js';
+import { startApi, type ApiHarness } from '../api/harness.js';
+
+export const AGENT_BIN = fileURLToPath(new URL('../../apps/agent/bin/factory-agent.js', import.meta.url));
+export const EXAMPLES = fileURLToPath(new URL('../../examples/.factory', import.meta.url));
+
+export interface AgentApi {
+  harness: ApiHarness;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startAgentApi(): Promise<AgentApi> {
+  const harness = await startApi();
+  const url = await harness.app.listen({ port: 0, host: '127.0.0.1' });
+  return { harness, url, close: () => harness.close() };
+}
+
+const GIT_ENV = {
+  GIT_AUTHOR_NAME: 'Test',
+  GIT_AUTHOR_EMAIL: 'test@example.com',
+  GIT_COMMITTER_NAME: 'Test',
+  GIT_COMMITTER_EMAIL: 'test@example.com',
+  GIT_CONFIG_NOSYSTEM: '1',
+  HOME: tmpdir(),
+};
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd, env: { ...process.env, ...GIT_ENV }, encoding: 'utf8' }).trim();
+}
+
+/** A bare repository on disk (what the project's URL points at) and a working clone to make commits with. */
+export interface TestRepo {
+  bare: string;
+  /** Writes (or, with null, deletes) files, commits on the current branch and pushes it; returns the commit id. */
+  commit(files: Record<string, string | null>, message?: string): string;
+  /** Starts a branch at `from` (a commit id) in the working clone. */
+  branch(name: string, from: string): void;
+  /** Pushes a commit to a ref of the bare repository (e.g. refs/pull/1/head, as GitHub keeps fork pull requests). */
+  pushRef(sha: string, ref: string): void;
+  cleanup(): void;
+}
+
+export function createRepo(): TestRepo {
+  const root = mkdtempSync(join(tmpdir(), 'factory-agent-repo-'));
+  const bare = join(root, 'origin.git');
+  const work = join(root, 'work');
+  git(root, 'init', '-q', '--bare', '-b', 'main', bare);
+  git(root, 'init', '-q', '-b', 'main', work);
+  git(work, 'remote', 'add', 'origin', bare);
+  return {
+    bare,
+    commit(files, message = 'change') {
+      for (const [path, content] of Object.entries(files)) {
+        const full = join(work, path);
+        if (content === null) rmSync(full, { force: true });
+        else {
+          mkdirSync(dirname(full), { recursive: true });
+          writeFileSync(full, content);
+        }
+      }
+      git(work, 'add', '-A');
+      git(work, 'commit', '-q', '--allow-empty', '-m', message);
+      const branch = git(work, 'rev-parse', '--abbrev-ref', 'HEAD');
+      git(work, 'push', '-q', 'origin', `HEAD:refs/heads/${branch}`);
+      return git(work, 'rev-parse', 'HEAD');
+    },
+    branch(name, from) {
+      git(work, 'checkout', '-q', '-b', name, from);
+    },
+    pushRef(sha, ref) {
+      git(work, 'push', '-q', 'origin', `${sha}:${ref}`);
+    },
+    cleanup: () => rmSync(root, { recursive: true, force: true }),
+  };
+}
+
+export interface SeedOptions {
+  url: string;
+  sha: string;
+  event?: 'push' | 'pull_request' | 'tag';
+  branch?: string | null;
+  tag?: string | null;
+  trusted?: boolean;
+  baseSha?: string | null;
+  prNumber?: number | null;
+  secrets?: Record<string, string>;
+  forkSecretPipelines?: string[];
+}
+
+export interface SeededRun {
+  workflowId: string;
+  token: string;
+}
+
+let counter = 0;
+
+/** A project (with encrypted secrets) and one workflow in `provisioning`, as the orchestrator leaves it, and its run token. */
+export async function seedRun(api: AgentApi, options: SeedOptions): Promise<SeededRun> {
+  const { db, } = api.harness.database;
+  const box = createSecretBox(api.harness.config.encryptionKey);
+  counter++;
+  const owner = await db.owner.create({ data: { name: `owner-${Date.now().toString(36)}-${counter}` } });
+  const project = await db.project.create({
+    data: {
+      ownerId: owner.id,
+      name: `project-${counter}`,
+      url: options.url,
+      webhookSecretEncrypted: box.encrypt('webhook-secret'),
+      ...(options.forkSecretPipelines ? { forkSecretPipelines: options.forkSecretPipelines } : {}),
+    },
+  });
+  for (const [name, value] of Object.entries(options.secrets ?? {})) {
+    await db.projectSecret.create({ data: { projectId: project.id, name, valueEncrypted: box.encrypt(value) } });
+  }
+  const event = options.event ?? 'push';
+  const branch = options.branch === undefined ? 'main' : options.branch;
+  const workflow = await db.workflow.create({
+    data: {
+      projectId: project.id,
+      number: 1,
+      event,
+      ref: event === 'tag' ? `refs/tags/${options.tag}` : event === 'pull_request' ? `refs/pull/${options.prNumber ?? 1}/head` : `refs/heads/${branch}`,
+      sha: options.sha,
+      branch,
+      tag: options.tag ?? null,
+      prNumber: options.prNumber ?? null,
+      baseSha: options.baseSha ?? null,
+      trusted: options.trusted ?? true,
+      status: 'provisioning',
+    },
+  });
+  const token = mintRunToken(deriveRunTokenKey(api.harness.config.encryptionKey), workflow.id, 3600);
+  return { workflowId: workflow.id, token };
+}
+
+export interface AgentProcess {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
+  workdir: string;
+}
+
+/** Starts `factory-agent run` the way a runner does: no arguments, everything in the environment. */
+export function startAgent(env: Record<string, string>, args: string[] = []): AgentProcess {
+  const workdir = mkdtempSync(join(tmpdir(), 'factory-agent-ws-'));
+  const home = mkdtempSync(join(tmpdir(), 'factory-agent-home-'));
+  const child = spawn(process.execPath, [AGENT_BIN, 'run', ...args], {
+    cwd: workdir,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (data: Buffer) => (stdout += data.toString()));
+  child.stderr?.on('data', (data: Buffer) => (stderr += data.toString()));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    child.on('close', (code) => {
+      rmSync(home, { recursive: true, force: true });
+      resolve({ code, stdout, stderr });
+    });
+  });
+  return { child, stdout: () => stdout, stderr: () => stderr, done, workdir };
+}
+
+export interface StoredExecution {
+  status: string;
+  exitCode: number | null;
+  reason: string | null;
+  log: string;
+  chunks: number[];
+}
+
+/** The run as the database holds it: workflow, pipelines, and every execution with its log (chunks in seq order). */
+export async function storedRun(api: AgentApi, workflowId: string) {
+  const { db } = api.harness.database;
+  const workflow = await db.workflow.findUniqueOrThrow({
+    where: { id: workflowId },
+    include: {
+      pipelines: {
+        orderBy: { position: 'asc' },
+        include: {
+          stages: {
+            orderBy: { position: 'asc' },
+            include: { executions: { orderBy: { position: 'asc' }, include: { logChunks: { orderBy: { seq: 'asc' } } } } },
+          },
+        },
+      },
+    },
+  });
+  const executions = new Map<string, StoredExecution>();
+  const pipelines = new Map<string, { status: string; reason: string | null }>();
+  const stages = new Map<string, string>();
+  for (const p of workflow.pipelines) {
+    pipelines.set(p.name, { status: p.status, reason: p.reason });
+    for (const s of p.stages) {
+      stages.set(`${p.name}/${s.name}`, s.status);
+      for (const e of s.executions) {
+        executions.set(`${p.name}/${s.name}/${e.name}`, {
+          status: e.status,
+          exitCode: e.exitCode,
+          reason: e.reason,
+          log: e.logChunks.map((c) => c.data).join(''),
+          chunks: e.logChunks.map((c) => c.seq),
+        });
+      }
+    }
+  }
+  return { status: workflow.status, reason: workflow.statusReason, pipelines, stages, executions };
+}
+
+export async function waitFor<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

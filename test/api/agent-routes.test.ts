@@ -1,0 +1,200 @@
+import { randomUUID } from 'node:crypto';
+import { deriveRunTokenKey, mintRunToken } from '@factoryci/run-token';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRun, samplePlan } from './agent-fixtures.js';
+import { ADMIN_TOKEN, adminHeaders, startApi, type ApiHarness } from './harness.js';
+
+let api: ApiHarness;
+
+beforeAll(async () => {
+  api = await startApi();
+});
+afterAll(async () => {
+  await api?.close();
+});
+
+const putPlan = (headers: object, payload: unknown = samplePlan) => api.app.inject({ method: 'PUT', url: '/agent/v1/plan', headers, payload });
+const postStatus = (headers: object, payload: object) => api.app.inject({ method: 'POST', url: '/agent/v1/status', headers, payload });
+const postLog = (headers: object, payload: object) => api.app.inject({ method: 'POST', url: '/agent/v1/logs', headers, payload });
+const unit = { pipeline: 'build', stage: 'test', execution: 'unit' };
+
+describe('run token scoping', () => {
+  it('accepts the run token of its own live workflow', async () => {
+    const run = await createRun(api);
+    const res = await api.app.inject({ method: 'GET', url: '/agent/v1/run', headers: run.headers });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().workflow.id).toBe(run.workflowId);
+  });
+
+  it('scopes a token to its workflow: another workflow\'s token writes only to that one', async () => {
+    const a = await createRun(api);
+    const b = await createRun(api);
+    expect((await putPlan(a.headers)).statusCode).toBe(200);
+    // b's token cannot address a's nodes: they are looked up in b's workflow.
+    const res = await postStatus(b.headers, { ...unit, status: 'running' });
+    expect(res.statusCode).toBe(404);
+    const execution = await api.database.db.execution.findFirstOrThrow({ where: { name: 'unit', stage: { pipeline: { workflowId: a.workflowId } } } });
+    expect(execution.status).toBe('pending');
+  });
+
+  it('rejects a token of a workflow that does not exist, a forged, an expired and a missing token, and the admin token', async () => {
+    const key = deriveRunTokenKey(api.config.encryptionKey);
+    const run = await createRun(api);
+    const cases = [
+      `Bearer ${mintRunToken(key, randomUUID(), 600)}`,
+      `Bearer ${mintRunToken(deriveRunTokenKey(Buffer.alloc(32, 7)), run.workflowId, 600)}`,
+      `Bearer ${mintRunToken(key, run.workflowId, 60, Date.now() - 120_000)}`,
+      `Bearer ${ADMIN_TOKEN}`,
+      undefined,
+    ];
+    for (const authorization of cases) {
+      const res = await api.app.inject({ method: 'GET', url: '/agent/v1/run', headers: authorization ? { authorization } : {} });
+      expect(res.statusCode, authorization).toBe(401);
+      expect(res.json().error).toBe('unauthorized');
+    }
+  });
+
+  it('a run token is not an admin token', async () => {
+    const run = await createRun(api);
+    const res = await api.app.inject({ method: 'GET', url: `/workflow?id=${run.workflowId}`, headers: run.headers });
+    expect(res.statusCode).toBe(401);
+  });
+
+  it('the token dies with its run, except for the retry of the report that ended it', async () => {
+    const run = await createRun(api);
+    expect((await putPlan(run.headers, { pipelines: [], skipped: [] })).statusCode).toBe(200);
+    const done = await postStatus(run.headers, { status: 'success' });
+    expect(done.json()).toEqual({ ok: true, changed: true });
+    const retry = await postStatus(run.headers, { status: 'success' });
+    expect(retry.statusCode).toBe(200);
+    expect(retry.json()).toEqual({ ok: true, changed: false });
+    expect((await postStatus(run.headers, { status: 'failure' })).statusCode).toBe(401);
+    expect((await api.app.inject({ method: 'GET', url: '/agent/v1/run', headers: run.headers })).statusCode).toBe(401);
+    expect((await putPlan(run.headers)).statusCode).toBe(401);
+  });
+});
+
+describe('GET /agent/v1/run', () => {
+  it('gives workflow, config commit and a non-GitHub URL as is', async () => {
+    const run = await createRun(api, { url: 'file:///srv/git/widgets' });
+    const body = (await api.app.inject({ method: 'GET', url: '/agent/v1/run', headers: run.headers })).json();
+    expect(body).toMatchObject({
+      workflow: { id: run.workflowId, event: 'push', ref: 'refs/heads/main', sha: 'a'.repeat(40), branch: 'main', trusted: true, changedPaths: ['src/a.ts'] },
+      configSha: 'a'.repeat(40),
+      clone: { url: 'file:///srv/git/widgets', token: null },
+      secrets: {},
+      forkSecretPipelines: null,
+    });
+  });
+
+  it('reads .factory/ of an untrusted pull request from its base commit', async () => {
+    const run = await createRun(api, { trusted: false });
+    const body = (await api.app.inject({ method: 'GET', url: '/agent/v1/run', headers: run.headers })).json();
+    expect(body.workflow.trusted).toBe(false);
+    expect(body.configSha).toBe('b'.repeat(40));
+    expect(body.forkSecretPipelines).toEqual([]);
+  });
+});
+
+describe('PUT /agent/v1/plan', () => {
+  it('creates the tree once; an identical PUT (also concurrent) is a no-op; a different plan conflicts', async () => {
+    const run = await createRun(api);
+    const answers = await Promise.all([putPlan(run.headers), putPlan(run.headers), putPlan(run.headers)]);
+    expect(answers.map((a) => a.statusCode)).toEqual([200, 200, 200]);
+    expect(answers.filter((a) => a.json().changed === true)).toHaveLength(1);
+    const db = api.database.db;
+    const pipelines = await db.pipeline.findMany({ where: { workflowId: run.workflowId }, orderBy: { position: 'asc' }, include: { stages: { include: { executions: true } } } });
+    expect(pipelines.map((p) => [p.name, p.status, p.dependsOn])).toEqual([
+      ['build', 'pending', []],
+      ['deploy', 'pending', ['build']],
+      ['docs', 'skipped', []],
+    ]);
+    expect(pipelines[2]?.reason).toBe('filter: branch main does not match docs/*');
+    expect(pipelines[0]?.stages[0]?.executions.map((e) => [e.name, e.command, e.status]).sort()).toEqual([
+      ['lint', 'npm run lint', 'pending'],
+      ['unit', 'npm test', 'pending'],
+    ]);
+    const other = await putPlan(run.headers, { pipelines: [], skipped: [] });
+    expect(other.statusCode).toBe(409);
+  });
+
+  it('rejects a plan naming a stage twice', async () => {
+    const run = await createRun(api);
+    const stage = { name: 's', position: 0, executions: [] };
+    const res = await putPlan(run.headers, { pipelines: [{ name: 'p', position: 0, dependsOn: [], stages: [stage, stage] }] });
+    expect(res.statusCode).toBe(400);
+  });
+});
+
+describe('POST /agent/v1/status', () => {
+  it('is idempotent per node and status and sets timestamps; a final node does not change again', async () => {
+    const run = await createRun(api, { status: 'provisioning' });
+    await putPlan(run.headers);
+    const db = api.database.db;
+    const started = '2026-11-24T10:00:00.000Z';
+    const ended = '2026-11-24T10:00:05.000Z';
+
+    expect((await postStatus(run.headers, { status: 'running', at: started })).json()).toEqual({ ok: true, changed: true });
+    expect((await postStatus(run.headers, { status: 'running', at: ended })).json()).toEqual({ ok: true, changed: false });
+    const workflow = await db.workflow.findUniqueOrThrow({ where: { id: run.workflowId } });
+    expect(workflow.status).toBe('running');
+    expect(workflow.startedAt?.toISOString()).toBe(started);
+
+    expect((await postStatus(run.headers, { ...unit, status: 'running', at: started })).json().changed).toBe(true);
+    expect((await postStatus(run.headers, { ...unit, status: 'running', at: ended })).json().changed).toBe(false);
+    expect((await postStatus(run.headers, { ...unit, status: 'failure', exitCode: 2, reason: 'exit code 2', at: ended })).json().changed).toBe(true);
+    expect((await postStatus(run.headers, { ...unit, status: 'failure', exitCode: 2, at: ended })).json().changed).toBe(false);
+    expect((await postStatus(run.headers, { ...unit, status: 'success', at: ended })).statusCode).toBe(409);
+    const execution = await db.execution.findFirstOrThrow({ where: { name: 'unit', stage: { pipeline: { workflowId: run.workflowId } } } });
+    expect(execution).toMatchObject({ status: 'failure', exitCode: 2, reason: 'exit code 2' });
+    expect(execution.startedAt?.toISOString()).toBe(started);
+    expect(execution.finishedAt?.toISOString()).toBe(ended);
+
+    expect((await postStatus(run.headers, { pipeline: 'build', stage: 'test', status: 'failure', at: ended })).json().changed).toBe(true);
+    expect((await postStatus(run.headers, { pipeline: 'build', status: 'failure', reason: 'stage test failed', at: ended })).json().changed).toBe(true);
+    expect((await postStatus(run.headers, { pipeline: 'nope', status: 'running' })).statusCode).toBe(404);
+    expect((await postStatus(run.headers, { execution: 'unit', status: 'running' })).statusCode).toBe(400);
+    expect((await postStatus(run.headers, { status: 'skipped' })).statusCode).toBe(400);
+
+    // The final workflow status ends what is still open: lint (never reported) and deploy.
+    expect((await postStatus(run.headers, { status: 'failure', at: ended })).json().changed).toBe(true);
+    const tree = await db.pipeline.findMany({ where: { workflowId: run.workflowId }, include: { stages: { include: { executions: true } } } });
+    const statuses = Object.fromEntries(tree.flatMap((p) => [[p.name, p.status], ...p.stages.flatMap((s) => s.executions.map((e) => [e.name, e.status]))]));
+    expect(statuses).toEqual({ build: 'failure', unit: 'failure', lint: 'skipped', deploy: 'skipped', helm: 'skipped', docs: 'skipped' });
+    const final = await db.workflow.findUniqueOrThrow({ where: { id: run.workflowId } });
+    expect(final.status).toBe('failure');
+    expect(final.finishedAt?.toISOString()).toBe(ended);
+  });
+});
+
+describe('POST /agent/v1/logs and GET /execution/log', () => {
+  it('stores each chunk once under concurrent retries and serves the log in seq order', async () => {
+    const run = await createRun(api);
+    await putPlan(run.headers);
+    const chunks = ['one\n', 'two\n', 'three\n', 'four\n'];
+    // Sent out of order, each four times at once (retries racing each other).
+    const sends = [3, 1, 0, 2].flatMap((seq) => Array.from({ length: 4 }, () => postLog(run.headers, { ...unit, seq, data: chunks[seq] })));
+    const answers = await Promise.all(sends);
+    expect(answers.every((a) => a.statusCode === 200)).toBe(true);
+    expect(answers.filter((a) => a.json().changed === true)).toHaveLength(4);
+    const execution = await api.database.db.execution.findFirstOrThrow({ where: { name: 'unit', stage: { pipeline: { workflowId: run.workflowId } } } });
+    expect(await api.database.db.logChunk.count({ where: { executionId: execution.id } })).toBe(4);
+
+    const log = await api.app.inject({ method: 'GET', url: `/execution/log?id=${execution.id}`, headers: adminHeaders });
+    expect(log.statusCode).toBe(200);
+    expect(log.headers['content-type']).toMatch(/^text\/plain/);
+    expect(log.body).toBe('one\ntwo\nthree\nfour\n');
+  });
+
+  it('answers 404 for an unknown execution, an empty log for one without output, and needs the admin token', async () => {
+    const run = await createRun(api);
+    await putPlan(run.headers);
+    expect((await postLog(run.headers, { ...unit, execution: 'nope', seq: 0, data: 'x' })).statusCode).toBe(404);
+    const lint = await api.database.db.execution.findFirstOrThrow({ where: { name: 'lint', stage: { pipeline: { workflowId: run.workflowId } } } });
+    const empty = await api.app.inject({ method: 'GET', url: `/execution/log?id=${lint.id}`, headers: adminHeaders });
+    expect(empty.statusCode).toBe(200);
+    expect(empty.body).toBe('');
+    expect((await api.app.inject({ method: 'GET', url: `/execution/log?id=${randomUUID()}`, headers: adminHeaders })).statusCode).toBe(404);
+    expect((await api.app.inject({ method: 'GET', url: `/execution/log?id=${lint.id}`, headers: run.headers })).statusCode).toBe(401);
+  });
+});

@@ -1,0 +1,259 @@
+/**
+ * The whole system for end-to-end tests: the real API (in-process, listening on a port, with its check-run worker),
+ * the orchestrator as a real process (`apps/orchestrator/src/main.ts`), real `factory-agent` processes started by it
+ * (the built CLI: `npx tsc -b` first, as `npm test` does), real MariaDB and Redis, the GitHub, Kubernetes and Consul
+ * stand-ins, and real git repositories on disk served over git's smart HTTP as the GitHub host.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pino } from 'pino';
+import { startCheckRunWorker } from '../../apps/api/src/check-runs/worker.js';
+import { createGithubAppClient } from '../../apps/api/src/github/github-app.js';
+import { saveInstallation } from '../../apps/api/src/github/installations.js';
+import { signPayload } from '../../apps/api/src/webhooks/signature.js';
+import { makeAppIdentity, startStandinFor } from '../api/github-fixtures.js';
+import { ADMIN_TOKEN, REDIS_URL, startApi, type ApiHarness } from '../api/harness.js';
+import { createGitRepo, type GitRepo } from '../orchestrator/git-repo.js';
+import { startConsulStandin, type ConsulStandin } from '../standins/consul/server.js';
+import type { GithubStandin } from '../standins/github/server.js';
+import { startKubernetesStandin, type KubernetesStandin } from '../standins/kubernetes/server.js';
+import { startGitHttpServer, type GitHttpServer } from './support/git-http-server.js';
+
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+const ORCHESTRATOR = fileURLToPath(new URL('../../apps/orchestrator/src/main.ts', import.meta.url));
+export const AGENT_BIN = fileURLToPath(new URL('../../apps/agent/bin/factory-agent.js', import.meta.url));
+export const EXAMPLES = fileURLToPath(new URL('../../examples/.factory', import.meta.url));
+export const NAMESPACE = 'factory-e2e';
+const INSTALLATION_ID = 77;
+/** The agent's Consul TTL in these tests: a frozen agent is lost after about this long. */
+const AGENT_TTL_SECONDS = 2;
+
+export interface OrchestratorProcess {
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+export interface TestProject {
+  id: string;
+  fullName: string;
+  secret: string;
+  repo: GitRepo;
+  url: string;
+}
+
+export interface E2E {
+  api: ApiHarness;
+  apiUrl: string;
+  github: GithubStandin;
+  git: GitHttpServer;
+  consul?: ConsulStandin;
+  kubernetes?: KubernetesStandin;
+  orchestrator: OrchestratorProcess;
+  startOrchestrator(): Promise<OrchestratorProcess>;
+  /** A repository `acme/<name>` holding `files`, served as the GitHub host's, and its project (App installed). */
+  createProject(name: string, files: Record<string, string>): Promise<TestProject>;
+  /** Sends a signed webhook over HTTP as GitHub does. */
+  deliver(event: string, payload: unknown, secret: string): Promise<{ status: number; body: Record<string, unknown> }>;
+  close(): Promise<void>;
+}
+
+export interface E2EOptions {
+  runner: 'kubernetes' | 'local';
+  consul: boolean;
+  /** Repository names (`acme/<name>`) the App installation may use. */
+  repositories: string[];
+}
+
+export async function startE2E(options: E2EOptions): Promise<E2E> {
+  const identity = makeAppIdentity();
+  const github = await startStandinFor(identity);
+  github.addInstallation({
+    id: INSTALLATION_ID,
+    account: { login: 'acme', id: 9001, type: 'Organization' },
+    repositories: options.repositories.map((name) => `acme/${name}`),
+    permissions: { metadata: 'read', contents: 'read', checks: 'write' },
+  });
+  const git = await startGitHttpServer();
+  const client = createGithubAppClient({ app: identity.config, apiUrl: github.url, webUrl: git.url });
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const api = await startApi({ github: client, logger, env: { GITHUB_URL: git.url, GITHUB_API_URL: github.url } });
+  await saveInstallation(api.database.db, await client.installation(INSTALLATION_ID), await client.installationRepositories(INSTALLATION_ID));
+  const apiUrl = await api.app.listen({ port: 0, host: '127.0.0.1' });
+  const checkRuns = startCheckRunWorker({ db: api.database.db, github: client, logger }, { redisUrl: REDIS_URL, prefix: api.prefix });
+  const consul = options.consul ? await startConsulStandin() : undefined;
+  const kubernetes = options.runner === 'kubernetes' ? await startKubernetesStandin({ terminationGraceMs: 500 }) : undefined;
+  const stateDir = mkdtempSync(join(tmpdir(), 'factoryci-e2e-runs-'));
+  const repos: GitRepo[] = [];
+  const processes: OrchestratorProcess[] = [];
+
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    LOG_LEVEL: 'info',
+    DATABASE_URL: api.database.url,
+    REDIS_URL,
+    FACTORY_ENCRYPTION_KEY: api.config.encryptionKey.toString('hex'),
+    FACTORY_QUEUE_PREFIX: api.prefix,
+    FACTORY_RUNNER: options.runner,
+    FACTORY_AGENT_API_URL: apiUrl,
+    FACTORY_AGENT_COMMAND: JSON.stringify(['sh', '-c', `FACTORY_CONSUL_TTL_SECONDS=${AGENT_TTL_SECONDS} exec "$0" "$1" run`, process.execPath, AGENT_BIN]),
+    FACTORY_LOCAL_STATE_DIR: stateDir,
+    FACTORY_QUEUE_LOCK_SECONDS: '3',
+    FACTORY_QUEUE_STALLED_CHECK_SECONDS: '1',
+    FACTORY_STATUS_POLL_SECONDS: '1',
+    FACTORY_RUN_TIMEOUT_SECONDS: '300',
+    ...(consul ? { FACTORY_CONSUL_URL: consul.url } : {}),
+    ...(kubernetes ? { FACTORY_K8S_SERVER: kubernetes.url, FACTORY_K8S_NAMESPACE: NAMESPACE, FACTORY_K8S_PENDING_GRACE_SECONDS: '10' } : {}),
+  };
+
+  async function startOrchestrator(): Promise<OrchestratorProcess> {
+    const child = spawn(process.execPath, ['--import', TSX, ORCHESTRATOR], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const started: OrchestratorProcess = { child, output: () => output, exited };
+    processes.push(started);
+    const deadline = Date.now() + 20_000;
+    while (!output.includes('orchestrator started')) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the orchestrator did not start:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return started;
+  }
+
+  const e2e: E2E = {
+    api,
+    apiUrl,
+    github,
+    git,
+    ...(consul ? { consul } : {}),
+    ...(kubernetes ? { kubernetes } : {}),
+    orchestrator: await startOrchestrator(),
+    async startOrchestrator() {
+      e2e.orchestrator = await startOrchestrator();
+      return e2e.orchestrator;
+    },
+    async createProject(name, files) {
+      const repo = createGitRepo();
+      repos.push(repo);
+      repo.git('config', 'uploadpack.allowAnySHA1InWant', 'true');
+      repo.commit(files, 'initial');
+      const fullName = `acme/${name}`;
+      git.serve(fullName, repo.path);
+      const url = `${git.url}/${fullName}`;
+      const response = await fetch(`${apiUrl}/project`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ owner: 'acme', project: name, url }),
+      });
+      const body = (await response.json()) as { id: string; webhook_secret: string; installation_id: number | null };
+      if (response.status !== 201 || body.installation_id !== INSTALLATION_ID) throw new Error(`project not created: ${JSON.stringify(body)}`);
+      return { id: body.id, fullName, secret: body.webhook_secret, repo, url };
+    },
+    async deliver(event, payload, secret) {
+      const body = JSON.stringify(payload);
+      const response = await fetch(`${apiUrl}/hooks/github`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'GitHub-Hookshot/e2e',
+          'x-github-event': event,
+          'x-github-delivery': randomBytes(16).toString('hex'),
+          'x-hub-signature-256': signPayload(secret, body),
+        },
+        body,
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+    },
+    async close() {
+      for (const entry of processes) {
+        if (entry.child.exitCode === null && entry.child.signalCode === null) {
+          entry.child.kill('SIGTERM');
+          await entry.exited;
+        }
+      }
+      // local runs left behind by a failed test: stop their process groups
+      for (const dir of safeReaddir(stateDir)) {
+        try {
+          const { pid } = JSON.parse(readFileSync(join(stateDir, dir, 'run.json'), 'utf8')) as { pid: number };
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      await kubernetes?.close();
+      await consul?.close();
+      await checkRuns.close();
+      await api.close();
+      await git.close();
+      await github.close();
+      for (const repo of repos) repo.remove();
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+  return e2e;
+}
+
+function safeReaddir(path: string): string[] {
+  try {
+    return readdirSync(path);
+  } catch {
+    return [];
+  }
+}
+
+/** The examples' `.factory/` files as `{ '.factory/<name>': content }`. */
+export function exampleFiles(): Record<string, string> {
+  const require = createRequire(import.meta.url);
+  const fs = require('node:fs') as typeof import('node:fs');
+  return Object.fromEntries(fs.readdirSync(EXAMPLES).map((name) => [`.factory/${name}`, fs.readFileSync(join(EXAMPLES, name), 'utf8')]));
+}
+
+export async function waitUntil<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The workflow with its whole tree and every execution's stored log. */
+export async function storedTree(api: ApiHarness, workflowId: string) {
+  const workflow = await api.database.db.workflow.findUniqueOrThrow({
+    where: { id: workflowId },
+    include: {
+      pipelines: {
+        orderBy: { position: 'asc' },
+        include: {
+          stages: {
+            orderBy: { position: 'asc' },
+            include: { executions: { orderBy: { position: 'asc' }, include: { logChunks: { orderBy: { seq: 'asc' } } } } },
+          },
+        },
+      },
+    },
+  });
+  const executions = workflow.pipelines.flatMap((pipeline) =>
+    pipeline.stages.flatMap((stage) =>
+      stage.executions.map((execution) => ({
+        path: `${pipeline.name}/${stage.name}/${execution.name}`,
+        id: execution.id,
+        status: execution.status,
+        exitCode: execution.exitCode,
+        log: execution.logChunks.map((chunk) => chunk.data).join(''),
+      })),
+    ),
+  );
+  return { workflow, executions, byPath: Object.fromEntries(executions.map((execution) => [execution.path, execution])) };
+}
+
+export const randomSecret = () => `s3cr3t-${randomBytes(8).toString('hex')}`;

@@ -1,0 +1,306 @@
+/**
+ * End to end with the kubernetes runner and Consul: signed webhooks → API → queue → orchestrator (a real process) →
+ * a Job on the Kubernetes stand-in whose pod runs the real factory-agent → API → database and GitHub check runs.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_AGENT_IMAGE } from '../../apps/orchestrator/src/kubernetes/agent-job.js';
+import { exampleOf } from '../api/webhook-examples.js';
+import { ADMIN_TOKEN } from '../api/harness.js';
+import { exampleFiles, NAMESPACE, randomSecret, startE2E, storedTree, waitUntil, type E2E, type TestProject } from './harness.js';
+
+let e2e: E2E;
+const FINAL = ['success', 'failure', 'cancelled', 'error'];
+
+beforeAll(async () => {
+  e2e = await startE2E({ runner: 'kubernetes', consul: true, repositories: ['app', 'failing', 'forked', 'cancel', 'lost', 'restart'] });
+}, 60_000);
+
+afterAll(async () => {
+  await e2e?.close();
+});
+
+const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+
+async function setSecret(project: TestProject, name: string, value: string): Promise<void> {
+  const response = await fetch(`${e2e.apiUrl}/project/secret?id=${project.id}&name=${name}`, {
+    method: 'PUT',
+    headers: { ...admin, 'content-type': 'application/json' },
+    body: JSON.stringify({ value }),
+  });
+  expect(response.status).toBeLessThan(300);
+}
+
+/** GitHub's own push example, made a push of `sha` to main of the project's repository. */
+async function push(project: TestProject, sha: string): Promise<string> {
+  const example = exampleOf('push', (payload) => payload.ref === 'refs/heads/master');
+  const stored = await e2e.api.database.db.project.findUniqueOrThrow({ where: { id: project.id } });
+  const repository = example.repository as Record<string, unknown>;
+  const payload = {
+    ...example,
+    ref: 'refs/heads/main',
+    before: project.repo.git('rev-parse', `${sha}~1`),
+    after: sha,
+    created: false,
+    deleted: false,
+    forced: false,
+    commits: [{ ...(example.head_commit as object), id: sha, added: ['README.md'], removed: [], modified: [] }],
+    repository: { ...repository, id: Number(stored.githubRepoId), name: project.fullName.split('/')[1], full_name: project.fullName },
+  };
+  const answer = await e2e.deliver('push', payload, project.secret);
+  expect(answer.status).toBe(202);
+  return answer.body.workflow_id as string;
+}
+
+async function finished(workflowId: string, timeoutMs = 60_000): Promise<string> {
+  return waitUntil(async () => {
+    const row = await e2e.api.database.db.workflow.findUniqueOrThrow({ where: { id: workflowId } });
+    return FINAL.includes(row.status) ? row.status : undefined;
+  }, timeoutMs, `workflow ${workflowId} to end`).catch((error: Error) => {
+    throw new Error(`${error.message}\n--- orchestrator ---\n${e2e.orchestrator.output().slice(-6000)}`);
+  });
+}
+
+const checkRunStates = (workflowId: string) =>
+  (e2e.github.checkRuns.find((run) => run.external_id === workflowId)?.history ?? []).map((entry) => `${entry.status}${entry.conclusion ? `/${entry.conclusion}` : ''}`);
+const jobsOf = (workflowId: string) => (e2e.kubernetes?.jobs(NAMESPACE) ?? []).filter((job) => job.metadata.labels['factoryci.dev/run-id'] === workflowId);
+
+describe('end to end with the kubernetes runner', () => {
+  it('runs a pushed commit to success: full tree with logs, check run queued → in_progress → completed, agent in Consul', async () => {
+    const project = await e2e.createProject('app', { ...exampleFiles(), 'README.md': '# app\n' });
+    const deployToken = randomSecret();
+    await setSecret(project, 'DEPLOY_TOKEN', deployToken);
+    const sha = project.repo.commit({ 'README.md': '# app\n\nchanged\n' }, 'change the readme');
+    const workflowId = await push(project, sha);
+
+    expect(await finished(workflowId)).toBe('success');
+    const { workflow, byPath, executions } = await storedTree(e2e.api, workflowId);
+    expect(workflow).toMatchObject({ sha, event: 'push', branch: 'main', statusReason: null });
+    expect(workflow.startedAt).toBeInstanceOf(Date);
+    expect(workflow.finishedAt).toBeInstanceOf(Date);
+    expect(Object.fromEntries(workflow.pipelines.map((pipeline) => [pipeline.name, pipeline.status]))).toEqual({
+      build: 'success',
+      deploy: 'success',
+      docs: 'skipped',
+      'pr-checks': 'skipped',
+      release: 'skipped',
+    });
+    expect(executions.map((execution) => [execution.path, execution.status, execution.exitCode])).toEqual([
+      ['build/prepare/toolchain', 'success', 0],
+      ['build/test/unit', 'success', 0],
+      ['build/test/lint', 'success', 0],
+      ['build/test/inventory', 'success', 0],
+      ['deploy/ship/release', 'success', 0],
+    ]);
+    expect(byPath['build/test/unit']?.log).toContain('2 tests passed');
+    expect(byPath['build/test/inventory']?.log).toContain('README.md');
+    expect(byPath['deploy/ship/release']?.log).toContain('deployed production');
+    expect(byPath['deploy/ship/release']?.log).not.toContain(deployToken);
+    // logs are served by the API, whatever became of the pod
+    const log = await fetch(`${e2e.apiUrl}/execution/log?id=${byPath['build/test/lint']?.id}`, { headers: admin });
+    expect(await log.text()).toContain('lint: no problems');
+
+    await waitUntil(() => checkRunStates(workflowId).at(-1) === 'completed/success', 15_000, 'check run completed');
+    expect(checkRunStates(workflowId)).toEqual(['queued', 'in_progress', 'completed/success']);
+    expect(e2e.github.checkRuns.find((run) => run.external_id === workflowId)?.head_sha).toBe(sha);
+
+    const consulCalls = (e2e.consul?.requests ?? []).map((request) => `${request.method} ${request.path}`);
+    expect(consulCalls).toContain('PUT /v1/agent/service/register');
+    expect(consulCalls).toContain(`PUT /v1/agent/service/deregister/${workflowId}`);
+    expect(e2e.consul?.requests.find((request) => request.path === '/v1/agent/service/register' && (request.body as { ID?: string }).ID === workflowId)).toBeDefined();
+
+    const jobs = jobsOf(workflowId);
+    expect(jobs).toHaveLength(1);
+    const env = jobs[0]?.spec.template.spec.containers[0]?.env?.map((entry) => entry.name).sort();
+    expect(env).toEqual(['FACTORY_AGENT_ADDRESS', 'FACTORY_API_URL', 'FACTORY_CONSUL_URL', 'FACTORY_RUN_ID', 'FACTORY_RUN_TOKEN']);
+    // GitHub-hosted projects get the default agent image (the runner block is read only from repositories on disk)
+    expect(jobs[0]?.spec.template.spec.containers[0]?.image).toBe(DEFAULT_AGENT_IMAGE);
+  });
+
+  it('fails the stage and pipeline of a failing execution, skips the rest and its dependents, and says so on GitHub', async () => {
+    const project = await e2e.createProject('failing', {
+      '.factory/build.hcl': [
+        'pipeline "build" {',
+        '  stage "test" {',
+        '    execution "ok" {',
+        '      command = "echo fine"',
+        '    }',
+        '    execution "broken" {',
+        '      command = "echo about to fail && exit 3"',
+        '    }',
+        '  }',
+        '  stage "package" {',
+        '    execution "tar" {',
+        '      command = "echo never packaged"',
+        '    }',
+        '  }',
+        '}',
+        'pipeline "deploy" {',
+        '  depends_on = ["build"]',
+        '  stage "ship" {',
+        '    execution "release" {',
+        '      command = "echo never shipped"',
+        '    }',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    const workflowId = await push(project, project.repo.commit({ 'README.md': 'x\n' }));
+    expect(await finished(workflowId)).toBe('failure');
+    const { workflow, byPath } = await storedTree(e2e.api, workflowId);
+    const pipelines = Object.fromEntries(workflow.pipelines.map((pipeline) => [pipeline.name, pipeline]));
+    expect(pipelines.build?.status).toBe('failure');
+    expect(pipelines.build?.stages.map((stage) => [stage.name, stage.status])).toEqual([
+      ['test', 'failure'],
+      ['package', 'skipped'],
+    ]);
+    expect(pipelines.deploy?.status).toBe('skipped');
+    expect(byPath['build/test/broken']).toMatchObject({ status: 'failure', exitCode: 3 });
+    expect(byPath['build/test/broken']?.log).toContain('about to fail');
+    expect(byPath['build/test/ok']).toMatchObject({ status: 'success', exitCode: 0 });
+    expect(byPath['build/package/tar']?.status).toBe('skipped');
+    expect(byPath['deploy/ship/release']?.status).toBe('skipped');
+    await waitUntil(() => checkRunStates(workflowId).at(-1) === 'completed/failure', 15_000, 'check run failure');
+  });
+
+  it("runs a fork pull request with the base branch's .factory/: the fork's edit that prints a secret never runs", async () => {
+    const project = await e2e.createProject('forked', exampleFiles());
+    const secret = randomSecret();
+    await setSecret(project, 'DEPLOY_TOKEN', secret);
+    // the project lets pr-checks of untrusted runs have the secrets: the fork edits exactly that pipeline
+    const allowed = await fetch(`${e2e.apiUrl}/project?id=${project.id}`, {
+      method: 'PUT',
+      headers: { ...admin, 'content-type': 'application/json' },
+      body: JSON.stringify({ fork_secret_pipelines: ['pr-checks'] }),
+    });
+    expect(allowed.status).toBe(200);
+    const baseSha = project.repo.git('rev-parse', 'HEAD');
+    project.repo.git('checkout', '-q', '-b', 'patch-1');
+    const forkSha = project.repo.commit({
+      '.factory/pr.hcl': [
+        'pipeline "pr-checks" {',
+        '  stage "review" {',
+        '    execution "title" {',
+        '      command = "echo leak $DEPLOY_TOKEN; echo $DEPLOY_TOKEN | base64; echo $DEPLOY_TOKEN | rev"',
+        '      secrets = ["DEPLOY_TOKEN"]',
+        '    }',
+        '  }',
+        '}',
+        'pipeline "steal" {',
+        '  stage "s" {',
+        '    execution "e" {',
+        '      command = "env"',
+        '    }',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+    }, 'innocent change');
+    project.repo.git('checkout', '-q', 'main');
+    project.repo.git('update-ref', 'refs/pull/1/head', forkSha); // as GitHub keeps a fork's pull request head
+    const example = exampleOf('pull_request', (payload) => payload.action === 'opened');
+    const pr = example.pull_request as Record<string, Record<string, unknown>>;
+    const stored = await e2e.api.database.db.project.findUniqueOrThrow({ where: { id: project.id } });
+    const baseRepo = { ...(pr.base?.repo as object), id: Number(stored.githubRepoId), name: 'forked', full_name: project.fullName };
+    const payload = {
+      ...example,
+      number: 1,
+      pull_request: {
+        ...pr,
+        number: 1,
+        head: { ...pr.head, sha: forkSha, ref: 'patch-1', repo: { ...(pr.head?.repo as object), id: 31337, name: 'forked', full_name: 'mallory/forked', fork: true } },
+        base: { ...pr.base, sha: baseSha, ref: 'main', repo: baseRepo },
+      },
+      repository: baseRepo,
+    };
+    const answer = await e2e.deliver('pull_request', payload, project.secret);
+    expect(answer.status).toBe(202);
+    const workflowId = answer.body.workflow_id as string;
+    expect(await finished(workflowId)).toBe('success');
+    const { workflow, executions, byPath } = await storedTree(e2e.api, workflowId);
+    expect(workflow).toMatchObject({ trusted: false, sha: forkSha, baseSha });
+    expect(workflow.pipelines.map((pipeline) => pipeline.name)).not.toContain('steal');
+    expect(byPath['pr-checks/review/title']?.log).toContain('checking the pull request conventions');
+    const everything = executions.map((execution) => execution.log).join('\n');
+    for (const form of [secret, Buffer.from(`${secret}\n`).toString('base64'), [...secret].reverse().join('')]) {
+      expect(everything).not.toContain(form);
+    }
+    expect(everything).not.toContain('leak');
+  });
+
+  it('cancels a run during a long execution: the Job and its pod go, the execution ends cancelled', async () => {
+    const project = await e2e.createProject('cancel', { '.factory/slow.hcl': SLOW('echo started; sleep 60; echo never') });
+    const workflowId = await push(project, project.repo.commit({ 'README.md': 'x\n' }));
+    await executionRunning(workflowId, 'started');
+    const podPid = e2e.kubernetes?.podPid(podOf(workflowId)) ?? 0;
+    expect(podPid).toBeGreaterThan(0);
+    const cancel = await fetch(`${e2e.apiUrl}/workflow/cancel?id=${workflowId}`, { method: 'POST', headers: admin });
+    expect(cancel.status).toBeLessThan(300);
+    expect(await finished(workflowId)).toBe('cancelled');
+    await waitUntil(() => jobsOf(workflowId).length === 0 && !groupAlive(podPid), 15_000, 'Job deleted and pod process gone');
+    const { byPath } = await storedTree(e2e.api, workflowId);
+    expect(byPath['slow/wait/long']?.status).toBe('cancelled');
+    await waitUntil(() => checkRunStates(workflowId).at(-1) === 'completed/cancelled', 15_000, 'check run cancelled');
+  });
+
+  it('ends a run whose pod froze (its Consul check went critical) as error AgentLost', async () => {
+    const project = await e2e.createProject('lost', { '.factory/slow.hcl': SLOW('echo started; sleep 60') });
+    const workflowId = await push(project, project.repo.commit({ 'README.md': 'x\n' }));
+    await executionRunning(workflowId, 'started');
+    const pid = e2e.kubernetes?.podPid(podOf(workflowId)) ?? 0;
+    process.kill(-pid, 'SIGSTOP'); // a lost node: the pod is there as far as Kubernetes knows, its heartbeat is not
+    expect(await finished(workflowId, 30_000)).toBe('error');
+    const { workflow, byPath } = await storedTree(e2e.api, workflowId);
+    expect(workflow.statusReason).toMatch(/^AgentLost: /);
+    expect(byPath['slow/wait/long']?.status).toBe('error');
+    await waitUntil(() => jobsOf(workflowId).length === 0 && !groupAlive(pid), 15_000, 'lost pod removed');
+    expect(e2e.consul?.checks().find((check) => check.ServiceID === workflowId)?.Status ?? 'critical').toBe('critical');
+  });
+
+  it('survives an orchestrator killed and restarted mid-run: no second pod, the run still finishes', async () => {
+    const project = await e2e.createProject('restart', { '.factory/slow.hcl': SLOW('echo started; sleep 8; echo finished') });
+    const jobCreates = () =>
+      (e2e.kubernetes?.requests ?? []).filter((request) => request.method === 'POST' && request.path === `/apis/batch/v1/namespaces/${NAMESPACE}/jobs`).length;
+    const createsBefore = jobCreates();
+    const workflowId = await push(project, project.repo.commit({ 'README.md': 'x\n' }));
+    await executionRunning(workflowId, 'started');
+    e2e.orchestrator.child.kill('SIGKILL');
+    await e2e.orchestrator.exited;
+    const restarted = await e2e.startOrchestrator();
+    expect(await finished(workflowId)).toBe('success');
+    expect(jobsOf(workflowId)).toHaveLength(1);
+    expect(jobCreates() - createsBefore).toBe(1);
+    await waitUntil(() => restarted.output().includes('following a run already in progress'), 5000, 'the restarted orchestrator adopted the run');
+    const { byPath } = await storedTree(e2e.api, workflowId);
+    expect(byPath['slow/wait/long']?.log).toContain('finished');
+    await waitUntil(() => checkRunStates(workflowId).at(-1) === 'completed/success', 15_000, 'check run success');
+  });
+});
+
+function SLOW(command: string): string {
+  return `pipeline "slow" {\n  stage "wait" {\n    execution "long" {\n      command = "${command}"\n    }\n  }\n}\n`;
+}
+
+/** Waits until the execution `slow/wait/long` runs and its log shows `marker`. */
+async function executionRunning(workflowId: string, marker: string): Promise<void> {
+  await waitUntil(async () => {
+    const { byPath } = await storedTree(e2e.api, workflowId);
+    const execution = byPath['slow/wait/long'];
+    return execution?.status === 'running' && execution.log.includes(marker);
+  }, 60_000, 'the long execution to run').catch((error: Error) => {
+    throw new Error(`${error.message}\n--- orchestrator ---\n${e2e.orchestrator.output().slice(-6000)}`);
+  });
+}
+
+function podOf(workflowId: string): string {
+  return (e2e.kubernetes?.pods(NAMESPACE) ?? []).find((pod) => pod.metadata.labels['factoryci.dev/run-id'] === workflowId)?.metadata.name ?? '';
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

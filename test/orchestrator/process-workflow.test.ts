@@ -1,0 +1,363 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WorkflowStatus } from '@factoryci/db';
+import { consulFromUrl, consulRunHealthWatcher, type RunHealthWatcher } from '@factoryci/discovery';
+import { deriveRunTokenKey, verifyRunToken } from '@factoryci/run-token';
+import { kubeConfigFor } from '../../apps/orchestrator/src/kubernetes/client.js';
+import { createKubernetesRunner } from '../../apps/orchestrator/src/kubernetes/kubernetes-runner.js';
+import { createLocalRunner } from '../../apps/orchestrator/src/local/local-runner.js';
+import { CANCEL_CHANNEL, createCancelRegistry, subscribeToCancels } from '../../apps/orchestrator/src/processing/cancellations.js';
+import { processWorkflow, type ProcessDeps, type ProcessResult } from '../../apps/orchestrator/src/processing/process-workflow.js';
+import { decodeRunHandle } from '../../apps/orchestrator/src/run-handle.js';
+import type { Runner } from '../../apps/orchestrator/src/runner.js';
+import { startConsulStandin, type ConsulStandin } from '../standins/consul/server.js';
+import { startKubernetesStandin, type KubernetesStandin } from '../standins/kubernetes/server.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { createGitRepo, type GitRepo } from './git-repo.js';
+import { groupAlive, waitFor } from './helpers.js';
+
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+const AGENT = fileURLToPath(new URL('./fixtures/fake-agent.ts', import.meta.url));
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:63790';
+const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+const encryptionKey = randomBytes(32);
+const runTokenKey = deriveRunTokenKey(encryptionKey);
+const agentDir = mkdtempSync(join(tmpdir(), 'factoryci-fake-agent-'));
+const stateDir = mkdtempSync(join(tmpdir(), 'factoryci-process-test-'));
+const agentCommand = ['sh', '-c', `FAKE_AGENT_DIR="${agentDir}" exec "${process.execPath}" --import "${TSX}" "${AGENT}"`];
+
+let database: TestDatabase;
+let consul: ConsulStandin;
+let health: RunHealthWatcher;
+let kubernetes: KubernetesStandin;
+let ownerId: string;
+const cancels = createCancelRegistry();
+let subscription: { close(): Promise<void> };
+
+function localRunner(): Runner {
+  return createLocalRunner({ logger, stateDir, consulUrl: consul.url, killGraceMs: 300, pollMs: 50, command: agentCommand });
+}
+
+function deps(runner: Runner, extra: Partial<ProcessDeps> = {}): ProcessDeps & { notified: string[] } {
+  const notified: string[] = [];
+  return {
+    db: database.db,
+    runner,
+    health,
+    runTokenKey,
+    cancels,
+    logger,
+    notify: async (_id, change) => {
+      notified.push(change);
+    },
+    settings: { runTimeoutSeconds: 120, statusPollMs: 200, projectRecheckMs: 100 },
+    notified,
+    ...extra,
+  };
+}
+
+async function createProject(data: { url?: string; maxConcurrentRuns?: number } = {}) {
+  return database.db.project.create({
+    data: {
+      ownerId,
+      name: `p-${randomUUID().slice(0, 8)}`,
+      url: data.url ?? 'https://git.example.com/acme/app.git',
+      webhookSecretEncrypted: 'not-used-here',
+      maxConcurrentRuns: data.maxConcurrentRuns ?? 2,
+      maxCpu: '2',
+      maxMemory: '1Gi',
+    },
+  });
+}
+
+let numbers = 0;
+async function createWorkflow(projectId: string, data: { sha?: string; baseSha?: string; trusted?: boolean; status?: WorkflowStatus } = {}) {
+  numbers += 1;
+  return database.db.workflow.create({
+    data: {
+      projectId,
+      number: numbers,
+      event: data.trusted === false ? 'pull_request' : 'push',
+      ref: 'refs/heads/main',
+      branch: 'main',
+      sha: data.sha ?? 'a'.repeat(40),
+      baseSha: data.baseSha ?? null,
+      trusted: data.trusted ?? true,
+      status: data.status ?? 'queued',
+    },
+  });
+}
+
+/** A plan with one running and one pending execution, as the agent (through the API) would have written it. */
+async function createTree(workflowId: string, executionStatus: 'running' | 'pending' = 'running') {
+  const pipeline = await database.db.pipeline.create({ data: { workflowId, name: 'build', position: 0, dependsOn: [], status: executionStatus } });
+  const stage = await database.db.stage.create({ data: { pipelineId: pipeline.id, name: 'test', position: 0, status: executionStatus } });
+  await database.db.execution.create({
+    data: { stageId: stage.id, name: 'unit', position: 0, command: 'npm test', status: executionStatus, ...(executionStatus === 'running' ? { startedAt: new Date() } : {}) },
+  });
+  await database.db.execution.create({ data: { stageId: stage.id, name: 'lint', position: 1, command: 'npm run lint' } });
+}
+
+const started = (runId: string) => existsSync(join(agentDir, `${runId}.starts`));
+const starts = (runId: string) => (started(runId) ? readFileSync(join(agentDir, `${runId}.starts`), 'utf8').trim().split('\n').length : 0);
+const exitAgent = (runId: string, code = 0) => writeFileSync(join(agentDir, `${runId}.exit`), String(code));
+const agentEnv = (runId: string) => JSON.parse(readFileSync(join(agentDir, `${runId}.env.json`), 'utf8')) as Record<string, string>;
+const status = async (id: string) => (await database.db.workflow.findUniqueOrThrow({ where: { id } })).status;
+const registered = (runId: string) => consul.services().some((service) => service.ID === runId);
+const job = (workflowId: string) => ({ data: { workflowId } });
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  consul = await startConsulStandin();
+  kubernetes = await startKubernetesStandin({ terminationGraceMs: 300, imagePullBackOffAfterMs: 100 });
+  health = consulRunHealthWatcher({ consul: consulFromUrl(consul.url), wait: '5s', logger });
+  await health.ready;
+  subscription = await subscribeToCancels(REDIS_URL, cancels, logger);
+  ownerId = (await database.db.owner.create({ data: { name: `owner-${randomUUID().slice(0, 8)}` } })).id;
+});
+
+afterAll(async () => {
+  await subscription.close();
+  health.close();
+  await kubernetes.close();
+  await consul.close();
+  await database.drop();
+  rmSync(agentDir, { recursive: true, force: true });
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+describe('processWorkflow with the local runner', () => {
+  it('provisions, follows and keeps the final status the agent reported; the agent gets only a scoped run token', async () => {
+    const project = await createProject();
+    const workflow = await createWorkflow(project.id);
+    const d = deps(localRunner());
+    const processing = processWorkflow(job(workflow.id), d);
+    await waitFor(async () => (await status(workflow.id)) === 'running' && registered(workflow.id), 10_000);
+    const row = await database.db.workflow.findUniqueOrThrow({ where: { id: workflow.id } });
+    expect(decodeRunHandle(row.runnerHandle ?? '')).toMatchObject({ kind: 'local', runId: workflow.id });
+    expect(row.startedAt).toBeInstanceOf(Date);
+    const env = agentEnv(workflow.id);
+    expect(Object.keys(env).sort()).toEqual(['FACTORY_AGENT_ADDRESS', 'FACTORY_CONSUL_URL', 'FACTORY_RUN_ID', 'FACTORY_RUN_TOKEN']);
+    const claims = verifyRunToken(runTokenKey, env.FACTORY_RUN_TOKEN ?? '');
+    expect(claims.workflowId).toBe(workflow.id);
+    expect(claims.expiresAt - Date.now() / 1000).toBeGreaterThan(120 + 600 - 30);
+    // the agent reports its result through the API, which writes it; then the agent exits
+    await database.db.workflow.update({ where: { id: workflow.id }, data: { status: 'success', finishedAt: new Date() } });
+    exitAgent(workflow.id, 0);
+    expect(await processing).toEqual({ kind: 'ended', status: 'success', reason: null });
+    expect(await status(workflow.id)).toBe('success');
+    expect(d.notified).toEqual(['provisioning', 'running']);
+    expect(registered(workflow.id)).toBe(false);
+    expect(starts(workflow.id)).toBe(1);
+  });
+
+  it('ends a run whose agent exited without reporting as error, closing what was left open', async () => {
+    const project = await createProject();
+    const workflow = await createWorkflow(project.id);
+    const d = deps(localRunner());
+    const processing = processWorkflow(job(workflow.id), d);
+    await waitFor(() => started(workflow.id), 10_000);
+    await createTree(workflow.id);
+    exitAgent(workflow.id, 3);
+    const result = await processing;
+    expect(result).toMatchObject({ kind: 'ended', status: 'error', reason: expect.stringContaining('AgentFailed: the agent exited with code 3') });
+    const row = await database.db.workflow.findUniqueOrThrow({ where: { id: workflow.id }, include: { pipelines: { include: { stages: { include: { executions: true } } } } } });
+    expect(row.status).toBe('error');
+    expect(row.finishedAt).toBeInstanceOf(Date);
+    expect(d.notified.at(-1)).toBe('error');
+    const [pipeline] = row.pipelines;
+    expect(pipeline?.status).toBe('error');
+    expect(pipeline?.stages[0]?.status).toBe('error');
+    const executions = Object.fromEntries((pipeline?.stages[0]?.executions ?? []).map((e) => [e.name, e]));
+    expect(executions.unit).toMatchObject({ status: 'error', reason: expect.stringContaining('AgentFailed') });
+    expect(executions.lint).toMatchObject({ status: 'skipped' });
+    expect(executions.lint?.finishedAt).toBeInstanceOf(Date);
+  });
+
+  it('skips workflows that ended or await approval', async () => {
+    const project = await createProject();
+    const done = await createWorkflow(project.id, { status: 'success' });
+    const waiting = await createWorkflow(project.id, { status: 'awaiting_approval' });
+    expect(await processWorkflow(job(done.id), deps(localRunner()))).toEqual({ kind: 'skipped', why: 'already success' });
+    expect(await processWorkflow(job(waiting.id), deps(localRunner()))).toEqual({ kind: 'skipped', why: 'awaiting approval' });
+    expect(await processWorkflow(job(randomUUID()), deps(localRunner()))).toEqual({ kind: 'skipped', why: 'no such workflow' });
+    expect(started(done.id) || started(waiting.id)).toBe(false);
+  });
+
+  it('keeps a project under its limit of concurrent runs and admits queued runs in order', async () => {
+    const project = await createProject({ maxConcurrentRuns: 1 });
+    const first = await createWorkflow(project.id);
+    const second = await createWorkflow(project.id);
+    const third = await createWorkflow(project.id);
+    const runner = localRunner();
+    const firstRun = processWorkflow(job(first.id), deps(runner));
+    await waitFor(() => started(first.id), 10_000);
+    expect(await processWorkflow(job(third.id), deps(runner))).toMatchObject({ kind: 'deferred', delayMs: 100, why: expect.stringContaining('1 running, 1 queued before this one, limit 1') });
+    expect(await processWorkflow(job(second.id), deps(runner))).toMatchObject({ kind: 'deferred', why: expect.stringContaining('1 running, 0 queued') });
+    exitAgent(first.id, 0);
+    expect(await firstRun).toMatchObject({ kind: 'ended', status: 'error', reason: expect.stringContaining('AgentNoReport') });
+    // the slot is free, but the second was queued first
+    expect(await processWorkflow(job(third.id), deps(runner))).toMatchObject({ kind: 'deferred', why: expect.stringContaining('0 running, 1 queued before this one') });
+    expect(await status(third.id)).toBe('queued');
+    const secondRun = processWorkflow(job(second.id), deps(runner));
+    await waitFor(() => started(second.id), 10_000);
+    expect(started(third.id)).toBe(false);
+    exitAgent(second.id, 0);
+    await secondRun;
+    const thirdRun = processWorkflow(job(third.id), deps(runner));
+    await waitFor(() => started(third.id), 10_000);
+    exitAgent(third.id, 0);
+    expect(await thirdRun).toMatchObject({ kind: 'ended' });
+  });
+
+  it('cancels on a message on factory:cancel: stops the process group, the workflow and its open executions end cancelled', async () => {
+    const project = await createProject();
+    const workflow = await createWorkflow(project.id);
+    const d = deps(localRunner(), { settings: { statusPollMs: 60_000 } });
+    const processing = processWorkflow(job(workflow.id), d);
+    await waitFor(async () => (await status(workflow.id)) === 'running' && started(workflow.id), 10_000);
+    await createTree(workflow.id);
+    const pid = Number(readFileSync(join(agentDir, `${workflow.id}.starts`), 'utf8').trim());
+    const publisher = new Redis(REDIS_URL);
+    await publisher.publish(CANCEL_CHANNEL, workflow.id);
+    publisher.disconnect();
+    expect(await processing).toEqual({ kind: 'ended', status: 'cancelled', reason: null });
+    const row = await database.db.workflow.findUniqueOrThrow({ where: { id: workflow.id } });
+    expect(row).toMatchObject({ status: 'cancelled', statusReason: 'cancelled by request' });
+    const executions = await database.db.execution.findMany({ where: { stage: { pipeline: { workflowId: workflow.id } } } });
+    expect(executions.map((e) => e.status)).toEqual(['cancelled', 'cancelled']);
+    await waitFor(() => !groupAlive(pid), 3000);
+    expect(d.notified).toContain('cancelled');
+  });
+
+  it('cancels a run whose status the API set to cancelled (no message), on its next status check', async () => {
+    const project = await createProject();
+    const workflow = await createWorkflow(project.id);
+    const processing = processWorkflow(job(workflow.id), deps(localRunner()));
+    await waitFor(async () => (await status(workflow.id)) === 'running' && started(workflow.id), 10_000);
+    await database.db.workflow.update({ where: { id: workflow.id }, data: { status: 'cancelled', finishedAt: new Date() } });
+    expect(await processing).toEqual({ kind: 'ended', status: 'cancelled', reason: null });
+  });
+
+  it('hands a run back on shutdown and a new orchestrator adopts it without starting a second agent', async () => {
+    const project = await createProject();
+    const workflow = await createWorkflow(project.id);
+    const shutdown = new AbortController();
+    const processing = processWorkflow(job(workflow.id), deps(localRunner(), { shutdown: shutdown.signal }));
+    await waitFor(async () => (await status(workflow.id)) === 'running' && registered(workflow.id), 10_000);
+    shutdown.abort();
+    expect(await processing).toEqual({ kind: 'released' });
+    expect(await status(workflow.id)).toBe('running');
+    // a restarted orchestrator: a new runner instance on the same state directory
+    const adopting = processWorkflow(job(workflow.id), deps(localRunner()));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await database.db.workflow.update({ where: { id: workflow.id }, data: { status: 'success', finishedAt: new Date() } });
+    exitAgent(workflow.id, 0);
+    expect(await adopting).toEqual({ kind: 'ended', status: 'success', reason: null });
+    expect(starts(workflow.id)).toBe(1);
+  });
+
+  it('retries once an agent lost before it started any execution', async () => {
+    const project = await createProject();
+    const workflow = await createWorkflow(project.id);
+    const d = deps(localRunner());
+    const processing = processWorkflow(job(workflow.id), d);
+    await waitFor(() => registered(workflow.id) && health.snapshot().get(workflow.id) === 'passing', 10_000);
+    const firstPid = Number(readFileSync(join(agentDir, `${workflow.id}.starts`), 'utf8').trim());
+    const group = (JSON.parse(readFileSync(join(stateDir, workflow.id, 'run.json'), 'utf8')) as { pid: number }).pid;
+    process.kill(-group, 'SIGSTOP'); // frozen: the process is there, its heartbeat is not
+    const retryId = `${workflow.id}-2`;
+    await waitFor(() => registered(retryId), 15_000);
+    expect(await status(workflow.id)).toMatch(/provisioning|running/);
+    const row = await database.db.workflow.findUniqueOrThrow({ where: { id: workflow.id } });
+    expect(decodeRunHandle(row.runnerHandle ?? '')?.runId).toBe(retryId);
+    expect(d.notified).toContain('retry');
+    expect(groupAlive(firstPid)).toBe(false);
+    await database.db.workflow.update({ where: { id: workflow.id }, data: { status: 'success', finishedAt: new Date() } });
+    exitAgent(retryId, 0);
+    expect(await processing).toEqual({ kind: 'ended', status: 'success', reason: null });
+    expect(starts(workflow.id)).toBe(1);
+    expect(starts(retryId)).toBe(1);
+  });
+
+  it('ends a run whose agent was lost after an execution started as error AgentLost', async () => {
+    const project = await createProject();
+    const workflow = await createWorkflow(project.id);
+    const processing = processWorkflow(job(workflow.id), deps(localRunner()));
+    await waitFor(() => registered(workflow.id) && health.snapshot().get(workflow.id) === 'passing', 10_000);
+    await createTree(workflow.id);
+    const group = (JSON.parse(readFileSync(join(stateDir, workflow.id, 'run.json'), 'utf8')) as { pid: number }).pid;
+    process.kill(-group, 'SIGSTOP');
+    const result = await processing;
+    expect(result).toMatchObject({ kind: 'ended', status: 'error', reason: expect.stringMatching(/^AgentLost: /) });
+    const executions = await database.db.execution.findMany({ where: { stage: { pipeline: { workflowId: workflow.id } } }, orderBy: { position: 'asc' } });
+    expect(executions.map((e) => e.status)).toEqual(['error', 'skipped']);
+    expect(started(`${workflow.id}-2`)).toBe(false);
+  });
+});
+
+describe('processWorkflow with the kubernetes runner', () => {
+  let repo: GitRepo;
+  beforeAll(() => {
+    repo = createGitRepo();
+  });
+  afterAll(() => repo.remove());
+
+  function k8sRunner(): Runner {
+    return createKubernetesRunner({
+      kubeConfig: kubeConfigFor({ server: kubernetes.url }),
+      logger,
+      namespace: 'ci',
+      consulUrl: consul.url,
+      command: agentCommand,
+      pendingGraceMs: 500,
+      rewatchDelayMs: 100,
+    });
+  }
+  const runnerBlock = (image: string) => `runner {\n  image  = "${image}"\n  cpu    = "4"\n  memory = "512Mi"\n}\n`;
+  const jobOf = (runId: string) => kubernetes.jobs('ci').find((entry) => entry.metadata.labels['factoryci.dev/run-id'] === runId);
+
+  it('sizes the pod from the runner block at the commit, bounded by the project, and ends a pod that cannot pull its image', async () => {
+    const sha = repo.commit({ '.factory/runner.hcl': runnerBlock('registry.example/does-not-exist:1'), '.factory/build.hcl': 'pipeline "b" {\n  stage "s" {\n    execution "e" {\n      command = "true"\n    }\n  }\n}\n' });
+    const project = await createProject({ url: repo.path });
+    const workflow = await createWorkflow(project.id, { sha });
+    const d = deps(k8sRunner());
+    const processing = processWorkflow(job(workflow.id), d);
+    await waitFor(() => jobOf(workflow.id) !== undefined, 10_000);
+    const container = jobOf(workflow.id)?.spec.template.spec.containers[0];
+    expect(container?.image).toBe('registry.example/does-not-exist:1');
+    expect(container?.resources?.limits).toEqual({ cpu: '2', memory: '512Mi' });
+    const result = await processing;
+    expect(result).toMatchObject({ kind: 'ended', status: 'error', reason: expect.stringMatching(/^(ErrImagePull|ImagePullBackOff): /) });
+    expect(jobOf(workflow.id)).toBeUndefined(); // a stuck Job is deleted
+    expect(d.notified[0]).toBe('provisioning');
+    expect(d.notified.at(-1)).toBe('error');
+  });
+
+  it('reads an untrusted pull request\'s runner block from the base commit, and follows the pod to the reported end', async () => {
+    const base = repo.commit({ '.factory/runner.hcl': runnerBlock('node:20-bookworm') }, 'base');
+    const head = repo.commit({ '.factory/runner.hcl': runnerBlock('attacker.example/does-not-exist:1') }, 'fork change');
+    const project = await createProject({ url: pathToFileURL(repo.path).href });
+    const workflow = await createWorkflow(project.id, { sha: head, baseSha: base, trusted: false });
+    const processing = processWorkflow(job(workflow.id), deps(k8sRunner()));
+    await waitFor(async () => (await status(workflow.id)) === 'running' && registered(workflow.id), 10_000);
+    expect(jobOf(workflow.id)?.spec.template.spec.containers[0]?.image).toBe('node:20-bookworm');
+    expect(decodeRunHandle((await database.db.workflow.findUniqueOrThrow({ where: { id: workflow.id } })).runnerHandle ?? '')).toEqual({
+      kind: 'kubernetes',
+      runId: workflow.id,
+      namespace: 'ci',
+      name: `factory-run-${workflow.id}`,
+    });
+    await database.db.workflow.update({ where: { id: workflow.id }, data: { status: 'failure', finishedAt: new Date() } });
+    exitAgent(workflow.id, 1);
+    const result: ProcessResult = await processing;
+    expect(result).toEqual({ kind: 'ended', status: 'failure', reason: null });
+  });
+});
