@@ -13,9 +13,9 @@ afterAll(async () => {
   await api?.close();
 });
 
-const putPlan = (headers: object, payload: unknown = samplePlan) => api.app.inject({ method: 'PUT', url: '/agent/v1/plan', headers, payload });
-const postStatus = (headers: object, payload: object) => api.app.inject({ method: 'POST', url: '/agent/v1/status', headers, payload });
-const postLog = (headers: object, payload: object) => api.app.inject({ method: 'POST', url: '/agent/v1/logs', headers, payload });
+const putPlan = (headers: Record<string, string>, payload: object = samplePlan) => api.app.inject({ method: 'PUT', url: '/agent/v1/plan', headers, payload });
+const postStatus = (headers: Record<string, string>, payload: object) => api.app.inject({ method: 'POST', url: '/agent/v1/status', headers, payload });
+const postLog = (headers: Record<string, string>, payload: object) => api.app.inject({ method: 'POST', url: '/agent/v1/logs', headers, payload });
 const unit = { pipeline: 'build', stage: 'test', execution: 'unit' };
 
 describe('run token scoping', () => {

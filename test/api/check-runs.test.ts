@@ -56,7 +56,7 @@ async function startWorkflow(): Promise<{ workflowId: string; sha: string; heade
   return { workflowId, sha: payload.after as string, headers: { authorization: `Bearer ${token}` } };
 }
 
-const status = (headers: object, payload: object) => api.app.inject({ method: 'POST', url: '/agent/v1/status', headers, payload });
+const status = (headers: Record<string, string>, payload: object) => api.app.inject({ method: 'POST', url: '/agent/v1/status', headers, payload });
 const checkRunOf = (sha: string, workflowId: string) => github.checkRuns.find((c) => c.head_sha === sha && c.external_id === workflowId);
 const stateOf = async (workflowId: string, sha: string, expected: string) => {
   await waitUntil(() => {

@@ -16,7 +16,7 @@ afterAll(async () => {
 const putSecret = (id: string, name: string, value: unknown) =>
   api.app.inject({ method: 'PUT', url: `/project/secret?id=${id}&name=${name}`, headers: adminHeaders, payload: { value } });
 const listSecrets = (id: string) => api.app.inject({ method: 'GET', url: `/project/secrets?id=${id}`, headers: adminHeaders });
-const runOf = async (headers: object) => (await api.app.inject({ method: 'GET', url: '/agent/v1/run', headers })).json();
+const runOf = async (headers: Record<string, string>) => (await api.app.inject({ method: 'GET', url: '/agent/v1/run', headers })).json();
 
 describe('run secrets', () => {
   it('are set, replaced, listed by name only, encrypted at rest and deleted', async () => {
