@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { createServer, connect, type Socket } from 'node:net';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { Queue } from 'bullmq';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WORKFLOW_JOB_NAME, WORKFLOW_QUEUE_NAME, type WorkflowJobData } from '@factoryci/api/queue';
+import { createDb } from '@factoryci/db';
 import { staticRunHealthWatcher } from '@factoryci/discovery';
 import { deriveRunTokenKey } from '@factoryci/run-token';
 import { createLocalRunner } from '../../apps/orchestrator/src/local/local-runner.js';
@@ -28,9 +30,9 @@ const prefix = `factory-worker-test-${randomBytes(4).toString('hex')}`;
 let database: TestDatabase;
 let queue: Queue<WorkflowJobData>;
 
-function processDeps(): Omit<ProcessDeps, 'shutdown'> {
+function processDeps(db = database.db): Omit<ProcessDeps, 'shutdown'> {
   return {
-    db: database.db,
+    db,
     runner: createLocalRunner({
       logger,
       stateDir,
@@ -46,7 +48,7 @@ function processDeps(): Omit<ProcessDeps, 'shutdown'> {
     settings: { statusPollMs: 200, projectRecheckMs: 200 },
   };
 }
-const worker = () => createWorkflowWorker(processDeps(), { redisUrl: REDIS_URL, prefix, concurrency: 4, logger, lockDurationMs: 2000, stalledIntervalMs: 1000 });
+const worker = (db = database.db) => createWorkflowWorker(processDeps(db), { redisUrl: REDIS_URL, prefix, concurrency: 4, logger, lockDurationMs: 2000, stalledIntervalMs: 1000 });
 
 const started = (id: string) => existsSync(join(agentDir, `${id}.starts`));
 const starts = (id: string) => (started(id) ? readFileSync(join(agentDir, `${id}.starts`), 'utf8').trim().split('\n').length : 0);
@@ -118,6 +120,62 @@ describe('the workflow worker', () => {
       expect(starts(id)).toBe(1);
     } finally {
       await second.close();
+    }
+  });
+});
+
+/** A TCP forwarder to MariaDB that can be switched off (connections refused and cut), as a database outage. */
+async function startDatabaseSwitch(port: number): Promise<{ port: number; up: boolean; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const state = { up: false };
+  const server = createServer((client) => {
+    if (!state.up) return void client.destroy();
+    const upstream = connect(port, '127.0.0.1');
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => undefined);
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    get up() {
+      return state.up;
+    },
+    set up(value: boolean) {
+      state.up = value;
+      if (!value) for (const socket of sockets) socket.destroy();
+    },
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+describe('the workflow worker when the database is down', () => {
+  it('retries the job later instead of failing it, and runs the workflow once the database is back', async () => {
+    const url = new URL(database.url);
+    const outage = await startDatabaseSwitch(Number(url.port));
+    url.port = String(outage.port);
+    url.search = '?connect_timeout=1&pool_timeout=1&connection_limit=2';
+    const flaky = createDb(url.toString());
+    const [id = ''] = await queueWorkflows(1, 2);
+    const running = worker(flaky);
+    try {
+      await waitFor(async () => ((await queue.getJob(id))?.data as { errors?: number } | undefined)?.errors === 1, 15_000);
+      expect(await queue.getJobState(id)).toBe('delayed');
+      expect(await status(id)).toBe('queued');
+      outage.up = true;
+      await waitFor(() => started(id), 20_000);
+      await finish(id);
+      await waitFor(async () => (await queue.getJobState(id)) === 'completed', 10_000);
+    } finally {
+      await running.close();
+      await flaky.$disconnect();
+      await outage.close();
     }
   });
 });

@@ -27,10 +27,25 @@ export interface WorkflowWorker {
   close(): Promise<void>;
 }
 
+/** Unexpected errors (database or Redis down…) are retried with a growing delay, about 7 minutes in all. */
+const MAX_ERROR_RETRIES = 8;
+
 export function createWorkflowWorker(deps: Omit<ProcessDeps, 'shutdown'>, options: WorkflowWorkerOptions): WorkflowWorker {
   const shutdown = new AbortController();
-  const processor = async (job: Job<WorkflowJobData>, token?: string): Promise<ProcessResult> => {
-    const result = await processWorkflow(job, { ...deps, shutdown: shutdown.signal });
+  const processor = async (job: Job<WorkflowJobData & { errors?: number }>, token?: string): Promise<ProcessResult> => {
+    let result: ProcessResult;
+    try {
+      result = await processWorkflow(job, { ...deps, shutdown: shutdown.signal });
+    } catch (error) {
+      // e.g. the database unreachable: processWorkflow is safe to repeat (it adopts what it started), so try again later
+      const errors = (job.data.errors ?? 0) + 1;
+      if (errors > MAX_ERROR_RETRIES || shutdown.signal.aborted) throw error;
+      const delayMs = Math.min(60_000, 1000 * 2 ** errors);
+      options.logger.warn({ err: error, runId: job.data.workflowId, errors, delayMs }, 'processing the workflow failed; retrying');
+      await job.updateData({ ...job.data, errors });
+      await job.moveToDelayed(Date.now() + delayMs, token);
+      throw new DelayedError();
+    }
     // Back to the queue, same job id (so the workflow is still queued once).
     if (result.kind === 'deferred') {
       await job.moveToDelayed(Date.now() + result.delayMs, token);
