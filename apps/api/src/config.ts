@@ -1,4 +1,5 @@
 import { createPrivateKey } from 'node:crypto';
+import { hostname, networkInterfaces } from 'node:os';
 
 /** The GitHub App's settings; present only when all of them are configured. */
 export interface GithubAppConfig {
@@ -26,7 +27,18 @@ export interface ApiConfig {
   githubApp: GithubAppConfig | null;
   /** The App's webhook secret; accepted on /hooks/github besides the projects' own secrets. */
   githubAppWebhookSecret: string | null;
+  /** Consul: when set, the API registers itself as service `factory-api` so agents can find it. */
+  consul: ConsulConfig | null;
   logLevel: string;
+}
+
+export interface ConsulConfig {
+  url: string;
+  token: string | null;
+  /** The address agents reach this API on (default: this host's first non-internal IPv4 address). */
+  advertiseAddress: string;
+  /** Instance id in Consul (default: factory-api-<host name>-<port>). */
+  serviceId: string;
 }
 
 /** The environment does not describe a runnable API; `problems` has one line per problem. */
@@ -115,6 +127,19 @@ export function loadConfig(env: Env): ApiConfig {
     };
   }
 
+  const consulUrl = value('FACTORY_CONSUL_URL');
+  if (consulUrl && !isUrlWithProtocol(consulUrl, ['http:', 'https:'])) {
+    problems.push('FACTORY_CONSUL_URL must be an http(s) URL of a Consul agent, e.g. http://127.0.0.1:8500');
+  }
+  const consul: ConsulConfig | null = consulUrl
+    ? {
+        url: consulUrl.replace(/\/+$/, ''),
+        token: value('FACTORY_CONSUL_TOKEN') ?? null,
+        advertiseAddress: value('FACTORY_API_ADVERTISE_ADDRESS') ?? defaultAdvertiseAddress(),
+        serviceId: value('FACTORY_API_SERVICE_ID') ?? `factory-api-${hostname()}-${port ?? 8080}`,
+      }
+    : null;
+
   const logLevel = value('LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
@@ -131,6 +156,7 @@ export function loadConfig(env: Env): ApiConfig {
     githubUrl: githubUrl.replace(/\/+$/, ''),
     githubApp,
     githubAppWebhookSecret: value('GITHUB_APP_WEBHOOK_SECRET') ?? null,
+    consul,
     logLevel,
   };
 }
@@ -165,4 +191,13 @@ function isPrivateKey(pem: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** This host's first non-internal IPv4 address (a pod's IP in Kubernetes), else loopback. */
+function defaultAdvertiseAddress(): string {
+  for (const addresses of Object.values(networkInterfaces())) {
+    const found = addresses?.find((address) => address.family === 'IPv4' && !address.internal);
+    if (found) return found.address;
+  }
+  return '127.0.0.1';
 }

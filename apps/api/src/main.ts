@@ -1,4 +1,5 @@
 import { createDb } from '@factoryci/db';
+import { consulFromUrl, consulServiceRegistration, staticServiceRegistration } from '@factoryci/discovery';
 import { buildApp } from './app.js';
 import { startCheckRunWorker } from './check-runs/worker.js';
 import { ConfigError, loadConfig, type ApiConfig } from './config.js';
@@ -34,11 +35,23 @@ async function main(): Promise<void> {
   const relay = startRelay({ db, queue, logger });
   const checkRuns = startCheckRunWorker({ db, github, logger }, { redisUrl: config.redisUrl });
 
+  const registration = config.consul
+    ? consulServiceRegistration({
+        consul: consulFromUrl(config.consul.url, config.consul.token ?? undefined),
+        service: 'factory-api',
+        id: config.consul.serviceId,
+        address: config.consul.advertiseAddress,
+        port: config.port,
+        logger,
+      })
+    : staticServiceRegistration();
+
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    await registration.stop().catch((error: unknown) => logger.warn({ err: error }, 'consul deregistration failed'));
     await relay.stop();
     await checkRuns.close();
     await app.close();
@@ -50,6 +63,17 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 
   await app.listen({ host: config.host, port: config.port });
+  if (config.consul) {
+    // Webhooks must not wait for Consul: register in the background, retrying until Consul answers.
+    const register = (): void => {
+      if (stopping) return;
+      registration.start().catch((error: unknown) => {
+        logger.warn({ err: error }, 'consul registration failed; retrying in 5 s');
+        setTimeout(register, 5_000).unref();
+      });
+    };
+    register();
+  }
   if (!config.githubApp) logger.info('GitHub App not configured: /github/* answer 501, webhooks are added by hand');
   if (!config.publicUrl) logger.info('PUBLIC_URL not set: repository webhooks are not created automatically');
 }

@@ -1,6 +1,9 @@
 import type Consul from 'consul';
 import type { CheckOptions } from 'consul/lib/agent/check.js';
-import type { Logger } from 'pino';
+import type { Logger as PinoLogger } from 'pino';
+
+/** What discovery logs with: any pino-compatible logger (pino itself, Fastify's). */
+type Logger = Pick<PinoLogger, 'info' | 'warn'>;
 import { consulStatus } from './consul-client.js';
 
 /** A service instance kept registered (and its TTL check kept passing) while its process lives. */

@@ -1,5 +1,8 @@
 import type Consul from 'consul';
-import type { Logger } from 'pino';
+import type { Logger as PinoLogger } from 'pino';
+
+/** What discovery logs with: any pino-compatible logger (pino itself, Fastify's). */
+type Logger = Pick<PinoLogger, 'info' | 'warn'>;
 
 export type HealthStatus = 'passing' | 'warning' | 'critical';
 
