@@ -5,9 +5,11 @@
  *   npm run send-sample-push -- --project <id> [--secret <webhook secret>] [--repo <path>] [--api <url>]
  *
  * The project is read from the API (admin token: FACTORY_ADMIN_TOKEN, or `.data/factory.env` of scripts/start.sh);
- * the repository is the project's own when its URL is a path or file:// URL on this machine, else `--repo` (default:
- * the current directory). The payload names HEAD's sha and branch and the files HEAD changed, and is signed with the
- * project's webhook secret (`--secret` or FACTORY_WEBHOOK_SECRET) as X-Hub-Signature-256.
+ * the repository whose HEAD is pushed is `--repo`, else the project's own when its URL is a path or file:// URL on
+ * this machine, else the current directory. The payload names HEAD's sha and branch and the files HEAD changed, names
+ * the repository by the project's URL (`clone_url`: how the API finds a project without a GitHub identity) or GitHub
+ * name, and is signed with the project's webhook secret (`--secret` or FACTORY_WEBHOOK_SECRET) as X-Hub-Signature-256.
+ * The API to send to: `--api`, else FACTORY_API_URL, else http://127.0.0.1:$PORT (8080).
  */
 import { execFileSync } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
@@ -38,8 +40,14 @@ function savedEnv() {
   );
 }
 
+/** git's output; its error output only when it fails (then this throws). */
 function git(repo, ...args) {
-  return execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8' }).trim();
+  try {
+    return execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  } catch (error) {
+    const detail = typeof error.stderr === 'string' && error.stderr.trim() !== '' ? error.stderr.trim() : error.message;
+    throw new Error(`git ${args.join(' ')} in ${repo}: ${detail}`);
+  }
 }
 
 /** The files a commit changed relative to its first parent, as a push payload's commit lists them. */
@@ -56,7 +64,12 @@ function changes(repo, sha) {
 }
 
 function buildPushPayload({ repo, project }) {
-  const sha = git(repo, 'rev-parse', 'HEAD');
+  let sha;
+  try {
+    sha = git(repo, 'rev-parse', '--verify', 'HEAD');
+  } catch (error) {
+    fail(`${repo} is not a git repository with a commit (${error.message})`);
+  }
   let branch;
   try {
     branch = git(repo, 'symbolic-ref', '--short', 'HEAD');
@@ -65,7 +78,7 @@ function buildPushPayload({ repo, project }) {
   }
   let before = ZERO;
   try {
-    before = git(repo, 'rev-parse', 'HEAD~1');
+    before = git(repo, 'rev-parse', '--verify', '--quiet', 'HEAD~1');
   } catch {
     // the first commit
   }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # One command from a fresh machine (root, Debian, Node 20.19+) to a running FactoryCI on this machine:
 # installs what is missing (git, MariaDB, Redis, npm packages), builds, starts private MariaDB and Redis under .data/,
-# migrates the database, shows factory-agent on examples/.factory, then runs the API and the orchestrator (local
-# runner: agents are child processes, no Kubernetes or Consul needed) until Ctrl-C.
+# migrates the database, shows factory-agent on examples/.factory, makes the demo repository .data/demo (a copy of
+# examples/.factory, for README "Try it"), then runs the API and the orchestrator (local runner: agents are child
+# processes, no Kubernetes or Consul needed) until Ctrl-C and prints how to try it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -46,6 +47,19 @@ echo
 echo "== factory-agent run --dir examples/.factory --event push --branch main"
 agent run --dir examples/.factory --workdir . --event push --branch main --secret DEPLOY_TOKEN=example-token
 
+# A repository on disk to try it with (README "Try it"): examples/.factory committed in .data/demo, made once.
+DEMO="$ROOT/.data/demo"
+if [ ! -d "$DEMO/.git" ]; then
+  echo
+  echo "== demo repository $DEMO (examples/.factory)"
+  mkdir -p "$DEMO/.factory"
+  cp examples/.factory/*.hcl "$DEMO/.factory/"
+  printf '# demo\n\nA repository to try FactoryCI with: its .factory/ is a copy of examples/.factory.\n' > "$DEMO/README.md"
+  git -C "$DEMO" init -q -b main
+  git -C "$DEMO" add -A
+  git -C "$DEMO" -c user.name=FactoryCI -c user.email=factoryci@localhost commit -q -m "FactoryCI demo: examples/.factory"
+fi
+
 echo
 echo "== starting the API on :$PORT and the orchestrator (runner: $FACTORY_RUNNER); logs in .data/logs"
 pids=()
@@ -59,10 +73,20 @@ healthy || { echo "the API did not start:"; tail -20 .data/logs/api.log; exit 1;
 cat <<MSG
 
 FactoryCI is running: API http://127.0.0.1:$PORT (OpenAPI: /docs/json), admin token in .data/factory.env.
-Create a project for a git repository on this machine and send it a signed push (see README "Try it"):
-  source .data/factory.env
+Try it in another shell (README "Try it"): a project for the demo repository on disk, a signed push, the run.
+  cd $ROOT && source .data/factory.env && API=http://127.0.0.1:$PORT
+1. Create the project (the answer shows its "id" and, this once, its "webhook_secret") and give it the run secret
+   DEPLOY_TOKEN that the demo's deploy pipeline declares:
   curl -s -H "Authorization: Bearer \$FACTORY_ADMIN_TOKEN" -H 'content-type: application/json' \\
-       -d '{"owner":"me","project":"demo","url":"file://$ROOT"}' http://127.0.0.1:$PORT/project
+       -d '{"owner":"me","project":"demo","url":"file://$DEMO"}' "\$API/project"
+  curl -s -X PUT -H "Authorization: Bearer \$FACTORY_ADMIN_TOKEN" -H 'content-type: application/json' \\
+       -d '{"value":"example-token"}' "\$API/project/secret?id=<id>&name=DEPLOY_TOKEN"
+2. Send it a signed push of the demo repository's HEAD (the answer shows the "workflow_id"):
+  npm run send-sample-push -- --project <id> --secret <webhook_secret> --api "\$API"
+3. Watch the run: "status" goes queued, running, success, with every pipeline, stage and execution; an execution's log:
+  curl -s -H "Authorization: Bearer \$FACTORY_ADMIN_TOKEN" "\$API/workflow?id=<workflow_id>"
+  curl -s -H "Authorization: Bearer \$FACTORY_ADMIN_TOKEN" "\$API/execution/log?id=<execution id>"
+Commit to .data/demo (e.g. edit .factory/build.hcl) and send another push to run it again.
 Ctrl-C stops the API and the orchestrator.
 MSG
 wait -n "${pids[@]}"

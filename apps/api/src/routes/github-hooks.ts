@@ -4,6 +4,7 @@ import { BadRequestError, NotFoundError, UnauthorizedError } from '../errors.js'
 import { applyInstallationEvent } from '../github/installations.js';
 import { acceptRun, recordDelivery, type DeliveryInfo } from '../webhooks/accept-run.js';
 import { interpretEvent, PayloadShapeError, repositoryOf } from '../webhooks/events.js';
+import { localRepositoryPath, localRepositoryPathsOf, localRepositorySpellings } from '../webhooks/local-repository.js';
 import { findSigningSecret } from '../webhooks/signature.js';
 
 /** GitHub caps webhook payloads at 25 MB. */
@@ -42,7 +43,9 @@ const hookResponse = {
  * POST /hooks/github — GitHub's deliveries, authenticated by X-Hub-Signature-256 alone.
  *
  * The raw body is kept for the HMAC. To know whose secret signs it, the payload is parsed and the project looked up
- * by `repository.full_name` first; nothing is written before the signature is verified.
+ * by `repository.full_name` / `repository.id`; when none has that GitHub identity, a project whose URL is a path or
+ * `file://` URL on this machine is looked up by the payload's `repository.clone_url` / `url` (and only its own secret
+ * may sign then). Nothing is written before the signature is verified.
  */
 export async function githubHooksRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   // Parsers that keep the raw bytes (this plugin's scope only): JSON, and the form encoding GitHub also offers.
@@ -86,7 +89,8 @@ export async function githubHooksRoutes(app: FastifyInstance, deps: AppDeps): Pr
 
       // 1. Whose secret may have signed this: the repository's project, and the App.
       const repository = repositoryOf(payload);
-      const projects = repository
+      const select = { id: true, url: true, webhookSecretEncrypted: true, forkPolicy: true } as const;
+      let projects = repository
         ? await deps.db.project.findMany({
             where: {
               OR: [
@@ -94,15 +98,29 @@ export async function githubHooksRoutes(app: FastifyInstance, deps: AppDeps): Pr
                 ...(repository.id === null ? [] : [{ githubRepoId: BigInt(repository.id) }]),
               ],
             },
-            select: { id: true, webhookSecretEncrypted: true, forkPolicy: true },
+            select,
           })
         : [];
+      // A repository on the runner's machine (no GitHub identity): by its location, signed by that project alone.
+      const localPaths = projects.length === 0 ? localRepositoryPathsOf(payload) : [];
+      if (localPaths.length > 0) {
+        const found = await deps.db.project.findMany({
+          where: { githubFullName: null, url: { in: localPaths.flatMap(localRepositorySpellings) } },
+          select,
+        });
+        projects = found.filter((p) => {
+          const path = localRepositoryPath(p.url);
+          return path !== null && localPaths.includes(path);
+        });
+      }
       const candidates: { secret: string; projectId: string | null }[] = projects.map((p) => ({
         secret: deps.secrets.decrypt(p.webhookSecretEncrypted),
         projectId: p.id,
       }));
-      if (deps.config.githubAppWebhookSecret) candidates.push({ secret: deps.config.githubAppWebhookSecret, projectId: null });
+      // GitHub never sends a local location: the App's secret does not sign for one.
+      if (deps.config.githubAppWebhookSecret && localPaths.length === 0) candidates.push({ secret: deps.config.githubAppWebhookSecret, projectId: null });
       if (candidates.length === 0) {
+        if (localPaths.length > 0) throw new NotFoundError(`no project for repository ${localPaths.join(', ')}`);
         if (repository) throw new NotFoundError(`no project for repository ${repository.fullName}`);
         throw new UnauthorizedError('cannot verify this delivery: it names no repository and GITHUB_APP_WEBHOOK_SECRET is not set');
       }
