@@ -140,7 +140,11 @@ export async function projectRoutes(app: FastifyInstance, deps: AppDeps): Promis
           throw error;
         });
       } catch (error) {
-        if (isUniqueViolation(error)) throw new ConflictError(`project "${body.owner}/${body.project}" already exists`);
+        if (isUniqueViolation(error)) {
+          // the repository may have been taken by a concurrent create (unique index): say so if it was
+          await assertRepositoryFree(fullName);
+          throw new ConflictError(`project "${body.owner}/${body.project}" already exists`);
+        }
         throw error;
       }
       request.log.info({ projectId: project.id, repository: fullName }, 'project created');
@@ -185,7 +189,10 @@ export async function projectRoutes(app: FastifyInstance, deps: AppDeps): Promis
         return { ...projectJson(updated), ...(webhook ? { webhook } : {}) };
       } catch (error) {
         if (isRecordNotFound(error)) throw new NotFoundError(`no project ${id}`);
-        if (isUniqueViolation(error)) throw new ConflictError(`the owner already has a project "${body.project}"`);
+        if (isUniqueViolation(error)) {
+          if (typeof data.githubFullName === 'string') await assertRepositoryFree(data.githubFullName, id);
+          throw new ConflictError(`the owner already has a project "${body.project}"`);
+        }
         throw error;
       }
     },
