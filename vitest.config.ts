@@ -10,7 +10,7 @@ export default defineConfig({
       '@factoryci/db': src('./packages/db/src/index.ts'),
       '@factoryci/discovery': src('./packages/discovery/src/index.ts'),
       '@factoryci/run-token': src('./packages/run-token/src/index.ts'),
-      '@factoryci/api/queue': src('./apps/api/src/queue/contract.ts'),
+      '@factoryci/queue': src('./packages/queue/src/index.ts'),
     },
   },
   test: {

@@ -1,4 +1,4 @@
-import { CANCEL_CHANNEL } from '@factoryci/api/queue';
+import { CANCEL_CHANNEL } from '@factoryci/queue';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRun, samplePlan } from './agent-fixtures.js';

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCheckRunWorker } from '../../apps/api/src/check-runs/worker.js';
 import { createGithubAppClient } from '../../apps/api/src/github/github-app.js';
 import { saveInstallation } from '../../apps/api/src/github/installations.js';
-import { CHECK_RUN_QUEUE_NAME, enqueueCheckRunSync, type CheckRunJobData } from '@factoryci/api/queue';
+import { CHECK_RUN_QUEUE_NAME, enqueueCheckRunSync, type CheckRunJobData } from '@factoryci/queue';
 import { Queue } from 'bullmq';
 import { checkRequestBody, checkResponse } from '../standins/github/openapi.js';
 import type { GithubStandin } from '../standins/github/server.js';

@@ -7,7 +7,7 @@ import { loadConfig, type ApiConfig } from '../../apps/api/src/config.js';
 import type { GithubAppClient } from '../../apps/api/src/github/github-app.js';
 import type { Logger } from '../../apps/api/src/logger.js';
 // As the orchestrator imports it.
-import { WORKFLOW_QUEUE_NAME, type WorkflowJobData } from '@factoryci/api/queue';
+import { WORKFLOW_QUEUE_NAME, type WorkflowJobData } from '@factoryci/queue';
 import { createWorkflowQueue, type WorkflowQueue } from '../../apps/api/src/queue/workflow-queue.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 

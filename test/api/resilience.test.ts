@@ -7,7 +7,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createDb } from '@factoryci/db';
 import { buildApp } from '../../apps/api/src/app.js';
 import { loadConfig } from '../../apps/api/src/config.js';
-import { WORKFLOW_QUEUE_NAME } from '../../apps/api/src/queue/contract.js';
+import { WORKFLOW_QUEUE_NAME } from '@factoryci/queue';
 import { relayUnqueuedWorkflows, startRelay } from '../../apps/api/src/queue/relay.js';
 import { createWorkflowQueue } from '../../apps/api/src/queue/workflow-queue.js';
 import { deliver } from './deliver.js';

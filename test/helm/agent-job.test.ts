@@ -1,9 +1,13 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { loadOrchestratorConfig } from '../../apps/orchestrator/src/config.js';
 import { buildAgentJob, type AgentJobOptions } from '../../apps/orchestrator/src/kubernetes/agent-job.js';
 import { parseQuantity } from '../../apps/orchestrator/src/quantity.js';
 import type { RunStart } from '../../apps/orchestrator/src/runner.js';
-import { envOf, findOne, podTemplate, renderChart, schemaProblems, valueSets, type Container, type Manifest } from './manifests.js';
+import { chartDir, envOf, findOne, podTemplate, renderChart, schemaProblems, valueSets, type Container, type Manifest } from './manifests.js';
 
 const run: RunStart = {
   runId: 'run-7f3a9c21',
@@ -19,6 +23,8 @@ const SECRET_VALUES: Record<string, string> = {
   REDIS_URL: 'redis://redis.databases.svc:6379',
   FACTORY_ENCRYPTION_KEY: '0'.repeat(64),
   FACTORY_CONSUL_TOKEN: 'consul-acl-token',
+  GITHUB_APP_ID: '123456',
+  GITHUB_APP_PRIVATE_KEY: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
 };
 
 interface LabelSelector {
@@ -52,6 +58,8 @@ function jobOptionsFromChart(all: Manifest[]): AgentJobOptions {
     ...(config.consulUrl ? { consulUrl: config.consulUrl } : {}),
     ttlSecondsAfterFinished: k8s.jobTtlSeconds,
     ...(k8s.agentImage ? { defaultImage: k8s.agentImage } : {}),
+    defaultCpu: k8s.defaultCpu,
+    defaultMemory: k8s.defaultMemory,
     ...(k8s.nodeSelector ? { nodeSelector: k8s.nodeSelector } : {}),
     ...(k8s.serviceAccountName ? { serviceAccountName: k8s.serviceAccountName } : {}),
     ...(k8s.imagePullSecrets ? { imagePullSecrets: k8s.imagePullSecrets } : {}),
@@ -94,6 +102,19 @@ describe.each(valueSets())('the agent Job the orchestrator creates under the cha
       expect(parseQuantity(container.resources?.limits?.cpu ?? '0')).toBeLessThanOrEqual(parseQuantity(item.max.cpu));
       expect(parseQuantity(container.resources?.limits?.memory ?? '0')).toBeLessThanOrEqual(parseQuantity(item.max.memory));
     }
+  });
+
+  it("sizes a pod without a runner block by runner.defaultResources, through the orchestrator's environment", async () => {
+    const all = await manifests();
+    const values = parse(readFileSync(join(chartDir, 'values.yaml'), 'utf8')) as { runner: { defaultResources: { cpu: string; memory: string } } };
+    const overrides = files.map((file) => (parse(readFileSync(file, 'utf8')) as { runner?: { defaultResources?: { cpu?: string; memory?: string } } }).runner?.defaultResources);
+    const wanted = Object.assign({}, values.runner.defaultResources, ...overrides) as { cpu: string; memory: string };
+    const env = envOf(podTemplate(findOne(all, 'Deployment', '-orchestrator')).spec.containers[0] as Container);
+    expect(env.get('FACTORY_AGENT_DEFAULT_CPU')?.value).toBe(wanted.cpu);
+    expect(env.get('FACTORY_AGENT_DEFAULT_MEMORY')?.value).toBe(wanted.memory);
+    const container = podTemplate(buildAgentJob({ ...run, limits: { cpu: '8', memory: '16Gi', timeoutSeconds: 3600 } }, jobOptionsFromChart(all)) as unknown as Manifest)
+      .spec.containers[0] as Container;
+    expect(container.resources).toEqual({ requests: wanted, limits: wanted });
   });
 
   it("is selected by the agents' NetworkPolicy, which lets it reach the API it is told to use, and DNS", async () => {

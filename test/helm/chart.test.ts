@@ -26,12 +26,6 @@ import { orchestratorKubernetesCalls, permissionsOfRules } from './orchestrator-
 /** Environment variables that carry credentials: they must come from a Secret, never as a plain value. */
 const CREDENTIAL_ENV = /^(DATABASE_URL|REDIS_URL|FACTORY_ENCRYPTION_KEY|FACTORY_ADMIN_TOKEN|FACTORY_CONSUL_TOKEN|GITHUB_APP_(ID|PRIVATE_KEY|CLIENT_ID|CLIENT_SECRET|WEBHOOK_SECRET))$/;
 
-/** Names the chart sets that the app does not read yet (see docs/deploy.md); everything else must be read by the app. */
-const NOT_READ_YET: Record<string, string[]> = {
-  // The orchestrator serves no health endpoint yet (its probes are off by default; see values.yaml).
-  orchestrator: ['FACTORY_HEALTH_PORT'],
-};
-
 /** Uppercase string literals and process.env reads in an app's non-test sources: the environment it can read. */
 function envNamesReadBy(app: string): Set<string> {
   const names = new Set<string>();
@@ -96,12 +90,11 @@ describe.each(valueSets())('the chart with $name values', ({ files }) => {
     }
   });
 
-  it('probes the API (and the orchestrator) on /healthz through a declared container port', async () => {
+  it('probes the API and the orchestrator on /healthz through a declared container port', async () => {
     const all = await manifests();
     for (const deployment of byKind(all, 'Deployment')) {
       const [container] = podTemplate(deployment).spec.containers;
       if (!container) throw new Error('no container');
-      if (!container.livenessProbe && deployment.metadata.name.endsWith('-orchestrator')) continue; // probesEnabled=false
       for (const probe of [container.startupProbe, container.readinessProbe, container.livenessProbe]) {
         expect(probe?.httpGet?.path, deployment.metadata.name).toBe('/healthz');
         expect(container.ports?.map((port) => port.name)).toContain(probe?.httpGet?.port);
@@ -109,6 +102,11 @@ describe.each(valueSets())('the chart with $name values', ({ files }) => {
     }
     const api = podTemplate(findOne(all, 'Deployment', '-api')).spec.containers[0] as Container;
     expect(api.livenessProbe?.httpGet?.path).toBe('/healthz');
+    // the orchestrator listens where it is probed
+    const orchestrator = podTemplate(findOne(all, 'Deployment', '-orchestrator')).spec.containers[0] as Container;
+    const healthPort = orchestrator.ports?.find((port) => port.name === 'health')?.containerPort;
+    expect(envOf(orchestrator).get('FACTORY_HEALTH_PORT')?.value).toBe(String(healthPort));
+    for (const probe of [orchestrator.startupProbe, orchestrator.readinessProbe, orchestrator.livenessProbe]) expect(probe?.httpGet).toMatchObject({ path: '/healthz', port: 'health' });
   });
 
   it('gives the orchestrator exactly the Kubernetes permissions its code uses, in the runs namespace only', async () => {
@@ -217,7 +215,7 @@ describe.each(valueSets())('the chart with $name values', ({ files }) => {
       const read = envNamesReadBy(app);
       const extra = new Set(((container.env ?? []) as { name: string }[]).map((entry) => entry.name));
       const userExtra = new Set(['NODE_EXTRA_CA_CERTS']); // from the value sets' extraEnv
-      const unread = [...extra].filter((name) => !read.has(name) && !userExtra.has(name) && !(NOT_READ_YET[app] ?? []).includes(name));
+      const unread = [...extra].filter((name) => !read.has(name) && !userExtra.has(name));
       expect(unread, app).toEqual([]);
     }
     const apiConfig = readRepoFile('apps/api/src/config.ts');

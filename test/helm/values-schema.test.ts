@@ -19,6 +19,7 @@ const rejected: { name: string; values: Record<string, unknown>; message: RegExp
   { name: 'the GitHub App without its slug', values: { github: { app: { enabled: true } } }, message: /\/github\/app\/slug/ },
   { name: 'Consul on without an address', values: { consul: { enabled: true } }, message: /\/consul/ },
   { name: 'a CPU limit that is not a quantity', values: { runner: { runLimits: { maxCpu: 'lots' } } }, message: /\/runner\/runLimits\/maxCpu/ },
+  { name: 'a default agent memory that is not a quantity', values: { runner: { defaultResources: { memory: '2GB' } } }, message: /\/runner\/defaultResources\/memory/ },
   { name: 'a truncated image digest', values: { runner: { image: { repository: 'ghcr.io/factoryci/agent', digest: 'sha256:abc' } } }, message: /\/runner\/image\/digest/ },
   { name: 'an Ingress without a host', values: { ingress: { enabled: true } }, message: /\/ingress\/host|\/ingress.*host/ },
   { name: 'a runs namespace that is not a DNS label', values: { runner: { namespace: 'CI_Runs' } }, message: /\/runner\/namespace/ },

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { freePort, startTcpSwitch, waitFor } from './helpers.js';
 
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const MAIN = fileURLToPath(new URL('../../apps/orchestrator/src/main.ts', import.meta.url));
@@ -29,11 +30,12 @@ afterAll(async () => {
 
 describe('the orchestrator entry point', () => {
   it('refuses a bad configuration with every problem and exit code 2', async () => {
-    const main = startMain({ FACTORY_RUNNER: 'docker', LOG_LEVEL: 'loud' });
+    const main = startMain({ FACTORY_RUNNER: 'docker', LOG_LEVEL: 'loud', FACTORY_HEALTH_PORT: '99999' });
     expect(await main.exited).toBe(2);
     expect(main.output().stderr).toContain('DATABASE_URL is required');
     expect(main.output().stderr).toContain('FACTORY_RUNNER must be "local" or "kubernetes" (got "docker")');
     expect(main.output().stderr).toContain('LOG_LEVEL must be one of');
+    expect(main.output().stderr).toContain('FACTORY_HEALTH_PORT must be a port number, or 0 for none (got "99999")');
   });
 
   it('starts with the local runner by default and stops on SIGTERM', async () => {
@@ -43,15 +45,88 @@ describe('the orchestrator entry point', () => {
       REDIS_URL,
       FACTORY_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
       FACTORY_QUEUE_PREFIX: `factory-main-test-${randomBytes(4).toString('hex')}`,
+      FACTORY_HEALTH_PORT: '0',
     });
     const deadline = Date.now() + 15_000;
     while (!main.output().stdout.includes('orchestrator started') && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const line = JSON.parse(main.output().stdout.split('\n').find((entry) => entry.includes('orchestrator started')) ?? '{}') as { runner?: string; consul?: boolean };
-    expect(line).toMatchObject({ runner: 'local', consul: false });
+    expect(line).toMatchObject({ runner: 'local', consul: false, healthPort: null });
     main.child.kill('SIGTERM');
     expect(await main.exited).toBe(0);
     expect(main.output().stdout).toContain('orchestrator stopped');
   });
+
+  it('serves GET /healthz: 200 while MySQL, Redis and the worker are up, 503 naming what is down', async () => {
+    const dbUrl = new URL(database.url);
+    const mysql = await startTcpSwitch(Number(dbUrl.port), true);
+    dbUrl.port = String(mysql.port);
+    dbUrl.search = '?connect_timeout=1&pool_timeout=1&connection_limit=2';
+    const redisUrl = new URL(REDIS_URL);
+    const redis = await startTcpSwitch(Number(redisUrl.port), true);
+    redisUrl.port = String(redis.port);
+    const port = await freePort();
+    const main = startMain({
+      LOG_LEVEL: 'info',
+      DATABASE_URL: dbUrl.toString(),
+      REDIS_URL: redisUrl.toString(),
+      FACTORY_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+      FACTORY_QUEUE_PREFIX: `factory-main-test-${randomBytes(4).toString('hex')}`,
+      FACTORY_HEALTH_PORT: String(port),
+    });
+    const health = async (): Promise<{ code: number; body: Record<string, string> }> => {
+      const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+      return { code: response.status, body: (await response.json()) as Record<string, string> };
+    };
+    const healthIs = (code: number, body: Record<string, string>) => async () => {
+      const answer = await health().catch(() => undefined);
+      return answer?.code === code && JSON.stringify(answer.body) === JSON.stringify(body);
+    };
+    try {
+      await waitFor(() => main.output().stdout.includes('orchestrator started'), 15_000);
+      const line = JSON.parse(main.output().stdout.split('\n').find((entry) => entry.includes('orchestrator started')) ?? '{}') as { healthPort?: number };
+      expect(line.healthPort).toBe(port);
+      // its connections open just after the start; the startup probe allows for that
+      await waitFor(healthIs(200, { status: 'ok', db: 'ok', redis: 'ok', worker: 'ok' }), 10_000);
+      expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(404);
+
+      mysql.up = false;
+      await waitFor(healthIs(503, { status: 'down', db: 'down', redis: 'ok', worker: 'ok' }), 15_000);
+      await waitFor(() => main.output().stdout.includes('"msg":"unhealthy"'), 5000);
+      mysql.up = true;
+      await waitFor(healthIs(200, { status: 'ok', db: 'ok', redis: 'ok', worker: 'ok' }), 15_000);
+
+      redis.up = false;
+      await waitFor(healthIs(503, { status: 'down', db: 'ok', redis: 'down', worker: 'ok' }), 15_000);
+      redis.up = true;
+      await waitFor(healthIs(200, { status: 'ok', db: 'ok', redis: 'ok', worker: 'ok' }), 30_000);
+      await waitFor(() => main.output().stdout.includes('"msg":"healthy again"'), 5000);
+
+      // a second orchestrator on the same machine cannot have the port: it runs on without the endpoint
+      const second = startMain({
+        LOG_LEVEL: 'info',
+        DATABASE_URL: database.url,
+        REDIS_URL,
+        FACTORY_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+        FACTORY_QUEUE_PREFIX: `factory-main-test-${randomBytes(4).toString('hex')}`,
+        FACTORY_HEALTH_PORT: String(port),
+      });
+      await waitFor(() => second.output().stdout.includes('orchestrator started'), 15_000);
+      expect(second.output().stdout).toContain('cannot serve GET /healthz; running without it');
+      expect(second.output().stdout).toMatch(/"healthPort":null.*"msg":"orchestrator started"/);
+      second.child.kill('SIGTERM');
+      expect(await second.exited).toBe(0);
+
+      // just after a Redis reconnect (where BullMQ's worker.close can hang) it still stops, within its 10 s bound
+      main.child.kill('SIGTERM');
+      expect(await main.exited).toBe(0);
+      expect(main.output().stdout).toContain('orchestrator stopped');
+      await expect(health()).rejects.toThrow();
+    } finally {
+      main.child.kill('SIGKILL');
+      await mysql.close();
+      await redis.close();
+    }
+  }, 60_000);
 });

@@ -20,6 +20,10 @@ import type { Runner } from '../../apps/orchestrator/src/runner.js';
 import { startConsulStandin, type ConsulStandin } from '../standins/consul/server.js';
 import { startKubernetesStandin, type KubernetesStandin } from '../standins/kubernetes/server.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { createGithubFactoryFilesReader } from '../../apps/orchestrator/src/github/factory-files.js';
+import { createRunnerBlockReader } from '../../apps/orchestrator/src/processing/runner-block.js';
+import { makeAppIdentity, startStandinFor } from '../api/github-fixtures.js';
+import { checkResponse } from '../standins/github/openapi.js';
 import { createGitRepo, type GitRepo } from './git-repo.js';
 import { groupAlive, waitFor } from './helpers.js';
 
@@ -339,6 +343,83 @@ describe('processWorkflow with the kubernetes runner', () => {
     expect(jobOf(workflow.id)).toBeUndefined(); // a stuck Job is deleted
     expect(d.notified[0]).toBe('provisioning');
     expect(d.notified.at(-1)).toBe('error');
+  });
+
+  it("reads a GitHub project's runner block through the App's contents API: its image, its cpu capped by the project", async () => {
+    const identity = makeAppIdentity();
+    const github = await startStandinFor(identity);
+    try {
+      github.addRepository('acme/widgets', { gitDir: repo.path });
+      github.addInstallation({ id: 4242, account: { login: 'acme', id: 100, type: 'Organization' }, repositories: ['acme/widgets'], permissions: { metadata: 'read', contents: 'read', checks: 'write' } });
+      await database.db.installation.create({ data: { id: 4242n, accountLogin: 'acme', accountId: 100n, accountType: 'Organization' } });
+      const sha = repo.commit({ '.factory/runner.hcl': runnerBlock('registry.example/acme-runner-does-not-exist:3'), '.factory/build.hcl': 'pipeline "b" {\n  stage "s" {\n    execution "e" {\n      command = "true"\n    }\n  }\n}\n', 'README.md': 'not config' }, 'github');
+      const project = await database.db.project.create({
+        data: {
+          ownerId,
+          name: `gh-${randomUUID().slice(0, 8)}`,
+          url: 'https://github.com/acme/widgets',
+          githubFullName: 'acme/widgets',
+          installationId: 4242n,
+          webhookSecretEncrypted: 'not-used-here',
+          maxConcurrentRuns: 2,
+          maxCpu: '2',
+          maxMemory: '1Gi',
+        },
+      });
+      const workflow = await createWorkflow(project.id, { sha });
+      const readRunnerBlock = createRunnerBlockReader({ github: createGithubFactoryFilesReader({ appId: identity.config.appId, privateKey: identity.config.privateKey, apiUrl: github.url }) });
+      const processing = processWorkflow(job(workflow.id), deps(k8sRunner(), { readRunnerBlock }));
+      await waitFor(() => jobOf(workflow.id) !== undefined, 10_000);
+      const container = jobOf(workflow.id)?.spec.template.spec.containers[0];
+      expect(container?.image).toBe('registry.example/acme-runner-does-not-exist:3');
+      expect(container?.resources?.limits).toEqual({ cpu: '2', memory: '512Mi' }); // asked 4 cpu, the project allows 2
+      // read at the workflow's commit: the listing, then each .hcl file (not README.md), all as GitHub documents them
+      const contents = github.requests.filter((r) => r.path.includes('/contents/'));
+      // (Octokit sends the path's slashes as %2F, which GitHub takes as well)
+      expect(contents.map((r) => [decodeURIComponent(r.path), r.query.get('ref'), r.status])).toEqual([
+        ['/repos/acme/widgets/contents/.factory', sha, 200],
+        ['/repos/acme/widgets/contents/.factory/build.hcl', sha, 200],
+        ['/repos/acme/widgets/contents/.factory/runner.hcl', sha, 200],
+      ]);
+      for (const r of contents) expect(checkResponse(r.method, r.path, r.status, r.response)).toEqual([]);
+      const result = await processing;
+      expect(result).toMatchObject({ kind: 'ended', status: 'error', reason: expect.stringMatching(/^(ErrImagePull|ImagePullBackOff): /) });
+    } finally {
+      await github.close();
+    }
+  });
+
+  it("falls back to the default image when a GitHub project's .factory/ is broken or unreadable, and logs why", async () => {
+    const identity = makeAppIdentity();
+    const github = await startStandinFor(identity);
+    const lines: string[] = [];
+    const capture = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
+    try {
+      github.addRepository('acme/broken', { gitDir: repo.path });
+      github.addInstallation({ id: 77, account: { login: 'acme', id: 100, type: 'Organization' }, repositories: ['acme/broken'], permissions: { metadata: 'read', contents: 'read' } });
+      github.addInstallation({ id: 78, account: { login: 'acme', id: 100, type: 'Organization' }, repositories: ['acme/broken'], permissions: { metadata: 'read' } });
+      const reader = createRunnerBlockReader({ github: createGithubFactoryFilesReader({ appId: identity.config.appId, privateKey: identity.config.privateKey, apiUrl: github.url }) });
+      const source = (sha: string, installationId = 77) => ({ url: 'https://github.com/acme/broken', sha, github: { fullName: 'acme/broken', installationId } });
+      const broken = repo.commit({ '.factory/runner.hcl': 'runner {\n  image = \n' }, 'broken');
+      expect(await reader(source(broken), capture)).toBeUndefined();
+      expect(lines.at(-1)).toContain('could not read the runner block of .factory/; using the defaults');
+      expect(lines.at(-1)).toContain('runner.hcl');
+      // no .factory/ at all: the defaults, nothing to warn about
+      const none = repo.commit({ '.factory/runner.hcl': null, '.factory/build.hcl': null }, 'no config');
+      const warnings = lines.length;
+      expect(await reader(source(none), capture)).toBeUndefined();
+      expect(lines).toHaveLength(warnings);
+      // an installation without the contents permission: GitHub's 403, the defaults, a warning
+      const good = repo.commit({ '.factory/runner.hcl': runnerBlock('node:22'), '.factory/build.hcl': 'pipeline "b" {\n  stage "s" {\n    execution "e" {\n      command = "true"\n    }\n  }\n}\n' }, 'good');
+      expect(await reader(source(good), capture), lines.at(-1)).toEqual({ image: 'node:22', cpu: '4', memory: '512Mi' });
+      expect(await reader(source(good, 78), capture)).toBeUndefined();
+      expect(lines.at(-1)).toContain('Resource not accessible by integration');
+      const contents = github.requests.filter((r) => r.path.includes('/contents/'));
+      expect(new Set(contents.map((r) => r.status))).toEqual(new Set([200, 403, 404]));
+      for (const r of contents) expect(checkResponse(r.method, r.path, r.status, r.response)).toEqual([]);
+    } finally {
+      await github.close();
+    }
   });
 
   it('reads an untrusted pull request\'s runner block from the base commit, and follows the pod to the reported end', async () => {

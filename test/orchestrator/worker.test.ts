@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
-import { createServer, connect, type Socket } from 'node:net';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Queue } from 'bullmq';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WORKFLOW_JOB_NAME, WORKFLOW_QUEUE_NAME, type WorkflowJobData } from '@factoryci/api/queue';
+import { WORKFLOW_JOB_NAME, WORKFLOW_QUEUE_NAME, type WorkflowJobData } from '@factoryci/queue';
 import { createDb } from '@factoryci/db';
 import { staticRunHealthWatcher } from '@factoryci/discovery';
 import { deriveRunTokenKey } from '@factoryci/run-token';
@@ -17,7 +16,7 @@ import { createCancelRegistry } from '../../apps/orchestrator/src/processing/can
 import type { ProcessDeps } from '../../apps/orchestrator/src/processing/process-workflow.js';
 import { createWorkflowWorker } from '../../apps/orchestrator/src/processing/worker.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { waitFor } from './helpers.js';
+import { startTcpSwitch, waitFor } from './helpers.js';
 
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const AGENT = fileURLToPath(new URL('./fixtures/fake-agent.ts', import.meta.url));
@@ -124,41 +123,10 @@ describe('the workflow worker', () => {
   });
 });
 
-/** A TCP forwarder to MariaDB that can be switched off (connections refused and cut), as a database outage. */
-async function startDatabaseSwitch(port: number): Promise<{ port: number; up: boolean; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const state = { up: false };
-  const server = createServer((client) => {
-    if (!state.up) return void client.destroy();
-    const upstream = connect(port, '127.0.0.1');
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('error', () => undefined);
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as { port: number }).port,
-    get up() {
-      return state.up;
-    },
-    set up(value: boolean) {
-      state.up = value;
-      if (!value) for (const socket of sockets) socket.destroy();
-    },
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
 describe('the workflow worker when the database is down', () => {
   it('retries the job later instead of failing it, and runs the workflow once the database is back', async () => {
     const url = new URL(database.url);
-    const outage = await startDatabaseSwitch(Number(url.port));
+    const outage = await startTcpSwitch(Number(url.port));
     url.port = String(outage.port);
     url.search = '?connect_timeout=1&pool_timeout=1&connection_limit=2';
     const flaky = createDb(url.toString());
@@ -166,7 +134,8 @@ describe('the workflow worker when the database is down', () => {
     const running = worker(flaky);
     try {
       await waitFor(async () => ((await queue.getJob(id))?.data as { errors?: number } | undefined)?.errors === 1, 15_000);
-      expect(await queue.getJobState(id)).toBe('delayed');
+      // the error count is written just before the job moves to the delayed set
+      await waitFor(async () => (await queue.getJobState(id)) === 'delayed', 5000);
       expect(await status(id)).toBe('queued');
       outage.up = true;
       await waitFor(() => started(id), 20_000);

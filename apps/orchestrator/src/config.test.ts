@@ -15,6 +15,42 @@ describe('loadOrchestratorConfig', () => {
     expect(config.encryptionKey).toEqual(Buffer.alloc(32, 0x11));
     expect(config.queue).toEqual({ prefix: 'bull', concurrency: 10, lockSeconds: 30, stalledCheckSeconds: 30 });
     expect(config.run).toEqual({ timeoutSeconds: 3600, statusPollSeconds: 5, projectRecheckSeconds: 3, retryLostAgents: true });
+    expect(config.healthPort).toBe(8081);
+  });
+
+  it('reads the default agent resources as Kubernetes quantities (1 cpu and 2Gi unless given)', () => {
+    expect(loadOrchestratorConfig(BASE).kubernetes).toMatchObject({ defaultCpu: '1', defaultMemory: '2Gi' });
+    const config = loadOrchestratorConfig({ ...BASE, FACTORY_AGENT_DEFAULT_CPU: '500m', FACTORY_AGENT_DEFAULT_MEMORY: '768Mi' });
+    expect(config.kubernetes).toMatchObject({ defaultCpu: '500m', defaultMemory: '768Mi' });
+    try {
+      loadOrchestratorConfig({ ...BASE, FACTORY_AGENT_DEFAULT_CPU: 'two', FACTORY_AGENT_DEFAULT_MEMORY: '0' });
+      throw new Error('accepted');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems).toEqual([
+        'FACTORY_AGENT_DEFAULT_CPU must be a positive Kubernetes quantity, e.g. "500m", "2", "512Mi", "4Gi" (got "two")',
+        'FACTORY_AGENT_DEFAULT_MEMORY must be a positive Kubernetes quantity, e.g. "500m", "2", "512Mi", "4Gi" (got "0")',
+      ]);
+    }
+    expect(() => loadOrchestratorConfig({ ...BASE, FACTORY_AGENT_DEFAULT_MEMORY: '2GB' })).toThrow('FACTORY_AGENT_DEFAULT_MEMORY must be a positive');
+  });
+
+  it("reads the API's GitHub App settings (id, private key, API URL) to read GitHub projects' .factory/", () => {
+    expect(loadOrchestratorConfig(BASE).github).toBeUndefined();
+    const pem = '-----BEGIN RSA PRIVATE KEY-----\\nMIIB\\n-----END RSA PRIVATE KEY-----';
+    const config = loadOrchestratorConfig({ ...BASE, GITHUB_APP_ID: '42', GITHUB_APP_PRIVATE_KEY: pem, GITHUB_API_URL: 'https://ghe.example/api/v3/' });
+    expect(config.github).toEqual({ appId: '42', privateKey: '-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----', apiUrl: 'https://ghe.example/api/v3' });
+    expect(loadOrchestratorConfig({ ...BASE, GITHUB_APP_ID: '42', GITHUB_APP_PRIVATE_KEY: pem }).github?.apiUrl).toBe('https://api.github.com');
+    expect(() => loadOrchestratorConfig({ ...BASE, GITHUB_APP_ID: '42' })).toThrow('GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY go together');
+    expect(() => loadOrchestratorConfig({ ...BASE, GITHUB_APP_ID: 'app', GITHUB_APP_PRIVATE_KEY: 'secret' })).toThrow(/numeric id[\s\S]*PEM form/);
+  });
+
+  it('reads the health port; 0 turns the endpoint off, anything but a port is refused', () => {
+    expect(loadOrchestratorConfig({ ...BASE, FACTORY_HEALTH_PORT: '9000' }).healthPort).toBe(9000);
+    expect(loadOrchestratorConfig({ ...BASE, FACTORY_HEALTH_PORT: '0' }).healthPort).toBe(0);
+    for (const bad of ['65536', '-1', 'http', '80.5']) {
+      expect(() => loadOrchestratorConfig({ ...BASE, FACTORY_HEALTH_PORT: bad })).toThrow(`FACTORY_HEALTH_PORT must be a port number, or 0 for none (got "${bad}")`);
+    }
   });
 
   it('reads the queue and run settings', () => {
@@ -48,6 +84,8 @@ describe('loadOrchestratorConfig', () => {
       namespace: 'ci',
       server: 'https://10.0.0.1:6443',
       agentImage: 'registry.local/agent:2',
+      defaultCpu: '1',
+      defaultMemory: '2Gi',
       pendingGraceSeconds: 30,
       jobTtlSeconds: 3600,
       nodeSelector: { pool: 'ci', disk: 'ssd' },

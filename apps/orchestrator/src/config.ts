@@ -1,3 +1,6 @@
+import { githubAppSettingsFromEnv, type GithubAppSettings } from './github/factory-files.js';
+import { parseQuantity } from './quantity.js';
+
 /**
  * The orchestrator's settings from its environment: the same DATABASE_URL, REDIS_URL and FACTORY_ENCRYPTION_KEY as the
  * API, the queue and run settings, the runner and discovery.
@@ -9,6 +12,9 @@ export interface KubernetesSettings {
   caData?: string;
   skipTLSVerify?: boolean;
   agentImage?: string;
+  /** cpu and memory of an agent pod whose workflow's `runner` block names none (still capped by the project's limits). */
+  defaultCpu: string;
+  defaultMemory: string;
   pendingGraceSeconds: number;
   jobTtlSeconds: number;
   nodeSelector?: Record<string, string>;
@@ -56,6 +62,10 @@ export interface OrchestratorConfig {
   consulToken?: string;
   kubernetes: KubernetesSettings;
   local: LocalSettings;
+  /** The API's GitHub App (GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY, GITHUB_API_URL): reads `.factory/` of GitHub projects. */
+  github?: GithubAppSettings;
+  /** Port of `GET /healthz` (FACTORY_HEALTH_PORT, default 8081); 0: no health endpoint. */
+  healthPort: number;
   logLevel: string;
 }
 
@@ -152,6 +162,24 @@ export function loadOrchestratorConfig(env: Env): OrchestratorConfig {
     }
   }
 
+  const healthPortText = value('FACTORY_HEALTH_PORT') ?? '8081';
+  const healthPort = Number(healthPortText);
+  if (!/^\d+$/.test(healthPortText) || healthPort > 65535) problems.push(`FACTORY_HEALTH_PORT must be a port number, or 0 for none (got "${healthPortText}")`);
+
+  const quantity = (name: string, fallback: string): string => {
+    const text = value(name) ?? fallback;
+    let amount = Number.NaN;
+    try {
+      amount = parseQuantity(text, name);
+    } catch {
+      // reported below
+    }
+    if (!(amount > 0)) problems.push(`${name} must be a positive Kubernetes quantity, e.g. "500m", "2", "512Mi", "4Gi" (got "${text}")`);
+    return text;
+  };
+
+  const github = githubAppSettingsFromEnv(env, problems);
+
   const logLevel = value('LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
@@ -162,6 +190,8 @@ export function loadOrchestratorConfig(env: Env): OrchestratorConfig {
     ...(value('FACTORY_K8S_CA_DATA') ? { caData: value('FACTORY_K8S_CA_DATA') } : {}),
     ...(value('FACTORY_K8S_SKIP_TLS_VERIFY') ? { skipTLSVerify: value('FACTORY_K8S_SKIP_TLS_VERIFY') === 'true' } : {}),
     ...(value('FACTORY_AGENT_IMAGE') ? { agentImage: value('FACTORY_AGENT_IMAGE') } : {}),
+    defaultCpu: quantity('FACTORY_AGENT_DEFAULT_CPU', '1'),
+    defaultMemory: quantity('FACTORY_AGENT_DEFAULT_MEMORY', '2Gi'),
     pendingGraceSeconds: seconds('FACTORY_K8S_PENDING_GRACE_SECONDS', 60),
     jobTtlSeconds: seconds('FACTORY_K8S_JOB_TTL_SECONDS', 3600),
     ...(nodeSelector ? { nodeSelector } : {}),
@@ -192,6 +222,8 @@ export function loadOrchestratorConfig(env: Env): OrchestratorConfig {
     ...(consulUrl ? { consulUrl } : {}),
     ...(value('FACTORY_CONSUL_TOKEN') ? { consulToken: value('FACTORY_CONSUL_TOKEN') } : {}),
     kubernetes,
+    ...(github ? { github } : {}),
+    healthPort,
     local: { ...(value('FACTORY_LOCAL_STATE_DIR') ? { stateDir: value('FACTORY_LOCAL_STATE_DIR') } : {}), ...(agentCommand ? { agentCommand } : {}) },
     logLevel,
   };

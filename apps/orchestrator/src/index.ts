@@ -7,7 +7,7 @@ export { kubeConfigFor, type KubernetesConnection } from './kubernetes/client.js
 export { createKubernetesRunner, KubernetesRequestError, JobOwnershipError, type KubernetesRunnerOptions } from './kubernetes/kubernetes-runner.js';
 export { createLocalRunner, DEFAULT_AGENT_BIN, type LocalRunnerOptions } from './local/local-runner.js';
 export { loadOrchestratorConfig, ConfigError, type OrchestratorConfig } from './config.js';
-export { runnerFromConfig, runHealthFromConfig } from './wiring.js';
+export { runnerFromConfig, runHealthFromConfig, runnerBlockReaderFromConfig } from './wiring.js';
 export { superviseRun, type SuperviseRunOptions } from './supervise-run.js';
 export { encodeRunHandle, decodeRunHandle } from './run-handle.js';
 export {
@@ -22,4 +22,5 @@ export {
 } from './processing/process-workflow.js';
 export { createCancelRegistry, subscribeToCancels, CANCEL_CHANNEL, type CancelRegistry } from './processing/cancellations.js';
 export { createWorkflowWorker, type WorkflowWorker, type WorkflowWorkerOptions } from './processing/worker.js';
-export { readRunnerBlock, localRepositoryPath, type RunnerBlockReader, type ConfigSource } from './processing/runner-block.js';
+export { readRunnerBlock, createRunnerBlockReader, localRepositoryPath, type RunnerBlockReader, type ConfigSource } from './processing/runner-block.js';
+export { createGithubFactoryFilesReader, githubAppSettingsFromEnv, type FactoryFilesReader, type GithubAppSettings } from './github/factory-files.js';

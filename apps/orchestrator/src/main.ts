@@ -1,17 +1,23 @@
 /**
  * The orchestrator's entry point (`npm run start:orchestrator`): configuration from the environment, then a BullMQ
  * worker on the API's `workflows` queue that provisions and follows each workflow, and the cancel subscription.
+ * `GET /healthz` on FACTORY_HEALTH_PORT answers Kubernetes' probes (see health.ts).
  * SIGTERM/SIGINT stop taking jobs and leave the runs in progress running: the next orchestrator adopts them.
  */
-import { CHECK_RUN_QUEUE_NAME, enqueueCheckRunSync, type CheckRunJobData } from '@factoryci/api/queue';
+import { CHECK_RUN_QUEUE_NAME, enqueueCheckRunSync, type CheckRunJobData } from '@factoryci/queue';
 import { createDb } from '@factoryci/db';
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { deriveRunTokenKey } from '@factoryci/run-token';
 import { pino } from 'pino';
 import { ConfigError, loadOrchestratorConfig, type OrchestratorConfig } from './config.js';
+import { startHealthServer, type HealthServer } from './health.js';
 import { createCancelRegistry, subscribeToCancels } from './processing/cancellations.js';
 import { createWorkflowWorker } from './processing/worker.js';
-import { runHealthFromConfig, runnerFromConfig } from './wiring.js';
+import { runHealthFromConfig, runnerBlockReaderFromConfig, runnerFromConfig } from './wiring.js';
+
+/** Kubernetes' grace period is 30 s: stop well within it. */
+const WORKER_CLOSE_TIMEOUT_MS = 10_000;
 
 async function main(): Promise<void> {
   let config: OrchestratorConfig;
@@ -39,6 +45,7 @@ async function main(): Promise<void> {
       runTokenKey: deriveRunTokenKey(config.encryptionKey),
       cancels,
       logger,
+      readRunnerBlock: runnerBlockReaderFromConfig(config),
       notify: (workflowId, change) => enqueueCheckRunSync(checkRuns, workflowId, change),
       settings: {
         runTimeoutSeconds: config.run.timeoutSeconds,
@@ -56,14 +63,53 @@ async function main(): Promise<void> {
       logger,
     },
   );
-  logger.info({ runner: runner.kind, consul: Boolean(config.consulUrl), concurrency: config.queue.concurrency }, 'orchestrator started');
+  let healthServer: HealthServer | undefined;
+  let healthRedis: Redis | undefined;
+  if (config.healthPort > 0) {
+    // its own connection: no offline queue, so a ping while Redis is away fails at once instead of waiting
+    const redis = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: false });
+    redis.on('error', () => undefined); // reported by /healthz
+    healthRedis = redis;
+    try {
+      healthServer = await startHealthServer({
+        port: config.healthPort,
+        logger,
+        checks: {
+          db: async () => (await db.$queryRawUnsafe<unknown[]>('SELECT 1')).length === 1,
+          redis: async () => redis.status === 'ready' && (await redis.ping()) === 'PONG',
+          worker: () => worker.worker.isRunning() && !worker.worker.closing,
+        },
+      });
+    } catch (error) {
+      // e.g. the port is taken (two orchestrators on one machine): the work goes on, without the endpoint; in a pod
+      // the failing probes make this visible
+      logger.error({ err: error, port: config.healthPort }, 'cannot serve GET /healthz; running without it');
+      redis.disconnect();
+      healthRedis = undefined;
+    }
+  }
+  logger.info(
+    { runner: runner.kind, consul: Boolean(config.consulUrl), githubApp: Boolean(config.github), concurrency: config.queue.concurrency, healthPort: healthServer?.port ?? null },
+    'orchestrator started',
+  );
 
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping: no new workflows; runs in progress keep running and will be adopted');
-    await worker.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the worker failed'));
+    // BullMQ's close can hang for good when it falls into a Redis reconnect; the jobs of this process's runs are then
+    // picked up as stalled once their locks expire, which is the crash path and just as safe
+    const closed = await Promise.race([
+      worker.close().then(
+        () => true,
+        (error: unknown) => (logger.warn({ err: error }, 'closing the worker failed'), true),
+      ),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), WORKER_CLOSE_TIMEOUT_MS).unref()),
+    ]);
+    if (!closed) logger.warn({ timeoutMs: WORKER_CLOSE_TIMEOUT_MS }, 'the queue worker did not close in time; its jobs will be adopted as stalled');
+    await healthServer?.close();
+    healthRedis?.disconnect();
     await subscription.close();
     await checkRuns.close();
     health.close();

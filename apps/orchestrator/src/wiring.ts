@@ -2,9 +2,11 @@ import type { Logger } from 'pino';
 import type { OrchestratorConfig } from './config.js';
 import { consulFromUrl } from '@factoryci/discovery';
 import { consulRunHealthWatcher, staticRunHealthWatcher, type RunHealthWatcher } from '@factoryci/discovery';
+import { createGithubFactoryFilesReader } from './github/factory-files.js';
 import { kubeConfigFor } from './kubernetes/client.js';
 import { createKubernetesRunner } from './kubernetes/kubernetes-runner.js';
 import { createLocalRunner } from './local/local-runner.js';
+import { createRunnerBlockReader, type RunnerBlockReader } from './processing/runner-block.js';
 import type { Runner } from './runner.js';
 
 /** The runner the configuration chooses. */
@@ -32,6 +34,8 @@ export function runnerFromConfig(config: OrchestratorConfig, logger: Logger): Ru
     pendingGraceMs: k8s.pendingGraceSeconds * 1000,
     ttlSecondsAfterFinished: k8s.jobTtlSeconds,
     ...(k8s.agentImage ? { defaultImage: k8s.agentImage } : {}),
+    defaultCpu: k8s.defaultCpu,
+    defaultMemory: k8s.defaultMemory,
     ...(config.local.agentCommand ? { command: config.local.agentCommand } : {}),
     ...(k8s.nodeSelector ? { nodeSelector: k8s.nodeSelector } : {}),
     ...(k8s.serviceAccountName ? { serviceAccountName: k8s.serviceAccountName } : {}),
@@ -43,4 +47,9 @@ export function runnerFromConfig(config: OrchestratorConfig, logger: Logger): Ru
 export function runHealthFromConfig(config: OrchestratorConfig, logger: Logger): RunHealthWatcher {
   if (!config.consulUrl) return staticRunHealthWatcher();
   return consulRunHealthWatcher({ consul: consulFromUrl(config.consulUrl, config.consulToken), logger });
+}
+
+/** Reads `.factory/`'s runner block from repositories on disk, and from GitHub when the GitHub App is configured. */
+export function runnerBlockReaderFromConfig(config: OrchestratorConfig): RunnerBlockReader {
+  return createRunnerBlockReader(config.github ? { github: createGithubFactoryFilesReader(config.github) } : {});
 }

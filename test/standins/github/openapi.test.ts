@@ -3,24 +3,33 @@ import { Octokit } from '@octokit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGithubAppClient } from '../../../apps/api/src/github/github-app.js';
 import { makeAppIdentity, startStandinFor } from '../../api/github-fixtures.js';
+import { createGitRepo, type GitRepo } from '../../orchestrator/git-repo.js';
 import { checkRequestBody, checkResponse } from './openapi.js';
 import type { GithubStandin } from './server.js';
 
 const identity = makeAppIdentity();
 let github: GithubStandin;
+let repo: GitRepo;
+let sha: string;
 
 beforeAll(async () => {
   github = await startStandinFor(identity);
+  repo = createGitRepo();
+  sha = repo.commit({ '.factory/runner.hcl': 'runner {\n  image = "node:22"\n}\n' });
+  github.addRepository('acme/widgets', { gitDir: repo.path });
   github.addInstallation({
     id: 9,
     account: { login: 'acme', id: 100, type: 'Organization' },
     repositories: ['acme/widgets'],
-    permissions: { metadata: 'read', checks: 'write', repository_hooks: 'write' },
+    permissions: { metadata: 'read', checks: 'write', repository_hooks: 'write', contents: 'read' },
   });
   github.addInstallation({ id: 10, account: { login: 'ro', id: 101, type: 'User' }, repositories: ['ro/x'], permissions: { metadata: 'read' } });
   github.addUser({ login: 'alice', id: 5, type: 'User' }, [9]);
 });
-afterAll(() => github.close());
+afterAll(async () => {
+  await github.close();
+  repo.remove();
+});
 
 describe('the GitHub stand-in against GitHub\'s OpenAPI description', () => {
   it('every request our client sends and every answer the stand-in gives match the documented schemas', async () => {
@@ -57,6 +66,14 @@ describe('the GitHub stand-in against GitHub\'s OpenAPI description', () => {
       output: { title: 'passed', summary: 'all pipelines passed' },
     });
     expect(github.checkRuns[0]).toMatchObject({ name: 'factoryci', status: 'completed', conclusion: 'success' });
+
+    // Contents at a commit, from the git repository on disk (how the orchestrator reads .factory/).
+    const listing = await octokit.request('GET /repos/{owner}/{repo}/contents/{path}', { owner: 'acme', repo: 'widgets', path: '.factory', ref: sha });
+    expect(listing.data).toMatchObject([{ type: 'file', name: 'runner.hcl', path: '.factory/runner.hcl' }]);
+    const file = await octokit.request('GET /repos/{owner}/{repo}/contents/{path}', { owner: 'acme', repo: 'widgets', path: '.factory/runner.hcl', ref: sha });
+    expect(Buffer.from((file.data as { content: string }).content, 'base64').toString()).toBe('runner {\n  image = "node:22"\n}\n');
+    await octokit.request('GET /repos/{owner}/{repo}/contents/{path}', { owner: 'acme', repo: 'widgets', path: 'missing', ref: sha }).catch(() => undefined);
+    await octokit.request('GET /repos/{owner}/{repo}/contents/{path}', { owner: 'acme', repo: 'widgets', path: '.factory', ref: 'f'.repeat(40) }).catch(() => undefined);
 
     let checked = 0;
     const problems: string[] = [];

@@ -36,7 +36,8 @@ function resolve(node: Schema): Schema {
 /** The operation of the description that `method path` is, or null when the path is not in the REST API. */
 export function findOperation(method: string, path: string): { template: string; operation: Operation } | null {
   for (const [template, ops] of Object.entries(load().paths)) {
-    const pattern = new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`);
+    // {path} (the contents API) spans segments, every other parameter is one segment
+    const pattern = new RegExp(`^${template.replace(/\{path\}/g, '.+').replace(/\{[^}]+\}/g, '[^/]+')}$`);
     const operation = ops[method.toLowerCase()];
     if (operation && pattern.test(path)) return { template, operation };
   }

@@ -7,6 +7,7 @@
  * at most 10 minutes long), installation tokens (scoped to the installation's repositories and permissions) and OAuth
  * user tokens (from the web flow's code exchange).
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes, verify, type KeyObject } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -78,7 +79,8 @@ export interface GithubStandin {
   readonly url: string;
   readonly requests: RecordedRequest[];
   readonly checkRuns: StandinCheckRun[];
-  addRepository(fullName: string, options?: { id?: number; private?: boolean }): number;
+  /** `gitDir`: a git repository on disk whose commits the contents API serves (GET /repos/{o}/{r}/contents/{path}). */
+  addRepository(fullName: string, options?: { id?: number; private?: boolean; gitDir?: string }): number;
   addInstallation(installation: StandinInstallation): void;
   /** A user who signs in through the OAuth web flow and can access the given installations. */
   addUser(user: StandinAccount, installationIds: number[]): void;
@@ -95,6 +97,7 @@ interface Repo {
   fullName: string;
   private: boolean;
   hooks: StandinHook[];
+  gitDir?: string;
 }
 
 const DOCS = 'https://docs.github.com/rest';
@@ -250,6 +253,75 @@ export async function startGithubStandin(options: GithubStandinOptions): Promise
       return checkRunsRoute(r, repo, id, reply, fail);
     }
 
+    // --- Repository contents at a commit (installation token with contents permission), from the git repository ---
+    if (r.method === 'GET' && (m = r.path.match(/^\/repos\/([^/]+)\/([^/]+)\/contents(?:\/(.*))?$/))) {
+      const fullName = `${m[1]}/${m[2]}`;
+      const installation = installationOf(r.headers.authorization);
+      if (!installation) return fail(401, 'Bad credentials');
+      const repo = repos.get(fullName.toLowerCase());
+      if (!repo || !installation.repositories.some((n) => n.toLowerCase() === fullName.toLowerCase())) return fail(404, 'Not Found');
+      if (installation.permissions.contents === undefined) return fail(403, 'Resource not accessible by integration');
+      return contentsRoute(r, repo, decodeURIComponent((m[3] ?? '').replace(/\/+$/, '')), reply, fail);
+    }
+
+    fail(404, 'Not Found');
+  }
+
+  function contentsRoute(
+    r: RecordedRequest,
+    repo: Repo,
+    path: string,
+    reply: (status: number, payload?: unknown) => void,
+    fail: (status: number, message: string) => void,
+  ): void {
+    if (!repo.gitDir) throw new Error(`stand-in: repository ${repo.fullName} has no gitDir for its contents`);
+    const git = (...args: string[]): Buffer | undefined => {
+      try {
+        return execFileSync('git', ['-C', repo.gitDir as string, ...args], { stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 });
+      } catch {
+        return undefined;
+      }
+    };
+    const ref = r.query.get('ref') ?? 'HEAD';
+    const commit = ref.startsWith('-') ? undefined : git('rev-parse', '--verify', '--quiet', `${ref}^{commit}`)?.toString().trim();
+    if (!commit) return fail(404, `No commit found for the ref ${ref}`);
+    const object = `${commit}:${path}`;
+    const kind = git('cat-file', '-t', object)?.toString().trim();
+    const entry = (type: string, name: string, entryPath: string, sha: string, size: number): Record<string, unknown> => {
+      const self = `${url}/repos/${repo.fullName}/contents/${entryPath}?ref=${encodeURIComponent(ref)}`;
+      const gitUrl = `${url}/repos/${repo.fullName}/git/${type === 'dir' ? 'trees' : 'blobs'}/${sha}`;
+      const htmlUrl = `https://github.com/${repo.fullName}/${type === 'dir' ? 'tree' : 'blob'}/${ref}/${entryPath}`;
+      return {
+        type,
+        size,
+        name,
+        path: entryPath,
+        sha,
+        url: self,
+        git_url: gitUrl,
+        html_url: htmlUrl,
+        download_url: type === 'file' ? `https://raw.githubusercontent.com/${repo.fullName}/${ref}/${entryPath}` : null,
+        _links: { self, git: gitUrl, html: htmlUrl },
+      };
+    };
+    if (kind === 'tree') {
+      // "<mode> <type> <sha> <size>\t<name>" per entry; trees have size "-"
+      const lines = (git('ls-tree', '-l', object)?.toString() ?? '').split('\n').filter(Boolean);
+      const list = lines.map((line) => {
+        const [meta = '', name = ''] = line.split('\t');
+        const [mode, type, sha = '', size] = meta.split(/\s+/);
+        const kindOf = type === 'tree' ? 'dir' : type === 'commit' ? 'submodule' : mode === '120000' ? 'symlink' : 'file';
+        return entry(kindOf, name, path ? `${path}/${name}` : name, sha, size === '-' ? 0 : Number(size));
+      });
+      return reply(200, list);
+    }
+    if (kind === 'blob') {
+      const content = git('cat-file', 'blob', object) ?? Buffer.alloc(0);
+      const sha = git('rev-parse', object)?.toString().trim() ?? '';
+      // GitHub wraps the base64 at 60 characters
+      const encoded = (content.toString('base64').match(/.{1,60}/g) ?? []).map((part) => `${part}\n`).join('');
+      return reply(200, { ...entry('file', path.slice(path.lastIndexOf('/') + 1), path, sha, content.length), encoding: 'base64', content: encoded });
+    }
     fail(404, 'Not Found');
   }
 
@@ -493,7 +565,7 @@ export async function startGithubStandin(options: GithubStandinOptions): Promise
     checkRuns,
     addRepository(fullName, opts = {}) {
       const id = opts.id ?? nextId++;
-      repos.set(fullName.toLowerCase(), { id, fullName, private: opts.private ?? false, hooks: [] });
+      repos.set(fullName.toLowerCase(), { id, fullName, private: opts.private ?? false, hooks: [], ...(opts.gitDir ? { gitDir: opts.gitDir } : {}) });
       return id;
     },
     addInstallation(installation) {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { GithubRequestError } from '../github/github-app.js';
-import { CHECK_RUN_QUEUE_NAME, type CheckRunJobData } from '../queue/contract.js';
+import { CHECK_RUN_QUEUE_NAME, type CheckRunJobData } from '@factoryci/queue';
 import { syncCheckRun, type CheckRunSyncDeps } from './sync.js';
 
 export interface CheckRunWorkerOptions {

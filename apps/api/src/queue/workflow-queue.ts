@@ -8,7 +8,7 @@ import {
   WORKFLOW_QUEUE_NAME,
   type CheckRunJobData,
   type WorkflowJobData,
-} from './contract.js';
+} from '@factoryci/queue';
 
 /** What the API puts into Redis: the "workflows" and "check-runs" queues and the cancel channel. */
 export interface WorkflowQueue {

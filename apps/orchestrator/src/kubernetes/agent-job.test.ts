@@ -92,6 +92,19 @@ describe('buildAgentJob', () => {
     expect(() => new Job(job as never).validate()).not.toThrow();
   });
 
+  it('uses the configured default resources where the runner block names none, still bounded by the limits', () => {
+    const defaults = { ...options, defaultCpu: '750m', defaultMemory: '3Gi' };
+    const limitsOf = (job: ReturnType<typeof buildAgentJob>) => job.spec?.template.spec?.containers[0]?.resources;
+    expect(limitsOf(buildAgentJob({ ...run, runner: null }, defaults))).toEqual({ requests: { cpu: '750m', memory: '3Gi' }, limits: { cpu: '750m', memory: '3Gi' } });
+    // a runner block naming only memory keeps the default cpu, and the other way round
+    expect(limitsOf(buildAgentJob({ ...run, runner: { memory: '1Gi' } }, defaults))?.limits).toEqual({ cpu: '750m', memory: '1Gi' });
+    expect(limitsOf(buildAgentJob({ ...run, runner: { cpu: '2' } }, defaults))?.limits).toEqual({ cpu: '2', memory: '3Gi' });
+    // defaults above the project's limits are capped like any request
+    const big = buildAgentJob({ ...run, runner: null, limits: { cpu: '500m', memory: '1Gi', timeoutSeconds: 600 } }, { ...options, defaultCpu: '8', defaultMemory: '16Gi' });
+    expect(limitsOf(big)?.limits).toEqual({ cpu: '500m', memory: '1Gi' });
+    expect(() => new Job(big as never).validate()).not.toThrow();
+  });
+
   it('rejects resource texts that are not quantities and run ids that are not label values', () => {
     expect(() => buildAgentJob({ ...run, runner: { cpu: 'two' } }, options)).toThrow(InvalidQuantityError);
     expect(() => buildAgentJob({ ...run, runId: 'bad id!' }, options)).toThrow(InvalidRunIdError);

@@ -2,7 +2,7 @@
  * Cancel requests: the API publishes a workflow's id on the Redis channel `factory:cancel`; the orchestrator process
  * supervising that workflow stops it. The registry maps workflow ids to the handlers of the runs this process follows.
  */
-import { CANCEL_CHANNEL } from '@factoryci/api/queue';
+import { CANCEL_CHANNEL } from '@factoryci/queue';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 

@@ -156,7 +156,8 @@ export async function processWorkflow(job: WorkflowJobLike, deps: ProcessDeps): 
   async function startAttempt(attempt: number): Promise<RunHandle> {
     const configSha = workflow.trusted ? workflow.sha : (workflow.baseSha ?? workflow.sha);
     const reader = deps.readRunnerBlock ?? defaultRunnerBlockReader;
-    const request = runner.kind === 'kubernetes' ? await reader({ url: project.url, sha: configSha }, log) : undefined;
+    const github = project.githubFullName && project.installationId !== null ? { fullName: project.githubFullName, installationId: Number(project.installationId) } : undefined;
+    const request = runner.kind === 'kubernetes' ? await reader({ url: project.url, sha: configSha, github }, log) : undefined;
     const runToken = mintRunToken(deps.runTokenKey, workflowId, settings.runTimeoutSeconds + settings.tokenMarginSeconds);
     const handle = await runner.start({
       runId: attemptRunId(workflowId, attempt),

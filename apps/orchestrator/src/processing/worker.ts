@@ -3,7 +3,7 @@
  * hands deferred jobs (project at its limit) back as delayed jobs, and on shutdown hands the runs it follows back to
  * the queue so that the next orchestrator adopts them.
  */
-import { WORKFLOW_QUEUE_NAME, type WorkflowJobData } from '@factoryci/api/queue';
+import { WORKFLOW_QUEUE_NAME, type WorkflowJobData } from '@factoryci/queue';
 import { DelayedError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { processWorkflow, type ProcessDeps, type ProcessResult } from './process-workflow.js';

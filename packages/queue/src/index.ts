@@ -1,7 +1,7 @@
 /**
  * The contract between the API (producer) and the orchestrator (consumer) of queued workflows, the cancel channel
  * and the check-run sync queue. Kept free of dependencies so the orchestrator can import it alone
- * (`@factoryci/api/queue`).
+ * (`@factoryci/queue`).
  */
 
 /** The BullMQ queue the API adds workflows to. */
