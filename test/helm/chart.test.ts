@@ -226,6 +226,23 @@ describe.each(valueSets())('the chart with $name values', ({ files }) => {
   });
 });
 
+describe('Consul in the chart', () => {
+  it('registers the API in Consul (at its pod IP, one instance per pod) exactly when Consul is on', async () => {
+    let withConsul = 0;
+    for (const { name, files } of valueSets()) {
+      const all = await renderChart(files);
+      const env = envOf(podTemplate(findOne(all, 'Deployment', '-api')).spec.containers[0] as Container);
+      const consulOn = envOf(podTemplate(findOne(all, 'Deployment', '-orchestrator')).spec.containers[0] as Container).has('FACTORY_CONSUL_URL');
+      expect(env.has('FACTORY_CONSUL_URL'), name).toBe(consulOn);
+      if (!consulOn) continue;
+      withConsul += 1;
+      expect(env.get('FACTORY_API_ADVERTISE_ADDRESS')?.valueFrom?.fieldRef?.fieldPath, name).toBe('status.podIP');
+      expect(env.get('FACTORY_API_SERVICE_ID')?.valueFrom?.fieldRef?.fieldPath, name).toBe('metadata.name');
+    }
+    expect(withConsul).toBeGreaterThanOrEqual(1);
+  });
+});
+
 describe('helm/factory-ci/README.md', () => {
   it('has a row in its values table for every value (down to two levels)', () => {
     const readme = readRepoFile('helm/factory-ci/README.md');
