@@ -236,8 +236,8 @@ describe('Consul in the chart', () => {
       expect(env.has('FACTORY_CONSUL_URL'), name).toBe(consulOn);
       if (!consulOn) continue;
       withConsul += 1;
-      expect(env.get('FACTORY_API_ADVERTISE_ADDRESS')?.valueFrom?.fieldRef?.fieldPath, name).toBe('status.podIP');
-      expect(env.get('FACTORY_API_SERVICE_ID')?.valueFrom?.fieldRef?.fieldPath, name).toBe('metadata.name');
+      expect((env.get('FACTORY_API_ADVERTISE_ADDRESS')?.valueFrom as { fieldRef?: { fieldPath?: string } } | undefined)?.fieldRef?.fieldPath, name).toBe('status.podIP');
+      expect((env.get('FACTORY_API_SERVICE_ID')?.valueFrom as { fieldRef?: { fieldPath?: string } } | undefined)?.fieldRef?.fieldPath, name).toBe('metadata.name');
     }
     expect(withConsul).toBeGreaterThanOrEqual(1);
   });
