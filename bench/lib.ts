@@ -25,6 +25,68 @@ export function printTable(title: string, rows: readonly Measurement[], baseline
   const base = rows.find((row) => row.name === baseline)?.medianMs ?? Number.NaN;
   const header = ['what', 'runs', 'median ms', 'min ms', `× ${baseline}`];
   const cells = rows.map((row) => [row.name, String(row.runs), row.medianMs.toFixed(1), row.minMs.toFixed(1), (row.medianMs / base).toFixed(2)]);
+  printCells(title, header, cells);
+}
+
+export interface LoadMeasurement {
+  name: string;
+  requests: number;
+  concurrency: number;
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/**
+ * Sends `requests` requests through `send` with at most `concurrency` in flight (after `warmup` untimed ones at the
+ * same concurrency), and reports the throughput and the p50/p99 latency. `send(i)` gets the request's index, counting
+ * on from the warm-up, so each request can be distinct.
+ */
+export async function measureLoad(
+  name: string,
+  send: (index: number) => Promise<unknown>,
+  { requests = 2000, concurrency = 16, warmup = 200 } = {},
+): Promise<LoadMeasurement> {
+  const run = async (count: number, offset: number, latencies: number[] | null) => {
+    let next = 0;
+    const worker = async () => {
+      while (next < count) {
+        const index = offset + next++;
+        const start = performance.now();
+        await send(index);
+        latencies?.push(performance.now() - start);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  };
+  await run(warmup, 0, null);
+  const latencies: number[] = [];
+  const start = performance.now();
+  await run(requests, warmup, latencies);
+  const elapsedMs = performance.now() - start;
+  latencies.sort((a, b) => a - b);
+  const percentile = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] as number;
+  return { name, requests, concurrency, perSecond: (requests / elapsedMs) * 1000, p50Ms: percentile(50), p99Ms: percentile(99) };
+}
+
+/** Prints load measurements as a table, the throughput and p50 of each relative to the measurement named `baseline`. */
+export function printLoadTable(title: string, rows: readonly LoadMeasurement[], baseline: string): void {
+  const base = rows.find((row) => row.name === baseline);
+  const header = ['what', 'requests', 'conc.', 'req/s', 'p50 ms', 'p99 ms', '× req/s', '× p50'];
+  const cells = rows.map((row) => [
+    row.name,
+    String(row.requests),
+    String(row.concurrency),
+    row.perSecond.toFixed(0),
+    row.p50Ms.toFixed(2),
+    row.p99Ms.toFixed(2),
+    (row.perSecond / (base?.perSecond ?? Number.NaN)).toFixed(3),
+    (row.p50Ms / (base?.p50Ms ?? Number.NaN)).toFixed(1),
+  ]);
+  printCells(`${title}\n(× columns: relative to "${baseline}")`, header, cells);
+}
+
+function printCells(title: string, header: string[], cells: string[][]): void {
   const widths = header.map((cell, i) => Math.max(cell.length, ...cells.map((line) => (line[i] as string).length)));
   const format = (line: string[]) => line.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number))).join('  ');
   console.log(`\n${title}\n`);

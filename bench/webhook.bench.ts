@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import { Socket, type AddressInfo } from 'node:net';
+import { Queue } from 'bullmq';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { CHECK_RUN_QUEUE_NAME } from '@factoryci/queue';
+import { findSigningSecret, signPayload } from '../apps/api/src/webhooks/signature.js';
+import { adminHeaders, REDIS_URL, startApi, type ApiHarness } from '../test/api/harness.js';
+import { exampleOf } from '../test/api/webhook-examples.js';
+import { testServerUrl } from '../test/support/db.js';
+import startServices from '../test/global-setup.js';
+import { measureLoad, printLoadTable, type LoadMeasurement } from './lib.js';
+
+const REQUESTS = 2000;
+const CONCURRENCY = 16;
+/** Untimed requests first: the API's (each one a workflow too, kept small) and the baselines' (cheap, and the first row also warms the client). */
+const WARMUP = 200;
+const BASELINE_WARMUP = 1000;
+const BASELINE_ROUNDS = 3;
+
+/** Whether something accepts TCP connections on the host and port of `url`. */
+function reachable(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('error', () => done(false));
+    socket.connect(Number(port), hostname, () => done(true));
+  });
+}
+
+/** A bare Fastify app with the API's raw-body JSON parsing and one POST route answering 202, optionally verifying the signature. */
+async function bareApp(secret: string | null): Promise<FastifyInstance> {
+  const app = Fastify();
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, raw, done) => {
+    try {
+      done(null, { raw, payload: JSON.parse((raw as Buffer).toString('utf8')) as unknown });
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+  app.post<{ Body: { raw: Buffer; payload: unknown } }>('/hooks/github', async (request, reply) => {
+    if (secret !== null) {
+      const header = request.headers['x-hub-signature-256'];
+      if (!findSigningSecret(request.body.raw, typeof header === 'string' ? header : undefined, [{ secret }])) {
+        return reply.code(401).send({ error: 'unauthorized' });
+      }
+    }
+    return reply.code(202).send({ delivery: request.headers['x-github-delivery'], message: 'accepted' });
+  });
+  return app;
+}
+
+/** Real HTTP over loopback (keep-alive, one socket per in-flight request): POSTs a signed delivery, expects `status`. */
+function client(port: number, body: string, signature: string, status: number) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const send = (index: number) =>
+    new Promise<void>((resolve, reject) => {
+      const request = http.request(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/hooks/github',
+          agent,
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            'user-agent': 'GitHub-Hookshot/bench',
+            'x-github-event': 'push',
+            'x-github-delivery': `bench-${index}-${randomUUID()}`,
+            'x-hub-signature-256': signature,
+          },
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => {
+            if (response.statusCode === status) resolve();
+            else reject(new Error(`expected ${status}, got ${response.statusCode}: ${Buffer.concat(chunks).toString('utf8')}`));
+          });
+          response.on('error', reject);
+        },
+      );
+      request.on('error', reject);
+      request.end(body);
+    });
+  return { send, close: () => agent.destroy() };
+}
+
+async function listen(app: FastifyInstance): Promise<number> {
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return (app.server.address() as AddressInfo).port;
+}
+
+export default async function bench(): Promise<void> {
+  if (process.env.FACTORY_TEST_SERVICES !== 'external' && !((await reachable(testServerUrl)) && (await reachable(REDIS_URL)))) startServices();
+
+  // A real branch push of GitHub's, as test/api/webhooks.test.ts sends it.
+  const payload = { ...exampleOf('push', (p) => p.ref === 'refs/heads/master'), created: false, before: 'b'.repeat(40) };
+  const body = JSON.stringify(payload);
+  const options = { requests: REQUESTS, concurrency: CONCURRENCY, warmup: WARMUP };
+
+  // The baselines are cheap: measured in alternation, BASELINE_ROUNDS times each, the round of median throughput kept
+  // (on a small machine one pass alone is at the mercy of JIT and GC timing).
+  const bareSecret = 'bench-webhook-secret';
+  const baselines = [
+    { name: 'bare Fastify: parse JSON, 202', app: await bareApp(null), rounds: [] as LoadMeasurement[] },
+    { name: 'bare + HMAC-SHA256 check', app: await bareApp(bareSecret), rounds: [] as LoadMeasurement[] },
+  ];
+  const rows: LoadMeasurement[] = [];
+  try {
+    const loads = await Promise.all(baselines.map(async ({ app }) => client(await listen(app), body, signPayload(bareSecret, body), 202)));
+    try {
+      for (let round = 0; round < BASELINE_ROUNDS; round++) {
+        for (const [i, baseline] of baselines.entries()) {
+          baseline.rounds.push(await measureLoad(baseline.name, (loads[i] as ReturnType<typeof client>).send, { ...options, warmup: BASELINE_WARMUP }));
+        }
+      }
+    } finally {
+      for (const load of loads) load.close();
+    }
+    for (const { rounds } of baselines) rows.push(rounds.sort((a, b) => a.perSecond - b.perSecond)[Math.floor(rounds.length / 2)] as LoadMeasurement);
+  } finally {
+    for (const { app } of baselines) await app.close();
+  }
+
+  let api: ApiHarness | undefined;
+  let committed = '';
+  try {
+    api = await startApi();
+    const created = await api.app.inject({
+      method: 'POST',
+      url: '/project',
+      headers: adminHeaders,
+      payload: { owner: 'Codertocat', project: 'Hello-World', url: 'https://github.com/Codertocat/Hello-World' },
+    });
+    if (created.statusCode !== 201 && created.statusCode !== 200) throw new Error(`POST /project: ${created.statusCode} ${created.body}`);
+    const { webhook_secret: secret } = created.json() as { webhook_secret: string };
+    const load = client(await listen(api.app), body, signPayload(secret, body), 202);
+    try {
+      rows.push(await measureLoad('API: verify, commit delivery + workflow, add job', load.send, options));
+    } finally {
+      load.close();
+    }
+    // Not a timing assertion: every request must really have created a workflow and a job.
+    const workflows = await api.database.db.workflow.count();
+    const deliveries = await api.database.db.webhookDelivery.count();
+    const jobs = await api.jobs.getJobCountByTypes('wait', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed');
+    const expected = REQUESTS + WARMUP;
+    if (workflows !== expected || deliveries !== expected || jobs !== expected) {
+      throw new Error(`expected ${expected} workflows, deliveries and jobs; got ${workflows}, ${deliveries}, ${jobs}`);
+    }
+    committed = `; the API committed ${workflows} workflows and deliveries and added ${jobs} jobs, warm-up included`;
+  } finally {
+    if (api) {
+      const checkRuns = new Queue(CHECK_RUN_QUEUE_NAME, { connection: { url: REDIS_URL }, prefix: api.prefix });
+      await checkRuns.obliterate({ force: true }).catch(() => undefined);
+      await checkRuns.close();
+      await api.close();
+    }
+  }
+
+  printLoadTable(
+    `webhook: POST /hooks/github, signed push (${(Buffer.byteLength(body) / 1024).toFixed(1)} KB), ${REQUESTS} requests at concurrency ${CONCURRENCY} over loopback HTTP, after untimed warm-up requests (${BASELINE_WARMUP} per baseline round, ${WARMUP} for the API), baselines the median of ${BASELINE_ROUNDS} alternated rounds${committed}`,
+    rows,
+    'bare Fastify: parse JSON, 202',
+  );
+}
