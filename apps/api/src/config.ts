@@ -1,5 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
 import { hostname, networkInterfaces } from 'node:os';
+import { parseEncryptionKey } from '@factoryci/run-token';
 
 /** The GitHub App's settings; present only when all of them are configured. */
 export interface GithubAppConfig {
@@ -92,7 +93,7 @@ export function loadConfig(env: Env): ApiConfig {
   }
 
   const keyText = required('FACTORY_ENCRYPTION_KEY', '32 random bytes as 64 hex characters or base64');
-  const encryptionKey = keyText ? parseKey(keyText) : null;
+  const encryptionKey = keyText ? parseEncryptionKey(keyText) : null;
   if (keyText && !encryptionKey) {
     problems.push('FACTORY_ENCRYPTION_KEY must be 32 bytes as 64 hex characters or base64 (e.g. `openssl rand -hex 32`)');
   }
@@ -173,16 +174,6 @@ function parsePort(text: string): number | null {
   if (!/^\d+$/.test(text)) return null;
   const n = Number(text);
   return n >= 1 && n <= 65535 ? n : null;
-}
-
-/** 32 bytes given as 64 hex characters or as (url-safe) base64. */
-export function parseKey(text: string): Buffer | null {
-  if (/^[0-9a-f]{64}$/i.test(text)) return Buffer.from(text, 'hex');
-  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(text)) {
-    const key = Buffer.from(text, text.includes('-') || text.includes('_') ? 'base64url' : 'base64');
-    if (key.length === 32) return key;
-  }
-  return null;
 }
 
 function isPrivateKey(pem: string): boolean {

@@ -1,5 +1,6 @@
 import { githubAppSettingsFromEnv, type GithubAppSettings } from './github/factory-files.js';
 import { parseQuantity } from './quantity.js';
+import { parseEncryptionKey } from '@factoryci/run-token';
 
 /**
  * The orchestrator's settings from its environment: the same DATABASE_URL, REDIS_URL and FACTORY_ENCRYPTION_KEY as the
@@ -119,7 +120,7 @@ export function loadOrchestratorConfig(env: Env): OrchestratorConfig {
   const redisUrl = required('REDIS_URL', 'redis://host:6379');
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) problems.push('REDIS_URL must be a redis:// or rediss:// URL');
   const keyText = required('FACTORY_ENCRYPTION_KEY', 'the API\'s key: 32 bytes as 64 hex characters or base64');
-  const encryptionKey = keyText ? parseKey(keyText) : null;
+  const encryptionKey = keyText ? parseEncryptionKey(keyText) : null;
   if (keyText && !encryptionKey) problems.push('FACTORY_ENCRYPTION_KEY must be 32 bytes as 64 hex characters or base64');
   const positive = (name: string, fallback: number): number => {
     const number = seconds(name, fallback);
@@ -229,12 +230,3 @@ export function loadOrchestratorConfig(env: Env): OrchestratorConfig {
   };
 }
 
-/** 32 bytes given as 64 hex characters or as (url-safe) base64, as the API reads FACTORY_ENCRYPTION_KEY. */
-export function parseKey(text: string): Buffer | null {
-  if (/^[0-9a-f]{64}$/i.test(text)) return Buffer.from(text, 'hex');
-  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(text)) {
-    const key = Buffer.from(text, text.includes('-') || text.includes('_') ? 'base64url' : 'base64');
-    if (key.length === 32) return key;
-  }
-  return null;
-}

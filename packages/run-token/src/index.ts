@@ -23,6 +23,19 @@ export class InvalidRunTokenError extends Error {
   }
 }
 
+/**
+ * FACTORY_ENCRYPTION_KEY as bytes: 32 bytes given as 64 hex characters or as (url-safe) base64; null when it is not.
+ * The API and the orchestrator both read the key through this, so the run-token key they derive is the same.
+ */
+export function parseEncryptionKey(text: string): Buffer | null {
+  if (/^[0-9a-f]{64}$/i.test(text)) return Buffer.from(text, 'hex');
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(text)) {
+    const key = Buffer.from(text, text.includes('-') || text.includes('_') ? 'base64url' : 'base64');
+    if (key.length === 32) return key;
+  }
+  return null;
+}
+
 /** The signing key for run tokens, derived from the 32-byte encryption key (HKDF-SHA256). */
 export function deriveRunTokenKey(encryptionKey: Buffer): Buffer {
   return Buffer.from(hkdfSync('sha256', encryptionKey, Buffer.alloc(0), 'factory-run-token', 32));

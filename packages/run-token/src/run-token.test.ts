@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { deriveRunTokenKey, InvalidRunTokenError, mintRunToken, verifyRunToken } from './index.js';
+import { deriveRunTokenKey, InvalidRunTokenError, mintRunToken, parseEncryptionKey, verifyRunToken } from './index.js';
 
 const key = deriveRunTokenKey(randomBytes(32));
 
@@ -47,5 +47,17 @@ describe('run tokens', () => {
     const base = randomBytes(32);
     expect(deriveRunTokenKey(base).equals(deriveRunTokenKey(Buffer.from(base)))).toBe(true);
     expect(deriveRunTokenKey(base).equals(deriveRunTokenKey(randomBytes(32)))).toBe(false);
+  });
+});
+
+describe('FACTORY_ENCRYPTION_KEY', () => {
+  it('reads 32 bytes as hex, base64 or url-safe base64, and nothing else', () => {
+    const key = randomBytes(32);
+    expect(parseEncryptionKey(key.toString('hex'))?.equals(key)).toBe(true);
+    expect(parseEncryptionKey(key.toString('base64'))?.equals(key)).toBe(true);
+    expect(parseEncryptionKey(key.toString('base64url'))?.equals(key)).toBe(true);
+    expect(parseEncryptionKey(randomBytes(31).toString('hex'))).toBeNull();
+    expect(parseEncryptionKey(randomBytes(16).toString('base64'))).toBeNull();
+    expect(parseEncryptionKey('not a key')).toBeNull();
   });
 });

@@ -9,6 +9,7 @@ import {
   type CheckRunJobData,
   type WorkflowJobData,
 } from '@factoryci/queue';
+import { withTimeout } from '../with-timeout.js';
 
 /** What the API puts into Redis: the "workflows" and "check-runs" queues and the cancel channel. */
 export interface WorkflowQueue {
@@ -112,12 +113,4 @@ export function createWorkflowQueue(options: WorkflowQueueOptions): WorkflowQueu
       redis.disconnect();
     },
   };
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

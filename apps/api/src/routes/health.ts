@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../app.js';
+import { withTimeout } from '../with-timeout.js';
 
 const healthSchema = {
   type: 'object',
@@ -23,14 +24,4 @@ export async function healthRoutes(app: FastifyInstance, deps: AppDeps): Promise
       return reply.code(db === 'ok' && redis === 'ok' ? 200 : 503).send({ db, redis });
     },
   );
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('timeout')), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
