@@ -11,6 +11,9 @@ export default defineConfig({
       '@factoryci/discovery': src('./packages/discovery/src/index.ts'),
       '@factoryci/run-token': src('./packages/run-token/src/index.ts'),
       '@factoryci/queue': src('./packages/queue/src/index.ts'),
+      '@factoryci/run-state': src('./packages/run-state/src/index.ts'),
+      '@factoryci/agent-protocol': src('./packages/agent-protocol/src/index.ts'),
+      '@factoryci/github-app': src('./packages/github-app/src/index.ts'),
     },
   },
   test: {

@@ -1,0 +1,28 @@
+/**
+ * One status vocabulary for the run tree (the Prisma enums `WorkflowStatus` and `StepStatus` in prisma/schema.prisma
+ * are the same words; test/db checks they agree).
+ */
+
+/** A workflow's statuses, in the order a run goes through them. */
+export const WORKFLOW_STATUSES = ['awaiting_approval', 'queued', 'provisioning', 'running', 'success', 'failure', 'cancelled', 'error'] as const;
+export type WorkflowStatus = (typeof WORKFLOW_STATUSES)[number];
+
+/** The statuses of a pipeline, a stage or an execution (a "step"). */
+export const STEP_STATUSES = ['pending', 'running', 'success', 'failure', 'cancelled', 'skipped', 'error'] as const;
+export type StepStatus = (typeof STEP_STATUSES)[number];
+
+/** A workflow that has ended: nothing changes it any more and its run token is dead. */
+export const FINAL_WORKFLOW_STATUSES = ['success', 'failure', 'cancelled', 'error'] as const satisfies readonly WorkflowStatus[];
+export type FinalWorkflowStatus = (typeof FINAL_WORKFLOW_STATUSES)[number];
+
+/** A step that has ended. */
+export const FINAL_STEP_STATUSES = ['success', 'failure', 'cancelled', 'skipped', 'error'] as const satisfies readonly StepStatus[];
+export type FinalStepStatus = (typeof FINAL_STEP_STATUSES)[number];
+
+export function isFinalWorkflowStatus(status: string): status is FinalWorkflowStatus {
+  return (FINAL_WORKFLOW_STATUSES as readonly string[]).includes(status);
+}
+
+export function isFinalStepStatus(status: string): status is FinalStepStatus {
+  return (FINAL_STEP_STATUSES as readonly string[]).includes(status);
+}
