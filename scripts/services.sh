@@ -10,10 +10,10 @@ MARIADB_PORT="${FACTORY_MARIADB_PORT:-33306}"
 REDIS_PORT="${FACTORY_REDIS_PORT:-63790}"
 
 install_packages() {
-  if command -v mariadbd >/dev/null && command -v redis-server >/dev/null; then return; fi
-  echo "services: installing mariadb-server and redis-server" >&2
+  if command -v mariadbd >/dev/null && command -v redis-server >/dev/null && command -v bwrap >/dev/null; then return; fi
+  echo "services: installing mariadb-server, redis-server and bubblewrap (the local runner's sandbox)" >&2
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server redis-server >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server redis-server bubblewrap >/dev/null
 }
 
 wait_for() { # name, command...

@@ -90,3 +90,49 @@ export const samplePlan = {
   ],
   skipped: [{ name: 'docs', reason: 'filter', message: 'branch main does not match docs/*' }],
 };
+
+/**
+ * A plan whose executions declare secrets: build (test/unit: NPM_TOKEN; test/lint: none), deploy after build
+ * (ship/helm: DEPLOY_TOKEN and KUBECONFIG), and the skipped docs pipeline.
+ */
+export const declaringPlan = {
+  pipelines: [
+    {
+      name: 'build',
+      position: 0,
+      dependsOn: [],
+      stages: [
+        {
+          name: 'test',
+          position: 0,
+          executions: [
+            { name: 'unit', position: 0, command: 'npm test', secrets: ['NPM_TOKEN'] },
+            { name: 'lint', position: 1, command: 'npm run lint' },
+          ],
+        },
+      ],
+    },
+    {
+      name: 'deploy',
+      position: 1,
+      dependsOn: ['build'],
+      stages: [{ name: 'ship', position: 0, executions: [{ name: 'helm', position: 0, command: './deploy.sh', secrets: ['DEPLOY_TOKEN', 'KUBECONFIG'] }] }],
+    },
+  ],
+  skipped: [{ name: 'docs', reason: 'filter', message: 'branch main does not match docs/*' }],
+};
+
+/** `declaringPlan` with other declarations: `secrets` by "pipeline/stage/execution". */
+export function planDeclaring(secrets: Record<string, string[]>): typeof declaringPlan {
+  const plan = structuredClone(declaringPlan);
+  for (const p of plan.pipelines) {
+    for (const s of p.stages) {
+      for (const e of s.executions as { name: string; secrets?: string[] }[]) {
+        const declared = secrets[`${p.name}/${s.name}/${e.name}`];
+        if (declared) e.secrets = declared;
+        else delete e.secrets;
+      }
+    }
+  }
+  return plan;
+}

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { validateRunInfo } from '@factoryci/agent-protocol';
 import { deriveRunTokenKey, mintRunToken } from '@factoryci/run-token';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRun, samplePlan } from './agent-fixtures.js';
+import { createRun, declaringPlan, planDeclaring, samplePlan } from './agent-fixtures.js';
 import { ADMIN_TOKEN, adminHeaders, startApi, type ApiHarness } from './harness.js';
 
 let api: ApiHarness;
@@ -77,14 +78,19 @@ describe('run token scoping', () => {
 describe('GET /agent/v1/run', () => {
   it('gives workflow, config commit and a non-GitHub URL as is', async () => {
     const run = await createRun(api, { url: 'file:///srv/git/widgets' });
-    const body = (await api.app.inject({ method: 'GET', url: '/agent/v1/run', headers: run.headers })).json();
+    const res = await api.app.inject({ method: 'GET', url: '/agent/v1/run', headers: run.headers });
+    const body = res.json();
     expect(body).toMatchObject({
       workflow: { id: run.workflowId, event: 'push', ref: 'refs/heads/main', sha: 'a'.repeat(40), branch: 'main', trusted: true, changedPaths: ['src/a.ts'] },
       configSha: 'a'.repeat(40),
       clone: { url: 'file:///srv/git/widgets', token: null },
-      secrets: {},
       forkSecretPipelines: null,
     });
+    // no secret values here: GET /agent/v1/secrets gives them, for the recorded plan
+    expect(body).not.toHaveProperty('secrets');
+    expect(res.headers['cache-control']).toBe('no-store');
+    // what the API answers is what the agent accepts: the same schema, nothing missing, nothing unknown
+    expect(validateRunInfo(structuredClone(body))).toEqual({ ok: true, value: body });
   });
 
   it('reads .factory/ of an untrusted pull request from its base commit', async () => {
@@ -93,6 +99,7 @@ describe('GET /agent/v1/run', () => {
     expect(body.workflow.trusted).toBe(false);
     expect(body.configSha).toBe('b'.repeat(40));
     expect(body.forkSecretPipelines).toEqual([]);
+    expect(validateRunInfo(structuredClone(body))).toEqual({ ok: true, value: body });
   });
 });
 
@@ -116,6 +123,34 @@ describe('PUT /agent/v1/plan', () => {
     ]);
     const other = await putPlan(run.headers, { pipelines: [], skipped: [] });
     expect(other.statusCode).toBe(409);
+  });
+
+  it('records the secret names each execution declares; a repeat declaring others conflicts and changes nothing', async () => {
+    const run = await createRun(api);
+    expect((await putPlan(run.headers, declaringPlan)).json()).toEqual({ ok: true, changed: true });
+    const declared = async () =>
+      Object.fromEntries(
+        (await api.database.db.execution.findMany({ where: { stage: { pipeline: { workflowId: run.workflowId } } }, include: { stage: { include: { pipeline: true } } } })).map((e) => [
+          `${e.stage.pipeline.name}/${e.stage.name}/${e.name}`,
+          e.secrets,
+        ]),
+      );
+    const recorded = { 'build/test/unit': ['NPM_TOKEN'], 'build/test/lint': null, 'deploy/ship/helm': ['DEPLOY_TOKEN', 'KUBECONFIG'] };
+    expect(await declared()).toEqual(recorded);
+    // the same plan (declarations in another order) is a repeat
+    expect((await putPlan(run.headers, planDeclaring({ 'build/test/unit': ['NPM_TOKEN'], 'deploy/ship/helm': ['KUBECONFIG', 'DEPLOY_TOKEN'] }))).json()).toEqual({ ok: true, changed: false });
+    const wider = await putPlan(run.headers, planDeclaring({ 'build/test/unit': ['NPM_TOKEN'], 'build/test/lint': ['DEPLOY_TOKEN'], 'deploy/ship/helm': ['DEPLOY_TOKEN', 'KUBECONFIG'] }));
+    expect(wider.statusCode).toBe(409);
+    expect(wider.json().message).toMatch(/declaring other secrets/);
+    expect((await putPlan(run.headers, planDeclaring({}))).statusCode).toBe(409);
+    expect(await declared()).toEqual(recorded);
+  });
+
+  it('rejects a declared name that is not a secret name', async () => {
+    const run = await createRun(api);
+    const res = await putPlan(run.headers, planDeclaring({ 'build/test/unit': ['npm-token'] }));
+    expect(res.statusCode).toBe(400);
+    expect(await api.database.db.pipeline.count({ where: { workflowId: run.workflowId } })).toBe(0);
   });
 
   it('rejects a plan naming a stage twice', async () => {

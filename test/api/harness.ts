@@ -9,6 +9,7 @@ import type { Logger } from '../../apps/api/src/logger.js';
 // As the orchestrator imports it.
 import { WORKFLOW_QUEUE_NAME, type WorkflowJobData } from '@factoryci/queue';
 import { createWorkflowQueue, type WorkflowQueue } from '../../apps/api/src/queue/workflow-queue.js';
+import type { ServerLimits } from '../../apps/api/src/server-limits.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:63790';
@@ -35,6 +36,8 @@ export interface HarnessOptions {
   github?: GithubAppClient | null;
   redisUrl?: string;
   logger?: Logger;
+  /** The HTTP server's timeouts and body limit (buildApp's default otherwise). */
+  serverLimits?: ServerLimits;
 }
 
 /** A real API on a fresh migrated database and real Redis (unique BullMQ prefix), built with buildApp. */
@@ -51,7 +54,8 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
   const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   let queue = createWorkflowQueue({ redisUrl: config.redisUrl, prefix });
   let github = options.github ?? null;
-  let app = await buildApp({ config, db: database.db, queue, github, logger });
+  const { serverLimits } = options;
+  let app = await buildApp({ config, db: database.db, queue, github, logger, serverLimits });
   if (!options.redisUrl) await waitUntil(() => queue.ping(), 5000);
   const jobs = new Queue<WorkflowJobData>(WORKFLOW_QUEUE_NAME, { connection: { url: REDIS_URL }, prefix });
 
@@ -73,7 +77,7 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
         queue = next.queue;
       }
       if (next.github !== undefined) github = next.github;
-      app = await buildApp({ config, db: database.db, queue, github, logger });
+      app = await buildApp({ config, db: database.db, queue, github, logger, serverLimits });
     },
     async close() {
       await app.close();

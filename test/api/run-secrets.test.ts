@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRun, createWorkflow } from './agent-fixtures.js';
+import { createRun, createWorkflow, declaringPlan } from './agent-fixtures.js';
 import { adminHeaders, startApi, type ApiHarness } from './harness.js';
 import { deriveRunTokenKey, mintRunToken } from '@factoryci/run-token';
 
@@ -17,6 +17,8 @@ const putSecret = (id: string, name: string, value: unknown) =>
   api.app.inject({ method: 'PUT', url: `/project/secret?id=${id}&name=${name}`, headers: adminHeaders, payload: { value } });
 const listSecrets = (id: string) => api.app.inject({ method: 'GET', url: `/project/secrets?id=${id}`, headers: adminHeaders });
 const runOf = async (headers: Record<string, string>) => (await api.app.inject({ method: 'GET', url: '/agent/v1/run', headers })).json();
+const secretsOf = async (headers: Record<string, string>) => (await api.app.inject({ method: 'GET', url: '/agent/v1/secrets', headers })).json();
+const putPlan = (headers: Record<string, string>) => api.app.inject({ method: 'PUT', url: '/agent/v1/plan', headers, payload: declaringPlan });
 
 describe('run secrets', () => {
   it('are set, replaced, listed by name only, encrypted at rest and deleted', async () => {
@@ -52,27 +54,40 @@ describe('run secrets', () => {
     const { projectId, headers } = await createRun(api);
     expect((await putSecret(projectId, 'npm-token', 'x')).statusCode).toBe(400);
     expect((await putSecret(projectId, 'NPM_TOKEN', '')).statusCode).toBe(400);
-    expect((await putSecret(randomUUID(), 'NPM_TOKEN', 'x')).statusCode).toBe(404);
+    expect((await putSecret(randomUUID(), 'NPM_TOKEN', 'a-valid-value')).statusCode).toBe(404);
     expect((await listSecrets(randomUUID())).statusCode).toBe(404);
     const asRun = await api.app.inject({ method: 'GET', url: `/project/secrets?id=${projectId}`, headers });
     expect(asRun.statusCode).toBe(401);
   });
 
-  it('are given to trusted runs, and to untrusted runs only for the pipelines the project allows', async () => {
+  // Before: GET /agent/v1/run answered every secret of the project to any run (the hole of issue 9). Now it answers
+  // none, and GET /agent/v1/secrets only those the recorded plan declares, in pipelines that may receive them.
+  it('are given to trusted runs, and to untrusted runs only for the pipelines the project allows, as the plan declares them', async () => {
     const trusted = await createRun(api);
-    await putSecret(trusted.projectId, 'DEPLOY_KEY', 'deploy-secret-value');
-    expect(await runOf(trusted.headers)).toMatchObject({ secrets: { DEPLOY_KEY: 'deploy-secret-value' }, forkSecretPipelines: null });
+    await putSecret(trusted.projectId, 'DEPLOY_TOKEN', 'deploy-secret-value');
+    await putSecret(trusted.projectId, 'NPM_TOKEN', 'npm-secret-value');
+    await putSecret(trusted.projectId, 'UNDECLARED', 'undeclared-secret-value');
+    const info = await runOf(trusted.headers);
+    expect(info.forkSecretPipelines).toBeNull();
+    expect(JSON.stringify(info)).not.toContain('secret-value');
+    expect(await secretsOf(trusted.headers)).toEqual({ secrets: {} }); // no plan recorded yet
+    expect((await putPlan(trusted.headers)).statusCode).toBe(200);
+    expect(await secretsOf(trusted.headers)).toEqual({ secrets: { DEPLOY_TOKEN: 'deploy-secret-value', NPM_TOKEN: 'npm-secret-value' } });
 
     const fork = await createWorkflow(api.database.db, trusted.projectId, { trusted: false });
     const forkHeaders = { authorization: `Bearer ${mintRunToken(deriveRunTokenKey(api.config.encryptionKey), fork.id, 600)}` };
     const untrusted = await runOf(forkHeaders);
-    expect(untrusted.secrets).toEqual({});
     expect(untrusted.forkSecretPipelines).toEqual([]);
-    expect(JSON.stringify(untrusted)).not.toContain('deploy-secret-value');
+    expect(JSON.stringify(untrusted)).not.toContain('secret-value');
+    expect((await putPlan(forkHeaders)).statusCode).toBe(200);
+    const none = await secretsOf(forkHeaders);
+    expect(none.secrets).toEqual({});
+    expect(JSON.stringify(none)).not.toContain('deploy-secret-value');
 
-    const allowed = await api.app.inject({ method: 'PUT', url: `/project?id=${trusted.projectId}`, headers: adminHeaders, payload: { fork_secret_pipelines: ['lint'] } });
+    const allowed = await api.app.inject({ method: 'PUT', url: `/project?id=${trusted.projectId}`, headers: adminHeaders, payload: { fork_secret_pipelines: ['deploy'] } });
     expect(allowed.statusCode).toBe(200);
-    expect(await runOf(forkHeaders)).toMatchObject({ secrets: { DEPLOY_KEY: 'deploy-secret-value' }, forkSecretPipelines: ['lint'] });
+    expect(await runOf(forkHeaders)).toMatchObject({ forkSecretPipelines: ['deploy'] });
+    expect(await secretsOf(forkHeaders)).toEqual({ secrets: { DEPLOY_TOKEN: 'deploy-secret-value' } });
   });
 
   it('go with their project', async () => {

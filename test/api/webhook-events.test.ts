@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { interpretEvent, PayloadShapeError, repositoryOf } from '../../apps/api/src/webhooks/events.js';
+import { BadRequestError } from '../../apps/api/src/errors.js';
+import { interpretDelivery, interpretEvent, PayloadShapeError, repositoryOf } from '../../apps/api/src/webhooks/events.js';
 import { exampleOf, examplesOf } from './webhook-examples.js';
 
 describe('interpretEvent with GitHub\'s example payloads', () => {
@@ -63,6 +64,12 @@ describe('interpretEvent with GitHub\'s example payloads', () => {
   it('rejects a payload that lacks what GitHub always sends', () => {
     expect(() => interpretEvent('push', { ref: 'refs/heads/main' })).toThrow(PayloadShapeError);
     expect(() => interpretEvent('push', { ref: 'refs/heads/main', after: 'nope' })).toThrow(PayloadShapeError);
+  });
+
+  it('interpretDelivery (the intake\'s step) answers a malformed payload with a 400 naming the event', () => {
+    expect(() => interpretDelivery('push', { ref: 'refs/heads/main', after: 'nope' })).toThrow(BadRequestError);
+    expect(() => interpretDelivery('push', { ref: 'refs/heads/main' })).toThrow('malformed push payload: "after" must be a string');
+    expect(interpretDelivery('push', exampleOf('push'))).toEqual(interpretEvent('push', exampleOf('push')));
   });
 
   it('repositoryOf reads repository.full_name', () => {

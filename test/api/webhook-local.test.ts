@@ -3,7 +3,6 @@
  * identity, so the project is found by the payload's `repository.clone_url` / `url`, and only its own secret signs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localRepositoryPath, localRepositorySpellings } from '../../apps/api/src/webhooks/local-repository.js';
 import { deliver } from './deliver.js';
 import { adminHeaders, startApi, type ApiHarness } from './harness.js';
 
@@ -63,27 +62,6 @@ beforeAll(async () => {
   byPath = await createProject('gadgets', '/srv/git/gadgets.git/');
 });
 afterAll(() => api?.close());
-
-describe('localRepositoryPath', () => {
-  it('names one repository by file:// URL or path, with or without a trailing slash, /.git or .git', () => {
-    for (const spelling of ['/srv/git/widgets', '/srv/git/widgets/', '/srv/git/widgets.git', '/srv/git/widgets/.git/', 'file:///srv/git/widgets', 'file://localhost/srv/git/widgets.git', 'FILE:///srv/git//widgets/']) {
-      expect(localRepositoryPath(spelling), spelling).toBe('/srv/git/widgets');
-    }
-    expect(localRepositoryPath('file:///srv/git/my%20widgets')).toBe('/srv/git/my widgets');
-  });
-
-  it('is null for anything not on this machine', () => {
-    for (const location of ['https://github.com/acme/widgets', 'git@github.com:acme/widgets.git', 'ssh://git@host/x', 'widgets', './widgets', 'file://otherhost/srv/git/widgets', '', `/${'a'.repeat(600)}`]) {
-      expect(localRepositoryPath(location), location).toBeNull();
-    }
-  });
-
-  it('spells a path the ways a project URL may be stored', () => {
-    const spellings = localRepositorySpellings('/srv/git/my widgets');
-    expect(spellings).toEqual(expect.arrayContaining(['/srv/git/my widgets', '/srv/git/my widgets/', '/srv/git/my widgets.git', 'file:///srv/git/my widgets', 'file:///srv/git/my%20widgets', 'file:///srv/git/my%20widgets.git/']));
-    for (const spelling of spellings) expect(localRepositoryPath(spelling)).toBe('/srv/git/my widgets');
-  });
-});
 
 describe('POST /hooks/github for a repository on this machine', () => {
   it('finds the project by the payload\'s clone_url and queues a workflow signed with its secret', async () => {

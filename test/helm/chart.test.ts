@@ -26,7 +26,7 @@ import { orchestratorKubernetesCalls, permissionsOfRules } from './orchestrator-
 /** Environment variables that carry credentials: they must come from a Secret, never as a plain value. */
 const CREDENTIAL_ENV = /^(DATABASE_URL|REDIS_URL|FACTORY_ENCRYPTION_KEY|FACTORY_ADMIN_TOKEN|FACTORY_CONSUL_TOKEN|GITHUB_APP_(ID|PRIVATE_KEY|CLIENT_ID|CLIENT_SECRET|WEBHOOK_SECRET))$/;
 
-/** Uppercase string literals and process.env reads in an app's non-test sources: the environment it can read. */
+/** Uppercase string literals and process.env reads in an app's (and its workspace packages') non-test sources: the environment it can read. */
 function envNamesReadBy(app: string): Set<string> {
   const names = new Set<string>();
   const sources = listSources(app).map(readRepoFile).join('\n');
@@ -39,7 +39,12 @@ function listSources(app: string): string[] {
     readdirSync(join(repoRoot, dir), { withFileTypes: true }).flatMap((entry) =>
       entry.isDirectory() ? walk(`${dir}/${entry.name}`) : entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') ? [`${dir}/${entry.name}`] : [],
     );
-  return walk(`apps/${app}/src`);
+  // The app's own sources and those of the workspace packages it depends on (e.g. @factoryci/github-app reads GITHUB_*).
+  const manifest = JSON.parse(readRepoFile(`apps/${app}/package.json`)) as { dependencies?: Record<string, string> };
+  const packages = Object.keys(manifest.dependencies ?? {})
+    .filter((name) => name.startsWith('@factoryci/'))
+    .map((name) => `packages/${name.slice('@factoryci/'.length)}/src`);
+  return [`apps/${app}/src`, ...packages].flatMap(walk);
 }
 
 function containersOf(manifest: Manifest): Container[] {

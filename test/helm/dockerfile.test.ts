@@ -177,4 +177,12 @@ describe('docker/Dockerfile', () => {
       expect(missing).toEqual([]);
     },
   );
+
+  it.each(['api', 'orchestrator'])('puts the one GitHub module (@factoryci/github-app) into the %s image', (target) => {
+    const manifest = workspaces().get(`@factoryci/${target}`)?.manifest;
+    expect(manifest?.dependencies?.['@factoryci/github-app']).toBe('0.1.0');
+    expect(runtimeImports(`apps/${target}`)).toContain('@factoryci/github-app');
+    // its own imports (Octokit) come with it through its package.json
+    expect(Object.keys(workspaces().get('@factoryci/github-app')?.manifest.dependencies ?? {})).toEqual(expect.arrayContaining([...runtimeImports('packages/github-app')]));
+  });
 });

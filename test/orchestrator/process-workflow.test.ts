@@ -148,7 +148,7 @@ describe('processWorkflow with the local runner', () => {
     expect(decodeRunHandle(row.runnerHandle ?? '')).toMatchObject({ kind: 'local', runId: workflow.id });
     expect(row.startedAt).toBeInstanceOf(Date);
     const env = agentEnv(workflow.id);
-    expect(Object.keys(env).sort()).toEqual(['FACTORY_AGENT_ADDRESS', 'FACTORY_CONSUL_URL', 'FACTORY_RUN_ID', 'FACTORY_RUN_TOKEN']);
+    expect(Object.keys(env).sort()).toEqual(['FACTORY_AGENT_ADDRESS', 'FACTORY_CONSUL_URL', 'FACTORY_RUN_ID', 'FACTORY_RUN_TOKEN', 'FACTORY_SANDBOX']);
     const claims = verifyRunToken(runTokenKey, env.FACTORY_RUN_TOKEN ?? '');
     expect(claims.workflowId).toBe(workflow.id);
     expect(claims.expiresAt - Date.now() / 1000).toBeGreaterThan(120 + 600 - 30);

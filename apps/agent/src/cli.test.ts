@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,6 +116,47 @@ describe.concurrent('factory-agent validate', () => {
       expect(helps[i]).toMatchObject({ code: 0, stdout: expect.stringContaining(`usage: factory-agent ${command}`) });
     }
   });
+});
+
+describe.concurrent('hostile configurations: a located error, exit 2, no stack trace', () => {
+  const cases: Record<string, { write(dir: string): void; error: RegExp }> = {
+    'a 50 MB file': {
+      write: (dir) => {
+        writeFileSync(join(dir, '.factory', 'big.hcl'), '');
+        truncateSync(join(dir, '.factory', 'big.hcl'), 50 * 1024 * 1024);
+      },
+      error: /^\.factory\/big\.hcl: file is too large \(52428800 bytes; a configuration file may have at most 512 KiB\)$/m,
+    },
+    'random bytes': {
+      write: (dir) => writeFileSync(join(dir, '.factory', 'random.hcl'), Buffer.from(Array.from({ length: 65_536 }, (_, i) => (i * 7919 + 13) % 256))),
+      error: /^\.factory\/random\.hcl:1:\d+: not a text file \((invalid UTF-8|control character U\+[0-9A-F]{4})\): a configuration file must be UTF-8 text$/m,
+    },
+    '100,000 nested brackets': {
+      write: (dir) => writeFileSync(join(dir, '.factory', 'deep.hcl'), `x = ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`),
+      error: /^\.factory\/deep\.hcl:1:69: nested too deeply \(more than 64 levels of brackets, braces, templates or operators\)$/m,
+    },
+    '10,000 unknown depends_on names': {
+      write: (dir) =>
+        writeFileSync(
+          join(dir, '.factory', 'deps.hcl'),
+          `pipeline "x" {\n  depends_on = [${Array.from({ length: 10_000 }, (_, i) => `"d${i}"`).join(', ')}]\n  stage "s" {\n    execution "e" { command = "true" }\n  }\n}\n`,
+        ),
+      error: /^\.factory\/deps\.hcl:2:16: depends_on lists 10000 pipelines; a configuration has at most 1000$/m,
+    },
+  };
+  for (const [name, { write, error }] of Object.entries(cases)) {
+    it(`validate, plan and run report ${name}`, async () => {
+      const dir = checkout({});
+      write(dir);
+      for (const args of [['validate'], ['plan', '--event', 'push', '--branch', 'main'], ['run', '--event', 'push', '--branch', 'main']]) {
+        const result = await cli(args, dir);
+        expect(result.code, `${args[0]}: ${result.stderr}`).toBe(2);
+        expect(result.stderr).toMatch(error);
+        expect(result.stderr).toContain(`factory-agent ${args[0]}: 1 configuration error\n`);
+        expect(result.stderr).not.toMatch(/internal error|\n\s+at |fatal error|goroutine/);
+      }
+    }, 120_000);
+  }
 });
 
 describe.concurrent('factory-agent plan', () => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -243,6 +243,18 @@ describe('runWorkflow', () => {
     );
     expect(find(result, 'p/s/missing')).toMatchObject({ status: 'error', reason: 'working directory "nope" does not exist in the checkout' });
     expect(outputOf(events, 'sub')).toBe(`${join(workdir, 'sub')}\n`);
+  });
+
+  it('refuses a working directory that leads out of the checkout through a symbolic link, and runs none of it', async () => {
+    const workdir = tempDir();
+    symlinkSync('/etc', join(workdir, 'app'));
+    const { result, events } = await run([pipeline('p', [['s', [exec('escape', 'touch ran-outside; pwd', { workingDir: 'app' })]]])], { workdir });
+    expect(find(result, 'p/s/escape')).toMatchObject({
+      status: 'error',
+      reason: 'working directory "app" is "/etc", outside the checkout (through a symbolic link); not started',
+    });
+    expect(find(result, 'p/s/escape').startedAt).toBeUndefined();
+    expect(outputOf(events, 'escape')).toBe('');
   });
 
   it('masks every provided secret in output, also when a value is split across chunks', async () => {

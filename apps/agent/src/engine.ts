@@ -1,9 +1,10 @@
-import { stat } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { buildExecutionEnv } from './execution-env.js';
 import { formatDuration } from './format-duration.js';
 import { createStreamMasker } from './masker.js';
 import { runCommand, SpawnError } from './run-command.js';
+import { resolveWorkingDir } from './working-dir.js';
+import type { ExecutionSandbox } from './sandbox.js';
 import type {
   ExecutionResult,
   NodeRef,
@@ -45,6 +46,8 @@ export interface EngineOptions {
    * not provided (an untrusted pull request's pipeline the project did not allow secrets for).
    */
   secretsAllowed?(pipeline: string): boolean;
+  /** Where each execution's shell runs (sandbox.ts); default: as a plain child of the agent. */
+  sandbox?: ExecutionSandbox;
 }
 
 export const DEFAULT_KILL_GRACE_MS = 5000;
@@ -122,11 +125,9 @@ export async function runWorkflow(options: EngineOptions): Promise<WorkflowResul
         reason: `declared ${plural} ${names} ${why}; not started (an empty value is never substituted)`,
       });
     }
-    const cwd = resolve(workdir, execution.workingDir ?? '.');
-    if (!(await isDirectory(cwd))) {
-      const shown = isAbsolute(execution.workingDir ?? '.') ? cwd : (execution.workingDir ?? '.');
-      return setStatus(eRef, eResult, 'error', { reason: `working directory "${shown}" does not exist in the checkout` });
-    }
+    const place = await resolveWorkingDir(workdir, execution.workingDir);
+    if (!place.ok) return setStatus(eRef, eResult, 'error', { reason: place.reason });
+    const { cwd } = place;
 
     const secrets: Record<string, string> = {};
     for (const name of execution.secrets) secrets[name] = options.secrets[name] as string;
@@ -167,6 +168,7 @@ export async function runWorkflow(options: EngineOptions): Promise<WorkflowResul
         timeoutMs: execution.timeoutMs,
         killGraceMs,
         signal,
+        ...(options.sandbox ? { sandbox: options.sandbox } : {}),
         onOutput: (stream, text) => emit(stream, maskers[stream].push(text)),
       });
       emit('stdout', maskers.stdout.end());
@@ -277,12 +279,4 @@ function pickTiming(node: Partial<Timing>): Partial<Timing> {
   if (node.durationMs !== undefined) out.durationMs = node.durationMs;
   if (node.reason !== undefined) out.reason = node.reason;
   return out;
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
-  }
 }

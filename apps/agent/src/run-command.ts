@@ -1,12 +1,14 @@
 import { spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
 import { terminateGroup } from './process-group.js';
+import { noSandbox, type ExecutionSandbox } from './sandbox.js';
 
 /**
  * Runs one execution's command: `/bin/sh -e -c <command>` (errexit: a multi-line command stops at its first failing
  * line), stdin from /dev/null, as the leader of a new process group. A timeout or an abort ends the whole group
  * (SIGTERM, then SIGKILL after `killGraceMs`). When the shell exits, whatever it left running in its group is ended
- * the same way, so nothing an execution started outlives it.
+ * the same way, so nothing an execution started outlives it. With a sandbox (sandbox.ts) the shell runs inside it
+ * (`setpriv … bwrap … /bin/sh -e -c`), still the leader of its group: bubblewrap starts no new session.
  */
 export interface CommandSpec {
   command: string;
@@ -20,6 +22,8 @@ export interface CommandSpec {
   onOutput(stream: 'stdout' | 'stderr', text: string): void;
   /** Called once the process runs, with its pid (= its process group id). */
   onSpawn?(pid: number): void;
+  /** Where the shell runs (sandbox.ts); default: as a plain child of this process. */
+  sandbox?: ExecutionSandbox;
 }
 
 export interface CommandOutcome {
@@ -41,11 +45,17 @@ export class SpawnError extends Error {
 const PIPE_CLOSE_GRACE_MS = 2000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-export function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
+export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
+  let launch: Awaited<ReturnType<ExecutionSandbox['launch']>>;
+  try {
+    launch = await (spec.sandbox ?? noSandbox).launch({ command: spec.command, cwd: spec.cwd, env: spec.env });
+  } catch (error) {
+    throw new SpawnError(`could not set up the ${spec.sandbox?.name ?? 'none'} sandbox: ${(error as Error).message}`, { cause: error });
+  }
   return new Promise<CommandOutcome>((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-e', '-c', spec.command], {
-      cwd: spec.cwd,
-      env: spec.env,
+    const child = spawn(launch.file, launch.args, {
+      cwd: launch.cwd,
+      env: launch.env,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -98,7 +108,7 @@ export function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
     child.once('error', (error) => {
       if (settled) return;
       cleanup();
-      reject(new SpawnError(`could not start /bin/sh: ${error.message}`, { cause: error }));
+      reject(new SpawnError(`could not start ${launch.file}: ${error.message}`, { cause: error }));
     });
     child.once('spawn', () => {
       spec.onSpawn?.(child.pid as number);

@@ -5,6 +5,7 @@ import type { ApiConfig } from './config.js';
 import type { Db } from './db.js';
 import { isDatabaseUnavailable } from './db-errors.js';
 import { ApiError } from './errors.js';
+import { rejectNonFiniteNumbers } from './finite-numbers.js';
 import type { GithubAppClient } from './github/github-app.js';
 import type { Logger } from './logger.js';
 import type { WorkflowQueue } from './queue/workflow-queue.js';
@@ -19,6 +20,7 @@ import { projectRoutes } from './routes/projects.js';
 import { workflowRoutes } from './routes/workflows.js';
 import { sharedSchemas } from './schemas.js';
 import { createSecretBox, SecretDecryptionError, type SecretBox } from './secret-box.js';
+import { DEFAULT_SERVER_LIMITS, serverOptions, type ServerLimits } from './server-limits.js';
 
 export interface AppDeps {
   config: ApiConfig;
@@ -30,12 +32,17 @@ export interface AppDeps {
   secrets: SecretBox;
 }
 
-export type BuildAppDeps = Omit<AppDeps, 'secrets'>;
+export type BuildAppDeps = Omit<AppDeps, 'secrets'> & {
+  /** The HTTP server's timeouts and body limit; DEFAULT_SERVER_LIMITS when not given (tests pass short ones). */
+  serverLimits?: ServerLimits;
+};
 
 /** The API as a Fastify instance; everything it talks to comes in `deps`, so tests pass real ones. */
 export async function buildApp(input: BuildAppDeps): Promise<FastifyInstance> {
-  const deps: AppDeps = { ...input, secrets: createSecretBox(input.config.encryptionKey) };
+  const { serverLimits = DEFAULT_SERVER_LIMITS, ...given } = input;
+  const deps: AppDeps = { ...given, secrets: createSecretBox(input.config.encryptionKey) };
   const app = Fastify({
+    ...serverOptions(serverLimits),
     loggerInstance: deps.logger,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   });
@@ -79,6 +86,8 @@ export async function buildApp(input: BuildAppDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
   );
+
+  app.addHook('preHandler', rejectNonFiniteNumbers);
 
   app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(healthRoutes, deps);

@@ -1,15 +1,9 @@
-import { createPrivateKey } from 'node:crypto';
 import { hostname, networkInterfaces } from 'node:os';
+import { githubApiUrlFromEnv, githubAppWithOAuthFromEnv, type GithubAppWithOAuth } from '@factoryci/github-app';
 import { parseEncryptionKey } from '@factoryci/run-token';
 
-/** The GitHub App's settings; present only when all of them are configured. */
-export interface GithubAppConfig {
-  appId: string;
-  privateKey: string;
-  clientId: string;
-  clientSecret: string;
-  slug: string;
-}
+/** The GitHub App's settings (`@factoryci/github-app`); present only when all of them are configured. */
+export type GithubAppConfig = GithubAppWithOAuth;
 
 export interface ApiConfig {
   databaseUrl: string;
@@ -52,13 +46,6 @@ export class ConfigError extends Error {
 
 export const MIN_ADMIN_TOKEN_LENGTH = 24;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-const GITHUB_APP_VARS = [
-  'GITHUB_APP_ID',
-  'GITHUB_APP_PRIVATE_KEY',
-  'GITHUB_APP_CLIENT_ID',
-  'GITHUB_APP_CLIENT_SECRET',
-  'GITHUB_APP_SLUG',
-] as const;
 
 type Env = Record<string, string | undefined>;
 
@@ -102,31 +89,10 @@ export function loadConfig(env: Env): ApiConfig {
   if (publicUrl && !isUrlWithProtocol(publicUrl, ['http:', 'https:'])) {
     problems.push('PUBLIC_URL must be an http(s) URL, e.g. https://ci.example.com');
   }
-  const githubApiUrl = value('GITHUB_API_URL') ?? 'https://api.github.com';
-  if (!isUrlWithProtocol(githubApiUrl, ['http:', 'https:'])) problems.push('GITHUB_API_URL must be an http(s) URL');
+  const githubApiUrl = githubApiUrlFromEnv(env, problems);
   const githubUrl = value('GITHUB_URL') ?? 'https://github.com';
   if (!isUrlWithProtocol(githubUrl, ['http:', 'https:'])) problems.push('GITHUB_URL must be an http(s) URL');
-
-  const given = GITHUB_APP_VARS.filter((name) => value(name) !== undefined);
-  let githubApp: GithubAppConfig | null = null;
-  if (given.length > 0 && given.length < GITHUB_APP_VARS.length) {
-    const missing = GITHUB_APP_VARS.filter((name) => value(name) === undefined);
-    problems.push(`the GitHub App settings go together: ${missing.join(', ')} missing (set all of ${GITHUB_APP_VARS.join(', ')} or none)`);
-  } else if (given.length === GITHUB_APP_VARS.length) {
-    const privateKey = (value('GITHUB_APP_PRIVATE_KEY') ?? '').replace(/\\n/g, '\n');
-    if (!isPrivateKey(privateKey)) problems.push('GITHUB_APP_PRIVATE_KEY must be the App\'s private key in PEM form');
-    const appId = value('GITHUB_APP_ID') ?? '';
-    if (!/^\d+$/.test(appId)) problems.push('GITHUB_APP_ID must be the App\'s numeric id');
-    const slug = value('GITHUB_APP_SLUG') ?? '';
-    if (!/^[a-z0-9][a-z0-9-]*$/i.test(slug)) problems.push('GITHUB_APP_SLUG must be the App\'s URL name (letters, digits, -)');
-    githubApp = {
-      appId,
-      privateKey,
-      clientId: value('GITHUB_APP_CLIENT_ID') ?? '',
-      clientSecret: value('GITHUB_APP_CLIENT_SECRET') ?? '',
-      slug,
-    };
-  }
+  const githubApp: GithubAppConfig | null = githubAppWithOAuthFromEnv(env, problems) ?? null;
 
   const consulUrl = value('FACTORY_CONSUL_URL');
   if (consulUrl && !isUrlWithProtocol(consulUrl, ['http:', 'https:'])) {
@@ -153,7 +119,7 @@ export function loadConfig(env: Env): ApiConfig {
     adminToken,
     encryptionKey: encryptionKey as Buffer,
     publicUrl: publicUrl ? publicUrl.replace(/\/+$/, '') : null,
-    githubApiUrl: githubApiUrl.replace(/\/+$/, ''),
+    githubApiUrl,
     githubUrl: githubUrl.replace(/\/+$/, ''),
     githubApp,
     githubAppWebhookSecret: value('GITHUB_APP_WEBHOOK_SECRET') ?? null,
@@ -174,14 +140,6 @@ function parsePort(text: string): number | null {
   if (!/^\d+$/.test(text)) return null;
   const n = Number(text);
   return n >= 1 && n <= 65535 ? n : null;
-}
-
-function isPrivateKey(pem: string): boolean {
-  try {
-    return createPrivateKey(pem).type === 'private';
-  } catch {
-    return false;
-  }
 }
 
 /** This host's first non-internal IPv4 address (a pod's IP in Kubernetes), else loopback. */

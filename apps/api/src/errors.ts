@@ -54,3 +54,9 @@ export class ServiceUnavailableError extends ApiError {
   readonly statusCode = 503;
   readonly code = 'unavailable';
 }
+
+/** A body too large for what it is (e.g. an unverified webhook delivery over the size parsed before its signature). */
+export class PayloadTooLargeError extends ApiError {
+  readonly statusCode = 413;
+  readonly code = 'payload_too_large';
+}

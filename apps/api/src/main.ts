@@ -3,22 +3,32 @@ import { consulFromUrl, consulServiceRegistration, staticServiceRegistration } f
 import { buildApp } from './app.js';
 import { startCheckRunWorker } from './check-runs/worker.js';
 import { ConfigError, loadConfig, type ApiConfig } from './config.js';
+import { createGithubApp } from '@factoryci/github-app';
 import { createGithubAppClient } from './github/github-app.js';
+import { appHookDeliveries, redeliverySettingsFromEnv, startRedelivery } from './github/redeliver.js';
 import { createLogger } from './logger.js';
 import { startRelay } from './queue/relay.js';
 import { createWorkflowQueue } from './queue/workflow-queue.js';
+import { retentionSettingsFromEnv, startRetention } from './runs/retention.js';
 
 /**
- * Entry point: environment → config → dependencies → listening API, the relay of unqueued workflows and the worker of
- * the check-runs queue.
+ * Entry point: environment → config → dependencies → listening API, the relay of unqueued workflows, the worker of
+ * the check-runs queue, the recovery of App deliveries GitHub failed to make, and retention.
  */
 async function main(): Promise<void> {
-  let config: ApiConfig;
+  let config: ApiConfig | undefined;
+  const problems: string[] = [];
   try {
     config = loadConfig(process.env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    for (const problem of error.problems) process.stderr.write(`factory-api: ${problem}\n`);
+    problems.push(...error.problems);
+  }
+  // The background tasks' settings (read by their own modules).
+  const redeliverySettings = redeliverySettingsFromEnv(process.env, problems);
+  const retentionSettings = retentionSettingsFromEnv(process.env, problems);
+  if (!config || problems.length > 0) {
+    for (const problem of problems) process.stderr.write(`factory-api: ${problem}\n`);
     process.exit(2);
   }
 
@@ -34,6 +44,8 @@ async function main(): Promise<void> {
   const app = await buildApp({ config, db, queue, github, logger });
   const relay = startRelay({ db, queue, logger });
   const checkRuns = startCheckRunWorker({ db, github, logger }, { redisUrl: config.redisUrl });
+  let redelivery: { stop(): Promise<void> } | null = null;
+  const retention = retentionSettings ? startRetention({ db, logger }, retentionSettings) : null;
 
   const registration = config.consul
     ? consulServiceRegistration({
@@ -53,6 +65,8 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     await registration.stop().catch((error: unknown) => logger.warn({ err: error }, 'consul deregistration failed'));
     await relay.stop();
+    await redelivery?.stop();
+    await retention?.stop();
     await checkRuns.close();
     await app.close();
     await queue.close();
@@ -63,6 +77,19 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 
   await app.listen({ host: config.host, port: config.port });
+  // Deliveries of the App's webhook that GitHub failed to make: asked for again (App JWT), at start and every
+  // interval — once listening, since GitHub redelivers at once.
+  redelivery =
+    config.githubApp && redeliverySettings
+      ? startRedelivery(
+          {
+            github: appHookDeliveries(createGithubApp({ appId: config.githubApp.appId, privateKey: config.githubApp.privateKey, apiUrl: config.githubApiUrl }).octokit),
+            db,
+            logger,
+          },
+          redeliverySettings,
+        )
+      : null;
   if (config.consul) {
     // Webhooks must not wait for Consul: register in the background, retrying until Consul answers.
     const register = (): void => {
@@ -76,6 +103,8 @@ async function main(): Promise<void> {
   }
   if (!config.githubApp) logger.info('GitHub App not configured: /github/* answer 501, webhooks are added by hand');
   if (!config.publicUrl) logger.info('PUBLIC_URL not set: repository webhooks are not created automatically');
+  if (!redelivery) logger.info(config.githubApp ? 'redelivery of failed App deliveries is off (FACTORY_REDELIVERY_INTERVAL_MINUTES=0)' : 'GitHub App not configured: no redelivery of failed deliveries');
+  if (retentionSettings) logger.info({ days: retentionSettings.maxAgeMs / 86_400_000 }, 'retention: finished runs older than this are deleted');
 }
 
 main().catch((error: unknown) => {

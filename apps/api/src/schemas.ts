@@ -2,8 +2,11 @@
  * JSON schemas of the REST API: request bodies and queries are validated with them (400 on mismatch) and responses
  * are serialised through them (so nothing unlisted — like a stored secret — can leak). They also make /docs/json.
  */
+import { WORKFLOW_STATUSES } from '@factoryci/run-state';
 
-const nullable = (type: string, extra: Record<string, unknown> = {}) => ({ type: [type, 'null'], ...extra });
+/** `type` or null; `extra` adds keywords (format, items, description). Literal types survive, for FromSchema. */
+const nullable = <T extends 'string' | 'integer' | 'array', const E extends object = object>(type: T, extra?: E) =>
+  ({ type: [type, 'null'], ...extra }) as { readonly type: readonly [T, 'null'] } & E;
 const timestamp = { type: 'string', format: 'date-time' } as const;
 
 /** Names of owners and projects: what GitHub allows for accounts and repositories. */
@@ -28,9 +31,20 @@ export const errorResponses = {
   503: { $ref: 'Error#' },
 } as const;
 
+/**
+ * An id (the `@db.Char(36)` UUIDs of prisma/schema.prisma): exactly 36 characters. Not `format: 'uuid'`, which also
+ * accepts the 45-character `urn:uuid:` spelling, longer than the column.
+ */
+export const UUID_PATTERN = '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$';
+export const uuidProperty = <const E extends object = object>(extra?: E) =>
+  ({ type: 'string', pattern: UUID_PATTERN, ...extra }) as { readonly type: 'string'; readonly pattern: typeof UUID_PATTERN } & E;
+
+/** The largest `offset` of a list, and of any integer a query carries into a 32-bit column (limit is smaller). */
+export const MAX_INT32 = 2_147_483_647;
+
 export const idQuery = {
   type: 'object',
-  properties: { id: { type: 'string', format: 'uuid' } },
+  properties: { id: uuidProperty() },
   required: ['id'],
   additionalProperties: false,
 } as const;
@@ -74,8 +88,8 @@ const projectSettings = {
     maxItems: 100,
     description: 'pipelines whose secrets untrusted pull requests may receive',
   },
-  max_cpu: { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?m?$', description: 'Kubernetes CPU quantity, e.g. "2" or "500m"' },
-  max_memory: { type: 'string', pattern: '^[0-9]+(Ki|Mi|Gi|Ti|K|M|G|T)?$', description: 'Kubernetes memory quantity, e.g. "4Gi"' },
+  max_cpu: { type: 'string', maxLength: 20, pattern: '^[0-9]+(\\.[0-9]+)?m?$', description: 'Kubernetes CPU quantity, e.g. "2" or "500m"' },
+  max_memory: { type: 'string', maxLength: 20, pattern: '^[0-9]+(Ki|Mi|Gi|Ti|K|M|G|T)?$', description: 'Kubernetes memory quantity, e.g. "4Gi"' },
   max_concurrent_runs: { type: 'integer', minimum: 1, maximum: 1000 },
 } as const;
 
@@ -210,7 +224,7 @@ export const workflowProperties = {
   changed_paths: nullable('array', { items: { type: 'string' } }),
   status: {
     type: 'string',
-    enum: ['awaiting_approval', 'queued', 'provisioning', 'running', 'success', 'failure', 'cancelled', 'error'],
+    enum: WORKFLOW_STATUSES,
   },
   status_reason: nullable('string'),
   runner_handle: nullable('string'),
@@ -262,16 +276,30 @@ export const workflowTreeSchema = {
   required: [...workflowSchema.required, 'pipelines'],
 } as const;
 
-export const listQuery = (extra: Record<string, unknown> = {}, required: string[] = []) =>
+/** The query of a list: `limit` and `offset` (defaulted, so always present in the handler) and `extra` properties. */
+export const listQuery = <const P extends Record<string, object> = Record<never, never>, const R extends readonly (keyof P & string)[] = []>(
+  extra: P = {} as P,
+  required: R = [] as unknown as R,
+) =>
   ({
     type: 'object',
     properties: {
       limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
-      offset: { type: 'integer', minimum: 0, default: 0 },
+      offset: { type: 'integer', minimum: 0, maximum: MAX_INT32, default: 0 },
       ...extra,
     },
     required,
     additionalProperties: false,
   }) as const;
 
-export const sharedSchemas = [errorSchema, ownerSchema, projectSchema, workflowSchema];
+/** The schemas registered with `addSchema`, which routes name by `$ref` ('Error#', 'Owner#', 'Project#', 'Workflow#'). */
+export const sharedSchemas = [errorSchema, ownerSchema, projectSchema, workflowSchema] as const;
+
+/**
+ * json-schema-to-ts options of the routes' type provider: the shared schemas as `references`, so a `$ref` to one has
+ * the type of what it names (see routes/route-plugin.ts).
+ */
+export interface SchemaTypeOptions {
+  references: Writable<typeof sharedSchemas>;
+}
+type Writable<T> = { -readonly [K in keyof T]: T[K] };

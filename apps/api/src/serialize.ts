@@ -1,4 +1,5 @@
 import type { Execution, Owner, Pipeline, Project, Stage, Workflow } from '@factoryci/db';
+import type { RunEvent } from './webhooks/events.js';
 
 /** Database rows → the API's JSON (snake_case, ids of GitHub objects as numbers, never a stored secret). */
 
@@ -44,7 +45,8 @@ export function workflowJson(w: Workflow) {
     id: w.id,
     project_id: w.projectId,
     number: w.number,
-    event: w.event,
+    // a VARCHAR column that only acceptRun writes, with a RunEvent
+    event: w.event as RunEvent,
     action: w.action,
     ref: w.ref,
     sha: w.sha,

@@ -4,6 +4,11 @@ export interface AgentEndpoints {
   consulUrl?: string;
 }
 
+/** The endpoints a configuration names (`FACTORY_AGENT_API_URL` or its defaults, `FACTORY_CONSUL_URL`). */
+export function agentEndpointsOf(config: { agentApiUrl?: string; consulUrl?: string }): AgentEndpoints {
+  return { ...(config.agentApiUrl ? { apiUrl: config.agentApiUrl } : {}), ...(config.consulUrl ? { consulUrl: config.consulUrl } : {}) };
+}
+
 /** Names of the environment variables the agent reads in server mode. */
 export const AGENT_ENV = {
   runId: 'FACTORY_RUN_ID',

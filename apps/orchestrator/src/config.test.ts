@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadOrchestratorConfig } from './config.js';
 
@@ -14,7 +15,7 @@ describe('loadOrchestratorConfig', () => {
     expect(config.kubernetes).toMatchObject({ namespace: 'factoryci', pendingGraceSeconds: 60, jobTtlSeconds: 3600 });
     expect(config.encryptionKey).toEqual(Buffer.alloc(32, 0x11));
     expect(config.queue).toEqual({ prefix: 'bull', concurrency: 10, lockSeconds: 30, stalledCheckSeconds: 30 });
-    expect(config.run).toEqual({ timeoutSeconds: 3600, statusPollSeconds: 5, projectRecheckSeconds: 3, retryLostAgents: true });
+    expect(config.run).toEqual({ timeoutSeconds: 3600, statusPollSeconds: 5, projectRecheckSeconds: 3, retryLostAgents: true, configParseTimeoutSeconds: 5 });
     expect(config.healthPort).toBe(8081);
   });
 
@@ -37,9 +38,11 @@ describe('loadOrchestratorConfig', () => {
 
   it("reads the API's GitHub App settings (id, private key, API URL) to read GitHub projects' .factory/", () => {
     expect(loadOrchestratorConfig(BASE).github).toBeUndefined();
-    const pem = '-----BEGIN RSA PRIVATE KEY-----\\nMIIB\\n-----END RSA PRIVATE KEY-----';
+    // the PEM as GitHub hands it out, given on one line with literal \n (as in .env files)
+    const key = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+    const pem = key.trim().replace(/\n/g, '\\n');
     const config = loadOrchestratorConfig({ ...BASE, GITHUB_APP_ID: '42', GITHUB_APP_PRIVATE_KEY: pem, GITHUB_API_URL: 'https://ghe.example/api/v3/' });
-    expect(config.github).toEqual({ appId: '42', privateKey: '-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----', apiUrl: 'https://ghe.example/api/v3' });
+    expect(config.github).toEqual({ appId: '42', privateKey: key.trim(), apiUrl: 'https://ghe.example/api/v3' });
     expect(loadOrchestratorConfig({ ...BASE, GITHUB_APP_ID: '42', GITHUB_APP_PRIVATE_KEY: pem }).github?.apiUrl).toBe('https://api.github.com');
     expect(() => loadOrchestratorConfig({ ...BASE, GITHUB_APP_ID: '42' })).toThrow('GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY go together');
     expect(() => loadOrchestratorConfig({ ...BASE, GITHUB_APP_ID: 'app', GITHUB_APP_PRIVATE_KEY: 'secret' })).toThrow(/numeric id[\s\S]*PEM form/);

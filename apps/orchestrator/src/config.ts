@@ -1,6 +1,8 @@
-import { githubAppSettingsFromEnv, type GithubAppSettings } from './github/factory-files.js';
+import { localSandboxSettings, type LocalSandboxOptions } from './local/local-sandbox.js';
+import { githubAppSettingsFromEnv, type GithubAppSettings } from '@factoryci/github-app';
 import { parseQuantity } from './quantity.js';
 import { parseEncryptionKey } from '@factoryci/run-token';
+import { DEFAULT_RUNNER, isRunnerName, RUNNER_KINDS, RUNNER_NAMES, type RunnerName } from './runners.js';
 
 /**
  * The orchestrator's settings from its environment: the same DATABASE_URL, REDIS_URL and FACTORY_ENCRYPTION_KEY as the
@@ -30,6 +32,8 @@ export interface LocalSettings {
    * Kubernetes the container's command, default `factory-agent run`.
    */
   agentCommand?: string[];
+  /** How executions are sandboxed (FACTORY_LOCAL_SANDBOX…, docs/security.md); default: bubblewrap when it works. */
+  sandbox?: LocalSandboxOptions;
 }
 
 export interface QueueSettings {
@@ -47,6 +51,8 @@ export interface RunSettings {
   statusPollSeconds: number;
   projectRecheckSeconds: number;
   retryLostAgents: boolean;
+  /** FACTORY_CONFIG_PARSE_TIMEOUT_SECONDS: a parse of `.factory/` (for the runner block) is stopped after this long. */
+  configParseTimeoutSeconds: number;
 }
 
 export interface OrchestratorConfig {
@@ -56,7 +62,8 @@ export interface OrchestratorConfig {
   encryptionKey: Buffer;
   queue: QueueSettings;
   run: RunSettings;
-  runner: 'local' | 'kubernetes';
+  /** The runner kind's name in the registry (`runners.ts`), FACTORY_RUNNER. */
+  runner: RunnerName;
   /** Where agents reach the API (required unless Consul is configured). */
   agentApiUrl?: string;
   consulUrl?: string;
@@ -130,12 +137,13 @@ export function loadOrchestratorConfig(env: Env): OrchestratorConfig {
   const concurrency = positive('FACTORY_CONCURRENCY', 10);
   if (!Number.isInteger(concurrency)) problems.push('FACTORY_CONCURRENCY must be a whole number');
 
-  const runner = value('FACTORY_RUNNER') ?? 'local';
-  if (runner !== 'local' && runner !== 'kubernetes') problems.push(`FACTORY_RUNNER must be "local" or "kubernetes" (got "${runner}")`);
+  const runner = value('FACTORY_RUNNER') ?? DEFAULT_RUNNER;
+  if (!isRunnerName(runner)) problems.push(`FACTORY_RUNNER must be ${RUNNER_NAMES.map((name) => `"${name}"`).join(' or ')} (got "${runner}")`);
   const consulUrl = url('FACTORY_CONSUL_URL');
-  // where agents reach the API: explicit, else the API's public URL, else (local runner) the API on this machine
+  // where agents reach the API: explicit, else the API's public URL, else (a runner whose agents run on this machine,
+  // the local one) the API on this machine
   let agentApiUrl = url('FACTORY_AGENT_API_URL') ?? url('PUBLIC_URL');
-  if (!agentApiUrl && !consulUrl && runner === 'local') agentApiUrl = `http://127.0.0.1:${value('PORT') ?? '8080'}`;
+  if (!agentApiUrl && !consulUrl && isRunnerName(runner) && RUNNER_KINDS[runner].agentsOnThisMachine) agentApiUrl = `http://127.0.0.1:${value('PORT') ?? '8080'}`;
   if (!agentApiUrl && !consulUrl) {
     problems.push('FACTORY_AGENT_API_URL (where agents reach the API), PUBLIC_URL or FACTORY_CONSUL_URL is required');
   }
@@ -210,7 +218,9 @@ export function loadOrchestratorConfig(env: Env): OrchestratorConfig {
     statusPollSeconds: positive('FACTORY_STATUS_POLL_SECONDS', 5),
     projectRecheckSeconds: positive('FACTORY_PROJECT_RECHECK_SECONDS', 3),
     retryLostAgents: value('FACTORY_RETRY_LOST_AGENTS') !== 'false',
+    configParseTimeoutSeconds: positive('FACTORY_CONFIG_PARSE_TIMEOUT_SECONDS', 5),
   };
+  const localSandbox = localSandboxSettings(value, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     databaseUrl,
@@ -218,14 +228,14 @@ export function loadOrchestratorConfig(env: Env): OrchestratorConfig {
     encryptionKey: encryptionKey as Buffer,
     queue,
     run,
-    runner: runner as OrchestratorConfig['runner'],
+    runner: runner as RunnerName,
     ...(agentApiUrl ? { agentApiUrl } : {}),
     ...(consulUrl ? { consulUrl } : {}),
     ...(value('FACTORY_CONSUL_TOKEN') ? { consulToken: value('FACTORY_CONSUL_TOKEN') } : {}),
     kubernetes,
     ...(github ? { github } : {}),
     healthPort,
-    local: { ...(value('FACTORY_LOCAL_STATE_DIR') ? { stateDir: value('FACTORY_LOCAL_STATE_DIR') } : {}), ...(agentCommand ? { agentCommand } : {}) },
+    local: { ...(value('FACTORY_LOCAL_STATE_DIR') ? { stateDir: value('FACTORY_LOCAL_STATE_DIR') } : {}), ...(agentCommand ? { agentCommand } : {}), ...(localSandbox ? { sandbox: localSandbox } : {}) },
     logLevel,
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { outcomeToFinal, attemptRunId } from './processing/process-workflow.js';
-import { decodeRunHandle, encodeRunHandle } from './run-handle.js';
+import { attemptRunId } from './processing/attempts.js';
+import { decodeRunHandle, encodeRunHandle, RunHandleTooLongError, UnknownRunnerKindError } from './run-handle.js';
 
 describe('stored run handles', () => {
   it('round-trip kubernetes and local handles, retry run ids included', () => {
@@ -17,13 +17,25 @@ describe('stored run handles', () => {
     expect(decodeRunHandle('factory-run-abc')).toBeUndefined();
     expect(decodeRunHandle('kubernetes:no-namespace#r')).toBeUndefined();
   });
-});
 
-describe('the final status of a run whose agent did not report one', () => {
-  it('is error with the runner\'s reason, or cancelled', () => {
-    expect(outcomeToFinal({ status: 'error', reason: 'OOMKilled', message: 'out of memory (limit 1Gi)' })).toEqual({ status: 'error', reason: 'OOMKilled: out of memory (limit 1Gi)' });
-    expect(outcomeToFinal({ status: 'failure', exitCode: 137 })).toMatchObject({ status: 'error', reason: expect.stringMatching(/^AgentFailed: .*code 137/) });
-    expect(outcomeToFinal({ status: 'success' })).toMatchObject({ status: 'error', reason: expect.stringMatching(/^AgentNoReport/) });
-    expect(outcomeToFinal({ status: 'cancelled' })).toMatchObject({ status: 'cancelled' });
+  it('keeps reading the values stored before the runner registry, as they were written', () => {
+    const id = '0b7c5a8e-3f7d-4d6e-9a51-2f1c8d0e4b11';
+    const stored: [string, object][] = [
+      [`kubernetes:factoryci/factory-run-${id}#${id}`, { kind: 'kubernetes', runId: id, namespace: 'factoryci', name: `factory-run-${id}` }],
+      [`kubernetes:ci/factory-run-${id}-2#${id}-2`, { kind: 'kubernetes', runId: `${id}-2`, namespace: 'ci', name: `factory-run-${id}-2` }],
+      [`local:/tmp/factoryci-runs/${id}#${id}`, { kind: 'local', runId: id, name: `/tmp/factoryci-runs/${id}` }],
+      // a run directory may hold ':' and '#': the run id is what follows the last '#'
+      [`local:/srv/ci:runs/a#b/${id}#${id}`, { kind: 'local', runId: id, name: `/srv/ci:runs/a#b/${id}` }],
+    ];
+    for (const [text, handle] of stored) {
+      expect(decodeRunHandle(text), text).toEqual(handle);
+      expect(encodeRunHandle(decodeRunHandle(text) as never)).toBe(text);
+    }
+  });
+
+  it('knows only the registered runner kinds', () => {
+    expect(decodeRunHandle('docker:abc123#r')).toBeUndefined();
+    expect(() => encodeRunHandle({ kind: 'docker', runId: 'r', name: 'abc123' })).toThrow(UnknownRunnerKindError);
+    expect(() => encodeRunHandle({ kind: 'local', runId: 'r', name: `/${'x'.repeat(260)}` })).toThrow(RunHandleTooLongError);
   });
 });

@@ -1,23 +1,42 @@
 import type { RunHandle } from './runner.js';
+import { runnerKind } from './runners.js';
+
+/** The longest text `Workflow.runnerHandle` holds (VARCHAR 255). */
+export const MAX_STORED_HANDLE_LENGTH = 255;
+
+/** A handle too long for `Workflow.runnerHandle`. */
+export class RunHandleTooLongError extends Error {
+  constructor(readonly text: string) {
+    super(`run handle too long to store (${text.length} > ${MAX_STORED_HANDLE_LENGTH} characters): ${text}`);
+    this.name = 'RunHandleTooLongError';
+  }
+}
+
+/** A handle of a runner kind that is not registered. */
+export class UnknownRunnerKindError extends Error {
+  constructor(readonly kind: string) {
+    super(`no runner kind "${kind}" is registered`);
+    this.name = 'UnknownRunnerKindError';
+  }
+}
 
 /**
- * How a run's handle is stored in `Workflow.runnerHandle` (VARCHAR 255): `kubernetes:<namespace>/<job>#<run id>` or
- * `local:<run directory>#<run id>`. The run id is kept because a retried run has its own (`<workflow id>-2`).
+ * How a run's handle is stored in `Workflow.runnerHandle` (VARCHAR 255): `<kind>:<place>#<run id>`, where the runner
+ * kind writes the place (`kubernetes:<namespace>/<job>#<run id>`, `local:<run directory>#<run id>`). The run id is
+ * kept because a retried run has its own (`<workflow id>-2`).
  */
 export function encodeRunHandle(handle: RunHandle): string {
-  const place = handle.kind === 'kubernetes' ? `${handle.namespace ?? ''}/${handle.name}` : handle.name;
-  const text = `${handle.kind}:${place}#${handle.runId}`;
-  if (text.length > 255) throw new Error(`run handle too long to store (${text.length} > 255 characters): ${text}`);
+  const kind = runnerKind(handle.kind);
+  if (!kind) throw new UnknownRunnerKindError(handle.kind);
+  const text = `${handle.kind}:${kind.handle.place(handle)}#${handle.runId}`;
+  if (text.length > MAX_STORED_HANDLE_LENGTH) throw new RunHandleTooLongError(text);
   return text;
 }
 
-/** The handle stored by `encodeRunHandle`, or undefined for text it did not write. */
+/** The handle stored by `encodeRunHandle`, or undefined for text it did not write (or of a kind not registered). */
 export function decodeRunHandle(text: string): RunHandle | undefined {
-  const match = /^(kubernetes|local):(.+)#([^#]+)$/.exec(text);
+  const match = /^([a-z][a-z0-9-]*):(.+)#([^#]+)$/.exec(text);
   if (!match) return undefined;
-  const [, kind, place = '', runId = ''] = match;
-  if (kind === 'local') return { kind: 'local', runId, name: place };
-  const slash = place.indexOf('/');
-  if (slash <= 0) return undefined;
-  return { kind: 'kubernetes', runId, namespace: place.slice(0, slash), name: place.slice(slash + 1) };
+  const [, name = '', place = '', runId = ''] = match;
+  return runnerKind(name)?.handle.fromPlace(place, runId);
 }

@@ -1,7 +1,11 @@
 /**
  * The runner interface: how the orchestrator provisions the place a workflow runs in (a Kubernetes Job's pod or a
- * local child process), follows it to its end, cancels it, and re-attaches to it after a restart.
+ * local child process), follows it to its end, cancels it, and re-attaches to it after a restart. Runner kinds are
+ * found by name in the registry (`runners.ts`); each one creates its runner from the configuration and reads and
+ * writes its own stored handles (`RunnerKind`).
  */
+import type { Logger } from 'pino';
+import type { OrchestratorConfig } from './config.js';
 
 /** What the workflow's `runner` block asks for; every field is optional. */
 export interface RunnerRequest {
@@ -32,10 +36,12 @@ export interface RunStart {
 
 /** Enough to find a started run again, also from another orchestrator process. Plain data, storable as JSON. */
 export interface RunHandle {
-  kind: 'kubernetes' | 'local';
+  /** The name of the runner kind that started the run (its key in the registry). */
+  kind: string;
   runId: string;
-  /** The Job's name, or the local run's directory. */
+  /** Where the run is within its runner: the Job's name, the local run's directory. */
   name: string;
+  /** A scope of `name`, for runners that have one (the Job's namespace). */
   namespace?: string;
 }
 
@@ -51,7 +57,13 @@ export type RunOutcome =
 export type RunEvent = { type: 'provisioning'; detail?: string } | { type: 'running' };
 
 export interface Runner {
-  readonly kind: RunHandle['kind'];
+  /** The name of its runner kind; the handles it makes carry it. */
+  readonly kind: string;
+  /**
+   * Whether `start` uses the workflow's `runner` block (image, cpu, memory): only then is it read from `.factory/`
+   * before the run starts (a runner that ignores it gets `runner: null`).
+   */
+  readonly wantsRunnerBlock: boolean;
   /** Provisions the run. Idempotent per run id: a second start for the same run adopts the first one. */
   start(run: RunStart): Promise<RunHandle>;
   /** Finds a run started earlier (e.g. before an orchestrator restart) without starting it again. */
@@ -62,6 +74,26 @@ export interface Runner {
   cancel(handle: RunHandle): Promise<void>;
   /** The run's output as its runner saw it, when still available. A fallback only: agents stream logs to the API. */
   logs(handle: RunHandle): Promise<string | undefined>;
+}
+
+/**
+ * How one runner kind's handles are stored in `Workflow.runnerHandle`: as `<kind>:<place>#<run id>` (`run-handle.ts`
+ * writes the frame), where the kind writes and reads the place.
+ */
+export interface RunHandleCodec {
+  /** The handle's place as text (it may hold any character; the frame is parsed from both ends). */
+  place(handle: RunHandle): string;
+  /** The handle of run `runId` at a place this kind wrote, or undefined for text it did not write. */
+  fromPlace(place: string, runId: string): RunHandle | undefined;
+}
+
+/** One kind of runner, as the registry (`runners.ts`) holds it under its name. */
+export interface RunnerKind {
+  /** The runner the orchestrator's configuration describes. */
+  create(config: OrchestratorConfig, logger: Logger): Runner;
+  handle: RunHandleCodec;
+  /** Its agents run on the orchestrator's machine: without an API URL or Consul they reach the API at 127.0.0.1:$PORT. */
+  agentsOnThisMachine: boolean;
 }
 
 /** The run id cannot be used as a Kubernetes label value or a file name. */

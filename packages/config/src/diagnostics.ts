@@ -27,8 +27,10 @@ export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[
 export class ConfigError extends Error {
   readonly diagnostics: Diagnostic[];
 
-  constructor(diagnostics: readonly Diagnostic[]) {
+  /** `last` is put after the sorted diagnostics, e.g. how many more were not reported. */
+  constructor(diagnostics: readonly Diagnostic[], last?: Diagnostic) {
     const sorted = sortDiagnostics(diagnostics);
+    if (last) sorted.push(last);
     const count = sorted.length === 1 ? '1 error' : `${sorted.length} errors`;
     super(`invalid configuration (${count}):\n${sorted.map(formatDiagnostic).join('\n')}`);
     this.name = 'ConfigError';

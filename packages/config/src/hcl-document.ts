@@ -50,14 +50,38 @@ export interface HclBody {
   blocks: HclBlock[];
 }
 
-/** Maps tree-sitter positions (rows and UTF-16 columns, 0-based) to 1-based lines and character columns. */
+/**
+ * Maps tree-sitter positions (rows and UTF-16 columns, 0-based) to 1-based lines and character columns. Each line is
+ * looked at once (not once per node: a file may be one long line with many nodes).
+ */
 export function createLocator(file: string, content: string): (node: Node) => SourceLocation {
   const lines = content.split('\n');
+  /** Per non-ASCII line: the character column of each UTF-16 column; ASCII lines map to themselves (null). */
+  const columns = new Map<number, Uint32Array | null>();
+  const columnsOf = (row: number): Uint32Array | null => {
+    let map = columns.get(row);
+    if (map !== undefined) return map;
+    const line = lines[row] ?? '';
+    // eslint-disable-next-line no-control-regex
+    if (/^[\x00-\x7f]*$/.test(line)) map = null;
+    else {
+      map = new Uint32Array(line.length + 1);
+      let characters = 0;
+      for (let i = 0; i < line.length; i++) {
+        map[i] = characters;
+        const code = line.charCodeAt(i);
+        // The second half of a surrogate pair is the same character as the first.
+        if (!(code >= 0xdc00 && code <= 0xdfff && i > 0 && line.charCodeAt(i - 1) >= 0xd800 && line.charCodeAt(i - 1) <= 0xdbff)) characters++;
+      }
+      map[line.length] = characters;
+    }
+    columns.set(row, map);
+    return map;
+  };
   return (node) => {
     const { row, column } = node.startPosition;
-    const prefix = (lines[row] ?? '').slice(0, column);
-    // eslint-disable-next-line no-control-regex
-    const characters = /^[\x00-\x7f]*$/.test(prefix) ? prefix.length : [...prefix].length;
+    const map = columnsOf(row);
+    const characters = map === null ? column : (map[Math.min(column, map.length - 1)] as number);
     return { file, line: row + 1, column: characters + 1 };
   };
 }
@@ -67,17 +91,24 @@ export function createLocator(file: string, content: string): (node: Node) => So
  * to the end of an attribute (e.g. the `e3` of `cpu = 1e3`, which tree-sitter-hcl does not read as a number).
  */
 export function firstSyntaxProblem(root: Node): Node | undefined {
-  if (!root.hasError && !root.isError && !root.isMissing) return undefined;
-  if (root.isMissing) return root;
-  const children = root.children.filter((child): child is Node => child !== null);
-  for (const child of children) {
-    if (child.hasError || child.isError || child.isMissing) return firstSyntaxProblem(child) ?? child;
+  const erroneous = (node: Node) => node.hasError || node.isError || node.isMissing;
+  if (!erroneous(root)) return undefined;
+  // A loop, not recursion: the depth of a syntax tree is the input's to choose.
+  let node = root;
+  for (;;) {
+    if (node.isMissing) return node;
+    const children = node.children.filter((child): child is Node => child !== null);
+    const bad = children.find(erroneous);
+    if (bad) {
+      node = bad;
+      continue;
+    }
+    if (node.isError) {
+      const glued = children.find((child, i) => i > 0 && children[i - 1]?.type === 'attribute' && children[i - 1]?.endPosition.row === child.startPosition.row);
+      if (glued) return glued;
+    }
+    return node;
   }
-  if (root.isError) {
-    const glued = children.find((child, i) => i > 0 && children[i - 1]?.type === 'attribute' && children[i - 1]?.endPosition.row === child.startPosition.row);
-    if (glued) return glued;
-  }
-  return root;
 }
 
 function named(node: Node): Node[] {

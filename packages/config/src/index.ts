@@ -5,7 +5,8 @@
 export * from './model.js';
 export { ConfigError, formatDiagnostic, formatLocation, sortDiagnostics, type Diagnostic } from './diagnostics.js';
 export { loadConfig, loadConfigFromFiles, isConfigFileName, type ConfigFile, type LoadOptions } from './load.js';
-export { planWorkflow, planToJson, filterSkip, type Plan, type PlanJson, type PlannedPipeline, type SkippedPipeline, type SkipReason } from './plan.js';
+export { planWorkflow, planToJson, filterSkip, topologicalOrder, type Plan, type PlanJson, type PlannedPipeline, type SkippedPipeline, type SkipReason } from './plan.js';
 export { parseDuration, formatDuration } from './duration.js';
+export { CONFIG_LIMITS, MAX_NAME_LENGTH, fileCountProblem, fileSizeProblem, formatBytes, totalSizeProblem, type ConfigLimits } from './limits.js';
 export { compileGlobs, matchesAnyGlob, globProblem, type GlobKind } from './glob.js';
 export { effectiveEnv } from './env.js';

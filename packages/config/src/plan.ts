@@ -59,6 +59,75 @@ export function filterSkip(filter: Filter, ctx: PlanContext): Omit<SkippedPipeli
   return undefined;
 }
 
+/** A binary min-heap of numbers: the positions of the pipelines that are ready. */
+function createMinHeap() {
+  const items: number[] = [];
+  return {
+    get size() {
+      return items.length;
+    },
+    push(value: number) {
+      items.push(value);
+      for (let i = items.length - 1; i > 0; ) {
+        const parent = (i - 1) >> 1;
+        if ((items[parent] as number) <= value) break;
+        [items[parent], items[i]] = [value, items[parent] as number];
+        i = parent;
+      }
+    },
+    pop(): number {
+      const top = items[0] as number;
+      const last = items.pop() as number;
+      if (items.length > 0) {
+        items[0] = last;
+        for (let i = 0; ; ) {
+          const left = 2 * i + 1;
+          const right = left + 1;
+          let smallest = i;
+          if (left < items.length && (items[left] as number) < (items[smallest] as number)) smallest = left;
+          if (right < items.length && (items[right] as number) < (items[smallest] as number)) smallest = right;
+          if (smallest === i) break;
+          [items[i], items[smallest]] = [items[smallest] as number, items[i] as number];
+          i = smallest;
+        }
+      }
+      return top;
+    },
+  };
+}
+
+/**
+ * Every pipeline after its dependencies; among the ready ones, the one declared first (Kahn's algorithm with a heap:
+ * O((pipelines + dependencies) · log pipelines)). Throws on a cycle or an unknown dependency (loadConfig rejects both).
+ */
+export function topologicalOrder(pipelines: readonly Pipeline[]): Pipeline[] {
+  const dependents = new Map<string, number[]>();
+  const waiting = pipelines.map((pipeline) => pipeline.dependsOn.length);
+  const ready = createMinHeap();
+  pipelines.forEach((pipeline, i) => {
+    for (const dependency of pipeline.dependsOn) {
+      const list = dependents.get(dependency);
+      if (list) list.push(i);
+      else dependents.set(dependency, [i]);
+    }
+    if (pipeline.dependsOn.length === 0) ready.push(i);
+  });
+  const ordered: Pipeline[] = [];
+  while (ready.size > 0) {
+    const pipeline = pipelines[ready.pop()] as Pipeline;
+    ordered.push(pipeline);
+    for (const dependent of dependents.get(pipeline.name) ?? []) {
+      waiting[dependent] = (waiting[dependent] as number) - 1;
+      if (waiting[dependent] === 0) ready.push(dependent);
+    }
+  }
+  if (ordered.length < pipelines.length) {
+    const done = new Set(ordered);
+    throw new Error(`depends_on cycle among ${list(pipelines.filter((pipeline) => !done.has(pipeline)).map((pipeline) => pipeline.name))}`);
+  }
+  return ordered;
+}
+
 /**
  * Decides which pipelines of a (valid) configuration run for an event, and in which order. A pipeline whose
  * dependency is skipped is skipped too, so a deploy never runs without the build it depends on.
@@ -70,14 +139,8 @@ export function planWorkflow(config: FactoryConfig, ctx: PlanContext): Plan {
     if (skip) skipped.set(pipeline.name, { name: pipeline.name, ...skip });
   }
 
-  const pending = [...config.pipelines];
   const ordered: Pipeline[] = [];
-  const done = new Set<string>();
-  while (pending.length > 0) {
-    const index = pending.findIndex((pipeline) => pipeline.dependsOn.every((dependency) => done.has(dependency)));
-    if (index < 0) throw new Error(`depends_on cycle among ${list(pending.map((pipeline) => pipeline.name))}`);
-    const [pipeline] = pending.splice(index, 1) as [Pipeline];
-    done.add(pipeline.name);
+  for (const pipeline of topologicalOrder(config.pipelines)) {
     ordered.push(pipeline);
     if (skipped.has(pipeline.name)) continue;
     const skippedDependency = pipeline.dependsOn.find((dependency) => skipped.has(dependency));

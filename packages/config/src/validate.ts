@@ -13,7 +13,8 @@ import {
   type Stage,
 } from './model.js';
 import { quantityProblem } from './quantity.js';
-import { didYouMean } from './suggest.js';
+import { CONFIG_LIMITS, MAX_NAME_LENGTH, shownName, type ConfigLimits } from './limits.js';
+import { createSuggestionBudget, didYouMean, type SuggestionBudget } from './suggest.js';
 import { readDuration, readEnv, readScalarAsString, readString, readStringList, type LocatedString } from './values.js';
 
 /** One successfully parsed file of a configuration. */
@@ -79,7 +80,7 @@ function checkBody(sink: DiagnosticSink, body: HclBody, schema: BodySchema): { a
     const block = schema.blocks[attribute.name];
     if (block) sink.add(attribute.nameLocation, `"${attribute.name}" is a block, not an attribute: write ${block.example}`);
     else if (schema.attributes.includes(attribute.name)) attributes.set(attribute.name, attribute);
-    else sink.add(attribute.nameLocation, `unknown attribute "${attribute.name}" ${schema.where}${didYouMean(attribute.name, names)}`);
+    else sink.add(attribute.nameLocation, `unknown attribute ${shownName(attribute.name)} ${schema.where}${didYouMean(attribute.name, names)}`);
   }
   const blocks: HclBlock[] = [];
   for (const block of body.blocks) {
@@ -88,7 +89,7 @@ function checkBody(sink: DiagnosticSink, body: HclBody, schema: BodySchema): { a
       const hint = schema.attributes.includes(block.type)
         ? `: "${block.type}" is an attribute, write ${block.type} = ...`
         : didYouMean(block.type, names);
-      sink.add(block.typeLocation, `unknown block "${block.type}" ${schema.where}${hint}`);
+      sink.add(block.typeLocation, `unknown block ${shownName(block.type)} ${schema.where}${hint}`);
     } else if (block.labels.length !== spec.labels) {
       const at = block.labels[spec.labels]?.location ?? block.typeLocation;
       sink.add(at, spec.labels === 0 ? `a ${block.type} block takes no label: write ${spec.example}` : `a ${block.type} block takes exactly one label, its name: write ${spec.example}`);
@@ -102,6 +103,10 @@ function checkBody(sink: DiagnosticSink, body: HclBody, schema: BodySchema): { a
 /** Checks a block's name label; true when it is usable. */
 function checkName(sink: DiagnosticSink, block: HclBlock): boolean {
   const label = block.labels[0] as HclBlock['labels'][number];
+  if (label.value.length > MAX_NAME_LENGTH) {
+    sink.add(label.location, `invalid ${block.type} name ${shownName(label.value)}: a name has at most ${MAX_NAME_LENGTH} characters`);
+    return false;
+  }
   if (NAME.test(label.value)) return true;
   sink.add(label.location, `invalid ${block.type} name "${label.value}": use letters, digits, "_", "-" and "." (not starting with "-" or ".")`);
   return false;
@@ -235,6 +240,16 @@ function readStage(sink: DiagnosticSink, block: HclBlock, name: string, defaultT
   return { name, executions, location: block.typeLocation };
 }
 
+/** A `depends_on` list; longer than the pipeline limit it is refused as a whole (it must repeat or name unknowns). */
+function readDependsOn(sink: DiagnosticSink, attribute: HclAttribute): LocatedString[] | undefined {
+  const { value } = attribute;
+  if (value.kind === 'list' && value.items.length > CONFIG_LIMITS.maxPipelines) {
+    sink.add(value.location, `depends_on lists ${value.items.length} pipelines; a configuration has at most ${CONFIG_LIMITS.maxPipelines}`);
+    return undefined;
+  }
+  return readStringList(sink, 'depends_on', value);
+}
+
 function readPipeline(sink: DiagnosticSink, block: HclBlock, name: string): CheckedPipeline {
   const { attributes, blocks } = checkBody(sink, block.body, pipelineSchema(name));
   const pipeline: Pipeline = { name, filter: {}, dependsOn: [], env: {}, stages: [], location: block.typeLocation };
@@ -244,7 +259,7 @@ function readPipeline(sink: DiagnosticSink, block: HclBlock, name: string): Chec
   const env = attributes.get('env');
   if (env) pipeline.env = readEnv(sink, env);
   const dependsOnAttribute = attributes.get('depends_on');
-  const dependsOn = (dependsOnAttribute && readStringList(sink, 'depends_on', dependsOnAttribute.value)) ?? [];
+  const dependsOn = (dependsOnAttribute && readDependsOn(sink, dependsOnAttribute)) ?? [];
 
   let filterLocation: SourceLocation | undefined;
   const registerStage = createNameRegistry(sink, 'stage', ` in pipeline "${name}"`);
@@ -274,7 +289,7 @@ function readPipeline(sink: DiagnosticSink, block: HclBlock, name: string): Chec
  * Checks every `depends_on` (also of duplicate pipelines, `all`): known names, no self-dependency, no repeats; then
  * cycles among the `pipelines` that count. Fills `pipeline.dependsOn`.
  */
-function checkDependencies(sink: DiagnosticSink, all: CheckedPipeline[], pipelines: CheckedPipeline[], unavailable: ReadonlySet<string>): void {
+function checkDependencies(sink: DiagnosticSink, all: CheckedPipeline[], pipelines: CheckedPipeline[], unavailable: (name: string) => boolean, budget: SuggestionBudget): void {
   const byName = new Map(pipelines.map((checked) => [checked.pipeline.name, checked]));
   const names = [...byName.keys()];
   for (const checked of all) {
@@ -282,9 +297,9 @@ function checkDependencies(sink: DiagnosticSink, all: CheckedPipeline[], pipelin
     for (const dependency of checked.dependsOn) {
       const target = dependency.value;
       if (target === checked.pipeline.name) sink.add(dependency.location, `pipeline "${target}" depends on itself`);
-      else if (seen.has(target)) sink.add(dependency.location, `depends_on lists "${target}" twice`);
+      else if (seen.has(target)) sink.add(dependency.location, `depends_on lists ${shownName(target)} twice`);
       else if (!byName.has(target)) {
-        if (!unavailable.has(target)) sink.add(dependency.location, `depends_on names unknown pipeline "${target}"${didYouMean(target, names)}`);
+        if (!unavailable(target)) sink.add(dependency.location, `depends_on names unknown pipeline ${shownName(target)}${didYouMean(target, names, budget)}`);
       } else checked.pipeline.dependsOn.push(target);
       seen.add(target);
     }
@@ -299,7 +314,10 @@ function checkDependencies(sink: DiagnosticSink, all: CheckedPipeline[], pipelin
   }
 }
 
-/** One cycle per strongly connected component of more than one pipeline (Tarjan), each starting at its first declared pipeline. */
+/**
+ * One cycle per strongly connected component of more than one pipeline (Tarjan's algorithm with an explicit stack, so
+ * a long chain of dependencies cannot overflow the call stack), each starting at its first declared pipeline.
+ */
 export function findCycles(pipelines: readonly Pipeline[]): string[][] {
   const edges = new Map(pipelines.map((pipeline) => [pipeline.name, pipeline.dependsOn]));
   const order = new Map(pipelines.map((pipeline, i) => [pipeline.name, i]));
@@ -309,44 +327,57 @@ export function findCycles(pipelines: readonly Pipeline[]): string[][] {
   const onStack = new Set<string>();
   const components: string[][] = [];
   let counter = 0;
-  const visit = (name: string): void => {
+  /** The depth-first path: each pipeline with the position of the next dependency to look at. */
+  const path: { name: string; next: number }[] = [];
+  const enter = (name: string) => {
     index.set(name, counter);
     low.set(name, counter++);
     stack.push(name);
     onStack.add(name);
-    for (const next of edges.get(name) ?? []) {
-      if (!index.has(next)) {
-        visit(next);
-        low.set(name, Math.min(low.get(name) as number, low.get(next) as number));
-      } else if (onStack.has(next)) low.set(name, Math.min(low.get(name) as number, index.get(next) as number));
-    }
-    if (low.get(name) === index.get(name)) {
-      const component: string[] = [];
-      let member: string;
-      do {
-        member = stack.pop() as string;
-        onStack.delete(member);
-        component.push(member);
-      } while (member !== name);
-      if (component.length > 1) components.push(component);
-    }
+    path.push({ name, next: 0 });
   };
-  for (const pipeline of pipelines) if (!index.has(pipeline.name)) visit(pipeline.name);
+  for (const pipeline of pipelines) {
+    if (index.has(pipeline.name)) continue;
+    enter(pipeline.name);
+    while (path.length > 0) {
+      const frame = path[path.length - 1] as { name: string; next: number };
+      const dependencies = edges.get(frame.name) ?? [];
+      if (frame.next < dependencies.length) {
+        const next = dependencies[frame.next++] as string;
+        if (!index.has(next)) enter(next);
+        else if (onStack.has(next)) low.set(frame.name, Math.min(low.get(frame.name) as number, index.get(next) as number));
+        continue;
+      }
+      path.pop();
+      const parent = path[path.length - 1];
+      if (parent) low.set(parent.name, Math.min(low.get(parent.name) as number, low.get(frame.name) as number));
+      if (low.get(frame.name) === index.get(frame.name)) {
+        const component: string[] = [];
+        let member: string;
+        do {
+          member = stack.pop() as string;
+          onStack.delete(member);
+          component.push(member);
+        } while (member !== frame.name);
+        if (component.length > 1) components.push(component);
+      }
+    }
+  }
 
   return components.map((component) => {
     const members = new Set(component);
-    const start = [...component].sort((a, b) => (order.get(a) as number) - (order.get(b) as number))[0] as string;
+    const start = component.reduce((first, name) => ((order.get(name) as number) < (order.get(first) as number) ? name : first));
     // Walk from start through members until returning to start (breadth-first for the shortest cycle).
     const previous = new Map<string, string>();
     const queue = [start];
-    while (queue.length > 0) {
-      const current = queue.shift() as string;
+    for (let head = 0; head < queue.length; head++) {
+      const current = queue[head] as string;
       for (const next of edges.get(current) ?? []) {
         if (!members.has(next)) continue;
         if (next === start) {
-          const path = [current];
-          while (path[0] !== start) path.unshift(previous.get(path[0] as string) as string);
-          return path;
+          const cycle = [current];
+          while (cycle[cycle.length - 1] !== start) cycle.push(previous.get(cycle[cycle.length - 1] as string) as string);
+          return cycle.reverse();
         }
         if (!previous.has(next)) {
           previous.set(next, current);
@@ -366,12 +397,18 @@ export function buildConfig(
   sink: DiagnosticSink,
   files: readonly ParsedFile[],
   unavailable: ReadonlySet<string>,
+  limits: Pick<ConfigLimits, 'maxPipelines' | 'maxExecutions' | 'maxSuggestionCells'> = CONFIG_LIMITS,
 ): { runner?: RunnerSpec; pipelines: Pipeline[] } {
   let runner: RunnerSpec | undefined;
   const pipelines: CheckedPipeline[] = [];
   const all: CheckedPipeline[] = [];
   const registerPipeline = createNameRegistry(sink, 'pipeline');
+  let pipelineBlocks = 0;
+  let executions = 0;
+  /** Set once a limit is passed: the rest of the configuration is not read (its problems would only add up). */
+  let stopped = false;
   for (const { body } of files) {
+    if (stopped) break;
     const { blocks } = checkBody(sink, body, ROOT);
     for (const block of blocks) {
       if (block.type === 'runner') {
@@ -379,13 +416,29 @@ export function buildConfig(
         else runner = readRunner(sink, block);
         continue;
       }
+      if (++pipelineBlocks > limits.maxPipelines) {
+        sink.add(block.typeLocation, `too many pipelines: a configuration has at most ${limits.maxPipelines}`);
+        stopped = true;
+        break;
+      }
       if (!checkName(sink, block)) continue;
       const label = block.labels[0] as HclBlock['labels'][number];
       const checked = readPipeline(sink, block, label.value);
+      const allowed = limits.maxExecutions - executions;
+      const own = checked.pipeline.stages.flatMap((stage) => stage.executions);
+      executions += own.length;
+      if (executions > limits.maxExecutions) {
+        const first = own[allowed] as Execution;
+        sink.add(first.location, `too many executions: a configuration has at most ${limits.maxExecutions}`);
+        stopped = true;
+        break;
+      }
       all.push(checked);
       if (registerPipeline(label.value, label.location)) pipelines.push(checked);
     }
   }
-  checkDependencies(sink, all, pipelines, unavailable);
+  // When a limit stopped the reading, the pipelines not read may be the ones named: no name is reported as unknown.
+  const notRead = (name: string) => stopped || unavailable.has(name);
+  checkDependencies(sink, all, pipelines, notRead, createSuggestionBudget(limits.maxSuggestionCells));
   return { ...(runner ? { runner } : {}), pipelines: pipelines.map((checked) => checked.pipeline) };
 }

@@ -12,4 +12,6 @@ export {
 } from './migrate.js';
 export { readMigrations, migrationChecksum, checksumMatches, MigrationsDirError, type MigrationFile } from './migration-files.js';
 export { defaultMigrationsDir } from './paths.js';
+export { localRepositoryDirectory, localRepositoryPath, localRepositorySpellings } from './local-repository.js';
 export * from './generated/prisma/client.js';
+export * from './run-writes/index.js';

@@ -26,3 +26,27 @@ export function isFinalWorkflowStatus(status: string): status is FinalWorkflowSt
 export function isFinalStepStatus(status: string): status is FinalStepStatus {
   return (FINAL_STEP_STATUSES as readonly string[]).includes(status);
 }
+
+/** A workflow that has not ended: it may still be cancelled. */
+export const UNENDED_WORKFLOW_STATUSES = ['awaiting_approval', 'queued', 'provisioning', 'running'] as const satisfies readonly WorkflowStatus[];
+export type UnendedWorkflowStatus = (typeof UNENDED_WORKFLOW_STATUSES)[number];
+
+/** A workflow the orchestrator owns: admitted (or waiting for a slot) and not ended. */
+export const OPEN_WORKFLOW_STATUSES = ['queued', 'provisioning', 'running'] as const satisfies readonly WorkflowStatus[];
+export type OpenWorkflowStatus = (typeof OPEN_WORKFLOW_STATUSES)[number];
+
+/** A workflow that holds one of its project's slots (`Project.maxConcurrentRuns`). */
+export const ACTIVE_WORKFLOW_STATUSES = ['provisioning', 'running'] as const satisfies readonly WorkflowStatus[];
+export type ActiveWorkflowStatus = (typeof ACTIVE_WORKFLOW_STATUSES)[number];
+
+/** A step that has not ended. */
+export const OPEN_STEP_STATUSES = ['pending', 'running'] as const satisfies readonly StepStatus[];
+export type OpenStepStatus = (typeof OPEN_STEP_STATUSES)[number];
+
+export function isWorkflowStatus(status: string): status is WorkflowStatus {
+  return (WORKFLOW_STATUSES as readonly string[]).includes(status);
+}
+
+export function isStepStatus(status: string): status is StepStatus {
+  return (STEP_STATUSES as readonly string[]).includes(status);
+}

@@ -53,22 +53,48 @@ export function mintRunToken(key: Buffer, workflowId: string, ttlSeconds: number
 }
 
 export function verifyRunToken(key: Buffer, token: string, now = Date.now()): RunTokenClaims {
-  if (!token.startsWith(RUN_TOKEN_PREFIX)) throw new InvalidRunTokenError('malformed');
-  const [payload, signature, extra] = token.slice(RUN_TOKEN_PREFIX.length).split('.');
-  if (!payload || !signature || extra !== undefined) throw new InvalidRunTokenError('malformed');
-  const expected = Buffer.from(sign(key, payload));
-  const given = Buffer.from(signature);
+  const parts = splitToken(token);
+  if (!parts) throw new InvalidRunTokenError('malformed');
+  const expected = Buffer.from(sign(key, parts.payload));
+  const given = Buffer.from(parts.signature);
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
     throw new InvalidRunTokenError('signature');
   }
+  const claims = decodeClaims(parts.payload);
+  if (!claims) throw new InvalidRunTokenError('malformed');
+  if (claims.expiresAt * 1000 <= now) throw new InvalidRunTokenError('expired');
+  return claims;
+}
+
+/**
+ * The claims of a token read WITHOUT checking its signature or expiry: for naming the run (the agent's log lines
+ * carry its workflow id before the API has answered), never for trusting it. undefined when it is not a run token.
+ */
+export function readRunTokenClaims(token: string): RunTokenClaims | undefined {
+  const parts = splitToken(token);
+  return parts ? decodeClaims(parts.payload) : undefined;
+}
+
+/** The workflow id a token names, read without verifying it (see readRunTokenClaims). */
+export function runTokenWorkflowId(token: string): string | undefined {
+  return readRunTokenClaims(token)?.workflowId;
+}
+
+function splitToken(token: string): { payload: string; signature: string } | undefined {
+  if (!token.startsWith(RUN_TOKEN_PREFIX)) return undefined;
+  const [payload, signature, extra] = token.slice(RUN_TOKEN_PREFIX.length).split('.');
+  if (!payload || !signature || extra !== undefined) return undefined;
+  return { payload, signature };
+}
+
+function decodeClaims(payload: string): RunTokenClaims | undefined {
   let claims: unknown;
   try {
     claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
   } catch {
-    throw new InvalidRunTokenError('malformed');
+    return undefined;
   }
   const { wid, exp } = (claims ?? {}) as { wid?: unknown; exp?: unknown };
-  if (typeof wid !== 'string' || typeof exp !== 'number') throw new InvalidRunTokenError('malformed');
-  if (exp * 1000 <= now) throw new InvalidRunTokenError('expired');
+  if (typeof wid !== 'string' || typeof exp !== 'number') return undefined;
   return { workflowId: wid, expiresAt: exp };
 }

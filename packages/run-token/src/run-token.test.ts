@@ -1,6 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { deriveRunTokenKey, InvalidRunTokenError, mintRunToken, parseEncryptionKey, verifyRunToken } from './index.js';
+import {
+  deriveRunTokenKey,
+  InvalidRunTokenError,
+  mintRunToken,
+  parseEncryptionKey,
+  readRunTokenClaims,
+  runTokenWorkflowId,
+  verifyRunToken,
+} from './index.js';
 
 const key = deriveRunTokenKey(randomBytes(32));
 
@@ -47,6 +55,25 @@ describe('run tokens', () => {
     const base = randomBytes(32);
     expect(deriveRunTokenKey(base).equals(deriveRunTokenKey(Buffer.from(base)))).toBe(true);
     expect(deriveRunTokenKey(base).equals(deriveRunTokenKey(randomBytes(32)))).toBe(false);
+  });
+});
+
+describe('reading a token without its key', () => {
+  it('gives the claims of any well-formed token, also expired or signed with another key', () => {
+    const now = Date.UTC(2026, 10, 23, 12);
+    expect(readRunTokenClaims(mintRunToken(key, 'wf-7', 60, now))).toEqual({ workflowId: 'wf-7', expiresAt: now / 1000 + 60 });
+    expect(runTokenWorkflowId(mintRunToken(key, 'wf-7', 60, 0))).toBe('wf-7');
+    expect(runTokenWorkflowId(mintRunToken(deriveRunTokenKey(randomBytes(32)), 'wf-8', 60))).toBe('wf-8');
+  });
+
+  it('gives nothing for what is not a run token', () => {
+    const payload = (claims: unknown) => Buffer.from(JSON.stringify(claims)).toString('base64url');
+    for (const bad of ['', 'frt_', 'abc.def', 'frt_abc', 'frt_a.b.c', `${payload({ wid: 'wf-1', exp: 1 })}.sig`, 'frt_%%%.sig']) {
+      expect(runTokenWorkflowId(bad), bad).toBeUndefined();
+    }
+    expect(readRunTokenClaims(`frt_${payload({ wid: 1, exp: 1 })}.sig`)).toBeUndefined();
+    expect(readRunTokenClaims(`frt_${payload({ wid: 'wf-1' })}.sig`)).toBeUndefined();
+    expect(readRunTokenClaims(`frt_${payload(null)}.sig`)).toBeUndefined();
   });
 });
 

@@ -89,6 +89,33 @@ describe('the GitHub stand-in against GitHub\'s OpenAPI description', () => {
     expect(new Set(github.requests.map((r) => r.status))).toEqual(new Set([200, 201, 204, 403, 404]));
   });
 
+  it("the App's webhook deliveries: listing pages by cursor, redelivering (App JWT), answers as documented", async () => {
+    const app = new App({ appId: identity.config.appId, privateKey: identity.config.privateKey, Octokit: Octokit.defaults({ baseUrl: github.url }) });
+    github.setAppWebhook({ url: 'http://127.0.0.1:1/hooks/github', secret: 's' }); // nothing listens: deliveries fail
+    const first = await github.sendAppWebhook('ping', { zen: 'Design for failure.', hook_id: 1 });
+    await github.sendAppWebhook('installation', { action: 'created', installation: { id: 9 } });
+    expect(first).toMatchObject({ redelivery: false, status_code: 0, event: 'ping', action: null, installation_id: null });
+    const page1 = await app.octokit.request('GET /app/hook/deliveries', { per_page: 1 });
+    expect(page1.data.map((d) => d.event)).toEqual(['installation']);
+    const cursor = new URL(/<([^>]+)>; rel="next"/.exec(page1.headers.link ?? '')?.[1] ?? 'http://x').searchParams.get('cursor') ?? '';
+    const page2 = await app.octokit.request('GET /app/hook/deliveries', { per_page: 1, cursor });
+    expect(page2.data.map((d) => d.guid)).toEqual([first.guid]);
+    expect(page2.headers.link).toBeUndefined();
+    await app.octokit.request('POST /app/hook/deliveries/{delivery_id}/attempts', { delivery_id: first.id });
+    await github.deliveriesSettled();
+    expect(github.appHookDeliveries.filter((d) => d.guid === first.guid).map((d) => d.redelivery)).toEqual([false, true]);
+    const failed = await app.octokit.request('GET /app/hook/deliveries', { status: 'failure' });
+    expect(failed.data).toEqual([]); // "failure" is 400–599: no answer at all is neither
+    await fetch(`${github.url}/app/hook/deliveries`).catch(() => undefined); // no JWT: 401
+
+    const seen = github.requests.filter((r) => r.path.startsWith('/app/hook/'));
+    expect(seen.map((r) => `${r.method} ${r.status}`)).toEqual(['GET 200', 'GET 200', 'POST 202', 'GET 200', 'GET 401']);
+    const problems = seen
+      .filter((r) => r.status !== 401) // the description documents no 401 for these routes
+      .flatMap((r) => [...(checkResponse(r.method, r.path, r.status, r.response) ?? ['undocumented']), ...(r.method === 'POST' ? (checkRequestBody(r.method, r.path, r.body) ?? ['undocumented']) : [])]);
+    expect(problems).toEqual([]);
+  });
+
   it('the validator does catch a wrong body', () => {
     expect(checkResponse('GET', '/app/installations/1', 200, { id: 'one' })?.length).toBeGreaterThan(0);
     expect(checkRequestBody('POST', '/repos/a/b/hooks', { config: { url: 'x' }, colour: 'red' })).toEqual([

@@ -6,9 +6,13 @@
  * Authentication is checked as GitHub does: App JWTs (RS256, verified with the App's public key, `iss` = App id,
  * at most 10 minutes long), installation tokens (scoped to the installation's repositories and permissions) and OAuth
  * user tokens (from the web flow's code exchange).
+ *
+ * The App's webhook is played too: `sendAppWebhook` POSTs a signed delivery to the URL `setAppWebhook` set and records
+ * the attempt (answered or not), which `GET /app/hook/deliveries` lists and `POST /app/hook/deliveries/{id}/attempts`
+ * delivers again (same guid, new id).
  */
 import { execFileSync } from 'node:child_process';
-import { randomBytes, verify, type KeyObject } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID, verify, type KeyObject } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -54,6 +58,25 @@ export interface StandinCheckRun {
   history: { status: string; conclusion: string | null }[];
 }
 
+/** One delivery of the App's webhook, as `GET /app/hook/deliveries` lists it. */
+export interface StandinHookDelivery {
+  id: number;
+  /** The event's id (X-GitHub-Delivery): shared by the first delivery and every redelivery of it. */
+  guid: string;
+  delivered_at: string;
+  redelivery: boolean;
+  duration: number;
+  /** e.g. "OK", "Invalid HTTP Response: 503", "failed to connect to host". */
+  status: string;
+  /** The receiver's answer; 0 when there was none. */
+  status_code: number;
+  event: string;
+  action: string | null;
+  installation_id: number | null;
+  repository_id: number | null;
+  throttled_at: string | null;
+}
+
 export interface RecordedRequest {
   method: string;
   path: string;
@@ -87,6 +110,18 @@ export interface GithubStandin {
   /** The `code` GitHub would hand the browser after the user authorised the App. */
   issueOAuthCode(login: string): string;
   hooks(fullName: string): StandinHook[];
+  /** The App's webhook (its URL and secret, as set in the App's settings); deliveries go there. */
+  setAppWebhook(hook: { url: string; secret: string }): void;
+  /**
+   * GitHub delivering an App event: POSTs the payload (signed with the App's webhook secret) to the App's webhook URL
+   * and records the attempt, answered or not. Redeliveries (`POST /app/hook/deliveries/{id}/attempts`) send the same
+   * bytes again under the same guid.
+   */
+  sendAppWebhook(event: string, payload: Record<string, unknown>): Promise<StandinHookDelivery>;
+  /** Every delivery of the App's webhook, oldest first. */
+  readonly appHookDeliveries: StandinHookDelivery[];
+  /** Resolves when the redeliveries asked for so far have been attempted. */
+  deliveriesSettled(): Promise<void>;
   /** What an installation token may access (repositories and permissions), or undefined when it is not valid. */
   tokenAccess(token: string): { repositories: string[]; permissions: Record<string, string> } | undefined;
   close(): Promise<void>;
@@ -112,6 +147,11 @@ export async function startGithubStandin(options: GithubStandinOptions): Promise
   const installationTokens = new Map<string, { installationId: number; expiresAt: number; repositories?: string[]; permissions?: Record<string, string> }>();
   const requests: RecordedRequest[] = [];
   const checkRuns: StandinCheckRun[] = [];
+  const appHookDeliveries: StandinHookDelivery[] = [];
+  /** What each event (by guid) sent: redeliveries send the same bytes. */
+  const deliveryBodies = new Map<string, string>();
+  const pendingDeliveries = new Set<Promise<unknown>>();
+  let appWebhook: { url: string; secret: string } | null = null;
   let nextId = 1000;
   let url = '';
 
@@ -129,14 +169,14 @@ export async function startGithubStandin(options: GithubStandinOptions): Promise
           status: 0,
         };
         requests.push(record);
-        const reply = (status: number, payload?: unknown): void => {
+        const reply = (status: number, payload?: unknown, headers: Record<string, string> = {}): void => {
           record.status = status;
           record.response = payload === undefined ? undefined : JSON.parse(JSON.stringify(payload));
           if (payload === undefined) {
-            res.writeHead(status).end();
+            res.writeHead(status, headers).end();
             return;
           }
-          res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(payload));
+          res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(payload));
         };
         route(record, reply);
       })
@@ -145,7 +185,7 @@ export async function startGithubStandin(options: GithubStandinOptions): Promise
       });
   });
 
-  function route(r: RecordedRequest, reply: (status: number, payload?: unknown) => void): void {
+  function route(r: RecordedRequest, reply: (status: number, payload?: unknown, headers?: Record<string, string>) => void): void {
     const fail = (status: number, message: string): void =>
       reply(status, { message, documentation_url: DOCS, status: String(status) });
     const path = r.path.replace(/\/+$/, '');
@@ -171,6 +211,17 @@ export async function startGithubStandin(options: GithubStandinOptions): Promise
     }
 
     // --- App (JWT) ---
+    if (path === '/app/hook/deliveries' || path.startsWith('/app/hook/deliveries/')) {
+      const jwtProblem = checkAppJwt(r.headers.authorization);
+      if (jwtProblem) return fail(401, jwtProblem);
+      if (r.method === 'GET' && path === '/app/hook/deliveries') return listDeliveriesRoute(r, reply);
+      const attempt = r.method === 'POST' ? path.match(/^\/app\/hook\/deliveries\/(\d+)\/attempts$/) : null;
+      if (!attempt) return fail(404, 'Not Found');
+      const original = appHookDeliveries.find((d) => d.id === Number(attempt[1]));
+      if (!original) return fail(404, 'Not Found');
+      track(attemptDelivery(original.guid, original.event, original.action, true));
+      return reply(202, {});
+    }
     if ((m = path.match(/^\/app\/installations\/(\d+)(\/access_tokens)?$/))) {
       const jwtProblem = checkAppJwt(r.headers.authorization);
       if (jwtProblem) return fail(401, jwtProblem);
@@ -265,6 +316,78 @@ export async function startGithubStandin(options: GithubStandinOptions): Promise
     }
 
     fail(404, 'Not Found');
+  }
+
+  /** Newest first, `per_page` (default 30, at most 100) a page, the next page's `cursor` in the Link header. */
+  function listDeliveriesRoute(r: RecordedRequest, reply: (status: number, payload?: unknown, headers?: Record<string, string>) => void): void {
+    const perPage = Math.min(100, Math.max(1, Number(r.query.get('per_page') ?? 30) || 30));
+    const status = r.query.get('status');
+    const wanted = (d: StandinHookDelivery): boolean =>
+      status === 'success' ? d.status_code >= 200 && d.status_code <= 399 : status === 'failure' ? d.status_code >= 400 && d.status_code <= 599 : true;
+    const newestFirst = appHookDeliveries.filter(wanted).reverse();
+    const cursor = r.query.get('cursor');
+    const start = cursor === null ? 0 : newestFirst.findIndex((d) => `v1_${d.id}` === cursor);
+    if (start < 0) return reply(400, { message: 'Invalid cursor', documentation_url: DOCS, status: '400' });
+    const page = newestFirst.slice(start, start + perPage);
+    const next = newestFirst[start + perPage];
+    const query = (c: string) => `${url}/app/hook/deliveries?per_page=${perPage}${status ? `&status=${status}` : ''}&cursor=${c}`;
+    const headers: Record<string, string> = next ? { link: `<${query(`v1_${next.id}`)}>; rel="next"` } : {};
+    reply(200, page, headers);
+  }
+
+  function track<T>(promise: Promise<T>): Promise<T> {
+    pendingDeliveries.add(promise);
+    void promise.finally(() => pendingDeliveries.delete(promise)).catch(() => undefined);
+    return promise;
+  }
+
+  /** One delivery attempt of an event to the App's webhook, as GitHub's hookshot makes it (10 s timeout). */
+  async function attemptDelivery(guid: string, event: string, action: string | null, redelivery: boolean): Promise<StandinHookDelivery> {
+    const body = deliveryBodies.get(guid) ?? '{}';
+    const payload = JSON.parse(body) as { installation?: { id?: number }; repository?: { id?: number } };
+    const started = Date.now();
+    let statusCode = 0;
+    let status = 'failed to connect to host';
+    if (appWebhook) {
+      try {
+        const res = await fetch(appWebhook.url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'user-agent': 'GitHub-Hookshot/standin',
+            'x-github-event': event,
+            'x-github-delivery': guid,
+            'x-github-hook-id': '1',
+            'x-github-hook-installation-target-type': 'integration',
+            'x-github-hook-installation-target-id': String(options.appId),
+            'x-hub-signature-256': `sha256=${createHmac('sha256', appWebhook.secret).update(body).digest('hex')}`,
+          },
+          body,
+          signal: AbortSignal.timeout(10_000),
+        });
+        await res.arrayBuffer();
+        statusCode = res.status;
+        status = res.ok ? 'OK' : `Invalid HTTP Response: ${res.status}`;
+      } catch {
+        // no answer: status_code stays 0
+      }
+    }
+    const delivery: StandinHookDelivery = {
+      id: nextId++,
+      guid,
+      delivered_at: new Date(started).toISOString().replace(/\.\d+Z$/, 'Z'),
+      redelivery,
+      duration: (Date.now() - started) / 1000,
+      status,
+      status_code: statusCode,
+      event,
+      action,
+      installation_id: payload.installation?.id ?? null,
+      repository_id: payload.repository?.id ?? null,
+      throttled_at: null,
+    };
+    appHookDeliveries.push(delivery);
+    return delivery;
   }
 
   function contentsRoute(
@@ -584,6 +707,18 @@ export async function startGithubStandin(options: GithubStandinOptions): Promise
     },
     hooks(fullName) {
       return repos.get(fullName.toLowerCase())?.hooks ?? [];
+    },
+    setAppWebhook(hook) {
+      appWebhook = { ...hook };
+    },
+    sendAppWebhook(event, payload) {
+      const guid = randomUUID();
+      deliveryBodies.set(guid, JSON.stringify(payload));
+      return track(attemptDelivery(guid, event, typeof payload.action === 'string' ? payload.action : null, false));
+    },
+    appHookDeliveries,
+    async deliveriesSettled() {
+      while (pendingDeliveries.size > 0) await Promise.allSettled([...pendingDeliveries]);
     },
     tokenAccess(token) {
       const installation = installationOfToken(token);

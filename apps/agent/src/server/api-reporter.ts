@@ -1,3 +1,4 @@
+import { AGENT_PATHS, type LogChunk, type StatusReport } from '@factoryci/agent-protocol';
 import type { Logger } from 'pino';
 import type { EngineEvent, OutputEvent, Reporter, StatusEvent } from '../run-model.js';
 import { isTerminal } from '../run-model.js';
@@ -36,26 +37,7 @@ export interface ApiReporter extends Reporter {
   stats(): { requests: number; chunks: number; pending: number };
 }
 
-type Item = { path: '/agent/v1/logs'; body: LogBody } | { path: '/agent/v1/status'; body: StatusBody };
-
-
-interface LogBody {
-  pipeline: string;
-  stage: string;
-  execution: string;
-  seq: number;
-  data: string;
-}
-
-interface StatusBody {
-  pipeline?: string;
-  stage?: string;
-  execution?: string;
-  status: string;
-  exitCode?: number;
-  reason?: string;
-  at: string;
-}
+type Item = { path: typeof AGENT_PATHS.logs; body: LogChunk } | { path: typeof AGENT_PATHS.status; body: StatusReport };
 
 interface Pending {
   parts: string[];
@@ -149,7 +131,7 @@ export function createApiReporter(options: ApiReporterOptions): ApiReporter {
     entry.parts = [];
     entry.bytes = 0;
     chunks++;
-    enqueue({ path: '/agent/v1/logs', body: { ...entry.names, seq: entry.nextSeq++, data } });
+    enqueue({ path: AGENT_PATHS.logs, body: { ...entry.names, seq: entry.nextSeq++, data } });
   };
 
   const onOutput = (event: OutputEvent) => {
@@ -190,13 +172,13 @@ export function createApiReporter(options: ApiReporterOptions): ApiReporter {
     if (node.kind === 'workflow' && event.status === 'running' && options.workflowRunningSent) return;
     if (node.kind === 'execution') cut(keyOf(node), BOTH);
     if (node.kind === 'workflow' && isTerminal(event.status)) for (const key of pending.keys()) cut(key, BOTH);
-    const body: StatusBody = { status: event.status, at: event.at };
+    const body: StatusReport = { status: event.status, at: event.at };
     if (node.pipeline !== undefined) body.pipeline = node.pipeline;
     if (node.stage !== undefined) body.stage = node.stage;
     if (node.execution !== undefined) body.execution = node.execution;
     if (typeof event.exitCode === 'number') body.exitCode = event.exitCode;
     if (event.reason !== undefined) body.reason = event.reason;
-    enqueue({ path: '/agent/v1/status', body });
+    enqueue({ path: AGENT_PATHS.status, body });
   };
 
   return {

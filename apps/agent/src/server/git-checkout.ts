@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import type { ConfigFile } from '@factoryci/config';
+import { basename } from 'node:path';
+import { CONFIG_LIMITS, isConfigFileName, type ConfigFile } from '@factoryci/config';
 
 /**
  * The checkout of a server run: `git init` in the workspace, fetch the exact commit (and the commit `.factory/` is read
@@ -80,13 +81,20 @@ const REGULAR_FILE = /^100(644|755)$/;
  * Only regular files directly under `.factory/` count (as for `factory-agent run` on a directory).
  */
 export async function readConfigFiles(commit: string, options: GitOptions): Promise<ConfigFile[]> {
-  const listing = (await git(['ls-tree', '-z', commit, '--', '.factory/'], options)).toString('utf8');
-  const files: ConfigFile[] = [];
+  const listing = (await git(['ls-tree', '-z', '-l', commit, '--', '.factory/'], options)).toString('utf8');
+  const entries: { path: string; blob: string; bytes: number }[] = [];
   for (const entry of listing.split('\0')) {
-    const match = /^(\d+) blob ([0-9a-f]+)\t(.+)$/s.exec(entry);
-    if (!match || !REGULAR_FILE.test(match[1] as string)) continue;
-    const content = (await git(['cat-file', 'blob', match[2] as string], options)).toString('utf8');
-    files.push({ path: match[3] as string, content });
+    const match = /^(\d+) blob ([0-9a-f]+) +(\d+)\t(.+)$/s.exec(entry);
+    if (!match || !REGULAR_FILE.test(match[1] as string) || !isConfigFileName(basename(match[4] as string))) continue;
+    entries.push({ path: match[4] as string, blob: match[2] as string, bytes: Number(match[3]) });
+  }
+  // Only what the configuration limits allow is read (docs/factory-hcl.md, "Limits"): a file over the size limit, or
+  // every file when there are too many, is passed by its size and reported as such by loadConfigFromFiles.
+  const readable = entries.length <= CONFIG_LIMITS.maxFiles;
+  const files: ConfigFile[] = [];
+  for (const { path, blob, bytes } of entries) {
+    if (!readable || bytes > CONFIG_LIMITS.maxFileBytes) files.push({ path, content: '', bytes });
+    else files.push({ path, content: (await git(['cat-file', 'blob', blob], options)).toString('utf8') });
   }
   return files;
 }

@@ -1,59 +1,50 @@
-import type { PlanContext, EventName } from '@factoryci/config';
+import { AGENT_PATHS, validateRunInfo, validateRunSecrets, type RunInfo, type RunSecrets } from '@factoryci/agent-protocol';
+import type { Plan, PlanContext } from '@factoryci/config';
 
-/** What `GET /agent/v1/run` answers (docs/agent-protocol.md). */
-export interface RunInfo {
-  workflow: {
-    id: string;
-    number: number;
-    event: string;
-    ref: string;
-    sha: string;
-    branch: string | null;
-    tag: string | null;
-    prNumber: number | null;
-    baseSha: string | null;
-    trusted: boolean;
-    changedPaths: string[] | null;
-  };
-  /** The commit `.factory/` is read from: the base commit for untrusted pull requests, else `workflow.sha`. */
-  configSha: string;
-  clone: { url: string; token?: string | null };
-  secrets: Record<string, string>;
-  /** For untrusted runs: the pipelines that may receive `secrets` (absent: none may). */
-  forkSecretPipelines?: string[] | null;
-}
+export type { RunInfo, RunSecrets };
 
-/** The API's answer does not have the documented shape. */
+/** The API's answer does not have the documented shape (@factoryci/agent-protocol's runInfoSchema). */
 export class ProtocolError extends Error {
-  constructor(message: string) {
-    super(`unexpected answer from GET /agent/v1/run: ${message}`);
+  constructor(
+    readonly route: string,
+    /** What is wrong, one problem each, naming the property (`workflow.sha is not a commit id …`). */
+    readonly problems: string[],
+  ) {
+    super(`unexpected answer from ${route}: ${problems.join('; ')}`);
     this.name = 'ProtocolError';
   }
 }
 
-const EVENTS: readonly string[] = ['push', 'pull_request', 'tag'] satisfies EventName[];
-const SHA = /^[0-9a-f]{40}$/;
-
+/** `GET /agent/v1/run`'s answer, checked against the protocol's schema (properties this agent does not know are dropped). */
 export function checkRunInfo(value: unknown): RunInfo {
-  const info = value as Partial<RunInfo> | undefined;
-  const workflow = info?.workflow;
-  if (!workflow || typeof workflow.id !== 'string') throw new ProtocolError('no workflow');
-  if (!EVENTS.includes(workflow.event as string)) throw new ProtocolError(`unknown event "${String(workflow.event)}"`);
-  if (!SHA.test(String(workflow.sha))) throw new ProtocolError('workflow.sha is not a commit id');
-  if (!SHA.test(String(info.configSha))) throw new ProtocolError('configSha is not a commit id');
-  if (typeof info.clone?.url !== 'string' || info.clone.url === '') throw new ProtocolError('no clone.url');
-  const secrets = info.secrets ?? {};
-  if (typeof secrets !== 'object' || Object.values(secrets).some((v) => typeof v !== 'string')) throw new ProtocolError('secrets must map names to strings');
-  return { ...(info as RunInfo), secrets };
+  const checked = validateRunInfo(value);
+  if (!checked.ok) throw new ProtocolError(`GET ${AGENT_PATHS.run}`, checked.problems);
+  return checked.value;
+}
+
+/** `GET /agent/v1/secrets`'s answer, checked against the protocol's schema; the values by name. */
+export function checkRunSecrets(value: unknown): RunSecrets['secrets'] {
+  const checked = validateRunSecrets(value);
+  if (!checked.ok) throw new ProtocolError(`GET ${AGENT_PATHS.secrets}`, checked.problems);
+  return checked.value.secrets;
+}
+
+/**
+ * Whether the run has secrets to fetch: some execution of a pipeline that may receive secrets declares one. (The API
+ * decides what it gives; this only saves the request, and the agent holding anything, when nothing could be given.)
+ */
+export function needsSecrets(plan: Plan, info: RunInfo): boolean {
+  const allowed = secretsAllowedFor(info);
+  return plan.pipelines.some((p) => allowed(p.name) && p.stages.some((s) => s.executions.some((e) => e.secrets.length > 0)));
 }
 
 /** The plan context of the run's event. */
 export function planContextOf(info: RunInfo): PlanContext {
   const { workflow } = info;
-  const context: PlanContext = { event: workflow.event as EventName };
+  const context: PlanContext = { event: workflow.event };
   if (workflow.branch) context.branch = workflow.branch;
   if (workflow.tag) context.tag = workflow.tag;
-  if (Array.isArray(workflow.changedPaths)) context.changedPaths = workflow.changedPaths;
+  if (workflow.changedPaths) context.changedPaths = workflow.changedPaths;
   return context;
 }
 

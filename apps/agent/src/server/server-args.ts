@@ -1,6 +1,7 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { FlagValues } from '../cli-args.js';
+import { sandboxSettingsFromEnv } from '../sandbox-settings.js';
 import { UsageError } from '../usage.js';
 import type { ServerSettings } from './server-run.js';
 
@@ -68,5 +69,6 @@ export async function serverSettings(values: FlagValues, env: Env): Promise<Serv
     giveUpAfterMs: whole('FACTORY_REPORT_GIVE_UP_SECONDS', env.FACTORY_REPORT_GIVE_UP_SECONDS, 600) * 1000,
     ...(env.FACTORY_CONSUL_TTL_SECONDS ? { consulTtlSeconds: whole('FACTORY_CONSUL_TTL_SECONDS', env.FACTORY_CONSUL_TTL_SECONDS, 15) } : {}),
     ...(env.FACTORY_LOG_LEVEL ? { logLevel: env.FACTORY_LOG_LEVEL } : {}),
+    ...((sandbox) => (sandbox ? { sandbox } : {}))(sandboxSettingsFromEnv(env)),
   };
 }

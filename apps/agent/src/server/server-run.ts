@@ -1,3 +1,4 @@
+import { AGENT_PATHS, MAX_REASON_CHARS, type PlanBody, type StatusReport } from '@factoryci/agent-protocol';
 import { ConfigError, loadConfigFromFiles, planWorkflow, type Plan } from '@factoryci/config';
 import {
   consulFromUrl,
@@ -5,18 +6,22 @@ import {
   consulServiceRegistration,
   type ServiceRegistration,
 } from '@factoryci/discovery';
+import type { WorkflowReportStatus } from '@factoryci/run-state';
+import { runTokenWorkflowId } from '@factoryci/run-token';
 import type { CliIo } from '../cli-io.js';
 import { createConsoleReporter } from '../console-reporter.js';
 import { runWorkflow } from '../engine.js';
 import type { EngineEvent, Reporter } from '../run-model.js';
 import { EXIT, exitCodeOf, formatSummary } from '../run-summary.js';
+import { sandboxForRun } from '../sandbox.js';
+import type { SandboxSettings } from '../sandbox-settings.js';
 import { createAgentLogger, type Logger } from './agent-logger.js';
 import { ApiRejectedError, cachedApiLocator, createAgentApiClient, fixedApiLocator, type AgentApiClient } from './api-client.js';
 import { createApiReporter } from './api-reporter.js';
 import { serverBaseEnv } from './base-env.js';
 import { basicAuthHeader, checkoutCommit, GitError, readConfigFiles } from './git-checkout.js';
 import { createRedactor, type Redactor } from './redaction.js';
-import { checkRunInfo, planContextOf, secretsAllowedFor, type RunInfo } from './run-info.js';
+import { checkRunInfo, checkRunSecrets, needsSecrets, planContextOf, secretsAllowedFor, type RunInfo } from './run-info.js';
 import { startStatusServer, type StatusServer } from './status-server.js';
 
 /** How `factory-agent run` in server mode is set up (from flags and the environment; see cmd-run.ts). */
@@ -37,6 +42,8 @@ export interface ServerSettings {
   /** TTL of the Consul check, in seconds. */
   consulTtlSeconds?: number;
   logLevel?: string;
+  /** How executions are sandboxed, set by the runner (docs/security.md); none when absent. */
+  sandbox?: SandboxSettings;
 }
 
 /** After SIGTERM/SIGINT, how long the agent still tries to report (a pod gets 30 s between SIGTERM and SIGKILL). */
@@ -44,28 +51,14 @@ const CANCEL_REPORT_MS = 10_000;
 /** After reporting failed for good, how long (at most) the agent tries to tell the API that the run is lost. */
 const LAST_WORD_MS = 30_000;
 
-/** The API keeps reasons up to this length (e.g. the diagnostics of a broken configuration). */
-const MAX_REASON = 10_000;
-
 type Phase = 'starting' | 'checkout' | 'config' | 'running' | 'reporting' | 'done';
-
-/** The workflow id a run token names (its payload is readable; the API checks the signature). */
-export function runIdFromToken(token: string): string | undefined {
-  try {
-    const payload = token.replace(/^frt_/, '').split('.')[0] ?? '';
-    const wid = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { wid?: unknown }).wid;
-    return typeof wid === 'string' ? wid : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 function fanOut(...reporters: Reporter[]): Reporter {
   return { onEvent: (event: EngineEvent) => reporters.forEach((reporter) => reporter.onEvent(event)) };
 }
 
-/** `PUT /agent/v1/plan`'s body. */
-export function planBody(plan: Plan, mask: (text: string) => string) {
+/** `PUT /agent/v1/plan`'s body: the plan's tree, commands masked. */
+export function planBody(plan: Plan, mask: (text: string) => string): PlanBody {
   return {
     pipelines: plan.pipelines.map((pipeline, position) => ({
       name: pipeline.name,
@@ -78,6 +71,7 @@ export function planBody(plan: Plan, mask: (text: string) => string) {
           name: execution.name,
           position: executionPosition,
           command: mask(execution.command),
+          secrets: [...execution.secrets],
         })),
       })),
     })),
@@ -87,13 +81,13 @@ export function planBody(plan: Plan, mask: (text: string) => string) {
 
 /**
  * The server run: register in Consul (when configured), get the run from the API, check out, read `.factory/` from
- * `configSha`, plan, report the plan, run it with the engine while reporting every status change and output chunk,
- * deregister. Returns the exit code (as for a local run; 1 also when the run could not be fetched, checked out or
+ * `configSha`, plan, report the plan, fetch the secrets its executions declare (where allowed), run it with the engine
+ * while reporting every status change and output chunk, deregister. Returns the exit code (as for a local run; 1 also when the run could not be fetched, checked out or
  * reported).
  */
 export async function serverRun(settings: ServerSettings, io: CliIo): Promise<number> {
   const redactor = createRedactor([settings.token]);
-  const runId = settings.runId ?? runIdFromToken(settings.token) ?? 'unknown';
+  const runId = settings.runId ?? runTokenWorkflowId(settings.token) ?? 'unknown';
   const logger = createAgentLogger({ runId, redactor, write: io.err, ...(settings.logLevel ? { level: settings.logLevel } : {}) });
   const consul = settings.consulUrl ? consulFromUrl(settings.consulUrl) : undefined;
   const locator = settings.apiUrl
@@ -159,12 +153,12 @@ async function runPhases(ctx: PhaseContext): Promise<number> {
   const { settings, io, logger, client, redactor, state, signal } = ctx;
   const now = () => new Date().toISOString();
   /** Reports the workflow's final status when the engine did not run (or could not report); returns `code`. */
-  const finish = async (status: string, reason: string, code: number): Promise<number> => {
+  const finish = async (status: WorkflowReportStatus, reason: string, code: number): Promise<number> => {
     state.status = status;
     try {
       const masked = redactor.mask(reason);
-      const bounded = masked.length > MAX_REASON ? `${masked.slice(0, MAX_REASON - 1)}…` : masked;
-      await client.request('POST', '/agent/v1/status', { status, reason: bounded, at: now() });
+      const bounded = masked.length > MAX_REASON_CHARS ? `${masked.slice(0, MAX_REASON_CHARS - 1)}…` : masked;
+      await client.request('POST', AGENT_PATHS.status, { status, reason: bounded, at: now() } satisfies StatusReport);
     } catch (error) {
       logger.error({ error: (error as Error).message, status }, 'could not report the final status');
     }
@@ -174,10 +168,10 @@ async function runPhases(ctx: PhaseContext): Promise<number> {
 
   let info: RunInfo;
   try {
-    info = checkRunInfo(await client.request('GET', '/agent/v1/run'));
-    redactor.add(info.clone.token ?? undefined, ...Object.values(info.secrets));
+    info = checkRunInfo(await client.request('GET', AGENT_PATHS.run));
+    redactor.add(info.clone.token ?? undefined);
     if (info.clone.token) redactor.add(basicAuthHeader(info.clone.token).slice('Basic '.length));
-    await client.request('POST', '/agent/v1/status', { status: 'running', at: now() });
+    await client.request('POST', AGENT_PATHS.status, { status: 'running', at: now() } satisfies StatusReport);
     state.status = 'running';
   } catch (error) {
     logger.error({ error: (error as Error).message }, 'could not start the run with the API');
@@ -188,6 +182,8 @@ async function runPhases(ctx: PhaseContext): Promise<number> {
     { workflow: workflow.id, number: workflow.number, event: workflow.event, ref: workflow.ref, sha: workflow.sha, configSha: info.configSha, trusted: workflow.trusted },
     'run received',
   );
+  const sandboxed = sandboxForRun(settings.sandbox, workflow.trusted, settings.workdir);
+  if ('refused' in sandboxed) return finish('error', sandboxed.refused, EXIT.failure);
   const baseEnv = serverBaseEnv(io.env);
   const gitOptions = { cwd: settings.workdir, env: baseEnv, signal };
 
@@ -219,10 +215,23 @@ async function runPhases(ctx: PhaseContext): Promise<number> {
   }
   logger.info({ pipelines: plan.pipelines.map((p) => p.name), skipped: plan.skipped.map((p) => p.name) }, 'planned');
   try {
-    await client.request('PUT', '/agent/v1/plan', planBody(plan, redactor.mask));
+    await client.request('PUT', AGENT_PATHS.plan, planBody(plan, redactor.mask));
   } catch (error) {
     logger.error({ error: (error as Error).message }, 'could not report the plan');
     return signal.aborted ? EXIT.cancelled : finish('error', `could not report the plan: ${(error as Error).message}`, EXIT.failure);
+  }
+  if (signal.aborted) return cancelled();
+  // The secrets come only now, for the recorded plan: the API gives what its executions declare, where allowed.
+  let secrets: Record<string, string> = {};
+  if (needsSecrets(plan, info)) {
+    try {
+      secrets = checkRunSecrets(await client.request('GET', AGENT_PATHS.secrets));
+      redactor.add(...Object.values(secrets));
+      logger.info({ names: Object.keys(secrets) }, 'secrets received');
+    } catch (error) {
+      logger.error({ error: (error as Error).message }, 'could not fetch the run\'s secrets');
+      return signal.aborted ? EXIT.cancelled : finish('error', `could not fetch the run's secrets: ${(error as Error).message}`, EXIT.failure);
+    }
   }
   if (signal.aborted) return cancelled();
 
@@ -236,9 +245,10 @@ async function runPhases(ctx: PhaseContext): Promise<number> {
     plan,
     workdir: settings.workdir,
     baseEnv,
-    secrets: info.secrets,
+    secrets,
     extraMasks: redactor.values(),
     secretsAllowed: secretsAllowedFor(info),
+    sandbox: sandboxed.sandbox,
     reporter: fanOut(createConsoleReporter({ write: io.out, mask: redactor.mask, commands }), apiReporter),
     signal: engineAbort.signal,
   });

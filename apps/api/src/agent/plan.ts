@@ -1,38 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import type { PlanBody } from '@factoryci/agent-protocol';
 import type { Db } from '../db.js';
 import { BadRequestError, ConflictError } from '../errors.js';
 
-export interface PlanExecution {
-  name: string;
-  position: number;
-  command: string;
-}
-export interface PlanStage {
-  name: string;
-  position: number;
-  executions: PlanExecution[];
-}
-export interface PlanPipeline {
-  name: string;
-  position: number;
-  dependsOn: string[];
-  stages: PlanStage[];
-}
-export interface SkippedPipeline {
-  name: string;
-  reason: string;
-  message: string;
-}
-export interface PlanBody {
-  pipelines: PlanPipeline[];
-  skipped: SkippedPipeline[];
-}
-
 /**
  * Records the plan tree of a workflow (PUT /agent/v1/plan): pipelines (skipped ones as `skipped`, with
- * "<reason>: <message>"), stages and executions, all `pending`. The workflow row is locked first, so concurrent PUTs
- * run one after the other; a plan that is already there is kept: the same pipelines again is a no-op ("unchanged"),
- * different ones a ConflictError. Four statements at most, whatever the plan's size.
+ * "<reason>: <message>"), stages and executions, all `pending`, each execution with the secret names it declares
+ * (what GET /agent/v1/secrets may give the run). The workflow row is locked first, so concurrent PUTs run one after
+ * the other; a plan that is already there is kept: the same pipelines declaring the same secrets again is a no-op
+ * ("unchanged"); other pipelines, or other declarations (a later PUT cannot widen what the run may fetch), a
+ * ConflictError. Five statements at most, whatever the plan's size.
  */
 export async function savePlan(db: Db, workflowId: string, plan: PlanBody): Promise<'created' | 'unchanged'> {
   const names = [...plan.pipelines.map((p) => p.name), ...plan.skipped.map((s) => s.name)];
@@ -47,8 +24,23 @@ export async function savePlan(db: Db, workflowId: string, plan: PlanBody): Prom
     if (existing.length > 0) {
       const have = existing.map((p) => p.name).sort();
       const want = [...names].sort();
-      if (have.length === want.length && have.every((n, i) => n === want[i])) return 'unchanged';
-      throw new ConflictError(`workflow ${workflowId} already has a different plan (pipelines ${have.join(', ')})`);
+      if (have.length !== want.length || have.some((n, i) => n !== want[i])) {
+        throw new ConflictError(`workflow ${workflowId} already has a different plan (pipelines ${have.join(', ')})`);
+      }
+      const recorded = await tx.execution.findMany({
+        where: { stage: { pipeline: { workflowId } } },
+        select: { name: true, secrets: true, stage: { select: { name: true, pipeline: { select: { name: true } } } } },
+      });
+      const recordedDeclarations = recorded.map((e) => ({
+        pipeline: e.stage.pipeline.name,
+        stage: e.stage.name,
+        execution: e.name,
+        secrets: declaredSecrets(e.secrets),
+      }));
+      if (declarations(recordedDeclarations) !== declarations(planDeclarations(plan))) {
+        throw new ConflictError(`workflow ${workflowId} already has a plan declaring other secrets; the recorded declarations stand`);
+      }
+      return 'unchanged';
     }
     const pipelines = [];
     const stages = [];
@@ -59,7 +51,9 @@ export async function savePlan(db: Db, workflowId: string, plan: PlanBody): Prom
       for (const s of p.stages) {
         const stageId = randomUUID();
         stages.push({ id: stageId, pipelineId, name: s.name, position: s.position });
-        for (const e of s.executions) executions.push({ stageId, name: e.name, position: e.position, command: e.command });
+        for (const e of s.executions) {
+          executions.push({ stageId, name: e.name, position: e.position, command: e.command, ...(e.secrets.length > 0 ? { secrets: e.secrets } : {}) });
+        }
       }
     }
     const after = plan.pipelines.reduce((max, p) => Math.max(max, p.position + 1), 0);
@@ -79,6 +73,32 @@ export async function savePlan(db: Db, workflowId: string, plan: PlanBody): Prom
     if (executions.length > 0) await tx.execution.createMany({ data: executions });
     return 'created';
   }, { maxWait: 5000, timeout: 10_000 });
+}
+
+/** The secret names a recorded execution declares (its `secrets` JSON column; null or anything else: none). */
+export function declaredSecrets(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((name): name is string => typeof name === 'string') : [];
+}
+
+interface Declaration {
+  pipeline: string;
+  stage: string;
+  execution: string;
+  secrets: string[];
+}
+
+function planDeclarations(plan: PlanBody): Declaration[] {
+  return plan.pipelines.flatMap((p) => p.stages.flatMap((s) => s.executions.map((e) => ({ pipeline: p.name, stage: s.name, execution: e.name, secrets: e.secrets }))));
+}
+
+/** A canonical text of who declares which secrets (executions that declare none are left out), for comparing plans. */
+function declarations(list: Declaration[]): string {
+  return JSON.stringify(
+    list
+      .filter((d) => d.secrets.length > 0)
+      .map((d) => [d.pipeline, d.stage, d.execution, [...d.secrets].sort()] as const)
+      .sort((a, b) => (a.slice(0, 3).join('/') < b.slice(0, 3).join('/') ? -1 : 1)),
+  );
 }
 
 function assertUnique(names: string[], what: string): void {

@@ -1,3 +1,4 @@
+import { isFinalWorkflowStatus, type FinalWorkflowStatus } from '@factoryci/run-state';
 import { deriveRunTokenKey, InvalidRunTokenError, verifyRunToken } from '@factoryci/run-token';
 import type { FastifyRequest } from 'fastify';
 import type { Db } from '../db.js';
@@ -8,13 +9,6 @@ declare module 'fastify' {
     /** The workflow the request's run token is scoped to (agent routes only; set by the run-token hooks). */
     runWorkflowId: string;
   }
-}
-
-export const FINAL_WORKFLOW_STATUSES = ['success', 'failure', 'cancelled', 'error'] as const;
-export type FinalWorkflowStatus = (typeof FINAL_WORKFLOW_STATUSES)[number];
-
-export function isFinalWorkflowStatus(status: string): status is FinalWorkflowStatus {
-  return (FINAL_WORKFLOW_STATUSES as readonly string[]).includes(status);
 }
 
 /**

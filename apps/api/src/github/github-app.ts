@@ -1,5 +1,4 @@
-import { App } from '@octokit/app';
-import { Octokit } from '@octokit/core';
+import { createGithubApp, githubOctokit } from '@factoryci/github-app';
 import type { GithubAppConfig } from '../config.js';
 
 /** An account (user or organisation) on GitHub. */
@@ -78,12 +77,12 @@ export interface GithubAppClientOptions {
 const PER_PAGE = 100;
 
 export function createGithubAppClient(options: GithubAppClientOptions): GithubAppClient {
-  const BaseOctokit = Octokit.defaults({ baseUrl: options.apiUrl, userAgent: 'FactoryCI' });
-  const app = new App({
+  const BaseOctokit = githubOctokit(options.apiUrl);
+  const app = createGithubApp({
     appId: options.app.appId,
     privateKey: options.app.privateKey,
     oauth: { clientId: options.app.clientId, clientSecret: options.app.clientSecret },
-    Octokit: BaseOctokit,
+    apiUrl: options.apiUrl,
   });
 
   const call = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {

@@ -1,4 +1,6 @@
 import type { Db } from '../db.js';
+import { COLUMN_LIMITS } from '../webhooks/column-limits.js';
+import type { InstallationChange } from '../webhooks/installation-payload.js';
 import type { GithubAccount, GithubInstallationInfo, GithubRepositoryInfo } from './github-app.js';
 
 /** A transaction client of the database (what $transaction hands its callback). */
@@ -28,11 +30,17 @@ export async function ownerForAccount(tx: Tx, account: GithubAccount): Promise<s
     return byName.id;
   }
   // The name is free, or taken by another GitHub account (a login that was renamed and reused): disambiguate.
-  const name = byName ? `${account.login}-${account.id}` : account.login;
+  const name = byName ? disambiguatedOwnerName(account) : account.login;
   const created = await tx.owner.create({
     data: { name, githubId, githubLogin: account.login, githubType: account.type },
   });
   return created.id;
+}
+
+/** `<login>-<id>`, the login shortened so that the whole fits the owner's name column. */
+export function disambiguatedOwnerName(account: GithubAccount): string {
+  const suffix = `-${account.id}`;
+  return `${account.login.slice(0, COLUMN_LIMITS.Owner.name - suffix.length)}${suffix}`;
 }
 
 /** Records (or refreshes) an installation and its owner; with `repositories`, replaces its repository list. */
@@ -125,54 +133,20 @@ export async function installationForRepository(db: Db, fullName: string): Promi
   return row ? { installationId: row.installationId, repoId: row.repoId } : null;
 }
 
-/** Reads the installation (and repositories) of an `installation` / `installation_repositories` webhook payload. */
-export function installationFromPayload(payload: Record<string, unknown>): GithubInstallationInfo | null {
-  const inst = payload.installation as Record<string, unknown> | undefined;
-  const account = inst?.account as Record<string, unknown> | null | undefined;
-  if (!inst || typeof inst.id !== 'number' || !account || typeof account.id !== 'number') return null;
-  return {
-    id: inst.id,
-    account: {
-      login: String(account.login ?? account.slug ?? account.id),
-      id: account.id,
-      type: typeof account.type === 'string' ? account.type : 'Organization',
-    },
-    repositorySelection: typeof inst.repository_selection === 'string' ? inst.repository_selection : 'selected',
-    permissions: (inst.permissions as Record<string, string> | undefined) ?? {},
-    suspended: Boolean(inst.suspended_at),
-  };
-}
-
-export function repositoriesFromPayload(list: unknown): GithubRepositoryInfo[] {
-  if (!Array.isArray(list)) return [];
-  return list.flatMap((r: Record<string, unknown>) =>
-    typeof r?.id === 'number' && typeof r.full_name === 'string'
-      ? [{ id: r.id, fullName: r.full_name, private: r.private === true }]
-      : [],
-  );
-}
-
-/** Applies an `installation` or `installation_repositories` event; returns what it did, for the answer. */
-export async function applyInstallationEvent(db: Db, event: string, payload: Record<string, unknown>): Promise<string> {
-  const installation = installationFromPayload(payload);
-  if (!installation) return 'no installation in payload';
-  const action = String(payload.action ?? '');
-  if (event === 'installation') {
-    if (action === 'deleted') {
-      await deleteInstallation(db, installation.id);
-      return `installation ${installation.id} deleted`;
-    }
-    const suspended = action === 'suspend' ? true : action === 'unsuspend' ? false : installation.suspended;
-    const repositories = action === 'created' ? repositoriesFromPayload(payload.repositories) : null;
-    await saveInstallation(db, { ...installation, suspended }, repositories);
-    return `installation ${installation.id} ${action}`;
+/** Applies what an `installation` or `installation_repositories` event asks (read by readInstallationEvent); returns what it did. */
+export async function applyInstallationEvent(db: Db, change: InstallationChange): Promise<string> {
+  switch (change.kind) {
+    case 'none':
+      return change.reason;
+    case 'deleted':
+      await deleteInstallation(db, change.installationId);
+      return `installation ${change.installationId} deleted`;
+    case 'saved':
+      await saveInstallation(db, change.installation, change.repositories);
+      return `installation ${change.installation.id} ${change.action}`;
+    case 'repositories':
+      await saveInstallation(db, change.installation, null);
+      await changeInstallationRepositories(db, change.installation.id, change.added, change.removed);
+      return `installation ${change.installation.id} repositories ${change.action}`;
   }
-  await saveInstallation(db, installation, null);
-  await changeInstallationRepositories(
-    db,
-    installation.id,
-    repositoriesFromPayload(payload.repositories_added),
-    repositoriesFromPayload(payload.repositories_removed),
-  );
-  return `installation ${installation.id} repositories ${action}`;
 }

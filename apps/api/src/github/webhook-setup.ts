@@ -1,19 +1,14 @@
+import type { FromSchema } from 'json-schema-to-ts';
 import type { ApiConfig } from '../config.js';
 import type { Db } from '../db.js';
 import type { Logger } from '../logger.js';
+import type { webhookSetupSchema } from '../schemas.js';
 import { GithubRequestError, type GithubAppClient } from './github-app.js';
 
 export const HOOK_EVENTS = ['push', 'pull_request'];
 
-/** How GitHub will reach a project: a hook FactoryCI created, or what to add by hand. */
-export interface WebhookSetup {
-  status: 'created' | 'manual';
-  url: string | null;
-  content_type: 'json';
-  events: string[];
-  hook_id: number | null;
-  message: string;
-}
+/** How GitHub will reach a project: a hook FactoryCI created, or what to add by hand (the `webhook` of POST /project). */
+export type WebhookSetup = FromSchema<typeof webhookSetupSchema>;
 
 export function webhookUrl(config: ApiConfig): string | null {
   return config.publicUrl ? `${config.publicUrl}/hooks/github` : null;

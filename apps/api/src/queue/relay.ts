@@ -1,5 +1,6 @@
 import type { Db } from '../db.js';
 import type { Logger } from '../logger.js';
+import { startWorkflow } from './start-workflow.js';
 import type { WorkflowQueue } from './workflow-queue.js';
 
 export interface RelayDeps {
@@ -10,8 +11,8 @@ export interface RelayDeps {
 
 /**
  * Queues every workflow that is committed as `queued` but has no job yet (enqueuedAt = null): after Redis was down,
- * or a crash between commit and enqueue. Adding is idempotent (job id = workflow id). Returns how many it queued;
- * stops at the first workflow it cannot queue (Redis still down).
+ * or a crash between commit and enqueue, each with {@link startWorkflow}. Adding is idempotent (job id = workflow id).
+ * Returns how many it queued; stops at the first workflow it cannot start (Redis still down, or its mark not written).
  */
 export async function relayUnqueuedWorkflows(deps: RelayDeps, options: { minAgeMs?: number; batch?: number } = {}): Promise<number> {
   const batch = options.batch ?? 100;
@@ -24,11 +25,11 @@ export async function relayUnqueuedWorkflows(deps: RelayDeps, options: { minAgeM
       select: { id: true },
     });
     for (const { id } of pending) {
-      if (!(await deps.queue.enqueue(id))) {
-        if (queued > 0) deps.logger.info({ queued }, 'relay: queued workflows, then Redis became unavailable');
+      const outcome = await startWorkflow(deps, deps.logger, id);
+      if (outcome !== 'queued') {
+        if (queued > 0) deps.logger.info({ queued, stoppedAt: id, outcome }, 'relay: queued workflows, then stopped');
         return queued;
       }
-      await deps.db.workflow.updateMany({ where: { id, enqueuedAt: null }, data: { enqueuedAt: new Date() } });
       queued++;
     }
     if (pending.length < batch) break;

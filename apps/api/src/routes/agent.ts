@@ -1,161 +1,36 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AppDeps } from '../app.js';
-import { appendLogChunk, type LogChunkBody } from '../agent/logs.js';
-import { savePlan, type PlanBody } from '../agent/plan.js';
+import {
+  AGENT_ERROR_STATUSES,
+  AGENT_ROUTES,
+  logChunkSchema,
+  MAX_LOG_CHUNK_CHARS,
+  okAnswerSchema,
+  planBodySchema,
+  runInfoSchema,
+  runSecretsSchema,
+  statusReportSchema,
+  type StatusReport,
+} from '@factoryci/agent-protocol';
+import type { FastifyRequest } from 'fastify';
+import { appendLogChunk } from '../agent/logs.js';
+import { savePlan } from '../agent/plan.js';
 import { runInfo } from '../agent/run-info.js';
+import { runSecrets } from '../agent/run-secrets.js';
 import { runTokenAuth } from '../agent/run-auth.js';
-import { applyStatus, STEP_REPORT_STATUSES, WORKFLOW_REPORT_STATUSES, type StatusReport } from '../agent/status.js';
-import { NAME_PATTERN } from '../schemas.js';
+import { applyStatus } from '../agent/status.js';
+import type { RoutePlugin } from './route-plugin.js';
 
-const nullable = (type: string, extra: Record<string, unknown> = {}) => ({ type: [type, 'null'], ...extra });
-const name = { type: 'string', pattern: NAME_PATTERN } as const;
-const agentErrors = {
-  400: { $ref: 'Error#' },
-  401: { $ref: 'Error#' },
-  404: { $ref: 'Error#' },
-  409: { $ref: 'Error#' },
-  500: { $ref: 'Error#' },
-  502: { $ref: 'Error#' },
-  503: { $ref: 'Error#' },
-} as const;
-const ok = { type: 'object', properties: { ok: { type: 'boolean' }, changed: { type: 'boolean' } }, required: ['ok'] } as const;
-
-const runInfoSchema = {
-  type: 'object',
-  properties: {
-    workflow: {
-      type: 'object',
-      properties: {
-        id: { type: 'string' },
-        projectId: { type: 'string' },
-        number: { type: 'integer' },
-        event: { type: 'string' },
-        action: nullable('string'),
-        ref: { type: 'string' },
-        sha: { type: 'string' },
-        branch: nullable('string'),
-        tag: nullable('string'),
-        prNumber: nullable('integer'),
-        baseSha: nullable('string'),
-        headRepoFullName: nullable('string'),
-        trusted: { type: 'boolean' },
-        changedPaths: nullable('array', { items: { type: 'string' } }),
-      },
-      required: ['id', 'projectId', 'number', 'event', 'ref', 'sha', 'branch', 'tag', 'prNumber', 'baseSha', 'trusted', 'changedPaths'],
-    },
-    project: {
-      type: 'object',
-      properties: { id: { type: 'string' }, owner: { type: 'string' }, name: { type: 'string' } },
-      required: ['id', 'owner', 'name'],
-    },
-    configSha: { type: 'string', description: 'the commit to read .factory/ from: baseSha for untrusted pull requests, else sha' },
-    clone: {
-      type: 'object',
-      properties: {
-        url: { type: 'string' },
-        token: nullable('string', { description: 'GitHub installation token (contents: read, this repository only); use as the password of user x-access-token' }),
-        tokenExpiresAt: nullable('string'),
-      },
-      required: ['url', 'token', 'tokenExpiresAt'],
-    },
-    secrets: { type: 'object', additionalProperties: { type: 'string' } },
-    forkSecretPipelines: nullable('array', {
-      items: { type: 'string' },
-      description: 'null: any pipeline may get the secrets it declares; a list: only these pipelines (untrusted run)',
-    }),
-  },
-  required: ['workflow', 'project', 'configSha', 'clone', 'secrets', 'forkSecretPipelines'],
-} as const;
-
-const planBody = {
-  type: 'object',
-  properties: {
-    pipelines: {
-      type: 'array',
-      maxItems: 1000,
-      items: {
-        type: 'object',
-        properties: {
-          name,
-          position: { type: 'integer', minimum: 0 },
-          dependsOn: { type: 'array', items: name },
-          stages: {
-            type: 'array',
-            items: {
-              type: 'object',
-              properties: {
-                name,
-                position: { type: 'integer', minimum: 0 },
-                executions: {
-                  type: 'array',
-                  items: {
-                    type: 'object',
-                    properties: { name, position: { type: 'integer', minimum: 0 }, command: { type: 'string', maxLength: 65535 } },
-                    required: ['name', 'position', 'command'],
-                    additionalProperties: false,
-                  },
-                },
-              },
-              required: ['name', 'position', 'executions'],
-              additionalProperties: false,
-            },
-          },
-        },
-        required: ['name', 'position', 'dependsOn', 'stages'],
-        additionalProperties: false,
-      },
-    },
-    skipped: {
-      type: 'array',
-      default: [],
-      items: {
-        type: 'object',
-        properties: { name, reason: { type: 'string', maxLength: 100 }, message: { type: 'string', maxLength: 2000 } },
-        required: ['name', 'reason', 'message'],
-        additionalProperties: false,
-      },
-    },
-  },
-  required: ['pipelines'],
-  additionalProperties: false,
-} as const;
-
-const statusBody = {
-  type: 'object',
-  properties: {
-    pipeline: name,
-    stage: name,
-    execution: name,
-    status: { type: 'string', enum: [...new Set([...WORKFLOW_REPORT_STATUSES, ...STEP_REPORT_STATUSES])] },
-    exitCode: nullable('integer'),
-    reason: nullable('string', { maxLength: 10_000 }),
-    at: { type: 'string', format: 'date-time' },
-  },
-  required: ['status'],
-  additionalProperties: false,
-} as const;
-
-/** The largest chunk of output accepted in one POST /agent/v1/logs (characters). */
-export const MAX_LOG_CHUNK_CHARS = 256 * 1024;
-
-const logsBody = {
-  type: 'object',
-  properties: {
-    pipeline: name,
-    stage: name,
-    execution: name,
-    seq: { type: 'integer', minimum: 0, maximum: 2_147_483_647 },
-    data: { type: 'string', maxLength: MAX_LOG_CHUNK_CHARS },
-  },
-  required: ['pipeline', 'stage', 'execution', 'seq', 'data'],
-  additionalProperties: false,
-} as const;
+/** Every error answer is the shared `Error` schema (the same shape as @factoryci/agent-protocol's errorAnswerSchema). */
+const agentErrors = Object.fromEntries(AGENT_ERROR_STATUSES.map((status) => [status, { $ref: 'Error#' } as const])) as {
+  [S in (typeof AGENT_ERROR_STATUSES)[number]]: { readonly $ref: 'Error#' };
+};
 
 /**
  * /agent/v1/* — what a factory-agent calls during its run, authenticated by its run token (docs/agent-protocol.md).
- * Each route costs one query for the token's run (is it still live?) and one or two for its work.
+ * Bodies and answers are @factoryci/agent-protocol's schemas. Everything a token addresses is looked up inside its
+ * own workflow (a name of another run's plan is a 404). Each route costs one query for the token's run (is it
+ * still live?) and one or two for its work.
  */
-export async function agentRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+export const agentRoutes: RoutePlugin = async (app, deps) => {
   const auth = runTokenAuth(deps.db, deps.config.encryptionKey);
   const tags = ['agent'];
   app.decorateRequest('runWorkflowId', '');
@@ -175,15 +50,41 @@ export async function agentRoutes(app: FastifyInstance, deps: AppDeps): Promise<
     });
   };
 
-  app.get('/run', { preHandler: live, schema: { tags, summary: 'What the agent needs to run', response: { 200: runInfoSchema, ...agentErrors } } }, async (request) => {
-    const info = await runInfo(deps, request.runWorkflowId);
-    request.log.info({ workflowId: request.runWorkflowId, trusted: info.workflow.trusted }, 'agent fetched its run');
-    return info;
-  });
+  app.get(
+    AGENT_ROUTES.run.path,
+    { preHandler: live, schema: { tags, summary: 'What the agent needs to run', response: { 200: runInfoSchema, ...agentErrors } } },
+    async (request, reply) => {
+      const info = await runInfo(deps, request.runWorkflowId);
+      request.log.info({ workflowId: request.runWorkflowId, trusted: info.workflow.trusted, cloneToken: info.clone.token !== null }, 'agent fetched its run');
+      void reply.header('cache-control', 'no-store');
+      return info;
+    },
+  );
 
-  app.put<{ Body: PlanBody }>(
-    '/plan',
-    { preHandler: live, schema: { tags, summary: 'The plan tree, before anything runs (idempotent)', body: planBody, response: { 200: ok, ...agentErrors } } },
+  app.get(
+    AGENT_ROUTES.secrets.path,
+    {
+      preHandler: live,
+      schema: {
+        tags,
+        summary: 'The values of the secrets the recorded plan declares, in pipelines that may receive them',
+        response: { 200: runSecretsSchema, ...agentErrors },
+      },
+    },
+    async (request, reply) => {
+      const { answer, given, unset } = await runSecrets(deps, request.runWorkflowId);
+      request.log.info({ workflowId: request.runWorkflowId, given, unset }, 'agent fetched its secrets');
+      void reply.header('cache-control', 'no-store');
+      return answer;
+    },
+  );
+
+  app.put(
+    AGENT_ROUTES.plan.path,
+    {
+      preHandler: live,
+      schema: { tags, summary: 'The plan tree, before anything runs (idempotent)', body: planBodySchema, response: { 200: okAnswerSchema, ...agentErrors } },
+    },
     async (request) => {
       const result = await savePlan(deps.db, request.runWorkflowId, request.body);
       if (result === 'created') {
@@ -194,11 +95,16 @@ export async function agentRoutes(app: FastifyInstance, deps: AppDeps): Promise<
     },
   );
 
-  app.post<{ Body: StatusReport }>(
-    '/status',
+  app.post(
+    AGENT_ROUTES.status.path,
     {
       preHandler: liveOrSameFinal,
-      schema: { tags, summary: 'One status change of the workflow or a node (idempotent per node and status)', body: statusBody, response: { 200: ok, ...agentErrors } },
+      schema: {
+        tags,
+        summary: 'One status change of the workflow or a node (idempotent per node and status)',
+        body: statusReportSchema,
+        response: { 200: okAnswerSchema, ...agentErrors },
+      },
     },
     async (request) => {
       const outcome = await applyStatus(deps.db, request.runWorkflowId, request.body);
@@ -213,16 +119,16 @@ export async function agentRoutes(app: FastifyInstance, deps: AppDeps): Promise<
     },
   );
 
-  app.post<{ Body: LogChunkBody }>(
-    '/logs',
+  app.post(
+    AGENT_ROUTES.logs.path,
     {
       preHandler: live,
       bodyLimit: 8 * MAX_LOG_CHUNK_CHARS + 64 * 1024,
-      schema: { tags, summary: 'One ordered chunk of an execution\'s output (stored once per seq)', body: logsBody, response: { 200: ok, ...agentErrors } },
+      schema: { tags, summary: 'One ordered chunk of an execution\'s output (stored once per seq)', body: logChunkSchema, response: { 200: okAnswerSchema, ...agentErrors } },
     },
     async (request) => {
       const result = await appendLogChunk(deps.db, request.runWorkflowId, request.body);
       return { ok: true, changed: result === 'stored' };
     },
   );
-}
+};

@@ -1,11 +1,10 @@
-import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../app.js';
 import { readExecutionLog } from '../agent/logs.js';
 import { errorResponses, idQuery } from '../schemas.js';
+import type { RoutePlugin } from './route-plugin.js';
 
 /** /execution/log (admin token). */
-export async function executionRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
-  app.get<{ Querystring: { id: string } }>(
+export const executionRoutes: RoutePlugin = async (app, deps) => {
+  app.get(
     '/execution/log',
     {
       schema: {
@@ -20,4 +19,4 @@ export async function executionRoutes(app: FastifyInstance, deps: AppDeps): Prom
       return reply.type('text/plain; charset=utf-8').send(text);
     },
   );
-}
+};

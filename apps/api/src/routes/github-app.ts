@@ -1,15 +1,14 @@
-import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../app.js';
 import { BadRequestError, ForbiddenError, NotConfiguredError, UnauthorizedError, UpstreamError } from '../errors.js';
 import { GithubRequestError, type GithubAppClient } from '../github/github-app.js';
 import { saveInstallation } from '../github/installations.js';
 import { errorResponses } from '../schemas.js';
 import { ownerJson } from '../serialize.js';
+import type { RoutePlugin } from './route-plugin.js';
 
 const setupQuery = {
   type: 'object',
   properties: {
-    installation_id: { type: 'integer', minimum: 1 },
+    installation_id: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
     setup_action: { type: 'string', enum: ['install', 'update', 'request'] },
     code: { type: 'string', minLength: 1, maxLength: 100 },
     state: { type: 'string' },
@@ -45,7 +44,7 @@ const NOT_CONFIGURED =
  * installation" enabled) an OAuth `code`, which identifies the user; the installation is recorded only when that user
  * can access it.
  */
-export async function githubAppRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+export const githubAppRoutes: RoutePlugin = async (app, deps) => {
   const tags = ['github-app'];
   const requireApp = (): GithubAppClient => {
     if (!deps.github) throw new NotConfiguredError(NOT_CONFIGURED);
@@ -58,7 +57,7 @@ export async function githubAppRoutes(app: FastifyInstance, deps: AppDeps): Prom
     async (_request, reply) => reply.redirect(requireApp().installUrl(), 302),
   );
 
-  app.get<{ Querystring: { installation_id?: number; setup_action: string; code?: string } }>(
+  app.get(
     '/github/setup',
     {
       schema: {
@@ -98,7 +97,7 @@ export async function githubAppRoutes(app: FastifyInstance, deps: AppDeps): Prom
       };
     },
   );
-}
+};
 
 /** GitHub's 4xx on the user's code → 401; anything else from GitHub → 502. */
 async function askGithub<T>(fn: () => Promise<T>, unauthorized?: string): Promise<T> {

@@ -1,228 +1,230 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Readable } from 'node:stream';
+import type { FastifyRequest } from 'fastify';
 import type { AppDeps } from '../app.js';
-import { BadRequestError, NotFoundError, UnauthorizedError } from '../errors.js';
+import { BadRequestError, NotFoundError, PayloadTooLargeError, UnauthorizedError } from '../errors.js';
 import { applyInstallationEvent } from '../github/installations.js';
-import { acceptRun, recordDelivery, type DeliveryInfo } from '../webhooks/accept-run.js';
-import { interpretEvent, PayloadShapeError, repositoryOf } from '../webhooks/events.js';
-import { localRepositoryPath, localRepositoryPathsOf, localRepositorySpellings } from '../webhooks/local-repository.js';
-import { findSigningSecret } from '../webhooks/signature.js';
-
-/** GitHub caps webhook payloads at 25 MB. */
-const MAX_PAYLOAD_BYTES = 25 * 1024 * 1024;
-
-interface Parsed {
-  raw: Buffer;
-  payload: Record<string, unknown>;
-}
+import { UUID_PATTERN, uuidProperty } from '../schemas.js';
+import { recordDelivery, type DeliveryInfo } from '../webhooks/accept-run.js';
+import { admitRun } from '../webhooks/admission.js';
+import { hookAnswerSchema, runAnswer, type HookAnswer } from '../webhooks/answers.js';
+import { ByteBudget } from '../webhooks/byte-budget.js';
+import { MAX_DELIVERY_BYTES, parseDeliveryBody, RawDelivery } from '../webhooks/delivery-body.js';
+import { interpretDelivery } from '../webhooks/events.js';
+import { StreamingSignature } from '../webhooks/signature.js';
+import { findProjectSigner, findSigners, type Signer, type SignerProject } from '../webhooks/signers.js';
+import { startRun } from '../webhooks/start-run.js';
+import { APP_ONLY, busyError, UNVERIFIED_BUDGET_BYTES, unparsedVerdict } from '../webhooks/verification-order.js';
+import { verifiedByApp, verifyDelivery } from '../webhooks/verify.js';
+import type { RoutePlugin } from './route-plugin.js';
 
 const hookHeaders = {
   type: 'object',
   properties: {
     'x-github-event': { type: 'string', minLength: 1, maxLength: 64 },
     'x-github-delivery': { type: 'string', minLength: 1, maxLength: 64 },
-    'x-hub-signature-256': { type: 'string' },
+    'x-hub-signature-256': { type: 'string', maxLength: 100 },
   },
   required: ['x-github-event', 'x-github-delivery'],
 } as const;
 
-const hookResponse = {
-  type: 'object',
-  properties: {
-    delivery: { type: 'string' },
-    workflow_id: { type: ['string', 'null'] },
-    number: { type: ['integer', 'null'] },
-    status: { type: ['string', 'null'], description: 'queued, or awaiting_approval (untrusted pull request, project requires approval)' },
-    queued: { type: 'boolean', description: 'false when Redis was unavailable: the relay queues it later' },
-    redelivery: { type: 'boolean' },
-    message: { type: 'string' },
-  },
-  required: ['delivery', 'message'],
+const hookResponses = {
+  200: hookAnswerSchema,
+  202: hookAnswerSchema,
+  204: { type: 'null', description: 'an event (or action) that starts no workflow' },
+  400: { $ref: 'Error#' },
+  401: { $ref: 'Error#' },
+  404: { $ref: 'Error#' },
+  413: { $ref: 'Error#' },
+  503: { $ref: 'Error#' },
 } as const;
 
+type HookReply = HookAnswer | { code: 204; body: null };
+
+/** A delivery whose signature is checked: its payload, the project it is for, and whether the App signed it. */
+interface VerifiedDelivery {
+  payload: Record<string, unknown>;
+  project: SignerProject | null;
+  byApp: boolean;
+}
+
 /**
- * POST /hooks/github — GitHub's deliveries, authenticated by X-Hub-Signature-256 alone.
- *
- * The raw body is kept for the HMAC. To know whose secret signs it, the payload is parsed and the project looked up
- * by `repository.full_name` / `repository.id`; when none has that GitHub identity, a project whose URL is a path or
- * `file://` URL on this machine is looked up by the payload's `repository.clone_url` / `url` (and only its own secret
- * may sign then). Nothing is written before the signature is verified.
+ * POST /hooks/github and POST /hooks/github/<project id> — GitHub's deliveries, authenticated by X-Hub-Signature-256
+ * alone. The intake, in steps (`webhooks/`): check what can be checked before parsing (verification-order.ts: the
+ * App's secret, or the URL's project's, on the raw bytes) → find who else may have signed it (the repository's
+ * project, by GitHub identity or by its location on this machine; small bodies only) → verify (nothing is written
+ * before) → interpret the event → admit the run by the project's fork policy → start it (accept durably, check run,
+ * queue).
  */
-export async function githubHooksRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
-  // Parsers that keep the raw bytes (this plugin's scope only): JSON, and the form encoding GitHub also offers.
+export const githubHooksRoutes: RoutePlugin = async (app, deps) => {
+  const unverified = new ByteBudget(UNVERIFIED_BUDGET_BYTES);
+
+  // Parsers that keep the raw bytes, unparsed (this plugin's scope only): JSON, and the form encoding GitHub also
+  // offers. The signers that can be known before the body (the URL's project, or the App) are found first, and their
+  // HMACs computed as the bytes arrive.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(['application/json', 'application/x-www-form-urlencoded'], { parseAs: 'buffer', bodyLimit: MAX_PAYLOAD_BYTES }, (request, raw, done) => {
-    try {
-      done(null, parseDelivery(request, raw as Buffer));
-    } catch (error) {
-      done(error as Error, undefined);
-    }
+  app.addContentTypeParser(['application/json', 'application/x-www-form-urlencoded'], async (request: FastifyRequest, stream: Readable) => {
+    const form = request.headers['content-type']?.startsWith('application/x-www-form-urlencoded') ?? false;
+    const projectId = (request.params as { project?: string }).project ?? null;
+    if (projectId !== null && !UUID.test(projectId)) throw new BadRequestError('params/project must be a project id (a UUID)');
+    const urlSigner = projectId === null ? null : await findProjectSigner(deps, projectId);
+    const appSecret = deps.config.githubAppWebhookSecret ?? null;
+    const tried: { secret: string; by: 'app' | 'project' }[] = urlSigner
+      ? [{ secret: urlSigner.secret, by: 'project' }]
+      : appSecret
+        ? [{ secret: appSecret, by: 'app' }]
+        : [];
+    const signing = new StreamingSignature(tried);
+    const raw = await readBody(request.headers['content-length'], stream, signing);
+    const header = request.headers['x-hub-signature-256'];
+    return new ReceivedDelivery(new RawDelivery(raw, form), signing.signer(typeof header === 'string' ? header : undefined)?.by ?? null, urlSigner);
   });
 
-  app.post<{ Body: Parsed; Headers: { 'x-github-event': string; 'x-github-delivery': string; 'x-hub-signature-256'?: string } }>(
+  const handle = async (request: FastifyRequest, headers: { event: string; delivery: string; signature: string | undefined }) => {
+    if (!(request.body instanceof ReceivedDelivery)) throw new BadRequestError('expected a JSON body');
+    const verified = await verify(deps, unverified, request.body, headers);
+    const { payload, project } = verified;
+    const delivery: DeliveryInfo = {
+      id: headers.delivery,
+      event: headers.event,
+      action: typeof payload.action === 'string' ? payload.action.slice(0, 64) : null,
+    };
+    const logProjectId = project?.id ?? null;
+    request.log.info({ delivery: delivery.id, event: delivery.event, action: delivery.action, projectId: logProjectId, byApp: verified.byApp }, 'webhook verified');
+    return { delivery, verified };
+  };
+
+  /** What the verified delivery means, done: the answer's status and body. */
+  const answer = async (request: FastifyRequest, delivery: DeliveryInfo, { payload, project, byApp }: VerifiedDelivery): Promise<HookReply> => {
+    const projectId = project?.id ?? null;
+    const meaning = interpretDelivery(delivery.event, payload);
+    switch (meaning.kind) {
+      case 'ping':
+        await recordDelivery(deps.db, delivery, projectId, 200);
+        return { code: 200, body: { delivery: delivery.id, message: 'pong' } };
+      case 'installation': {
+        if (!byApp) throw new UnauthorizedError(APP_ONLY);
+        const done = await applyInstallationEvent(deps.db, meaning.change);
+        await recordDelivery(deps.db, delivery, null, 200);
+        return { code: 200, body: { delivery: delivery.id, message: done } };
+      }
+      case 'ignore':
+        await recordDelivery(deps.db, delivery, projectId, 204);
+        return { code: 204, body: null };
+      case 'run': {
+        if (!project) throw new NotFoundError(`no project for repository ${repositoryName(payload)}`);
+        const admission = admitRun(meaning.run, project.forkPolicy);
+        if (!admission.admitted) {
+          request.log.info({ delivery: delivery.id, projectId, reason: admission.reason }, 'run not admitted');
+          await recordDelivery(deps.db, delivery, projectId, 204);
+          return { code: 204, body: null };
+        }
+        const started = await startRun(deps, request.log, project.id, delivery, meaning.run, admission.initialStatus);
+        return runAnswer(delivery.id, started);
+      }
+    }
+  };
+
+  app.post(
     '/hooks/github',
     {
-      bodyLimit: MAX_PAYLOAD_BYTES,
+      bodyLimit: MAX_DELIVERY_BYTES,
       schema: {
-        summary: 'GitHub webhook deliveries (authenticated by X-Hub-Signature-256)',
+        summary: 'GitHub webhook deliveries (authenticated by X-Hub-Signature-256): the App\'s, and repository webhooks\'',
         tags: ['webhooks'],
         headers: hookHeaders,
-        response: {
-          200: hookResponse,
-          202: hookResponse,
-          204: { type: 'null', description: 'an event (or action) that starts no workflow' },
-          400: { $ref: 'Error#' },
-          401: { $ref: 'Error#' },
-          404: { $ref: 'Error#' },
-          503: { $ref: 'Error#' },
-        },
+        response: hookResponses,
       },
     },
     async (request, reply) => {
-      const { raw, payload } = request.body ?? {};
-      if (!raw || !payload) throw new BadRequestError('expected a JSON body');
-      const event = request.headers['x-github-event'];
-      const delivery: DeliveryInfo = {
-        id: request.headers['x-github-delivery'],
-        event,
-        action: typeof payload.action === 'string' ? payload.action.slice(0, 64) : null,
-      };
-
-      // 1. Whose secret may have signed this: the repository's project, and the App.
-      const repository = repositoryOf(payload);
-      const select = { id: true, url: true, webhookSecretEncrypted: true, forkPolicy: true } as const;
-      let projects = repository
-        ? await deps.db.project.findMany({
-            where: {
-              OR: [
-                { githubFullName: repository.fullName },
-                ...(repository.id === null ? [] : [{ githubRepoId: BigInt(repository.id) }]),
-              ],
-            },
-            select,
-          })
-        : [];
-      // A repository on the runner's machine (no GitHub identity): by its location, signed by that project alone.
-      const localPaths = projects.length === 0 ? localRepositoryPathsOf(payload) : [];
-      if (localPaths.length > 0) {
-        const found = await deps.db.project.findMany({
-          where: { githubFullName: null, url: { in: localPaths.flatMap(localRepositorySpellings) } },
-          select,
-        });
-        projects = found.filter((p) => {
-          const path = localRepositoryPath(p.url);
-          return path !== null && localPaths.includes(path);
-        });
-      }
-      const candidates: { secret: string; projectId: string | null }[] = projects.map((p) => ({
-        secret: deps.secrets.decrypt(p.webhookSecretEncrypted),
-        projectId: p.id,
-      }));
-      // GitHub never sends a local location: the App's secret does not sign for one.
-      if (deps.config.githubAppWebhookSecret && localPaths.length === 0) candidates.push({ secret: deps.config.githubAppWebhookSecret, projectId: null });
-      if (candidates.length === 0) {
-        if (localPaths.length > 0) throw new NotFoundError(`no project for repository ${localPaths.join(', ')}`);
-        if (repository) throw new NotFoundError(`no project for repository ${repository.fullName}`);
-        throw new UnauthorizedError('cannot verify this delivery: it names no repository and GITHUB_APP_WEBHOOK_SECRET is not set');
-      }
-
-      // 2. Verify, in constant time, before anything is written.
-      const signer = findSigningSecret(raw, request.headers['x-hub-signature-256'], candidates);
-      if (!signer) throw new UnauthorizedError('missing or wrong X-Hub-Signature-256');
-      const projectId = signer.projectId ?? projects[0]?.id ?? null;
-      request.log.info({ delivery: delivery.id, event, action: delivery.action, projectId }, 'webhook verified');
-
-      // 3. Act on it.
-      let meaning;
-      try {
-        meaning = interpretEvent(event, payload);
-      } catch (error) {
-        if (error instanceof PayloadShapeError) throw new BadRequestError(`malformed ${event} payload: ${error.message}`);
-        throw error;
-      }
-      switch (meaning.kind) {
-        case 'ping':
-          await recordDelivery(deps.db, delivery, projectId, 200);
-          return reply.code(200).send({ delivery: delivery.id, message: 'pong' });
-        case 'installation': {
-          const done = await applyInstallationEvent(deps.db, event, payload);
-          await recordDelivery(deps.db, delivery, null, 200);
-          return reply.code(200).send({ delivery: delivery.id, message: done });
-        }
-        case 'ignore': {
-          await recordDelivery(deps.db, delivery, projectId, 204);
-          return reply.code(204).send();
-        }
-        case 'run': {
-          const project = projects.find((p) => p.id === projectId);
-          if (!project) throw new NotFoundError(`no project for repository ${repository?.fullName ?? '(none)'}`);
-          if (!meaning.run.trusted && project.forkPolicy === 'disabled') {
-            await recordDelivery(deps.db, delivery, projectId, 204);
-            return reply.code(204).send();
-          }
-          const initial = !meaning.run.trusted && project.forkPolicy === 'approval' ? 'awaiting_approval' : 'queued';
-          const accepted = await acceptRun(deps.db, project.id, delivery, meaning.run, initial);
-          if (accepted.redelivery) {
-            return reply.code(200).send({
-              delivery: delivery.id,
-              workflow_id: accepted.workflowId,
-              number: accepted.number,
-              status: accepted.status,
-              redelivery: true,
-              message: 'delivery already accepted',
-            });
-          }
-          // The check run (queued) is created by the check-runs worker, outside this request.
-          if (accepted.workflowId && !(await deps.queue.syncCheckRun(accepted.workflowId, 'created'))) {
-            request.log.warn({ workflowId: accepted.workflowId }, 'Redis unavailable: no check run for this workflow until its next change');
-          }
-          if (accepted.status === 'awaiting_approval') {
-            return reply.code(202).send({
-              delivery: delivery.id,
-              workflow_id: accepted.workflowId,
-              number: accepted.number,
-              status: accepted.status,
-              queued: false,
-              redelivery: false,
-              message: `workflow #${accepted.number} of an untrusted pull request awaits approval (POST /workflow/approve)`,
-            });
-          }
-          // Committed: from here on a failure only delays the run (the relay queues it).
-          const workflowId = accepted.workflowId as string;
-          const queued = await deps.queue.enqueue(workflowId);
-          if (queued) {
-            await deps.db.workflow
-              .update({ where: { id: workflowId }, data: { enqueuedAt: new Date() } })
-              .catch((error: unknown) => request.log.warn({ err: error, workflowId }, 'could not mark workflow as queued'));
-          } else {
-            request.log.warn({ workflowId }, 'Redis unavailable: workflow accepted, the relay will queue it');
-          }
-          return reply.code(202).send({
-            delivery: delivery.id,
-            workflow_id: workflowId,
-            number: accepted.number,
-            status: accepted.status,
-            queued,
-            redelivery: false,
-            message: `workflow #${accepted.number} accepted`,
-          });
-        }
-      }
+      const headers = { event: request.headers['x-github-event'], delivery: request.headers['x-github-delivery'], signature: request.headers['x-hub-signature-256'] };
+      const { delivery, verified } = await handle(request, headers);
+      const { code, body } = await answer(request, delivery, verified);
+      return reply.code(code).send(body);
     },
   );
+
+  app.post(
+    '/hooks/github/:project',
+    {
+      bodyLimit: MAX_DELIVERY_BYTES,
+      schema: {
+        summary: 'A repository webhook\'s deliveries for one project, signed with that project\'s secret (checked before the body is parsed)',
+        tags: ['webhooks'],
+        headers: hookHeaders,
+        params: { type: 'object', properties: { project: uuidProperty({ description: 'the project id' }) }, required: ['project'] },
+        response: hookResponses,
+      },
+    },
+    async (request, reply) => {
+      const headers = { event: request.headers['x-github-event'], delivery: request.headers['x-github-delivery'], signature: request.headers['x-hub-signature-256'] };
+      const { delivery, verified } = await handle(request, headers);
+      const { code, body } = await answer(request, delivery, verified);
+      return reply.code(code).send(body);
+    },
+  );
+};
+
+/**
+ * Verifies a delivery, parsing its body only after its signature is checked where the signer can be known without
+ * parsing (see verification-order.ts); otherwise parses a small body within the shared budget to find its signers.
+ */
+async function verify(deps: AppDeps, budget: ByteBudget, received: ReceivedDelivery, headers: { event: string; signature: string | undefined }): Promise<VerifiedDelivery> {
+  const appSecret = deps.config.githubAppWebhookSecret ?? null;
+  const { body, signedBy, urlSigner } = received;
+  const verdict = unparsedVerdict({ event: headers.event, bytes: body.raw.length, projectInUrl: urlSigner !== null, signedBy });
+  switch (verdict.verdict) {
+    case 'refused':
+      throw verdict.error;
+    case 'verified': {
+      const payload = parseDeliveryBody(body);
+      if (verdict.by === 'project') return { payload, project: urlSigner?.project ?? null, byApp: false };
+      const signers = await findSigners({ db: deps.db, secrets: deps.secrets, appSecret }, payload);
+      return { payload, project: verifiedByApp(signers).project, byApp: true };
+    }
+    case 'find_signers': {
+      if (!budget.take(body.raw.length)) throw busyError();
+      try {
+        const payload = parseDeliveryBody(body);
+        // The App's secret, already tried, stays a candidate: a repository no project has is then a 401, as it is
+        // for a delivery signed by neither.
+        const signers = await findSigners({ db: deps.db, secrets: deps.secrets, appSecret }, payload);
+        return { payload, project: verifyDelivery(body.raw, headers.signature, signers).project, byApp: false };
+      } finally {
+        budget.release(body.raw.length);
+      }
+    }
+  }
 }
 
-/** JSON, or form-encoded `payload=<json>`; the raw bytes are what GitHub signed. */
-function parseDelivery(request: FastifyRequest, raw: Buffer): Parsed {
-  const isForm = request.headers['content-type']?.startsWith('application/x-www-form-urlencoded') ?? false;
-  const text = isForm ? (new URLSearchParams(raw.toString('utf8')).get('payload') ?? '') : raw.toString('utf8');
-  let payload: unknown;
-  try {
-    payload = JSON.parse(text);
-  } catch (error) {
-    throw new BadRequestError(`malformed JSON: ${(error as Error).message}`);
+/** A delivery as the content-type parser hands it over: the bytes, and who of those tried while reading signed them. */
+class ReceivedDelivery {
+  constructor(
+    readonly body: RawDelivery,
+    readonly signedBy: 'app' | 'project' | null,
+    /** The project the URL names (`/hooks/github/<project id>`), if it does. */
+    readonly urlSigner: Signer | null,
+  ) {}
+}
+
+const UUID = new RegExp(UUID_PATTERN);
+
+/** Reads at most MAX_DELIVERY_BYTES of a body (413 beyond), feeding the signatures as the bytes arrive. */
+async function readBody(contentLength: string | undefined, stream: Readable, signing: StreamingSignature<{ secret: string }>): Promise<Buffer> {
+  const tooLarge = () => new PayloadTooLargeError(`a delivery is at most ${MAX_DELIVERY_BYTES} bytes (GitHub's limit)`);
+  if (contentLength !== undefined && Number(contentLength) > MAX_DELIVERY_BYTES) throw tooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_DELIVERY_BYTES) throw tooLarge();
+    signing.update(chunk);
+    chunks.push(chunk);
   }
-  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
-    throw new BadRequestError('the payload must be a JSON object');
-  }
-  return { raw, payload: payload as Record<string, unknown> };
+  return Buffer.concat(chunks, size);
+}
+
+/** The repository a payload names, for a 404's message. */
+function repositoryName(payload: Record<string, unknown>): string {
+  const name = (payload.repository as { full_name?: unknown } | null | undefined)?.full_name;
+  return typeof name === 'string' ? name : '(none)';
 }

@@ -1,6 +1,5 @@
-import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../app.js';
 import { withTimeout } from '../with-timeout.js';
+import type { RoutePlugin } from './route-plugin.js';
 
 const healthSchema = {
   type: 'object',
@@ -9,7 +8,7 @@ const healthSchema = {
 } as const;
 
 /** GET /healthz — 200 when MySQL and Redis answer, 503 naming what is down. No authentication. */
-export async function healthRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+export const healthRoutes: RoutePlugin = async (app, deps) => {
   app.get(
     '/healthz',
     { logLevel: 'warn', schema: { tags: ['health'], summary: 'Health of MySQL and Redis', response: { 200: healthSchema, 503: healthSchema } } },
@@ -24,4 +23,4 @@ export async function healthRoutes(app: FastifyInstance, deps: AppDeps): Promise
       return reply.code(db === 'ok' && redis === 'ok' ? 200 : 503).send({ db, redis });
     },
   );
-}
+};

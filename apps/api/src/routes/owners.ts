@@ -1,18 +1,18 @@
-import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../app.js';
 import { isRecordNotFound, isUniqueViolation } from '../db-errors.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { errorResponses, idQuery, listQuery, ownerBody } from '../schemas.js';
 import { ownerJson } from '../serialize.js';
+import type { RoutePlugin } from './route-plugin.js';
 
 const ownerRef = { $ref: 'Owner#' } as const;
 
 /** /owner and /owners (admin token). */
-export async function ownerRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+export const ownerRoutes: RoutePlugin = async (app, deps) => {
   const { db } = deps;
   const tags = ['owners'];
 
-  app.get<{ Querystring: { limit: number; offset: number } }>(
+  app.get(
     '/owners',
     { schema: { tags, summary: 'List owners', querystring: listQuery(), response: { 200: { type: 'array', items: ownerRef }, ...errorResponses } } },
     async (request) => {
@@ -21,13 +21,13 @@ export async function ownerRoutes(app: FastifyInstance, deps: AppDeps): Promise<
     },
   );
 
-  app.get<{ Querystring: { id: string } }>(
+  app.get(
     '/owner',
     { schema: { tags, summary: 'Get an owner', querystring: idQuery, response: { 200: ownerRef, ...errorResponses } } },
     async (request) => ownerJson(await findOwner(deps, request.query.id)),
   );
 
-  app.post<{ Body: { name: string } }>(
+  app.post(
     '/owner',
     { schema: { tags, summary: 'Create an owner', body: ownerBody, response: { 201: ownerRef, ...errorResponses } } },
     async (request, reply) => {
@@ -41,7 +41,7 @@ export async function ownerRoutes(app: FastifyInstance, deps: AppDeps): Promise<
     },
   );
 
-  app.put<{ Querystring: { id: string }; Body: { name: string } }>(
+  app.put(
     '/owner',
     { schema: { tags, summary: 'Rename an owner', querystring: idQuery, body: ownerBody, response: { 200: ownerRef, ...errorResponses } } },
     async (request) => {
@@ -55,7 +55,7 @@ export async function ownerRoutes(app: FastifyInstance, deps: AppDeps): Promise<
     },
   );
 
-  app.delete<{ Querystring: { id: string } }>(
+  app.delete(
     '/owner',
     {
       schema: {
@@ -70,10 +70,10 @@ export async function ownerRoutes(app: FastifyInstance, deps: AppDeps): Promise<
       const projects = await db.project.count({ where: { ownerId: owner.id } });
       if (projects > 0) throw new ConflictError(`owner "${owner.name}" still has ${projects} project(s); delete them first`);
       await db.owner.deleteMany({ where: { id: owner.id } });
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
-}
+};
 
 async function findOwner(deps: AppDeps, id: string) {
   const owner = await deps.db.owner.findUnique({ where: { id } });

@@ -1,23 +1,21 @@
-import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../app.js';
 import { isForeignKeyViolation } from '../db-errors.js';
 import { NotFoundError } from '../errors.js';
-import { errorResponses } from '../schemas.js';
+import { errorResponses, uuidProperty } from '../schemas.js';
+import type { RoutePlugin } from './route-plugin.js';
+import { secretValueBody, secretValueErrorFormatter } from './secret-value.js';
 
 /** Names of run secrets: environment variable names, as `.factory` declares them (`secrets = ["NPM_TOKEN"]`). */
 export const SECRET_NAME_PATTERN = '^[A-Z_][A-Z0-9_]{0,99}$';
-/** The largest secret value accepted (characters). */
-export const MAX_SECRET_CHARS = 256 * 1024;
 
 const secretQuery = {
   type: 'object',
-  properties: { id: { type: 'string', format: 'uuid', description: 'the project' }, name: { type: 'string', pattern: SECRET_NAME_PATTERN } },
+  properties: { id: uuidProperty({ description: 'the project' }), name: { type: 'string', pattern: SECRET_NAME_PATTERN } },
   required: ['id', 'name'],
   additionalProperties: false,
 } as const;
 const projectQuery = {
   type: 'object',
-  properties: { id: { type: 'string', format: 'uuid', description: 'the project' } },
+  properties: { id: uuidProperty({ description: 'the project' }) },
   required: ['id'],
   additionalProperties: false,
 } as const;
@@ -35,11 +33,11 @@ const secretJson = (s: { name: string; createdAt: Date; updatedAt: Date }) => ({
 });
 
 /** /project/secret and /project/secrets (admin token): a project's run secrets, encrypted at rest. */
-export async function projectSecretRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+export const projectSecretRoutes: RoutePlugin = async (app, deps) => {
   const { db, secrets } = deps;
   const tags = ['projects'];
 
-  app.get<{ Querystring: { id: string } }>(
+  app.get(
     '/project/secrets',
     {
       schema: { tags, summary: 'Names of a project\'s run secrets (never their values)', querystring: projectQuery, response: { 200: { type: 'array', items: secretSchema }, ...errorResponses } },
@@ -54,21 +52,17 @@ export async function projectSecretRoutes(app: FastifyInstance, deps: AppDeps): 
     },
   );
 
-  app.put<{ Querystring: { id: string; name: string }; Body: { value: string } }>(
+  app.put(
     '/project/secret',
     {
       schema: {
         tags,
         summary: 'Set a run secret (created or replaced); the value is stored encrypted and never shown again',
         querystring: secretQuery,
-        body: {
-          type: 'object',
-          properties: { value: { type: 'string', minLength: 1, maxLength: MAX_SECRET_CHARS } },
-          required: ['value'],
-          additionalProperties: false,
-        },
+        body: secretValueBody,
         response: { 200: secretSchema, ...errorResponses },
       },
+      schemaErrorFormatter: secretValueErrorFormatter,
     },
     async (request) => {
       const { id, name } = request.query;
@@ -88,7 +82,7 @@ export async function projectSecretRoutes(app: FastifyInstance, deps: AppDeps): 
     },
   );
 
-  app.delete<{ Querystring: { id: string; name: string } }>(
+  app.delete(
     '/project/secret',
     { schema: { tags, summary: 'Delete a run secret', querystring: secretQuery, response: { 204: { type: 'null' }, ...errorResponses } } },
     async (request, reply) => {
@@ -96,7 +90,7 @@ export async function projectSecretRoutes(app: FastifyInstance, deps: AppDeps): 
       const deleted = await db.projectSecret.deleteMany({ where: { projectId: id, name } });
       if (deleted.count === 0) throw new NotFoundError(`project ${id} has no secret ${name}`);
       request.log.info({ projectId: id, secret: name }, 'run secret deleted');
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
-}
+};

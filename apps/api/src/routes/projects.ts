@@ -1,5 +1,4 @@
-import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { FromSchema } from 'json-schema-to-ts';
 import { isRecordNotFound, isUniqueViolation } from '../db-errors.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { installationForRepository } from '../github/installations.js';
@@ -8,30 +7,10 @@ import { removeRepositoryHook, setUpRepositoryHook, updateRepositoryHookSecret }
 import { errorResponses, idQuery, listQuery, NAME_PATTERN, projectCreateBody, projectCreatedSchema, projectUpdatedSchema, projectUpdateBody } from '../schemas.js';
 import { generateWebhookSecret } from '../secret-box.js';
 import { projectJson } from '../serialize.js';
+import type { RoutePlugin } from './route-plugin.js';
 
-type ForkPolicy = 'disabled' | 'no_secrets' | 'approval';
-
-interface ProjectSettings {
-  default_branch?: string;
-  fork_policy?: ForkPolicy;
-  fork_secret_pipelines?: string[];
-  max_cpu?: string;
-  max_memory?: string;
-  max_concurrent_runs?: number;
-}
-
-interface CreateBody extends ProjectSettings {
-  owner: string;
-  project: string;
-  url: string;
-  webhook_secret?: string;
-}
-
-interface UpdateBody extends ProjectSettings {
-  project?: string;
-  url?: string;
-  webhook_secret?: string;
-}
+/** The settings a create or update body may carry, besides the name, URL and webhook secret. */
+type ProjectSettings = Omit<FromSchema<typeof projectUpdateBody>, 'project' | 'url' | 'webhook_secret'>;
 
 const projectRef = { $ref: 'Project#' } as const;
 const withOwner = { owner: { select: { id: true, name: true } } } as const;
@@ -48,7 +27,7 @@ function settingsData(body: ProjectSettings) {
 }
 
 /** /project and /projects (admin token). */
-export async function projectRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+export const projectRoutes: RoutePlugin = async (app, deps) => {
   const { db, config, secrets } = deps;
   const tags = ['projects'];
 
@@ -66,7 +45,7 @@ export async function projectRoutes(app: FastifyInstance, deps: AppDeps): Promis
     return (await db.project.count({ where: { name, owner: { name: owner } } })) > 0;
   }
 
-  app.get<{ Querystring: { owner?: string; limit: number; offset: number } }>(
+  app.get(
     '/projects',
     {
       schema: {
@@ -89,7 +68,7 @@ export async function projectRoutes(app: FastifyInstance, deps: AppDeps): Promis
     },
   );
 
-  app.get<{ Querystring: { id: string } }>(
+  app.get(
     '/project',
     { schema: { tags, summary: 'Get a project (never its webhook secret)', querystring: idQuery, response: { 200: projectRef, ...errorResponses } } },
     async (request) => {
@@ -99,7 +78,7 @@ export async function projectRoutes(app: FastifyInstance, deps: AppDeps): Promis
     },
   );
 
-  app.post<{ Body: CreateBody }>(
+  app.post(
     '/project',
     {
       schema: {
@@ -154,7 +133,7 @@ export async function projectRoutes(app: FastifyInstance, deps: AppDeps): Promis
     },
   );
 
-  app.put<{ Querystring: { id: string }; Body: UpdateBody }>(
+  app.put(
     '/project',
     {
       schema: {
@@ -198,7 +177,7 @@ export async function projectRoutes(app: FastifyInstance, deps: AppDeps): Promis
     },
   );
 
-  app.delete<{ Querystring: { id: string } }>(
+  app.delete(
     '/project',
     {
       schema: {
@@ -214,7 +193,7 @@ export async function projectRoutes(app: FastifyInstance, deps: AppDeps): Promis
       await db.project.deleteMany({ where: { id: project.id } });
       await removeRepositoryHook(deps, project);
       request.log.info({ projectId: project.id }, 'project deleted');
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
-}
+};

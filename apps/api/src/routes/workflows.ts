@@ -1,22 +1,23 @@
-import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../app.js';
+import { approveWorkflow } from '@factoryci/db';
 import { ConflictError, NotFoundError } from '../errors.js';
+import { requestCheckRunSync, startWorkflow } from '../queue/start-workflow.js';
 import { cancelWorkflow } from '../runs/cancel.js';
-import { errorResponses, idQuery, listQuery, workflowTreeSchema } from '../schemas.js';
+import { errorResponses, idQuery, listQuery, uuidProperty, workflowTreeSchema } from '../schemas.js';
 import { workflowJson, workflowTreeJson } from '../serialize.js';
+import type { RoutePlugin } from './route-plugin.js';
 
 /** /workflows and /workflow (admin token). */
-export async function workflowRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+export const workflowRoutes: RoutePlugin = async (app, deps) => {
   const { db } = deps;
   const tags = ['workflows'];
 
-  app.get<{ Querystring: { project: string; limit: number; offset: number } }>(
+  app.get(
     '/workflows',
     {
       schema: {
         tags,
         summary: 'Workflows of a project, newest first',
-        querystring: listQuery({ project: { type: 'string', format: 'uuid' } }, ['project']),
+        querystring: listQuery({ project: uuidProperty() }, ['project']),
         response: { 200: { type: 'array', items: { $ref: 'Workflow#' } }, ...errorResponses },
       },
     },
@@ -35,7 +36,7 @@ export async function workflowRoutes(app: FastifyInstance, deps: AppDeps): Promi
     },
   );
 
-  app.get<{ Querystring: { id: string } }>(
+  app.get(
     '/workflow',
     {
       schema: {
@@ -60,7 +61,7 @@ export async function workflowRoutes(app: FastifyInstance, deps: AppDeps): Promi
     },
   );
 
-  app.post<{ Querystring: { id: string } }>(
+  app.post(
     '/workflow/approve',
     {
       schema: {
@@ -72,22 +73,22 @@ export async function workflowRoutes(app: FastifyInstance, deps: AppDeps): Promi
     },
     async (request) => {
       const { id } = request.query;
-      const changed = await db.workflow.updateMany({ where: { id, status: 'awaiting_approval' }, data: { status: 'queued' } });
-      if (changed.count === 0) {
+      if (!(await approveWorkflow(db, id))) {
         const workflow = await db.workflow.findUnique({ where: { id } });
         if (!workflow) throw new NotFoundError(`no workflow ${id}`);
         throw new ConflictError(`workflow ${id} is ${workflow.status}, not awaiting approval`);
       }
       request.log.info({ workflowId: id }, 'workflow approved');
-      if (await deps.queue.enqueue(id)) {
-        await db.workflow.update({ where: { id }, data: { enqueuedAt: new Date() } });
+      // Committed: from here on a failure only delays the run (the relay queues it).
+      if ((await startWorkflow(deps, request.log, id)) === 'redis_unavailable') {
+        request.log.warn({ workflowId: id }, 'Redis unavailable: workflow approved, the relay will queue it');
       }
-      await deps.queue.syncCheckRun(id, 'approved');
+      await requestCheckRunSync(deps, request.log, id, 'approved');
       return workflowJson(await db.workflow.findUniqueOrThrow({ where: { id } }));
     },
   );
 
-  app.post<{ Querystring: { id: string } }>(
+  app.post(
     '/workflow/cancel',
     {
       schema: {
@@ -110,4 +111,4 @@ export async function workflowRoutes(app: FastifyInstance, deps: AppDeps): Promi
       return workflowJson(await db.workflow.findUniqueOrThrow({ where: { id } }));
     },
   );
-}
+};

@@ -23,8 +23,8 @@ export interface AcceptedRun {
 
 /**
  * Durably accepts a run: in one transaction records the delivery, takes the project's next run number and creates the
- * workflow in `queued`. A delivery id seen before (a redelivery, the same event through another hook, or a concurrent
- * duplicate that lost the race on the unique key) returns the workflow recorded the first time.
+ * workflow in `initialStatus` (see admitRun). A delivery id seen before (a redelivery, the same event through another
+ * hook, or a concurrent duplicate that lost the race on the unique key) returns the workflow recorded the first time.
  */
 export async function acceptRun(
   db: Db,
@@ -61,6 +61,7 @@ export async function acceptRun(
           baseSha: run.baseSha,
           headRepoFullName: run.headRepoFullName,
           trusted: run.trusted,
+          repositoryPrivate: run.repositoryPrivate,
           sender: run.sender,
           changedPaths: run.changedPaths ?? undefined,
           status: initialStatus,

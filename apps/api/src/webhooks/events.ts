@@ -2,6 +2,12 @@
  * What a (verified) GitHub event means for FactoryCI: a run to queue, a ping, an App bookkeeping event, or nothing.
  * Pure functions over the payload, so every rule is testable with GitHub's example payloads.
  */
+import { BadRequestError } from '../errors.js';
+import { COLUMN_LIMITS, MAX_INT_COLUMN } from './column-limits.js';
+import { readInstallationEvent, type InstallationChange } from './installation-payload.js';
+import { PayloadShapeError } from './payload-shape.js';
+
+export { PayloadShapeError } from './payload-shape.js';
 
 export type RunEvent = 'push' | 'tag' | 'pull_request';
 
@@ -19,6 +25,8 @@ export interface RunRequest {
   headRepoFullName: string | null;
   /** false for a pull request whose head is in another repository (a fork). */
   trusted: boolean;
+  /** The payload's `repository.private`; null when it does not say (an untrusted run of a public one gets no clone token). */
+  repositoryPrivate: boolean | null;
   sender: string | null;
   /** Paths the push changed, when the payload tells them completely; null = unknown. */
   changedPaths: string[] | null;
@@ -27,21 +35,23 @@ export interface RunRequest {
 export type EventMeaning =
   | { kind: 'ping' }
   | { kind: 'run'; run: RunRequest }
-  | { kind: 'installation' }
+  | { kind: 'installation'; change: InstallationChange }
   | { kind: 'ignore'; reason: string };
-
-/** The payload does not have the shape GitHub documents for its event. */
-export class PayloadShapeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PayloadShapeError';
-  }
-}
 
 export const PULL_REQUEST_ACTIONS = ['opened', 'synchronize', 'reopened'];
 const ZERO_SHA = /^0{40}$/;
 /** GitHub lists at most this many commits in a push payload; with more, the changed paths are incomplete. */
 const PUSH_COMMITS_LIMIT = 20;
+
+/** Step 3 of the intake: {@link interpretEvent}, with a malformed payload as a 400 (BadRequestError). */
+export function interpretDelivery(event: string, payload: Record<string, unknown>): EventMeaning {
+  try {
+    return interpretEvent(event, payload);
+  } catch (error) {
+    if (error instanceof PayloadShapeError) throw new BadRequestError(`malformed ${event} payload: ${error.message}`);
+    throw error;
+  }
+}
 
 export function interpretEvent(event: string, payload: Record<string, unknown>): EventMeaning {
   switch (event) {
@@ -53,14 +63,14 @@ export function interpretEvent(event: string, payload: Record<string, unknown>):
       return interpretPullRequest(payload);
     case 'installation':
     case 'installation_repositories':
-      return { kind: 'installation' };
+      return { kind: 'installation', change: readInstallationEvent(event, payload) };
     default:
       return { kind: 'ignore', reason: `event "${event}" does not start workflows` };
   }
 }
 
 function interpretPush(p: Record<string, unknown>): EventMeaning {
-  const ref = str(p, 'ref');
+  const ref = limited(str(p, 'ref'), COLUMN_LIMITS.Workflow.ref, 'ref');
   const after = str(p, 'after');
   if (p.deleted === true || ZERO_SHA.test(after)) return { kind: 'ignore', reason: `${ref} was deleted` };
   const sender = optionalLogin(p.sender);
@@ -80,6 +90,7 @@ function interpretPush(p: Record<string, unknown>): EventMeaning {
       baseSha: null,
       headRepoFullName: null,
       trusted: true,
+      repositoryPrivate: repositoryPrivateOf(p),
       sender,
       changedPaths: isBranch ? changedPaths(p) : null,
     },
@@ -115,11 +126,11 @@ function interpretPullRequest(p: Record<string, unknown>): EventMeaning {
   const base = obj(pr, 'base');
   const number = typeof pr.number === 'number' ? pr.number : Number(p.number);
   if (!Number.isInteger(number)) throw new PayloadShapeError('pull_request.number is missing');
+  if (number < 1 || number > MAX_INT_COLUMN) throw new PayloadShapeError(`pull_request.number must be from 1 to ${MAX_INT_COLUMN}`);
   const headRepo = head.repo as Record<string, unknown> | null | undefined;
   const baseRepo = obj(base, 'repo');
-  // A pull request is trusted only when its head branch lives in the base repository. A fork's (or a deleted fork's,
-  // head.repo = null) is not. Whether a same-repository author may write is checked by the orchestrator.
-  const trusted = headRepo != null && headRepo.id === baseRepo.id;
+  const headRepoFullName = typeof headRepo?.full_name === 'string' ? headRepo.full_name : null;
+  if (headRepoFullName !== null) limited(headRepoFullName, COLUMN_LIMITS.Workflow.headRepoFullName, 'pull_request.head.repo.full_name');
   return {
     kind: 'run',
     run: {
@@ -127,25 +138,70 @@ function interpretPullRequest(p: Record<string, unknown>): EventMeaning {
       action,
       ref: `refs/pull/${number}/head`,
       sha: sha(str(head, 'sha'), 'pull_request.head.sha'),
-      branch: str(base, 'ref'),
+      branch: limited(str(base, 'ref'), COLUMN_LIMITS.Workflow.branch, 'pull_request.base.ref'),
       tag: null,
       prNumber: number,
       baseSha: sha(str(base, 'sha'), 'pull_request.base.sha'),
-      headRepoFullName: typeof headRepo?.full_name === 'string' ? headRepo.full_name : null,
-      trusted,
+      headRepoFullName,
+      trusted: isSameRepository(headRepo, baseRepo),
+      repositoryPrivate: repositoryPrivateOf(p),
       sender: optionalLogin(p.sender),
       changedPaths: null,
     },
   };
 }
 
-/** The repository a payload is about ("owner/name" and id), if any. */
-export function repositoryOf(payload: Record<string, unknown>): { fullName: string; id: number | null } | null {
+/**
+ * Whether a pull request's head branch lives in its base repository, the one case a pull request is trusted: the head
+ * repository's id *and* full name equal the base's. A fork's is another repository; a deleted fork's (head.repo null)
+ * or a payload that does not say (no ids or names) is not trusted. No permission of the author is checked anywhere:
+ * a same-repository head branch was pushed by someone who can write to the repository.
+ */
+export function isSameRepository(head: unknown, base: unknown): boolean {
+  if (head === null || typeof head !== 'object' || base === null || typeof base !== 'object') return false;
+  const h = head as Record<string, unknown>;
+  const b = base as Record<string, unknown>;
+  const ids = typeof h.id === 'number' && Number.isSafeInteger(h.id) && h.id === b.id;
+  const names = typeof h.full_name === 'string' && h.full_name !== '' && h.full_name === b.full_name;
+  return ids && names;
+}
+
+/** A repository a payload names: "owner/name" and GitHub's id. */
+export interface RepositoryRef {
+  fullName: string;
+  id: number | null;
+}
+
+/**
+ * The repository a payload is about ("owner/name" and id), if any. An id that is not an exact non-negative integer
+ * (`1.5`, `1e300`), or a name longer than the column, is malformed (PayloadShapeError): it is looked up in, and
+ * written to, integer and `VarChar(200)` columns. (A repository on this machine is sent with id 0.)
+ */
+export function repositoryOf(payload: Record<string, unknown>): RepositoryRef | null {
   const repo = payload.repository;
   if (repo === null || typeof repo !== 'object') return null;
   const { full_name: fullName, id } = repo as Record<string, unknown>;
   if (typeof fullName !== 'string' || fullName === '') return null;
-  return { fullName, id: typeof id === 'number' ? id : null };
+  limited(fullName, COLUMN_LIMITS.Project.githubFullName, 'repository.full_name');
+  if (id === undefined || id === null) return { fullName, id: null };
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) throw new PayloadShapeError('repository.id must be a non-negative integer');
+  return { fullName, id };
+}
+
+/** {@link repositoryOf}, with a malformed repository as a 400 (BadRequestError), for the intake's steps. */
+export function repositoryOfDelivery(payload: Record<string, unknown>): RepositoryRef | null {
+  try {
+    return repositoryOf(payload);
+  } catch (error) {
+    if (error instanceof PayloadShapeError) throw new BadRequestError(`malformed payload: ${error.message}`);
+    throw error;
+  }
+}
+
+/** Whether the payload's repository is private (`repository.private`); null when the payload does not say. */
+export function repositoryPrivateOf(payload: Record<string, unknown>): boolean | null {
+  const flag = (payload.repository as { private?: unknown } | null | undefined)?.private;
+  return typeof flag === 'boolean' ? flag : null;
 }
 
 function str(o: Record<string, unknown>, key: string): string {
@@ -167,5 +223,11 @@ function sha(value: string, what: string): string {
 
 function optionalLogin(sender: unknown): string | null {
   const login = (sender as { login?: unknown } | null | undefined)?.login;
-  return typeof login === 'string' ? login : null;
+  return typeof login === 'string' ? limited(login, COLUMN_LIMITS.Workflow.sender, 'sender.login') : null;
+}
+
+/** `value` when it fits a column of `max` characters. */
+function limited(value: string, max: number, what: string): string {
+  if (value.length > max) throw new PayloadShapeError(`${what} is longer than ${max} characters`);
+  return value;
 }

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual, type Hmac } from 'node:crypto';
 
 const PREFIX = 'sha256=';
 
@@ -16,14 +16,42 @@ export function findSigningSecret<T extends { secret: string }>(
   header: string | undefined,
   candidates: readonly T[],
 ): T | null {
+  const signing = new StreamingSignature(candidates);
+  signing.update(body);
+  return signing.signer(header);
+}
+
+/**
+ * The HMACs of candidate secrets, computed as a body arrives (chunk by chunk, so no 25 MB digest blocks the event
+ * loop at once); `signer` then says which candidate signed it, as findSigningSecret does.
+ */
+export class StreamingSignature<T extends { secret: string }> {
+  private readonly hmacs: { candidate: T; hmac: Hmac }[];
+
+  constructor(candidates: readonly T[]) {
+    this.hmacs = candidates.map((candidate) => ({ candidate, hmac: createHmac('sha256', candidate.secret) }));
+  }
+
+  update(chunk: Buffer): void {
+    for (const { hmac } of this.hmacs) hmac.update(chunk);
+  }
+
+  /** Call once, after the last chunk. */
+  signer(header: string | undefined): T | null {
+    const given = signatureBytes(header);
+    let match: T | null = null;
+    for (const { candidate, hmac } of this.hmacs) {
+      const expected = hmac.digest();
+      if (given !== null && timingSafeEqual(expected, given) && match === null) match = candidate;
+    }
+    return match;
+  }
+}
+
+/** The 32 bytes of a well-formed `sha256=<64 hex>` header, else null. */
+function signatureBytes(header: string | undefined): Buffer | null {
   if (header === undefined || !header.startsWith(PREFIX)) return null;
   const hex = header.slice(PREFIX.length);
   if (!/^[0-9a-f]{64}$/i.test(hex)) return null;
-  const given = Buffer.from(hex, 'hex');
-  let match: T | null = null;
-  for (const candidate of candidates) {
-    const expected = createHmac('sha256', candidate.secret).update(body).digest();
-    if (timingSafeEqual(expected, given) && match === null) match = candidate;
-  }
-  return match;
+  return Buffer.from(hex, 'hex');
 }

@@ -61,6 +61,41 @@ describe('buildAgentJob', () => {
     expect(JSON.stringify(env)).not.toMatch(/DATABASE|MYSQL|REDIS|PASSWORD/i);
   });
 
+  it('hardens the pod: no service-account token, non-root, read-only root, no privilege, RuntimeDefault seccomp, writable emptyDirs only', () => {
+    const job = buildAgentJob(run, options);
+    expect(() => new Job(job as never).validate()).not.toThrow();
+    const pod = job.spec?.template.spec;
+    expect(pod).toMatchObject({ automountServiceAccountToken: false, enableServiceLinks: false, restartPolicy: 'Never' });
+    expect(pod?.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod?.hostNetwork ?? false).toBe(false);
+    expect(pod?.hostPID ?? false).toBe(false);
+    expect(pod?.hostIPC ?? false).toBe(false);
+    expect(pod?.shareProcessNamespace ?? false).toBe(false);
+    const container = pod?.containers[0];
+    expect(container?.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    // what is writable: the workspace, /tmp and /home (for the image user's HOME), emptyDirs of this pod
+    expect(container?.volumeMounts).toEqual([
+      { name: 'workspace', mountPath: '/workspace' },
+      { name: 'tmp', mountPath: '/tmp' },
+      { name: 'home', mountPath: '/home' },
+    ]);
+    expect(pod?.volumes).toEqual([
+      { name: 'workspace', emptyDir: {} },
+      { name: 'tmp', emptyDir: {} },
+      { name: 'home', emptyDir: {} },
+    ]);
+    expect(container?.workingDir).toBe('/workspace');
+    // runAsNonRoot holds for any configured uid
+    expect(buildAgentJob(run, { ...options, runAsUser: 2000 }).spec?.template.spec?.securityContext).toMatchObject({ runAsUser: 2000, runAsNonRoot: true });
+  });
+
   it("passes Consul's address instead when the API is found through Consul", () => {
     const job = buildAgentJob(run, { namespace: 'ci', consulUrl: 'http://consul.ci.svc:8500' });
     const names = job.spec?.template.spec?.containers[0]?.env?.map((entry) => [entry.name, entry.value]);

@@ -31,6 +31,12 @@ export interface AgentJobOptions extends AgentEndpoints {
 }
 
 export const DEFAULT_AGENT_IMAGE = 'ghcr.io/factoryci/agent:latest';
+/**
+ * The writable places of the agent's pod (its root file system is read-only), each an emptyDir of the pod: the
+ * workspace, /tmp, and /home (where the image user's HOME, e.g. /home/node, can be made).
+ */
+export const WRITABLE_DIRS = { workspace: '/workspace', tmp: '/tmp', home: '/home' } as const;
+
 const DEFAULTS = {
   defaultImage: DEFAULT_AGENT_IMAGE,
   defaultCpu: '1',
@@ -63,8 +69,9 @@ export function agentLabels(run: Pick<RunStart, 'runId' | 'projectId'>): Record<
 /**
  * The `batch/v1` Job that runs one workflow's agent: one pod, never retried (`backoffLimit: 0`), stopped after the
  * project's timeout, removed a while after it finished, with the `runner` block's image and resources bounded by the
- * project's limits, running as non-root without a service account token, and given nothing but the run's id and
- * token and where the API is.
+ * project's limits, running as non-root without a service account token, on a read-only root file system (writable:
+ * the workspace, /tmp and /home, emptyDirs), and given nothing but the run's id and token and where
+ * the API is. Executions run in the agent's container as its uid: see docs/security.md for what that leaves open.
  */
 export function buildAgentJob(run: RunStart, options: AgentJobOptions): V1Job {
   assertRunId(run.runId);
@@ -112,17 +119,20 @@ export function buildAgentJob(run: RunStart, options: AgentJobOptions): V1Job {
               image: run.runner?.image ?? settings.defaultImage,
               command: settings.command,
               env,
-              workingDir: '/workspace',
+              workingDir: WRITABLE_DIRS.workspace,
               resources: { requests: { cpu, memory }, limits: { cpu, memory } },
               securityContext: {
                 allowPrivilegeEscalation: false,
                 privileged: false,
+                readOnlyRootFilesystem: true,
+                runAsNonRoot: true,
                 capabilities: { drop: ['ALL'] },
+                seccompProfile: { type: 'RuntimeDefault' },
               },
-              volumeMounts: [{ name: 'workspace', mountPath: '/workspace' }],
+              volumeMounts: Object.entries(WRITABLE_DIRS).map(([name, mountPath]) => ({ name, mountPath })),
             },
           ],
-          volumes: [{ name: 'workspace', emptyDir: {} }],
+          volumes: Object.keys(WRITABLE_DIRS).map((name) => ({ name, emptyDir: {} })),
         },
       },
     },

@@ -239,5 +239,5 @@ export function createKubernetesRunner(options: KubernetesRunnerOptions): Runner
     });
   }
 
-  return { kind: 'kubernetes', start, adopt, watch, cancel, logs };
+  return { kind: 'kubernetes', wantsRunnerBlock: true, start, adopt, watch, cancel, logs };
 }

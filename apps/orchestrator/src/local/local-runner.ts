@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { AGENT_ENV, agentEnvironment, type AgentEndpoints } from '../agent-env.js';
 import { assertRunId, type RunEvent, type RunHandle, type Runner, type RunOutcome, type RunStart } from '../runner.js';
+import { resolveLocalSandbox, sandboxAgentEnv, SandboxUnavailableError, untraversable, type LocalSandbox, type LocalSandboxOptions } from './local-sandbox.js';
 import { SUPERVISOR_SOURCE } from './supervisor.js';
 
 export interface LocalRunnerOptions extends AgentEndpoints {
@@ -20,6 +21,8 @@ export interface LocalRunnerOptions extends AgentEndpoints {
   pollMs?: number;
   /** Host environment variables passed through to the agent (besides its own). */
   passEnv?: string[];
+  /** How the agent sandboxes the run's executions (local-sandbox.ts); default `auto`. */
+  sandbox?: LocalSandboxOptions;
 }
 
 export const DEFAULT_AGENT_BIN = fileURLToPath(new URL('../../../agent/bin/factory-agent.js', import.meta.url));
@@ -80,10 +83,25 @@ export function createLocalRunner(options: LocalRunnerOptions): Runner {
   const log = options.logger.child({ runner: 'local' });
   const children = new Map<string, ChildProcess>();
   const outputs = new Map<string, string>();
+  let sandboxChoice: Promise<LocalSandbox> | undefined;
+  /** Decided once, on the first start: bubblewrap when it works here (or as configured). */
+  const sandbox = () =>
+    (sandboxChoice ??= resolveLocalSandbox(options.sandbox ?? {}, stateDir).then(
+      (chosen) => {
+        if (chosen.kind === 'bwrap') log.info({ sandbox: 'bwrap', uid: chosen.uid, gid: chosen.gid, hidden: chosen.hide }, 'executions run sandboxed');
+        else log.warn({ sandbox: 'none', reason: chosen.reason }, 'executions run without a sandbox: untrusted runs are refused');
+        return chosen;
+      },
+      (error: unknown) => {
+        sandboxChoice = undefined;
+        throw error;
+      },
+    ));
 
   const paths = (directory: string) => ({
     workspace: join(directory, 'workspace'),
     home: join(directory, 'home'),
+    execHome: join(directory, 'exec-home'),
     meta: join(directory, 'run.json'),
     exit: join(directory, 'exit.json'),
     output: join(directory, 'output.log'),
@@ -103,16 +121,27 @@ export function createLocalRunner(options: LocalRunnerOptions): Runner {
     if (existing) return existing;
     const directory = join(stateDir, run.runId);
     const files = paths(directory);
+    const chosen = await sandbox();
     rmSync(directory, { recursive: true, force: true });
-    mkdirSync(files.workspace, { recursive: true });
-    mkdirSync(files.home, { recursive: true });
+    mkdirSync(stateDir, { recursive: true });
+    if (chosen.kind === 'bwrap') {
+      // the sandbox uid passes through to its workspace, but lists neither the runs nor a run's own files
+      chmodSync(stateDir, 0o711);
+      const blocked = untraversable(stateDir);
+      if (blocked) throw new SandboxUnavailableError(`the sandbox uid ${chosen.uid} cannot reach ${stateDir}: ${blocked} is not searchable by others (mode o+x)`);
+    }
+    mkdirSync(directory, { mode: 0o711 });
+    mkdirSync(files.workspace);
+    mkdirSync(files.home, { mode: 0o700 });
+    mkdirSync(files.execHome, { mode: 0o700 });
     const env: Record<string, string> = {
       ...Object.fromEntries(passEnv.flatMap((name) => (process.env[name] !== undefined ? [[name, process.env[name] as string]] : []))),
       HOME: files.home,
       ...agentEnvironment(run.runId, run.runToken, options),
       [AGENT_ENV.agentAddress]: '127.0.0.1',
+      ...sandboxAgentEnv(chosen, files.execHome),
     };
-    const output = openSync(files.output, 'a');
+    const output = openSync(files.output, 'a', 0o600);
     const child = spawn(process.execPath, ['-e', SUPERVISOR_SOURCE, directory, ...command], {
       cwd: files.workspace,
       env,
@@ -130,7 +159,7 @@ export function createLocalRunner(options: LocalRunnerOptions): Runner {
     child.once('exit', () => children.delete(run.runId));
     const startedAt = Date.now();
     const meta: RunMeta = { runId: run.runId, pid, startedAt, deadlineAt: startedAt + run.limits.timeoutSeconds * 1000 };
-    writeFileSync(files.meta, JSON.stringify(meta));
+    writeFileSync(files.meta, JSON.stringify(meta), { mode: 0o600 });
     log.info({ runId: run.runId, pid, directory }, 'started local agent');
     return { kind: 'local', runId: run.runId, name: directory };
   }
@@ -212,5 +241,5 @@ export function createLocalRunner(options: LocalRunnerOptions): Runner {
     }
   }
 
-  return { kind: 'local', start, adopt, watch, cancel, logs };
+  return { kind: 'local', wantsRunnerBlock: false, start, adopt, watch, cancel, logs };
 }

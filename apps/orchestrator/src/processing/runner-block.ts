@@ -6,13 +6,14 @@
  * logged, and the agent reports the configuration errors itself.
  */
 import { execFile } from 'node:child_process';
-import { isAbsolute } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { loadConfigFromFiles, isConfigFileName } from '@factoryci/config';
+import type { ConfigFile } from '@factoryci/config';
+import { localRepositoryDirectory } from '@factoryci/db';
 import type { Logger } from 'pino';
 import type { FactoryFilesReader } from '../github/factory-files.js';
 import type { RunnerRequest } from '../runner.js';
+import { configReads, parseLsTreeLong } from './config-reads.js';
+import { createWorkerRunnerBlockParser, type RunnerBlockParser } from './runner-block-parse.js';
 
 const run = promisify(execFile);
 
@@ -28,17 +29,22 @@ export interface ConfigSource {
 /** Reads the runner block; undefined when there is none or it cannot be read (the defaults then apply). */
 export type RunnerBlockReader = (source: ConfigSource, logger: Logger) => Promise<RunnerRequest | undefined>;
 
-/** The directory of a repository on this machine, or undefined for a remote one. */
-export function localRepositoryPath(url: string): string | undefined {
-  if (url.startsWith('file://')) return fileURLToPath(url);
-  if (isAbsolute(url)) return url;
-  return undefined;
+export interface RunnerBlockReaderOptions {
+  /** Reads GitHub repositories of an installation; without it, only repositories on disk are read. */
+  github?: FactoryFilesReader;
+  /** Parses the files; default: in a Worker with the default deadline (`createWorkerRunnerBlockParser`). */
+  parse?: RunnerBlockParser;
 }
 
-/** The reader for repositories on disk and, given `github`, for GitHub repositories of an installation. */
-export function createRunnerBlockReader(options: { github?: FactoryFilesReader } = {}): RunnerBlockReader {
+/**
+ * The reader for repositories on disk and, given `github`, for GitHub repositories of an installation. The files are
+ * listed with their sizes first and fetched only when they fit `CONFIG_LIMITS` (`config-reads.ts`); the parse runs off
+ * the event loop (`runner-block-parse.ts`).
+ */
+export function createRunnerBlockReader(options: RunnerBlockReaderOptions = {}): RunnerBlockReader {
+  const parse = options.parse ?? createWorkerRunnerBlockParser();
   return async (source, logger) => {
-    const repo = localRepositoryPath(source.url);
+    const repo = localRepositoryDirectory(source.url);
     if (repo && !/^[0-9a-f]{7,64}$/i.test(source.sha)) throw new Error(`not a commit id: "${source.sha}"`);
     const github = options.github;
     const where = repo ? 'disk' : source.github && github ? 'github' : undefined;
@@ -46,10 +52,7 @@ export function createRunnerBlockReader(options: { github?: FactoryFilesReader }
     try {
       const files = repo ? await filesOnDisk(repo, source.sha) : await (github as FactoryFilesReader)(source.github?.installationId ?? 0, source.github?.fullName ?? '', source.sha);
       if (files.length === 0) return undefined;
-      const config = await loadConfigFromFiles(files);
-      if (!config.runner) return undefined;
-      const { image, cpu, memory } = config.runner;
-      return { ...(image ? { image } : {}), ...(cpu ? { cpu } : {}), ...(memory ? { memory } : {}) };
+      return await parse(files);
     } catch (error) {
       logger.warn({ err: error, sha: source.sha, from: where, repository: source.github?.fullName }, 'could not read the runner block of .factory/; using the defaults');
       return undefined;
@@ -57,11 +60,12 @@ export function createRunnerBlockReader(options: { github?: FactoryFilesReader }
   };
 }
 
-async function filesOnDisk(repo: string, sha: string): Promise<{ path: string; content: string }[]> {
+/** `.factory/*.hcl` at `sha`: listed with sizes (`git ls-tree -l`), then one `git cat-file` per file when they fit. */
+async function filesOnDisk(repo: string, sha: string): Promise<ConfigFile[]> {
   const git = (args: string[]) => run('git', ['-C', repo, ...args], { maxBuffer: 16 << 20, timeout: 30_000 });
-  const listing = await git(['ls-tree', '--name-only', sha, '--', '.factory/']);
-  const paths = listing.stdout.split('\n').filter((path) => path && isConfigFileName(path.slice(path.lastIndexOf('/') + 1)));
-  return Promise.all(paths.map(async (path) => ({ path, content: (await git(['cat-file', 'blob', `${sha}:${path}`])).stdout })));
+  const { read, unread } = configReads(parseLsTreeLong((await git(['ls-tree', '-l', '-z', sha, '--', '.factory/'])).stdout));
+  const fetched = await Promise.all(read.map(async ({ path }) => ({ path, content: (await git(['cat-file', 'blob', `${sha}:${path}`])).stdout })));
+  return [...unread, ...fetched];
 }
 
 /** Repositories on disk only. */

@@ -1,0 +1,152 @@
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { groupAlive } from './process-group.js';
+import { runCommand } from './run-command.js';
+import { bwrapArgv, bwrapSandbox, chownTree, createSandbox, noSandbox, sandboxForRun, SandboxUnavailableError } from './sandbox.js';
+import { sandboxSettingsFromEnv, SandboxSettingsError, untrustedRefusal, type BwrapSettings } from './sandbox-settings.js';
+import { UsageError } from './usage.js';
+
+const bwrap: BwrapSettings = { name: 'bwrap', uid: 990, gid: 991, home: '/runs/r1/exec-home', hide: ['/runs', '/srv/factoryci', '/srv/factoryci/.data/factory.env', '/nowhere'], network: 'host' };
+const kinds: Record<string, 'dir' | 'file'> = { '/runs': 'dir', '/srv/factoryci': 'dir', '/srv/factoryci/.data/factory.env': 'file' };
+
+describe('bwrapArgv', () => {
+  it('drops to the uid first, then sandboxes: read-only root, private /tmp, /proc, /dev, hidden paths, only the workspace and HOME writable', () => {
+    const argv = bwrapArgv(bwrap, { workspace: '/runs/r1/workspace', cwd: '/runs/r1/workspace/app', command: 'npm test' }, (path) => kinds[path]);
+    expect(argv).toEqual([
+      'setpriv', '--reuid=990', '--regid=991', '--clear-groups', '--',
+      'bwrap', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp',
+      '--tmpfs', '/runs', '--tmpfs', '/srv/factoryci', '--ro-bind', '/dev/null', '/srv/factoryci/.data/factory.env',
+      '--bind', '/runs/r1/workspace', '/runs/r1/workspace', '--bind', '/runs/r1/exec-home', '/runs/r1/exec-home',
+      '--remount-ro', '/runs', '--remount-ro', '/srv/factoryci',
+      '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-user', '--unshare-cgroup-try', '--die-with-parent',
+      '--chdir', '/runs/r1/workspace/app', '--', '/bin/sh', '-e', '-c', 'npm test',
+    ]);
+  });
+
+  it('cuts the network off when asked', () => {
+    const argv = bwrapArgv({ ...bwrap, network: 'none' }, { workspace: '/w', cwd: '/w', command: 'true' }, () => undefined);
+    expect(argv).toContain('--unshare-net');
+    expect(bwrapArgv(bwrap, { workspace: '/w', cwd: '/w', command: 'true' }, () => undefined)).not.toContain('--unshare-net');
+  });
+});
+
+describe('chownTree', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'factory-chown-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  it('hands a checkout to the uid without following a symbolic link out of it', async () => {
+    const outside = join(dir, 'outside');
+    const workspace = join(dir, 'workspace');
+    mkdirSync(outside);
+    writeFileSync(join(outside, 'file'), 'x');
+    mkdirSync(join(workspace, 'src'), { recursive: true });
+    writeFileSync(join(workspace, 'src', 'a.js'), 'x');
+    symlinkSync(outside, join(workspace, 'app'));
+    await chownTree(workspace, 4321, 4322);
+    expect(statSync(join(workspace, 'src', 'a.js'))).toMatchObject({ uid: 4321, gid: 4322 });
+    expect(statSync(workspace).uid).toBe(4321);
+    expect(lstatSync(join(workspace, 'app')).uid).toBe(4321);
+    expect(statSync(outside).uid).toBe(0);
+    expect(statSync(join(outside, 'file')).uid).toBe(0);
+  });
+});
+
+describe('a sandboxed execution', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'factory-sandboxed-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  it('runs as the uid in the workspace, and a timeout ends everything it started (the sandbox stays in its process group)', async () => {
+    chmodSync(dir, 0o711);
+    const workspace = join(dir, 'workspace');
+    const home = join(dir, 'home');
+    mkdirSync(workspace);
+    mkdirSync(home);
+    writeFileSync(join(workspace, 'checked-out'), 'x');
+    const sandbox = bwrapSandbox({ name: 'bwrap', uid: 65534, gid: 65534, home, hide: [dir], network: 'host' }, workspace);
+    let output = '';
+    let pgid = 0;
+    const ran = await runCommand({
+      command: 'id -u; pwd; ls; echo "$HOME $TMPDIR"', cwd: workspace, env: { PATH: '/usr/bin:/bin', HOME: '/root' }, killGraceMs: 500, sandbox,
+      onOutput: (_stream, text) => (output += text),
+    });
+    expect(ran).toEqual({ exitCode: 0, signal: null, timedOut: false, cancelled: false });
+    expect(output).toBe(`65534\n${workspace}\nchecked-out\n${home} /tmp\n`);
+    expect(statSync(join(workspace, 'checked-out')).uid).toBe(65534);
+    const started = Date.now();
+    const timedOut = await runCommand({
+      command: 'sleep 37 & sleep 38; echo never', cwd: workspace, env: { PATH: '/usr/bin:/bin' }, timeoutMs: 500, killGraceMs: 500, sandbox,
+      onOutput: (_stream, text) => (output += text),
+      onSpawn: (pid) => (pgid = pid),
+    });
+    expect(timedOut).toMatchObject({ timedOut: true, exitCode: null });
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(groupAlive(pgid)).toBe(false);
+    expect(output).not.toContain('never');
+  });
+});
+
+describe('sandbox settings', () => {
+  it('are absent when the runner set none (a pod, a run by hand)', () => {
+    expect(sandboxSettingsFromEnv({ PATH: '/bin' })).toBeUndefined();
+  });
+
+  it('reads the settings the runner wrote', () => {
+    const settings = { name: 'bwrap', uid: 990, gid: 991, home: '/h', hide: ['/runs', '/srv'], network: 'none', refuseUntrusted: false };
+    expect(sandboxSettingsFromEnv({ FACTORY_SANDBOX: JSON.stringify(settings) })).toEqual(settings);
+    expect(sandboxSettingsFromEnv({ FACTORY_SANDBOX: '{"name":"bwrap","uid":990,"gid":991,"home":"/h"}' })).toEqual({ ...settings, hide: [], network: 'host' });
+    expect(sandboxSettingsFromEnv({ FACTORY_SANDBOX: '{"name":"none","refuseUntrusted":true}' })).toEqual({ name: 'none', refuseUntrusted: true });
+    expect(sandboxSettingsFromEnv({ FACTORY_SANDBOX: 'none' })).toEqual({ name: 'none', refuseUntrusted: false });
+  });
+
+  it('rejects wrong settings as usage errors, root above all', () => {
+    const base = { name: 'bwrap', uid: 990, gid: 991, home: '/h' };
+    const cases: [unknown, RegExp][] = [
+      [{ name: 'chroot' }, /"name" "chroot" is not one of none, bwrap/],
+      [{ ...base, uid: 0 }, /"uid" must be a non-root uid\/gid/],
+      [{ ...base, gid: 'root' }, /"gid" must be/],
+      [{ ...base, home: 'home' }, /"home" must be an absolute path/],
+      [{ ...base, hide: ['relative'] }, /"hide" must be an absolute path/],
+      [{ ...base, hide: ['/'] }, /"hide" must be an absolute path other than "\/"/],
+      [{ ...base, hide: '/runs' }, /"hide" must be an array/],
+      [{ ...base, network: 'some' }, /"network" must be host or none/],
+      [{ ...base, refuseUntrusted: 'yes' }, /"refuseUntrusted" must be true or false/],
+      [{ ...base, privileged: true }, /unknown setting "privileged"/],
+      [{ name: 'none', uid: 5 }, /"uid" does not apply to the none sandbox/],
+      [['bwrap'], /none or a JSON object/],
+      ['bwrap', /neither none nor a JSON object/],
+    ];
+    for (const [value, message] of cases) {
+      let caught: unknown;
+      try {
+        sandboxSettingsFromEnv({ FACTORY_SANDBOX: typeof value === 'string' ? value : JSON.stringify(value) });
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(SandboxSettingsError);
+      expect(caught).toBeInstanceOf(UsageError);
+      expect((caught as Error).message).toMatch(/^FACTORY_SANDBOX: /);
+      expect((caught as Error).message).toMatch(message);
+    }
+  });
+});
+
+describe('which runs a sandbox takes', () => {
+  const none = { name: 'none' as const, refuseUntrusted: true };
+  it('refuses untrusted runs only where executions are not sandboxed and the runner says so', () => {
+    expect(untrustedRefusal(none, false)).toMatch(/^untrusted run refused/);
+    expect(untrustedRefusal(none, true)).toBeUndefined();
+    expect(untrustedRefusal({ name: 'none', refuseUntrusted: false }, false)).toBeUndefined();
+    expect(untrustedRefusal(undefined, false)).toBeUndefined();
+    expect(untrustedRefusal({ ...bwrap, refuseUntrusted: true }, false)).toBeUndefined();
+    expect(sandboxForRun(none, false, '/w')).toEqual({ refused: expect.stringMatching(/^untrusted run refused/) });
+    expect(sandboxForRun(none, true, '/w')).toEqual({ sandbox: noSandbox });
+  });
+
+  it('needs root for bwrap: the agent must drop executions to another uid', () => {
+    const settings = { ...bwrap, refuseUntrusted: false };
+    expect(() => createSandbox(settings, '/w', 1000)).toThrow(SandboxUnavailableError);
+    expect(sandboxForRun(settings, true, '/w', 1000)).toEqual({ refused: expect.stringMatching(/^sandbox unavailable: .*needs the agent to run as root/) });
+    expect(createSandbox(settings, '/w', 0).name).toBe('bwrap');
+    expect(createSandbox(undefined, '/w', 1000)).toBe(noSandbox);
+  });
+});

@@ -1,0 +1,160 @@
+import { lstatSync, type Stats } from 'node:fs';
+import { lchown, lstat, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { untrustedRefusal, type BwrapSettings, type SandboxName, type SandboxSettings } from './sandbox-settings.js';
+
+/**
+ * Where an execution's shell runs. `none`: as the agent's own child (the local CLI; a Kubernetes pod, whose spec is
+ * the sandbox). `bwrap`: dropped to a real unprivileged uid, then in a bubblewrap sandbox with its own PID, IPC, UTS,
+ * user and mount namespaces, the whole file system read-only, only the workspace (and the executions' HOME) writable,
+ * a private /tmp, /proc and /dev, and the runner's state directories and FactoryCI's files hidden (docs/security.md).
+ */
+export interface ExecutionSandbox {
+  readonly name: SandboxName;
+  /** The argv, working directory and environment that run `/bin/sh -e -c <command>` in this sandbox. */
+  launch(command: { command: string; cwd: string; env: Record<string, string> }): Promise<SandboxLaunch>;
+}
+
+export interface SandboxLaunch {
+  file: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+}
+
+/** The sandbox could not be set up for an execution (e.g. the workspace could not be handed to its uid). */
+export class SandboxError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SandboxError';
+  }
+}
+
+export const noSandbox: ExecutionSandbox = {
+  name: 'none',
+  launch: async ({ command, cwd, env }) => ({ file: '/bin/sh', args: ['-e', '-c', command], cwd, env }),
+};
+
+/** What is at a path: how it is hidden (a directory under an empty tmpfs, a file under /dev/null), or nothing. */
+export type PathKind = 'dir' | 'file' | undefined;
+
+export function pathKind(path: string): PathKind {
+  let stats: Stats;
+  try {
+    stats = lstatSync(path);
+  } catch {
+    return undefined;
+  }
+  return stats.isDirectory() ? 'dir' : 'file';
+}
+
+/**
+ * The argv of one sandboxed execution: `setpriv` drops to the unprivileged uid/gid (no supplementary groups) BEFORE
+ * bubblewrap runs, so that bubblewrap's user namespace maps that uid and not root (started by root,
+ * `bwrap --unshare-user --uid N` alone is still root outside: docs/security.md).
+ */
+export function bwrapArgv(
+  settings: Pick<BwrapSettings, 'uid' | 'gid' | 'home' | 'hide' | 'network'>,
+  run: { workspace: string; cwd: string; command: string },
+  kindOf: (path: string) => PathKind = pathKind,
+): string[] {
+  const kinds = settings.hide.map((path) => [path, kindOf(path)] as const);
+  const hidden = kinds.flatMap(([path, kind]) => {
+    if (kind === 'dir') return ['--tmpfs', path];
+    if (kind === 'file') return ['--ro-bind', '/dev/null', path];
+    return [];
+  });
+  // an empty directory in place of a hidden one, read-only once the workspace is mounted inside it (if it is)
+  const sealed = kinds.flatMap(([path, kind]) => (kind === 'dir' ? ['--remount-ro', path] : []));
+  return [
+    'setpriv', `--reuid=${settings.uid}`, `--regid=${settings.gid}`, '--clear-groups', '--',
+    'bwrap',
+    '--ro-bind', '/', '/',
+    '--dev', '/dev',
+    '--proc', '/proc',
+    '--tmpfs', '/tmp',
+    ...hidden,
+    '--bind', run.workspace, run.workspace,
+    '--bind', settings.home, settings.home,
+    ...sealed,
+    '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-user', '--unshare-cgroup-try',
+    ...(settings.network === 'none' ? ['--unshare-net'] : []),
+    '--die-with-parent',
+    '--chdir', run.cwd,
+    '--', '/bin/sh', '-e', '-c', run.command,
+  ];
+}
+
+/** Hands a tree to `uid:gid` without following symbolic links (a checkout may hold `app -> /etc`). */
+export async function chownTree(root: string, uid: number, gid: number): Promise<void> {
+  const pending = [root];
+  while (pending.length > 0) {
+    const path = pending.pop() as string;
+    const stats = await lstat(path);
+    await lchown(path, uid, gid);
+    if (stats.isDirectory()) for (const entry of await readdir(path)) pending.push(join(path, entry));
+  }
+}
+
+/**
+ * The bubblewrap sandbox for the executions of one run in `workspace`. Before the first execution the workspace and
+ * the executions' HOME are handed to the sandbox uid (the agent checked out as itself; it runs no git in the
+ * workspace afterwards). The agent must be root (to drop to that uid); it stays outside every sandbox, so an
+ * execution sees neither its processes (PID namespace) nor, were it to find them, their environment (other uid).
+ */
+export function bwrapSandbox(settings: BwrapSettings, workspace: string, kindOf: (path: string) => PathKind = pathKind): ExecutionSandbox {
+  let prepared: Promise<void> | undefined;
+  const prepare = () =>
+    (prepared ??= (async () => {
+      await chownTree(workspace, settings.uid, settings.gid);
+      await chownTree(settings.home, settings.uid, settings.gid);
+    })().catch((error: unknown) => {
+      prepared = undefined;
+      throw new SandboxError(`could not hand the workspace to the sandbox's uid ${settings.uid}: ${(error as Error).message}`, { cause: error });
+    }));
+  return {
+    name: 'bwrap',
+    async launch({ command, cwd, env }) {
+      await prepare();
+      const [file, ...args] = bwrapArgv(settings, { workspace, cwd, command }, kindOf) as [string, ...string[]];
+      return { file, args, cwd: '/', env: { ...env, HOME: settings.home, TMPDIR: '/tmp' } };
+    },
+  };
+}
+
+/** Thrown when the agent is asked for a sandbox it cannot provide. */
+export class SandboxUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SandboxUnavailableError';
+  }
+}
+
+/** The sandbox strategy the settings name, for the executions of the checkout `workspace`. */
+export function createSandbox(settings: SandboxSettings | undefined, workspace: string, euid = process.geteuid?.() ?? -1): ExecutionSandbox {
+  if (!settings || settings.name === 'none') return noSandbox;
+  if (euid !== 0) {
+    throw new SandboxUnavailableError(`the bwrap sandbox needs the agent to run as root (to drop executions to uid ${settings.uid}); it runs as uid ${euid}`);
+  }
+  return bwrapSandbox(settings, workspace);
+}
+
+/**
+ * The sandbox of one server run, or why the run is refused: an untrusted run (a fork's pull request) on a runner
+ * that cannot sandbox its executions, or a sandbox this agent cannot provide.
+ */
+export function sandboxForRun(
+  settings: SandboxSettings | undefined,
+  trusted: boolean,
+  workspace: string,
+  euid?: number,
+): { sandbox: ExecutionSandbox } | { refused: string } {
+  const refusal = untrustedRefusal(settings, trusted);
+  if (refusal) return { refused: refusal };
+  try {
+    return { sandbox: createSandbox(settings, workspace, euid) };
+  } catch (error) {
+    if (error instanceof SandboxUnavailableError) return { refused: `sandbox unavailable: ${error.message}` };
+    throw error;
+  }
+}

@@ -1,0 +1,44 @@
+import type { Db } from '../db.js';
+import type { Logger } from '../logger.js';
+import type { WorkflowQueue } from './workflow-queue.js';
+
+export interface StartWorkflowDeps {
+  db: Db;
+  queue: WorkflowQueue;
+}
+
+/**
+ * How starting a workflow went:
+ * - `queued`: its job is in the "workflows" queue and `enqueued_at` is set;
+ * - `redis_unavailable`: no job; the workflow stays `queued` without `enqueued_at`, and the relay queues it later;
+ * - `not_marked`: the job was added but `enqueued_at` could not be written; the relay adds it again (harmless: job id
+ *   = workflow id) and marks it.
+ */
+export type StartOutcome = 'queued' | 'redis_unavailable' | 'not_marked';
+
+/**
+ * Starts a workflow that is committed as `queued`: adds its job, then marks it `enqueued_at`. Called after the commit
+ * (webhook acceptance, approval) and by the relay, so a failure here only delays the run: it never throws, neither for
+ * Redis nor for the mark. The outcome says what the relay will finish; a failed mark is logged (with the workflow id),
+ * Redis being unavailable is left to the caller (a request warns, the relay waits for its next pass).
+ */
+export async function startWorkflow(deps: StartWorkflowDeps, log: Logger, workflowId: string): Promise<StartOutcome> {
+  if (!(await deps.queue.enqueue(workflowId))) return 'redis_unavailable';
+  try {
+    await deps.db.workflow.updateMany({ where: { id: workflowId, enqueuedAt: null }, data: { enqueuedAt: new Date() } });
+    return 'queued';
+  } catch (error) {
+    log.warn({ err: error, workflowId }, 'could not mark the workflow as queued: the relay will');
+    return 'not_marked';
+  }
+}
+
+/**
+ * Asks the check-runs worker to bring the workflow's check run up to date (`change` names why, e.g. `created`); when
+ * Redis is unavailable the check run waits for the workflow's next change, which is logged.
+ */
+export async function requestCheckRunSync(deps: { queue: WorkflowQueue }, log: Logger, workflowId: string, change: string): Promise<void> {
+  if (!(await deps.queue.syncCheckRun(workflowId, change))) {
+    log.warn({ workflowId, change }, 'Redis unavailable: no check run update for this workflow until its next change');
+  }
+}

@@ -1,0 +1,40 @@
+/** The `kubernetes` runner kind: its runner from FACTORY_K8S_*, its handles stored as `<namespace>/<job>`. */
+import { agentEndpointsOf } from '../agent-env.js';
+import type { RunnerKind } from '../runner.js';
+import { kubeConfigFor } from './client.js';
+import { createKubernetesRunner } from './kubernetes-runner.js';
+
+export const kubernetesRunnerKind: RunnerKind = {
+  create(config, logger) {
+    const k8s = config.kubernetes;
+    return createKubernetesRunner({
+      logger,
+      ...agentEndpointsOf(config),
+      kubeConfig: kubeConfigFor({
+        ...(k8s.server ? { server: k8s.server } : {}),
+        ...(k8s.token ? { token: k8s.token } : {}),
+        ...(k8s.caData ? { caData: k8s.caData } : {}),
+        ...(k8s.skipTLSVerify !== undefined ? { skipTLSVerify: k8s.skipTLSVerify } : {}),
+      }),
+      namespace: k8s.namespace,
+      pendingGraceMs: k8s.pendingGraceSeconds * 1000,
+      ttlSecondsAfterFinished: k8s.jobTtlSeconds,
+      ...(k8s.agentImage ? { defaultImage: k8s.agentImage } : {}),
+      defaultCpu: k8s.defaultCpu,
+      defaultMemory: k8s.defaultMemory,
+      ...(config.local.agentCommand ? { command: config.local.agentCommand } : {}),
+      ...(k8s.nodeSelector ? { nodeSelector: k8s.nodeSelector } : {}),
+      ...(k8s.serviceAccountName ? { serviceAccountName: k8s.serviceAccountName } : {}),
+      ...(k8s.imagePullSecrets ? { imagePullSecrets: k8s.imagePullSecrets } : {}),
+    });
+  },
+  agentsOnThisMachine: false,
+  handle: {
+    place: (handle) => `${handle.namespace ?? ''}/${handle.name}`,
+    fromPlace(place, runId) {
+      const slash = place.indexOf('/');
+      if (slash <= 0) return undefined;
+      return { kind: 'kubernetes', runId, namespace: place.slice(0, slash), name: place.slice(slash + 1) };
+    },
+  },
+};

@@ -1,0 +1,52 @@
+/**
+ * Step 1, admission: whether a workflow is to be run at all (pure: `entryDecision`), and for a queued one whether its
+ * project has a free slot (`admitWorkflow` under a lock on the project's row; pure: `admissionVerdict`).
+ */
+import { admitWorkflow, type Admission } from '@factoryci/db';
+import { isFinalWorkflowStatus, type WorkflowStatus } from '@factoryci/run-state';
+import type { RunContext } from './run-context.js';
+
+export type EntryDecision =
+  /** Nothing to do. */
+  | { kind: 'skip'; why: string }
+  /** Queued: ask for a slot of the project, then provision. */
+  | { kind: 'admit' }
+  /** Provisioning or running already (a restarted orchestrator, a stalled job): attach to its run. */
+  | { kind: 'follow' };
+
+/** What to do with a workflow found with `status` (undefined: there is no such workflow). */
+export function entryDecision(status: WorkflowStatus | undefined): EntryDecision {
+  if (status === undefined) return { kind: 'skip', why: 'no such workflow' };
+  if (isFinalWorkflowStatus(status)) return { kind: 'skip', why: `already ${status}` };
+  if (status === 'awaiting_approval') return { kind: 'skip', why: 'awaiting approval' };
+  if (status === 'queued') return { kind: 'admit' };
+  return { kind: 'follow' };
+}
+
+export type AdmissionVerdict =
+  | { kind: 'admitted' }
+  | { kind: 'skipped'; why: string }
+  /** The project has no free slot: ask again after `delayMs`. */
+  | { kind: 'deferred'; delayMs: number; why: string };
+
+/** The verdict on an admission attempt; a held-back workflow asks again after `recheckMs`. */
+export function admissionVerdict(admission: Admission, recheckMs: number): AdmissionVerdict {
+  if (admission.admitted) return { kind: 'admitted' };
+  if (admission.why === 'not-queued') return { kind: 'skipped', why: 'no longer queued' };
+  const why = `project at its limit: ${admission.active} running, ${admission.ahead} queued before this one, limit ${admission.limit}`;
+  return { kind: 'deferred', delayMs: recheckMs, why };
+}
+
+/** Moves the queued workflow to `provisioning` if its project has room (and says so to GitHub). */
+export async function admit(run: RunContext, found: { projectId: string; number: number }): Promise<AdmissionVerdict> {
+  const admission = await admitWorkflow(run.db, run.workflowId);
+  const verdict = admissionVerdict(admission, run.settings.projectRecheckMs);
+  if (!admission.admitted && admission.why === 'project-limit') {
+    run.log.info({ active: admission.active, ahead: admission.ahead, limit: admission.limit }, 'waiting for a slot of the project');
+  }
+  if (verdict.kind === 'admitted') {
+    run.log.info({ projectId: found.projectId, number: found.number }, 'provisioning');
+    await run.notify('provisioning');
+  }
+  return verdict;
+}

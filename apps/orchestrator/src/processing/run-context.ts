@@ -1,0 +1,72 @@
+/**
+ * What every step of processing one workflow shares: its id, the database, the runner, the health watcher, the
+ * settings, a logger that carries the run id, and `notify` (the GitHub check run follows each transition).
+ */
+import type { Db } from '@factoryci/db';
+import type { RunHealthWatcher } from '@factoryci/discovery';
+import type { Logger } from 'pino';
+import type { Runner } from '../runner.js';
+
+export interface ProcessSettings {
+  /** Longest a run may take (the Job's activeDeadlineSeconds, the local runner's deadline). */
+  runTimeoutSeconds: number;
+  /** The run token outlives the run's deadline by this much (it dies with the run anyway). */
+  tokenMarginSeconds: number;
+  /** How often a followed workflow's status is re-read (a cancel written to the database without a message). */
+  statusPollMs: number;
+  /** How long a workflow waits before it asks again for a slot of its project. */
+  projectRecheckMs: number;
+  /** A lost agent that never started an execution is started once more. */
+  retryLostAgents: boolean;
+  /** How long the reads and writes of a run's end (and runner events) are retried while the database is away. */
+  databaseRetryMs: number;
+}
+
+export const DEFAULT_PROCESS_SETTINGS: ProcessSettings = {
+  runTimeoutSeconds: 3600,
+  tokenMarginSeconds: 600,
+  statusPollMs: 5000,
+  projectRecheckMs: 3000,
+  retryLostAgents: true,
+  databaseRetryMs: 10 * 60_000,
+};
+
+export interface RunContext {
+  workflowId: string;
+  db: Db;
+  runner: Runner;
+  health: RunHealthWatcher;
+  settings: ProcessSettings;
+  /** Every line carries `runId` (the workflow id). */
+  log: Logger;
+  /** Asks for a check run update after a transition (`provisioning`, `running`, `retry`, a final status); never throws. */
+  notify(change: string): Promise<void>;
+}
+
+export interface RunContextDeps {
+  db: Db;
+  runner: Runner;
+  health: RunHealthWatcher;
+  logger: Logger;
+  notify?: (workflowId: string, change: string) => Promise<void>;
+  settings?: Partial<ProcessSettings>;
+}
+
+export function createRunContext(workflowId: string, deps: RunContextDeps): RunContext {
+  const log = deps.logger.child({ runId: workflowId });
+  return {
+    workflowId,
+    db: deps.db,
+    runner: deps.runner,
+    health: deps.health,
+    settings: { ...DEFAULT_PROCESS_SETTINGS, ...deps.settings },
+    log,
+    async notify(change) {
+      try {
+        await deps.notify?.(workflowId, change);
+      } catch (error) {
+        log.warn({ err: error }, 'could not request a check run update');
+      }
+    },
+  };
+}

@@ -1,0 +1,28 @@
+import type { FromSchema } from 'json-schema-to-ts';
+
+/** The answer of PUT /plan, POST /status and POST /logs: `changed` is false for a repeat that changed nothing. */
+export const okAnswerSchema = {
+  type: 'object',
+  properties: { ok: { type: 'boolean' }, changed: { type: 'boolean' } },
+  required: ['ok', 'changed'],
+  additionalProperties: false,
+} as const;
+
+/** Every error answer (4xx, 5xx). */
+export const errorAnswerSchema = {
+  type: 'object',
+  properties: {
+    error: { type: 'string', description: 'machine-readable code, e.g. not_found' },
+    message: { type: 'string' },
+  },
+  required: ['error', 'message'],
+} as const;
+
+export type OkAnswer = FromSchema<typeof okAnswerSchema>;
+export type ErrorAnswer = FromSchema<typeof errorAnswerSchema>;
+
+/**
+ * The statuses the agent routes answer with an error: 400 bad body, 401 token invalid or its run has ended, 404 a
+ * node not in this run's plan, 409 a conflict named in the message; 5xx are worth retrying.
+ */
+export const AGENT_ERROR_STATUSES = [400, 401, 404, 409, 500, 502, 503] as const;

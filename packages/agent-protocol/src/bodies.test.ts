@@ -1,0 +1,148 @@
+import { STEP_REPORT_STATUSES, WORKFLOW_REPORT_STATUSES } from '@factoryci/run-state';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import {
+  AGENT_PATHS,
+  AGENT_ROUTES,
+  agentPath,
+  errorAnswerSchema,
+  logChunkSchema,
+  MAX_EXECUTION_SECRETS,
+  MAX_LOG_CHUNK_CHARS,
+  MAX_REASON_CHARS,
+  SECRET_NAME_PATTERN,
+  okAnswerSchema,
+  planBodySchema,
+  schemaCheck,
+  statusReportSchema,
+  type LogChunk,
+  type PlanBody,
+  type StatusReport,
+} from './index.js';
+
+const checkPlan = schemaCheck<PlanBody>(planBodySchema);
+const checkStatus = schemaCheck<StatusReport>(statusReportSchema);
+const checkLog = schemaCheck<LogChunk>(logChunkSchema);
+
+const problems = (check: (value: unknown) => { ok: boolean }, value: unknown): string[] => {
+  const result = check(value) as { ok: true } | { ok: false; problems: string[] };
+  return result.ok ? [] : result.problems;
+};
+
+const plan: PlanBody = {
+  pipelines: [
+    {
+      name: 'build',
+      position: 0,
+      dependsOn: [],
+      stages: [{ name: 'test', position: 0, executions: [{ name: 'unit', position: 0, command: 'npm test', secrets: [] }] }],
+    },
+    {
+      name: 'deploy',
+      position: 1,
+      dependsOn: ['build'],
+      stages: [{ name: 'ship', position: 0, executions: [{ name: 'helm', position: 0, command: './deploy.sh', secrets: ['DEPLOY_TOKEN', 'KUBECONFIG_B64'] }] }],
+    },
+  ],
+  skipped: [{ name: 'docs', reason: 'filter', message: 'branch main does not match docs/*' }],
+};
+
+describe('PUT /agent/v1/plan body (planBodySchema)', () => {
+  it('accepts a plan, and one without skipped pipelines (the default, [], is filled in)', () => {
+    expect(checkPlan(plan)).toEqual({ ok: true, value: plan });
+    const bare = { pipelines: [] };
+    expect(checkPlan(bare)).toEqual({ ok: true, value: { pipelines: [], skipped: [] } });
+    expectTypeOf<PlanBody['skipped'][number]>().toEqualTypeOf<{ name: string; reason: string; message: string }>();
+  });
+
+  it('refuses names outside the name pattern, negative positions, unknown properties and over-long commands', () => {
+    const pipeline = plan.pipelines[0] as PlanBody['pipelines'][number];
+    expect(problems(checkPlan, { pipelines: [{ ...pipeline, name: 'has space' }] })).toEqual([
+      'pipelines[0].name is not a name (1 to 100 letters, digits, "_", "." or "-")',
+    ]);
+    expect(problems(checkPlan, { pipelines: [{ ...pipeline, dependsOn: ['x'.repeat(101)] }] })).toEqual([
+      'pipelines[0].dependsOn[0] is not a name (1 to 100 letters, digits, "_", "." or "-")',
+    ]);
+    expect(problems(checkPlan, { pipelines: [{ ...pipeline, position: -1 }] })).toEqual(['pipelines[0].position must be >= 0']);
+    expect(problems(checkPlan, { ...plan, extra: true })).toEqual(['extra is not a known property']);
+    const long = { name: 'e', position: 0, command: 'x'.repeat(65_536) };
+    expect(problems(checkPlan, { pipelines: [{ ...pipeline, stages: [{ name: 's', position: 0, executions: [long] }] }] })).toEqual([
+      'pipelines[0].stages[0].executions[0].command is longer than 65535 characters',
+    ]);
+    expect(problems(checkPlan, { skipped: [] })).toEqual(['pipelines is missing']);
+  });
+
+  it('records the secret names each execution declares: [] when left out, only secret names, each once', () => {
+    const withSecrets = (secrets: unknown) => ({
+      pipelines: [{ name: 'p', position: 0, dependsOn: [], stages: [{ name: 's', position: 0, executions: [{ name: 'e', position: 0, command: 'true', secrets }] }] }],
+    });
+    const bare = { pipelines: [{ name: 'p', position: 0, dependsOn: [], stages: [{ name: 's', position: 0, executions: [{ name: 'e', position: 0, command: 'true' }] }] }] };
+    expect(checkPlan(bare)).toEqual({ ok: true, value: { ...withSecrets([]), skipped: [] } });
+    expectTypeOf<PlanBody['pipelines'][number]['stages'][number]['executions'][number]['secrets']>().toEqualTypeOf<string[]>();
+    const at = 'pipelines[0].stages[0].executions[0].secrets';
+    expect(problems(checkPlan, withSecrets(['npm-token']))).toEqual([
+      `${at}[0] is not a secret name (1 to 100 upper-case letters, digits and "_", not starting with a digit)`,
+    ]);
+    expect(problems(checkPlan, withSecrets(['A', 'A']))).toEqual([`${at} names an item twice`]);
+    expect(problems(checkPlan, withSecrets(Array.from({ length: MAX_EXECUTION_SECRETS + 1 }, (_, i) => `S${i}`)))).toEqual([
+      `${at} has more than ${MAX_EXECUTION_SECRETS} items`,
+    ]);
+    expect(SECRET_NAME_PATTERN).toBe('^[A-Z_][A-Z0-9_]{0,99}$');
+  });
+});
+
+describe('POST /agent/v1/status body (statusReportSchema)', () => {
+  it('admits exactly the statuses an agent may report (@factoryci/run-state), for the workflow and for steps', () => {
+    expect(statusReportSchema.properties.status.enum).toBe(STEP_REPORT_STATUSES);
+    for (const status of [...WORKFLOW_REPORT_STATUSES, ...STEP_REPORT_STATUSES]) {
+      expect(checkStatus({ status }), status).toMatchObject({ ok: true });
+    }
+    for (const status of ['pending', 'queued', 'provisioning', 'awaiting_approval', 'done']) {
+      expect(problems(checkStatus, { status }), status).toEqual([
+        `status "${status}" is not one of running, success, failure, cancelled, skipped, error`,
+      ]);
+    }
+  });
+
+  it('accepts a full execution report and refuses malformed ones', () => {
+    const report: StatusReport = { pipeline: 'build', stage: 'test', execution: 'unit', status: 'failure', exitCode: 2, reason: 'exit code 2', at: '2026-11-24T10:00:05.000Z' };
+    expect(checkStatus(report)).toEqual({ ok: true, value: report });
+    expect(checkStatus({ status: 'error', exitCode: null, reason: null })).toMatchObject({ ok: true });
+    expect(problems(checkStatus, { status: 'running', at: 'yesterday' })).toEqual(['at is not a date-time']);
+    expect(problems(checkStatus, { status: 'failure', exitCode: 1.5 })).toEqual(['exitCode must be an integer or null']);
+    expect(problems(checkStatus, { status: 'failure', reason: 'x'.repeat(MAX_REASON_CHARS + 1) })).toEqual([`reason is longer than ${MAX_REASON_CHARS} characters`]);
+    expect(problems(checkStatus, { pipeline: 'build' })).toEqual(['status is missing']);
+  });
+});
+
+describe('POST /agent/v1/logs body (logChunkSchema)', () => {
+  const chunk: LogChunk = { pipeline: 'build', stage: 'test', execution: 'unit', seq: 0, data: 'one\n' };
+
+  it('accepts a chunk of up to MAX_LOG_CHUNK_CHARS characters', () => {
+    expect(checkLog(chunk)).toEqual({ ok: true, value: chunk });
+    expect(checkLog({ ...chunk, data: 'x'.repeat(MAX_LOG_CHUNK_CHARS) })).toMatchObject({ ok: true });
+  });
+
+  it('refuses a longer chunk, a negative or fractional seq, and a chunk without its execution', () => {
+    expect(problems(checkLog, { ...chunk, data: 'x'.repeat(MAX_LOG_CHUNK_CHARS + 1) })).toEqual([`data is longer than ${MAX_LOG_CHUNK_CHARS} characters`]);
+    expect(problems(checkLog, { ...chunk, seq: -1 })).toEqual(['seq must be >= 0']);
+    expect(problems(checkLog, { ...chunk, seq: 0.5 })).toEqual(['seq must be an integer']);
+    const { execution: _execution, ...rest } = chunk;
+    expect(problems(checkLog, rest)).toEqual(['execution is missing']);
+  });
+});
+
+describe('answers and routes', () => {
+  it('declares the ok answer and the error answer', () => {
+    expect(schemaCheck(okAnswerSchema)({ ok: true, changed: false })).toMatchObject({ ok: true });
+    expect(problems(schemaCheck(okAnswerSchema), { ok: true })).toEqual(['changed is missing']);
+    expect(schemaCheck(errorAnswerSchema)({ error: 'conflict', message: 'pipeline:build is already failure' })).toMatchObject({ ok: true });
+    expect(problems(schemaCheck(errorAnswerSchema, { name: 'the answer' }), 'oops')).toEqual(['the answer must be an object']);
+  });
+
+  it('names each route once: its method, its path below the prefix, its full path', () => {
+    expect(AGENT_PATHS).toEqual({ run: '/agent/v1/run', plan: '/agent/v1/plan', secrets: '/agent/v1/secrets', status: '/agent/v1/status', logs: '/agent/v1/logs' });
+    expect(Object.fromEntries(Object.entries(AGENT_ROUTES).map(([route, { method }]) => [route, method]))).toEqual({ run: 'GET', plan: 'PUT', secrets: 'GET', status: 'POST', logs: 'POST' });
+    expect(agentPath('logs')).toBe('/agent/v1/logs');
+    expectTypeOf(AGENT_PATHS.status).toEqualTypeOf<'/agent/v1/status'>();
+  });
+});

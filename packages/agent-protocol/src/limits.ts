@@ -1,0 +1,35 @@
+/** The protocol's constants: name and commit patterns and the bounds the API enforces on bodies. */
+
+/** Names of pipelines, stages and executions in plans, reports and log chunks (the rule of owner and project names too). */
+export const NAME_PATTERN = '^[A-Za-z0-9_.-]{1,100}$';
+
+/**
+ * A run secret's name: an environment variable name, as `.factory` declares it (`secrets = ["NPM_TOKEN"]`) and as the
+ * admin API stores it (`PUT /project/secret?name=`).
+ */
+export const SECRET_NAME_PATTERN = '^[A-Z_][A-Z0-9_]{0,99}$';
+
+/** The most secrets one planned execution may declare. */
+export const MAX_EXECUTION_SECRETS = 100;
+
+/** A commit id as the run info gives it: 40 lowercase hex digits. */
+export const COMMIT_SHA_PATTERN = '^[0-9a-f]{40}$';
+
+/** The largest chunk of output accepted in one POST /agent/v1/logs (characters). */
+export const MAX_LOG_CHUNK_CHARS = 256 * 1024;
+
+/** The longest `reason` of a status report (characters); the agent shortens longer ones. */
+export const MAX_REASON_CHARS = 10_000;
+
+/** The longest command of a planned execution (characters). */
+export const MAX_COMMAND_CHARS = 65_535;
+
+/** The most pipelines one plan may hold. */
+export const MAX_PLAN_PIPELINES = 1000;
+
+/** The highest `seq` of a log chunk (a signed 32-bit column). */
+export const MAX_LOG_SEQ = 2_147_483_647;
+
+/** The longest reason code and message of a skipped pipeline in a plan (characters). */
+export const MAX_SKIP_REASON_CHARS = 100;
+export const MAX_SKIP_MESSAGE_CHARS = 2000;

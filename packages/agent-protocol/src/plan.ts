@@ -1,0 +1,66 @@
+import type { FromSchema } from 'json-schema-to-ts';
+import { nameSchema, secretNameSchema } from './keywords.js';
+import { MAX_COMMAND_CHARS, MAX_EXECUTION_SECRETS, MAX_PLAN_PIPELINES, MAX_SKIP_MESSAGE_CHARS, MAX_SKIP_REASON_CHARS } from './limits.js';
+
+const position = { type: 'integer', minimum: 0 } as const;
+
+/**
+ * A planned execution. `secrets`: the names of the run secrets it declares (`.factory`'s `secrets = [...]`), default
+ * `[]`. The API records them with the plan and later gives the run (GET /agent/v1/secrets) only secrets declared
+ * here, by executions of pipelines that may receive secrets.
+ */
+export const planExecutionSchema = {
+  type: 'object',
+  properties: {
+    name: nameSchema,
+    position,
+    command: { type: 'string', maxLength: MAX_COMMAND_CHARS },
+    secrets: { type: 'array', items: secretNameSchema, maxItems: MAX_EXECUTION_SECRETS, uniqueItems: true, default: [] },
+  },
+  required: ['name', 'position', 'command'],
+  additionalProperties: false,
+} as const;
+
+export const planStageSchema = {
+  type: 'object',
+  properties: { name: nameSchema, position, executions: { type: 'array', items: planExecutionSchema } },
+  required: ['name', 'position', 'executions'],
+  additionalProperties: false,
+} as const;
+
+export const planPipelineSchema = {
+  type: 'object',
+  properties: { name: nameSchema, position, dependsOn: { type: 'array', items: nameSchema }, stages: { type: 'array', items: planStageSchema } },
+  required: ['name', 'position', 'dependsOn', 'stages'],
+  additionalProperties: false,
+} as const;
+
+/** A pipeline the plan does not run, and why (`reason` a code such as "events", `message` for people). */
+export const skippedPipelineSchema = {
+  type: 'object',
+  properties: {
+    name: nameSchema,
+    reason: { type: 'string', maxLength: MAX_SKIP_REASON_CHARS },
+    message: { type: 'string', maxLength: MAX_SKIP_MESSAGE_CHARS },
+  },
+  required: ['name', 'reason', 'message'],
+  additionalProperties: false,
+} as const;
+
+/** `PUT /agent/v1/plan`'s body: the plan tree before anything runs. `skipped` defaults to `[]` (the API fills it in). */
+export const planBodySchema = {
+  type: 'object',
+  properties: {
+    pipelines: { type: 'array', maxItems: MAX_PLAN_PIPELINES, items: planPipelineSchema },
+    skipped: { type: 'array', default: [], items: skippedPipelineSchema },
+  },
+  required: ['pipelines'],
+  additionalProperties: false,
+} as const;
+
+export type PlanExecution = FromSchema<typeof planExecutionSchema>;
+export type PlanStage = FromSchema<typeof planStageSchema>;
+export type PlanPipeline = FromSchema<typeof planPipelineSchema>;
+export type SkippedPipeline = FromSchema<typeof skippedPipelineSchema>;
+/** The plan body as the API's handler sees it (and as the agent sends it): `skipped` is always there. */
+export type PlanBody = FromSchema<typeof planBodySchema>;

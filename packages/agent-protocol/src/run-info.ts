@@ -1,0 +1,62 @@
+import { EVENT_NAMES } from '@factoryci/config';
+import type { FromSchema } from 'json-schema-to-ts';
+import { commitSchema, nullable } from './keywords.js';
+
+/**
+ * `GET /agent/v1/run`'s answer: everything the agent of one run needs to check out and plan; no secret values (those
+ * come from GET /agent/v1/secrets once the plan is recorded, see secrets.ts). The API serialises its answer through this
+ * schema (nothing unlisted leaves it); the agent validates what it received with it (validateRunInfo in validate.ts),
+ * dropping properties it does not know, so an older agent still runs against a newer API.
+ */
+export const runInfoSchema = {
+  type: 'object',
+  properties: {
+    workflow: {
+      type: 'object',
+      properties: {
+        id: { type: 'string', minLength: 1 },
+        projectId: { type: 'string' },
+        number: { type: 'integer' },
+        event: { type: 'string', enum: EVENT_NAMES },
+        action: nullable('string'),
+        ref: { type: 'string' },
+        sha: commitSchema,
+        branch: nullable('string'),
+        tag: nullable('string'),
+        prNumber: nullable('integer'),
+        baseSha: nullable('string'),
+        headRepoFullName: nullable('string'),
+        trusted: { type: 'boolean' },
+        changedPaths: nullable('array', { items: { type: 'string' } }),
+      },
+      required: ['id', 'projectId', 'number', 'event', 'action', 'ref', 'sha', 'branch', 'tag', 'prNumber', 'baseSha', 'headRepoFullName', 'trusted', 'changedPaths'],
+      additionalProperties: false,
+    },
+    project: {
+      type: 'object',
+      properties: { id: { type: 'string' }, owner: { type: 'string' }, name: { type: 'string' } },
+      required: ['id', 'owner', 'name'],
+      additionalProperties: false,
+    },
+    configSha: { ...commitSchema, description: 'the commit to read .factory/ from: baseSha for untrusted pull requests, else sha' },
+    clone: {
+      type: 'object',
+      properties: {
+        url: { type: 'string', minLength: 1 },
+        token: nullable('string', { description: 'GitHub installation token (contents: read, this repository only); use as the password of user x-access-token' }),
+        tokenExpiresAt: nullable('string'),
+      },
+      required: ['url', 'token', 'tokenExpiresAt'],
+      additionalProperties: false,
+    },
+    forkSecretPipelines: nullable('array', {
+      items: { type: 'string' },
+      description:
+        'null: any pipeline may get the secrets it declares (trusted run); a list: only these pipelines (untrusted run). The values come from GET /agent/v1/secrets',
+    }),
+  },
+  required: ['workflow', 'project', 'configSha', 'clone', 'forkSecretPipelines'],
+  additionalProperties: false,
+} as const;
+
+export type RunInfo = FromSchema<typeof runInfoSchema>;

@@ -1,0 +1,24 @@
+export type { DbClient } from './db-client.js';
+export { RunWriteError, WorkflowNotFoundError, StepNotFoundError, TransitionRefusedError, ConcurrentChangeError, InvalidMoveError } from './errors.js';
+export { closeOpenNodes, RUN_ENDED_BEFORE_STEP_REASON } from './open-nodes.js';
+export {
+  approveWorkflow,
+  admitWorkflow,
+  recordProvisioning,
+  storeRunnerHandle,
+  markRunning,
+  markRetrying,
+  endWorkflow,
+  cancelWorkflow,
+  type Admission,
+  type CancelOutcome,
+} from './workflow-writes.js';
+export {
+  recordWorkflowReport,
+  recordStepReport,
+  stepNode,
+  type WorkflowReport,
+  type StepAddress,
+  type StepReport,
+  type StepReportOutcome,
+} from './reports.js';

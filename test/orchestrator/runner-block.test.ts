@@ -1,0 +1,87 @@
+/**
+ * Reading a repository's `.factory/` runner block never stalls the orchestrator: the sizes are checked from the listing
+ * before anything is fetched, and the parse runs in a Worker with a deadline, so the event loop keeps turning while a
+ * hostile configuration is parsed, and the defaults apply to it.
+ */
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRunnerBlockReader } from '../../apps/orchestrator/src/processing/runner-block.js';
+import { ConfigParseTimeoutError, createWorkerRunnerBlockParser, MAX_PARSE_ERROR_LENGTH } from '../../apps/orchestrator/src/processing/runner-block-parse.js';
+import { createGitRepo, type GitRepo } from './git-repo.js';
+
+const pipeline = 'pipeline "b" {\n  stage "s" {\n    execution "e" {\n      command = "true"\n    }\n  }\n}\n';
+const runnerBlock = 'runner {\n  image  = "node:22"\n  cpu    = "2"\n  memory = "1Gi"\n}\n';
+/** Nested just below the limit (64), repeated to just below the file limit: seconds of parsing on one thread. */
+const deepNesting = (bytes: number) => {
+  const line = `x = ${'['.repeat(63)}1${']'.repeat(63)}\n`;
+  return line.repeat(Math.floor((bytes - pipeline.length) / line.length)) + pipeline;
+};
+
+/** The largest gap between the ticks of a 10 ms interval while `work` runs: how long the event loop was held. */
+async function longestStall<T>(work: () => Promise<T>): Promise<{ result: T; stallMs: number; tookMs: number }> {
+  let last = performance.now();
+  let stallMs = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    stallMs = Math.max(stallMs, now - last);
+    last = now;
+  }, 10);
+  const started = performance.now();
+  try {
+    const result = await work();
+    return { result, stallMs: Math.max(stallMs, performance.now() - last), tookMs: performance.now() - started };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+describe('reading the runner block of a repository on disk', () => {
+  let repo: GitRepo;
+  const lines: string[] = [];
+  const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
+  beforeAll(() => {
+    repo = createGitRepo();
+  });
+  afterAll(() => repo.remove());
+  const source = (sha: string) => ({ url: repo.path, sha });
+
+  it('reads it in a worker', async () => {
+    const sha = repo.commit({ '.factory/runner.hcl': runnerBlock, '.factory/build.hcl': pipeline }, 'good');
+    expect(await createRunnerBlockReader()(source(sha), logger)).toEqual({ image: 'node:22', cpu: '2', memory: '1Gi' });
+  });
+
+  it('keeps the event loop turning while a hostile 1 MiB configuration is parsed, and applies the defaults to it', async () => {
+    const half = 500 * 1024;
+    const sha = repo.commit({ '.factory/build.hcl': null, '.factory/runner.hcl': runnerBlock, '.factory/a.hcl': deepNesting(half), '.factory/b.hcl': deepNesting(half) }, 'hostile');
+    const reader = createRunnerBlockReader({ parse: createWorkerRunnerBlockParser({ timeoutMs: 120_000, maxHeapMb: 256 }) });
+    const { result, stallMs, tookMs } = await longestStall(() => reader(source(sha), logger));
+    expect(result).toBeUndefined();
+    const warning = JSON.parse(lines.at(-1) ?? '{}') as { msg?: string; err?: { type?: string; message?: string } };
+    expect(warning).toMatchObject({ msg: 'could not read the runner block of .factory/; using the defaults', err: { type: 'ConfigParseFailedError' } });
+    expect(warning.err?.message).toMatch(/^invalid configuration \(201 errors\):\n\.factory\/a\.hcl:2:1: Attribute redefined/);
+    expect(warning.err?.message?.length).toBeLessThanOrEqual(MAX_PARSE_ERROR_LENGTH + 1);
+    // the parse took its seconds, none of them on this thread
+    expect(tookMs).toBeGreaterThan(500);
+    expect(stallMs).toBeLessThan(Math.min(400, tookMs / 2));
+  });
+
+  it('stops a parse that outlasts its deadline (the worker is terminated) and applies the defaults', async () => {
+    const sha = repo.commit({ '.factory/a.hcl': deepNesting(500 * 1024), '.factory/b.hcl': deepNesting(500 * 1024) }, 'slow');
+    const reader = createRunnerBlockReader({ parse: createWorkerRunnerBlockParser({ timeoutMs: 200, maxHeapMb: 256 }) });
+    const { result, tookMs } = await longestStall(() => reader(source(sha), logger));
+    expect(result).toBeUndefined();
+    expect(tookMs).toBeLessThan(5000);
+    const warning = JSON.parse(lines.at(-1) ?? '{}') as { msg?: string; err?: { type?: string; message?: string } };
+    expect(warning).toMatchObject({ msg: 'could not read the runner block of .factory/; using the defaults', err: { type: 'ConfigParseTimeoutError', message: 'parsing .factory/ took longer than 200 ms; stopped' } });
+    await expect(createWorkerRunnerBlockParser({ timeoutMs: 200, maxHeapMb: 256 })([{ path: 'a.hcl', content: deepNesting(500 * 1024) }])).rejects.toBeInstanceOf(ConfigParseTimeoutError);
+  });
+
+  it('never fetches files over the limits: a 20 MB blob (past git\'s output buffer) is refused by its listed size', async () => {
+    const sha = repo.commit({ '.factory/a.hcl': null, '.factory/b.hcl': null, '.factory/runner.hcl': `# ${'x'.repeat(20 * 1024 * 1024)}\n${runnerBlock}` }, 'huge');
+    expect(await createRunnerBlockReader()(source(sha), logger)).toBeUndefined();
+    expect(lines.at(-1)).toMatch(/\.factory\/runner\.hcl.*file is too large \(20971\d+ bytes; a configuration file may have at most 512 KiB\)/);
+    const many = repo.commit(Object.fromEntries([['.factory/runner.hcl', runnerBlock], ...Array.from({ length: 101 }, (_, i) => [`.factory/p${i}.hcl`, pipeline])]), 'many');
+    expect(await createRunnerBlockReader()(source(many), logger)).toBeUndefined();
+    expect(lines.at(-1)).toContain('too many .hcl files (102; at most 100)');
+  });
+});
