@@ -94,3 +94,39 @@ function printCells(title: string, header: string[], cells: string[][]): void {
   console.log(widths.map((width) => '-'.repeat(width)).join('  '));
   for (const line of cells) console.log(format(line));
 }
+
+/**
+ * Sends `requests` requests through `send` at a fixed rate (`perSecond`, open loop: request i starts at i / perSecond
+ * seconds whether or not the earlier ones have been answered) and reports the p50/p99 latency, the rate achieved and,
+ * as `concurrency`, the most requests that were in flight at once.
+ */
+export async function measureFixedRate(
+  name: string,
+  send: (index: number) => Promise<unknown>,
+  { requests = 1000, perSecond = 200, offset = 0 } = {},
+): Promise<LoadMeasurement> {
+  const latencies: number[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const start = performance.now();
+  const sent: Promise<void>[] = [];
+  for (let i = 0; i < requests; i++) {
+    const due = start + (i * 1000) / perSecond;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    const begun = performance.now();
+    sent.push(
+      send(offset + i).then(() => {
+        latencies.push(performance.now() - begun);
+        inFlight--;
+      }),
+    );
+  }
+  await Promise.all(sent);
+  const elapsedMs = performance.now() - start;
+  latencies.sort((a, b) => a - b);
+  const percentile = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] as number;
+  return { name, requests, concurrency: maxInFlight, perSecond: (requests / elapsedMs) * 1000, p50Ms: percentile(50), p99Ms: percentile(99) };
+}

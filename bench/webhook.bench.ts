@@ -9,7 +9,7 @@ import { adminHeaders, REDIS_URL, startApi, type ApiHarness } from '../test/api/
 import { exampleOf } from '../test/api/webhook-examples.js';
 import { testServerUrl } from '../test/support/db.js';
 import startServices from '../test/global-setup.js';
-import { measureLoad, printLoadTable, type LoadMeasurement } from './lib.js';
+import { measureFixedRate, measureLoad, printLoadTable, type LoadMeasurement } from './lib.js';
 
 const REQUESTS = 2000;
 const CONCURRENCY = 16;
@@ -17,6 +17,12 @@ const CONCURRENCY = 16;
 const WARMUP = 200;
 const BASELINE_WARMUP = 1000;
 const BASELINE_ROUNDS = 3;
+/** Latency at a steady load: FIXED_REQUESTS requests at FIXED_RATE per second, open loop. */
+const FIXED_RATE = 200;
+const FIXED_REQUESTS = 1000;
+/** A burst: BURST_REQUESTS requests at concurrency BURST_CONCURRENCY, no warm-up. */
+const BURST_REQUESTS = 1000;
+const BURST_CONCURRENCY = 50;
 
 /** Whether something accepts TCP connections on the host and port of `url`. */
 function reachable(url: string): Promise<boolean> {
@@ -57,8 +63,8 @@ async function bareApp(secret: string | null): Promise<FastifyInstance> {
 }
 
 /** Real HTTP over loopback (keep-alive, one socket per in-flight request): POSTs a signed delivery, expects `status`. */
-function client(port: number, body: string, signature: string, status: number) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+function client(port: number, body: string, signature: string, status: number, maxSockets = CONCURRENCY) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets });
   const send = (index: number) =>
     new Promise<void>((resolve, reject) => {
       const request = http.request(
@@ -114,8 +120,11 @@ export default async function bench(): Promise<void> {
     { name: 'bare + HMAC-SHA256 check', app: await bareApp(bareSecret), rounds: [] as LoadMeasurement[] },
   ];
   const rows: LoadMeasurement[] = [];
+  /** The fixed-rate and burst rows: latency under a steady load and under a burst, bare Fastify and the API. */
+  const steadyRows: LoadMeasurement[] = [];
   try {
-    const loads = await Promise.all(baselines.map(async ({ app }) => client(await listen(app), body, signPayload(bareSecret, body), 202)));
+    const ports = await Promise.all(baselines.map(({ app }) => listen(app)));
+    const loads = ports.map((port) => client(port, body, signPayload(bareSecret, body), 202));
     try {
       for (let round = 0; round < BASELINE_ROUNDS; round++) {
         for (const [i, baseline] of baselines.entries()) {
@@ -126,6 +135,15 @@ export default async function bench(): Promise<void> {
       for (const load of loads) load.close();
     }
     for (const { rounds } of baselines) rows.push(rounds.sort((a, b) => a.perSecond - b.perSecond)[Math.floor(rounds.length / 2)] as LoadMeasurement);
+    const bare = baselines[0] as (typeof baselines)[number];
+    // the bare app's port is still open after the rounds' clients are closed
+    const bareLoad = client(ports[0] as number, body, '', 202, Math.max(BURST_CONCURRENCY, 256));
+    try {
+      steadyRows.push(await measureFixedRate(`${bare.name} (${FIXED_RATE}/s)`, bareLoad.send, { requests: FIXED_REQUESTS, perSecond: FIXED_RATE }));
+      steadyRows.push(await measureLoad(`${bare.name} (burst)`, bareLoad.send, { requests: BURST_REQUESTS, concurrency: BURST_CONCURRENCY, warmup: 0 }));
+    } finally {
+      bareLoad.close();
+    }
   } finally {
     for (const { app } of baselines) await app.close();
   }
@@ -142,17 +160,26 @@ export default async function bench(): Promise<void> {
     });
     if (created.statusCode !== 201 && created.statusCode !== 200) throw new Error(`POST /project: ${created.statusCode} ${created.body}`);
     const { webhook_secret: secret } = created.json() as { webhook_secret: string };
-    const load = client(await listen(api.app), body, signPayload(secret, body), 202);
+    const apiPort = await listen(api.app);
+    const load = client(apiPort, body, signPayload(secret, body), 202);
     try {
       rows.push(await measureLoad('API: verify, commit delivery + workflow, add job', load.send, options));
     } finally {
       load.close();
     }
+    const steadyLoad = client(apiPort, body, signPayload(secret, body), 202, Math.max(BURST_CONCURRENCY, 256));
+    try {
+      const offset = REQUESTS + WARMUP;
+      steadyRows.push(await measureFixedRate(`API (${FIXED_RATE}/s)`, steadyLoad.send, { requests: FIXED_REQUESTS, perSecond: FIXED_RATE, offset }));
+      steadyRows.push(await measureLoad('API (burst)', (i) => steadyLoad.send(offset + FIXED_REQUESTS + i), { requests: BURST_REQUESTS, concurrency: BURST_CONCURRENCY, warmup: 0 }));
+    } finally {
+      steadyLoad.close();
+    }
     // Not a timing assertion: every request must really have created a workflow and a job.
     const workflows = await api.database.db.workflow.count();
     const deliveries = await api.database.db.webhookDelivery.count();
     const jobs = await api.jobs.getJobCountByTypes('wait', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed');
-    const expected = REQUESTS + WARMUP;
+    const expected = REQUESTS + WARMUP + FIXED_REQUESTS + BURST_REQUESTS;
     if (workflows !== expected || deliveries !== expected || jobs !== expected) {
       throw new Error(`expected ${expected} workflows, deliveries and jobs; got ${workflows}, ${deliveries}, ${jobs}`);
     }
@@ -170,5 +197,10 @@ export default async function bench(): Promise<void> {
     `webhook: POST /hooks/github, signed push (${(Buffer.byteLength(body) / 1024).toFixed(1)} KB), ${REQUESTS} requests at concurrency ${CONCURRENCY} over loopback HTTP, after untimed warm-up requests (${BASELINE_WARMUP} per baseline round, ${WARMUP} for the API), baselines the median of ${BASELINE_ROUNDS} alternated rounds${committed}`,
     rows,
     'bare Fastify: parse JSON, 202',
+  );
+  printLoadTable(
+    `webhook: the same push at a fixed ${FIXED_RATE} requests/s (${FIXED_REQUESTS} requests, open loop; "conc." is the most in flight at once) and as a burst of ${BURST_REQUESTS} at concurrency ${BURST_CONCURRENCY} (no warm-up), bare Fastify and the API in the same run`,
+    steadyRows,
+    `${baselines[0]?.name} (${FIXED_RATE}/s)`,
   );
 }

@@ -154,7 +154,7 @@ async function main() {
   const payload = buildPushPayload({ repo, project });
   const body = JSON.stringify(payload);
   const delivery = randomUUID();
-  const response = await fetch(`${api}/hooks/github`, {
+  const response = await fetch(`${api}/hooks/github/${encodeURIComponent(project.id)}`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',

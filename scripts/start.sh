@@ -14,9 +14,7 @@ if ! command -v git >/dev/null || ! command -v mariadbd >/dev/null || ! command 
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq git mariadb-server redis-server bubblewrap >/dev/null
 fi
-# The user the local runner's sandbox runs executions as (docs/security.md).
-id factory-run >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin factory-run ||
-  echo "== could not create the user factory-run: sandboxed executions run as nobody"
+bash scripts/sandbox-user.sh
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "== npm ci"
   npm ci

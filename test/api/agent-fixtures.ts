@@ -1,5 +1,5 @@
 import { deriveRunTokenKey, mintRunToken } from '@factoryci/run-token';
-import type { Db } from '@factoryci/db';
+import { ensureRunCounter, takeRunNumber, type Db } from '@factoryci/db';
 import { adminHeaders, type ApiHarness } from './harness.js';
 
 export interface RunFixture {
@@ -42,12 +42,14 @@ export async function createWorkflow(
   projectId: string,
   options: { status?: string; trusted?: boolean } = {},
 ): Promise<{ id: string }> {
-  const { nextRunNumber } = await db.project.update({ where: { id: projectId }, data: { nextRunNumber: { increment: 1 } } });
+  await ensureRunCounter(db, projectId);
+  const number = await takeRunNumber(db, projectId);
+  if (number === null) throw new Error(`no project ${projectId}`);
   const trusted = options.trusted ?? true;
   return db.workflow.create({
     data: {
       projectId,
-      number: nextRunNumber - 1,
+      number,
       event: trusted ? 'push' : 'pull_request',
       ref: trusted ? 'refs/heads/main' : 'refs/pull/7/head',
       sha: 'a'.repeat(40),

@@ -87,13 +87,13 @@ describe('projects of installed repositories', () => {
     expect(res.statusCode).toBe(201);
     const body = res.json() as { id: string; installation_id: number; github_hook_id: number; webhook_secret: string; webhook: Record<string, unknown> };
     expect(body.installation_id).toBe(31);
-    expect(body.webhook).toMatchObject({ status: 'created', url: 'https://ci.example.com/hooks/github', content_type: 'json' });
+    expect(body.webhook).toMatchObject({ status: 'created', url: `https://ci.example.com/hooks/github/${body.id}`, content_type: 'json' });
     const hooks = github.hooks('acme/widgets');
     expect(hooks).toHaveLength(1);
     expect(hooks[0]).toMatchObject({
       id: body.github_hook_id,
       events: ['push', 'pull_request'],
-      config: { url: 'https://ci.example.com/hooks/github', content_type: 'json', secret: body.webhook_secret, insecure_ssl: '0' },
+      config: { url: `https://ci.example.com/hooks/github/${body.id}`, content_type: 'json', secret: body.webhook_secret, insecure_ssl: '0' },
     });
     // The hook's deliveries verify with that secret.
     const payload = { ...exampleOf('push', (p) => p.ref === 'refs/heads/master'), repository: { ...(exampleOf('push').repository as object), full_name: 'acme/widgets' } };
@@ -130,7 +130,7 @@ describe('projects of installed repositories', () => {
   it('a repository outside every installation gets the manual instructions', async () => {
     const res = await createProject('acme', 'elsewhere', 'https://github.com/acme/elsewhere');
     expect(res.statusCode).toBe(201);
-    expect(res.json().webhook).toMatchObject({ status: 'manual', url: 'https://ci.example.com/hooks/github' });
+    expect(res.json().webhook).toMatchObject({ status: 'manual', url: `https://ci.example.com/hooks/github/${res.json().id as string}` });
     expect(res.json().webhook.message).toMatch(/not installed on acme\/elsewhere/);
   });
 });

@@ -11,8 +11,9 @@ import { WORKFLOW_QUEUE_NAME, type WorkflowJobData } from '@factoryci/queue';
 import { createWorkflowQueue, type WorkflowQueue } from '../../apps/api/src/queue/workflow-queue.js';
 import type { ServerLimits } from '../../apps/api/src/server-limits.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { testRedisUrl } from '../support/services.js';
 
-export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:63790';
+export const REDIS_URL = testRedisUrl;
 /** A port nothing listens on (a Redis or MySQL that is down). */
 export const CLOSED_PORT = 1;
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';

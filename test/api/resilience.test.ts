@@ -8,7 +8,7 @@ import { createDb } from '@factoryci/db';
 import { buildApp } from '../../apps/api/src/app.js';
 import { loadConfig } from '../../apps/api/src/config.js';
 import { WORKFLOW_QUEUE_NAME } from '@factoryci/queue';
-import { relayUnqueuedWorkflows, startRelay } from '../../apps/api/src/queue/relay.js';
+import { reconcileWorkflows, repaired, startReconciler } from '../../apps/api/src/queue/reconcile.js';
 import { createWorkflowQueue } from '../../apps/api/src/queue/workflow-queue.js';
 import { deliver } from './deliver.js';
 import { ADMIN_TOKEN, adminHeaders, CLOSED_PORT, REDIS_URL, startApi, waitUntil, type ApiHarness } from './harness.js';
@@ -53,7 +53,7 @@ async function createProject(api: ApiHarness): Promise<string> {
 const push = () => ({ ...exampleOf('push', (p) => p.ref === 'refs/heads/master'), created: false });
 
 describe('Redis down', () => {
-  it('a webhook still gets 202; the relay queues the workflow once Redis is back', async () => {
+  it('a webhook still gets 202; the reconciler queues the workflow once Redis is back', async () => {
     const port = await freePort();
     const api = await startApi({ redisUrl: `redis://127.0.0.1:${port}` });
     cleanups.push(() => api.close());
@@ -71,16 +71,16 @@ describe('Redis down', () => {
     expect(health.statusCode).toBe(503);
     expect(health.json()).toEqual({ db: 'ok', redis: 'down' });
 
-    // The relay tries while Redis is down: nothing queued, nothing lost.
-    expect(await relayUnqueuedWorkflows({ db: api.database.db, queue: api.queue, logger })).toBe(0);
+    // The reconciler tries while Redis is down: nothing queued, nothing lost.
+    expect(repaired(await reconcileWorkflows({ db: api.database.db, queue: api.queue, logger }))).toBe(0);
 
-    // Redis comes up on the address the API was configured with; the running relay queues the workflow.
+    // Redis comes up on the address the API was configured with; the running reconciler queues the workflow.
     const redis = await startRedis(port);
     cleanups.push(async () => {
       redis.kill();
     });
-    const relay = startRelay({ db: api.database.db, queue: api.queue, logger }, { intervalMs: 50, minAgeMs: 0 });
-    cleanups.push(() => relay.stop());
+    const reconciler = startReconciler({ db: api.database.db, queue: api.queue, logger }, { intervalMs: 50, minAgeMs: 0 });
+    cleanups.push(() => reconciler.stop());
     const jobs = new Queue(WORKFLOW_QUEUE_NAME, { connection: { url: `redis://127.0.0.1:${port}` }, prefix: api.prefix });
     cleanups.push(() => jobs.close());
     await waitUntil(async () => (await jobs.getJob(workflowId)) !== undefined, 10_000);
@@ -89,7 +89,7 @@ describe('Redis down', () => {
     await waitUntil(async () => (await api.app.inject({ method: 'GET', url: '/healthz' })).statusCode === 200, 5000);
   });
 
-  it('the relay also queues workflows committed before a crash, once (job id = workflow id)', async () => {
+  it('the reconciler also queues workflows committed before a crash, once (job id = workflow id)', async () => {
     const api = await startApi();
     cleanups.push(() => api.close());
     const secret = await createProject(api);
@@ -97,8 +97,8 @@ describe('Redis down', () => {
     const workflowId = res.json().workflow_id as string;
     // As if the process died between the commit and the enqueue of another workflow, and this one's mark was lost.
     await api.database.db.workflow.update({ where: { id: workflowId }, data: { enqueuedAt: null } });
-    expect(await relayUnqueuedWorkflows({ db: api.database.db, queue: api.queue, logger })).toBe(1);
-    expect(await relayUnqueuedWorkflows({ db: api.database.db, queue: api.queue, logger })).toBe(0);
+    expect(repaired(await reconcileWorkflows({ db: api.database.db, queue: api.queue, logger }))).toBe(1);
+    expect(repaired(await reconcileWorkflows({ db: api.database.db, queue: api.queue, logger }))).toBe(0);
     const counts = await api.jobs.getJobCounts('waiting', 'prioritized', 'delayed', 'active');
     expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(1);
   });

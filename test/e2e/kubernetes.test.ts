@@ -2,6 +2,9 @@
  * End to end with the kubernetes runner and Consul: signed webhooks → API → queue → orchestrator (a real process) →
  * a Job on the Kubernetes stand-in whose pod runs the real factory-agent → API → database and GitHub check runs.
  */
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_AGENT_IMAGE } from '../../apps/orchestrator/src/kubernetes/agent-job.js';
 import { exampleOf } from '../api/webhook-examples.js';
@@ -111,7 +114,13 @@ describe('end to end with the kubernetes runner', () => {
     const jobs = jobsOf(workflowId);
     expect(jobs).toHaveLength(1);
     const env = jobs[0]?.spec.template.spec.containers[0]?.env?.map((entry) => entry.name).sort();
-    expect(env).toEqual(['FACTORY_AGENT_ADDRESS', 'FACTORY_API_URL', 'FACTORY_CONSUL_URL', 'FACTORY_RUN_ID', 'FACTORY_RUN_TOKEN']);
+    // the token is not in the Job: the agent read it from its Secret, mounted as a file, and the Secret went with the run
+    expect(env).toEqual(['FACTORY_AGENT_ADDRESS', 'FACTORY_API_URL', 'FACTORY_CONSUL_URL', 'FACTORY_RUN_ID', 'FACTORY_RUN_TOKEN_FILE', 'FACTORY_SANDBOX']);
+    expect(JSON.stringify(jobs[0])).not.toMatch(/frt_/);
+    const secretCalls = (e2e.kubernetes?.requests ?? []).filter((request) => request.path === `/api/v1/namespaces/${NAMESPACE}/secrets${request.method === 'POST' ? '' : `/${jobs[0]?.metadata.name}-token`}`);
+    expect(secretCalls.map((request) => request.method)).toEqual(expect.arrayContaining(['POST', 'DELETE']));
+    await waitUntil(() => !(e2e.kubernetes?.secrets(NAMESPACE) ?? []).some((secret) => secret.metadata.labels['factoryci.dev/run-id'] === workflowId), 10_000, 'the run token secret deleted');
+    expect(e2e.orchestrator.output()).toContain('created run token secret');
     // GitHub-hosted projects get the default agent image (the runner block is read only from repositories on disk)
     expect(jobs[0]?.spec.template.spec.containers[0]?.image).toBe(DEFAULT_AGENT_IMAGE);
   });
@@ -258,7 +267,12 @@ describe('end to end with the kubernetes runner', () => {
   });
 
   it('survives an orchestrator killed and restarted mid-run: no second pod, the run still finishes', async () => {
-    const project = await e2e.createProject('restart', { '.factory/slow.hcl': SLOW('echo started; sleep 8; echo finished') });
+    // the execution goes on until the test lets it (once the restarted orchestrator follows the run), however slow
+    // the restart is on a loaded machine
+    const gate = mkdtempSync(join(tmpdir(), 'k8s-restart-'));
+    chmodSync(gate, 0o755);
+    const release = join(gate, 'release');
+    const project = await e2e.createProject('restart', { '.factory/slow.hcl': SLOW(`echo started; while [ ! -e ${release} ]; do sleep 0.2; done; echo finished`) });
     const jobCreates = () =>
       (e2e.kubernetes?.requests ?? []).filter((request) => request.method === 'POST' && request.path === `/apis/batch/v1/namespaces/${NAMESPACE}/jobs`).length;
     const createsBefore = jobCreates();
@@ -267,10 +281,14 @@ describe('end to end with the kubernetes runner', () => {
     e2e.orchestrator.child.kill('SIGKILL');
     await e2e.orchestrator.exited;
     const restarted = await e2e.startOrchestrator();
+    await waitUntil(() => restarted.output().includes('following a run already in progress'), 60_000, 'the restarted orchestrator adopted the run').catch((error: Error) => {
+      throw new Error(`${error.message}\n--- restarted orchestrator ---\n${restarted.output().slice(-6000)}`);
+    });
+    writeFileSync(release, '');
     expect(await finished(workflowId)).toBe('success');
+    rmSync(gate, { recursive: true, force: true });
     expect(jobsOf(workflowId)).toHaveLength(1);
     expect(jobCreates() - createsBefore).toBe(1);
-    await waitUntil(() => restarted.output().includes('following a run already in progress'), 5000, 'the restarted orchestrator adopted the run');
     const { byPath } = await storedTree(e2e.api, workflowId);
     expect(byPath['slow/wait/long']?.log).toContain('finished');
     await waitUntil(() => checkRunStates(workflowId).at(-1) === 'completed/success', 15_000, 'check run success');

@@ -63,6 +63,7 @@ function jobOptionsFromChart(all: Manifest[]): AgentJobOptions {
     ...(k8s.nodeSelector ? { nodeSelector: k8s.nodeSelector } : {}),
     ...(k8s.serviceAccountName ? { serviceAccountName: k8s.serviceAccountName } : {}),
     ...(k8s.imagePullSecrets ? { imagePullSecrets: k8s.imagePullSecrets } : {}),
+    ...(k8s.hostUsers !== undefined ? { hostUsers: k8s.hostUsers } : {}),
   };
 }
 
@@ -91,8 +92,25 @@ describe.each(valueSets())('the agent Job the orchestrator creates under the cha
       expect((account as { automountServiceAccountToken?: boolean }).automountServiceAccountToken).toBe(false);
     }
     expect(pod.automountServiceAccountToken).toBe(false);
-    expect(pod.securityContext?.runAsNonRoot).toBe(true);
+    // the agent is root with four capabilities (it drops executions to another uid): runAsNonRoot cannot hold
+    expect(pod.securityContext?.runAsNonRoot).toBeUndefined();
     expect(container.securityContext?.allowPrivilegeEscalation).toBe(false);
+    expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'], add: ['CHOWN', 'SETGID', 'SETPCAP', 'SETUID'] } });
+    // the values' runner.hostUsers reaches the pod: its own user namespace where asked for
+    const hostUsers = files.some((file) => /hostUsers: false/.test(readFileSync(file, 'utf8')));
+    expect((pod as { hostUsers?: boolean }).hostUsers).toBe(hostUsers ? false : undefined);
+    // the token is in a Secret, which the chart lets the orchestrator create, read and delete there, not list
+    expect(JSON.stringify(container.env)).not.toContain(run.runToken);
+    // a runs namespace the chart makes admits the pod: the baseline Pod Security Standard allows these capabilities
+    const namespace = all.find((manifest) => manifest.kind === 'Namespace' && manifest.metadata.name === job.metadata.namespace);
+    expect(namespace !== undefined).toBe(files.some((file) => /createNamespace: true/.test(readFileSync(file, 'utf8'))));
+    if (namespace) {
+      expect(namespace.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('baseline');
+      const baseline = ['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT'];
+      for (const capability of container.securityContext?.capabilities?.add ?? []) expect(baseline).toContain(capability);
+    }
+    const role = findOne(all, 'Role', '-orchestrator') as Manifest & { rules: { resources?: string[]; verbs: string[] }[] };
+    expect(role.rules.filter((rule) => rule.resources?.includes('secrets')).flatMap((rule) => rule.verbs).sort()).toEqual(['create', 'delete', 'get']);
 
     // within the runs namespace's ceiling
     const limitRange = all.find((manifest) => manifest.kind === 'LimitRange' && manifest.metadata.namespace === job.metadata.namespace) as

@@ -3,8 +3,9 @@ import { Worker } from 'bullmq';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { runHealthChecks, startHealthServer } from '../../apps/orchestrator/src/health.js';
+import { testRedisUrl } from '../support/services.js';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:63790';
+const REDIS_URL = testRedisUrl;
 const logger = pino({ level: 'silent' });
 
 describe('the orchestrator health endpoint', () => {

@@ -26,14 +26,17 @@ import { makeAppIdentity, startStandinFor } from '../api/github-fixtures.js';
 import { checkResponse } from '../standins/github/openapi.js';
 import { createGitRepo, type GitRepo } from './git-repo.js';
 import { groupAlive, waitFor } from './helpers.js';
+import { testRedisUrl } from '../support/services.js';
 
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const AGENT = fileURLToPath(new URL('./fixtures/fake-agent.ts', import.meta.url));
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:63790';
+const REDIS_URL = testRedisUrl;
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const encryptionKey = randomBytes(32);
 const runTokenKey = deriveRunTokenKey(encryptionKey);
-const agentDir = mkdtempSync(join(tmpdir(), 'factoryci-fake-agent-'));
+// Not under /tmp: the Kubernetes stand-in gives each pod its own /tmp (an emptyDir, as the agent's pod spec asks), as a
+// real pod would, so the fake agent would not find a directory of the host's /tmp there.
+const agentDir = mkdtempSync('/var/tmp/factoryci-fake-agent-');
 const stateDir = mkdtempSync(join(tmpdir(), 'factoryci-process-test-'));
 const agentCommand = ['sh', '-c', `FAKE_AGENT_DIR="${agentDir}" exec "${process.execPath}" --import "${TSX}" "${AGENT}"`];
 
@@ -148,7 +151,9 @@ describe('processWorkflow with the local runner', () => {
     expect(decodeRunHandle(row.runnerHandle ?? '')).toMatchObject({ kind: 'local', runId: workflow.id });
     expect(row.startedAt).toBeInstanceOf(Date);
     const env = agentEnv(workflow.id);
-    expect(Object.keys(env).sort()).toEqual(['FACTORY_AGENT_ADDRESS', 'FACTORY_CONSUL_URL', 'FACTORY_RUN_ID', 'FACTORY_RUN_TOKEN', 'FACTORY_SANDBOX']);
+    // besides its run: from its supervisor, the ledger of its executions' groups and the supervisor's pid (docs/runners.md)
+    expect(Object.keys(env).sort()).toEqual(['FACTORY_AGENT_ADDRESS', 'FACTORY_CONSUL_URL', 'FACTORY_EXECUTION_GROUPS_FILE', 'FACTORY_RUN_ID', 'FACTORY_RUN_TOKEN', 'FACTORY_SANDBOX', 'FACTORY_SUPERVISOR_PID']);
+    expect(env.FACTORY_EXECUTION_GROUPS_FILE).toBe(join(stateDir, workflow.id, 'execution-groups'));
     const claims = verifyRunToken(runTokenKey, env.FACTORY_RUN_TOKEN ?? '');
     expect(claims.workflowId).toBe(workflow.id);
     expect(claims.expiresAt - Date.now() / 1000).toBeGreaterThan(120 + 600 - 30);

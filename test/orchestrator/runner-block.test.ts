@@ -5,8 +5,10 @@
  */
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGithubFactoryFilesReader } from '../../apps/orchestrator/src/github/factory-files.js';
 import { createRunnerBlockReader } from '../../apps/orchestrator/src/processing/runner-block.js';
 import { ConfigParseTimeoutError, createWorkerRunnerBlockParser, MAX_PARSE_ERROR_LENGTH } from '../../apps/orchestrator/src/processing/runner-block-parse.js';
+import { makeAppIdentity, startStandinFor } from '../api/github-fixtures.js';
 import { createGitRepo, type GitRepo } from './git-repo.js';
 
 const pipeline = 'pipeline "b" {\n  stage "s" {\n    execution "e" {\n      command = "true"\n    }\n  }\n}\n';
@@ -83,5 +85,24 @@ describe('reading the runner block of a repository on disk', () => {
     const many = repo.commit(Object.fromEntries([['.factory/runner.hcl', runnerBlock], ...Array.from({ length: 101 }, (_, i) => [`.factory/p${i}.hcl`, pipeline])]), 'many');
     expect(await createRunnerBlockReader()(source(many), logger)).toBeUndefined();
     expect(lines.at(-1)).toContain('too many .hcl files (102; at most 100)');
+  });
+
+  it("fetches nothing but the listing of a GitHub project's .factory/ that is over the limits", async () => {
+    const identity = makeAppIdentity();
+    const github = await startStandinFor(identity);
+    const hosted = createGitRepo();
+    try {
+      github.addRepository('acme/huge', { gitDir: hosted.path });
+      github.addInstallation({ id: 91, account: { login: 'acme', id: 100, type: 'Organization' }, repositories: ['acme/huge'], permissions: { metadata: 'read', contents: 'read' } });
+      const sha = hosted.commit({ '.factory/runner.hcl': `# ${'x'.repeat(2 * 1024 * 1024)}\n${runnerBlock}`, '.factory/build.hcl': pipeline }, 'huge on github');
+      const reader = createRunnerBlockReader({ github: createGithubFactoryFilesReader({ appId: identity.config.appId, privateKey: identity.config.privateKey, apiUrl: github.url }) });
+      expect(await reader({ url: 'https://github.com/acme/huge', sha, github: { fullName: 'acme/huge', installationId: 91 } }, logger)).toBeUndefined();
+      expect(lines.at(-1)).toMatch(/\.factory\/runner\.hcl.*file is too large \(2097\d+ bytes/);
+      const contents = github.requests.filter((r) => r.path.includes('/contents/')).map((r) => decodeURIComponent(r.path));
+      expect(contents).toEqual(['/repos/acme/huge/contents/.factory']);
+    } finally {
+      await github.close();
+      hosted.remove();
+    }
   });
 });

@@ -17,10 +17,11 @@ import type { ProcessDeps } from '../../apps/orchestrator/src/processing/process
 import { createWorkflowWorker } from '../../apps/orchestrator/src/processing/worker.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { startTcpSwitch, waitFor } from './helpers.js';
+import { testRedisUrl } from '../support/services.js';
 
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const AGENT = fileURLToPath(new URL('./fixtures/fake-agent.ts', import.meta.url));
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:63790';
+const REDIS_URL = testRedisUrl;
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const agentDir = mkdtempSync(join(tmpdir(), 'factoryci-worker-agent-'));
 const stateDir = mkdtempSync(join(tmpdir(), 'factoryci-worker-test-'));
@@ -121,6 +122,52 @@ describe('the workflow worker', () => {
       await second.close();
     }
   });
+});
+
+describe('admission without polling', () => {
+  it('runs 50 workflows of a project limited to 2, never more than 2 at once, each released by the end of another', async () => {
+    const lines: string[] = [];
+    const capture = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    // the sweep for lost events is far away: every release here comes from a run's end
+    const sweepMs = 10 * 60_000;
+    const quick = createWorkflowWorker(
+      {
+        ...processDeps(),
+        runner: createLocalRunner({ logger, stateDir, apiUrl: 'http://127.0.0.1:1', killGraceMs: 300, pollMs: 50, command: ['sh', '-c', 'sleep 0.2'] }),
+        logger: capture,
+        settings: { statusPollMs: 1000, projectRecheckMs: sweepMs },
+      },
+      { redisUrl: REDIS_URL, prefix, concurrency: 4, logger: capture, lockDurationMs: 5000, stalledIntervalMs: 5000 },
+    );
+    const startedAt = Date.now();
+    try {
+      const ids = await queueWorkflows(50, 2);
+      const projectId = (await database.db.workflow.findUniqueOrThrow({ where: { id: ids[0] ?? '' } })).projectId;
+      let mostAtOnce = 0;
+      await waitFor(async () => {
+        const counts = await database.db.workflow.groupBy({ by: ['status'], where: { projectId }, _count: true });
+        const count = (statuses: string[]) => counts.filter((c) => statuses.includes(c.status)).reduce((sum, c) => sum + c._count, 0);
+        mostAtOnce = Math.max(mostAtOnce, count(['provisioning', 'running']));
+        return count(['success', 'failure', 'cancelled', 'error']) === 50;
+      }, 180_000);
+      expect(mostAtOnce).toBe(2);
+      expect(Date.now() - startedAt).toBeLessThan(sweepMs);
+      // every run ended the same way: its agent exited without reporting
+      const ended = await database.db.workflow.findMany({ where: { projectId }, select: { status: true, statusReason: true } });
+      expect(new Set(ended.map((w) => `${w.status} ${w.statusReason?.split(':')[0]}`))).toEqual(new Set(['error AgentNoReport']));
+      // admitted in the order of their numbers: by the time a run started, every run two numbers below it had started
+      // (the one just below may report running a moment later)
+      const order = (await database.db.workflow.findMany({ where: { projectId }, orderBy: { startedAt: 'asc' }, select: { number: true } })).map((w) => w.number);
+      expect(order.filter((number, position) => Math.abs(number - 1 - position) > 1)).toEqual([]);
+      // held back without polling: a few admission checks per workflow, not one every few seconds
+      const checks = lines.filter((line) => line.includes('"msg":"waiting for a slot of the project"')).length;
+      const releases = lines.filter((line) => line.includes('"msg":"a slot of the project freed: asking the next queued workflows"')).length;
+      expect(releases).toBeGreaterThanOrEqual(24);
+      expect(checks).toBeLessThan(50 * 4);
+    } finally {
+      await quick.close();
+    }
+  }, 240_000);
 });
 
 describe('the workflow worker when the database is down', () => {

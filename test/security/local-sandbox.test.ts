@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN } from '../api/harness.js';
+import { testDatabaseServerUrl, testRedisUrl } from '../support/services.js';
 import { startE2E, storedTree, waitUntil, type E2E } from '../e2e/harness.js';
 
 const run = promisify(execFile);
@@ -109,11 +110,14 @@ describe('an execution on the local runner is sandboxed from FactoryCI and from 
       `ROOT_SECRET = "${join(outside, 'root-only')}"`,
       `OUTSIDE_DIR = "${outside}"`,
       `INSTALL_ROOT = "${INSTALL_ROOT}"`,
+      `DB_PORT = "${new URL(testDatabaseServerUrl).port}"`,
+      `REDIS_PORT = "${new URL(testRedisUrl).port}"`,
     ].join(', ');
     attacker.repo.commit(
       {
         'attacks/processes.sh': readFileSync(join(ATTACKS, 'processes.sh'), 'utf8'),
         'attacks/files.sh': readFileSync(join(ATTACKS, 'files.sh'), 'utf8'),
+        'attacks/services.sh': readFileSync(join(ATTACKS, 'services.sh'), 'utf8'),
         '.factory/attack.hcl': [
           'pipeline "attack" {',
           `  env = { ${env} }`,
@@ -123,6 +127,9 @@ describe('an execution on the local runner is sandboxed from FactoryCI and from 
           '    }',
           '    execution "files" {',
           '      command = "OWN_RUN_DIR=$(dirname \\"$FACTORY_WORKSPACE\\") sh attacks/files.sh"',
+          '    }',
+          '    execution "services" {',
+          '      command = "sh attacks/services.sh"',
           '    }',
           '  }',
           '}',
@@ -136,7 +143,8 @@ describe('an execution on the local runner is sandboxed from FactoryCI and from 
     const { byPath } = await storedTree(e2e.api, attackRun);
     const processes = byPath['attack/inside/processes']?.log ?? '';
     const files = byPath['attack/inside/files']?.log ?? '';
-    const output = `${processes}\n${files}`;
+    const services = byPath['attack/inside/services']?.log ?? '';
+    const output = `${processes}\n${files}\n${services}`;
     expect(output).not.toContain('ALLOWED');
 
     // processes: only the sandbox's own (bubblewrap's init, the shell, the script), none of FactoryCI's or the victim's
@@ -168,6 +176,11 @@ describe('an execution on the local runner is sandboxed from FactoryCI and from 
     }
     expect(files).toContain(`state directory lists: ${attackRun} `);
     expect(files).toContain('installation directory lists: 0 entries');
+    // FactoryCI's MariaDB and Redis (reachable on loopback) refuse it: they have passwords only FactoryCI holds
+    expect(services).toMatch(/BLOCKED MariaDB as root without a password: .*Access denied/);
+    expect(services).toMatch(/BLOCKED MariaDB as an anonymous user: .*Access denied/);
+    expect(services).toMatch(/BLOCKED Redis without a password: .*NOAUTH/);
+
     // it did work where it may
     expect(files).toContain('wrote in the workspace');
     expect(files).toContain('wrote in HOME');

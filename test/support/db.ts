@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
+import { testDatabaseServerUrl } from './services.js';
 import { createDb, defaultMigrationsDir, migrate, parseDatabaseUrl, quoteIdentifier, withDatabase, type Db } from '@factoryci/db';
 
 /** The private MariaDB of scripts/services.sh unless TEST_DATABASE_URL points elsewhere (any database part is ignored). */
-export const testServerUrl = process.env.TEST_DATABASE_URL ?? 'mysql://root@127.0.0.1:33306';
+export const testServerUrl = testDatabaseServerUrl;
 
 export interface TestDatabase {
   /** mysql://…/<unique name>: give it to the code under test as DATABASE_URL. */

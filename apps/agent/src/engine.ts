@@ -48,6 +48,11 @@ export interface EngineOptions {
   secretsAllowed?(pipeline: string): boolean;
   /** Where each execution's shell runs (sandbox.ts); default: as a plain child of the agent. */
   sandbox?: ExecutionSandbox;
+  /**
+   * Backpressure from where the output goes (the API reporter's window): a promise pauses reading the execution's
+   * output until it settles; undefined (or no function): read on.
+   */
+  backpressure?(execution: { pipeline: string; stage: string; execution: string }): Promise<void> | undefined;
 }
 
 export const DEFAULT_KILL_GRACE_MS = 5000;
@@ -169,7 +174,10 @@ export async function runWorkflow(options: EngineOptions): Promise<WorkflowResul
         killGraceMs,
         signal,
         ...(options.sandbox ? { sandbox: options.sandbox } : {}),
-        onOutput: (stream, text) => emit(stream, maskers[stream].push(text)),
+        onOutput: (stream, text) => {
+          emit(stream, maskers[stream].push(text));
+          return options.backpressure?.({ pipeline: pipeline.name, stage: stage.name, execution: execution.name });
+        },
       });
       emit('stdout', maskers.stdout.end());
       emit('stderr', maskers.stderr.end());

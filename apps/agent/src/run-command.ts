@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
-import { terminateGroup } from './process-group.js';
+import { executionGroups, terminateGroup } from './process-group.js';
 import { noSandbox, type ExecutionSandbox } from './sandbox.js';
 
 /**
@@ -18,8 +18,11 @@ export interface CommandSpec {
   timeoutMs?: number;
   killGraceMs: number;
   signal?: AbortSignal;
-  /** Decoded (UTF-8) output as it arrives; a multi-byte character is never split. */
-  onOutput(stream: 'stdout' | 'stderr', text: string): void;
+  /**
+   * Decoded (UTF-8) output as it arrives; a multi-byte character is never split. Backpressure: a returned promise
+   * pauses reading that stream until it settles (the command then blocks on its full pipe, as with a slow reader).
+   */
+  onOutput(stream: 'stdout' | 'stderr', text: string): void | Promise<void>;
   /** Called once the process runs, with its pid (= its process group id). */
   onSpawn?(pid: number): void;
   /** Where the shell runs (sandbox.ts); default: as a plain child of this process. */
@@ -68,7 +71,10 @@ export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
     let settled = false;
 
     const terminate = () => {
-      if (termination === undefined && child.pid !== undefined) termination = terminateGroup(child.pid, spec.killGraceMs);
+      if (termination === undefined && child.pid !== undefined) {
+        const pgid = child.pid;
+        termination = terminateGroup(pgid, spec.killGraceMs).then(() => executionGroups.ended(pgid));
+      }
       return termination ?? Promise.resolve();
     };
     const onAbort = () => {
@@ -78,9 +84,20 @@ export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
     };
 
     const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
+    const paused = { stdout: false, stderr: false };
+    let resumedAt = 0;
     const forward = (stream: 'stdout' | 'stderr') => (data: Buffer) => {
       const text = decoders[stream].write(data);
-      if (text !== '') spec.onOutput(stream, text);
+      const wait = text === '' ? undefined : spec.onOutput(stream, text);
+      if (!wait) return;
+      paused[stream] = true;
+      child[stream].pause();
+      const resume = () => {
+        paused[stream] = false;
+        resumedAt = Date.now();
+        child[stream].resume();
+      };
+      wait.then(resume, resume);
     };
     child.stdout.on('data', forward('stdout'));
     child.stderr.on('data', forward('stderr'));
@@ -111,6 +128,8 @@ export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
       reject(new SpawnError(`could not start ${launch.file}: ${error.message}`, { cause: error }));
     });
     child.once('spawn', () => {
+      // tracked until its group is gone, so that it is ended even if this process dies (process-group.ts)
+      executionGroups.started(child.pid as number);
       spec.onSpawn?.(child.pid as number);
       // Beyond setTimeout's range (~24.8 days) a timer would fire at once; such a timeout is no limit in practice.
       if (spec.timeoutMs !== undefined && spec.timeoutMs <= MAX_TIMER_MS) {
@@ -129,11 +148,18 @@ export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
       // End leftovers (background jobs) so that their hold on the pipes ends too; then give the pipes a bounded time.
       void terminate().then(() => {
         if (settled) return;
-        closeCap = setTimeout(() => {
+        const capClose = () => {
+          // a stream paused by backpressure still has output to read: the grace counts from when it last flowed again
+          // (an escaped writer then ends up here too, once the log cap drops its output and nothing pauses)
+          if (paused.stdout || paused.stderr || Date.now() - resumedAt < PIPE_CLOSE_GRACE_MS) {
+            closeCap = setTimeout(capClose, PIPE_CLOSE_GRACE_MS);
+            return;
+          }
           child.stdout.destroy();
           child.stderr.destroy();
           finish();
-        }, PIPE_CLOSE_GRACE_MS);
+        };
+        closeCap = setTimeout(capClose, PIPE_CLOSE_GRACE_MS);
       });
     });
     child.once('close', finish);

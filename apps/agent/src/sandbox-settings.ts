@@ -4,12 +4,13 @@ import { UsageError } from './usage.js';
 /**
  * How a server-run agent sandboxes its executions: one environment variable, `FACTORY_SANDBOX`, set by the runner that
  * started it (docs/security.md), holding `none`, or a JSON object as `SandboxSettings` below. The orchestrator's local
- * runner writes it (`apps/orchestrator/src/local/local-sandbox.ts`, `sandboxAgentEnv`): keep both in step.
+ * runner writes it (`apps/orchestrator/src/local/local-sandbox.ts`, `sandboxAgentEnv`), and its Kubernetes runner
+ * (`apps/orchestrator/src/kubernetes/agent-job.ts`, the `uid` sandbox): keep them in step.
  */
 export const SANDBOX_ENV = 'FACTORY_SANDBOX';
 
-export type SandboxName = 'none' | 'bwrap';
-export const SANDBOX_NAMES: readonly SandboxName[] = ['none', 'bwrap'];
+export type SandboxName = 'none' | 'bwrap' | 'uid';
+export const SANDBOX_NAMES: readonly SandboxName[] = ['none', 'bwrap', 'uid'];
 
 export interface BwrapSettings {
   name: 'bwrap';
@@ -24,7 +25,20 @@ export interface BwrapSettings {
   network: 'host' | 'none';
 }
 
-export type SandboxSettings = ({ name: 'none' } | BwrapSettings) & {
+/**
+ * `uid`: executions dropped to a real unprivileged uid with no capabilities, no supplementary groups and
+ * no_new_privs, without namespaces (the Kubernetes runner's pods, where the pod is the boundary to the node and
+ * unprivileged user namespaces are usually blocked: docs/security.md).
+ */
+export interface UidSettings {
+  name: 'uid';
+  uid: number;
+  gid: number;
+  /** The executions' HOME: a directory the agent makes (if missing) and hands to that uid. */
+  home: string;
+}
+
+export type SandboxSettings = ({ name: 'none' } | BwrapSettings | UidSettings) & {
   /** Untrusted runs (fork pull requests) are refused: the executions would not be isolated from FactoryCI. */
   refuseUntrusted: boolean;
 };
@@ -57,7 +71,7 @@ function absolutePath(name: string, value: unknown): string {
 
 /**
  * The sandbox settings of an agent's environment, or undefined when `FACTORY_SANDBOX` is not set (then executions are
- * not sandboxed and untrusted runs are not refused: a Kubernetes pod, whose spec is the sandbox, or a run by hand).
+ * not sandboxed and untrusted runs are not refused: a run by hand). The Kubernetes runner's pods set `uid`.
  */
 export function sandboxSettingsFromEnv(env: Env): SandboxSettings | undefined {
   const text = env[SANDBOX_ENV];
@@ -78,6 +92,10 @@ export function sandboxSettingsFromEnv(env: Env): SandboxSettings | undefined {
   if (given.name === 'none') {
     for (const key of ['uid', 'gid', 'home', 'hide', 'network']) if (key in given) fail(`"${key}" does not apply to the none sandbox`);
     return { name: 'none', refuseUntrusted };
+  }
+  if (given.name === 'uid') {
+    for (const key of ['hide', 'network']) if (key in given) fail(`"${key}" does not apply to the uid sandbox`);
+    return { name: 'uid', uid: unprivilegedId('uid', given.uid), gid: unprivilegedId('gid', given.gid), home: absolutePath('home', given.home), refuseUntrusted };
   }
   if (given.name !== 'bwrap') return fail(`"name" ${JSON.stringify(given.name)} is not one of ${SANDBOX_NAMES.join(', ')}`);
   const hide = given.hide ?? [];

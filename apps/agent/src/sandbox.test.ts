@@ -1,10 +1,11 @@
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { groupAlive } from './process-group.js';
 import { runCommand } from './run-command.js';
-import { bwrapArgv, bwrapSandbox, chownTree, createSandbox, noSandbox, sandboxForRun, SandboxUnavailableError } from './sandbox.js';
+import { bwrapArgv, bwrapSandbox, chownTree, createSandbox, noSandbox, sandboxForRun, SandboxUnavailableError, uidArgv, uidSandbox } from './sandbox.js';
 import { sandboxSettingsFromEnv, SandboxSettingsError, untrustedRefusal, type BwrapSettings } from './sandbox-settings.js';
 import { UsageError } from './usage.js';
 
@@ -29,6 +30,15 @@ describe('bwrapArgv', () => {
     const argv = bwrapArgv({ ...bwrap, network: 'none' }, { workspace: '/w', cwd: '/w', command: 'true' }, () => undefined);
     expect(argv).toContain('--unshare-net');
     expect(bwrapArgv(bwrap, { workspace: '/w', cwd: '/w', command: 'true' }, () => undefined)).not.toContain('--unshare-net');
+  });
+});
+
+describe('uidArgv', () => {
+  it('drops to the uid and gid with no groups, no_new_privs and empty inheritable and bounding sets, then runs the shell: no namespaces', () => {
+    expect(uidArgv({ uid: 1000, gid: 1001 }, 'npm test')).toEqual([
+      'setpriv', '--reuid=1000', '--regid=1001', '--clear-groups', '--no-new-privs', '--inh-caps=-all', '--bounding-set=-all', '--',
+      '/bin/sh', '-e', '-c', 'npm test',
+    ]);
   });
 });
 
@@ -67,7 +77,9 @@ describe('a sandboxed execution', () => {
     let pgid = 0;
     const ran = await runCommand({
       command: 'id -u; pwd; ls; echo "$HOME $TMPDIR"', cwd: workspace, env: { PATH: '/usr/bin:/bin', HOME: '/root' }, killGraceMs: 500, sandbox,
-      onOutput: (_stream, text) => (output += text),
+      onOutput: (_stream, text) => {
+        output += text;
+      },
     });
     expect(ran).toEqual({ exitCode: 0, signal: null, timedOut: false, cancelled: false });
     expect(output).toBe(`65534\n${workspace}\nchecked-out\n${home} /tmp\n`);
@@ -75,7 +87,9 @@ describe('a sandboxed execution', () => {
     const started = Date.now();
     const timedOut = await runCommand({
       command: 'sleep 37 & sleep 38; echo never', cwd: workspace, env: { PATH: '/usr/bin:/bin' }, timeoutMs: 500, killGraceMs: 500, sandbox,
-      onOutput: (_stream, text) => (output += text),
+      onOutput: (_stream, text) => {
+        output += text;
+      },
       onSpawn: (pid) => (pgid = pid),
     });
     expect(timedOut).toMatchObject({ timedOut: true, exitCode: null });
@@ -85,8 +99,70 @@ describe('a sandboxed execution', () => {
   });
 });
 
+describe('an execution in the uid sandbox (the Kubernetes pod: the agent is root)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'factory-uid-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  it.runIf(process.geteuid?.() === 0)(
+    'runs as the uid with no capabilities and no_new_privs; cannot read a root 0400 file or the agent\'s environ and memory, nor get root back',
+    async () => {
+      chmodSync(dir, 0o711);
+      const workspace = join(dir, 'workspace');
+      const home = join(dir, 'home', 'exec');
+      const tokenDir = join(dir, 'secret');
+      mkdirSync(workspace);
+      mkdirSync(tokenDir, { mode: 0o755 });
+      writeFileSync(join(workspace, 'checked-out'), 'x');
+      writeFileSync(join(tokenDir, 'token'), 'frt_the-run-token', { mode: 0o400 });
+      // a stand-in for the agent: a root process with the token in its environment
+      const agent = spawn('sleep', ['30'], { env: { PATH: '/usr/bin:/bin', FACTORY_RUN_TOKEN: 'frt_the-run-token' }, stdio: 'ignore' });
+      try {
+        const sandbox = uidSandbox({ name: 'uid', uid: 65534, gid: 65534, home }, workspace);
+        expect(sandbox.name).toBe('uid');
+        let output = '';
+        const attack = [
+          'id -u; id -g; id -G',
+          'grep -E "^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs):" /proc/self/status',
+          'pwd; echo "HOME=$HOME"; ls',
+          `cat ${tokenDir}/token && echo ALLOWED token file || echo BLOCKED token file`,
+          `cat /proc/${agent.pid}/environ && echo ALLOWED agent environ || echo BLOCKED agent environ`,
+          `head -c 1 /proc/${agent.pid}/mem && echo ALLOWED agent memory || echo BLOCKED agent memory`,
+          `kill -0 ${agent.pid} && echo ALLOWED signal to the agent || echo BLOCKED signal to the agent`,
+          'setpriv --reuid=0 --regid=0 --clear-groups id -u && echo ALLOWED setpriv to root || echo BLOCKED setpriv to root',
+          'su -c "id -u" root </dev/null && echo ALLOWED su to root || echo BLOCKED su to root',
+          `echo x > ${tokenDir}/planted && echo ALLOWED write next to the token || echo BLOCKED write next to the token`,
+          'echo ok > "$HOME/written" && echo wrote in HOME',
+          'echo ok > written && echo wrote in the workspace',
+        ].join('\n');
+        const ran = await runCommand({
+          command: attack, cwd: workspace, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root' }, killGraceMs: 500, sandbox,
+          onOutput: (_stream, text) => {
+            output += text;
+          },
+        });
+        expect(ran).toMatchObject({ exitCode: 0, timedOut: false });
+        expect(output).toMatch(/^65534\n65534\n65534\n/);
+        for (const set of ['CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb']) expect(output).toMatch(new RegExp(`${set}:\\s+0{16}\\n`));
+        expect(output).toMatch(/NoNewPrivs:\s+1\n/);
+        expect(output).toContain(`${workspace}\nHOME=${home}\nchecked-out\n`);
+        expect(output).not.toContain('ALLOWED');
+        expect(output).not.toContain('frt_the-run-token');
+        for (const blocked of ['token file', 'agent environ', 'agent memory', 'signal to the agent', 'setpriv to root', 'su to root', 'write next to the token']) {
+          expect(output).toContain(`BLOCKED ${blocked}`);
+        }
+        expect(output).toContain('wrote in HOME');
+        expect(output).toContain('wrote in the workspace');
+        expect(statSync(workspace).uid).toBe(65534);
+        expect(statSync(home)).toMatchObject({ uid: 65534, gid: 65534 });
+        expect(existsSync(join(tokenDir, 'planted'))).toBe(false);
+      } finally {
+        agent.kill('SIGKILL');
+      }
+    },
+  );
+});
+
 describe('sandbox settings', () => {
-  it('are absent when the runner set none (a pod, a run by hand)', () => {
+  it('are absent when the runner set none (a run by hand)', () => {
     expect(sandboxSettingsFromEnv({ PATH: '/bin' })).toBeUndefined();
   });
 
@@ -96,6 +172,9 @@ describe('sandbox settings', () => {
     expect(sandboxSettingsFromEnv({ FACTORY_SANDBOX: '{"name":"bwrap","uid":990,"gid":991,"home":"/h"}' })).toEqual({ ...settings, hide: [], network: 'host' });
     expect(sandboxSettingsFromEnv({ FACTORY_SANDBOX: '{"name":"none","refuseUntrusted":true}' })).toEqual({ name: 'none', refuseUntrusted: true });
     expect(sandboxSettingsFromEnv({ FACTORY_SANDBOX: 'none' })).toEqual({ name: 'none', refuseUntrusted: false });
+    expect(sandboxSettingsFromEnv({ FACTORY_SANDBOX: '{"name":"uid","uid":1000,"gid":1000,"home":"/home/factory-exec"}' })).toEqual({
+      name: 'uid', uid: 1000, gid: 1000, home: '/home/factory-exec', refuseUntrusted: false,
+    });
   });
 
   it('rejects wrong settings as usage errors, root above all', () => {
@@ -112,6 +191,10 @@ describe('sandbox settings', () => {
       [{ ...base, refuseUntrusted: 'yes' }, /"refuseUntrusted" must be true or false/],
       [{ ...base, privileged: true }, /unknown setting "privileged"/],
       [{ name: 'none', uid: 5 }, /"uid" does not apply to the none sandbox/],
+      [{ name: 'uid', uid: 0, gid: 1000, home: '/h' }, /"uid" must be a non-root uid\/gid/],
+      [{ name: 'uid', uid: 1000, gid: 0, home: '/h' }, /"gid" must be a non-root uid\/gid/],
+      [{ name: 'uid', uid: 1000, gid: 1000 }, /"home" must be an absolute path/],
+      [{ name: 'uid', uid: 1000, gid: 1000, home: '/h', hide: ['/x'] }, /"hide" does not apply to the uid sandbox/],
       [['bwrap'], /none or a JSON object/],
       ['bwrap', /neither none nor a JSON object/],
     ];
@@ -148,5 +231,9 @@ describe('which runs a sandbox takes', () => {
     expect(sandboxForRun(settings, true, '/w', 1000)).toEqual({ refused: expect.stringMatching(/^sandbox unavailable: .*needs the agent to run as root/) });
     expect(createSandbox(settings, '/w', 0).name).toBe('bwrap');
     expect(createSandbox(undefined, '/w', 1000)).toBe(noSandbox);
+    const uid = { name: 'uid' as const, uid: 1000, gid: 1000, home: '/h', refuseUntrusted: false };
+    expect(createSandbox(uid, '/w', 0).name).toBe('uid');
+    expect(sandboxForRun(uid, false, '/w', 1000)).toEqual({ refused: expect.stringMatching(/^sandbox unavailable: the uid sandbox needs the agent to run as root/) });
+    expect(sandboxForRun(uid, false, '/w', 0)).toEqual({ sandbox: expect.objectContaining({ name: 'uid' }) });
   });
 });

@@ -1,13 +1,15 @@
 import { lstatSync, type Stats } from 'node:fs';
-import { lchown, lstat, readdir } from 'node:fs/promises';
+import { lchown, lstat, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { untrustedRefusal, type BwrapSettings, type SandboxName, type SandboxSettings } from './sandbox-settings.js';
+import { untrustedRefusal, type BwrapSettings, type SandboxName, type SandboxSettings, type UidSettings } from './sandbox-settings.js';
 
 /**
- * Where an execution's shell runs. `none`: as the agent's own child (the local CLI; a Kubernetes pod, whose spec is
- * the sandbox). `bwrap`: dropped to a real unprivileged uid, then in a bubblewrap sandbox with its own PID, IPC, UTS,
+ * Where an execution's shell runs. `none`: as the agent's own child (the local CLI, a run by hand). `bwrap`: dropped to a real unprivileged uid, then in a bubblewrap sandbox with its own PID, IPC, UTS,
  * user and mount namespaces, the whole file system read-only, only the workspace (and the executions' HOME) writable,
  * a private /tmp, /proc and /dev, and the runner's state directories and FactoryCI's files hidden (docs/security.md).
+ * `uid`: dropped to a real unprivileged uid with no capabilities (not even in its bounding set), no supplementary
+ * groups and no_new_privs, without namespaces: the Kubernetes runner's pods, where the agent is root with a few
+ * capabilities and the pod is the boundary (docs/security.md, "Kubernetes runner").
  */
 export interface ExecutionSandbox {
   readonly name: SandboxName;
@@ -85,6 +87,19 @@ export function bwrapArgv(
   ];
 }
 
+/**
+ * The argv of one execution in the `uid` sandbox: `setpriv` (util-linux) sets the real, effective and saved uid/gid,
+ * clears the supplementary groups, sets no_new_privs (no setuid binary or file capability can raise it again, `su` and
+ * `sudo` included), and empties the inheritable and bounding capability sets (emptying the bounding set needs
+ * CAP_SETPCAP in the agent). Its permitted and effective sets are empty once it runs as a non-root uid.
+ */
+export function uidArgv(settings: Pick<UidSettings, 'uid' | 'gid'>, command: string): string[] {
+  return [
+    'setpriv', `--reuid=${settings.uid}`, `--regid=${settings.gid}`, '--clear-groups', '--no-new-privs', '--inh-caps=-all', '--bounding-set=-all', '--',
+    '/bin/sh', '-e', '-c', command,
+  ];
+}
+
 /** Hands a tree to `uid:gid` without following symbolic links (a checkout may hold `app -> /etc`). */
 export async function chownTree(root: string, uid: number, gid: number): Promise<void> {
   const pending = [root];
@@ -122,6 +137,33 @@ export function bwrapSandbox(settings: BwrapSettings, workspace: string, kindOf:
   };
 }
 
+/**
+ * The `uid` sandbox for the executions of one run in `workspace`: before the first execution the workspace (checked out
+ * by the agent as root) and the executions' HOME (made if missing) are handed to the uid, without following symbolic
+ * links. The agent must be root (with CAP_SETUID, CAP_SETGID, CAP_SETPCAP and CAP_CHOWN); its token file (0400, root)
+ * and its /proc entries (environ, mem: another uid) stay out of the executions' reach.
+ */
+export function uidSandbox(settings: UidSettings, workspace: string): ExecutionSandbox {
+  let prepared: Promise<void> | undefined;
+  const prepare = () =>
+    (prepared ??= (async () => {
+      await chownTree(workspace, settings.uid, settings.gid);
+      await mkdir(settings.home, { recursive: true });
+      await chownTree(settings.home, settings.uid, settings.gid);
+    })().catch((error: unknown) => {
+      prepared = undefined;
+      throw new SandboxError(`could not hand the workspace to the sandbox's uid ${settings.uid}: ${(error as Error).message}`, { cause: error });
+    }));
+  return {
+    name: 'uid',
+    async launch({ command, cwd, env }) {
+      await prepare();
+      const [file, ...args] = uidArgv(settings, command) as [string, ...string[]];
+      return { file, args, cwd, env: { ...env, HOME: settings.home } };
+    },
+  };
+}
+
 /** Thrown when the agent is asked for a sandbox it cannot provide. */
 export class SandboxUnavailableError extends Error {
   constructor(message: string) {
@@ -134,9 +176,9 @@ export class SandboxUnavailableError extends Error {
 export function createSandbox(settings: SandboxSettings | undefined, workspace: string, euid = process.geteuid?.() ?? -1): ExecutionSandbox {
   if (!settings || settings.name === 'none') return noSandbox;
   if (euid !== 0) {
-    throw new SandboxUnavailableError(`the bwrap sandbox needs the agent to run as root (to drop executions to uid ${settings.uid}); it runs as uid ${euid}`);
+    throw new SandboxUnavailableError(`the ${settings.name} sandbox needs the agent to run as root (to drop executions to uid ${settings.uid}); it runs as uid ${euid}`);
   }
-  return bwrapSandbox(settings, workspace);
+  return settings.name === 'uid' ? uidSandbox(settings, workspace) : bwrapSandbox(settings, workspace);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { hostname, networkInterfaces } from 'node:os';
 import { githubApiUrlFromEnv, githubAppWithOAuthFromEnv, type GithubAppWithOAuth } from '@factoryci/github-app';
+import { DEFAULT_LOG_CAP_BYTES, MAX_LOG_CAP_BYTES, MIN_LOG_CAP_BYTES } from '@factoryci/agent-protocol';
 import { parseEncryptionKey } from '@factoryci/run-token';
 
 /** The GitHub App's settings (`@factoryci/github-app`); present only when all of them are configured. */
@@ -25,6 +26,8 @@ export interface ApiConfig {
   /** Consul: when set, the API registers itself as service `factory-api` so agents can find it. */
   consul: ConsulConfig | null;
   logLevel: string;
+  /** FACTORY_LOG_CAP_BYTES: the log cap of an execution whose project sets none (@factoryci/agent-protocol's log-cap.ts). */
+  logCapBytes: number;
 }
 
 export interface ConsulConfig {
@@ -110,6 +113,12 @@ export function loadConfig(env: Env): ApiConfig {
   const logLevel = value('LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
+  const logCapText = value('FACTORY_LOG_CAP_BYTES');
+  const logCapBytes = logCapText === undefined ? DEFAULT_LOG_CAP_BYTES : /^\d+$/.test(logCapText) ? Number(logCapText) : NaN;
+  if (!(logCapBytes >= MIN_LOG_CAP_BYTES && logCapBytes <= MAX_LOG_CAP_BYTES)) {
+    problems.push(`FACTORY_LOG_CAP_BYTES must be a number of bytes from ${MIN_LOG_CAP_BYTES} to ${MAX_LOG_CAP_BYTES} (got "${logCapText}")`);
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     databaseUrl,
@@ -125,6 +134,7 @@ export function loadConfig(env: Env): ApiConfig {
     githubAppWebhookSecret: value('GITHUB_APP_WEBHOOK_SECRET') ?? null,
     consul,
     logLevel,
+    logCapBytes,
   };
 }
 

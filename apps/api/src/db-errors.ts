@@ -1,4 +1,5 @@
-/** Recognising database failures by kind (Prisma error codes and driver errors), without importing Prisma's runtime. */
+/** Recognising database failures by kind (Prisma error codes and driver errors). */
+import { isTransientDatabaseError } from '@factoryci/db';
 
 interface ErrorLike {
   code?: unknown;
@@ -29,8 +30,12 @@ export function isRecordNotFound(error: unknown): boolean {
 const UNAVAILABLE_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ER_GET_CONNECTION_TIMEOUT']);
 const UNAVAILABLE_MESSAGES = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|connect(ion)? (timeout|refused|closed)|pool timeout|Can't reach database|Server has closed the connection|Too many connections|retrieve connection from pool|socket has unexpectedly been closed/i;
 
-/** The database cannot be reached or gives no connection: the request may succeed when retried later (503). */
+/**
+ * The database cannot be reached or gives no connection, or a deadlock / lock wait timeout outlasted the retries inside
+ * (`withTransientRetry`): the request may succeed when retried later (503), it is never a 500.
+ */
 export function isDatabaseUnavailable(error: unknown): boolean {
+  if (isTransientDatabaseError(error)) return true;
   for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as ErrorLike).cause, depth++) {
     const code = codeOf(e);
     if (code !== undefined && UNAVAILABLE_CODES.has(code)) return true;

@@ -7,12 +7,12 @@ import { createGithubApp } from '@factoryci/github-app';
 import { createGithubAppClient } from './github/github-app.js';
 import { appHookDeliveries, redeliverySettingsFromEnv, startRedelivery } from './github/redeliver.js';
 import { createLogger } from './logger.js';
-import { startRelay } from './queue/relay.js';
+import { reconcilerSettingsFromEnv, startReconciler } from './queue/reconcile.js';
 import { createWorkflowQueue } from './queue/workflow-queue.js';
 import { retentionSettingsFromEnv, startRetention } from './runs/retention.js';
 
 /**
- * Entry point: environment → config → dependencies → listening API, the relay of unqueued workflows, the worker of
+ * Entry point: environment → config → dependencies → listening API, the reconciler of the workflows queue, the worker of
  * the check-runs queue, the recovery of App deliveries GitHub failed to make, and retention.
  */
 async function main(): Promise<void> {
@@ -27,6 +27,7 @@ async function main(): Promise<void> {
   // The background tasks' settings (read by their own modules).
   const redeliverySettings = redeliverySettingsFromEnv(process.env, problems);
   const retentionSettings = retentionSettingsFromEnv(process.env, problems);
+  const reconcilerSettings = reconcilerSettingsFromEnv(process.env, problems);
   if (!config || problems.length > 0) {
     for (const problem of problems) process.stderr.write(`factory-api: ${problem}\n`);
     process.exit(2);
@@ -42,7 +43,8 @@ async function main(): Promise<void> {
     ? createGithubAppClient({ app: config.githubApp, apiUrl: config.githubApiUrl, webUrl: config.githubUrl })
     : null;
   const app = await buildApp({ config, db, queue, github, logger });
-  const relay = startRelay({ db, queue, logger });
+  // every open workflow gets its job again, whatever Redis lost: at start, on every Redis reconnect, every interval
+  const reconciler = startReconciler({ db, queue, logger }, reconcilerSettings);
   const checkRuns = startCheckRunWorker({ db, github, logger }, { redisUrl: config.redisUrl });
   let redelivery: { stop(): Promise<void> } | null = null;
   const retention = retentionSettings ? startRetention({ db, logger }, retentionSettings) : null;
@@ -64,7 +66,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     await registration.stop().catch((error: unknown) => logger.warn({ err: error }, 'consul deregistration failed'));
-    await relay.stop();
+    await reconciler.stop();
     await redelivery?.stop();
     await retention?.stop();
     await checkRuns.close();

@@ -2,6 +2,7 @@
  * JSON schemas of the REST API: request bodies and queries are validated with them (400 on mismatch) and responses
  * are serialised through them (so nothing unlisted — like a stored secret — can leak). They also make /docs/json.
  */
+import { errorAnswerSchema, MAX_LOG_CAP_BYTES, MIN_LOG_CAP_BYTES, NAME_PATTERN } from '@factoryci/agent-protocol';
 import { WORKFLOW_STATUSES } from '@factoryci/run-state';
 
 /** `type` or null; `extra` adds keywords (format, items, description). Literal types survive, for FromSchema. */
@@ -9,18 +10,11 @@ const nullable = <T extends 'string' | 'integer' | 'array', const E extends obje
   ({ type: [type, 'null'], ...extra }) as { readonly type: readonly [T, 'null'] } & E;
 const timestamp = { type: 'string', format: 'date-time' } as const;
 
-/** Names of owners and projects: what GitHub allows for accounts and repositories. */
-export const NAME_PATTERN = '^[A-Za-z0-9_.-]{1,100}$';
+/** Names of owners and projects: what GitHub allows for accounts and repositories (also the agent protocol's names). */
+export { NAME_PATTERN };
 
-export const errorSchema = {
-  $id: 'Error',
-  type: 'object',
-  properties: {
-    error: { type: 'string', description: 'machine-readable code, e.g. not_found' },
-    message: { type: 'string' },
-  },
-  required: ['error', 'message'],
-} as const;
+/** Every error answer, the agent routes' and the REST routes' alike (one declaration, in the protocol package). */
+export const errorSchema = { $id: 'Error', ...errorAnswerSchema } as const;
 
 export const errorResponses = {
   400: { $ref: 'Error#' },
@@ -91,6 +85,12 @@ const projectSettings = {
   max_cpu: { type: 'string', maxLength: 20, pattern: '^[0-9]+(\\.[0-9]+)?m?$', description: 'Kubernetes CPU quantity, e.g. "2" or "500m"' },
   max_memory: { type: 'string', maxLength: 20, pattern: '^[0-9]+(Ki|Mi|Gi|Ti|K|M|G|T)?$', description: 'Kubernetes memory quantity, e.g. "4Gi"' },
   max_concurrent_runs: { type: 'integer', minimum: 1, maximum: 1000 },
+  log_cap_bytes: {
+    type: ['integer', 'null'],
+    minimum: MIN_LOG_CAP_BYTES,
+    maximum: MAX_LOG_CAP_BYTES,
+    description: "the most bytes of one execution's log that are stored (past it: a truncation marker); null: the server's FACTORY_LOG_CAP_BYTES",
+  },
 } as const;
 
 const urlProperty = {
@@ -151,6 +151,7 @@ export const projectSchema = {
     max_cpu: { type: 'string' },
     max_memory: { type: 'string' },
     max_concurrent_runs: { type: 'integer' },
+    log_cap_bytes: { type: ['integer', 'null'] },
     created_at: timestamp,
     updated_at: timestamp,
   },
@@ -162,7 +163,7 @@ export const webhookSetupSchema = {
   description: 'how GitHub reaches this project: a webhook FactoryCI created, or one to add by hand',
   properties: {
     status: { type: 'string', enum: ['created', 'manual'] },
-    url: nullable('string', { description: 'the payload URL (PUBLIC_URL + /hooks/github); null when PUBLIC_URL is not set' }),
+    url: nullable('string', { description: 'the payload URL (PUBLIC_URL + /hooks/github/<project id>); null when PUBLIC_URL is not set' }),
     content_type: { type: 'string', enum: ['json'] },
     events: { type: 'array', items: { type: 'string' } },
     hook_id: nullable('integer'),

@@ -13,6 +13,8 @@ export function agentEndpointsOf(config: { agentApiUrl?: string; consulUrl?: str
 export const AGENT_ENV = {
   runId: 'FACTORY_RUN_ID',
   runToken: 'FACTORY_RUN_TOKEN',
+  /** Where the agent reads its run token instead (the Kubernetes runner: a Secret volume). */
+  runTokenFile: 'FACTORY_RUN_TOKEN_FILE',
   apiUrl: 'FACTORY_API_URL',
   consulUrl: 'FACTORY_CONSUL_URL',
   /** The address the agent registers in Consul (the pod IP on Kubernetes). */

@@ -15,7 +15,7 @@ describe('loadOrchestratorConfig', () => {
     expect(config.kubernetes).toMatchObject({ namespace: 'factoryci', pendingGraceSeconds: 60, jobTtlSeconds: 3600 });
     expect(config.encryptionKey).toEqual(Buffer.alloc(32, 0x11));
     expect(config.queue).toEqual({ prefix: 'bull', concurrency: 10, lockSeconds: 30, stalledCheckSeconds: 30 });
-    expect(config.run).toEqual({ timeoutSeconds: 3600, statusPollSeconds: 5, projectRecheckSeconds: 3, retryLostAgents: true, configParseTimeoutSeconds: 5 });
+    expect(config.run).toEqual({ timeoutSeconds: 3600, statusPollSeconds: 5, projectRecheckSeconds: 60, retryLostAgents: true, configParseTimeoutSeconds: 5 });
     expect(config.healthPort).toBe(8081);
   });
 

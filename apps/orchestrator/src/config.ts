@@ -23,6 +23,8 @@ export interface KubernetesSettings {
   nodeSelector?: Record<string, string>;
   serviceAccountName?: string;
   imagePullSecrets?: string[];
+  /** FACTORY_K8S_HOST_USERS=false: agent pods get their own user namespace (`hostUsers: false`, docs/security.md). */
+  hostUsers?: boolean;
 }
 
 export interface LocalSettings {
@@ -206,7 +208,11 @@ export function loadOrchestratorConfig(env: Env): OrchestratorConfig {
     ...(nodeSelector ? { nodeSelector } : {}),
     ...(value('FACTORY_K8S_SERVICE_ACCOUNT') ? { serviceAccountName: value('FACTORY_K8S_SERVICE_ACCOUNT') } : {}),
     ...(list('FACTORY_K8S_IMAGE_PULL_SECRETS') ? { imagePullSecrets: list('FACTORY_K8S_IMAGE_PULL_SECRETS') } : {}),
+    ...(value('FACTORY_K8S_HOST_USERS') ? { hostUsers: value('FACTORY_K8S_HOST_USERS') !== 'false' } : {}),
   };
+  if (value('FACTORY_K8S_HOST_USERS') && !['true', 'false'].includes(value('FACTORY_K8S_HOST_USERS') ?? '')) {
+    problems.push(`FACTORY_K8S_HOST_USERS must be true or false (got "${value('FACTORY_K8S_HOST_USERS')}")`);
+  }
   const queue: QueueSettings = {
     prefix: value('FACTORY_QUEUE_PREFIX') ?? 'bull',
     concurrency,
@@ -216,7 +222,7 @@ export function loadOrchestratorConfig(env: Env): OrchestratorConfig {
   const run: RunSettings = {
     timeoutSeconds: positive('FACTORY_RUN_TIMEOUT_SECONDS', 3600),
     statusPollSeconds: positive('FACTORY_STATUS_POLL_SECONDS', 5),
-    projectRecheckSeconds: positive('FACTORY_PROJECT_RECHECK_SECONDS', 3),
+    projectRecheckSeconds: positive('FACTORY_PROJECT_RECHECK_SECONDS', 60),
     retryLostAgents: value('FACTORY_RETRY_LOST_AGENTS') !== 'false',
     configParseTimeoutSeconds: positive('FACTORY_CONFIG_PARSE_TIMEOUT_SECONDS', 5),
   };

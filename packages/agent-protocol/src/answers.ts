@@ -23,6 +23,7 @@ export type ErrorAnswer = FromSchema<typeof errorAnswerSchema>;
 
 /**
  * The statuses the agent routes answer with an error: 400 bad body, 401 token invalid or its run has ended, 404 a
- * node not in this run's plan, 409 a conflict named in the message; 5xx are worth retrying.
+ * node not in this run's plan, 409 a conflict named in the message, 413 a log chunk past the execution's log cap
+ * (log-cap.ts); 5xx are worth retrying.
  */
-export const AGENT_ERROR_STATUSES = [400, 401, 404, 409, 500, 502, 503] as const;
+export const AGENT_ERROR_STATUSES = [400, 401, 404, 409, 413, 500, 502, 503] as const;

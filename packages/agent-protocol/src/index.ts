@@ -14,3 +14,4 @@ export * from './status.js';
 export * from './logs.js';
 export * from './answers.js';
 export * from './validate.js';
+export * from './log-cap.js';

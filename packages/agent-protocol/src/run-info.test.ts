@@ -1,6 +1,6 @@
 import type { EventName } from '@factoryci/config';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { runInfoSchema, validateRunInfo, validateRunSecrets, type RunInfo, type RunSecrets } from './index.js';
+import { MIN_LOG_CAP_BYTES, runInfoSchema, validateRunInfo, validateRunSecrets, type RunInfo, type RunSecrets } from './index.js';
 
 const SHA = 'a'.repeat(40);
 const BASE = 'b'.repeat(40);
@@ -29,6 +29,7 @@ function answer(): RunInfo {
     configSha: BASE,
     clone: { url: 'https://github.com/acme/widgets.git', token: 'ghs_token', tokenExpiresAt: '2026-11-24T11:00:00.000Z' },
     forkSecretPipelines: ['deploy'],
+    logCapBytes: 64 * 1024 * 1024,
   };
 }
 
@@ -97,6 +98,8 @@ describe('GET /agent/v1/run answer (runInfoSchema)', () => {
 
   it('refuses what the API always sends when it is missing or has the wrong type', () => {
     expect(problemsOf(changed({ forkSecretPipelines: REMOVE }))).toEqual(['forkSecretPipelines is missing']);
+    expect(problemsOf(changed({ logCapBytes: REMOVE }))).toEqual(['logCapBytes is missing']);
+    expect(problemsOf(changed({ logCapBytes: 1024 }))).toEqual([`logCapBytes must be >= ${MIN_LOG_CAP_BYTES}`]);
     expect(problemsOf(changed({ 'workflow.trusted': 'yes' }))).toEqual(['workflow.trusted must be a boolean']);
     expect(problemsOf(changed({ 'workflow.prNumber': '12' }))).toEqual(['workflow.prNumber must be an integer or null']);
     expect(problemsOf(changed({ 'workflow.changedPaths': [1] }))).toEqual(['workflow.changedPaths[0] must be a string']);

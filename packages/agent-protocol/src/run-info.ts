@@ -1,6 +1,7 @@
 import { EVENT_NAMES } from '@factoryci/config';
 import type { FromSchema } from 'json-schema-to-ts';
 import { commitSchema, nullable } from './keywords.js';
+import { MAX_LOG_CAP_BYTES, MIN_LOG_CAP_BYTES } from './log-cap.js';
 
 /**
  * `GET /agent/v1/run`'s answer: everything the agent of one run needs to check out and plan; no secret values (those
@@ -54,8 +55,14 @@ export const runInfoSchema = {
       description:
         'null: any pipeline may get the secrets it declares (trusted run); a list: only these pipelines (untrusted run). The values come from GET /agent/v1/secrets',
     }),
+    logCapBytes: {
+      type: 'integer',
+      minimum: MIN_LOG_CAP_BYTES,
+      maximum: MAX_LOG_CAP_BYTES,
+      description: "the most bytes (UTF-8) of one execution's log the API stores; past it the agent sends one truncation marker (log-cap.ts)",
+    },
   },
-  required: ['workflow', 'project', 'configSha', 'clone', 'forkSecretPipelines'],
+  required: ['workflow', 'project', 'configSha', 'clone', 'forkSecretPipelines', 'logCapBytes'],
   additionalProperties: false,
 } as const;
 

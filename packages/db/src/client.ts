@@ -1,8 +1,22 @@
 import { PrismaMariaDb } from '@prisma/adapter-mariadb';
+import mariadb from 'mariadb';
 import { PrismaClient } from './generated/prisma/client.js';
 import { InvalidDatabaseUrlError, parseDatabaseUrl } from './database-url.js';
 
 export type Db = PrismaClient;
+
+/** The driver's pool under each client createDb made: for the few statements whose OK packet Prisma does not hand on. */
+const pools = new WeakMap<object, mariadb.Pool>();
+
+/**
+ * The MariaDB driver's pool under `db` (one of createDb's clients; the client ends it on `$disconnect()`), for an
+ * autocommit statement whose answer Prisma does not pass on (run-numbers.ts: the `LAST_INSERT_ID(expr)` of an UPDATE).
+ */
+export function driverPool(db: Db): mariadb.Pool {
+  const pool = pools.get(db);
+  if (!pool) throw new Error('not a client of createDb: it has no driver pool');
+  return pool;
+}
 
 /**
  * A Prisma client for `databaseUrl` (mysql://user:password@host:port/database) on the Rust-free engine with the
@@ -14,7 +28,7 @@ export function createDb(databaseUrl: string): Db {
   const url = parseDatabaseUrl(databaseUrl);
   if (!url.database) throw new InvalidDatabaseUrlError('database URL names no database (mysql://…/<database>)');
   const limit = Number(url.params.get('connection_limit') ?? 10);
-  const adapter = new PrismaMariaDb({
+  const pool = mariadb.createPool({
     host: url.host,
     port: url.port,
     user: url.user,
@@ -28,8 +42,12 @@ export function createDb(databaseUrl: string): Db {
     initSql: "SET time_zone = '+00:00'",
     // MySQL 8's default caching_sha2_password over a plain connection needs the server's RSA key.
     allowPublicKeyRetrieval: true,
+    // what the adapter sets on a pool it makes itself (it leaves a pool it is given alone)
+    prepareCacheLength: 0,
   });
-  return new PrismaClient({ adapter });
+  const client = new PrismaClient({ adapter: new PrismaMariaDb(pool, { disposeExternalPool: true }) });
+  pools.set(client, pool);
+  return client;
 }
 
 function secondsParam(params: URLSearchParams, name: string, option: string): Record<string, number> {

@@ -15,3 +15,12 @@ export { defaultMigrationsDir } from './paths.js';
 export { localRepositoryDirectory, localRepositoryPath, localRepositorySpellings } from './local-repository.js';
 export * from './generated/prisma/client.js';
 export * from './run-writes/index.js';
+export {
+  isTransientDatabaseError,
+  withTransientRetry,
+  transientRetryDelayMs,
+  retryingTransaction,
+  type TransientRetryOptions,
+  type TransactionOptions,
+} from './transient-retry.js';
+export { takeRunNumber, ensureRunCounter } from './run-numbers.js';

@@ -12,14 +12,25 @@
  *   with reason OOMKilled (exit code 137) when it exceeds the limit.
  * - `activeDeadlineSeconds` is enforced: the Job fails with reason DeadlineExceeded and its pod is deleted.
  * - A failed pod fails its Job (reason BackoffLimitExceeded): the stand-in never retries, as with backoffLimit 0.
- * - The process runs in a fresh temporary directory (its cwd and HOME) with the container's env, PATH from the
+ * - The process runs in a fresh temporary directory (its HOME, mode 0711) with the container's env, PATH from the
  *   stand-in, and `status.podIP` = 127.0.0.1.
+ * - core/v1 Secrets can be created, read and deleted; a Secret owned by a Job (ownerReferences) is garbage-collected
+ *   with it unless the Job is deleted with propagationPolicy Orphan.
+ * - Volumes: each of the pod's `emptyDir` volumes is a directory (0777) in the pod's directory; a `secret` volume is a
+ *   directory (0755) holding the Secret's keys (or its `items`) as files of mode `items[].mode`, `defaultMode` or
+ *   0644, owned by the stand-in's uid. The container does not start until every non-optional Secret exists (the pod
+ *   waits in ContainerCreating, as the kubelet does). There is no mount namespace: each `volumeMounts[].mountPath`
+ *   is rewritten to its directory wherever it appears as a path in the container's command, args, env values and
+ *   `workingDir` (which becomes the cwd when it is under a mount; the pod's directory otherwise).
+ * - When the stand-in runs as root, a container's `securityContext.capabilities` (drop ALL, add some) become the
+ *   process's bounding set (so that root in the container has only those) and `allowPrivilegeEscalation: false` sets
+ *   no_new_privs, through util-linux `setpriv`, as a container runtime does. Its uid stays the stand-in's.
  * - `evict(podName)` is a test hook that evicts a running pod as the kubelet does under node pressure;
  *   `dropWatches()` ends every open watch stream.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -43,11 +54,36 @@ interface Meta {
   [key: string]: unknown;
 }
 
+interface VolumeMount {
+  name: string;
+  mountPath: string;
+  readOnly?: boolean;
+}
+
+interface Volume {
+  name: string;
+  emptyDir?: Json;
+  secret?: { secretName?: string; defaultMode?: number; optional?: boolean; items?: { key: string; path: string; mode?: number }[] };
+  [key: string]: unknown;
+}
+
+export interface StandinSecret {
+  apiVersion: 'v1';
+  kind: 'Secret';
+  metadata: Meta;
+  type: string;
+  immutable?: boolean;
+  data: Record<string, string>;
+}
+
 interface Container {
   name: string;
   image?: string;
   command?: string[];
   args?: string[];
+  workingDir?: string;
+  volumeMounts?: VolumeMount[];
+  securityContext?: { capabilities?: { drop?: string[]; add?: string[] }; allowPrivilegeEscalation?: boolean; [key: string]: unknown };
   env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[];
   resources?: { limits?: Record<string, string>; requests?: Record<string, string> };
   [key: string]: unknown;
@@ -55,6 +91,7 @@ interface Container {
 
 interface PodSpec {
   containers: Container[];
+  volumes?: Volume[];
   nodeSelector?: Record<string, string>;
   nodeName?: string;
   [key: string]: unknown;
@@ -167,6 +204,9 @@ export interface KubernetesStandin {
   requests: RecordedRequest[];
   jobs(namespace?: string): StandinJob[];
   pods(namespace?: string): StandinPod[];
+  secrets(namespace?: string): StandinSecret[];
+  /** The directory standing for a running pod's volume `name` (its files as the container sees them), if any. */
+  podVolumeDir(podName: string, volume: string): string | undefined;
   /** The pid (= process group id) of a pod's running container process, if any. */
   podPid(name: string): number | undefined;
   /** Evicts a running pod as the kubelet does under node pressure: phase Failed, reason Evicted. */
@@ -183,6 +223,19 @@ const STANDIN_IP = '127.0.0.1';
 const IMAGE_REFERENCE = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
 
+/**
+ * `text` with each mount path that appears in it as a path (at its start, or after a character that cannot be part of
+ * a path, and followed by `/`, a quote, a separator or the end) replaced by the directory standing for it.
+ */
+export function rewriteMounts(text: string, mounts: readonly (readonly [string, string])[]): string {
+  if (mounts.length === 0) return text;
+  const dirs = new Map(mounts);
+  const alternatives = [...dirs.keys()].sort((a, b) => b.length - a.length).map((path) => path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  // one pass, so that a directory put in for one mount path is not rewritten again for another
+  const pattern = new RegExp(`(^|[\\s"'=:,;(])(${alternatives.join('|')})(?=$|[/\\s"':,;)])`, 'g');
+  return text.replace(pattern, (_match, before: string, path: string) => `${before}${dirs.get(path) ?? path}`);
+}
+
 export async function startKubernetesStandin(options: KubernetesStandinOptions = {}): Promise<KubernetesStandin> {
   const nodeLabels = options.nodeLabels ?? { 'kubernetes.io/os': 'linux', 'kubernetes.io/hostname': NODE_NAME };
   const backOffAfter = options.imagePullBackOffAfterMs ?? 200;
@@ -191,6 +244,7 @@ export async function startKubernetesStandin(options: KubernetesStandinOptions =
 
   let resourceVersion = 1;
   const store: Record<Resource, Map<string, StoredObject>> = { jobs: new Map(), pods: new Map() };
+  const secrets = new Map<string, StandinSecret>();
   const history: WatchEvent[] = [];
   const watchers = new Set<Watcher>();
   const processes = new Map<string, PodProcess>();
@@ -380,21 +434,95 @@ export async function startKubernetesStandin(options: KubernetesStandinOptions =
     return env;
   }
 
+  /** The `setpriv` prefix that gives the process the container's capabilities and no_new_privs (as root only). */
+  function containerPrivileges(container: Container): string[] {
+    const context = container.securityContext;
+    if (process.geteuid?.() !== 0 || !context) return [];
+    const capabilities = context.capabilities;
+    const dropsAll = capabilities?.drop?.some((name) => name.toUpperCase() === 'ALL') ?? false;
+    const flags = [
+      ...(dropsAll ? [`--bounding-set=${['-all', ...(capabilities?.add ?? []).map((name) => `+${name.toLowerCase().replace(/^cap_/, '')}`)].join(',')}`, '--inh-caps=-all'] : []),
+      ...(context.allowPrivilegeEscalation === false ? ['--no-new-privs'] : []),
+    ];
+    return flags.length > 0 ? ['setpriv', ...flags, '--'] : [];
+  }
+
+  /** The name of a Secret a volume of the pod needs and that does not exist, or undefined. */
+  function missingSecret(pod: StandinPod): string | undefined {
+    for (const volume of pod.spec.volumes ?? []) {
+      const wanted = volume.secret;
+      if (!wanted || wanted.optional) continue;
+      const name = wanted.secretName ?? '';
+      const secret = secrets.get(key(pod.metadata.namespace, name));
+      if (!secret) return name;
+      for (const item of wanted.items ?? []) if (!(item.key in secret.data)) return `${name}" has no key "${item.key}`;
+    }
+    return undefined;
+  }
+
+  /** Makes the directory of each volume the container mounts; returns mount path -> directory, longest first. */
+  function mountVolumes(pod: StandinPod, container: Container, podDir: string): [string, string][] {
+    const volumes = new Map((pod.spec.volumes ?? []).map((volume) => [volume.name, volume]));
+    const made = new Map<string, string>();
+    for (const volume of volumes.values()) {
+      const dir = join(podDir, 'volumes', volume.name);
+      if (volume.emptyDir) {
+        mkdirSync(dir, { recursive: true });
+        chmodSync(dir, 0o777);
+      } else if (volume.secret) {
+        mkdirSync(dir, { recursive: true });
+        chmodSync(dir, 0o755);
+        const secret = secrets.get(key(pod.metadata.namespace, volume.secret.secretName ?? ''));
+        const items = volume.secret.items ?? Object.keys(secret?.data ?? {}).map((name) => ({ key: name, path: name, mode: undefined }));
+        for (const item of items) {
+          const value = secret?.data[item.key];
+          if (value === undefined) continue;
+          const mode = item.mode ?? volume.secret.defaultMode ?? 0o644;
+          const path = join(dir, item.path);
+          writeFileSync(path, Buffer.from(value, 'base64'), { mode });
+          chmodSync(path, mode);
+        }
+      } else {
+        continue;
+      }
+      chmodSync(join(podDir, 'volumes'), 0o711);
+      made.set(volume.name, dir);
+    }
+    const mounts: [string, string][] = [];
+    for (const mount of container.volumeMounts ?? []) {
+      const dir = made.get(mount.name);
+      if (dir) mounts.push([mount.mountPath.replace(/\/+$/, ''), dir]);
+    }
+    return mounts.sort((a, b) => b[0].length - a[0].length);
+  }
+
   function runContainer(pod: StandinPod, container: Container): void {
     const id = key(pod.metadata.namespace, pod.metadata.name);
     const state = processes.get(id);
     if (closed || !state || !store.pods.has(id)) return;
-    const argv = [...(container.command ?? []), ...(container.args ?? [])];
+    const missing = missingSecret(pod);
+    if (missing !== undefined) {
+      // the kubelet keeps trying to mount it (FailedMount events, which the stand-in does not have) while the
+      // container waits in ContainerCreating, until the pod is deleted
+      state.timers.push(setTimeout(() => runContainer(pod, container), 50));
+      return;
+    }
+    state.workdir = mkdtempSync(join(tmpdir(), 'k8s-standin-pod-'));
+    chmodSync(state.workdir, 0o711);
+    const mounts = mountVolumes(pod, container, state.workdir);
+    const inPod = (text: string) => rewriteMounts(text, mounts);
+    const argv = [...containerPrivileges(container), ...[...(container.command ?? []), ...(container.args ?? [])].map(inPod)];
     const startedAt = now();
     const [file, ...args] = argv;
     if (file === undefined) {
       finishPod(pod, container, { exitCode: 128, reason: 'StartError', message: 'the stand-in needs a container command', startedAt });
       return;
     }
-    state.workdir = mkdtempSync(join(tmpdir(), 'k8s-standin-pod-'));
+    const workingDir = container.workingDir !== undefined ? inPod(container.workingDir) : undefined;
+    const env = Object.fromEntries(Object.entries(resolveEnv(pod, container)).map(([name, value]) => [name, inPod(value)]));
     const child = spawn(file, args, {
-      cwd: state.workdir,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: state.workdir, HOSTNAME: pod.metadata.name, ...resolveEnv(pod, container) },
+      cwd: workingDir !== undefined && workingDir !== container.workingDir ? workingDir : state.workdir,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: state.workdir, HOSTNAME: pod.metadata.name, ...env },
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -564,7 +692,12 @@ export async function startKubernetesStandin(options: KubernetesStandinOptions =
     jobTimers.delete(id);
     const pods = podsOf(job);
     remove('jobs', job);
-    if (propagationPolicy !== 'Orphan') for (const pod of pods) deletePod(pod);
+    if (propagationPolicy === 'Orphan') return;
+    for (const pod of pods) deletePod(pod);
+    // the garbage collector: dependents whose owner is gone
+    for (const [id, secret] of secrets) {
+      if (secret.metadata.namespace === job.metadata.namespace && secret.metadata.ownerReferences?.some((owner) => owner.uid === job.metadata.uid)) secrets.delete(id);
+    }
   }
 
   function evict(podName: string): void {
@@ -623,10 +756,64 @@ export async function startKubernetesStandin(options: KubernetesStandinOptions =
     return text ? (JSON.parse(text) as Json) : {};
   }
 
+  /** core/v1 Secrets: create, get, delete (what the runner uses). */
+  async function handleSecret(request: IncomingMessage, response: ServerResponse, method: string, namespace: string, name: string | undefined): Promise<void> {
+    const details = (secretName: string) => ({ name: secretName, kind: 'secrets' });
+    if (name === undefined) {
+      if (method !== 'POST') return status(response, 405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+      const body = await readBody(request);
+      const meta = body.metadata as { name?: string; namespace?: string; labels?: Record<string, string>; ownerReferences?: Json[] } | undefined;
+      if (body.kind !== 'Secret' || !meta?.name) {
+        return status(response, 422, 'Invalid', `Secret "${meta?.name ?? ''}" is invalid: metadata.name: Required value`, details(meta?.name ?? ''));
+      }
+      if (meta.namespace && meta.namespace !== namespace) {
+        return status(response, 400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request');
+      }
+      if (secrets.has(key(namespace, meta.name))) return status(response, 409, 'AlreadyExists', `secrets "${meta.name}" already exists`, details(meta.name));
+      const data: Record<string, string> = {};
+      for (const [entry, value] of Object.entries((body.data ?? {}) as Record<string, unknown>)) {
+        if (typeof value !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 !== 0) {
+          return status(response, 400, 'BadRequest', `Secret in version "v1" cannot be handled as a Secret: illegal base64 data in data.${entry}`);
+        }
+        data[entry] = value;
+      }
+      for (const [entry, value] of Object.entries((body.stringData ?? {}) as Record<string, unknown>)) data[entry] = Buffer.from(String(value), 'utf8').toString('base64');
+      resourceVersion += 1;
+      const secret: StandinSecret = {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: {
+          ...(meta as Partial<Meta>),
+          name: meta.name,
+          namespace,
+          uid: randomUUID(),
+          resourceVersion: String(resourceVersion),
+          creationTimestamp: now(),
+          labels: { ...(meta.labels ?? {}) },
+        },
+        type: typeof body.type === 'string' ? body.type : 'Opaque',
+        ...(body.immutable === true ? { immutable: true } : {}),
+        data,
+      };
+      secrets.set(key(namespace, meta.name), secret);
+      return send(response, 201, secret);
+    }
+    const secret = secrets.get(key(namespace, name));
+    if (!secret) return status(response, 404, 'NotFound', `secrets "${name}" not found`, details(name));
+    if (method === 'GET') return send(response, 200, secret);
+    if (method === 'DELETE') {
+      secrets.delete(key(namespace, name));
+      return status(response, 200, 'Deleted', '', { ...details(name), uid: secret.metadata.uid });
+    }
+    return status(response, 405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+  }
+
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://standin');
     const method = request.method ?? 'GET';
     requests.push({ method, path: url.pathname, query: url.searchParams });
+    const secretPath = /^\/api\/v1\/namespaces\/([^/]+)\/secrets(?:\/([^/]+))?$/.exec(url.pathname);
+    if (secretPath) return handleSecret(request, response, method, secretPath[1] ?? '', secretPath[2]);
     const jobPath = /^\/apis\/batch\/v1\/namespaces\/([^/]+)\/jobs(?:\/([^/]+))?$/.exec(url.pathname);
     const podPath = /^\/api\/v1\/namespaces\/([^/]+)\/pods(?:\/([^/]+))?(\/log)?$/.exec(url.pathname);
     const match = jobPath ?? podPath;
@@ -719,6 +906,11 @@ export async function startKubernetesStandin(options: KubernetesStandinOptions =
     requests,
     jobs: (namespace) => [...store.jobs.values()].filter((job) => !namespace || job.metadata.namespace === namespace) as StandinJob[],
     pods: (namespace) => [...store.pods.values()].filter((pod) => !namespace || pod.metadata.namespace === namespace) as StandinPod[],
+    secrets: (namespace) => [...secrets.values()].filter((secret) => !namespace || secret.metadata.namespace === namespace),
+    podVolumeDir(podName, volume) {
+      const state = [...processes.entries()].find(([id]) => id.endsWith(`/${podName}`))?.[1];
+      return state?.workdir ? join(state.workdir, 'volumes', volume) : undefined;
+    },
     podPid: (name) => [...processes.entries()].find(([id]) => id.endsWith(`/${name}`))?.[1].child?.pid,
     evict,
     openWatches: () => watchers.size,

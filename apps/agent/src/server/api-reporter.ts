@@ -1,8 +1,18 @@
-import { AGENT_PATHS, type LogChunk, type StatusReport } from '@factoryci/agent-protocol';
+import {
+  AGENT_PATHS,
+  DEFAULT_LOG_CAP_BYTES,
+  MAX_LOG_CHUNK_CHARS,
+  MAX_REASON_CHARS,
+  truncationReason,
+  type LogChunk,
+  type StatusReport,
+} from '@factoryci/agent-protocol';
 import type { Logger } from 'pino';
 import type { EngineEvent, OutputEvent, Reporter, StatusEvent } from '../run-model.js';
 import { isTerminal } from '../run-model.js';
-import type { AgentApiClient } from './api-client.js';
+import { ApiRejectedError, type AgentApiClient } from './api-client.js';
+import { createLogCapper, type LogCapper } from './log-capper.js';
+import { createOutputWindow, type OutputWindow } from './output-window.js';
 
 /**
  * Reports a run to the API (docs/agent-protocol.md) with ordered, acknowledged delivery:
@@ -16,6 +26,13 @@ import type { AgentApiClient } from './api-client.js';
  *   The final workflow status, the engine's last event, is therefore sent last.
  * - A request is retried by the client (backoff, bounded time). When the client gives up, or the API rejects a
  *   request, the reporter stops sending, keeps the error, and calls `onFatal` once: the run cannot be reported.
+ *   (Except a log chunk refused 413: that execution's log is full at the API; its further output is dropped.)
+ * - Backpressure: per execution, at most `windowBytes` of output taken from its pipes wait for acknowledgement
+ *   (output-window.ts); past that `backpressure()` gives the engine a promise to pause the pipes on. Memory is bounded
+ *   per execution by the window plus one read of each pipe, whatever the output's size.
+ * - Log cap: per execution, output past `logCapBytes` is dropped (log-capper.ts, cut without splitting a character);
+ *   the pipes keep being drained. When the execution ends, one marker chunk says how much was dropped, and its status
+ *   report's reason says `log truncated at N bytes`.
  */
 export interface ApiReporterOptions {
   client: AgentApiClient;
@@ -26,7 +43,13 @@ export interface ApiReporterOptions {
   batchDelayMs?: number;
   /** The workflow's `running` was sent before the engine started: do not send it again. */
   workflowRunningSent?: boolean;
+  /** The run info's `logCapBytes`. Default DEFAULT_LOG_CAP_BYTES. */
+  logCapBytes?: number;
+  /** Bytes of one execution's output that may wait for acknowledgement before its pipes are paused. */
+  windowBytes?: number;
 }
+
+type Names = { pipeline: string; stage: string; execution: string };
 
 export interface ApiReporter extends Reporter {
   /** Resolves once everything reported so far was acknowledged; rejects with the error that stopped reporting. */
@@ -35,9 +58,14 @@ export interface ApiReporter extends Reporter {
   readonly failure: Error | undefined;
   /** Counters, for the status endpoint and the final log line. */
   stats(): { requests: number; chunks: number; pending: number };
+  /** undefined while the execution's window has room; else a promise to pause its output on (see above). */
+  backpressure(names: Names): Promise<void> | undefined;
 }
 
-type Item = { path: typeof AGENT_PATHS.logs; body: LogChunk } | { path: typeof AGENT_PATHS.status; body: StatusReport };
+/** A log chunk holds `windowBytes` of its execution's window until it is acknowledged (0 for the marker). */
+type Item =
+  | { path: typeof AGENT_PATHS.logs; body: LogChunk; key: string; windowBytes: number }
+  | { path: typeof AGENT_PATHS.status; body: StatusReport };
 
 interface Pending {
   parts: string[];
@@ -48,21 +76,27 @@ interface Pending {
   partial: { stdout: string; stderr: string };
   /** Per stream, sends the unfinished line once it waited too long; restarted when a new line begins. */
   partialTimer: { stdout: NodeJS.Timeout | undefined; stderr: NodeJS.Timeout | undefined };
+  capper: LogCapper;
+  window: OutputWindow;
 }
 
-export const DEFAULT_BATCH_BYTES = 64 * 1024;
+export const DEFAULT_BATCH_BYTES = MAX_LOG_CHUNK_CHARS;
 export const DEFAULT_BATCH_DELAY_MS = 200;
 /** A line still unfinished after this long (a progress indicator, a prompt) is sent as it is. */
 const PARTIAL_LINE_MS = 1000;
 /** …and so is one longer than this. */
 const PARTIAL_LINE_BYTES = 8 * 1024;
 const BOTH = ['stdout', 'stderr'] as ('stdout' | 'stderr')[];
+/** Four chunks of the largest size the API takes. */
+export const DEFAULT_WINDOW_BYTES = 4 * MAX_LOG_CHUNK_CHARS;
 
 export function createApiReporter(options: ApiReporterOptions): ApiReporter {
   const batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
   const batchDelayMs = options.batchDelayMs ?? DEFAULT_BATCH_DELAY_MS;
+  const logCapBytes = options.logCapBytes ?? DEFAULT_LOG_CAP_BYTES;
+  const windowBytes = options.windowBytes ?? DEFAULT_WINDOW_BYTES;
   const queue: Item[] = [];
-  const pending = new Map<string, Pending & { names: { pipeline: string; stage: string; execution: string } }>();
+  const pending = new Map<string, Pending & { names: Names }>();
   let failure: Error | undefined;
   let pumping: Promise<void> | undefined;
   let requests = 0;
@@ -92,13 +126,25 @@ export function createApiReporter(options: ApiReporterOptions): ApiReporter {
         await options.client.request('POST', item.path, item.body);
         requests++;
         queue.shift();
+        if (item.path === AGENT_PATHS.logs) pending.get(item.key)?.window.release(item.windowBytes);
       } catch (error) {
+        if (item.path === AGENT_PATHS.logs && error instanceof ApiRejectedError && error.status === 413) {
+          // the API's cap is lower than ours (the project's setting changed): that log is full; drop what follows
+          requests++;
+          queue.shift();
+          const entry = pending.get(item.key);
+          entry?.capper.close();
+          entry?.window.release(item.windowBytes);
+          options.logger.warn({ ...item.body, data: undefined, error: error.message }, 'the API refused a log chunk: the log is full; dropping this execution\'s further output');
+          continue;
+        }
         failure = error as Error;
         queue.length = 0;
         for (const entry of pending.values()) {
           clearTimeout(entry.timer);
           clearTimeout(entry.partialTimer.stdout);
           clearTimeout(entry.partialTimer.stderr);
+          entry.window.open();
         }
         options.logger.error({ error: failure.message, route: item.path }, 'reporting to the API failed; stopping the run');
         options.onFatal(failure);
@@ -131,11 +177,12 @@ export function createApiReporter(options: ApiReporterOptions): ApiReporter {
     entry.parts = [];
     entry.bytes = 0;
     chunks++;
-    enqueue({ path: AGENT_PATHS.logs, body: { ...entry.names, seq: entry.nextSeq++, data } });
+    // the chunk holds its bytes of the window (taken in onOutput) until it is acknowledged
+    enqueue({ path: AGENT_PATHS.logs, body: { ...entry.names, seq: entry.nextSeq++, data }, key, windowBytes: Buffer.byteLength(data) });
   };
 
-  const onOutput = (event: OutputEvent) => {
-    const key = keyOf(event);
+  const entryOf = (names: Names): Pending & { names: Names } => {
+    const key = keyOf(names);
     let entry = pending.get(key);
     if (!entry) {
       entry = {
@@ -145,12 +192,36 @@ export function createApiReporter(options: ApiReporterOptions): ApiReporter {
         nextSeq: 0,
         partial: { stdout: '', stderr: '' },
         partialTimer: { stdout: undefined, stderr: undefined },
-        names: { pipeline: event.pipeline, stage: event.stage, execution: event.execution },
+        capper: createLogCapper(logCapBytes),
+        window: createOutputWindow(windowBytes),
+        names: { pipeline: names.pipeline, stage: names.stage, execution: names.execution },
       };
+      if (failure) entry.window.open();
       pending.set(key, entry);
     }
+    return entry;
+  };
+
+  /** After an execution's last chunk: the marker, when its cap dropped output; returns the reason to add. */
+  const endLog = (key: string): string | undefined => {
+    const entry = pending.get(key);
+    const marker = entry?.capper.marker();
+    if (!entry || marker === undefined) return undefined;
+    chunks++;
+    enqueue({ path: AGENT_PATHS.logs, body: { ...entry.names, seq: entry.nextSeq++, data: marker }, key, windowBytes: 0 });
+    options.logger.warn({ ...entry.names, capBytes: logCapBytes, droppedBytes: entry.capper.droppedBytes }, 'execution output reached the log cap; the rest was dropped');
+    return truncationReason(logCapBytes);
+  };
+
+  const onOutput = (event: OutputEvent) => {
+    const key = keyOf(event);
+    const entry = entryOf(event);
+    const taken = entry.capper.take(event.text);
+    if (taken === '') return;
+    const takenBytes = Buffer.byteLength(taken);
+    entry.window.add(takenBytes);
     const { stream } = event;
-    const text = entry.partial[stream] + event.text;
+    const text = entry.partial[stream] + taken;
     const end = text.lastIndexOf('\n') + 1;
     const complete = Buffer.byteLength(text) > PARTIAL_LINE_BYTES ? text : text.slice(0, end);
     entry.partial[stream] = text.slice(complete.length);
@@ -170,14 +241,19 @@ export function createApiReporter(options: ApiReporterOptions): ApiReporter {
     const { node } = event;
     if (event.status === 'pending') return;
     if (node.kind === 'workflow' && event.status === 'running' && options.workflowRunningSent) return;
-    if (node.kind === 'execution') cut(keyOf(node), BOTH);
+    let reason = event.reason;
+    if (node.kind === 'execution') {
+      cut(keyOf(node), BOTH);
+      const truncated = isTerminal(event.status) ? endLog(keyOf(node)) : undefined;
+      if (truncated !== undefined) reason = reason === undefined ? truncated : `${reason.slice(0, MAX_REASON_CHARS - truncated.length - 2)}; ${truncated}`;
+    }
     if (node.kind === 'workflow' && isTerminal(event.status)) for (const key of pending.keys()) cut(key, BOTH);
     const body: StatusReport = { status: event.status, at: event.at };
     if (node.pipeline !== undefined) body.pipeline = node.pipeline;
     if (node.stage !== undefined) body.stage = node.stage;
     if (node.execution !== undefined) body.execution = node.execution;
     if (typeof event.exitCode === 'number') body.exitCode = event.exitCode;
-    if (event.reason !== undefined) body.reason = event.reason;
+    if (reason !== undefined) body.reason = reason;
     enqueue({ path: AGENT_PATHS.status, body });
   };
 
@@ -196,5 +272,6 @@ export function createApiReporter(options: ApiReporterOptions): ApiReporter {
       return failure;
     },
     stats: () => ({ requests, chunks, pending: queue.length }),
+    backpressure: (names) => (failure ? undefined : pending.get(keyOf(names))?.window.wait()),
   };
 }

@@ -1,4 +1,4 @@
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { FlagValues } from '../cli-args.js';
 import { sandboxSettingsFromEnv } from '../sandbox-settings.js';
@@ -9,6 +9,7 @@ import type { ServerSettings } from './server-run.js';
 export const SERVER_FLAGS = {
   server: { type: 'string' },
   token: { type: 'string' },
+  'token-file': { type: 'string' },
   consul: { type: 'string' },
   'clone-depth': { type: 'string' },
 } as const;
@@ -19,12 +20,34 @@ const LOCAL_ONLY = ['event', 'branch', 'tag', 'changed', 'secret', 'dir', 'json'
 type Env = Readonly<Record<string, string | undefined>>;
 
 /**
- * Server mode: `--server`, `--token` or `--consul` given, or — as in a runner pod, where the orchestrator starts a bare
- * `factory-agent run` — FACTORY_RUN_TOKEN set and no `--event`.
+ * Server mode: `--server`, `--token`, `--token-file` or `--consul` given, or — as in a runner pod, where the
+ * orchestrator starts a bare `factory-agent run` — FACTORY_RUN_TOKEN or FACTORY_RUN_TOKEN_FILE set and no `--event`.
  */
 export function isServerMode(values: FlagValues, env: Env): boolean {
-  if (values.server !== undefined || values.token !== undefined || values.consul !== undefined) return true;
-  return values.event === undefined && Boolean(env.FACTORY_RUN_TOKEN);
+  if (values.server !== undefined || values.token !== undefined || values['token-file'] !== undefined || values.consul !== undefined) return true;
+  return values.event === undefined && Boolean(env.FACTORY_RUN_TOKEN || env.FACTORY_RUN_TOKEN_FILE);
+}
+
+/**
+ * The run token: `--token` / FACTORY_RUN_TOKEN (the local runner), or read from `--token-file` / FACTORY_RUN_TOKEN_FILE
+ * (the Kubernetes runner: a Secret volume only the agent's uid can read, so that the token is in no environment an
+ * execution could read; docs/security.md). One trailing newline of the file is dropped.
+ */
+async function runToken(values: FlagValues, env: Env): Promise<string> {
+  const given = (values.token as string | undefined) ?? env.FACTORY_RUN_TOKEN;
+  const file = (values['token-file'] as string | undefined) ?? env.FACTORY_RUN_TOKEN_FILE;
+  if (given && file) throw new UsageError('give the run token once: --token (FACTORY_RUN_TOKEN) or --token-file (FACTORY_RUN_TOKEN_FILE), not both');
+  if (given) return given;
+  if (!file) throw new UsageError('a server run needs its run token: --token <token> (FACTORY_RUN_TOKEN) or --token-file <path> (FACTORY_RUN_TOKEN_FILE)');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--token-file ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  const token = text.replace(/\r?\n$/, '');
+  if (!token || /\s/.test(token)) throw new UsageError(`--token-file ${file}: holds no run token (empty, or more than one line)`);
+  return token;
 }
 
 function url(name: string, value: string): string {
@@ -47,8 +70,7 @@ export async function serverSettings(values: FlagValues, env: Env): Promise<Serv
   for (const flag of LOCAL_ONLY) {
     if (values[flag] !== undefined) throw new UsageError(`--${flag} does not apply to a server run (the API says what runs)`);
   }
-  const token = (values.token as string | undefined) ?? env.FACTORY_RUN_TOKEN;
-  if (!token) throw new UsageError('a server run needs its run token: --token <token> or FACTORY_RUN_TOKEN');
+  const token = await runToken(values, env);
   const apiFlag = (values.server as string | undefined) ?? env.FACTORY_API_URL;
   const consulFlag = (values.consul as string | undefined) ?? env.FACTORY_CONSUL_URL;
   if (!apiFlag && !consulFlag) {
@@ -69,6 +91,8 @@ export async function serverSettings(values: FlagValues, env: Env): Promise<Serv
     giveUpAfterMs: whole('FACTORY_REPORT_GIVE_UP_SECONDS', env.FACTORY_REPORT_GIVE_UP_SECONDS, 600) * 1000,
     ...(env.FACTORY_CONSUL_TTL_SECONDS ? { consulTtlSeconds: whole('FACTORY_CONSUL_TTL_SECONDS', env.FACTORY_CONSUL_TTL_SECONDS, 15) } : {}),
     ...(env.FACTORY_LOG_LEVEL ? { logLevel: env.FACTORY_LOG_LEVEL } : {}),
+    ...(env.FACTORY_LOG_CAP_BYTES ? { logCapBytes: whole('FACTORY_LOG_CAP_BYTES', env.FACTORY_LOG_CAP_BYTES, 0) } : {}),
+    ...(env.FACTORY_LOG_WINDOW_BYTES ? { logWindowBytes: whole('FACTORY_LOG_WINDOW_BYTES', env.FACTORY_LOG_WINDOW_BYTES, 0) } : {}),
     ...((sandbox) => (sandbox ? { sandbox } : {}))(sandboxSettingsFromEnv(env)),
   };
 }

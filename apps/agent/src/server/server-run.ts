@@ -44,6 +44,10 @@ export interface ServerSettings {
   logLevel?: string;
   /** How executions are sandboxed, set by the runner (docs/security.md); none when absent. */
   sandbox?: SandboxSettings;
+  /** FACTORY_LOG_CAP_BYTES: a log cap below the run info's (the lower one applies). */
+  logCapBytes?: number;
+  /** FACTORY_LOG_WINDOW_BYTES: output bytes per execution that may wait for the API's acknowledgement (default 1 MiB). */
+  logWindowBytes?: number;
 }
 
 /** After SIGTERM/SIGINT, how long the agent still tries to report (a pod gets 30 s between SIGTERM and SIGKILL). */
@@ -238,7 +242,14 @@ async function runPhases(ctx: PhaseContext): Promise<number> {
   state.phase = 'running';
   const engineAbort = new AbortController();
   signal.addEventListener('abort', () => engineAbort.abort(), { once: true });
-  const apiReporter = createApiReporter({ client, logger, workflowRunningSent: true, onFatal: () => engineAbort.abort() });
+  const apiReporter = createApiReporter({
+    client,
+    logger,
+    workflowRunningSent: true,
+    onFatal: () => engineAbort.abort(),
+    logCapBytes: Math.min(info.logCapBytes, settings.logCapBytes ?? info.logCapBytes),
+    ...(settings.logWindowBytes !== undefined ? { windowBytes: settings.logWindowBytes } : {}),
+  });
   const commands = new Map<string, string>();
   for (const p of plan.pipelines) for (const s of p.stages) for (const e of s.executions) commands.set(`${p.name}/${s.name}/${e.name}`, e.command);
   const result = await runWorkflow({
@@ -250,6 +261,7 @@ async function runPhases(ctx: PhaseContext): Promise<number> {
     secretsAllowed: secretsAllowedFor(info),
     sandbox: sandboxed.sandbox,
     reporter: fanOut(createConsoleReporter({ write: io.out, mask: redactor.mask, commands }), apiReporter),
+    backpressure: apiReporter.backpressure,
     signal: engineAbort.signal,
   });
   state.phase = 'reporting';

@@ -1,48 +1,94 @@
-import type { LogChunk } from '@factoryci/agent-protocol';
-import { Prisma } from '@factoryci/db';
-import { isFinalStepStatus, OPEN_STEP_STATUSES } from '@factoryci/run-state';
+import { Readable } from 'node:stream';
+import { admitChunk, cutToBytes, isTruncationMarker, truncationReason, type LogChunk } from '@factoryci/agent-protocol';
+import { retryingTransaction } from '@factoryci/db';
+import { isFinalStepStatus } from '@factoryci/run-state';
 import type { Db } from '../db.js';
-import { ConflictError, NotFoundError } from '../errors.js';
+import { ConflictError, NotFoundError, PayloadTooLargeError } from '../errors.js';
 
 /**
- * Stores one chunk of an execution's output (POST /agent/v1/logs) in one statement: the execution is found by its
- * names inside the workflow and the row inserted unless (execution, seq) exists (INSERT IGNORE on the unique key;
- * the body schema bounds `data`, so nothing else can be ignored) and only while the execution is open (pending or
- * running: the agent sends an execution's final status only after all its chunks were acknowledged).
- * A stored chunk is never replaced: only when nothing was inserted do two reads tell the cases apart —
- * the same data again is a retry ("duplicate"), other data for a stored seq a ConflictError, a new chunk for an
- * execution that has ended a ConflictError, an unknown execution a NotFoundError.
+ * Stores one chunk of an execution's output (POST /agent/v1/logs). The execution is found by its names inside the
+ * workflow (with its project's log cap: `projects.log_cap_bytes`, else `defaultCapBytes`), then, in one transaction
+ * holding the execution's row, the cap decides (admitChunk): the chunk is stored, cut at the cap, stored as the one
+ * truncation marker, or refused (PayloadTooLargeError, 413). Whenever it cannot be stored as new (refused, an ended
+ * execution, its seq already stored), a chunk already stored under (execution, seq) makes it a retry ("duplicate")
+ * when its data is the same (or the stored prefix of a chunk the API cut at the cap) and a ConflictError otherwise; a
+ * new chunk for an execution that has ended is a ConflictError. `executions.log_bytes` counts the
+ * stored bytes, so the cap is checked without reading the log; a cut or a marker writes the truncation reason on the
+ * execution (unless it has one). A stored chunk is never replaced.
  */
-export async function appendLogChunk(db: Db, workflowId: string, chunk: LogChunk): Promise<'stored' | 'duplicate'> {
-  const inserted = await db.$executeRaw`
-    INSERT IGNORE INTO log_chunks (execution_id, seq, data, created_at)
-    SELECT e.id, ${chunk.seq}, ${chunk.data}, NOW(3)
-      FROM executions e
-      JOIN stages s ON s.id = e.stage_id
-      JOIN pipelines p ON p.id = s.pipeline_id
-     WHERE p.workflow_id = ${workflowId} AND p.name = ${chunk.pipeline} AND s.name = ${chunk.stage} AND e.name = ${chunk.execution}
-       AND e.status IN (${Prisma.join([...OPEN_STEP_STATUSES])})`;
-  if (inserted > 0) return 'stored';
+export async function appendLogChunk(db: Db, workflowId: string, chunk: LogChunk, defaultCapBytes: number): Promise<'stored' | 'duplicate'> {
   const node = `${chunk.pipeline}/${chunk.stage}/${chunk.execution}`;
-  const execution = await db.execution.findFirst({
+  const found = await db.execution.findFirst({
     where: { name: chunk.execution, stage: { name: chunk.stage, pipeline: { name: chunk.pipeline, workflowId } } },
-    select: { id: true, status: true },
+    select: { id: true, stage: { select: { pipeline: { select: { workflow: { select: { project: { select: { logCapBytes: true } } } } } } } } },
   });
-  if (!execution) throw new NotFoundError(`no execution ${node} in this run's plan`);
-  const stored = await db.logChunk.findUnique({ where: { executionId_seq: { executionId: execution.id, seq: chunk.seq } }, select: { data: true } });
-  if (stored) {
-    if (stored.data === chunk.data) return 'duplicate';
-    throw new ConflictError(`chunk ${chunk.seq} of execution ${node} is already stored with other data; a stored chunk is never replaced`);
-  }
-  if (isFinalStepStatus(execution.status)) throw new ConflictError(`execution ${node} is already ${execution.status}: its log takes no new chunk`);
-  throw new Error(`chunk ${chunk.seq} of execution ${node} was not stored`);
+  if (!found) throw new NotFoundError(`no execution ${node} in this run's plan`);
+  const capBytes = found.stage.pipeline.workflow.project.logCapBytes ?? defaultCapBytes;
+  return retryingTransaction(db, async (tx) => {
+    const [execution] = await tx.$queryRaw<{ status: string; log_bytes: number }[]>`
+      SELECT status, log_bytes FROM executions WHERE id = ${found.id} FOR UPDATE`;
+    if (!execution) throw new NotFoundError(`no execution ${node} in this run's plan`);
+    const storedBytes = Number(execution.log_bytes);
+    /** Only when the chunk cannot be stored as new: a retry of a stored chunk, or a conflict. */
+    const retried = async (): Promise<boolean> => {
+      const stored = await tx.logChunk.findUnique({ where: { executionId_seq: { executionId: found.id, seq: chunk.seq } }, select: { data: true } });
+      if (!stored) return false;
+      const cutRetry = storedBytes >= capBytes && stored.data.length < chunk.data.length && chunk.data.startsWith(stored.data);
+      if (stored.data === chunk.data || cutRetry) return true;
+      throw new ConflictError(`chunk ${chunk.seq} of execution ${node} is already stored with other data; a stored chunk is never replaced`);
+    };
+    if (isFinalStepStatus(execution.status)) {
+      if (await retried()) return 'duplicate';
+      throw new ConflictError(`execution ${node} is already ${execution.status}: its log takes no new chunk`);
+    }
+    const dataBytes = Buffer.byteLength(chunk.data);
+    const admission = admitChunk({ storedBytes, capBytes, dataBytes, isMarker: isTruncationMarker(chunk.data) });
+    if (admission.kind === 'refuse') {
+      if (await retried()) return 'duplicate';
+      throw new PayloadTooLargeError(`the log of execution ${node} reached its cap of ${capBytes} bytes: it takes no more output`);
+    }
+    const kept = admission.kind === 'cut' ? cutToBytes(chunk.data, admission.keepBytes) : { head: chunk.data, bytes: dataBytes };
+    // INSERT IGNORE on the unique (execution_id, seq) key: nothing else can be ignored (the body schema bounds data)
+    const inserted = await tx.$executeRaw`
+      INSERT IGNORE INTO log_chunks (execution_id, seq, data, created_at) VALUES (${found.id}, ${chunk.seq}, ${kept.head}, NOW(3))`;
+    if (inserted === 0) {
+      if (await retried()) return 'duplicate';
+      throw new Error(`chunk ${chunk.seq} of execution ${node} was not stored`);
+    }
+    const reason = admission.kind === 'store' ? null : truncationReason(capBytes);
+    await tx.$executeRaw`
+      UPDATE executions SET log_bytes = log_bytes + ${kept.bytes}, reason = COALESCE(reason, ${reason}) WHERE id = ${found.id}`;
+    return 'stored';
+  });
 }
 
-/** An execution's stored output, chunks in seq order (GET /execution/log). */
-export async function readExecutionLog(db: Db, executionId: string): Promise<string> {
-  const chunks = await db.logChunk.findMany({ where: { executionId }, orderBy: { seq: 'asc' }, select: { data: true } });
-  if (chunks.length === 0 && (await db.execution.count({ where: { id: executionId } })) === 0) {
-    throw new NotFoundError(`no execution ${executionId}`);
+/** How many chunks one read of GET /execution/log fetches: at most 16 × 256 Ki characters (≤ 16 MiB) in memory. */
+export const LOG_READ_BATCH_CHUNKS = 16;
+
+/**
+ * An execution's stored output as a stream (GET /execution/log): chunks in seq order, read in batches of
+ * `batchChunks` by seq ranges (`seq > last` ordered by seq, on the (execution_id, seq) key), each batch only when the
+ * reader wants more. Memory is bounded by one batch whatever the log's size. Throws NotFoundError (before the stream
+ * starts) for an unknown execution.
+ */
+export async function readExecutionLog(db: Db, executionId: string, batchChunks = LOG_READ_BATCH_CHUNKS): Promise<Readable> {
+  if ((await db.execution.count({ where: { id: executionId } })) === 0) throw new NotFoundError(`no execution ${executionId}`);
+  let after = -1;
+  let done = false;
+  async function* batches(): AsyncGenerator<string> {
+    while (!done) {
+      const chunks = await db.logChunk.findMany({
+        where: { executionId, seq: { gt: after } },
+        orderBy: { seq: 'asc' },
+        take: batchChunks,
+        select: { seq: true, data: true },
+      });
+      if (chunks.length < batchChunks) done = true;
+      for (const chunk of chunks) {
+        after = chunk.seq;
+        yield chunk.data;
+      }
+    }
   }
-  return chunks.map((c) => c.data).join('');
+  return Readable.from(batches(), { objectMode: false, highWaterMark: 1 });
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { PlanBody } from '@factoryci/agent-protocol';
+import { retryingTransaction } from '@factoryci/db';
 import type { Db } from '../db.js';
 import { BadRequestError, ConflictError } from '../errors.js';
 
@@ -9,7 +10,8 @@ import { BadRequestError, ConflictError } from '../errors.js';
  * (what GET /agent/v1/secrets may give the run). The workflow row is locked first, so concurrent PUTs run one after
  * the other; a plan that is already there is kept: the same pipelines declaring the same secrets again is a no-op
  * ("unchanged"); other pipelines, or other declarations (a later PUT cannot widen what the run may fetch), a
- * ConflictError. Five statements at most, whatever the plan's size.
+ * ConflictError. Five statements at most, whatever the plan's size, in the run tree's lock order (workflow → pipelines
+ * → stages → executions); run again after a deadlock.
  */
 export async function savePlan(db: Db, workflowId: string, plan: PlanBody): Promise<'created' | 'unchanged'> {
   const names = [...plan.pipelines.map((p) => p.name), ...plan.skipped.map((s) => s.name)];
@@ -18,7 +20,7 @@ export async function savePlan(db: Db, workflowId: string, plan: PlanBody): Prom
     assertUnique(p.stages.map((s) => s.name), `stage of pipeline "${p.name}"`);
     for (const s of p.stages) assertUnique(s.executions.map((e) => e.name), `execution of stage "${p.name}/${s.name}"`);
   }
-  return db.$transaction(async (tx) => {
+  return retryingTransaction(db, async (tx) => {
     await tx.$queryRaw`SELECT id FROM workflows WHERE id = ${workflowId} FOR UPDATE`;
     const existing = await tx.pipeline.findMany({ where: { workflowId }, select: { name: true } });
     if (existing.length > 0) {

@@ -48,6 +48,7 @@ export async function runInfo(deps: AppDeps, workflowId: string): Promise<RunInf
     configSha: configSha(w),
     clone: await cloneAccess(deps, p, cloneTokenWanted(w)),
     forkSecretPipelines: secretPipelines(w.trusted, strings(p.forkSecretPipelines)),
+    logCapBytes: p.logCapBytes ?? deps.config.logCapBytes,
   };
 }
 

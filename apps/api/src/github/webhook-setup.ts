@@ -10,8 +10,12 @@ export const HOOK_EVENTS = ['push', 'pull_request'];
 /** How GitHub will reach a project: a hook FactoryCI created, or what to add by hand (the `webhook` of POST /project). */
 export type WebhookSetup = FromSchema<typeof webhookSetupSchema>;
 
-export function webhookUrl(config: ApiConfig): string | null {
-  return config.publicUrl ? `${config.publicUrl}/hooks/github` : null;
+/**
+ * The payload URL of a project's repository webhook: `/hooks/github/<project id>`, so that a delivery is verified with
+ * that project's secret before its body is parsed (docs/api.md).
+ */
+export function webhookUrl(config: ApiConfig, projectId: string): string | null {
+  return config.publicUrl ? `${config.publicUrl}/hooks/github/${projectId}` : null;
 }
 
 interface HookDeps {
@@ -31,14 +35,14 @@ export async function setUpRepositoryHook(
   project: { id: string; githubFullName: string | null; installationId: bigint | null },
   secret: string,
 ): Promise<WebhookSetup> {
-  const url = webhookUrl(deps.config);
+  const url = webhookUrl(deps.config, project.id);
   const manual = (why: string): WebhookSetup => ({
     status: 'manual',
     url,
     content_type: 'json',
     events: HOOK_EVENTS,
     hook_id: null,
-    message: `${why}. Add a webhook to the repository by hand: payload URL ${url ?? '<this server>/hooks/github'}, content type application/json, the webhook_secret of this answer, events "push" and "pull_request".`,
+    message: `${why}. Add a webhook to the repository by hand: payload URL ${url ?? `<this server>/hooks/github/${project.id}`}, content type application/json, the webhook_secret of this answer, events "push" and "pull_request".`,
   });
   if (!project.githubFullName) return manual('the URL is not a repository on the configured GitHub');
   if (!url) return manual('PUBLIC_URL is not set, so FactoryCI cannot tell GitHub where to send events');

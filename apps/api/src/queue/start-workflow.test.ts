@@ -43,13 +43,13 @@ describe('startWorkflow', () => {
     expect(f.lines).toEqual([]);
   });
 
-  it('Redis unavailable: nothing is marked (the relay queues it later), and it does not throw', async () => {
+  it('Redis unavailable: nothing is marked (the reconciler queues it later), and it does not throw', async () => {
     const f = fakes({ redis: false });
     expect(await startWorkflow(f.deps, f.log, 'w-2')).toBe('redis_unavailable');
     expect(f.calls).toEqual(['enqueue w-2']);
   });
 
-  it('a failed mark is logged with the workflow id and does not throw (the relay adds the job again and marks it)', async () => {
+  it('a failed mark is logged with the workflow id and does not throw (the reconciler adds the job again and marks it)', async () => {
     const f = fakes({ redis: true, markFails: true });
     expect(await startWorkflow(f.deps, f.log, 'w-3')).toBe('not_marked');
     expect(f.lines).toEqual([expect.objectContaining({ level: 40, workflowId: 'w-3', err: expect.objectContaining({ message: 'connection lost' }) })]);

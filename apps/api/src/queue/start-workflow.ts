@@ -10,17 +10,17 @@ export interface StartWorkflowDeps {
 /**
  * How starting a workflow went:
  * - `queued`: its job is in the "workflows" queue and `enqueued_at` is set;
- * - `redis_unavailable`: no job; the workflow stays `queued` without `enqueued_at`, and the relay queues it later;
- * - `not_marked`: the job was added but `enqueued_at` could not be written; the relay adds it again (harmless: job id
+ * - `redis_unavailable`: no job; the workflow stays `queued` without `enqueued_at`, and the reconciler queues it later;
+ * - `not_marked`: the job was added but `enqueued_at` could not be written; the reconciler adds it again (harmless: job id
  *   = workflow id) and marks it.
  */
 export type StartOutcome = 'queued' | 'redis_unavailable' | 'not_marked';
 
 /**
  * Starts a workflow that is committed as `queued`: adds its job, then marks it `enqueued_at`. Called after the commit
- * (webhook acceptance, approval) and by the relay, so a failure here only delays the run: it never throws, neither for
- * Redis nor for the mark. The outcome says what the relay will finish; a failed mark is logged (with the workflow id),
- * Redis being unavailable is left to the caller (a request warns, the relay waits for its next pass).
+ * (webhook acceptance, approval) and by the reconciler, so a failure here only delays the run: it never throws, neither for
+ * Redis nor for the mark. The outcome says what the reconciler will finish; a failed mark is logged (with the workflow id),
+ * Redis being unavailable is left to the caller (a request warns, the reconciler waits for Redis to be back).
  */
 export async function startWorkflow(deps: StartWorkflowDeps, log: Logger, workflowId: string): Promise<StartOutcome> {
   if (!(await deps.queue.enqueue(workflowId))) return 'redis_unavailable';
@@ -28,7 +28,7 @@ export async function startWorkflow(deps: StartWorkflowDeps, log: Logger, workfl
     await deps.db.workflow.updateMany({ where: { id: workflowId, enqueuedAt: null }, data: { enqueuedAt: new Date() } });
     return 'queued';
   } catch (error) {
-    log.warn({ err: error, workflowId }, 'could not mark the workflow as queued: the relay will');
+    log.warn({ err: error, workflowId }, 'could not mark the workflow as queued: the reconciler will');
     return 'not_marked';
   }
 }

@@ -10,14 +10,30 @@ import {
   type WorkflowJobData,
 } from '@factoryci/queue';
 import { withTimeout } from '../with-timeout.js';
+import type { WorkflowJobState } from './reconcile-decision.js';
 
 /** What the API puts into Redis: the "workflows" and "check-runs" queues and the cancel channel. */
 export interface WorkflowQueue {
   /**
    * Adds the job of a committed workflow (job id = workflow id, so adding twice is harmless). Resolves false instead
-   * of waiting when Redis is not reachable: the relay queues the workflow later.
+   * of waiting when Redis is not reachable: the reconciler queues the workflow later.
    */
   enqueue(workflowId: string): Promise<boolean>;
+  /**
+   * The state of each workflow's job (`missing` when Redis has none), read in one round of commands; undefined when
+   * Redis is unavailable (never taken as "missing").
+   */
+  jobStates(workflowIds: readonly string[]): Promise<Map<string, WorkflowJobState> | undefined>;
+  /**
+   * Replaces the ended (completed or failed) job of a workflow that is still open by a new one with the same id.
+   * Resolves false when Redis is unavailable.
+   */
+  replaceEnded(workflowId: string): Promise<boolean>;
+  /**
+   * Calls `listener` each time the connection to Redis becomes ready (the first connect and every reconnect, e.g.
+   * after Redis restarted and may have lost its data). Returns the unsubscribe.
+   */
+  onReady(listener: () => void): () => void;
   /**
    * Removes the job of a workflow that has not started. Resolves false when there was none or it is being
    * processed (locked by an orchestrator), or Redis is unavailable.
@@ -80,9 +96,33 @@ export function createWorkflowQueue(options: WorkflowQueueOptions): WorkflowQueu
     }
   };
 
+  const add = (workflowId: string) => queue.add(WORKFLOW_JOB_NAME, { workflowId }, { jobId: workflowId });
+
   return {
     enqueue(workflowId) {
-      return attempt(() => queue.add(WORKFLOW_JOB_NAME, { workflowId }, { jobId: workflowId }));
+      return attempt(() => add(workflowId));
+    },
+    async jobStates(workflowIds) {
+      if (redis.status !== 'ready') return undefined;
+      try {
+        const states = await withTimeout(Promise.all(workflowIds.map((id) => queue.getJobState(id))), timeoutMs * 5);
+        return new Map(workflowIds.map((id, i) => [id, jobStateOf(states[i] ?? 'unknown')]));
+      } catch (error) {
+        options.onError?.(error as Error);
+        return undefined;
+      }
+    },
+    replaceEnded(workflowId) {
+      return attempt(async () => {
+        const state = await queue.getJobState(workflowId);
+        // remove() leaves a job that a worker holds (state changed meanwhile): then the add below is a no-op
+        if (state === 'completed' || state === 'failed') await queue.remove(workflowId);
+        await add(workflowId);
+      });
+    },
+    onReady(listener) {
+      redis.on('ready', listener);
+      return () => redis.off('ready', listener);
     },
     async remove(workflowId) {
       if (redis.status !== 'ready') return false;
@@ -113,4 +153,21 @@ export function createWorkflowQueue(options: WorkflowQueueOptions): WorkflowQueu
       redis.disconnect();
     },
   };
+}
+
+/** BullMQ's job state as the reconciler names it (`unknown`: no such job). */
+function jobStateOf(state: string): WorkflowJobState {
+  switch (state) {
+    case 'waiting':
+    case 'prioritized':
+    case 'delayed':
+    case 'active':
+    case 'completed':
+    case 'failed':
+      return state;
+    case 'waiting-children':
+      return 'waiting';
+    default:
+      return 'missing';
+  }
 }

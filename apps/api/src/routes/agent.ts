@@ -127,7 +127,7 @@ export const agentRoutes: RoutePlugin = async (app, deps) => {
       schema: { tags, summary: 'One ordered chunk of an execution\'s output (stored once per seq)', body: logChunkSchema, response: { 200: okAnswerSchema, ...agentErrors } },
     },
     async (request) => {
-      const result = await appendLogChunk(deps.db, request.runWorkflowId, request.body);
+      const result = await appendLogChunk(deps.db, request.runWorkflowId, request.body, deps.config.logCapBytes);
       return { ok: true, changed: result === 'stored' };
     },
   );

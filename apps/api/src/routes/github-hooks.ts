@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FromSchema } from 'json-schema-to-ts';
 import type { AppDeps } from '../app.js';
 import { BadRequestError, NotFoundError, PayloadTooLargeError, UnauthorizedError } from '../errors.js';
 import { applyInstallationEvent } from '../github/installations.js';
@@ -26,6 +27,7 @@ const hookHeaders = {
   },
   required: ['x-github-event', 'x-github-delivery'],
 } as const;
+type HookHeaders = FromSchema<typeof hookHeaders>;
 
 const hookResponses = {
   200: hookAnswerSchema,
@@ -124,6 +126,14 @@ export const githubHooksRoutes: RoutePlugin = async (app, deps) => {
     }
   };
 
+  /** Both URLs: verify (and only then parse), act on the event, answer. */
+  const receive = async (request: FastifyRequest<{ Headers: HookHeaders }>, reply: FastifyReply) => {
+    const headers = { event: request.headers['x-github-event'], delivery: request.headers['x-github-delivery'], signature: request.headers['x-hub-signature-256'] };
+    const { delivery, verified } = await handle(request, headers);
+    const { code, body } = await answer(request, delivery, verified);
+    return reply.code(code).send(body);
+  };
+
   app.post(
     '/hooks/github',
     {
@@ -135,12 +145,7 @@ export const githubHooksRoutes: RoutePlugin = async (app, deps) => {
         response: hookResponses,
       },
     },
-    async (request, reply) => {
-      const headers = { event: request.headers['x-github-event'], delivery: request.headers['x-github-delivery'], signature: request.headers['x-hub-signature-256'] };
-      const { delivery, verified } = await handle(request, headers);
-      const { code, body } = await answer(request, delivery, verified);
-      return reply.code(code).send(body);
-    },
+    receive,
   );
 
   app.post(
@@ -155,12 +160,7 @@ export const githubHooksRoutes: RoutePlugin = async (app, deps) => {
         response: hookResponses,
       },
     },
-    async (request, reply) => {
-      const headers = { event: request.headers['x-github-event'], delivery: request.headers['x-github-delivery'], signature: request.headers['x-hub-signature-256'] };
-      const { delivery, verified } = await handle(request, headers);
-      const { code, body } = await answer(request, delivery, verified);
-      return reply.code(code).send(body);
-    },
+    receive,
   );
 };
 

@@ -3,9 +3,9 @@ import { NotFoundError } from '../errors.js';
 import { errorResponses, uuidProperty } from '../schemas.js';
 import type { RoutePlugin } from './route-plugin.js';
 import { secretValueBody, secretValueErrorFormatter } from './secret-value.js';
+import { SECRET_NAME_PATTERN } from '@factoryci/agent-protocol';
 
 /** Names of run secrets: environment variable names, as `.factory` declares them (`secrets = ["NPM_TOKEN"]`). */
-export const SECRET_NAME_PATTERN = '^[A-Z_][A-Z0-9_]{0,99}$';
 
 const secretQuery = {
   type: 'object',

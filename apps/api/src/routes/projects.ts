@@ -23,6 +23,7 @@ function settingsData(body: ProjectSettings) {
     maxCpu: body.max_cpu,
     maxMemory: body.max_memory,
     maxConcurrentRuns: body.max_concurrent_runs,
+    logCapBytes: body.log_cap_bytes,
   };
 }
 

@@ -1,8 +1,11 @@
+import { randomUUID } from 'node:crypto';
+import { ensureRunCounter, retryingTransaction, takeRunNumber } from '@factoryci/db';
 import type { Db } from '../db.js';
 import { isUniqueViolation } from '../db-errors.js';
+import { NotFoundError } from '../errors.js';
 import type { RunRequest } from './events.js';
 
-/** A burst of deliveries for one project waits for the project's row lock in turn; give them time. */
+/** Two INSERTs; a deadlock or lock wait timeout is run again (retryingTransaction). */
 const TRANSACTION_OPTIONS = { maxWait: 5000, timeout: 5000 };
 
 export interface DeliveryInfo {
@@ -22,9 +25,11 @@ export interface AcceptedRun {
 }
 
 /**
- * Durably accepts a run: in one transaction records the delivery, takes the project's next run number and creates the
- * workflow in `initialStatus` (see admitRun). A delivery id seen before (a redelivery, the same event through another
- * hook, or a concurrent duplicate that lost the race on the unique key) returns the workflow recorded the first time.
+ * Durably accepts a run: takes the project's next run number (run-numbers.ts: one autocommit statement, no lock held
+ * across anything), then in one short transaction creates the workflow in `initialStatus` (see admitRun) and records
+ * the delivery pointing at it. A delivery id seen before (a redelivery, the same event through another hook, or a
+ * concurrent duplicate that lost the race on the delivery's primary key, whose transaction then rolls back) returns
+ * the workflow recorded the first time; a duplicate that raced past the first read leaves its number unused (a gap).
  */
 export async function acceptRun(
   db: Db,
@@ -33,24 +38,54 @@ export async function acceptRun(
   run: RunRequest,
   initialStatus: 'queued' | 'awaiting_approval' = 'queued',
 ): Promise<AcceptedRun> {
+  // A redelivery is answered from what was recorded, without a transaction.
+  const seen = await findDelivery(db, delivery.id);
+  if (seen) return previous(seen.workflow);
+  const number = await nextRunNumber(db, projectId);
   try {
-    return await db.$transaction(async (tx) => {
-      const seen = await tx.webhookDelivery.findUnique({ where: { id: delivery.id }, include: { workflow: true } });
-      if (seen) return previous(seen.workflow);
-      // Lock the project row first (the run number): concurrent deliveries of one project then queue up here instead
-      // of deadlocking (the delivery's foreign key would take a shared lock on the same row before this update).
-      const { nextRunNumber } = await tx.project.update({
-        where: { id: projectId },
-        data: { nextRunNumber: { increment: 1 } },
-        select: { nextRunNumber: true },
-      });
-      await tx.webhookDelivery.create({
-        data: { id: delivery.id, event: delivery.event, action: delivery.action, projectId, status: 202 },
-      });
-      const workflow = await tx.workflow.create({
+    return await createRun(db, projectId, number, delivery, run, initialStatus);
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    // A concurrent request with the same delivery id committed first.
+    const first = await findDelivery(db, delivery.id);
+    if (!first) throw error;
+    return previous(first.workflow);
+  }
+}
+
+/** The project's next run number; its counter is created on the project's first delivery since the migration. */
+async function nextRunNumber(db: Db, projectId: string): Promise<number> {
+  const number = await takeRunNumber(db, projectId);
+  if (number !== null) return number;
+  await ensureRunCounter(db, projectId);
+  const again = await takeRunNumber(db, projectId);
+  if (again === null) throw new NotFoundError(`no project ${projectId}`);
+  return again;
+}
+
+function findDelivery(db: Db, id: string) {
+  return db.webhookDelivery.findUnique({ where: { id }, select: { workflow: { select: { id: true, number: true, status: true } } } });
+}
+
+function createRun(
+  db: Db,
+  projectId: string,
+  number: number,
+  delivery: DeliveryInfo,
+  run: RunRequest,
+  initialStatus: 'queued' | 'awaiting_approval',
+): Promise<AcceptedRun> {
+  const workflowId = randomUUID();
+  return retryingTransaction(
+    db,
+    async (tx) => {
+      // The workflow, then its delivery: one INSERT each, nothing read back. The delivery's primary key rejects a
+      // duplicate here (a concurrent one waits for the first to commit), rolling the workflow back.
+      await tx.workflow.createMany({
         data: {
+          id: workflowId,
           projectId,
-          number: nextRunNumber - 1,
+          number,
           event: run.event,
           action: run.action,
           ref: run.ref,
@@ -67,16 +102,11 @@ export async function acceptRun(
           status: initialStatus,
         },
       });
-      await tx.webhookDelivery.update({ where: { id: delivery.id }, data: { workflowId: workflow.id } });
-      return { workflowId: workflow.id, number: workflow.number, status: workflow.status, redelivery: false };
-    }, TRANSACTION_OPTIONS);
-  } catch (error) {
-    if (!isUniqueViolation(error)) throw error;
-    // A concurrent request with the same delivery id committed first.
-    const seen = await db.webhookDelivery.findUnique({ where: { id: delivery.id }, include: { workflow: true } });
-    if (!seen) throw error;
-    return previous(seen.workflow);
-  }
+      await tx.webhookDelivery.createMany({ data: { id: delivery.id, event: delivery.event, action: delivery.action, projectId, workflowId, status: 202 } });
+      return { workflowId, number, status: initialStatus, redelivery: false };
+    },
+    TRANSACTION_OPTIONS,
+  );
 }
 
 function previous(workflow: { id: string; number: number; status: string } | null): AcceptedRun {

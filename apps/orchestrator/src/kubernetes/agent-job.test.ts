@@ -1,9 +1,10 @@
 import { Job } from 'kubernetes-models/batch/v1/Job';
+import { Secret } from 'kubernetes-models/v1/Secret';
 import { describe, expect, it } from 'vitest';
 import { InvalidQuantityError } from '../quantity.js';
 import { InvalidRunIdError, type RunStart } from '../runner.js';
 import { MissingEndpointError } from '../agent-env.js';
-import { agentJobName, buildAgentJob } from './agent-job.js';
+import { agentJobName, agentTokenSecretName, buildAgentJob, buildAgentTokenSecret, InvalidExecutionUidError } from './agent-job.js';
 
 const run: RunStart = {
   runId: 'clx9run0001',
@@ -42,31 +43,75 @@ describe('buildAgentJob', () => {
     expect(job.spec?.template.metadata?.labels).toEqual(job.metadata?.labels);
     expect(pod?.restartPolicy).toBe('Never');
     expect(pod?.automountServiceAccountToken).toBe(false);
-    expect(pod?.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
+    expect(pod?.securityContext).toMatchObject({ runAsUser: 0, runAsGroup: 0 });
     expect(pod?.containers).toHaveLength(1);
     const container = pod?.containers[0];
     expect(container?.image).toBe('node:20-bookworm');
     expect(container?.command).toEqual(['factory-agent', 'run']);
-    expect(container?.securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(container?.securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['CHOWN', 'SETGID', 'SETPCAP', 'SETUID'] } });
   });
 
-  it('gives the container only the run id, its token and the API address', () => {
-    const env = buildAgentJob(run, options).spec?.template.spec?.containers[0]?.env;
+  it('gives the container only the run id, the path of its token file, its sandbox and the API address: no token anywhere in the Job', () => {
+    const job = buildAgentJob(run, options);
+    const env = job.spec?.template.spec?.containers[0]?.env;
     expect(env).toEqual([
       { name: 'FACTORY_RUN_ID', value: 'clx9run0001' },
-      { name: 'FACTORY_RUN_TOKEN', value: 'run-token-abc' },
       { name: 'FACTORY_API_URL', value: 'http://factory-api.ci.svc:3000' },
+      { name: 'FACTORY_RUN_TOKEN_FILE', value: '/var/run/secrets/factoryci/token' },
+      { name: 'FACTORY_SANDBOX', value: '{"name":"uid","uid":1000,"gid":1000,"home":"/home/factory-exec","refuseUntrusted":false}' },
       { name: 'FACTORY_AGENT_ADDRESS', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
     ]);
     expect(JSON.stringify(env)).not.toMatch(/DATABASE|MYSQL|REDIS|PASSWORD/i);
+    expect(JSON.stringify(job)).not.toContain('run-token-abc');
+    expect(JSON.stringify(job)).not.toContain(Buffer.from('run-token-abc').toString('base64'));
+    const other = buildAgentJob(run, { ...options, executionUid: 2000 }).spec?.template.spec?.containers[0]?.env?.find((entry) => entry.name === 'FACTORY_SANDBOX');
+    expect(JSON.parse(other?.value ?? '{}')).toMatchObject({ uid: 2000, gid: 2000 });
+    for (const uid of [0, -1, 1.5, 2 ** 32]) expect(() => buildAgentJob(run, { ...options, executionUid: uid })).toThrow(InvalidExecutionUidError);
   });
 
-  it('hardens the pod: no service-account token, non-root, read-only root, no privilege, RuntimeDefault seccomp, writable emptyDirs only', () => {
+  it("mounts the run's token Secret read-only, 0400, into the agent's container only", () => {
+    const pod = buildAgentJob(run, options).spec?.template.spec;
+    const secretVolumes = pod?.volumes?.filter((volume) => volume.secret);
+    expect(secretVolumes).toEqual([
+      { name: 'run-token', secret: { secretName: 'factory-run-clx9run0001-token', defaultMode: 0o400, items: [{ key: 'token', path: 'token' }] } },
+    ]);
+    expect(pod?.containers.map((container) => container.name)).toEqual(['agent']);
+    expect(pod?.initContainers ?? []).toEqual([]);
+    expect(pod?.containers[0]?.volumeMounts).toContainEqual({ name: 'run-token', mountPath: '/var/run/secrets/factoryci', readOnly: true });
+    expect(agentTokenSecretName('clx9run0001')).toBe('factory-run-clx9run0001-token');
+  });
+
+  it("builds the token Secret: the run's labels, the token base64 under `token`, immutable, owned by the Job once its uid is known", () => {
+    const secret = buildAgentTokenSecret(run, 'ci', { uid: '2b5f3c1e-0000-4000-8000-000000000001' });
+    expect(() => new Secret(secret as never).validate()).not.toThrow();
+    const broken = structuredClone(secret) as { immutable: unknown };
+    broken.immutable = 'yes';
+    expect(() => new Secret(broken as never).validate()).toThrow(/immutable must be boolean/);
+    expect(secret).toEqual({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: {
+        name: 'factory-run-clx9run0001-token',
+        namespace: 'ci',
+        labels: buildAgentJob(run, options).metadata?.labels,
+        ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: 'factory-run-clx9run0001', uid: '2b5f3c1e-0000-4000-8000-000000000001', blockOwnerDeletion: false }],
+      },
+      type: 'Opaque',
+      immutable: true,
+      data: { token: Buffer.from('run-token-abc').toString('base64') },
+    });
+    expect(buildAgentTokenSecret(run, 'ci').metadata?.ownerReferences).toBeUndefined();
+    expect(() => buildAgentTokenSecret({ ...run, runId: 'bad id!' }, 'ci')).toThrow(InvalidRunIdError);
+  });
+
+  it('hardens the pod: no service-account token, root with four capabilities only, read-only root, no privilege escalation, RuntimeDefault seccomp, writable emptyDirs only', () => {
     const job = buildAgentJob(run, options);
     expect(() => new Job(job as never).validate()).not.toThrow();
     const pod = job.spec?.template.spec;
     expect(pod).toMatchObject({ automountServiceAccountToken: false, enableServiceLinks: false, restartPolicy: 'Never' });
-    expect(pod?.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+    // root, to drop executions to another uid: runAsNonRoot cannot hold (docs/security.md)
+    expect(pod?.securityContext).toEqual({ runAsUser: 0, runAsGroup: 0, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod?.hostUsers).toBeUndefined();
     expect(pod?.hostNetwork ?? false).toBe(false);
     expect(pod?.hostPID ?? false).toBe(false);
     expect(pod?.hostIPC ?? false).toBe(false);
@@ -76,24 +121,29 @@ describe('buildAgentJob', () => {
       allowPrivilegeEscalation: false,
       privileged: false,
       readOnlyRootFilesystem: true,
-      runAsNonRoot: true,
-      capabilities: { drop: ['ALL'] },
+      capabilities: { drop: ['ALL'], add: ['CHOWN', 'SETGID', 'SETPCAP', 'SETUID'] },
       seccompProfile: { type: 'RuntimeDefault' },
     });
-    // what is writable: the workspace, /tmp and /home (for the image user's HOME), emptyDirs of this pod
+    // what is writable: the workspace, /tmp and /home (the executions' HOME), emptyDirs of this pod; the token's
+    // Secret volume is read-only
     expect(container?.volumeMounts).toEqual([
       { name: 'workspace', mountPath: '/workspace' },
       { name: 'tmp', mountPath: '/tmp' },
       { name: 'home', mountPath: '/home' },
+      { name: 'run-token', mountPath: '/var/run/secrets/factoryci', readOnly: true },
     ]);
     expect(pod?.volumes).toEqual([
       { name: 'workspace', emptyDir: {} },
       { name: 'tmp', emptyDir: {} },
       { name: 'home', emptyDir: {} },
+      { name: 'run-token', secret: { secretName: 'factory-run-clx9run0001-token', defaultMode: 0o400, items: [{ key: 'token', path: 'token' }] } },
     ]);
     expect(container?.workingDir).toBe('/workspace');
-    // runAsNonRoot holds for any configured uid
-    expect(buildAgentJob(run, { ...options, runAsUser: 2000 }).spec?.template.spec?.securityContext).toMatchObject({ runAsUser: 2000, runAsNonRoot: true });
+    // its own user namespace where asked for, so that its root is not the node's
+    const userNamespaced = buildAgentJob(run, { ...options, hostUsers: false });
+    expect(userNamespaced.spec?.template.spec?.hostUsers).toBe(false);
+    expect(() => new Job(userNamespaced as never).validate()).not.toThrow();
+    expect(buildAgentJob(run, { ...options, hostUsers: true }).spec?.template.spec?.hostUsers).toBeUndefined();
   });
 
   it("passes Consul's address instead when the API is found through Consul", () => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { V1EnvVar, V1Job } from '@kubernetes/client-node';
+import type { V1EnvVar, V1Job, V1Secret } from '@kubernetes/client-node';
 import { AGENT_ENV, agentEnvironment, type AgentEndpoints } from '../agent-env.js';
+import { SANDBOX_ENV } from '../local/local-sandbox.js';
 import { smallerQuantity } from '../quantity.js';
 import { assertRunId, type RunStart } from '../runner.js';
 
@@ -23,8 +24,13 @@ export interface AgentJobOptions extends AgentEndpoints {
   command?: string[];
   /** Seconds a finished Job (and its pod) is kept before Kubernetes removes it. */
   ttlSecondsAfterFinished?: number;
-  /** Uid/gid the agent runs as (never root). */
-  runAsUser?: number;
+  /** Uid/gid the executions run as (never root; the agent itself is root with a few capabilities: see below). */
+  executionUid?: number;
+  /**
+   * `false`: the pod gets its own user namespace (`hostUsers: false`, Kubernetes ≥ 1.30 where the cluster enables
+   * it), so that the agent's root is an unprivileged uid on the node. Unset: the cluster's default (the host's users).
+   */
+  hostUsers?: boolean;
   serviceAccountName?: string;
   nodeSelector?: Record<string, string>;
   imagePullSecrets?: string[];
@@ -33,9 +39,20 @@ export interface AgentJobOptions extends AgentEndpoints {
 export const DEFAULT_AGENT_IMAGE = 'ghcr.io/factoryci/agent:latest';
 /**
  * The writable places of the agent's pod (its root file system is read-only), each an emptyDir of the pod: the
- * workspace, /tmp, and /home (where the image user's HOME, e.g. /home/node, can be made).
+ * workspace, /tmp, and /home (where the executions' HOME is made).
  */
 export const WRITABLE_DIRS = { workspace: '/workspace', tmp: '/tmp', home: '/home' } as const;
+/** Where the agent container (only) mounts the run's token Secret, and the file in it. */
+export const TOKEN_MOUNT = { volume: 'run-token', dir: '/var/run/secrets/factoryci', key: 'token' } as const;
+export const TOKEN_FILE = `${TOKEN_MOUNT.dir}/${TOKEN_MOUNT.key}`;
+/** The executions' HOME, in the /home emptyDir; the agent makes it and hands it to the execution uid. */
+export const EXECUTION_HOME = `${WRITABLE_DIRS.home}/factory-exec`;
+/**
+ * The capabilities the agent container keeps (all others dropped): SETUID and SETGID to drop each execution to the
+ * execution uid, SETPCAP to empty the execution's bounding set, CHOWN to hand it the workspace. No DAC_OVERRIDE or
+ * FOWNER: the agent reads and writes only what root owns, until it hands the workspace over.
+ */
+export const AGENT_CAPABILITIES = ['CHOWN', 'SETGID', 'SETPCAP', 'SETUID'] as const;
 
 const DEFAULTS = {
   defaultImage: DEFAULT_AGENT_IMAGE,
@@ -43,8 +60,16 @@ const DEFAULTS = {
   defaultMemory: '2Gi',
   command: ['factory-agent', 'run'],
   ttlSecondsAfterFinished: 3600,
-  runAsUser: 1000,
+  executionUid: 1000,
 };
+
+/** The executions' uid would be root or is no uid at all. */
+export class InvalidExecutionUidError extends Error {
+  constructor(readonly uid: number) {
+    super(`the executions' uid must be a non-root uid (1 to 4294967294), not ${uid}`);
+    this.name = 'InvalidExecutionUidError';
+  }
+}
 
 /** `factory-run-` and the run id made fit for a DNS label (lowercase, at most 63 characters in all). */
 export function agentJobName(runId: string): string {
@@ -66,12 +91,45 @@ export function agentLabels(run: Pick<RunStart, 'runId' | 'projectId'>): Record<
   };
 }
 
+/** The name of the Secret that holds a run's token: the Job's name and `-token` (at most 63 + 6 characters, fine: Secret names may have 253). */
+export function agentTokenSecretName(runId: string): string {
+  return `${agentJobName(runId)}-token`;
+}
+
+/**
+ * The `v1` Secret holding the run's token, in the Job's namespace, labelled like the Job; owned by the Job (given its
+ * uid once it exists) so that Kubernetes' garbage collection removes it with the Job whatever becomes of the
+ * orchestrator. Immutable: nobody may swap the token of a running pod.
+ */
+export function buildAgentTokenSecret(run: Pick<RunStart, 'runId' | 'projectId' | 'runToken'>, namespace: string, owner?: { uid: string }): V1Secret {
+  assertRunId(run.runId);
+  assertRunId(run.projectId);
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: agentTokenSecretName(run.runId),
+      namespace,
+      labels: agentLabels(run),
+      ...(owner
+        ? { ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: agentJobName(run.runId), uid: owner.uid, blockOwnerDeletion: false }] }
+        : {}),
+    },
+    type: 'Opaque',
+    immutable: true,
+    data: { [TOKEN_MOUNT.key]: Buffer.from(run.runToken, 'utf8').toString('base64') },
+  };
+}
+
 /**
  * The `batch/v1` Job that runs one workflow's agent: one pod, never retried (`backoffLimit: 0`), stopped after the
  * project's timeout, removed a while after it finished, with the `runner` block's image and resources bounded by the
- * project's limits, running as non-root without a service account token, on a read-only root file system (writable:
- * the workspace, /tmp and /home, emptyDirs), and given nothing but the run's id and token and where
- * the API is. Executions run in the agent's container as its uid: see docs/security.md for what that leaves open.
+ * project's limits, without a service account token, on a read-only root file system (writable: the workspace, /tmp
+ * and /home, emptyDirs), and given nothing but the run's id, where the API is, and the path of its token — a file of
+ * the run's Secret (`buildAgentTokenSecret`), mounted 0400 into the agent's container only. The agent runs as root
+ * with only `AGENT_CAPABILITIES`, and drops each execution to `executionUid` with no capabilities and no_new_privs
+ * (its `uid` sandbox), so that an execution can read neither the token file nor the agent's process
+ * (docs/security.md, "Kubernetes runner").
  */
 export function buildAgentJob(run: RunStart, options: AgentJobOptions): V1Job {
   assertRunId(run.runId);
@@ -81,8 +139,15 @@ export function buildAgentJob(run: RunStart, options: AgentJobOptions): V1Job {
   const memory = smallerQuantity(run.runner?.memory ?? settings.defaultMemory, run.limits.memory, 'memory');
   const labels = agentLabels(run);
   const name = agentJobName(run.runId);
+  const uid = settings.executionUid;
+  if (!Number.isInteger(uid) || uid <= 0 || uid > 2 ** 32 - 2) throw new InvalidExecutionUidError(uid);
+  const sandbox = { name: 'uid', uid, gid: uid, home: EXECUTION_HOME, refuseUntrusted: false };
+  // The token is in no environment: the agent reads it from the Secret's file.
+  const endpoints = Object.entries(agentEnvironment(run.runId, run.runToken, options)).filter(([key]) => key !== AGENT_ENV.runToken);
   const env: V1EnvVar[] = [
-    ...Object.entries(agentEnvironment(run.runId, run.runToken, options)).map(([key, value]) => ({ name: key, value })),
+    ...endpoints.map(([key, value]) => ({ name: key, value })),
+    { name: AGENT_ENV.runTokenFile, value: TOKEN_FILE },
+    { name: SANDBOX_ENV, value: JSON.stringify(sandbox) },
     { name: AGENT_ENV.agentAddress, valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
   ];
   return {
@@ -106,11 +171,11 @@ export function buildAgentJob(run: RunStart, options: AgentJobOptions): V1Job {
           ...(options.imagePullSecrets?.length
             ? { imagePullSecrets: options.imagePullSecrets.map((secret) => ({ name: secret })) }
             : {}),
+          ...(options.hostUsers === false ? { hostUsers: false } : {}),
+          // root, so that the agent can drop executions to another uid (runAsNonRoot cannot hold: docs/security.md)
           securityContext: {
-            runAsNonRoot: true,
-            runAsUser: settings.runAsUser,
-            runAsGroup: settings.runAsUser,
-            fsGroup: settings.runAsUser,
+            runAsUser: 0,
+            runAsGroup: 0,
             seccompProfile: { type: 'RuntimeDefault' },
           },
           containers: [
@@ -125,14 +190,20 @@ export function buildAgentJob(run: RunStart, options: AgentJobOptions): V1Job {
                 allowPrivilegeEscalation: false,
                 privileged: false,
                 readOnlyRootFilesystem: true,
-                runAsNonRoot: true,
-                capabilities: { drop: ['ALL'] },
+                capabilities: { drop: ['ALL'], add: [...AGENT_CAPABILITIES] },
                 seccompProfile: { type: 'RuntimeDefault' },
               },
-              volumeMounts: Object.entries(WRITABLE_DIRS).map(([name, mountPath]) => ({ name, mountPath })),
+              volumeMounts: [
+                ...Object.entries(WRITABLE_DIRS).map(([name, mountPath]) => ({ name, mountPath })),
+                { name: TOKEN_MOUNT.volume, mountPath: TOKEN_MOUNT.dir, readOnly: true },
+              ],
             },
           ],
-          volumes: Object.keys(WRITABLE_DIRS).map((name) => ({ name, emptyDir: {} })),
+          volumes: [
+            ...Object.keys(WRITABLE_DIRS).map((name) => ({ name, emptyDir: {} })),
+            // 0400 root: readable by the agent, not by an execution (another uid, no DAC_OVERRIDE)
+            { name: TOKEN_MOUNT.volume, secret: { secretName: agentTokenSecretName(run.runId), defaultMode: 0o400, items: [{ key: TOKEN_MOUNT.key, path: TOKEN_MOUNT.key }] } },
+          ],
         },
       },
     },

@@ -1,8 +1,8 @@
-import { ApiException, BatchV1Api, CoreV1Api, Watch, type KubeConfig, type V1Job, type V1Pod } from '@kubernetes/client-node';
+import { ApiException, BatchV1Api, CoreV1Api, Watch, type KubeConfig, type V1Job, type V1Pod, type V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { assertRunId, type RunEvent, type RunHandle, type Runner, type RunOutcome, type RunStart } from '../runner.js';
-import { agentJobName, buildAgentJob, LABELS, type AgentJobOptions } from './agent-job.js';
-import { judgeRun, type ObservedRun } from './run-judgement.js';
+import { agentJobName, agentTokenSecretName, buildAgentJob, buildAgentTokenSecret, LABELS, type AgentJobOptions } from './agent-job.js';
+import { jobEnded, judgeRun, type ObservedRun } from './run-judgement.js';
 
 export interface KubernetesRunnerOptions extends AgentJobOptions {
   kubeConfig: KubeConfig;
@@ -18,6 +18,14 @@ export class KubernetesRequestError extends Error {
   constructor(readonly operation: string, readonly code: number, detail: string) {
     super(`kubernetes ${operation} failed (${code}): ${detail}`);
     this.name = 'KubernetesRequestError';
+  }
+}
+
+/** The token Secret found for a run belongs to another run (the name collided). */
+export class SecretOwnershipError extends Error {
+  constructor(readonly secretName: string, readonly runId: string) {
+    super(`Secret ${secretName} exists but is not labelled with run id ${runId}`);
+    this.name = 'SecretOwnershipError';
   }
 }
 
@@ -48,7 +56,8 @@ function wrap(operation: string, error: unknown): Error {
 }
 
 /**
- * Runs each workflow as one `batch/v1` Job. The Job's pod is followed with list-then-watch streams (re-established
+ * Runs each workflow as one `batch/v1` Job, with the run's token in a Secret of its own (created right after the Job,
+ * owned by it; the pod waits for it to mount it) that is deleted with the run. The Job's pod is followed with list-then-watch streams (re-established
  * when they drop) and judged by `judgeRun`; stuck pods end the run after `pendingGraceMs` and their Job is deleted.
  */
 export function createKubernetesRunner(options: KubernetesRunnerOptions): Runner {
@@ -74,35 +83,106 @@ export function createKubernetesRunner(options: KubernetesRunnerOptions): Runner
     }
   }
 
+  async function tokenSecretExists(runId: string): Promise<boolean> {
+    try {
+      await core.readNamespacedSecret({ name: agentTokenSecretName(runId), namespace: options.namespace });
+      return true;
+    } catch (error) {
+      if (apiCode(error) === 404) return false;
+      throw wrap('read secret', error);
+    }
+  }
+
+  /**
+   * The run's Job, unless it is one whose pod can never start: unfinished and without its token Secret (an
+   * orchestrator stopped between creating the two). That one is deleted, so that the run is started again with a token.
+   */
   async function adopt(runId: string): Promise<RunHandle | undefined> {
     const job = await findJob(runId);
     if (!job) return undefined;
+    if (!jobEnded(job) && !(await tokenSecretExists(runId))) {
+      const name = job.metadata?.name ?? agentJobName(runId);
+      log.warn({ runId, job: name }, 'agent job without its token secret: deleting it so that the run starts again');
+      try {
+        await batch.deleteNamespacedJob({ name, namespace: options.namespace, propagationPolicy: 'Background' });
+      } catch (error) {
+        if (apiCode(error) !== 404) throw wrap('delete job', error);
+      }
+      return undefined;
+    }
     log.info({ runId, job: job.metadata?.name }, 'adopted existing agent job');
     return handleFor(job, runId);
   }
 
+  /**
+   * The run's token Secret, owned by its Job; an existing one of the same run is kept (a start repeated after the
+   * orchestrator restarted: the pod may already have mounted it).
+   */
+  async function createTokenSecret(run: RunStart, job: V1Job): Promise<void> {
+    const uid = job.metadata?.uid;
+    const body = buildAgentTokenSecret(run, options.namespace, uid ? { uid } : undefined);
+    const name = body.metadata?.name ?? agentTokenSecretName(run.runId);
+    try {
+      await core.createNamespacedSecret({ namespace: options.namespace, body });
+      log.info({ runId: run.runId, secret: name }, 'created run token secret');
+    } catch (error) {
+      if (apiCode(error) !== 409) throw wrap('create secret', error);
+      let existing: V1Secret;
+      try {
+        existing = await core.readNamespacedSecret({ name, namespace: options.namespace });
+      } catch (readError) {
+        throw wrap('read secret', readError);
+      }
+      if (existing.metadata?.labels?.[LABELS.runId] !== run.runId) throw new SecretOwnershipError(name, run.runId);
+    }
+  }
+
+  async function deleteTokenSecret(runId: string, namespace: string): Promise<void> {
+    try {
+      await core.deleteNamespacedSecret({ name: agentTokenSecretName(runId), namespace });
+      log.info({ runId, secret: agentTokenSecretName(runId) }, 'deleted run token secret');
+    } catch (error) {
+      if (apiCode(error) !== 404) throw wrap('delete secret', error);
+    }
+  }
+
   async function start(run: RunStart): Promise<RunHandle> {
     const job = buildAgentJob(run, options);
+    let created: V1Job;
     try {
-      const created = await batch.createNamespacedJob({ namespace: options.namespace, body: job });
+      created = await batch.createNamespacedJob({ namespace: options.namespace, body: job });
       log.info({ runId: run.runId, job: created.metadata?.name }, 'created agent job');
-      return handleFor(created, run.runId);
     } catch (error) {
       if (apiCode(error) !== 409) throw wrap('create job', error);
-      const existing = await adopt(run.runId);
+      const existing = await findJob(run.runId);
       if (!existing) throw new JobOwnershipError(job.metadata?.name ?? '', run.runId);
-      return existing;
+      log.info({ runId: run.runId, job: existing.metadata?.name }, 'adopted existing agent job');
+      created = existing;
     }
+    try {
+      await createTokenSecret(run, created);
+    } catch (error) {
+      // without its token the pod would wait for the Secret until the deadline: end the Job now
+      await batch
+        .deleteNamespacedJob({ name: created.metadata?.name ?? job.metadata?.name ?? '', namespace: options.namespace, propagationPolicy: 'Background' })
+        .catch((deleteError: unknown) => {
+          if (apiCode(deleteError) !== 404) log.warn({ err: wrap('delete job', deleteError), runId: run.runId }, 'could not delete the job of a run without its token');
+        });
+      throw error;
+    }
+    return handleFor(created, run.runId);
   }
 
   async function cancel(handle: RunHandle): Promise<void> {
     cancelled.add(handle.runId);
+    const namespace = handle.namespace ?? options.namespace;
     try {
-      await batch.deleteNamespacedJob({ name: handle.name, namespace: handle.namespace ?? options.namespace, propagationPolicy: 'Background' });
+      await batch.deleteNamespacedJob({ name: handle.name, namespace, propagationPolicy: 'Background' });
       log.info({ runId: handle.runId, job: handle.name }, 'deleted agent job (cancel)');
     } catch (error) {
       if (apiCode(error) !== 404) throw wrap('delete job', error);
     }
+    await deleteTokenSecret(handle.runId, namespace);
   }
 
   async function findPod(handle: RunHandle): Promise<V1Pod | undefined> {
@@ -141,13 +221,17 @@ export function createKubernetesRunner(options: KubernetesRunnerOptions): Runner
         for (const timer of timers) clearTimeout(timer);
         cancelled.delete(handle.runId);
         log.info({ runId: handle.runId, job: handle.name, outcome }, 'agent job finished');
-        if (!deleteJob) return resolve(outcome);
-        batch
+        // The run is over: its token goes now (the Job, kept for its TTL, would otherwise keep it until then).
+        const secretGone = deleteTokenSecret(handle.runId, namespace).catch((error: unknown) =>
+          log.warn({ err: error, runId: handle.runId }, 'could not delete the run token secret (the Job\'s garbage collection will)'),
+        );
+        if (!deleteJob) return void secretGone.finally(() => resolve(outcome));
+        const jobGone = batch
           .deleteNamespacedJob({ name: handle.name, namespace, propagationPolicy: 'Background' })
           .catch((error: unknown) => {
             if (apiCode(error) !== 404) log.warn({ err: wrap('delete job', error), runId: handle.runId }, 'could not delete stuck job');
-          })
-          .finally(() => resolve(outcome));
+          });
+        void Promise.all([secretGone, jobGone]).finally(() => resolve(outcome));
       }
 
       function judge(): void {

@@ -1,6 +1,6 @@
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { judgeRun } from './run-judgement.js';
+import { jobEnded, judgeRun } from './run-judgement.js';
 
 const job = (conditions: { type: string; reason?: string }[] = [], deadline = 600): V1Job => ({
   spec: { activeDeadlineSeconds: deadline, template: {} },
@@ -56,5 +56,15 @@ describe('judgeRun', () => {
     expect(judgeRun({ job: null, pod: undefined, cancelled: true }, undefined, 0, 1000)).toMatchObject({ outcome: { status: 'cancelled' } });
     expect(judgeRun({ job: null, pod: undefined, cancelled: false }, undefined, 0, 1000)).toMatchObject({ outcome: { status: 'error', reason: 'JobDeleted' } });
     expect(judgeRun({ job: job([{ type: 'Complete' }]), pod: undefined, cancelled: true }, undefined, 0, 1000)).toMatchObject({ outcome: { status: 'success' } });
+  });
+});
+
+describe('jobEnded', () => {
+  it('holds for a Complete or Failed Job only', () => {
+    expect(jobEnded(job([{ type: 'Complete' }]))).toBe(true);
+    expect(jobEnded(job([{ type: 'Failed', reason: 'DeadlineExceeded' }]))).toBe(true);
+    expect(jobEnded(job([{ type: 'SuccessCriteriaMet' }]))).toBe(false);
+    expect(jobEnded(job())).toBe(false);
+    expect(jobEnded({ status: { conditions: [{ type: 'Complete', status: 'False' }] } })).toBe(false);
   });
 });

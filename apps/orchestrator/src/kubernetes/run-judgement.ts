@@ -33,6 +33,11 @@ function condition(job: V1Job, type: string) {
   return job.status?.conditions?.find((entry) => entry.type === type && entry.status === 'True');
 }
 
+/** Whether the Job has finished (Complete or Failed), whatever its pod did. */
+export function jobEnded(job: V1Job): boolean {
+  return condition(job, 'Complete') !== undefined || condition(job, 'Failed') !== undefined;
+}
+
 function agentStatus(pod: V1Pod | undefined): V1ContainerStatus | undefined {
   return pod?.status?.containerStatuses?.[0];
 }

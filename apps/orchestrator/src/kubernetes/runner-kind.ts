@@ -26,6 +26,7 @@ export const kubernetesRunnerKind: RunnerKind = {
       ...(k8s.nodeSelector ? { nodeSelector: k8s.nodeSelector } : {}),
       ...(k8s.serviceAccountName ? { serviceAccountName: k8s.serviceAccountName } : {}),
       ...(k8s.imagePullSecrets ? { imagePullSecrets: k8s.imagePullSecrets } : {}),
+      ...(k8s.hostUsers !== undefined ? { hostUsers: k8s.hostUsers } : {}),
     });
   },
   agentsOnThisMachine: false,

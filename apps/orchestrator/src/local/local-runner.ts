@@ -7,6 +7,8 @@ import type { Logger } from 'pino';
 import { AGENT_ENV, agentEnvironment, type AgentEndpoints } from '../agent-env.js';
 import { assertRunId, type RunEvent, type RunHandle, type Runner, type RunOutcome, type RunStart } from '../runner.js';
 import { resolveLocalSandbox, sandboxAgentEnv, SandboxUnavailableError, untraversable, type LocalSandbox, type LocalSandboxOptions } from './local-sandbox.js';
+import { readFileTail } from './file-tail.js';
+import { killExecutionGroups } from './execution-groups.js';
 import { SUPERVISOR_SOURCE } from './supervisor.js';
 
 export interface LocalRunnerOptions extends AgentEndpoints {
@@ -23,15 +25,21 @@ export interface LocalRunnerOptions extends AgentEndpoints {
   passEnv?: string[];
   /** How the agent sandboxes the run's executions (local-sandbox.ts); default `auto`. */
   sandbox?: LocalSandboxOptions;
+  /** The database the runs belong to (sweep.ts `databaseFingerprint`), written in run.json: the sweep's owner check. */
+  database?: string;
 }
 
 export const DEFAULT_AGENT_BIN = fileURLToPath(new URL('../../../agent/bin/factory-agent.js', import.meta.url));
+
+/** Where run directories are made when no state directory is configured. */
+export const defaultStateDir = (): string => join(tmpdir(), 'factoryci-runs');
 
 interface RunMeta {
   runId: string;
   pid: number;
   startedAt: number;
   deadlineAt: number;
+  db?: string;
 }
 
 interface ExitRecord {
@@ -75,7 +83,7 @@ function readJson<T>(path: string): T | undefined {
  * orchestrator adopt the run. The directory is removed once the run's end has been seen.
  */
 export function createLocalRunner(options: LocalRunnerOptions): Runner {
-  const stateDir = options.stateDir ?? join(tmpdir(), 'factoryci-runs');
+  const stateDir = options.stateDir ?? defaultStateDir();
   const command = options.command ?? [process.execPath, DEFAULT_AGENT_BIN, 'run'];
   const killGraceMs = options.killGraceMs ?? 5000;
   const pollMs = options.pollMs ?? 250;
@@ -158,15 +166,18 @@ export function createLocalRunner(options: LocalRunnerOptions): Runner {
     children.set(run.runId, child);
     child.once('exit', () => children.delete(run.runId));
     const startedAt = Date.now();
-    const meta: RunMeta = { runId: run.runId, pid, startedAt, deadlineAt: startedAt + run.limits.timeoutSeconds * 1000 };
+    const meta: RunMeta = { runId: run.runId, pid, startedAt, deadlineAt: startedAt + run.limits.timeoutSeconds * 1000, ...(options.database ? { db: options.database } : {}) };
     writeFileSync(files.meta, JSON.stringify(meta), { mode: 0o600 });
     log.info({ runId: run.runId, pid, directory }, 'started local agent');
     return { kind: 'local', runId: run.runId, name: directory };
   }
 
-  function stop(meta: RunMeta): void {
+  function stop(meta: RunMeta, directory: string): void {
     killGroup(meta.pid, 'SIGTERM');
-    const timer = setTimeout(() => killGroup(meta.pid, 'SIGKILL'), killGraceMs);
+    const timer = setTimeout(() => {
+      killGroup(meta.pid, 'SIGKILL');
+      killExecutionGroups(directory);
+    }, killGraceMs);
     timer.unref();
   }
 
@@ -175,18 +186,14 @@ export function createLocalRunner(options: LocalRunnerOptions): Runner {
     const meta = readJson<RunMeta>(files.meta);
     if (!meta || !existsSync(handle.name)) return;
     writeFileSync(files.cancelled, new Date().toISOString());
-    stop(meta);
+    stop(meta, handle.name);
     log.info({ runId: handle.runId, pid: meta.pid }, 'cancelling local agent');
   }
 
   function keepOutput(runId: string, path: string): void {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch {
-      return;
-    }
-    outputs.set(runId, text.length > OUTPUT_KEPT_BYTES ? text.slice(-OUTPUT_KEPT_BYTES) : text);
+    const text = readFileTail(path, OUTPUT_KEPT_BYTES);
+    if (text === undefined) return;
+    outputs.set(runId, text);
     while (outputs.size > OUTPUTS_KEPT) outputs.delete(outputs.keys().next().value as string);
   }
 
@@ -210,7 +217,7 @@ export function createLocalRunner(options: LocalRunnerOptions): Runner {
     const deadline = setTimeout(() => {
       deadlinePassed = true;
       log.info({ runId: handle.runId }, 'local agent passed its deadline');
-      stop(meta);
+      stop(meta, handle.name);
     }, Math.max(0, meta.deadlineAt - Date.now()));
     try {
       const child = children.get(handle.runId);
@@ -219,8 +226,11 @@ export function createLocalRunner(options: LocalRunnerOptions): Runner {
       } else {
         while (alive(meta.pid)) await new Promise((resolve) => setTimeout(resolve, pollMs));
       }
-      // the supervisor is gone; wait for the rest of its group (e.g. processes the agent left behind) to go too
+      // the supervisor is gone (it ends what it can, but it may have been SIGKILLed): end the rest of its group (e.g.
+      // processes the agent left behind) and the executions' groups the agent recorded
       killGroup(meta.pid, 'SIGKILL');
+      const ended = killExecutionGroups(handle.name);
+      if (ended.length > 0) log.info({ runId: handle.runId, groups: ended }, 'ended the execution groups the agent left behind');
     } finally {
       clearTimeout(deadline);
     }
@@ -234,11 +244,7 @@ export function createLocalRunner(options: LocalRunnerOptions): Runner {
   async function logs(handle: RunHandle): Promise<string | undefined> {
     const kept = outputs.get(handle.runId);
     if (kept !== undefined) return kept;
-    try {
-      return readFileSync(paths(handle.name).output, 'utf8');
-    } catch {
-      return undefined;
-    }
+    return readFileTail(paths(handle.name).output, OUTPUT_KEPT_BYTES);
   }
 
   return { kind: 'local', wantsRunnerBlock: false, start, adopt, watch, cancel, logs };

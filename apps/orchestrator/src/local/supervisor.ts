@@ -3,25 +3,44 @@
  * group, runs the agent in `<runDir>/workspace` with its own environment, survives SIGTERM/SIGINT/SIGHUP (which reach
  * the agent through the group) so it can record how the agent ended in `<runDir>/exit.json`, and exits when the agent
  * does. Plain CommonJS so it runs the same from the sources and from dist.
+ *
+ * Nothing is left behind: it gives the agent the ledger of its executions' process groups
+ * (`<runDir>/execution-groups`, see execution-groups.ts; each execution leads its own session, outside this group)
+ * and its own pid (the agent ends its executions and itself when its parent is no longer this supervisor). Once the
+ * agent has ended, however it ended, it SIGKILLs the groups the ledger still lists, records the exit, and SIGKILLs its
+ * own group (itself included: whatever the agent left running in it).
  */
 export const SUPERVISOR_SOURCE = `
 const { spawn } = require('node:child_process');
-const { writeFileSync, renameSync } = require('node:fs');
+const { readFileSync, writeFileSync, renameSync } = require('node:fs');
 const { join } = require('node:path');
 const [runDir, file, ...args] = process.argv.slice(1);
+const ledger = join(runDir, 'execution-groups');
 for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(signal, () => {});
 function record(status) {
   const target = join(runDir, 'exit.json');
   writeFileSync(target + '.tmp', JSON.stringify(status));
   renameSync(target + '.tmp', target);
 }
-const child = spawn(file, args, { cwd: join(runDir, 'workspace'), stdio: 'inherit' });
-child.on('error', (error) => {
-  record({ exitCode: null, signal: null, error: 'could not start ' + file + ': ' + error.message });
-  process.exit(127);
-});
-child.on('exit', (exitCode, signal) => {
-  record({ exitCode, signal });
-  process.exit(0);
-});
+function endExecutions() {
+  let text = '';
+  try { text = readFileSync(ledger, 'utf8'); } catch { return; }
+  const live = new Set();
+  for (const line of text.split('\\n').slice(0, -1)) {
+    const m = /^([+-])(\\d+)$/.exec(line);
+    if (!m || Number(m[2]) <= 1) continue;
+    if (m[1] === '+') live.add(Number(m[2])); else live.delete(Number(m[2]));
+  }
+  for (const pgid of live) { try { process.kill(-pgid, 'SIGKILL'); } catch {} }
+}
+function end(status, code) {
+  endExecutions();
+  record(status);
+  try { process.kill(-process.pid, 'SIGKILL'); } catch {}
+  process.exit(code);
+}
+const env = { ...process.env, FACTORY_EXECUTION_GROUPS_FILE: ledger, FACTORY_SUPERVISOR_PID: String(process.pid) };
+const child = spawn(file, args, { cwd: join(runDir, 'workspace'), env, stdio: 'inherit' });
+child.on('error', (error) => end({ exitCode: null, signal: null, error: 'could not start ' + file + ': ' + error.message }, 127));
+child.on('exit', (exitCode, signal) => end({ exitCode, signal }, 0));
 `;

@@ -29,7 +29,10 @@ export type AdmissionVerdict =
   /** The project has no free slot: ask again after `delayMs`. */
   | { kind: 'deferred'; delayMs: number; why: string };
 
-/** The verdict on an admission attempt; a held-back workflow asks again after `recheckMs`. */
+/**
+ * The verdict on an admission attempt; a held-back workflow asks again when a run of its project ends
+ * (`slot-freed.ts`), or after `recheckMs` at the latest (the sweep for a lost event).
+ */
 export function admissionVerdict(admission: Admission, recheckMs: number): AdmissionVerdict {
   if (admission.admitted) return { kind: 'admitted' };
   if (admission.why === 'not-queued') return { kind: 'skipped', why: 'no longer queued' };

@@ -9,6 +9,7 @@ import { mintRunToken } from '@factoryci/run-token';
 import { decodeRunHandle, encodeRunHandle } from '../run-handle.js';
 import type { RunHandle } from '../runner.js';
 import { attemptRunId } from './attempts.js';
+import { whileDatabaseDown } from './database-retry.js';
 import type { RunContext } from './run-context.js';
 import type { RunnerBlockReader } from './runner-block.js';
 
@@ -45,8 +46,11 @@ export class RunnerKindMismatchError extends Error {
   }
 }
 
+/** Stores the handle, asking again while the database is away (the run has started: an outage must not fail it). */
 async function storeHandle(run: RunContext, handle: RunHandle): Promise<void> {
-  if (!(await storeRunnerHandle(run.db, run.workflowId, encodeRunHandle(handle)))) run.log.info({ name: handle.name }, 'the workflow ended before its runner handle was stored');
+  const encoded = encodeRunHandle(handle);
+  const stored = await whileDatabaseDown('store the runner handle', () => storeRunnerHandle(run.db, run.workflowId, encoded), { retryForMs: run.settings.databaseRetryMs, log: run.log });
+  if (!stored) run.log.info({ name: handle.name }, 'the workflow ended before its runner handle was stored');
 }
 
 /** Starts attempt `attempt` (1, or 2 for the retry of a lost agent) and stores its handle. */

@@ -39,7 +39,7 @@ export function createCancelRegistry(): CancelRegistry {
 /** Subscribes to `factory:cancel` and dispatches each message (a workflow id) to the registry. */
 export async function subscribeToCancels(redisUrl: string, registry: CancelRegistry, logger: Logger): Promise<{ close(): Promise<void> }> {
   const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(times * 200, 2000) });
-  subscriber.on('error', (error: Error) => logger.warn({ err: error }, 'cancel subscription: Redis error'));
+  subscriber.on('error', (error: Error) => logger.warn({ err: error, down: 'redis' }, 'cancel subscription: Redis error; reconnecting'));
   subscriber.on('message', (channel: string, message: string) => {
     if (channel !== CANCEL_CHANNEL) return;
     const workflowId = message.trim();

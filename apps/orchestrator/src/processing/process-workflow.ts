@@ -6,7 +6,8 @@
  * 2. attach (`attach.ts`): the stored handle, else the run the runner already has, else a new run;
  * 3. follow (`follow.ts`): the attempt to its end, with cancels (`cancel-request.ts`) and status re-reads;
  * 4. decide (`run-end.ts`, pure): retry, keep the reported end, or end the run with the runner's outcome;
- * 5. final writes (`final-writes.ts`).
+ * 5. final writes (`final-writes.ts`); then the next queued workflows of the project are told a slot freed
+ *    (`slot-freed.ts`).
  *
  * Every transition is one of `@factoryci/db`'s run writes (a move of `@factoryci/run-state`'s state machine) and is
  * followed by `notify`.
@@ -26,6 +27,7 @@ import { createRunContext, type ProcessSettings, type RunContext } from './run-c
 import { decideRunEnd, provisioningFailed } from './run-end.js';
 import { readRunEndFacts } from './run-end-facts.js';
 import { readRunnerBlock as defaultRunnerBlockReader, type RunnerBlockReader } from './runner-block.js';
+import type { SlotFreed } from './slot-freed.js';
 
 export { DEFAULT_PROCESS_SETTINGS, type ProcessSettings } from './run-context.js';
 export { attemptRunId } from './attempts.js';
@@ -47,6 +49,11 @@ export interface ProcessDeps {
    */
   notify?: (workflowId: string, change: string) => Promise<void>;
   settings?: Partial<ProcessSettings>;
+  /**
+   * Called with the project's id once a run of it has ended (its slot is free): the next queued workflows of the
+   * project ask for a slot at once instead of at their next sweep (`slot-freed.ts`; the worker provides it).
+   */
+  slotFreed?: SlotFreed;
   /** Aborted when the orchestrator shuts down: following stops, the run is left running to be adopted later. */
   shutdown?: AbortSignal;
 }
@@ -81,11 +88,14 @@ export async function processWorkflow(job: WorkflowJobLike, deps: ProcessDeps): 
   const unsubscribe = deps.cancels.on(run.workflowId, () => {
     cancel.request('cancel request').catch((error: unknown) => run.log.error({ err: error }, 'cancel failed'));
   });
+  let result: ProcessResult;
   try {
-    return await runToEnd(run, found, cancel, { runTokenKey: deps.runTokenKey, readRunnerBlock: deps.readRunnerBlock ?? defaultRunnerBlockReader }, deps.shutdown);
+    result = await runToEnd(run, found, cancel, { runTokenKey: deps.runTokenKey, readRunnerBlock: deps.readRunnerBlock ?? defaultRunnerBlockReader }, deps.shutdown);
   } finally {
     unsubscribe();
   }
+  if (result.kind === 'ended') await deps.slotFreed?.(found.projectId);
+  return result;
 }
 
 /** Attach, then follow and decide until the run ends (or the orchestrator shuts down). */

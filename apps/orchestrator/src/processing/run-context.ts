@@ -14,7 +14,10 @@ export interface ProcessSettings {
   tokenMarginSeconds: number;
   /** How often a followed workflow's status is re-read (a cancel written to the database without a message). */
   statusPollMs: number;
-  /** How long a workflow waits before it asks again for a slot of its project. */
+  /**
+   * How long a workflow held back by its project's limit waits before it asks again for a slot when no run's end
+   * released it first (`slot-freed.ts`): the safety sweep for a lost event.
+   */
   projectRecheckMs: number;
   /** A lost agent that never started an execution is started once more. */
   retryLostAgents: boolean;
@@ -26,7 +29,7 @@ export const DEFAULT_PROCESS_SETTINGS: ProcessSettings = {
   runTimeoutSeconds: 3600,
   tokenMarginSeconds: 600,
   statusPollMs: 5000,
-  projectRecheckMs: 3000,
+  projectRecheckMs: 60_000,
   retryLostAgents: true,
   databaseRetryMs: 10 * 60_000,
 };

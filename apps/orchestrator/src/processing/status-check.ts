@@ -19,7 +19,6 @@ export type StatusCheckVerdict =
 
 /** What to do after a status check; a cancel already requested is not requested again. */
 export function statusCheckVerdict(result: StatusCheckResult, cancelRequested: boolean): StatusCheckVerdict {
-  if (!result.answered && !cancelRequested) return { kind: 'cancel', why: 'workflow deleted' };
   if (!result.answered) return { kind: 'ask-again', why: `the workflow's status could not be read: ${errorMessage(result.error)}` };
   if (cancelRequested) return { kind: 'follow' };
   if (result.status === null) return { kind: 'cancel', why: 'workflow deleted' };

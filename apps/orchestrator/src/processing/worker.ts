@@ -1,12 +1,15 @@
 /**
  * The BullMQ worker on the API's `workflows` queue: calls `processWorkflow` for each job with a global concurrency,
- * hands deferred jobs (project at its limit) back as delayed jobs, and on shutdown hands the runs it follows back to
+ * hands deferred jobs (project at its limit) back as delayed jobs, moved forward when a run of their project ends
+ * (`slot-freed.ts`), and on shutdown hands the runs it follows back to
  * the queue so that the next orchestrator adopts them.
  */
 import { WORKFLOW_QUEUE_NAME, type WorkflowJobData } from '@factoryci/queue';
-import { DelayedError, WaitingError, Worker, type Job } from 'bullmq';
+import { DelayedError, Queue, WaitingError, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { processWorkflow, type ProcessDeps, type ProcessResult } from './process-workflow.js';
+import { errorRetryVerdict, MAX_ERROR_RETRIES } from './job-retries.js';
+import { createSlotFreed, queueDelayedJobs } from './slot-freed.js';
 
 export interface WorkflowWorkerOptions {
   redisUrl: string;
@@ -27,20 +30,38 @@ export interface WorkflowWorker {
   close(): Promise<void>;
 }
 
-/** Unexpected errors (database or Redis down…) are retried with a growing delay, about 7 minutes in all. */
-const MAX_ERROR_RETRIES = 8;
+/** Whether the database answers a trivial query within 2 s. */
+async function databaseAnswers(db: ProcessDeps['db']): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), 2000);
+  });
+  try {
+    return await Promise.race([db.$queryRawUnsafe<unknown[]>('SELECT 1').then(() => true, () => false), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export function createWorkflowWorker(deps: Omit<ProcessDeps, 'shutdown'>, options: WorkflowWorkerOptions): WorkflowWorker {
   const shutdown = new AbortController();
+  // moves the delayed jobs of held-back workflows forward when a run of their project ends
+  const delayed = new Queue<WorkflowJobData>(WORKFLOW_QUEUE_NAME, { connection: { url: options.redisUrl, maxRetriesPerRequest: null }, prefix: options.prefix ?? 'bull' });
+  delayed.on('error', (error) => options.logger.warn({ err: error }, 'queue error (releasing held-back workflows)'));
+  const slotFreed = deps.slotFreed ?? createSlotFreed({ db: deps.db, jobs: queueDelayedJobs(delayed), logger: options.logger });
   const processor = async (job: Job<WorkflowJobData & { errors?: number }>, token?: string): Promise<ProcessResult> => {
     let result: ProcessResult;
     try {
-      result = await processWorkflow(job, { ...deps, shutdown: shutdown.signal });
+      result = await processWorkflow(job, { ...deps, slotFreed, shutdown: shutdown.signal });
     } catch (error) {
       // e.g. the database unreachable: processWorkflow is safe to repeat (it adopts what it started), so try again later
       const errors = (job.data.errors ?? 0) + 1;
-      if (errors > MAX_ERROR_RETRIES || shutdown.signal.aborted) throw error;
-      const delayMs = Math.min(60_000, 1000 * 2 ** errors);
+      const verdict = errorRetryVerdict(errors, {
+        shuttingDown: shutdown.signal.aborted,
+        databaseAnswers: errors > MAX_ERROR_RETRIES ? await databaseAnswers(deps.db) : true,
+      });
+      if (verdict.kind === 'fail') throw error;
+      const { delayMs } = verdict;
       options.logger.warn({ err: error, runId: job.data.workflowId, errors, delayMs }, 'processing the workflow failed; retrying');
       await job.updateData({ ...job.data, errors });
       await job.moveToDelayed(Date.now() + delayMs, token);
@@ -73,6 +94,7 @@ export function createWorkflowWorker(deps: Omit<ProcessDeps, 'shutdown'>, option
     async close() {
       shutdown.abort();
       await worker.close();
+      await delayed.close();
     },
   };
 }

@@ -13,6 +13,7 @@ import {
   type WorkflowReportStatus,
 } from '@factoryci/run-state';
 import type { Db } from '../client.js';
+import { retryingTransaction, withTransientRetry } from '../transient-retry.js';
 import { ConcurrentChangeError, StepNotFoundError, TransitionRefusedError, WorkflowNotFoundError } from './errors.js';
 import { closeOpenNodes, RUN_ENDED_BEFORE_STEP_REASON } from './open-nodes.js';
 
@@ -26,11 +27,12 @@ export interface WorkflowReport {
 /**
  * Records the status an agent reports for its workflow; false when it already had it (nothing written). Sets
  * startedAt (if unset), finishedAt for a final status, and ends what is still open below a final workflow
- * (closeOpenNodes, with RUN_ENDED_BEFORE_STEP_REASON on what was running), all in one transaction.
+ * (closeOpenNodes, with RUN_ENDED_BEFORE_STEP_REASON on what was running), all in one transaction (the workflow's row
+ * first, then the steps' in the run tree's order; run again after a deadlock).
  */
 export async function recordWorkflowReport(db: Db, workflowId: string, report: WorkflowReport): Promise<boolean> {
   const { status, reason, at } = report;
-  return db.$transaction(async (tx) => {
+  return retryingTransaction(db, async (tx) => {
     const current = await tx.workflow.findUnique({ where: { id: workflowId }, select: { status: true, startedAt: true } });
     if (!current) throw new WorkflowNotFoundError(workflowId);
     const verdict = workflowReport(current.status, status);
@@ -96,9 +98,14 @@ const stepSelect = { id: true, status: true, startedAt: true, finishedAt: true }
 
 /**
  * Records the status an agent reports for a step of its workflow: `running` sets startedAt (first time only), a final
- * status finishedAt; a final step does not change again (TransitionRefusedError). One read and one conditional write.
+ * status finishedAt; a final step does not change again (TransitionRefusedError). One read and one conditional write
+ * of the step's row alone (by primary key), run again after a transient conflict.
  */
-export async function recordStepReport(db: Db, workflowId: string, address: StepAddress, report: StepReport): Promise<StepReportOutcome> {
+export function recordStepReport(db: Db, workflowId: string, address: StepAddress, report: StepReport): Promise<StepReportOutcome> {
+  return withTransientRetry(() => writeStepReport(db, workflowId, address, report));
+}
+
+async function writeStepReport(db: Db, workflowId: string, address: StepAddress, report: StepReport): Promise<StepReportOutcome> {
   const node = stepNode(address);
   const current = await findStep(db, workflowId, address);
   if (!current) throw new StepNotFoundError(node);

@@ -14,6 +14,7 @@ import {
   type WorkflowStatus,
 } from '@factoryci/run-state';
 import type { Db } from '../client.js';
+import { retryingTransaction } from '../transient-retry.js';
 import { ConcurrentChangeError, InvalidMoveError, TransitionRefusedError, WorkflowNotFoundError } from './errors.js';
 import { closeOpenNodes } from './open-nodes.js';
 
@@ -37,7 +38,8 @@ export type Admission = { admitted: true } | { admitted: false; why: 'not-queued
  * `Project.maxConcurrentRuns`, so queued runs start in the order they were queued.
  */
 export async function admitWorkflow(db: Db, workflowId: string): Promise<Admission> {
-  return db.$transaction(
+  return retryingTransaction(
+    db,
     async (tx) => {
       const workflow = await tx.workflow.findUnique({ where: { id: workflowId }, select: { projectId: true, number: true, status: true } });
       if (!workflow || !workflowTransition(workflow.status, 'provisioning', 'admit').allowed) return { admitted: false, why: 'not-queued' } as const;
@@ -104,7 +106,7 @@ export interface CancelOutcome {
  * ConcurrentChangeError) or finds the run cancelled.
  */
 export async function cancelWorkflow(db: Db, workflowId: string, who: string): Promise<CancelOutcome> {
-  return db.$transaction(async (tx) => {
+  return retryingTransaction(db, async (tx) => {
     const current = await tx.workflow.findUnique({ where: { id: workflowId }, select: { status: true } });
     if (!current) throw new WorkflowNotFoundError(workflowId);
     const previous = current.status;

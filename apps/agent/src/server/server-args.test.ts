@@ -1,0 +1,47 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { UsageError } from '../usage.js';
+import { isServerMode, serverSettings } from './server-args.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'factory-token-file-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const api = { FACTORY_API_URL: 'http://api.test:8080' };
+
+describe('the run token of a server run', () => {
+  it('is read from FACTORY_RUN_TOKEN_FILE or --token-file (a Secret volume on Kubernetes), one trailing newline dropped', async () => {
+    const file = join(dir, 'token');
+    writeFileSync(file, 'frt_abc.def\n', { mode: 0o400 });
+    const workdir = join(dir, 'work');
+    expect((await serverSettings({ workdir }, { ...api, FACTORY_RUN_TOKEN_FILE: file })).token).toBe('frt_abc.def');
+    expect((await serverSettings({ workdir, 'token-file': file }, api)).token).toBe('frt_abc.def');
+    // the local runner's way stays
+    expect((await serverSettings({ workdir }, { ...api, FACTORY_RUN_TOKEN: 'frt_env.sig' })).token).toBe('frt_env.sig');
+    expect(isServerMode({}, { FACTORY_RUN_TOKEN_FILE: file })).toBe(true);
+    expect(isServerMode({ 'token-file': file }, {})).toBe(true);
+    expect(isServerMode({ event: 'push' }, { FACTORY_RUN_TOKEN_FILE: file })).toBe(false);
+  });
+
+  it('is a usage error when given twice, missing, unreadable or not one token', async () => {
+    const workdir = join(dir, 'work');
+    const file = join(dir, 'token2');
+    writeFileSync(file, 'frt_abc.def');
+    const blank = join(dir, 'blank');
+    writeFileSync(blank, '\n');
+    const twoLines = join(dir, 'two');
+    writeFileSync(twoLines, 'frt_a\nfrt_b\n');
+    const cases: [Record<string, string | undefined>, Record<string, string>, RegExp][] = [
+      [{ workdir }, { ...api, FACTORY_RUN_TOKEN: 'frt_x', FACTORY_RUN_TOKEN_FILE: file }, /give the run token once/],
+      [{ workdir }, api, /a server run needs its run token: --token <token> \(FACTORY_RUN_TOKEN\) or --token-file <path>/],
+      [{ workdir, 'token-file': join(dir, 'nope') }, api, /--token-file .*nope: cannot read it \(ENOENT\)/],
+      [{ workdir, 'token-file': blank }, api, /holds no run token/],
+      [{ workdir, 'token-file': twoLines }, api, /holds no run token/],
+    ];
+    for (const [values, env, message] of cases) {
+      const settings = serverSettings(values, env);
+      await expect(settings).rejects.toBeInstanceOf(UsageError);
+      await expect(settings).rejects.toThrow(message);
+    }
+  });
+});

@@ -1,0 +1,87 @@
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { WorkflowStatus } from '@factoryci/run-state';
+import { databaseFingerprint, sweepRunDirectories, sweepVerdict, workflowIdsOfRun } from './sweep.js';
+
+const DB = databaseFingerprint('mysql://root:pw@127.0.0.1:33306/factory');
+const meta = (db: string | null = DB) => ({ runId: 'r', pid: 1234, ...(db !== null ? { db } : {}) });
+
+describe('sweepVerdict', () => {
+  it.each([
+    [meta(), 'success', 'remove'],
+    [meta(), 'failure', 'remove'],
+    [meta(), 'cancelled', 'remove'],
+    [meta(), 'error', 'remove'],
+    [meta(), undefined, 'remove'],
+    [meta(), 'queued', 'keep'],
+    [meta(), 'provisioning', 'keep'],
+    [meta(), 'running', 'keep'],
+    [meta(), 'awaiting_approval', 'keep'],
+    [meta('another-database'), 'success', 'keep'],
+    [meta('another-database'), undefined, 'keep'],
+    [meta(null), undefined, 'keep'],
+    [undefined, 'success', 'keep'],
+  ] as const)('%j, workflow %s → %s', (m, status, kind) => {
+    expect(sweepVerdict(m, status as WorkflowStatus | undefined, DB).kind).toBe(kind);
+  });
+});
+
+describe('workflowIdsOfRun', () => {
+  it('is the run id, and for a retry also the workflow id', () => {
+    expect(workflowIdsOfRun('5d1c')).toEqual(['5d1c']);
+    expect(workflowIdsOfRun('0e4f1d2a-1111-4222-8333-444455556666-2')).toEqual(['0e4f1d2a-1111-4222-8333-444455556666-2', '0e4f1d2a-1111-4222-8333-444455556666']);
+  });
+});
+
+describe('databaseFingerprint', () => {
+  it('names the database, not the credentials', () => {
+    expect(databaseFingerprint('mysql://other:secret@127.0.0.1:33306/factory')).toBe(DB);
+    expect(databaseFingerprint('mysql://root:pw@127.0.0.1:33306/other')).not.toBe(DB);
+    expect(databaseFingerprint('mysql://root:pw@db.example:33306/factory')).not.toBe(DB);
+  });
+});
+
+describe('sweepRunDirectories', () => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'factoryci-sweep-test-'));
+  afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
+  const logger = pino({ level: 'silent' });
+  const run = (name: string, db: string | undefined = DB) => {
+    mkdirSync(join(stateDir, name, 'workspace'), { recursive: true });
+    // pid 2**22+1 is above Linux's pid_max: no such process
+    writeFileSync(join(stateDir, name, 'run.json'), JSON.stringify({ runId: name, pid: 4194305, startedAt: 0, deadlineAt: 0, ...(db ? { db } : {}) }));
+  };
+
+  it('removes the directories of final and unknown runs of its database, keeps the others', async () => {
+    run('done');
+    run('gone');
+    run('open');
+    run('open-2');
+    run('retry-done-2');
+    run('foreign', 'another-database');
+    mkdirSync(join(stateDir, 'no-meta'));
+    const statuses: Record<string, WorkflowStatus> = { done: 'success', open: 'running', 'retry-done': 'failure' };
+    const asked: string[][] = [];
+    const result = await sweepRunDirectories({
+      stateDir,
+      db: DB,
+      logger,
+      statuses: async (ids) => {
+        asked.push(ids);
+        return new Map(ids.flatMap((id) => (statuses[id] ? [[id, statuses[id]] as const] : [])));
+      },
+    });
+    expect(result.removed.sort()).toEqual(['done', 'gone', 'retry-done-2']);
+    expect(result.kept.sort()).toEqual(['foreign', 'no-meta', 'open', 'open-2']);
+    expect(readdirSync(stateDir).sort()).toEqual(['foreign', 'no-meta', 'open', 'open-2']);
+    expect(asked).toHaveLength(1);
+  });
+
+  it('removes nothing when the database does not answer', async () => {
+    run('final');
+    await expect(sweepRunDirectories({ stateDir, db: DB, logger, statuses: async () => Promise.reject(new Error('connection refused')) })).rejects.toThrow('connection refused');
+    expect(readdirSync(stateDir)).toContain('final');
+  });
+});

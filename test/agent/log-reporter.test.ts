@@ -1,0 +1,124 @@
+import { AGENT_PATHS, truncationMarker, type LogChunk, type StatusReport } from '@factoryci/agent-protocol';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { ApiRejectedError, type AgentApiClient } from '../../apps/agent/src/server/api-client.js';
+import { createApiReporter } from '../../apps/agent/src/server/api-reporter.js';
+
+const names = { pipeline: 'build', stage: 'test', execution: 'unit' };
+const at = '2026-12-02T00:00:00.000Z';
+const logger = pino({ level: 'silent' });
+
+/** A client whose answers wait until the test lets them through (`ack`), recording every request. */
+function heldClient(answer: (path: string, body: unknown) => Error | undefined = () => undefined) {
+  const sent: { path: string; body: unknown }[] = [];
+  const waiting: (() => void)[] = [];
+  const client: AgentApiClient = {
+    request<T>(_method: 'GET' | 'PUT' | 'POST', path: string, body?: unknown) {
+      sent.push({ path, body });
+      return new Promise<T>((resolve, reject) => {
+        waiting.push(() => {
+          const error = answer(path, body);
+          if (error) reject(error);
+          else resolve({ ok: true, changed: true } as T);
+        });
+      });
+    },
+    limitRetriesUntil: () => {},
+  };
+  const tick = () => new Promise((resolve) => setImmediate(resolve));
+  return {
+    client,
+    sent,
+    inFlight: () => waiting.length,
+    async ack() {
+      waiting.shift()?.();
+      await tick();
+    },
+    async ackAll() {
+      while (waiting.length > 0) await this.ack();
+    },
+  };
+}
+
+const output = (text: string) => ({ type: 'output' as const, ...names, stream: 'stdout' as const, seq: 0, text, at });
+const running = { type: 'status' as const, node: { kind: 'execution' as const, ...names }, status: 'running' as const, at };
+
+describe('the API reporter: backpressure per execution', () => {
+  it('asks to pause once more than the window waits for acknowledgement, and resumes as acks come', async () => {
+    const api = heldClient();
+    const reporter = createApiReporter({ client: api.client, logger, onFatal: () => {}, workflowRunningSent: true, batchBytes: 100, windowBytes: 250 });
+    reporter.onEvent(running);
+    const line = `${'x'.repeat(99)}\n`;
+    reporter.onEvent(output(line));
+    reporter.onEvent(output(line));
+    expect(reporter.backpressure(names)).toBeUndefined();
+    reporter.onEvent(output(line));
+    const wait = reporter.backpressure(names);
+    expect(wait).toBeInstanceOf(Promise);
+    let resumed = false;
+    void wait?.then(() => (resumed = true));
+    await api.ack(); // the execution's running
+    expect(resumed).toBe(false);
+    await api.ack(); // chunk 0: 200 bytes wait, within the window
+    expect(resumed).toBe(true);
+    expect(reporter.backpressure(names)).toBeUndefined();
+    const drained = reporter.drain();
+    while (api.inFlight() > 0) await api.ackAll();
+    await drained;
+    const data = api.sent.filter((s) => s.path === AGENT_PATHS.logs).map((s) => (s.body as LogChunk).data);
+    expect(data).toEqual([line, line, line]);
+  });
+
+  it('never holds the command when reporting failed: the window opens', async () => {
+    const api = heldClient(() => new ApiRejectedError(400, 'POST /agent/v1/logs', 'bad'));
+    let fatal: Error | undefined;
+    const reporter = createApiReporter({ client: api.client, logger, onFatal: (error) => (fatal = error), workflowRunningSent: true, batchBytes: 10, windowBytes: 10 });
+    reporter.onEvent(output('0123456789abcdef\n'));
+    const wait = reporter.backpressure(names);
+    expect(wait).toBeInstanceOf(Promise);
+    await api.ack();
+    await wait;
+    expect(fatal).toBeInstanceOf(ApiRejectedError);
+    expect(reporter.backpressure(names)).toBeUndefined();
+  });
+});
+
+describe('the API reporter: the log cap', () => {
+  async function report(capBytes: number, texts: string[], answer?: (path: string, body: unknown) => Error | undefined) {
+    const api = heldClient(answer);
+    const reporter = createApiReporter({ client: api.client, logger, onFatal: () => {}, workflowRunningSent: true, logCapBytes: capBytes, batchBytes: 8 });
+    reporter.onEvent(running);
+    for (const text of texts) reporter.onEvent(output(text));
+    reporter.onEvent({ type: 'status', node: { kind: 'execution', ...names }, status: 'failure', exitCode: 1, reason: 'exit code 1', at });
+    const drained = reporter.drain();
+    while (api.inFlight() > 0) await api.ackAll();
+    await drained;
+    const logs = api.sent.filter((s) => s.path === AGENT_PATHS.logs).map((s) => s.body as LogChunk);
+    const status = api.sent.filter((s) => s.path === AGENT_PATHS.status).map((s) => s.body as StatusReport);
+    return { logs, status, paths: api.sent.map((s) => s.path) };
+  }
+
+  it('sends the output up to the cap exactly, then one marker, then the status with the truncation reason', async () => {
+    const { logs, status, paths } = await report(20, ['0123456789\n', 'abcdefghij\n', 'dropped\n']);
+    const data = logs.map((c) => c.data);
+    expect(data.slice(0, -1).join('')).toBe('0123456789\nabcdefghi');
+    expect(data.at(-1)).toBe(truncationMarker(20, 10));
+    expect(logs.map((c) => c.seq)).toEqual(logs.map((_, i) => i));
+    expect(paths.at(-1)).toBe(AGENT_PATHS.status);
+    expect(status.at(-1)).toMatchObject({ status: 'failure', reason: 'exit code 1; log truncated at 20 bytes' });
+  });
+
+  it('a log within its cap gets no marker and keeps its reason', async () => {
+    const { logs, status } = await report(1000, ['one\n', 'two\n']);
+    expect(logs.map((c) => c.data).join('')).toBe('one\ntwo\n');
+    expect(status.at(-1)?.reason).toBe('exit code 1');
+  });
+
+  it('a chunk the API refuses 413 (its cap is lower) ends that log without failing the run', async () => {
+    const refuse = (path: string, body: unknown) =>
+      path === AGENT_PATHS.logs && (body as LogChunk).seq >= 1 ? new ApiRejectedError(413, 'POST /agent/v1/logs', 'full') : undefined;
+    const { logs, status } = await report(1000, ['01234567\n', 'abcdefgh\n', 'more\n'], refuse);
+    expect(logs[0]?.data).toBe('01234567\n');
+    expect(status.at(-1)).toMatchObject({ status: 'failure' });
+  });
+});
