@@ -100,7 +100,7 @@ describe("the stand-in's Secrets", () => {
               {
                 name: 'main',
                 image: 'busybox:1',
-                command: ['sh', '-c', 'stat -c "%a" "$TOKEN_FILE"; cat "$TOKEN_FILE"; echo; pwd; stat -c "%a" /work/../work 2>/dev/null || stat -c "%a" .'],
+                command: ['sh', '-c', 'stat -c "%a" "$TOKEN_FILE"; cat "$TOKEN_FILE"; echo; pwd; stat -c "%a" /work/'],
                 env: [{ name: 'TOKEN_FILE', value: '/var/run/secrets/test/token' }],
                 workingDir: '/work',
                 volumeMounts: [
@@ -139,6 +139,12 @@ describe("the stand-in's Secrets", () => {
     expect(rewriteMounts('{"home":"/home/factory-exec"}', mounts)).toBe('{"home":"/tmp/pod/volumes/home/factory-exec"}');
     expect(rewriteMounts('PATH=/usr/bin:/tmp/bin', mounts)).toBe('PATH=/usr/bin:/tmp/pod/volumes/tmp/bin');
     expect(rewriteMounts('/tmpfoo /x/tmp /homework', mounts)).toBe('/tmpfoo /x/tmp /homework');
+    // a host path below a mount path (a checkout or a test's directory under /tmp) is the image's: it stays
+    const onHost = (path: string) => path === '/tmp/ci/checkout/apps/agent/bin/factory-agent.js';
+    expect(rewriteMounts('node /tmp/ci/checkout/apps/agent/bin/factory-agent.js --workdir /workspace', mounts, onHost)).toBe(
+      'node /tmp/ci/checkout/apps/agent/bin/factory-agent.js --workdir /tmp/pod/volumes/workspace',
+    );
+    expect(rewriteMounts('TMPDIR=/tmp', mounts, () => true)).toBe('TMPDIR=/tmp/pod/volumes/tmp');
   });
 
   it('garbage-collects a Secret with its owner Job, unless the Job is orphaned', async () => {

@@ -1,4 +1,4 @@
-import type { EventName } from '@factoryci/config';
+import type { EventName } from '@factoryci/run-state';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { MIN_LOG_CAP_BYTES, runInfoSchema, validateRunInfo, validateRunSecrets, type RunInfo, type RunSecrets } from './index.js';
 

@@ -1,4 +1,4 @@
-import { EVENT_NAMES } from '@factoryci/config';
+import { EVENT_NAMES } from '@factoryci/run-state';
 import type { FromSchema } from 'json-schema-to-ts';
 import { commitSchema, nullable } from './keywords.js';
 import { MAX_LOG_CAP_BYTES, MIN_LOG_CAP_BYTES } from './log-cap.js';

@@ -1,3 +1,4 @@
+import { EVENT_NAMES, type EventName } from '@factoryci/run-state';
 /**
  * The typed model of a `.factory` configuration: what every `.factory/*.hcl` file of a repository
  * merges into once it has been parsed and validated. Everything inside FactoryCI trusts these types;
@@ -11,9 +12,8 @@ export interface SourceLocation {
   column: number;
 }
 
-/** The events a workflow can be started by. A pushed tag is the `tag` event, not `push`. */
-export const EVENT_NAMES = ['push', 'pull_request', 'tag'] as const;
-export type EventName = (typeof EVENT_NAMES)[number];
+/** The events a workflow can be started by (declared in `@factoryci/run-state`). A pushed tag is the `tag` event, not `push`. */
+export { EVENT_NAMES, type EventName };
 
 /** When a pipeline runs. Every condition that is given must hold; an absent one always holds. */
 export interface Filter {

@@ -1,4 +1,5 @@
 export * from './status.js';
+export * from './events.js';
 export * from './verdict.js';
 export * from './workflow-transitions.js';
 export * from './step-transitions.js';

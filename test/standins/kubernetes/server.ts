@@ -30,7 +30,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID, randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -225,15 +225,20 @@ const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGT
 
 /**
  * `text` with each mount path that appears in it as a path (at its start, or after a character that cannot be part of
- * a path, and followed by `/`, a quote, a separator or the end) replaced by the directory standing for it.
+ * a path, and followed by `/`, a quote, a separator or the end) replaced by the directory standing for it. A path
+ * below a mount path that exists on this machine stays as it is: the stand-in runs the host's files as the image's, and
+ * a checkout or a test's directory under `/tmp` is such a file (in a real pod it would be inside the image, not under
+ * the volume), whereas the pod's own paths (`/workspace`, `/tmp/x` made in the pod, the token file) do not exist here.
  */
-export function rewriteMounts(text: string, mounts: readonly (readonly [string, string])[]): string {
+export function rewriteMounts(text: string, mounts: readonly (readonly [string, string])[], hostHas: (path: string) => boolean = existsSync): string {
   if (mounts.length === 0) return text;
   const dirs = new Map(mounts);
   const alternatives = [...dirs.keys()].sort((a, b) => b.length - a.length).map((path) => path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
   // one pass, so that a directory put in for one mount path is not rewritten again for another
-  const pattern = new RegExp(`(^|[\\s"'=:,;(])(${alternatives.join('|')})(?=$|[/\\s"':,;)])`, 'g');
-  return text.replace(pattern, (_match, before: string, path: string) => `${before}${dirs.get(path) ?? path}`);
+  const pattern = new RegExp(`(^|[\\s"'=:,;(])(${alternatives.join('|')})((?:/[^\\s"':,;)]*)?)(?=$|[\\s"':,;)])`, 'g');
+  return text.replace(pattern, (match: string, before: string, path: string, rest: string) =>
+    rest !== '' && rest !== '/' && hostHas(`${path}${rest}`) ? match : `${before}${dirs.get(path) ?? path}${rest}`,
+  );
 }
 
 export async function startKubernetesStandin(options: KubernetesStandinOptions = {}): Promise<KubernetesStandin> {

@@ -1,5 +1,5 @@
 import type { RunInfo } from '@factoryci/agent-protocol';
-import { EVENT_NAMES, type EventName } from '@factoryci/config';
+import { EVENT_NAMES, type EventName } from '@factoryci/run-state';
 import { configSha } from '@factoryci/run-state';
 import type { AppDeps } from '../app.js';
 import { NotFoundError, UpstreamError } from '../errors.js';

@@ -1,0 +1,6 @@
+/**
+ * The events a workflow can be started by. Here, beside the statuses, so that the API and the agent protocol know
+ * them without depending on the `.factory` language (`@factoryci/config`, which re-exports them).
+ */
+export const EVENT_NAMES = ['push', 'pull_request', 'tag'] as const;
+export type EventName = (typeof EVENT_NAMES)[number];
