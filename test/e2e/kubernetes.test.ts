@@ -117,9 +117,10 @@ describe('end to end with the kubernetes runner', () => {
     // the token is not in the Job: the agent read it from its Secret, mounted as a file, and the Secret went with the run
     expect(env).toEqual(['FACTORY_AGENT_ADDRESS', 'FACTORY_API_URL', 'FACTORY_CONSUL_URL', 'FACTORY_RUN_ID', 'FACTORY_RUN_TOKEN_FILE', 'FACTORY_SANDBOX']);
     expect(JSON.stringify(jobs[0])).not.toMatch(/frt_/);
+    // the orchestrator deletes the Secret once it has seen the run end, which may be just after the API recorded it
+    await waitUntil(() => !(e2e.kubernetes?.secrets(NAMESPACE) ?? []).some((secret) => secret.metadata.labels['factoryci.dev/run-id'] === workflowId), 10_000, 'the run token secret deleted');
     const secretCalls = (e2e.kubernetes?.requests ?? []).filter((request) => request.path === `/api/v1/namespaces/${NAMESPACE}/secrets${request.method === 'POST' ? '' : `/${jobs[0]?.metadata.name}-token`}`);
     expect(secretCalls.map((request) => request.method)).toEqual(expect.arrayContaining(['POST', 'DELETE']));
-    await waitUntil(() => !(e2e.kubernetes?.secrets(NAMESPACE) ?? []).some((secret) => secret.metadata.labels['factoryci.dev/run-id'] === workflowId), 10_000, 'the run token secret deleted');
     expect(e2e.orchestrator.output()).toContain('created run token secret');
     // GitHub-hosted projects get the default agent image (the runner block is read only from repositories on disk)
     expect(jobs[0]?.spec.template.spec.containers[0]?.image).toBe(DEFAULT_AGENT_IMAGE);
