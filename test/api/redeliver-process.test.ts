@@ -95,6 +95,8 @@ describe('factory-api process: recovering failed App deliveries', () => {
       await waitUntil(async () => (await database.db.webhookDelivery.findUnique({ where: { id: lost.guid } }))?.workflowId != null, 20_000);
       expect(await database.db.workflow.count()).toBe(1);
       expect(second.out()).toContain('redelivery: asked GitHub to redeliver a delivery never accepted');
+      // the stand-in records the redelivery's answer once the API's response to it has arrived
+      await github.deliveriesSettled();
       expect(github.appHookDeliveries.filter((d) => d.guid === lost.guid).map((d) => [d.redelivery, d.status_code])).toEqual([
         [false, 0],
         [true, 202],
