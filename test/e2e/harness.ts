@@ -12,11 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { pino } from 'pino';
+import { expect } from 'vitest';
 import { startCheckRunWorker } from '../../apps/api/src/check-runs/worker.js';
 import { createGithubAppClient } from '../../apps/api/src/github/github-app.js';
 import { saveInstallation } from '../../apps/api/src/github/installations.js';
 import { signPayload } from '../../apps/api/src/webhooks/signature.js';
 import { makeAppIdentity, startStandinFor } from '../api/github-fixtures.js';
+import { exampleOf } from '../api/webhook-examples.js';
 import { ADMIN_TOKEN, REDIS_URL, startApi, type ApiHarness } from '../api/harness.js';
 import { createGitRepo, type GitRepo } from '../orchestrator/git-repo.js';
 import { startConsulStandin, type ConsulStandin } from '../standins/consul/server.js';
@@ -257,3 +259,27 @@ export async function storedTree(api: ApiHarness, workflowId: string) {
 }
 
 export const randomSecret = () => `s3cr3t-${randomBytes(8).toString('hex')}`;
+
+/**
+ * GitHub's own push example, made a push of `sha` to main of the project's repository (the head commit adding
+ * `added`), delivered signed with the project's secret; the workflow it started.
+ */
+export async function pushToMain(e2e: E2E, project: TestProject, sha: string, added: string[]): Promise<string> {
+  const example = exampleOf('push', (payload) => payload.ref === 'refs/heads/master');
+  const stored = await e2e.api.database.db.project.findUniqueOrThrow({ where: { id: project.id } });
+  const repository = example.repository as Record<string, unknown>;
+  const payload = {
+    ...example,
+    ref: 'refs/heads/main',
+    before: project.repo.git('rev-parse', `${sha}~1`),
+    after: sha,
+    created: false,
+    deleted: false,
+    forced: false,
+    commits: [{ ...(example.head_commit as object), id: sha, added, removed: [], modified: [] }],
+    repository: { ...repository, id: Number(stored.githubRepoId), name: project.fullName.split('/')[1], full_name: project.fullName },
+  };
+  const answer = await e2e.deliver('push', payload, project.secret);
+  expect(answer.status).toBe(202);
+  return answer.body.workflow_id as string;
+}

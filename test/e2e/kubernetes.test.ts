@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_AGENT_IMAGE } from '../../apps/orchestrator/src/kubernetes/agent-job.js';
 import { exampleOf } from '../api/webhook-examples.js';
 import { ADMIN_TOKEN } from '../api/harness.js';
-import { exampleFiles, NAMESPACE, randomSecret, startE2E, storedTree, waitUntil, type E2E, type TestProject } from './harness.js';
+import { exampleFiles, NAMESPACE, randomSecret, startE2E, storedTree, waitUntil, pushToMain, type E2E, type TestProject } from './harness.js';
 
 let e2e: E2E;
 const FINAL = ['success', 'failure', 'cancelled', 'error'];
@@ -33,26 +33,7 @@ async function setSecret(project: TestProject, name: string, value: string): Pro
   expect(response.status).toBeLessThan(300);
 }
 
-/** GitHub's own push example, made a push of `sha` to main of the project's repository. */
-async function push(project: TestProject, sha: string): Promise<string> {
-  const example = exampleOf('push', (payload) => payload.ref === 'refs/heads/master');
-  const stored = await e2e.api.database.db.project.findUniqueOrThrow({ where: { id: project.id } });
-  const repository = example.repository as Record<string, unknown>;
-  const payload = {
-    ...example,
-    ref: 'refs/heads/main',
-    before: project.repo.git('rev-parse', `${sha}~1`),
-    after: sha,
-    created: false,
-    deleted: false,
-    forced: false,
-    commits: [{ ...(example.head_commit as object), id: sha, added: ['README.md'], removed: [], modified: [] }],
-    repository: { ...repository, id: Number(stored.githubRepoId), name: project.fullName.split('/')[1], full_name: project.fullName },
-  };
-  const answer = await e2e.deliver('push', payload, project.secret);
-  expect(answer.status).toBe(202);
-  return answer.body.workflow_id as string;
-}
+const push = (project: TestProject, sha: string): Promise<string> => pushToMain(e2e, project, sha, ['README.md']);
 
 async function finished(workflowId: string, timeoutMs = 60_000): Promise<string> {
   return waitUntil(async () => {

@@ -8,8 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxSettingsFromEnv } from '../../apps/agent/src/sandbox-settings.js';
 import { AGENT_CAPABILITIES } from '../../apps/orchestrator/src/kubernetes/agent-job.js';
-import { exampleOf } from '../api/webhook-examples.js';
-import { NAMESPACE, startE2E, storedTree, waitUntil, type E2E, type TestProject } from '../e2e/harness.js';
+import { NAMESPACE, startE2E, storedTree, waitUntil, pushToMain, type E2E, type TestProject } from '../e2e/harness.js';
 
 let e2e: E2E;
 
@@ -53,26 +52,7 @@ if env | grep -qE '^FACTORY_(RUN_TOKEN|RUN_TOKEN_FILE|SANDBOX|API_URL|CONSUL_URL
 echo "attacks done"
 `;
 
-/** GitHub's own push example, made a push of `sha` to main of the project's repository. */
-async function push(project: TestProject, sha: string): Promise<string> {
-  const example = exampleOf('push', (payload) => payload.ref === 'refs/heads/master');
-  const stored = await e2e.api.database.db.project.findUniqueOrThrow({ where: { id: project.id } });
-  const repository = example.repository as Record<string, unknown>;
-  const payload = {
-    ...example,
-    ref: 'refs/heads/main',
-    before: project.repo.git('rev-parse', `${sha}~1`),
-    after: sha,
-    created: false,
-    deleted: false,
-    forced: false,
-    commits: [{ ...(example.head_commit as object), id: sha, added: ['attacks/pod.sh'], removed: [], modified: [] }],
-    repository: { ...repository, id: Number(stored.githubRepoId), name: project.fullName.split('/')[1], full_name: project.fullName },
-  };
-  const answer = await e2e.deliver('push', payload, project.secret);
-  expect(answer.status).toBe(202);
-  return answer.body.workflow_id as string;
-}
+const push = (project: TestProject, sha: string): Promise<string> => pushToMain(e2e, project, sha, ['attacks/pod.sh']);
 
 describe('an execution in a Kubernetes runner pod', () => {
   it("cannot read the run token (file, environ, memory), signal the agent or get root back; the Job holds no token", async () => {
