@@ -10,16 +10,23 @@
 import { driverPool, type Db } from './client.js';
 
 /**
- * Takes the project's next run number (one autocommit statement on its own connection, whatever transaction the
- * caller has open). null when the project has no counter yet: create it with `ensureRunCounter` and take again.
+ * Takes the project's next `count` run numbers (one autocommit statement on its own connection, whatever transaction
+ * the caller has open) and returns the first: the numbers are first … first + count - 1. null when the project has no
+ * counter yet: create it with `ensureRunCounter` and take again.
  */
-export async function takeRunNumber(db: Db, projectId: string): Promise<number | null> {
+export async function takeRunNumbers(db: Db, projectId: string, count = 1): Promise<number | null> {
+  if (!Number.isInteger(count) || count < 1) throw new RangeError(`takeRunNumbers: count must be a positive integer, not ${count}`);
   const result = (await driverPool(db).query(
-    'UPDATE project_run_counters SET next_run_number = LAST_INSERT_ID(next_run_number + 1) WHERE project_id = ?',
-    [projectId],
+    'UPDATE project_run_counters SET next_run_number = LAST_INSERT_ID(next_run_number + ?) WHERE project_id = ?',
+    [count, projectId],
   )) as { affectedRows: number; insertId: bigint | number };
   if (result.affectedRows === 0) return null;
-  return Number(result.insertId) - 1;
+  return Number(result.insertId) - count;
+}
+
+/** Takes the project's next run number (see takeRunNumbers). */
+export function takeRunNumber(db: Db, projectId: string): Promise<number | null> {
+  return takeRunNumbers(db, projectId, 1);
 }
 
 /**

@@ -44,6 +44,12 @@ export interface CheckRunQueueLike {
   add(name: string, data: CheckRunJobData, opts?: { jobId?: string } & Record<string, unknown>): Promise<unknown>;
 }
 
+/** A check-run sync job as BullMQ's `add`/`addBulk` take it (see enqueueCheckRunSync for `change`). */
+export function checkRunSyncJob(workflowId: string, change?: string) {
+  const suffix = (change ?? `t${Date.now()}${Math.random().toString(36).slice(2, 8)}`).replace(/[^A-Za-z0-9_.-]/g, '_');
+  return { name: CHECK_RUN_JOB_NAME, data: { workflowId } satisfies CheckRunJobData, opts: { ...CHECK_RUN_JOB_OPTIONS, jobId: `${workflowId}.${suffix}` } };
+}
+
 /**
  * Asks for the check run of a workflow to be brought up to date. Call it after every change of the workflow's state
  * (the webhook route on creation, the agent routes on status changes, the orchestrator after provisioning, error,
@@ -52,6 +58,6 @@ export interface CheckRunQueueLike {
  * state, so an extra job costs one GitHub request and a lost one is repaired by the next.
  */
 export async function enqueueCheckRunSync(queue: CheckRunQueueLike, workflowId: string, change?: string): Promise<void> {
-  const suffix = (change ?? `t${Date.now()}${Math.random().toString(36).slice(2, 8)}`).replace(/[^A-Za-z0-9_.-]/g, '_');
-  await queue.add(CHECK_RUN_JOB_NAME, { workflowId }, { ...CHECK_RUN_JOB_OPTIONS, jobId: `${workflowId}.${suffix}` });
+  const job = checkRunSyncJob(workflowId, change);
+  await queue.add(job.name, job.data, job.opts);
 }

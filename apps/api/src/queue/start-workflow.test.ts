@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../db.js';
-import { requestCheckRunSync, startWorkflow, type StartWorkflowDeps } from './start-workflow.js';
+import { requestCheckRunSync, startWorkflow, startWorkflows, type StartWorkflowDeps } from './start-workflow.js';
 import type { WorkflowQueue } from './workflow-queue.js';
 
 /** A queue and a database that record what startWorkflow asks of them, with Redis up or down and the mark failing or not. */
@@ -9,12 +9,12 @@ function fakes(options: { redis: boolean; markFails?: boolean }) {
   const calls: string[] = [];
   const marks: unknown[] = [];
   const queue = {
-    enqueue: async (id: string) => {
-      calls.push(`enqueue ${id}`);
+    enqueueMany: async (ids: readonly string[]) => {
+      calls.push(`enqueue ${ids.join(',')}`);
       return options.redis;
     },
-    syncCheckRun: async (id: string, change?: string) => {
-      calls.push(`sync ${id} ${change}`);
+    syncCheckRuns: async (ids: readonly string[], change: string) => {
+      calls.push(`sync ${ids.join(',')} ${change}`);
       return options.redis;
     },
   } as Partial<WorkflowQueue> as WorkflowQueue;
@@ -39,7 +39,7 @@ describe('startWorkflow', () => {
     const f = fakes({ redis: true });
     expect(await startWorkflow(f.deps, f.log, 'w-1')).toBe('queued');
     expect(f.calls).toEqual(['enqueue w-1', 'mark']);
-    expect(f.marks).toEqual([{ where: { id: 'w-1', enqueuedAt: null }, data: { enqueuedAt: expect.any(Date) } }]);
+    expect(f.marks).toEqual([{ where: { id: { in: ['w-1'] }, enqueuedAt: null }, data: { enqueuedAt: expect.any(Date) } }]);
     expect(f.lines).toEqual([]);
   });
 
@@ -52,7 +52,7 @@ describe('startWorkflow', () => {
   it('a failed mark is logged with the workflow id and does not throw (the reconciler adds the job again and marks it)', async () => {
     const f = fakes({ redis: true, markFails: true });
     expect(await startWorkflow(f.deps, f.log, 'w-3')).toBe('not_marked');
-    expect(f.lines).toEqual([expect.objectContaining({ level: 40, workflowId: 'w-3', err: expect.objectContaining({ message: 'connection lost' }) })]);
+    expect(f.lines).toEqual([expect.objectContaining({ level: 40, workflowIds: ['w-3'], err: expect.objectContaining({ message: 'connection lost' }) })]);
   });
 });
 
@@ -64,6 +64,21 @@ describe('requestCheckRunSync', () => {
     expect(up.lines).toEqual([]);
     const down = fakes({ redis: false });
     await requestCheckRunSync(down.deps, down.log, 'w-5', 'created');
-    expect(down.lines).toEqual([expect.objectContaining({ level: 40, workflowId: 'w-5', change: 'created' })]);
+    expect(down.lines).toEqual([expect.objectContaining({ level: 40, workflowIds: ['w-5'], change: 'created' })]);
+  });
+});
+
+describe('startWorkflows', () => {
+  it('adds every job in one call and marks them with one UPDATE', async () => {
+    const f = fakes({ redis: true });
+    expect(await startWorkflows(f.deps, f.log, ['w-6', 'w-7'])).toBe('queued');
+    expect(f.calls).toEqual(['enqueue w-6,w-7', 'mark']);
+    expect(f.marks).toEqual([{ where: { id: { in: ['w-6', 'w-7'] }, enqueuedAt: null }, data: { enqueuedAt: expect.any(Date) } }]);
+  });
+
+  it('asks nothing of Redis or the database for no workflows', async () => {
+    const f = fakes({ redis: false });
+    expect(await startWorkflows(f.deps, f.log, [])).toBe('queued');
+    expect(f.calls).toEqual([]);
   });
 });

@@ -23,12 +23,21 @@ export type StartOutcome = 'queued' | 'redis_unavailable' | 'not_marked';
  * Redis being unavailable is left to the caller (a request warns, the reconciler waits for Redis to be back).
  */
 export async function startWorkflow(deps: StartWorkflowDeps, log: Logger, workflowId: string): Promise<StartOutcome> {
-  if (!(await deps.queue.enqueue(workflowId))) return 'redis_unavailable';
+  return startWorkflows(deps, log, [workflowId]);
+}
+
+/**
+ * Starts several workflows committed as `queued` (see startWorkflow) with one round of Redis commands and one
+ * UPDATE: the outcome is the same for all of them.
+ */
+export async function startWorkflows(deps: StartWorkflowDeps, log: Logger, workflowIds: readonly string[]): Promise<StartOutcome> {
+  if (workflowIds.length === 0) return 'queued';
+  if (!(await deps.queue.enqueueMany(workflowIds))) return 'redis_unavailable';
   try {
-    await deps.db.workflow.updateMany({ where: { id: workflowId, enqueuedAt: null }, data: { enqueuedAt: new Date() } });
+    await deps.db.workflow.updateMany({ where: { id: { in: [...workflowIds] }, enqueuedAt: null }, data: { enqueuedAt: new Date() } });
     return 'queued';
   } catch (error) {
-    log.warn({ err: error, workflowId }, 'could not mark the workflow as queued: the reconciler will');
+    log.warn({ err: error, workflowIds }, 'could not mark workflows as queued: the reconciler will');
     return 'not_marked';
   }
 }
@@ -38,7 +47,13 @@ export async function startWorkflow(deps: StartWorkflowDeps, log: Logger, workfl
  * Redis is unavailable the check run waits for the workflow's next change, which is logged.
  */
 export async function requestCheckRunSync(deps: { queue: WorkflowQueue }, log: Logger, workflowId: string, change: string): Promise<void> {
-  if (!(await deps.queue.syncCheckRun(workflowId, change))) {
-    log.warn({ workflowId, change }, 'Redis unavailable: no check run update for this workflow until its next change');
+  return requestCheckRunSyncs(deps, log, [workflowId], change);
+}
+
+/** requestCheckRunSync for several workflows and the same change, in one round of Redis commands. */
+export async function requestCheckRunSyncs(deps: { queue: WorkflowQueue }, log: Logger, workflowIds: readonly string[], change: string): Promise<void> {
+  if (workflowIds.length === 0) return;
+  if (!(await deps.queue.syncCheckRuns(workflowIds, change))) {
+    log.warn({ workflowIds, change }, 'Redis unavailable: no check run update for these workflows until their next change');
   }
 }

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import {
   CANCEL_CHANNEL,
   CHECK_RUN_QUEUE_NAME,
+  checkRunSyncJob,
   enqueueCheckRunSync,
   WORKFLOW_JOB_NAME,
   WORKFLOW_QUEUE_NAME,
@@ -19,6 +20,8 @@ export interface WorkflowQueue {
    * of waiting when Redis is not reachable: the reconciler queues the workflow later.
    */
   enqueue(workflowId: string): Promise<boolean>;
+  /** Adds the jobs of several committed workflows in one round of commands (see enqueue). */
+  enqueueMany(workflowIds: readonly string[]): Promise<boolean>;
   /**
    * The state of each workflow's job (`missing` when Redis has none), read in one round of commands; undefined when
    * Redis is unavailable (never taken as "missing").
@@ -43,6 +46,8 @@ export interface WorkflowQueue {
   publishCancel(workflowId: string): Promise<boolean>;
   /** Adds a check-run sync job (see enqueueCheckRunSync); resolves false when Redis is unavailable. */
   syncCheckRun(workflowId: string, change?: string): Promise<boolean>;
+  /** Adds the check-run sync jobs of several workflows for the same change in one round of commands. */
+  syncCheckRuns(workflowIds: readonly string[], change: string): Promise<boolean>;
   /** True when Redis answers a PING in time. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -97,10 +102,15 @@ export function createWorkflowQueue(options: WorkflowQueueOptions): WorkflowQueu
   };
 
   const add = (workflowId: string) => queue.add(WORKFLOW_JOB_NAME, { workflowId }, { jobId: workflowId });
+  const addMany = (workflowIds: readonly string[]) =>
+    queue.addBulk(workflowIds.map((workflowId) => ({ name: WORKFLOW_JOB_NAME, data: { workflowId }, opts: { jobId: workflowId } })));
 
   return {
     enqueue(workflowId) {
       return attempt(() => add(workflowId));
+    },
+    enqueueMany(workflowIds) {
+      return workflowIds.length === 0 ? Promise.resolve(true) : attempt(() => addMany(workflowIds));
     },
     async jobStates(workflowIds) {
       if (redis.status !== 'ready') return undefined;
@@ -138,6 +148,9 @@ export function createWorkflowQueue(options: WorkflowQueueOptions): WorkflowQueu
     },
     syncCheckRun(workflowId, change) {
       return attempt(() => enqueueCheckRunSync(checkRuns, workflowId, change));
+    },
+    syncCheckRuns(workflowIds, change) {
+      return workflowIds.length === 0 ? Promise.resolve(true) : attempt(() => checkRuns.addBulk(workflowIds.map((id) => checkRunSyncJob(id, change))));
     },
     async ping() {
       if (redis.status !== 'ready') return false;

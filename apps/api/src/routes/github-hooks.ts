@@ -1,7 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FromSchema } from 'json-schema-to-ts';
-import type { AppDeps } from '../app.js';
 import { BadRequestError, NotFoundError, PayloadTooLargeError, UnauthorizedError } from '../errors.js';
 import { applyInstallationEvent } from '../github/installations.js';
 import { UUID_PATTERN, uuidProperty } from '../schemas.js';
@@ -12,8 +11,8 @@ import { ByteBudget } from '../webhooks/byte-budget.js';
 import { MAX_DELIVERY_BYTES, parseDeliveryBody, RawDelivery } from '../webhooks/delivery-body.js';
 import { interpretDelivery } from '../webhooks/events.js';
 import { StreamingSignature } from '../webhooks/signature.js';
-import { findProjectSigner, findSigners, type Signer, type SignerProject } from '../webhooks/signers.js';
-import { startRun } from '../webhooks/start-run.js';
+import { createSignerLookups, type FindSigners, type Signer, type SignerProject } from '../webhooks/signers.js';
+import { createRunStarter } from '../webhooks/start-run.js';
 import { APP_ONLY, busyError, UNVERIFIED_BUDGET_BYTES, unparsedVerdict } from '../webhooks/verification-order.js';
 import { verifiedByApp, verifyDelivery } from '../webhooks/verify.js';
 import type { RoutePlugin } from './route-plugin.js';
@@ -59,6 +58,8 @@ interface VerifiedDelivery {
  */
 export const githubHooksRoutes: RoutePlugin = async (app, deps) => {
   const unverified = new ByteBudget(UNVERIFIED_BUDGET_BYTES);
+  const { findSigners, findProjectSigner } = createSignerLookups({ db: deps.db, secrets: deps.secrets, appSecret: deps.config.githubAppWebhookSecret ?? null });
+  const startRun = createRunStarter(deps);
 
   // Parsers that keep the raw bytes, unparsed (this plugin's scope only): JSON, and the form encoding GitHub also
   // offers. The signers that can be known before the body (the URL's project, or the App) are found first, and their
@@ -68,7 +69,7 @@ export const githubHooksRoutes: RoutePlugin = async (app, deps) => {
     const form = request.headers['content-type']?.startsWith('application/x-www-form-urlencoded') ?? false;
     const projectId = (request.params as { project?: string }).project ?? null;
     if (projectId !== null && !UUID.test(projectId)) throw new BadRequestError('params/project must be a project id (a UUID)');
-    const urlSigner = projectId === null ? null : await findProjectSigner(deps, projectId);
+    const urlSigner = projectId === null ? null : await findProjectSigner(projectId);
     const appSecret = deps.config.githubAppWebhookSecret ?? null;
     const tried: { secret: string; by: 'app' | 'project' }[] = urlSigner
       ? [{ secret: urlSigner.secret, by: 'project' }]
@@ -83,7 +84,7 @@ export const githubHooksRoutes: RoutePlugin = async (app, deps) => {
 
   const handle = async (request: FastifyRequest, headers: { event: string; delivery: string; signature: string | undefined }) => {
     if (!(request.body instanceof ReceivedDelivery)) throw new BadRequestError('expected a JSON body');
-    const verified = await verify(deps, unverified, request.body, headers);
+    const verified = await verify(findSigners, unverified, request.body, headers);
     const { payload, project } = verified;
     const delivery: DeliveryInfo = {
       id: headers.delivery,
@@ -120,7 +121,7 @@ export const githubHooksRoutes: RoutePlugin = async (app, deps) => {
           await recordDelivery(deps.db, delivery, projectId, 204);
           return { code: 204, body: null };
         }
-        const started = await startRun(deps, request.log, project.id, delivery, meaning.run, admission.initialStatus);
+        const started = await startRun({ projectId: project.id, delivery, run: meaning.run, initialStatus: admission.initialStatus });
         return runAnswer(delivery.id, started);
       }
     }
@@ -168,8 +169,7 @@ export const githubHooksRoutes: RoutePlugin = async (app, deps) => {
  * Verifies a delivery, parsing its body only after its signature is checked where the signer can be known without
  * parsing (see verification-order.ts); otherwise parses a small body within the shared budget to find its signers.
  */
-async function verify(deps: AppDeps, budget: ByteBudget, received: ReceivedDelivery, headers: { event: string; signature: string | undefined }): Promise<VerifiedDelivery> {
-  const appSecret = deps.config.githubAppWebhookSecret ?? null;
+async function verify(findSigners: FindSigners, budget: ByteBudget, received: ReceivedDelivery, headers: { event: string; signature: string | undefined }): Promise<VerifiedDelivery> {
   const { body, signedBy, urlSigner } = received;
   const verdict = unparsedVerdict({ event: headers.event, bytes: body.raw.length, projectInUrl: urlSigner !== null, signedBy });
   switch (verdict.verdict) {
@@ -178,7 +178,7 @@ async function verify(deps: AppDeps, budget: ByteBudget, received: ReceivedDeliv
     case 'verified': {
       const payload = parseDeliveryBody(body);
       if (verdict.by === 'project') return { payload, project: urlSigner?.project ?? null, byApp: false };
-      const signers = await findSigners({ db: deps.db, secrets: deps.secrets, appSecret }, payload);
+      const signers = await findSigners(payload);
       return { payload, project: verifiedByApp(signers).project, byApp: true };
     }
     case 'find_signers': {
@@ -187,7 +187,7 @@ async function verify(deps: AppDeps, budget: ByteBudget, received: ReceivedDeliv
         const payload = parseDeliveryBody(body);
         // The App's secret, already tried, stays a candidate: a repository no project has is then a 401, as it is
         // for a delivery signed by neither.
-        const signers = await findSigners({ db: deps.db, secrets: deps.secrets, appSecret }, payload);
+        const signers = await findSigners(payload);
         return { payload, project: verifyDelivery(body.raw, headers.signature, signers).project, byApp: false };
       } finally {
         budget.release(body.raw.length);

@@ -1,12 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { ensureRunCounter, retryingTransaction, takeRunNumber } from '@factoryci/db';
+import { deliveredWorkflows, ensureRunCounter, insertWorkflowsWithDeliveries, takeRunNumbers, type DeliveredWorkflow, type WorkflowInsert } from '@factoryci/db';
 import type { Db } from '../db.js';
-import { isUniqueViolation } from '../db-errors.js';
+import { isForeignKeyViolation, isUniqueViolation } from '../db-errors.js';
 import { NotFoundError } from '../errors.js';
 import type { RunRequest } from './events.js';
-
-/** Two INSERTs; a deadlock or lock wait timeout is run again (retryingTransaction). */
-const TRANSACTION_OPTIONS = { maxWait: 5000, timeout: 5000 };
 
 export interface DeliveryInfo {
   id: string;
@@ -24,92 +21,130 @@ export interface AcceptedRun {
   redelivery: boolean;
 }
 
+/** One run to accept: the project, the delivery that asks for it, what to run, and the status it starts in. */
+export interface RunToAccept {
+  projectId: string;
+  delivery: DeliveryInfo;
+  run: RunRequest;
+  /** `queued`, or `awaiting_approval` (see admitRun). */
+  initialStatus: 'queued' | 'awaiting_approval';
+}
+
 /**
- * Durably accepts a run: takes the project's next run number (run-numbers.ts: one autocommit statement, no lock held
- * across anything), then in one short transaction creates the workflow in `initialStatus` (see admitRun) and records
- * the delivery pointing at it. A delivery id seen before (a redelivery, the same event through another hook, or a
- * concurrent duplicate that lost the race on the delivery's primary key, whose transaction then rolls back) returns
- * the workflow recorded the first time; a duplicate that raced past the first read leaves its number unused (a gap).
+ * Durably accepts a batch of runs (group commit: the intake hands over what arrived together, see batch-calls.ts),
+ * answering one outcome per item in order:
+ * 1. delivery ids seen before (a redelivery, the same event through another hook, a duplicate in this batch) are
+ *    answered with the workflow recorded the first time, and nothing is written for them;
+ * 2. each project's next run numbers are taken at once (run-numbers.ts: one autocommit statement per project, no lock
+ *    held across anything);
+ * 3. one short transaction inserts every new workflow and every delivery pointing at one, one multi-row INSERT each.
+ * When that transaction hits a unique or foreign key (a concurrent duplicate delivery on another replica committed
+ * first, a project deleted meanwhile), each item is accepted alone instead (acceptRun), so one item's conflict decides
+ * only its own outcome. Numbers taken for a batch that then failed are left unused (gaps).
  */
-export async function acceptRun(
-  db: Db,
-  projectId: string,
-  delivery: DeliveryInfo,
-  run: RunRequest,
-  initialStatus: 'queued' | 'awaiting_approval' = 'queued',
-): Promise<AcceptedRun> {
-  // A redelivery is answered from what was recorded, without a transaction.
-  const seen = await findDelivery(db, delivery.id);
-  if (seen) return previous(seen.workflow);
-  const number = await nextRunNumber(db, projectId);
+export async function acceptRuns(db: Db, items: readonly RunToAccept[]): Promise<(AcceptedRun | Error)[]> {
+  const outcomes: (AcceptedRun | Error | undefined)[] = new Array(items.length);
+  const seen = await deliveredWorkflows(db, items.map((item) => item.delivery.id));
+  const firstOfId = new Map<string, number>();
+  const fresh: number[] = [];
+  items.forEach((item, i) => {
+    const id = item.delivery.id;
+    const before = seen.get(id);
+    if (before !== undefined) outcomes[i] = previous(before);
+    else if (firstOfId.has(id)) return; // a duplicate within the batch: answered from its first below
+    else {
+      firstOfId.set(id, i);
+      fresh.push(i);
+    }
+  });
+  const numbers = await takeNumbers(db, fresh.map((i) => (items[i] as RunToAccept).projectId));
+  const rows: { item: RunToAccept; index: number; workflowId: string; number: number }[] = [];
+  fresh.forEach((i, k) => {
+    const number = numbers[k] as number | Error;
+    if (number instanceof Error) outcomes[i] = number;
+    else rows.push({ item: items[i] as RunToAccept, index: i, workflowId: randomUUID(), number });
+  });
+  if (rows.length > 0) {
+    try {
+      await insertRuns(db, rows);
+      for (const row of rows) outcomes[row.index] = { workflowId: row.workflowId, number: row.number, status: row.item.initialStatus, redelivery: false };
+    } catch (error) {
+      if (!isUniqueViolation(error) && !isForeignKeyViolation(error)) throw error;
+      for (const row of rows) outcomes[row.index] = await acceptRun(db, row.item).catch((e: unknown) => toError(e));
+    }
+  }
+  // duplicates within the batch: the first's workflow, as a redelivery
+  return items.map((item, i) => {
+    const own = outcomes[i];
+    if (own !== undefined) return own;
+    const first = outcomes[firstOfId.get(item.delivery.id) as number] as AcceptedRun | Error;
+    return first instanceof Error ? first : { ...first, redelivery: true };
+  });
+}
+
+/**
+ * Durably accepts one run, alone: takes the project's next run number, then in one short transaction creates the
+ * workflow and records the delivery. A delivery id seen before — or a concurrent duplicate that won the race on the
+ * delivery's primary key, whose transaction then rolls back — returns the workflow recorded the first time.
+ */
+export async function acceptRun(db: Db, { projectId, delivery, run, initialStatus }: RunToAccept): Promise<AcceptedRun> {
+  const seen = (await deliveredWorkflows(db, [delivery.id])).get(delivery.id);
+  if (seen !== undefined) return previous(seen);
+  const [number] = await takeNumbers(db, [projectId]);
+  if (number instanceof Error) throw number;
+  const workflowId = randomUUID();
   try {
-    return await createRun(db, projectId, number, delivery, run, initialStatus);
+    await insertRuns(db, [{ item: { projectId, delivery, run, initialStatus }, workflowId, number: number as number }]);
+    return { workflowId, number: number as number, status: initialStatus, redelivery: false };
   } catch (error) {
+    if (isForeignKeyViolation(error)) throw new NotFoundError(`no project ${projectId}`);
     if (!isUniqueViolation(error)) throw error;
     // A concurrent request with the same delivery id committed first.
-    const first = await findDelivery(db, delivery.id);
-    if (!first) throw error;
-    return previous(first.workflow);
+    const first = (await deliveredWorkflows(db, [delivery.id])).get(delivery.id);
+    if (first === undefined) throw error;
+    return previous(first);
   }
 }
 
-/** The project's next run number; its counter is created on the project's first delivery since the migration. */
-async function nextRunNumber(db: Db, projectId: string): Promise<number> {
-  const number = await takeRunNumber(db, projectId);
-  if (number !== null) return number;
+/** Run numbers for `projectIds` (one per entry, in order; a project's numbers increase along the list). */
+async function takeNumbers(db: Db, projectIds: readonly string[]): Promise<(number | Error)[]> {
+  const counts = new Map<string, number>();
+  for (const id of projectIds) counts.set(id, (counts.get(id) ?? 0) + 1);
+  const firsts = new Map<string, number | Error>();
+  for (const [projectId, count] of counts) firsts.set(projectId, await nextRunNumbers(db, projectId, count));
+  return projectIds.map((id) => {
+    const next = firsts.get(id) as number | Error;
+    if (next instanceof Error) return next;
+    firsts.set(id, next + 1);
+    return next;
+  });
+}
+
+/** The first of the project's next `count` run numbers; its counter is created on the project's first delivery since the migration. */
+async function nextRunNumbers(db: Db, projectId: string, count: number): Promise<number | Error> {
+  const first = await takeRunNumbers(db, projectId, count);
+  if (first !== null) return first;
   await ensureRunCounter(db, projectId);
-  const again = await takeRunNumber(db, projectId);
-  if (again === null) throw new NotFoundError(`no project ${projectId}`);
-  return again;
+  const again = await takeRunNumbers(db, projectId, count);
+  return again ?? new NotFoundError(`no project ${projectId}`);
 }
 
-function findDelivery(db: Db, id: string) {
-  return db.webhookDelivery.findUnique({ where: { id }, select: { workflow: { select: { id: true, number: true, status: true } } } });
-}
-
-function createRun(
-  db: Db,
-  projectId: string,
-  number: number,
-  delivery: DeliveryInfo,
-  run: RunRequest,
-  initialStatus: 'queued' | 'awaiting_approval',
-): Promise<AcceptedRun> {
-  const workflowId = randomUUID();
-  return retryingTransaction(
+/** The workflows, then their deliveries: one transaction, one multi-row INSERT each (run-intake.ts). */
+function insertRuns(db: Db, rows: readonly { item: RunToAccept; workflowId: string; number: number }[]): Promise<void> {
+  return insertWorkflowsWithDeliveries(
     db,
-    async (tx) => {
-      // The workflow, then its delivery: one INSERT each, nothing read back. The delivery's primary key rejects a
-      // duplicate here (a concurrent one waits for the first to commit), rolling the workflow back.
-      await tx.workflow.createMany({
-        data: {
-          id: workflowId,
-          projectId,
-          number,
-          event: run.event,
-          action: run.action,
-          ref: run.ref,
-          sha: run.sha,
-          branch: run.branch,
-          tag: run.tag,
-          prNumber: run.prNumber,
-          baseSha: run.baseSha,
-          headRepoFullName: run.headRepoFullName,
-          trusted: run.trusted,
-          repositoryPrivate: run.repositoryPrivate,
-          sender: run.sender,
-          changedPaths: run.changedPaths ?? undefined,
-          status: initialStatus,
-        },
-      });
-      await tx.webhookDelivery.createMany({ data: { id: delivery.id, event: delivery.event, action: delivery.action, projectId, workflowId, status: 202 } });
-      return { workflowId, number, status: initialStatus, redelivery: false };
-    },
-    TRANSACTION_OPTIONS,
+    rows.map(({ item, workflowId, number }) => workflowRow(item, workflowId, number)),
+    rows.map(({ item: { delivery, projectId }, workflowId }) => ({ id: delivery.id, event: delivery.event, action: delivery.action, projectId, workflowId, status: 202 })),
   );
 }
 
-function previous(workflow: { id: string; number: number; status: string } | null): AcceptedRun {
+function workflowRow({ projectId, run, initialStatus }: RunToAccept, id: string, number: number): WorkflowInsert {
+  return { id, projectId, number, ...run, status: initialStatus };
+}
+
+const toError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
+
+function previous(workflow: DeliveredWorkflow): AcceptedRun {
   if (!workflow) return { workflowId: null, number: null, status: null, redelivery: true };
   return { workflowId: workflow.id, number: workflow.number, status: workflow.status, redelivery: true };
 }

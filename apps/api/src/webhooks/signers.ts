@@ -5,6 +5,7 @@
 import { localRepositoryPath, localRepositorySpellings, type ForkPolicy } from '@factoryci/db';
 import type { Db } from '../db.js';
 import { NotFoundError, UnauthorizedError } from '../errors.js';
+import { singleFlight } from '../batching/single-flight.js';
 import type { SecretBox } from '../secret-box.js';
 import { repositoryOfDelivery, type RepositoryRef } from './events.js';
 import { localRepositoryPathsOf } from './local-repository.js';
@@ -63,46 +64,79 @@ export interface FindSignersDeps {
   appSecret: string | null;
 }
 
+/** Finds the candidate signers of a payload (see signersOf); nothing is written. */
+export type FindSigners = (payload: Record<string, unknown>) => Promise<Signers>;
+/** Finds the signer of a delivery to `/hooks/github/<project id>` (see createSignerLookups). */
+export type FindProjectSigner = (projectId: string) => Promise<Signer & { project: SignerProject }>;
+
 const select = { id: true, url: true, webhookSecretEncrypted: true, forkPolicy: true } as const;
 
-/** Looks up the projects a payload names (nothing is written) and returns the candidate signers (see signersOf). */
-export async function findSigners(deps: FindSignersDeps, payload: Record<string, unknown>): Promise<Signers> {
-  const repository = repositoryOfDelivery(payload);
-  let found = repository
-    ? await deps.db.project.findMany({
-        where: {
-          OR: [{ githubFullName: repository.fullName }, ...(repository.id === null ? [] : [{ githubRepoId: BigInt(repository.id) }])],
-        },
-        select,
-      })
-    : [];
-  // A repository on the runner's machine (no GitHub identity): by its location, signed by that project alone.
-  const localPaths = found.length === 0 ? localRepositoryPathsOf(payload) : [];
-  if (localPaths.length > 0) {
-    const atLocations = await deps.db.project.findMany({
-      where: { githubFullName: null, url: { in: localPaths.flatMap(localRepositorySpellings) } },
-      select,
-    });
-    found = atLocations.filter((p) => {
-      const path = localRepositoryPath(p.url);
-      return path !== null && localPaths.includes(path);
-    });
-  }
-  return signersOf({
-    repository,
-    localPaths,
-    projects: found.map(({ webhookSecretEncrypted, ...project }) => ({ project, secret: deps.secrets.decrypt(webhookSecretEncrypted) })),
-    appSecret: deps.appSecret,
-  });
-}
+type FoundProject = { project: SignerProject; secret: string };
 
 /**
- * The signer of a delivery to `/hooks/github/<project id>`: that project alone (never the App); 404 when there is no
- * such project. Known before the body is parsed.
+ * The intake's two lookups of signers. Concurrent deliveries naming the same repository (or project) share one
+ * database read (single-flight): a burst of one repository's pushes costs one query at a time, and no answer is older
+ * than the read that was in flight when the delivery arrived.
  */
-export async function findProjectSigner(deps: Pick<FindSignersDeps, 'db' | 'secrets'>, projectId: string): Promise<Signer & { project: SignerProject }> {
+export function createSignerLookups(deps: FindSignersDeps): { findSigners: FindSigners; findProjectSigner: FindProjectSigner } {
+  const byRepository = singleFlight(
+    (repository: RepositoryRef) => projectsOfRepository(deps, repository),
+    (repository) => `${repository.fullName}\0${repository.id ?? ''}`,
+  );
+  const byLocation = singleFlight(
+    (localPaths: string[]) => projectsAtLocations(deps, localPaths),
+    (localPaths) => localPaths.join('\0'),
+  );
+  const byId = singleFlight(
+    (projectId: string) => projectById(deps, projectId),
+    (projectId) => projectId,
+  );
+  return {
+    async findSigners(payload) {
+      const repository = repositoryOfDelivery(payload);
+      let found = repository ? await byRepository(repository) : [];
+      // A repository on the runner's machine (no GitHub identity): by its location, signed by that project alone.
+      const localPaths = found.length === 0 ? localRepositoryPathsOf(payload) : [];
+      if (localPaths.length > 0) found = await byLocation(localPaths);
+      return signersOf({ repository, localPaths, projects: found, appSecret: deps.appSecret });
+    },
+    /** That project alone (never the App); 404 when there is no such project. Known before the body is parsed. */
+    async findProjectSigner(projectId) {
+      const found = await byId(projectId);
+      if (!found) throw new NotFoundError(`no project ${projectId}`);
+      return found;
+    },
+  };
+}
+
+/** The projects with the repository's GitHub identity, with their decrypted webhook secrets. */
+async function projectsOfRepository(deps: FindSignersDeps, repository: RepositoryRef): Promise<FoundProject[]> {
+  const found = await deps.db.project.findMany({
+    where: { OR: [{ githubFullName: repository.fullName }, ...(repository.id === null ? [] : [{ githubRepoId: BigInt(repository.id) }])] },
+    select,
+  });
+  return found.map((p) => withSecret(deps, p));
+}
+
+/** The projects without a GitHub identity at one of these locations on this machine. */
+async function projectsAtLocations(deps: FindSignersDeps, localPaths: string[]): Promise<FoundProject[]> {
+  const atLocations = await deps.db.project.findMany({
+    where: { githubFullName: null, url: { in: localPaths.flatMap(localRepositorySpellings) } },
+    select,
+  });
+  return atLocations
+    .filter((p) => {
+      const path = localRepositoryPath(p.url);
+      return path !== null && localPaths.includes(path);
+    })
+    .map((p) => withSecret(deps, p));
+}
+
+async function projectById(deps: FindSignersDeps, projectId: string): Promise<(Signer & { project: SignerProject }) | null> {
   const found = await deps.db.project.findUnique({ where: { id: projectId }, select });
-  if (!found) throw new NotFoundError(`no project ${projectId}`);
-  const { webhookSecretEncrypted, ...project } = found;
-  return { secret: deps.secrets.decrypt(webhookSecretEncrypted), project };
+  return found ? withSecret(deps, found) : null;
+}
+
+function withSecret(deps: Pick<FindSignersDeps, 'secrets'>, { webhookSecretEncrypted, ...project }: SignerProject & { webhookSecretEncrypted: string }): FoundProject {
+  return { project, secret: deps.secrets.decrypt(webhookSecretEncrypted) };
 }

@@ -1,14 +1,19 @@
-/** Step 5 of the intake: the admitted run is accepted durably, its check run announced, and started when queued. */
+/**
+ * Step 5 of the intake: the admitted run is accepted durably, its check run announced, and started when queued.
+ * Deliveries that arrive together are written together (group commit, batch-calls.ts): one transaction, one round of
+ * Redis commands and one UPDATE per batch, each delivery still answered only after its own run is committed.
+ */
+import { batchCalls } from '../batching/batch-calls.js';
 import type { Db } from '../db.js';
 import type { Logger } from '../logger.js';
-import { requestCheckRunSync, startWorkflow } from '../queue/start-workflow.js';
+import { requestCheckRunSyncs, startWorkflows } from '../queue/start-workflow.js';
 import type { WorkflowQueue } from '../queue/workflow-queue.js';
-import { acceptRun, type AcceptedRun, type DeliveryInfo } from './accept-run.js';
-import type { RunRequest } from './events.js';
+import { acceptRuns, type AcceptedRun, type RunToAccept } from './accept-run.js';
 
 export interface StartRunDeps {
   db: Db;
   queue: WorkflowQueue;
+  logger: Logger;
 }
 
 export interface StartedRun extends AcceptedRun {
@@ -16,25 +21,32 @@ export interface StartedRun extends AcceptedRun {
   queued: boolean;
 }
 
+/** Accepts a run and starts it (see createRunStarter). */
+export type StartRun = (run: RunToAccept) => Promise<StartedRun>;
+
+/** The most deliveries written in one batch. */
+const MAX_BATCH = 100;
+
 /**
- * Accepts the run (one transaction: the delivery, the run number, the workflow in `initialStatus`), asks for its check
- * run (created by the check-runs worker, outside this request), and starts it when it is `queued`. A redelivery writes
- * and starts nothing. After the commit nothing throws: a Redis failure only delays the run (the relay queues it).
+ * Accepts each run (acceptRuns: the delivery, the run number, the workflow in its initial status), asks for the
+ * check runs of the new ones (created by the check-runs worker, outside the request), and starts those that are
+ * `queued`. A redelivery writes and starts nothing. After the commit nothing fails a delivery: a Redis failure only
+ * delays the run (the reconciler queues it).
  */
-export async function startRun(
-  deps: StartRunDeps,
-  log: Logger,
-  projectId: string,
-  delivery: DeliveryInfo,
-  run: RunRequest,
-  initialStatus: 'queued' | 'awaiting_approval',
-): Promise<StartedRun> {
-  const accepted = await acceptRun(deps.db, projectId, delivery, run, initialStatus);
-  if (accepted.redelivery || accepted.workflowId === null) return { ...accepted, queued: false };
-  const workflowId = accepted.workflowId;
-  await requestCheckRunSync(deps, log, workflowId, 'created');
-  if (accepted.status !== 'queued') return { ...accepted, queued: false };
-  const outcome = await startWorkflow(deps, log, workflowId);
-  if (outcome === 'redis_unavailable') log.warn({ workflowId }, 'Redis unavailable: workflow accepted, the relay will queue it');
-  return { ...accepted, queued: outcome !== 'redis_unavailable' };
+export function createRunStarter(deps: StartRunDeps): StartRun {
+  return batchCalls<RunToAccept, StartedRun>({ maxBatch: MAX_BATCH, run: (runs) => startRuns(deps, runs) });
+}
+
+async function startRuns(deps: StartRunDeps, runs: RunToAccept[]): Promise<(StartedRun | Error)[]> {
+  const accepted = await acceptRuns(deps.db, runs);
+  const created = accepted.filter((a): a is AcceptedRun & { workflowId: string } => !(a instanceof Error) && !a.redelivery && a.workflowId !== null);
+  await requestCheckRunSyncs(deps, deps.logger, created.map((a) => a.workflowId), 'created');
+  const toQueue = created.filter((a) => a.status === 'queued').map((a) => a.workflowId);
+  const outcome = await startWorkflows(deps, deps.logger, toQueue);
+  if (outcome === 'redis_unavailable') deps.logger.warn({ workflowIds: toQueue }, 'Redis unavailable: workflows accepted, the reconciler will queue them');
+  return accepted.map((a) => {
+    if (a instanceof Error) return a;
+    const queued = !a.redelivery && a.workflowId !== null && a.status === 'queued' && outcome !== 'redis_unavailable';
+    return { ...a, queued };
+  });
 }

@@ -1,0 +1,99 @@
+/**
+ * The webhook intake's writes, in SQL on the driver's pool: they are the hot path of a burst (one batch of deliveries
+ * per round, see apps/api/src/webhooks/accept-run.ts), where a round trip or an ORM call per row is what limits how
+ * many deliveries a second the API can accept. The columns are those of prisma/schema.prisma's Workflow and
+ * WebhookDelivery; the intake's integration tests read the rows back through Prisma.
+ */
+import { driverPool, type Db } from './client.js';
+import { withTransientRetry } from './transient-retry.js';
+
+/** A new workflow as the intake creates it (its other columns keep their defaults). */
+export interface WorkflowInsert {
+  id: string;
+  projectId: string;
+  number: number;
+  event: string;
+  action: string | null;
+  ref: string;
+  sha: string;
+  branch: string | null;
+  tag: string | null;
+  prNumber: number | null;
+  baseSha: string | null;
+  headRepoFullName: string | null;
+  trusted: boolean;
+  repositoryPrivate: boolean | null;
+  sender: string | null;
+  changedPaths: string[] | null;
+  status: 'queued' | 'awaiting_approval';
+}
+
+/** A delivery that created a workflow. */
+export interface DeliveryInsert {
+  id: string;
+  event: string;
+  action: string | null;
+  projectId: string;
+  workflowId: string;
+  status: number;
+}
+
+/** The workflow a delivery recorded (null: it no longer exists). */
+export type DeliveredWorkflow = { id: string; number: number; status: string } | null;
+
+const WORKFLOW_COLUMNS = [
+  'id', 'project_id', 'number', 'event', 'action', 'ref', 'sha', 'branch', 'tag', 'pr_number', 'base_sha', 'head_repo_full_name',
+  'trusted', 'repository_private', 'sender', 'changed_paths', 'status',
+] as const;
+const DELIVERY_COLUMNS = ['id', 'event', 'action', 'project_id', 'workflow_id', 'status'] as const;
+
+function workflowValues(w: WorkflowInsert): unknown[] {
+  return [
+    w.id, w.projectId, w.number, w.event, w.action, w.ref, w.sha, w.branch, w.tag, w.prNumber, w.baseSha, w.headRepoFullName,
+    w.trusted, w.repositoryPrivate, w.sender, w.changedPaths === null ? null : JSON.stringify(w.changedPaths), w.status,
+  ];
+}
+
+/** `INSERT INTO table (columns…) VALUES (?, …), (?, …)` for `rows` rows, with `extra` SQL values appended to each row. */
+function multiRowInsert(table: string, columns: readonly string[], rows: number, extra: Record<string, string> = {}): string {
+  const names = [...columns, ...Object.keys(extra)].map((c) => `\`${c}\``).join(', ');
+  const row = `(${[...columns.map(() => '?'), ...Object.values(extra)].join(', ')})`;
+  return `INSERT INTO \`${table}\` (${names}) VALUES ${new Array<string>(rows).fill(row).join(', ')}`;
+}
+
+/**
+ * Inserts the workflows, then their deliveries, in one transaction of two multi-row INSERTs; a deadlock or lock wait
+ * timeout runs it again. A delivery id or run number already taken, or a project that no longer exists, rejects the
+ * whole transaction (a unique or foreign key violation, as the driver reports it).
+ */
+export async function insertWorkflowsWithDeliveries(db: Db, workflows: readonly WorkflowInsert[], deliveries: readonly DeliveryInsert[]): Promise<void> {
+  if (workflows.length === 0 && deliveries.length === 0) return;
+  const pool = driverPool(db);
+  const workflowSql = multiRowInsert('workflows', WORKFLOW_COLUMNS, workflows.length, { updated_at: 'NOW(3)' });
+  const deliverySql = multiRowInsert('webhook_deliveries', DELIVERY_COLUMNS, deliveries.length);
+  await withTransientRetry(async () => {
+    const conn = await pool.getConnection();
+    try {
+      await conn.beginTransaction();
+      if (workflows.length > 0) await conn.query(workflowSql, workflows.flatMap(workflowValues));
+      if (deliveries.length > 0) await conn.query(deliverySql, deliveries.flatMap((d) => [d.id, d.event, d.action, d.projectId, d.workflowId, d.status]));
+      await conn.commit();
+    } catch (error) {
+      await conn.rollback().catch(() => undefined);
+      throw error;
+    } finally {
+      await conn.release();
+    }
+  });
+}
+
+/** The workflow each of these delivery ids recorded, for those seen before (one SELECT). */
+export async function deliveredWorkflows(db: Db, deliveryIds: readonly string[]): Promise<Map<string, DeliveredWorkflow>> {
+  const ids = [...new Set(deliveryIds)];
+  if (ids.length === 0) return new Map();
+  const rows = (await driverPool(db).query(
+    `SELECT d.id AS delivery_id, w.id, w.number, w.status FROM webhook_deliveries d LEFT JOIN workflows w ON w.id = d.workflow_id WHERE d.id IN (${ids.map(() => '?').join(', ')})`,
+    ids,
+  )) as { delivery_id: string; id: string | null; number: number | null; status: string | null }[];
+  return new Map(rows.map((r) => [r.delivery_id, r.id === null ? null : { id: r.id, number: Number(r.number), status: r.status as string }]));
+}
