@@ -20,9 +20,20 @@ export async function measure(name: string, fn: () => unknown, { runs = 5, warmu
   return { name, runs, medianMs: times[Math.floor(times.length / 2)] as number, minMs: times[0] as number };
 }
 
+/** One printed table, as `npm run bench` also writes it to bench/results/latest.json. */
+export interface BenchTable {
+  title: string;
+  baseline: string;
+  rows: Record<string, string | number>[];
+}
+
+/** Every table printed in this process, in order (written out by index.ts). */
+export const printedTables: BenchTable[] = [];
+
 /** Prints measurements as a table, each relative to the measurement named `baseline`. */
 export function printTable(title: string, rows: readonly Measurement[], baseline: string): void {
   const base = rows.find((row) => row.name === baseline)?.medianMs ?? Number.NaN;
+  printedTables.push({ title, baseline, rows: rows.map((row) => ({ ...row, relative: row.medianMs / base })) });
   const header = ['what', 'runs', 'median ms', 'min ms', `× ${baseline}`];
   const cells = rows.map((row) => [row.name, String(row.runs), row.medianMs.toFixed(1), row.minMs.toFixed(1), (row.medianMs / base).toFixed(2)]);
   printCells(title, header, cells);
@@ -72,6 +83,11 @@ export async function measureLoad(
 /** Prints load measurements as a table, the throughput and p50 of each relative to the measurement named `baseline`. */
 export function printLoadTable(title: string, rows: readonly LoadMeasurement[], baseline: string): void {
   const base = rows.find((row) => row.name === baseline);
+  printedTables.push({
+    title,
+    baseline,
+    rows: rows.map((row) => ({ ...row, relativePerSecond: row.perSecond / (base?.perSecond ?? Number.NaN), relativeP50: row.p50Ms / (base?.p50Ms ?? Number.NaN) })),
+  });
   const header = ['what', 'requests', 'conc.', 'req/s', 'p50 ms', 'p99 ms', '× req/s', '× p50'];
   const cells = rows.map((row) => [
     row.name,

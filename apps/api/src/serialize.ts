@@ -46,7 +46,7 @@ export function workflowJson(w: Workflow) {
     id: w.id,
     project_id: w.projectId,
     number: w.number,
-    // a VARCHAR column that only acceptRun writes, with a RunEvent
+    // a VARCHAR column that only acceptRuns writes, with a RunEvent
     event: w.event as RunEvent,
     action: w.action,
     ref: w.ref,

@@ -74,9 +74,15 @@ export async function insertWorkflowsWithDeliveries(db: Db, workflows: readonly 
   await withTransientRetry(async () => {
     const conn = await pool.getConnection();
     try {
-      await conn.beginTransaction();
-      if (workflows.length > 0) await conn.query(workflowSql, workflows.flatMap(workflowValues));
-      if (deliveries.length > 0) await conn.query(deliverySql, deliveries.flatMap((d) => [d.id, d.event, d.action, d.projectId, d.workflowId, d.status]));
+      // BEGIN and both INSERTs go out together (the driver pipelines them on the connection); COMMIT only once each
+      // has succeeded, so a rejected INSERT rolls the whole transaction back.
+      const steps = await Promise.allSettled([
+        conn.beginTransaction(),
+        workflows.length > 0 ? conn.query(workflowSql, workflows.flatMap(workflowValues)) : null,
+        deliveries.length > 0 ? conn.query(deliverySql, deliveries.flatMap((d) => [d.id, d.event, d.action, d.projectId, d.workflowId, d.status])) : null,
+      ]);
+      const failed = steps.find((step) => step.status === 'rejected');
+      if (failed) throw failed.reason;
       await conn.commit();
     } catch (error) {
       await conn.rollback().catch(() => undefined);

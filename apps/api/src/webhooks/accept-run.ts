@@ -39,8 +39,8 @@ export interface RunToAccept {
  *    held across anything);
  * 3. one short transaction inserts every new workflow and every delivery pointing at one, one multi-row INSERT each.
  * When that transaction hits a unique or foreign key (a concurrent duplicate delivery on another replica committed
- * first, a project deleted meanwhile), each item is accepted alone instead (acceptRun), so one item's conflict decides
- * only its own outcome. Numbers taken for a batch that then failed are left unused (gaps).
+ * first, a project deleted meanwhile), each item is inserted alone with the number it was given (insertAlone), so one
+ * item's conflict decides only its own outcome; only a duplicate's number is left unused (a gap).
  */
 export async function acceptRuns(db: Db, items: readonly RunToAccept[]): Promise<(AcceptedRun | Error)[]> {
   const outcomes: (AcceptedRun | Error | undefined)[] = new Array(items.length);
@@ -58,7 +58,7 @@ export async function acceptRuns(db: Db, items: readonly RunToAccept[]): Promise
     }
   });
   const numbers = await takeNumbers(db, fresh.map((i) => (items[i] as RunToAccept).projectId));
-  const rows: { item: RunToAccept; index: number; workflowId: string; number: number }[] = [];
+  const rows: (NumberedRun & { index: number })[] = [];
   fresh.forEach((i, k) => {
     const number = numbers[k] as number | Error;
     if (number instanceof Error) outcomes[i] = number;
@@ -67,10 +67,10 @@ export async function acceptRuns(db: Db, items: readonly RunToAccept[]): Promise
   if (rows.length > 0) {
     try {
       await insertRuns(db, rows);
-      for (const row of rows) outcomes[row.index] = { workflowId: row.workflowId, number: row.number, status: row.item.initialStatus, redelivery: false };
+      for (const row of rows) outcomes[row.index] = accepted(row);
     } catch (error) {
       if (!isUniqueViolation(error) && !isForeignKeyViolation(error)) throw error;
-      for (const row of rows) outcomes[row.index] = await acceptRun(db, row.item).catch((e: unknown) => toError(e));
+      for (const row of rows) outcomes[row.index] = await insertAlone(db, row).catch((e: unknown) => toError(e));
     }
   }
   // duplicates within the batch: the first's workflow, as a redelivery
@@ -82,25 +82,27 @@ export async function acceptRuns(db: Db, items: readonly RunToAccept[]): Promise
   });
 }
 
+/** A run to insert: its workflow's id and number are chosen. */
+interface NumberedRun {
+  item: RunToAccept;
+  workflowId: string;
+  number: number;
+}
+
+const accepted = ({ item, workflowId, number }: NumberedRun): AcceptedRun => ({ workflowId, number, status: item.initialStatus, redelivery: false });
+
 /**
- * Durably accepts one run, alone: takes the project's next run number, then in one short transaction creates the
- * workflow and records the delivery. A delivery id seen before — or a concurrent duplicate that won the race on the
- * delivery's primary key, whose transaction then rolls back — returns the workflow recorded the first time.
+ * Inserts one numbered run in its own transaction. When a concurrent request with the same delivery id committed first
+ * (the delivery's primary key), answers with that request's workflow, leaving this number unused.
  */
-export async function acceptRun(db: Db, { projectId, delivery, run, initialStatus }: RunToAccept): Promise<AcceptedRun> {
-  const seen = (await deliveredWorkflows(db, [delivery.id])).get(delivery.id);
-  if (seen !== undefined) return previous(seen);
-  const [number] = await takeNumbers(db, [projectId]);
-  if (number instanceof Error) throw number;
-  const workflowId = randomUUID();
+async function insertAlone(db: Db, run: NumberedRun): Promise<AcceptedRun> {
   try {
-    await insertRuns(db, [{ item: { projectId, delivery, run, initialStatus }, workflowId, number: number as number }]);
-    return { workflowId, number: number as number, status: initialStatus, redelivery: false };
+    await insertRuns(db, [run]);
+    return accepted(run);
   } catch (error) {
-    if (isForeignKeyViolation(error)) throw new NotFoundError(`no project ${projectId}`);
+    if (isForeignKeyViolation(error)) throw new NotFoundError(`no project ${run.item.projectId}`);
     if (!isUniqueViolation(error)) throw error;
-    // A concurrent request with the same delivery id committed first.
-    const first = (await deliveredWorkflows(db, [delivery.id])).get(delivery.id);
+    const first = (await deliveredWorkflows(db, [run.item.delivery.id])).get(run.item.delivery.id);
     if (first === undefined) throw error;
     return previous(first);
   }
@@ -111,7 +113,7 @@ async function takeNumbers(db: Db, projectIds: readonly string[]): Promise<(numb
   const counts = new Map<string, number>();
   for (const id of projectIds) counts.set(id, (counts.get(id) ?? 0) + 1);
   const firsts = new Map<string, number | Error>();
-  for (const [projectId, count] of counts) firsts.set(projectId, await nextRunNumbers(db, projectId, count));
+  await Promise.all([...counts].map(async ([projectId, count]) => firsts.set(projectId, await nextRunNumbers(db, projectId, count))));
   return projectIds.map((id) => {
     const next = firsts.get(id) as number | Error;
     if (next instanceof Error) return next;
@@ -130,7 +132,7 @@ async function nextRunNumbers(db: Db, projectId: string, count: number): Promise
 }
 
 /** The workflows, then their deliveries: one transaction, one multi-row INSERT each (run-intake.ts). */
-function insertRuns(db: Db, rows: readonly { item: RunToAccept; workflowId: string; number: number }[]): Promise<void> {
+function insertRuns(db: Db, rows: readonly NumberedRun[]): Promise<void> {
   return insertWorkflowsWithDeliveries(
     db,
     rows.map(({ item, workflowId, number }) => workflowRow(item, workflowId, number)),

@@ -40,9 +40,11 @@ export function createRunStarter(deps: StartRunDeps): StartRun {
 async function startRuns(deps: StartRunDeps, runs: RunToAccept[]): Promise<(StartedRun | Error)[]> {
   const accepted = await acceptRuns(deps.db, runs);
   const created = accepted.filter((a): a is AcceptedRun & { workflowId: string } => !(a instanceof Error) && !a.redelivery && a.workflowId !== null);
-  await requestCheckRunSyncs(deps, deps.logger, created.map((a) => a.workflowId), 'created');
   const toQueue = created.filter((a) => a.status === 'queued').map((a) => a.workflowId);
-  const outcome = await startWorkflows(deps, deps.logger, toQueue);
+  const [, outcome] = await Promise.all([
+    requestCheckRunSyncs(deps, deps.logger, created.map((a) => a.workflowId), 'created'),
+    startWorkflows(deps, deps.logger, toQueue),
+  ]);
   if (outcome === 'redis_unavailable') deps.logger.warn({ workflowIds: toQueue }, 'Redis unavailable: workflows accepted, the reconciler will queue them');
   return accepted.map((a) => {
     if (a instanceof Error) return a;
