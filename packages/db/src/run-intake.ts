@@ -5,28 +5,17 @@
  * WebhookDelivery; the intake's integration tests read the rows back through Prisma.
  */
 import { driverPool, type Db } from './client.js';
+import type { Prisma } from './generated/prisma/client.js';
 import { withTransientRetry } from './transient-retry.js';
 
-/** A new workflow as the intake creates it (its other columns keep their defaults). */
-export interface WorkflowInsert {
-  id: string;
-  projectId: string;
-  number: number;
-  event: string;
-  action: string | null;
-  ref: string;
-  sha: string;
-  branch: string | null;
-  tag: string | null;
-  prNumber: number | null;
-  baseSha: string | null;
-  headRepoFullName: string | null;
-  trusted: boolean;
-  repositoryPrivate: boolean | null;
-  sender: string | null;
+/** The columns the intake writes of a new workflow (the others keep their defaults), typed by the Prisma schema. */
+type IntakeColumns = 'id' | 'projectId' | 'number' | 'event' | 'action' | 'ref' | 'sha' | 'branch' | 'tag' | 'prNumber' | 'baseSha' | 'headRepoFullName' | 'trusted' | 'repositoryPrivate' | 'sender';
+
+/** A new workflow as the intake creates it. */
+export type WorkflowInsert = Required<Pick<Prisma.WorkflowUncheckedCreateInput, IntakeColumns>> & {
   changedPaths: string[] | null;
   status: 'queued' | 'awaiting_approval';
-}
+};
 
 /** A delivery that created a workflow. */
 export interface DeliveryInsert {
