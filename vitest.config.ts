@@ -14,6 +14,7 @@ export default defineConfig({
       '@factoryci/run-state': src('./packages/run-state/src/index.ts'),
       '@factoryci/agent-protocol': src('./packages/agent-protocol/src/index.ts'),
       '@factoryci/github-app': src('./packages/github-app/src/index.ts'),
+      '@factoryci/observe': src('./packages/observe/src/index.ts'),
     },
   },
   test: {

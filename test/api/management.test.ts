@@ -20,15 +20,16 @@ describe('admin authentication', () => {
     expect((await inject('GET', '/owners')).statusCode).toBe(200);
   });
 
-  it('leaves /healthz and /docs/json open', async () => {
+  it('leaves /healthz, /metrics and /docs/json open', async () => {
     const health = await api.app.inject({ method: 'GET', url: '/healthz' });
     expect(health.statusCode).toBe(200);
-    expect(health.json()).toEqual({ db: 'ok', redis: 'ok' });
+    expect(health.json()).toEqual({ status: 'ok', db: 'ok', redis: 'ok' });
+    expect((await api.app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(200);
     const docs = await api.app.inject({ method: 'GET', url: '/docs/json' });
     expect(docs.statusCode).toBe(200);
     const spec = docs.json() as { openapi: string; paths: Record<string, Record<string, unknown>> };
     expect(spec.openapi).toBe('3.1.0');
-    for (const path of ['/project', '/projects', '/owner', '/owners', '/workflows', '/workflow', '/hooks/github', '/healthz', '/github/setup']) {
+    for (const path of ['/project', '/projects', '/owner', '/owners', '/workflows', '/workflow', '/hooks/github', '/healthz', '/metrics', '/github/setup']) {
       expect(spec.paths[path], path).toBeDefined();
     }
     expect(Object.keys(spec.paths['/project'] ?? {}).sort()).toEqual(['delete', 'get', 'post', 'put']);

@@ -69,7 +69,7 @@ describe('Redis down', () => {
     expect(row).toMatchObject({ status: 'queued', enqueuedAt: null });
     const health = await api.app.inject({ method: 'GET', url: '/healthz' });
     expect(health.statusCode).toBe(503);
-    expect(health.json()).toEqual({ db: 'ok', redis: 'down' });
+    expect(health.json()).toEqual({ status: 'down', db: 'ok', redis: 'unreachable' });
 
     // The reconciler tries while Redis is down: nothing queued, nothing lost.
     expect(repaired(await reconcileWorkflows({ db: api.database.db, queue: api.queue, logger }))).toBe(0);
@@ -130,6 +130,6 @@ describe('MySQL down', () => {
     expect(owners.statusCode).toBe(503);
     const health = await app.inject({ method: 'GET', url: '/healthz' });
     expect(health.statusCode).toBe(503);
-    expect(health.json()).toEqual({ db: 'down', redis: 'ok' });
+    expect(health.json()).toEqual({ status: 'down', db: 'unreachable', redis: 'ok' });
   });
 });

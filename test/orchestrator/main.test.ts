@@ -5,6 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { freePort, startTcpSwitch, waitFor } from './helpers.js';
+import { parseExposition } from '../support/prometheus.js';
 import { testRedisUrl } from '../support/services.js';
 
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -80,29 +81,41 @@ describe('the orchestrator entry point', () => {
       const response = await fetch(`http://127.0.0.1:${port}/healthz`);
       return { code: response.status, body: (await response.json()) as Record<string, string> };
     };
-    const healthIs = (code: number, body: Record<string, string>) => async () => {
+    /** The answer is `code` with `body`, where a RegExp is what a state must match. */
+    const healthIs = (code: number, body: Record<string, string | RegExp>) => async () => {
       const answer = await health().catch(() => undefined);
-      return answer?.code === code && JSON.stringify(answer.body) === JSON.stringify(body);
+      if (answer?.code !== code || Object.keys(answer.body).join() !== Object.keys(body).join()) return false;
+      return Object.entries(body).every(([name, want]) => (typeof want === 'string' ? answer.body[name] === want : want.test(answer.body[name] ?? '')));
     };
+    // the switch still accepts connections (and cuts them): something listens, so it is not "unreachable"
+    const listensButFails = /^(timeout|error)$/;
     try {
       await waitFor(() => main.output().stdout.includes('orchestrator started'), 15_000);
       const line = JSON.parse(main.output().stdout.split('\n').find((entry) => entry.includes('orchestrator started')) ?? '{}') as { healthPort?: number };
       expect(line.healthPort).toBe(port);
       // its connections open just after the start; the startup probe allows for that
       await waitFor(healthIs(200, { status: 'ok', db: 'ok', redis: 'ok', worker: 'ok' }), 10_000);
-      expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(404);
+      const scrape = async () => {
+        const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+        expect(response.status).toBe(200);
+        return parseExposition(await response.text());
+      };
+      expect((await scrape()).type.get('factoryci_run_duration_seconds')).toBe('histogram');
 
       mysql.up = false;
-      await waitFor(healthIs(503, { status: 'down', db: 'down', redis: 'ok', worker: 'ok' }), 15_000);
+      await waitFor(healthIs(503, { status: 'down', db: listensButFails, redis: 'ok', worker: 'ok' }), 15_000);
       await waitFor(() => main.output().stdout.includes('"msg":"unhealthy"'), 5000);
       mysql.up = true;
       await waitFor(healthIs(200, { status: 'ok', db: 'ok', redis: 'ok', worker: 'ok' }), 15_000);
 
       redis.up = false;
-      await waitFor(healthIs(503, { status: 'down', db: 'ok', redis: 'down', worker: 'ok' }), 15_000);
+      await waitFor(healthIs(503, { status: 'down', db: 'ok', redis: listensButFails, worker: 'ok' }), 15_000);
       redis.up = true;
       await waitFor(healthIs(200, { status: 'ok', db: 'ok', redis: 'ok', worker: 'ok' }), 30_000);
       await waitFor(() => main.output().stdout.includes('"msg":"healthy again"'), 5000);
+      const errors = await scrape();
+      expect(errors.value('factoryci_database_errors_total', { process: 'orchestrator', component: 'healthz' })).toBeGreaterThan(0);
+      expect(errors.value('factoryci_redis_errors_total', { process: 'orchestrator', component: 'healthz' })).toBeGreaterThan(0);
 
       // a second orchestrator on the same machine cannot have the port: it runs on without the endpoint
       const second = startMain({

@@ -16,6 +16,9 @@ import { createLocalRunner } from '../../apps/orchestrator/src/local/local-runne
 import { CANCEL_CHANNEL, createCancelRegistry, subscribeToCancels } from '../../apps/orchestrator/src/processing/cancellations.js';
 import { processWorkflow, type ProcessDeps, type ProcessResult } from '../../apps/orchestrator/src/processing/process-workflow.js';
 import { decodeRunHandle } from '../../apps/orchestrator/src/run-handle.js';
+import { startHealthServer } from '../../apps/orchestrator/src/health.js';
+import { createOrchestratorMetrics } from '../../apps/orchestrator/src/metrics.js';
+import { parseExposition } from '../support/prometheus.js';
 import type { Runner } from '../../apps/orchestrator/src/runner.js';
 import { startConsulStandin, type ConsulStandin } from '../standins/consul/server.js';
 import { startKubernetesStandin, type KubernetesStandin } from '../standins/kubernetes/server.js';
@@ -165,6 +168,52 @@ describe('processWorkflow with the local runner', () => {
     expect(d.notified).toEqual(['provisioning', 'running']);
     expect(registered(workflow.id)).toBe(false);
     expect(starts(workflow.id)).toBe(1);
+  });
+
+  it('observes the run\'s reaction time and duration in the metrics, served as GET /metrics', async () => {
+    const metrics = createOrchestratorMetrics();
+    const server = await startHealthServer({ port: 0, host: '127.0.0.1', logger, checks: {}, metrics: metrics.registry });
+    try {
+      const project = await createProject();
+      const workflow = await createWorkflow(project.id);
+      // accepted 30 s ago: the reaction time is the time from then to running
+      const acceptedAt = new Date(Date.now() - 30_000);
+      await database.db.workflow.update({ where: { id: workflow.id }, data: { createdAt: acceptedAt } });
+      const processing = processWorkflow(job(workflow.id), deps(localRunner(), { metrics }));
+      await waitFor(async () => (await status(workflow.id)) === 'running', 10_000);
+      const { startedAt } = await database.db.workflow.findUniqueOrThrow({ where: { id: workflow.id } });
+      await database.db.workflow.update({ where: { id: workflow.id }, data: { status: 'failure', finishedAt: new Date((startedAt as Date).getTime() + 45_000) } });
+      exitAgent(workflow.id, 0);
+      expect(await processing).toMatchObject({ kind: 'ended', status: 'failure' });
+
+      const response = await fetch(`http://127.0.0.1:${server.port}/metrics`);
+      expect(response.status).toBe(200);
+      const scraped = parseExposition(await response.text());
+      const reaction = (startedAt as Date).getTime() / 1000 - acceptedAt.getTime() / 1000;
+      expect(scraped.value('factoryci_run_reaction_seconds_count')).toBe(1);
+      expect(scraped.value('factoryci_run_reaction_seconds_sum')).toBeCloseTo(reaction, 3);
+      expect(scraped.value('factoryci_run_reaction_seconds_bucket', { le: '30' })).toBe(0);
+      expect(scraped.value('factoryci_run_reaction_seconds_bucket', { le: '60' })).toBe(1);
+      expect(scraped.value('factoryci_run_duration_seconds_count', { status: 'failure' })).toBe(1);
+      expect(scraped.value('factoryci_run_duration_seconds_sum', { status: 'failure' })).toBe(45);
+      expect(scraped.value('factoryci_run_duration_seconds_bucket', { status: 'failure', le: '30' })).toBe(0);
+      expect(scraped.value('factoryci_run_duration_seconds_bucket', { status: 'failure', le: '60' })).toBe(1);
+      expect(scraped.type.get('factoryci_run_duration_seconds')).toBe('histogram');
+
+      // a run adopted after it had started is not observed again; its end is
+      const adopted = await createWorkflow(project.id, { status: 'running' });
+      await database.db.workflow.update({ where: { id: adopted.id }, data: { startedAt: new Date(Date.now() - 5000), runnerHandle: null } });
+      const following = processWorkflow(job(adopted.id), deps(localRunner(), { metrics }));
+      await waitFor(() => started(adopted.id), 10_000);
+      await database.db.workflow.update({ where: { id: adopted.id }, data: { status: 'success', finishedAt: new Date() } });
+      exitAgent(adopted.id, 0);
+      expect(await following).toMatchObject({ kind: 'ended', status: 'success' });
+      const again = parseExposition(await metrics.registry.metrics());
+      expect(again.value('factoryci_run_reaction_seconds_count')).toBe(1);
+      expect(again.value('factoryci_run_duration_seconds_count', { status: 'success' })).toBe(1);
+    } finally {
+      await server.close();
+    }
   });
 
   it('ends a run whose agent exited without reporting as error, closing what was left open', async () => {

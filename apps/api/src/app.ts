@@ -8,12 +8,14 @@ import { ApiError } from './errors.js';
 import { rejectNonFiniteNumbers } from './finite-numbers.js';
 import type { GithubAppClient } from './github/github-app.js';
 import type { Logger } from './logger.js';
+import { createApiMetrics, watchQueueAndRuns, type ApiMetrics } from './metrics.js';
 import type { WorkflowQueue } from './queue/workflow-queue.js';
 import { agentRoutes } from './routes/agent.js';
 import { executionRoutes } from './routes/executions.js';
 import { githubAppRoutes } from './routes/github-app.js';
 import { githubHooksRoutes } from './routes/github-hooks.js';
 import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { ownerRoutes } from './routes/owners.js';
 import { projectSecretRoutes } from './routes/project-secrets.js';
 import { projectRoutes } from './routes/projects.js';
@@ -30,17 +32,22 @@ export interface AppDeps {
   github: GithubAppClient | null;
   logger: Logger;
   secrets: SecretBox;
+  /** The process's metrics (GET /metrics); its scrape-time gauges are registered by buildApp, so one app per registry. */
+  metrics: ApiMetrics;
 }
 
-export type BuildAppDeps = Omit<AppDeps, 'secrets'> & {
+export type BuildAppDeps = Omit<AppDeps, 'secrets' | 'metrics'> & {
   /** The HTTP server's timeouts and body limit; DEFAULT_SERVER_LIMITS when not given (tests pass short ones). */
   serverLimits?: ServerLimits;
+  /** The process's metrics, shared with its background tasks; a registry of the app's own when not given. */
+  metrics?: ApiMetrics;
 };
 
 /** The API as a Fastify instance; everything it talks to comes in `deps`, so tests pass real ones. */
 export async function buildApp(input: BuildAppDeps): Promise<FastifyInstance> {
-  const { serverLimits = DEFAULT_SERVER_LIMITS, ...given } = input;
-  const deps: AppDeps = { ...given, secrets: createSecretBox(input.config.encryptionKey) };
+  const { serverLimits = DEFAULT_SERVER_LIMITS, metrics = createApiMetrics(), ...given } = input;
+  const deps: AppDeps = { ...given, metrics, secrets: createSecretBox(input.config.encryptionKey) };
+  watchQueueAndRuns(metrics, deps);
   const app = Fastify({
     ...serverOptions(serverLimits),
     loggerInstance: deps.logger,
@@ -70,6 +77,7 @@ export async function buildApp(input: BuildAppDeps): Promise<FastifyInstance> {
       return reply.code(400).send({ error: 'bad_request', message: error.message });
     }
     if (isDatabaseUnavailable(error)) {
+      deps.metrics.databaseError('requests');
       request.log.error({ err: error }, 'database unavailable');
       return reply.code(503).send({ error: 'unavailable', message: 'the database is unavailable; retry later' });
     }
@@ -91,6 +99,7 @@ export async function buildApp(input: BuildAppDeps): Promise<FastifyInstance> {
 
   app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(healthRoutes, deps);
+  await app.register(metricsRoutes, deps);
   await app.register(githubHooksRoutes, deps);
   await app.register(githubAppRoutes, deps);
   await app.register(agentRoutes, { ...deps, prefix: '/agent/v1' });

@@ -7,6 +7,7 @@ import { createGithubApp } from '@factoryci/github-app';
 import { createGithubAppClient } from './github/github-app.js';
 import { appHookDeliveries, redeliverySettingsFromEnv, startRedelivery } from './github/redeliver.js';
 import { createLogger } from './logger.js';
+import { createApiMetrics } from './metrics.js';
 import { reconcilerSettingsFromEnv, startReconciler } from './queue/reconcile.js';
 import { createWorkflowQueue } from './queue/workflow-queue.js';
 import { retentionSettingsFromEnv, startRetention } from './runs/retention.js';
@@ -34,18 +35,21 @@ async function main(): Promise<void> {
   }
 
   const logger = createLogger(config.logLevel);
-  const db = createDb(config.databaseUrl);
+  // one registry for the process: GET /metrics, counted by the app, the reconciler, the database and Redis clients
+  const metrics = createApiMetrics();
+  const db = createDb(config.databaseUrl, { onError: (_error, where) => metrics.databaseError(where === 'connect' ? 'pool' : where) });
   const queue = createWorkflowQueue({
     redisUrl: config.redisUrl,
     onError: (error) => logger.warn({ err: error }, 'Redis unavailable'),
+    countError: () => metrics.redisError('workflow-queue'),
   });
   const github = config.githubApp
     ? createGithubAppClient({ app: config.githubApp, apiUrl: config.githubApiUrl, webUrl: config.githubUrl })
     : null;
-  const app = await buildApp({ config, db, queue, github, logger });
+  const app = await buildApp({ config, db, queue, github, logger, metrics });
   // every open workflow gets its job again, whatever Redis lost: at start, on every Redis reconnect, every interval
-  const reconciler = startReconciler({ db, queue, logger }, reconcilerSettings);
-  const checkRuns = startCheckRunWorker({ db, github, logger }, { redisUrl: config.redisUrl });
+  const reconciler = startReconciler({ db, queue, logger, metrics }, reconcilerSettings);
+  const checkRuns = startCheckRunWorker({ db, github, logger }, { redisUrl: config.redisUrl, countRedisError: () => metrics.redisError('check-runs') });
   let redelivery: { stop(): Promise<void> } | null = null;
   const retention = retentionSettings ? startRetention({ db, logger }, retentionSettings) : null;
 

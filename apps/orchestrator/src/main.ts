@@ -9,9 +9,11 @@ import { createDb } from '@factoryci/db';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { deriveRunTokenKey } from '@factoryci/run-token';
+import { checkDependency, databaseDependency, redisDependency, type DependencyHealth } from '@factoryci/observe';
 import { pino } from 'pino';
 import { ConfigError, loadOrchestratorConfig, type OrchestratorConfig } from './config.js';
 import { startHealthServer, type HealthServer } from './health.js';
+import { createOrchestratorMetrics } from './metrics.js';
 import { createCancelRegistry, subscribeToCancels } from './processing/cancellations.js';
 import { createWorkflowWorker } from './processing/worker.js';
 import { runHealthFromConfig, runnerBlockReaderFromConfig, runnerFromConfig } from './wiring.js';
@@ -29,14 +31,19 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const logger = pino({ level: config.logLevel, redact: { paths: ['*.token', '*.runToken'], censor: '[redacted]' } });
-  const db = createDb(config.databaseUrl);
+  // one registry for the process, served as GET /metrics beside /healthz
+  const metrics = createOrchestratorMetrics();
+  const db = createDb(config.databaseUrl, { onError: (_error, where) => metrics.databaseError(where === 'connect' ? 'pool' : where) });
   const runner = runnerFromConfig(config, logger);
   const health = runHealthFromConfig(config, logger);
   const cancels = createCancelRegistry();
   const subscription = await subscribeToCancels(config.redisUrl, cancels, logger);
   // The API's check-run worker brings the GitHub check run up to date after each transition.
   const checkRuns = new Queue<CheckRunJobData>(CHECK_RUN_QUEUE_NAME, { connection: { url: config.redisUrl }, prefix: config.queue.prefix });
-  checkRuns.on('error', (error) => logger.warn({ err: error }, 'check-run queue error'));
+  checkRuns.on('error', (error) => {
+    metrics.redisError('check-runs');
+    logger.warn({ err: error }, 'check-run queue error');
+  });
   const worker = createWorkflowWorker(
     {
       db,
@@ -47,6 +54,7 @@ async function main(): Promise<void> {
       logger,
       readRunnerBlock: runnerBlockReaderFromConfig(config),
       notify: (workflowId, change) => enqueueCheckRunSync(checkRuns, workflowId, change),
+      metrics,
       settings: {
         runTimeoutSeconds: config.run.timeoutSeconds,
         statusPollMs: config.run.statusPollSeconds * 1000,
@@ -63,20 +71,24 @@ async function main(): Promise<void> {
       logger,
     },
   );
+  worker.worker.on('error', () => metrics.redisError('worker'));
   let healthServer: HealthServer | undefined;
   let healthRedis: Redis | undefined;
   if (config.healthPort > 0) {
     // its own connection: no offline queue, so a ping while Redis is away fails at once instead of waiting
     const redis = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: false });
-    redis.on('error', () => undefined); // reported by /healthz
+    redis.on('error', () => undefined); // reported by /healthz, and counted there
     healthRedis = redis;
+    const database = databaseDependency(config.databaseUrl, (sql) => db.$queryRawUnsafe(sql));
+    const redisHealth = redisDependency(config.redisUrl, redis);
     try {
       healthServer = await startHealthServer({
         port: config.healthPort,
         logger,
+        metrics: metrics.registry,
         checks: {
-          db: async () => (await db.$queryRawUnsafe<unknown[]>('SELECT 1')).length === 1,
-          redis: async () => redis.status === 'ready' && (await redis.ping()) === 'PONG',
+          db: async () => counted(await checkDependency(database), metrics.databaseError),
+          redis: async () => counted(await checkDependency(redisHealth), metrics.redisError),
           worker: () => worker.worker.isRunning() && !worker.worker.closing,
         },
       });
@@ -119,6 +131,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/** A health check's state, counted as an error of `healthz` when it is not ok. */
+function counted(state: DependencyHealth, count: (component: string) => void): DependencyHealth {
+  if (state !== 'ok') count('healthz');
+  return state;
 }
 
 main().catch((error: unknown) => {

@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import { PrismaMariaDb } from '@prisma/adapter-mariadb';
 import mariadb from 'mariadb';
 import { PrismaClient } from './generated/prisma/client.js';
@@ -7,6 +8,24 @@ export type Db = PrismaClient;
 
 /** The driver's pool under each client createDb made: for the few statements whose OK packet Prisma does not hand on. */
 const pools = new WeakMap<object, mariadb.Pool>();
+
+/** Where a client's errors are reported (createDb's `onError`), for the transaction retries of transient-retry.ts. */
+const errorHooks = new WeakMap<object, DbErrorHook>();
+
+/**
+ * Told of errors no caller sees: `connect` — the pool failed to open a connection (it retries with a backoff, so an
+ * outage is a steady trickle); `transient-retry` — a transaction ran again after a deadlock or lock wait timeout.
+ */
+export type DbErrorHook = (error: unknown, where: 'connect' | 'transient-retry') => void;
+
+export interface DbOptions {
+  onError?: DbErrorHook;
+}
+
+/** The error hook createDb was given for `db`, if any. */
+export function dbErrorHook(db: object): DbErrorHook | undefined {
+  return errorHooks.get(db);
+}
 
 /**
  * The MariaDB driver's pool under `db` (one of createDb's clients; the client ends it on `$disconnect()`), for an
@@ -21,10 +40,11 @@ export function driverPool(db: Db): mariadb.Pool {
 /**
  * A Prisma client for `databaseUrl` (mysql://user:password@host:port/database) on the Rust-free engine with the
  * MariaDB driver adapter, which speaks to MySQL 8 and MariaDB alike. `?connection_limit=N` sizes the pool (default 10);
- * `?pool_timeout=S` and `?connect_timeout=S` (seconds) bound the waits for a connection.
+ * `?pool_timeout=S` and `?connect_timeout=S` (seconds) bound the waits for a connection. `options.onError` is told of
+ * the pool's failed connects and of transient retries (DbErrorHook).
  * Call `$disconnect()` when done.
  */
-export function createDb(databaseUrl: string): Db {
+export function createDb(databaseUrl: string, options: DbOptions = {}): Db {
   const url = parseDatabaseUrl(databaseUrl);
   if (!url.database) throw new InvalidDatabaseUrlError('database URL names no database (mysql://…/<database>)');
   const limit = Number(url.params.get('connection_limit') ?? 10);
@@ -45,8 +65,12 @@ export function createDb(databaseUrl: string): Db {
     // what the adapter sets on a pool it makes itself (it leaves a pool it is given alone)
     prepareCacheLength: 0,
   });
+  const { onError } = options;
+  // the pool is an EventEmitter that emits 'error' when it fails to open a connection; its typings omit the event
+  if (onError) (pool as unknown as EventEmitter).on('error', (error: unknown) => onError(error, 'connect'));
   const client = new PrismaClient({ adapter: new PrismaMariaDb(pool, { disposeExternalPool: true }) });
   pools.set(client, pool);
+  if (onError) errorHooks.set(client, onError);
   return client;
 }
 

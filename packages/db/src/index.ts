@@ -1,4 +1,4 @@
-export { createDb, type Db } from './client.js';
+export { createDb, type Db, type DbErrorHook, type DbOptions } from './client.js';
 export { parseDatabaseUrl, withDatabase, quoteIdentifier, InvalidDatabaseUrlError, type DatabaseUrl } from './database-url.js';
 export {
   migrate,

@@ -5,7 +5,7 @@
  * `retryingTransaction` is the one way the API and the orchestrator run a write transaction. Anything else (a
  * constraint, a run write's refusal, an unreachable database) goes up at once.
  */
-import type { Db } from './client.js';
+import { dbErrorHook, type Db } from './client.js';
 import type { Prisma } from './generated/prisma/client.js';
 
 interface ErrorLike {
@@ -91,8 +91,18 @@ export interface TransactionOptions {
   retry?: TransientRetryOptions;
 }
 
-/** An interactive transaction (`db.$transaction(fn)`), run again as a whole after a transient conflict. */
+/**
+ * An interactive transaction (`db.$transaction(fn)`), run again as a whole after a transient conflict; each retry is
+ * also told to the client's error hook (createDb's `onError`).
+ */
 export function retryingTransaction<T>(db: Db, fn: (tx: Prisma.TransactionClient) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
   const { retry, ...transaction } = options;
-  return withTransientRetry(() => db.$transaction(fn, transaction), retry);
+  const hook = dbErrorHook(db);
+  const onRetry: TransientRetryOptions['onRetry'] = hook
+    ? (error, attempt, delayMs) => {
+        hook(error, 'transient-retry');
+        retry?.onRetry?.(error, attempt, delayMs);
+      }
+    : retry?.onRetry;
+  return withTransientRetry(() => db.$transaction(fn, transaction), { ...retry, onRetry });
 }

@@ -5,6 +5,10 @@ import { isFinalStepStatus } from '@factoryci/run-state';
 import type { Db } from '../db.js';
 import { ConflictError, NotFoundError, PayloadTooLargeError } from '../errors.js';
 
+export type AppendedChunk = { outcome: 'stored'; bytes: number } | { outcome: 'duplicate'; bytes: 0 };
+
+const DUPLICATE: AppendedChunk = { outcome: 'duplicate', bytes: 0 };
+
 /**
  * Stores one chunk of an execution's output (POST /agent/v1/logs). The execution is found by its names inside the
  * workflow (with its project's log cap: `projects.log_cap_bytes`, else `defaultCapBytes`), then, in one transaction
@@ -14,9 +18,10 @@ import { ConflictError, NotFoundError, PayloadTooLargeError } from '../errors.js
  * when its data is the same (or the stored prefix of a chunk the API cut at the cap) and a ConflictError otherwise; a
  * new chunk for an execution that has ended is a ConflictError. `executions.log_bytes` counts the
  * stored bytes, so the cap is checked without reading the log; a cut or a marker writes the truncation reason on the
- * execution (unless it has one). A stored chunk is never replaced.
+ * execution (unless it has one). A stored chunk is never replaced. The answer says how many bytes were stored (0 for
+ * a duplicate).
  */
-export async function appendLogChunk(db: Db, workflowId: string, chunk: LogChunk, defaultCapBytes: number): Promise<'stored' | 'duplicate'> {
+export async function appendLogChunk(db: Db, workflowId: string, chunk: LogChunk, defaultCapBytes: number): Promise<AppendedChunk> {
   const node = `${chunk.pipeline}/${chunk.stage}/${chunk.execution}`;
   const found = await db.execution.findFirst({
     where: { name: chunk.execution, stage: { name: chunk.stage, pipeline: { name: chunk.pipeline, workflowId } } },
@@ -38,13 +43,13 @@ export async function appendLogChunk(db: Db, workflowId: string, chunk: LogChunk
       throw new ConflictError(`chunk ${chunk.seq} of execution ${node} is already stored with other data; a stored chunk is never replaced`);
     };
     if (isFinalStepStatus(execution.status)) {
-      if (await retried()) return 'duplicate';
+      if (await retried()) return DUPLICATE;
       throw new ConflictError(`execution ${node} is already ${execution.status}: its log takes no new chunk`);
     }
     const dataBytes = Buffer.byteLength(chunk.data);
     const admission = admitChunk({ storedBytes, capBytes, dataBytes, isMarker: isTruncationMarker(chunk.data) });
     if (admission.kind === 'refuse') {
-      if (await retried()) return 'duplicate';
+      if (await retried()) return DUPLICATE;
       throw new PayloadTooLargeError(`the log of execution ${node} reached its cap of ${capBytes} bytes: it takes no more output`);
     }
     const kept = admission.kind === 'cut' ? cutToBytes(chunk.data, admission.keepBytes) : { head: chunk.data, bytes: dataBytes };
@@ -52,13 +57,13 @@ export async function appendLogChunk(db: Db, workflowId: string, chunk: LogChunk
     const inserted = await tx.$executeRaw`
       INSERT IGNORE INTO log_chunks (execution_id, seq, data, created_at) VALUES (${found.id}, ${chunk.seq}, ${kept.head}, NOW(3))`;
     if (inserted === 0) {
-      if (await retried()) return 'duplicate';
+      if (await retried()) return DUPLICATE;
       throw new Error(`chunk ${chunk.seq} of execution ${node} was not stored`);
     }
     const reason = admission.kind === 'store' ? null : truncationReason(capBytes);
     await tx.$executeRaw`
       UPDATE executions SET log_bytes = log_bytes + ${kept.bytes}, reason = COALESCE(reason, ${reason}) WHERE id = ${found.id}`;
-    return 'stored';
+    return { outcome: 'stored', bytes: kept.bytes };
   });
 }
 

@@ -10,6 +10,8 @@ export interface CheckRunWorkerOptions {
   /** BullMQ key prefix; the same as the queue's (default "bull"). */
   prefix?: string;
   concurrency?: number;
+  /** Told of every Redis error of the worker's connection (for the metrics). */
+  countRedisError?: (error: Error) => void;
 }
 
 /** Another process is syncing the same workflow right now; the job is retried later. */
@@ -26,8 +28,9 @@ const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call
 export function startCheckRunWorker(deps: CheckRunSyncDeps, options: CheckRunWorkerOptions): { close(): Promise<void> } {
   const prefix = options.prefix ?? 'bull';
   const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
-  connection.on('error', () => {
-    // Reported by the worker's own error event below (at most every 30 s).
+  connection.on('error', (error: Error) => {
+    // Logged by the worker's own error event below (at most every 30 s).
+    options.countRedisError?.(error);
   });
   let lastErrorLogged = 0;
   const worker = new Worker<CheckRunJobData>(

@@ -10,6 +10,7 @@
 import { OPEN_WORKFLOW_STATUSES } from '@factoryci/run-state';
 import type { Db } from '../db.js';
 import type { Logger } from '../logger.js';
+import type { ApiMetrics } from '../metrics.js';
 import { reconcileAction, type ReconcileAction, type ReconciledWorkflow } from './reconcile-decision.js';
 import { startWorkflow } from './start-workflow.js';
 import type { WorkflowQueue } from './workflow-queue.js';
@@ -18,6 +19,8 @@ export interface ReconcileDeps {
   db: Db;
   queue: WorkflowQueue;
   logger: Logger;
+  /** Where repairs (`factoryci_reconciler_repairs_total`) and failed passes are counted; none in tests that do not look. */
+  metrics?: Pick<ApiMetrics, 'reconcileRepairs' | 'databaseError'>;
 }
 
 export interface ReconcileOptions {
@@ -112,18 +115,22 @@ async function repair(deps: ReconcileDeps, todo: { workflow: ReconciledWorkflow;
       })
     ).map((w) => w.id),
   );
+  const count = (kind: 'added' | 'replaced' | 'marked'): void => {
+    summary[kind]++;
+    deps.metrics?.reconcileRepairs.inc({ kind });
+  };
   for (const { workflow, action } of todo) {
     if (!stillOpen.has(workflow.id)) continue;
     const log = deps.logger.child({ runId: workflow.id, workflowId: workflow.id });
     if (action.kind === 'replace') {
       if (!(await deps.queue.replaceEnded(workflow.id))) return false;
-      summary.replaced++;
+      count('replaced');
       log.warn({ status: workflow.status, why: action.why }, 'reconcile: replaced the ended job of an open workflow');
       continue;
     }
     if (workflow.enqueuedAt !== null) {
       if (!(await deps.queue.enqueue(workflow.id))) return false;
-      summary.added++;
+      count('added');
       log.warn({ status: workflow.status, why: action.kind === 'add' ? action.why : action.kind }, 'reconcile: re-added the lost job of an open workflow');
       continue;
     }
@@ -131,8 +138,7 @@ async function repair(deps: ReconcileDeps, todo: { workflow: ReconciledWorkflow;
     const outcome = await startWorkflow(deps, log, workflow.id);
     if (outcome === 'redis_unavailable') return false;
     if (outcome === 'queued') {
-      if (action.kind === 'mark') summary.marked++;
-      else summary.added++;
+      count(action.kind === 'mark' ? 'marked' : 'added');
       log.info({ status: workflow.status, why: action.kind === 'add' ? action.why : 'not marked' }, 'reconcile: queued a workflow that had no job');
     }
   }
@@ -189,7 +195,11 @@ export function startReconciler(deps: ReconcileDeps, settings: ReconcilerSetting
       .then((summary) => {
         if (summary.waiting > 0 && !summary.stopped) setTimeout(() => run('young workflows'), minAgeMs).unref();
       })
-      .catch((error: unknown) => deps.logger.warn({ err: error, reason }, 'reconcile: pass failed'))
+      .catch((error: unknown) => {
+        // Redis unavailable stops a pass without failing it: a failed pass is the database's
+        deps.metrics?.databaseError('reconciler');
+        deps.logger.warn({ err: error, reason }, 'reconcile: pass failed');
+      })
       .finally(() => {
         running = null;
         const next = again;

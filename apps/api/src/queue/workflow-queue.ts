@@ -48,9 +48,21 @@ export interface WorkflowQueue {
   syncCheckRun(workflowId: string, change?: string): Promise<boolean>;
   /** Adds the check-run sync jobs of several workflows for the same change in one round of commands. */
   syncCheckRuns(workflowIds: readonly string[], change: string): Promise<boolean>;
-  /** True when Redis answers a PING in time. */
-  ping(): Promise<boolean>;
+  /** True when Redis answers a PING in time (`timeoutMs`, default the queue's). */
+  ping(timeoutMs?: number): Promise<boolean>;
+  /**
+   * The jobs of the "workflows" queue by state and when the oldest waiting one was added (ms since the epoch; null
+   * when none waits), for the metrics; undefined when Redis is unavailable.
+   */
+  counts(): Promise<QueueCounts | undefined>;
   close(): Promise<void>;
+}
+
+export interface QueueCounts {
+  waiting: number;
+  delayed: number;
+  active: number;
+  oldestWaitingSince: number | null;
 }
 
 export interface WorkflowQueueOptions {
@@ -59,7 +71,10 @@ export interface WorkflowQueueOptions {
   prefix?: string;
   /** How long an add or a ping may take before it counts as failed. */
   timeoutMs?: number;
+  /** Told of Redis errors for the log: every failed command, connection errors at most every 30 s. */
   onError?: (error: Error) => void;
+  /** Told of every Redis error, connection errors included (for the metrics). */
+  countError?: (error: Error) => void;
 }
 
 export function createWorkflowQueue(options: WorkflowQueueOptions): WorkflowQueue {
@@ -73,6 +88,7 @@ export function createWorkflowQueue(options: WorkflowQueueOptions): WorkflowQueu
   });
   let lastErrorLogged = 0;
   redis.on('error', (error: Error) => {
+    options.countError?.(error);
     // ioredis repeats connection errors on every retry; report at most one every 30 s.
     if (Date.now() - lastErrorLogged > 30_000) {
       lastErrorLogged = Date.now();
@@ -90,13 +106,17 @@ export function createWorkflowQueue(options: WorkflowQueueOptions): WorkflowQueu
       // Same errors as the connection's, already reported above.
     });
   }
+  const failed = (error: unknown): void => {
+    options.countError?.(error as Error);
+    options.onError?.(error as Error);
+  };
   const attempt = async (what: () => Promise<unknown>): Promise<boolean> => {
     if (redis.status !== 'ready') return false;
     try {
       await withTimeout(what(), timeoutMs);
       return true;
     } catch (error) {
-      options.onError?.(error as Error);
+      failed(error);
       return false;
     }
   };
@@ -118,7 +138,7 @@ export function createWorkflowQueue(options: WorkflowQueueOptions): WorkflowQueu
         const states = await withTimeout(Promise.all(workflowIds.map((id) => queue.getJobState(id))), timeoutMs * 5);
         return new Map(workflowIds.map((id, i) => [id, jobStateOf(states[i] ?? 'unknown')]));
       } catch (error) {
-        options.onError?.(error as Error);
+        failed(error);
         return undefined;
       }
     },
@@ -152,12 +172,22 @@ export function createWorkflowQueue(options: WorkflowQueueOptions): WorkflowQueu
     syncCheckRuns(workflowIds, change) {
       return workflowIds.length === 0 ? Promise.resolve(true) : attempt(() => checkRuns.addBulk(workflowIds.map((id) => checkRunSyncJob(id, change))));
     },
-    async ping() {
+    async ping(pingTimeoutMs = timeoutMs) {
       if (redis.status !== 'ready') return false;
       try {
-        return (await withTimeout(redis.ping(), timeoutMs)) === 'PONG';
+        return (await withTimeout(redis.ping(), pingTimeoutMs)) === 'PONG';
       } catch {
         return false;
+      }
+    },
+    async counts() {
+      if (redis.status !== 'ready') return undefined;
+      try {
+        const [counts, oldest] = await withTimeout(Promise.all([queue.getJobCounts('waiting', 'delayed', 'active'), queue.getJobs(['waiting'], 0, 0, true)]), timeoutMs);
+        return { waiting: counts.waiting ?? 0, delayed: counts.delayed ?? 0, active: counts.active ?? 0, oldestWaitingSince: oldest[0]?.timestamp ?? null };
+      } catch (error) {
+        failed(error);
+        return undefined;
       }
     },
     async close() {

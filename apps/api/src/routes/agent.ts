@@ -127,8 +127,9 @@ export const agentRoutes: RoutePlugin = async (app, deps) => {
       schema: { tags, summary: 'One ordered chunk of an execution\'s output (stored once per seq)', body: logChunkSchema, response: { 200: okAnswerSchema, ...agentErrors } },
     },
     async (request) => {
-      const result = await appendLogChunk(deps.db, request.runWorkflowId, request.body, deps.config.logCapBytes);
-      return { ok: true, changed: result === 'stored' };
+      const appended = await appendLogChunk(deps.db, request.runWorkflowId, request.body, deps.config.logCapBytes);
+      deps.metrics.logBytes.inc(appended.bytes);
+      return { ok: true, changed: appended.outcome === 'stored' };
     },
   );
 };

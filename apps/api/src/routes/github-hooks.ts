@@ -8,6 +8,7 @@ import { recordDelivery, type DeliveryInfo } from '../webhooks/accept-run.js';
 import { admitRun } from '../webhooks/admission.js';
 import { hookAnswerSchema, runAnswer, type HookAnswer } from '../webhooks/answers.js';
 import { ByteBudget } from '../webhooks/byte-budget.js';
+import { answerOutcome, countDeliveries } from '../webhooks/delivery-outcome.js';
 import { MAX_DELIVERY_BYTES, parseDeliveryBody, RawDelivery } from '../webhooks/delivery-body.js';
 import { interpretDelivery } from '../webhooks/events.js';
 import { StreamingSignature } from '../webhooks/signature.js';
@@ -60,6 +61,9 @@ export const githubHooksRoutes: RoutePlugin = async (app, deps) => {
   const unverified = new ByteBudget(UNVERIFIED_BUDGET_BYTES);
   const { findSigners, findProjectSigner } = createSignerLookups({ db: deps.db, secrets: deps.secrets, appSecret: deps.config.githubAppWebhookSecret ?? null });
   const startRun = createRunStarter(deps);
+  // every delivery is counted by outcome once answered (factoryci_webhook_deliveries_total)
+  const deliveries = countDeliveries(deps.metrics.deliveries);
+  app.addHook('onResponse', deliveries.onResponse);
 
   // Parsers that keep the raw bytes, unparsed (this plugin's scope only): JSON, and the form encoding GitHub also
   // offers. The signers that can be known before the body (the URL's project, or the App) are found first, and their
@@ -118,6 +122,7 @@ export const githubHooksRoutes: RoutePlugin = async (app, deps) => {
         const admission = admitRun(meaning.run, project.forkPolicy);
         if (!admission.admitted) {
           request.log.info({ delivery: delivery.id, projectId, reason: admission.reason }, 'run not admitted');
+          deliveries.note(request, 'not_admitted');
           await recordDelivery(deps.db, delivery, projectId, 204);
           return { code: 204, body: null };
         }
@@ -132,6 +137,7 @@ export const githubHooksRoutes: RoutePlugin = async (app, deps) => {
     const headers = { event: request.headers['x-github-event'], delivery: request.headers['x-github-delivery'], signature: request.headers['x-hub-signature-256'] };
     const { delivery, verified } = await handle(request, headers);
     const { code, body } = await answer(request, delivery, verified);
+    deliveries.note(request, answerOutcome(code, body));
     return reply.code(code).send(body);
   };
 

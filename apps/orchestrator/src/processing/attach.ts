@@ -49,7 +49,7 @@ export class RunnerKindMismatchError extends Error {
 /** Stores the handle, asking again while the database is away (the run has started: an outage must not fail it). */
 async function storeHandle(run: RunContext, handle: RunHandle): Promise<void> {
   const encoded = encodeRunHandle(handle);
-  const stored = await whileDatabaseDown('store the runner handle', () => storeRunnerHandle(run.db, run.workflowId, encoded), { retryForMs: run.settings.databaseRetryMs, log: run.log });
+  const stored = await whileDatabaseDown('store the runner handle', () => storeRunnerHandle(run.db, run.workflowId, encoded), { retryForMs: run.settings.databaseRetryMs, log: run.log, onError: () => run.metrics.databaseError('run-writes') });
   if (!stored) run.log.info({ name: handle.name }, 'the workflow ended before its runner handle was stored');
 }
 

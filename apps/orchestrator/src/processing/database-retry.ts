@@ -15,6 +15,8 @@ export interface DatabaseRetryOptions {
   stop?: AbortSignal | undefined;
   /** The first delay; doubled up to 10 s. */
   firstDelayMs?: number;
+  /** Told of each failure to ask (not of the database's answers), for the metrics. */
+  onError?: () => void;
 }
 
 /** The delay before retry `attempt` (1, 2, …): `firstDelayMs` doubled each time, at most 10 s. Pure. */
@@ -35,7 +37,9 @@ export async function whileDatabaseDown<T>(what: string, op: () => Promise<T>, o
       if (attempt > 1) options.log.info({ what, attempts: attempt }, 'the database answers again');
       return result;
     } catch (error) {
-      if (isAnswer(error) || options.stop?.aborted || Date.now() >= giveUpAt) throw error;
+      if (isAnswer(error)) throw error;
+      options.onError?.();
+      if (options.stop?.aborted || Date.now() >= giveUpAt) throw error;
       const delayMs = retryDelayMs(attempt, options.firstDelayMs);
       options.log.warn({ err: error, down: 'database', what, attempt, delayMs }, 'the database cannot be asked; asking again');
       await new Promise((resolve) => setTimeout(resolve, Math.min(delayMs, Math.max(0, giveUpAt - Date.now()))));

@@ -24,10 +24,12 @@ export function recordRunEvent(run: RunContext): (event: RunEvent) => void {
     const write = whileDatabaseDown(
       `record the runner event ${event.type}`,
       () => (event.type === 'running' ? markRunning(run.db, run.workflowId) : recordProvisioning(run.db, run.workflowId, { statusReason: event.detail ?? null })),
-      { retryForMs: run.settings.databaseRetryMs, log: run.log },
+      { retryForMs: run.settings.databaseRetryMs, log: run.log, onError: () => run.metrics.databaseError('run-writes') },
     );
     write
       .then(async (changed) => {
+        // whoever wrote it (the agent may have reported running first), the run has started
+        if (event.type === 'running') await run.timings.started();
         if (!changed) return;
         const detail = event.type === 'provisioning' ? event.detail : undefined;
         run.log.info({ event: event.type, detail }, `runner reports ${event.type}`);
@@ -45,6 +47,7 @@ export async function followAttempt(run: RunContext, handle: RunHandle, cancel: 
     while (!stopPolling) {
       const verdict = statusCheckVerdict(await checkWorkflowStatus(run.db, run.workflowId), cancel.requested);
       if (verdict.kind === 'ask-again') {
+        run.metrics.databaseError('status-check');
         // logged when the outage begins and then every 10th check, not at every check
         if (unanswered % 10 === 0) run.log.warn({ down: 'database', checks: unanswered + 1, why: verdict.why }, 'cannot check the workflow\'s status; the run goes on, asking again');
         unanswered++;

@@ -23,7 +23,7 @@ import type { CancelRegistry } from './cancellations.js';
 import { whileDatabaseDown } from './database-retry.js';
 import { writeRetry, writeRunEnd } from './final-writes.js';
 import { followAttempt } from './follow.js';
-import { createRunContext, type ProcessSettings, type RunContext } from './run-context.js';
+import { createRunContext, type ProcessSettings, type RunContext, type RunMetrics } from './run-context.js';
 import { decideRunEnd, provisioningFailed } from './run-end.js';
 import { readRunEndFacts } from './run-end-facts.js';
 import { readRunnerBlock as defaultRunnerBlockReader, type RunnerBlockReader } from './runner-block.js';
@@ -56,6 +56,8 @@ export interface ProcessDeps {
   slotFreed?: SlotFreed;
   /** Aborted when the orchestrator shuts down: following stops, the run is left running to be adopted later. */
   shutdown?: AbortSignal;
+  /** The orchestrator's metrics (run timings, database errors); none counted when not given. */
+  metrics?: RunMetrics;
 }
 
 /** The part of a BullMQ job this function needs. */
@@ -94,7 +96,10 @@ export async function processWorkflow(job: WorkflowJobLike, deps: ProcessDeps): 
   } finally {
     unsubscribe();
   }
-  if (result.kind === 'ended') await deps.slotFreed?.(found.projectId);
+  if (result.kind === 'ended') {
+    await run.timings.ended(result.status);
+    await deps.slotFreed?.(found.projectId);
+  }
   return result;
 }
 
@@ -125,7 +130,8 @@ async function runToEnd(run: RunContext, workflow: WorkflowToRun, cancel: Cancel
     run.log.info({ outcome }, 'runner ended');
 
     // the run has ended: its end must be written even if the database is away for a while
-    const retrying = <T>(what: string, op: () => Promise<T>) => whileDatabaseDown(what, op, { retryForMs: run.settings.databaseRetryMs, log: run.log, stop: shutdown });
+    const retrying = <T>(what: string, op: () => Promise<T>) =>
+      whileDatabaseDown(what, op, { retryForMs: run.settings.databaseRetryMs, log: run.log, stop: shutdown, onError: () => run.metrics.databaseError('run-writes') });
     try {
       const ended = outcome;
       const decision = decideRunEnd(await retrying('read the facts of the run end', () => readRunEndFacts(run, handle, ended, cancel.requested)));

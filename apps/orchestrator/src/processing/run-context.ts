@@ -1,11 +1,14 @@
 /**
  * What every step of processing one workflow shares: its id, the database, the runner, the health watcher, the
- * settings, a logger that carries the run id, and `notify` (the GitHub check run follows each transition).
+ * settings, a logger that carries the run id, `notify` (the GitHub check run follows each transition), and what it
+ * tells the metrics (`metrics`, `timings`).
  */
 import type { Db } from '@factoryci/db';
 import type { RunHealthWatcher } from '@factoryci/discovery';
 import type { Logger } from 'pino';
+import type { OrchestratorMetrics } from '../metrics.js';
 import type { Runner } from '../runner.js';
+import { createRunTimings, type RunTimings } from './run-timings.js';
 
 export interface ProcessSettings {
   /** Longest a run may take (the Job's activeDeadlineSeconds, the local runner's deadline). */
@@ -44,7 +47,25 @@ export interface RunContext {
   log: Logger;
   /** Asks for a check run update after a transition (`provisioning`, `running`, `retry`, a final status); never throws. */
   notify(change: string): Promise<void>;
+  /** The orchestrator's metrics, or ones that count nothing (NO_RUN_METRICS). */
+  metrics: RunMetrics;
+  /** Observes the run's reaction time and duration (run-timings.ts). */
+  timings: RunTimings;
 }
+
+/** What processing a run tells the metrics (the part of OrchestratorMetrics it uses). */
+export interface RunMetrics {
+  databaseError: OrchestratorMetrics['databaseError'];
+  reactionSeconds: { observe(seconds: number): void };
+  runDurationSeconds: { observe(labels: { status: string }, seconds: number): void };
+}
+
+/** Metrics that count nothing, when none are given (tests of other things). */
+export const NO_RUN_METRICS: RunMetrics = {
+  databaseError: () => undefined,
+  reactionSeconds: { observe: () => undefined },
+  runDurationSeconds: { observe: () => undefined },
+};
 
 export interface RunContextDeps {
   db: Db;
@@ -53,12 +74,16 @@ export interface RunContextDeps {
   logger: Logger;
   notify?: (workflowId: string, change: string) => Promise<void>;
   settings?: Partial<ProcessSettings>;
+  metrics?: RunMetrics;
 }
 
 export function createRunContext(workflowId: string, deps: RunContextDeps): RunContext {
   const log = deps.logger.child({ runId: workflowId });
+  const metrics = deps.metrics ?? NO_RUN_METRICS;
   return {
     workflowId,
+    metrics,
+    timings: createRunTimings({ db: deps.db, workflowId, metrics, log }),
     db: deps.db,
     runner: deps.runner,
     health: deps.health,
