@@ -23,6 +23,8 @@ const rejected: { name: string; values: Record<string, unknown>; message: RegExp
   { name: 'a truncated image digest', values: { runner: { image: { repository: 'ghcr.io/factoryci/agent', digest: 'sha256:abc' } } }, message: /\/runner\/image\/digest/ },
   { name: 'an Ingress without a host', values: { ingress: { enabled: true } }, message: /\/ingress\/host|\/ingress.*host/ },
   { name: 'a runs namespace that is not a DNS label', values: { runner: { namespace: 'CI_Runs' } }, message: /\/runner\/namespace/ },
+  { name: 'a ServiceMonitor switch that is not a boolean', values: { metrics: { serviceMonitor: { enabled: 'sometimes' } } }, message: /\/metrics\/serviceMonitor\/enabled/ },
+  { name: 'a scrape interval that is not a duration', values: { metrics: { serviceMonitor: { interval: '30 seconds' } } }, message: /\/metrics\/serviceMonitor\/interval/ },
   { name: 'a git CIDR without a prefix length', values: { networkPolicy: { agent: { gitCidrs: ['140.82.112.0'] } } }, message: /\/networkPolicy\/agent\/gitCidrs\/0/ },
 ];
 

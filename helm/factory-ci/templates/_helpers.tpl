@@ -113,3 +113,18 @@ timeoutSeconds: {{ .probe.timeoutSeconds }}
 {{- end -}}
 {{- join "," $pairs -}}
 {{- end -}}
+
+{{/*
+A pod template's annotations: its own (values), and with metrics.podAnnotations the prometheus.io/scrape, /port and
+/path annotations of annotation-based scraping (its own win). (dict "ctx" $ "own" .Values.api.podAnnotations "port" 8080)
+*/}}
+{{- define "factoryci.podAnnotations" -}}
+{{- $annotations := deepCopy (.own | default dict) -}}
+{{- if .ctx.Values.metrics.podAnnotations -}}
+{{- $annotations = merge $annotations (dict "prometheus.io/scrape" "true" "prometheus.io/port" (toString .port) "prometheus.io/path" "/metrics") -}}
+{{- end -}}
+{{- with $annotations -}}
+annotations:
+  {{- toYaml . | nindent 2 }}
+{{- end -}}
+{{- end -}}
