@@ -11,6 +11,7 @@ import { exampleOf } from './webhook-examples.js';
 
 let api: ApiHarness;
 let secret: string;
+let projectId: string;
 
 beforeAll(async () => {
   api = await startApi();
@@ -20,7 +21,7 @@ beforeAll(async () => {
     headers: adminHeaders,
     payload: { owner: 'Codertocat', project: 'Hello-World', url: 'https://github.com/Codertocat/Hello-World' },
   });
-  secret = (res.json() as { webhook_secret: string }).webhook_secret;
+  ({ id: projectId, webhook_secret: secret } = res.json() as { id: string; webhook_secret: string });
 });
 afterAll(() => api?.close());
 
@@ -70,6 +71,26 @@ describe('GET /metrics on the API', () => {
     expect(moved).toEqual({ accepted: 1, redelivery: 1, refused: 1, handled: 1, ignored: 1, error: 0, unavailable: 0 });
   });
 
+  it('counts fork pull requests the project does not admit, and those that await approval', async () => {
+    const forkPr = () => {
+      const payload = exampleOf('pull_request', (p) => p.action === 'opened');
+      const pr = payload.pull_request as { head: { repo: Record<string, unknown> } };
+      pr.head.repo = { ...pr.head.repo, id: 4242, full_name: 'mallory/Hello-World', fork: true };
+      return payload;
+    };
+    const setPolicy = async (fork_policy: string) =>
+      expect((await api.app.inject({ method: 'PUT', url: `/project?id=${projectId}`, headers: adminHeaders, payload: { fork_policy } })).statusCode).toBe(200);
+    const before = await scrape();
+    await setPolicy('disabled');
+    expect((await deliver(api.app, { event: 'pull_request', payload: forkPr(), secret })).statusCode).toBe(204);
+    await setPolicy('approval');
+    expect((await deliver(api.app, { event: 'pull_request', payload: forkPr(), secret })).statusCode).toBe(202);
+    const after = await scrape();
+    expect(deliveries(after, 'not_admitted') - deliveries(before, 'not_admitted')).toBe(1);
+    expect(deliveries(after, 'awaiting_approval') - deliveries(before, 'awaiting_approval')).toBe(1);
+    expect(deliveries(after, 'ignored') - deliveries(before, 'ignored')).toBe(0);
+  });
+
   it('reads the queue and the runs that have not ended at scrape time', async () => {
     // a fresh app: its scrape-time readings are not cached yet
     await api.rebuild({});
@@ -88,7 +109,7 @@ describe('GET /metrics on the API', () => {
     const age = metrics.value('factoryci_queue_oldest_waiting_seconds') as number;
     expect(age).toBeGreaterThanOrEqual(0.05);
     expect(age).toBeLessThanOrEqual((Date.now() - oldest) / 1000);
-    expect(Object.fromEntries(metrics.of('factoryci_runs').map((s) => [s.labels.status, s.value]))).toEqual({ awaiting_approval: 0, queued: 2, provisioning: 0, running: 1 });
+    expect(Object.fromEntries(metrics.of('factoryci_runs').map((sample) => [sample.labels.status, sample.value]))).toEqual({ awaiting_approval: 0, queued: 2, provisioning: 0, running: 1 });
   });
 
   it('counts the bytes of log chunks stored, a retried chunk once', async () => {
