@@ -52,6 +52,32 @@ describe('POST /hooks/github: signatures', () => {
   });
 });
 
+describe('POST /hooks/github: signers as the project changes', () => {
+  it('a new secret, a new project and a deleted one are in force for the very next delivery (the kept signers are forgotten)', async () => {
+    // a delivery first, so the project's signer is kept
+    expect((await deliver(api.app, { event: 'push', payload: branchPush(), secret })).statusCode).toBe(202);
+    const rotated = `rotated-${randomUUID()}`;
+    const put = await api.app.inject({ method: 'PUT', url: `/project?id=${projectId}`, headers: adminHeaders, payload: { webhook_secret: rotated } });
+    expect(put.statusCode).toBe(200);
+    expect((await deliver(api.app, { event: 'push', payload: branchPush(), secret })).statusCode).toBe(401);
+    expect((await deliver(api.app, { event: 'push', payload: branchPush(), secret: rotated })).statusCode).toBe(202);
+    const back = await api.app.inject({ method: 'PUT', url: `/project?id=${projectId}`, headers: adminHeaders, payload: { webhook_secret: secret } });
+    expect(back.statusCode).toBe(200);
+
+    // a repository no project has: 404, then a project for it is created and its first delivery runs
+    const other = { ...branchPush(), repository: { ...(branchPush().repository as Record<string, unknown>), id: 424242, full_name: 'Codertocat/Other', name: 'Other' } };
+    expect((await deliver(api.app, { event: 'push', payload: other, secret: APP_SECRET })).statusCode).toBe(404);
+    const created = await api.app.inject({ method: 'POST', url: '/project', headers: adminHeaders, payload: { owner: 'Codertocat', project: 'Other', url: 'https://github.com/Codertocat/Other' } });
+    expect(created.statusCode).toBe(201);
+    const otherSecret = (created.json() as { webhook_secret: string }).webhook_secret;
+    expect((await deliver(api.app, { event: 'push', payload: other, secret: otherSecret })).statusCode).toBe(202);
+    const deleted = await api.app.inject({ method: 'DELETE', url: `/project?id=${(created.json() as { id: string }).id}`, headers: adminHeaders });
+    expect(deleted.statusCode).toBe(204);
+    // no project has the repository again: its old secret signs nothing (the App's secret is the only candidate)
+    expect((await deliver(api.app, { event: 'push', payload: other, secret: otherSecret })).statusCode).toBe(401);
+  });
+});
+
 describe('POST /hooks/github: push', () => {
   it('a branch push commits a queued workflow, adds the job (id = workflow id) and answers 202', async () => {
     const payload = branchPush();

@@ -21,6 +21,7 @@ import { projectSecretRoutes } from './routes/project-secrets.js';
 import { projectRoutes } from './routes/projects.js';
 import { workflowRoutes } from './routes/workflows.js';
 import { sharedSchemas } from './schemas.js';
+import { createSignerLookups, type SignerLookups } from './webhooks/signers.js';
 import { createSecretBox, SecretDecryptionError, type SecretBox } from './secret-box.js';
 import { DEFAULT_SERVER_LIMITS, serverOptions, type ServerLimits } from './server-limits.js';
 
@@ -32,11 +33,13 @@ export interface AppDeps {
   github: GithubAppClient | null;
   logger: Logger;
   secrets: SecretBox;
+  /** The intake's lookups of webhook signers; whoever writes a project calls `forget()`. */
+  signers: SignerLookups;
   /** The process's metrics (GET /metrics); its scrape-time gauges are registered by buildApp, so one app per registry. */
   metrics: ApiMetrics;
 }
 
-export type BuildAppDeps = Omit<AppDeps, 'secrets' | 'metrics'> & {
+export type BuildAppDeps = Omit<AppDeps, 'secrets' | 'metrics' | 'signers'> & {
   /** The HTTP server's timeouts and body limit; DEFAULT_SERVER_LIMITS when not given (tests pass short ones). */
   serverLimits?: ServerLimits;
   /** The process's metrics, shared with its background tasks; a registry of the app's own when not given. */
@@ -46,7 +49,9 @@ export type BuildAppDeps = Omit<AppDeps, 'secrets' | 'metrics'> & {
 /** The API as a Fastify instance; everything it talks to comes in `deps`, so tests pass real ones. */
 export async function buildApp(input: BuildAppDeps): Promise<FastifyInstance> {
   const { serverLimits = DEFAULT_SERVER_LIMITS, metrics = createApiMetrics(), ...given } = input;
-  const deps: AppDeps = { ...given, metrics, secrets: createSecretBox(input.config.encryptionKey) };
+  const secrets = createSecretBox(input.config.encryptionKey);
+  const signers = createSignerLookups({ db: given.db, secrets, appSecret: given.config.githubAppWebhookSecret ?? null });
+  const deps: AppDeps = { ...given, metrics, secrets, signers };
   watchQueueAndRuns(metrics, deps);
   const app = Fastify({
     ...serverOptions(serverLimits),

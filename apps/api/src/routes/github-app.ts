@@ -83,6 +83,7 @@ export const githubAppRoutes: RoutePlugin = async (app, deps) => {
       if (!installation) throw new ForbiddenError(`GitHub user ${user.user.login} cannot access installation ${installationId}`);
       const repositories = await askGithub(() => github.installationRepositories(installationId));
       const { ownerId } = await saveInstallation(deps.db, installation, repositories);
+      deps.signers.forget();
       const owner = await deps.db.owner.findUniqueOrThrow({ where: { id: ownerId } });
       request.log.info({ installationId, account: installation.account.login, user: user.user.login }, 'GitHub App installation recorded');
       return {

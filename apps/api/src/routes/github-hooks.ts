@@ -12,7 +12,7 @@ import { answerOutcome, countDeliveries } from '../webhooks/delivery-outcome.js'
 import { MAX_DELIVERY_BYTES, parseDeliveryBody, RawDelivery } from '../webhooks/delivery-body.js';
 import { interpretDelivery } from '../webhooks/events.js';
 import { StreamingSignature } from '../webhooks/signature.js';
-import { createSignerLookups, type FindSigners, type Signer, type SignerProject } from '../webhooks/signers.js';
+import { type FindSigners, type Signer, type SignerProject } from '../webhooks/signers.js';
 import { createRunStarter } from '../webhooks/start-run.js';
 import { APP_ONLY, busyError, UNVERIFIED_BUDGET_BYTES, unparsedVerdict } from '../webhooks/verification-order.js';
 import { verifiedByApp, verifyDelivery } from '../webhooks/verify.js';
@@ -59,7 +59,7 @@ interface VerifiedDelivery {
  */
 export const githubHooksRoutes: RoutePlugin = async (app, deps) => {
   const unverified = new ByteBudget(UNVERIFIED_BUDGET_BYTES);
-  const { findSigners, findProjectSigner } = createSignerLookups({ db: deps.db, secrets: deps.secrets, appSecret: deps.config.githubAppWebhookSecret ?? null });
+  const { findSigners, findProjectSigner } = deps.signers;
   const startRun = createRunStarter(deps);
   // every delivery is counted by outcome once answered (factoryci_webhook_deliveries_total)
   const deliveries = countDeliveries(deps.metrics.deliveries);
@@ -111,6 +111,7 @@ export const githubHooksRoutes: RoutePlugin = async (app, deps) => {
       case 'installation': {
         if (!byApp) throw new UnauthorizedError(APP_ONLY);
         const done = await applyInstallationEvent(deps.db, meaning.change);
+        deps.signers.forget();
         await recordDelivery(deps.db, delivery, null, 200);
         return { code: 200, body: { delivery: delivery.id, message: done } };
       }

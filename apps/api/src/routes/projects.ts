@@ -127,6 +127,7 @@ export const projectRoutes: RoutePlugin = async (app, deps) => {
         }
         throw error;
       }
+      deps.signers.forget();
       request.log.info({ projectId: project.id, repository: fullName }, 'project created');
       const webhook = await setUpRepositoryHook(deps, project, secret);
       const hookId = webhook.hook_id === null ? project.githubHookId : BigInt(webhook.hook_id);
@@ -165,6 +166,7 @@ export const projectRoutes: RoutePlugin = async (app, deps) => {
       if (body.webhook_secret !== undefined) data.webhookSecretEncrypted = secrets.encrypt(body.webhook_secret);
       try {
         const updated = await db.project.update({ where: { id }, data, include: withOwner });
+        deps.signers.forget();
         const webhook = body.webhook_secret === undefined ? null : await updateRepositoryHookSecret(deps, updated, body.webhook_secret);
         return { ...projectJson(updated), ...(webhook ? { webhook } : {}) };
       } catch (error) {
@@ -192,6 +194,7 @@ export const projectRoutes: RoutePlugin = async (app, deps) => {
       const project = await db.project.findUnique({ where: { id: request.query.id } });
       if (!project) throw new NotFoundError(`no project ${request.query.id}`);
       await db.project.deleteMany({ where: { id: project.id } });
+      deps.signers.forget();
       await removeRepositoryHook(deps, project);
       request.log.info({ projectId: project.id }, 'project deleted');
       return reply.code(204).send(null);

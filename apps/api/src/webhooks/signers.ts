@@ -5,7 +5,7 @@
 import { localRepositoryPath, localRepositorySpellings, type ForkPolicy } from '@factoryci/db';
 import type { Db } from '../db.js';
 import { NotFoundError, UnauthorizedError } from '../errors.js';
-import { singleFlight } from '../batching/single-flight.js';
+import { expiringLookup } from '../batching/expiring-lookup.js';
 import type { SecretBox } from '../secret-box.js';
 import { repositoryOfDelivery, type RepositoryRef } from './events.js';
 import { localRepositoryPathsOf } from './local-repository.js';
@@ -73,38 +73,57 @@ const select = { id: true, url: true, webhookSecretEncrypted: true, forkPolicy: 
 
 type FoundProject = { project: SignerProject; secret: string };
 
+/** The intake's lookups of signers, and how their writers make them forget. */
+export interface SignerLookups {
+  findSigners: FindSigners;
+  findProjectSigner: FindProjectSigner;
+  /** Forgets every kept answer: call it after writing a project (its secret, fork policy, identity or existence). */
+  forget(): void;
+}
+
 /**
- * The intake's two lookups of signers. Concurrent deliveries naming the same repository (or project) share one
- * database read (single-flight): a burst of one repository's pushes costs one query at a time, and no answer is older
- * than the read that was in flight when the delivery arrived.
+ * How long a project's signer is kept: a burst of one repository's deliveries costs one database read a second. A
+ * project written by this process is seen at once (`forget`); written through another API replica, within this time.
  */
-export function createSignerLookups(deps: FindSignersDeps): { findSigners: FindSigners; findProjectSigner: FindProjectSigner } {
-  const byRepository = singleFlight(
+export const SIGNER_TTL_MS = 1000;
+
+/**
+ * The intake's lookups of signers. Concurrent deliveries naming the same repository (or project) share one database
+ * read, and its answer is kept for `ttlMs` (expiring-lookup.ts).
+ */
+export function createSignerLookups(deps: FindSignersDeps, ttlMs = SIGNER_TTL_MS): SignerLookups {
+  const byRepository = expiringLookup(
     (repository: RepositoryRef) => projectsOfRepository(deps, repository),
     (repository) => `${repository.fullName}\0${repository.id ?? ''}`,
+    { ttlMs },
   );
-  const byLocation = singleFlight(
+  const byLocation = expiringLookup(
     (localPaths: string[]) => projectsAtLocations(deps, localPaths),
     (localPaths) => localPaths.join('\0'),
+    { ttlMs },
   );
-  const byId = singleFlight(
+  const byId = expiringLookup(
     (projectId: string) => projectById(deps, projectId),
     (projectId) => projectId,
+    { ttlMs },
   );
   return {
     async findSigners(payload) {
       const repository = repositoryOfDelivery(payload);
-      let found = repository ? await byRepository(repository) : [];
+      let found = repository ? await byRepository.get(repository) : [];
       // A repository on the runner's machine (no GitHub identity): by its location, signed by that project alone.
       const localPaths = found.length === 0 ? localRepositoryPathsOf(payload) : [];
-      if (localPaths.length > 0) found = await byLocation(localPaths);
+      if (localPaths.length > 0) found = await byLocation.get(localPaths);
       return signersOf({ repository, localPaths, projects: found, appSecret: deps.appSecret });
     },
     /** That project alone (never the App); 404 when there is no such project. Known before the body is parsed. */
     async findProjectSigner(projectId) {
-      const found = await byId(projectId);
+      const found = await byId.get(projectId);
       if (!found) throw new NotFoundError(`no project ${projectId}`);
       return found;
+    },
+    forget() {
+      for (const lookup of [byRepository, byLocation, byId]) lookup.clear();
     },
   };
 }
