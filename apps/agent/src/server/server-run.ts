@@ -1,5 +1,5 @@
 import { AGENT_PATHS, MAX_REASON_CHARS, type PlanBody, type StatusReport } from '@factoryci/agent-protocol';
-import { ConfigError, loadConfigFromFiles, planWorkflow, type Plan } from '@factoryci/config';
+import { ConfigError, loadConfigFromFilesInWorker, planWorkflow, type Plan } from '@factoryci/config';
 import {
   consulFromUrl,
   consulServiceLocator,
@@ -206,7 +206,8 @@ async function runPhases(ctx: PhaseContext): Promise<number> {
   let plan: Plan;
   try {
     const files = await readConfigFiles(info.configSha, gitOptions);
-    plan = planWorkflow(await loadConfigFromFiles(files), planContextOf(info));
+    // parsed in a Worker: the parsers' WebAssembly is released before the executions run (docs/operations.md)
+    plan = planWorkflow(await loadConfigFromFilesInWorker(files), planContextOf(info));
   } catch (error) {
     if (signal.aborted) return cancelled();
     if (error instanceof ConfigError) {
