@@ -243,12 +243,13 @@ async function runPhases(ctx: PhaseContext): Promise<number> {
   state.phase = 'running';
   const engineAbort = new AbortController();
   signal.addEventListener('abort', () => engineAbort.abort(), { once: true });
+  const logCapBytes = Math.min(info.logCapBytes, settings.logCapBytes ?? info.logCapBytes);
   const apiReporter = createApiReporter({
     client,
     logger,
     workflowRunningSent: true,
     onFatal: () => engineAbort.abort(),
-    logCapBytes: Math.min(info.logCapBytes, settings.logCapBytes ?? info.logCapBytes),
+    logCapBytes,
     ...(settings.logWindowBytes !== undefined ? { windowBytes: settings.logWindowBytes } : {}),
   });
   const commands = new Map<string, string>();
@@ -261,7 +262,8 @@ async function runPhases(ctx: PhaseContext): Promise<number> {
     extraMasks: redactor.values(),
     secretsAllowed: secretsAllowedFor(info),
     sandbox: sandboxed.sandbox,
-    reporter: fanOut(createConsoleReporter({ write: io.out, mask: redactor.mask, commands }), apiReporter),
+    // the console (a local runner's output.log) is capped as the log is
+    reporter: fanOut(createConsoleReporter({ write: io.out, mask: redactor.mask, commands, capBytes: logCapBytes }), apiReporter),
     backpressure: apiReporter.backpressure,
     signal: engineAbort.signal,
   });
