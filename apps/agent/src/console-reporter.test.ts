@@ -54,18 +54,17 @@ describe('createConsoleReporter', () => {
     expect(printed.join('')).toBe(`p/s/e | ${piece}\n`.repeat(5) + '<-- p/s/e: success\n');
   });
 
-  it('with a cap, prints at most capBytes of each execution, then one line with what was dropped', () => {
+  it('with a cap, prints at most capBytes of each execution\'s output, then the log\'s truncation marker', () => {
     let printed = '';
-    const reporter = createConsoleReporter({ write: (text) => (printed += text), mask: (text) => text, capBytes: 40 });
+    const reporter = createConsoleReporter({ write: (text) => (printed += text), mask: (text) => text, capBytes: 20 });
     reporter.onEvent({ type: 'status', node, status: 'running', at: '', startedAt: '' });
     for (let i = 0; i < 1000; i++) reporter.onEvent(output(`line ${i}\n`, 'stdout', i));
     reporter.onEvent({ type: 'status', node, status: 'success', at: '', startedAt: '' });
-    const printedLines = 'p/s/e | line 0\np/s/e | line 1\np/s/e | li';
-    expect(Buffer.byteLength(printedLines)).toBe(40);
-    const all = Array.from({ length: 1000 }, (_, i) => `p/s/e | line ${i}\n`).join('');
+    const all = Array.from({ length: 1000 }, (_, i) => `line ${i}\n`).join('');
+    expect(all.slice(0, 20)).toBe('line 0\nline 1\nline 2');
     expect(printed).toBe(
-      `--> p/s/e: started\n${printedLines}\n` +
-        `p/s/e | … output truncated: the log reached its cap of 40 bytes; ${Buffer.byteLength(all) - 40} bytes dropped\n` +
+      '--> p/s/e: started\np/s/e | line 0\np/s/e | line 1\np/s/e | line 2\n' +
+        `p/s/e | … output truncated: the log reached its cap of 20 bytes; ${all.length - 20} bytes dropped\n` +
         '<-- p/s/e: success\n',
     );
   });

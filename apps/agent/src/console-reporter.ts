@@ -11,8 +11,8 @@ import { isTerminal } from './run-model.js';
  *
  * Its memory and its output do not grow with an execution's output: a line longer than `MAX_LINE_CHARS` is printed
  * in pieces of that size, and with `capBytes` (the agent's log cap, in server mode) at most that many bytes of each
- * execution's printed lines (prefixes included) are printed, then one line saying how many were dropped. A local
- * runner's `output.log` (the agent's stdout) is so bounded by the log cap per execution.
+ * execution's output are printed (cut as the log is), then, when it ends, one line with the log's truncation marker.
+ * A local runner's `output.log` (the agent's stdout) is so bounded by the log cap per execution, plus the prefixes.
  */
 export interface ConsoleReporterOptions {
   write(text: string): void;
@@ -20,7 +20,7 @@ export interface ConsoleReporterOptions {
   mask(text: string): string;
   /** The command of each execution, by `pipeline/stage/execution`, shown when it starts. */
   commands?: ReadonlyMap<string, string>;
-  /** Bytes of printed lines per execution, after which its output is dropped (none: all of it is printed). */
+  /** Bytes of output per execution after which the rest is dropped, as in its log (none: all of it is printed). */
   capBytes?: number;
 }
 
@@ -32,22 +32,24 @@ export function createConsoleReporter({ write, mask, commands = new Map(), capBy
   const cappers = new Map<string, LogCapper>();
   const prefixOf = (e: { pipeline?: string; stage?: string; execution?: string }) => `${e.pipeline}/${e.stage}/${e.execution}`;
 
-  /** Prints an execution's lines, within its cap. */
   const writeLines = (prefix: string, lines: readonly string[]) => {
-    if (lines.length === 0) return;
-    const text = lines.map((line) => `${prefix} | ${line.replace(/\r$/, '')}\n`).join('');
-    if (capBytes === undefined) return write(text);
+    if (lines.length > 0) write(lines.map((line) => `${prefix} | ${line.replace(/\r$/, '')}\n`).join(''));
+  };
+
+  /** The part of an execution's output within its cap (all of it without a cap). */
+  const withinCap = (prefix: string, text: string): string => {
+    if (capBytes === undefined) return text;
     let capper = cappers.get(prefix);
     if (!capper) cappers.set(prefix, (capper = createLogCapper(capBytes)));
-    const kept = capper.take(text);
-    // the cut may fall inside a line: the marker line still starts a line of its own
-    if (kept) write(capper.full && !kept.endsWith('\n') ? `${kept}\n` : kept);
+    return capper.take(text);
   };
 
   const onOutput = (event: OutputEvent) => {
     const prefix = prefixOf(event);
+    const text = withinCap(prefix, event.text);
+    if (!text) return;
     const key = `${prefix}\u0000${event.stream}`;
-    const lines = ((partial.get(key) ?? '') + event.text).split('\n');
+    const lines = ((partial.get(key) ?? '') + text).split('\n');
     let rest = lines.pop() as string;
     // a line that does not end (e.g. a stream without newlines) is printed in pieces, never held whole
     while (rest.length > MAX_LINE_CHARS) {
