@@ -1,6 +1,6 @@
 import { truncationMarker } from '@factoryci/agent-protocol';
 import { describe, expect, it } from 'vitest';
-import { createLogCapper } from '../../apps/agent/src/server/log-capper.js';
+import { createLogCapper } from '../../apps/agent/src/log-capper.js';
 import { createOutputWindow } from '../../apps/agent/src/server/output-window.js';
 
 const settled = async (promise: Promise<void> | undefined): Promise<boolean> => {

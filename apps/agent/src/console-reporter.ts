@@ -1,4 +1,5 @@
 import { formatDuration } from './format-duration.js';
+import { createLogCapper, type LogCapper } from './log-capper.js';
 import type { EngineEvent, OutputEvent, Reporter, StatusEvent } from './run-model.js';
 import { isTerminal } from './run-model.js';
 
@@ -7,6 +8,11 @@ import { isTerminal } from './run-model.js';
  * (stdout and stderr alike; a partial last line is printed when its execution ends). Status lines start with
  * `==>` (pipelines) or `-->`/`<--` (executions starting/ending). Output is already masked by the engine; `mask`
  * is applied to the commands shown.
+ *
+ * Its memory and its output do not grow with an execution's output: a line longer than `MAX_LINE_CHARS` is printed
+ * in pieces of that size, and with `capBytes` (the agent's log cap, in server mode) at most that many bytes of each
+ * execution's output are printed (cut as the log is), then, when it ends, one line with the log's truncation marker.
+ * A local runner's `output.log` (the agent's stdout) is so bounded by the log cap per execution, plus the prefixes.
  */
 export interface ConsoleReporterOptions {
   write(text: string): void;
@@ -14,27 +20,56 @@ export interface ConsoleReporterOptions {
   mask(text: string): string;
   /** The command of each execution, by `pipeline/stage/execution`, shown when it starts. */
   commands?: ReadonlyMap<string, string>;
+  /** Bytes of output per execution after which the rest is dropped, as in its log (none: all of it is printed). */
+  capBytes?: number;
 }
 
-export function createConsoleReporter({ write, mask, commands = new Map() }: ConsoleReporterOptions): Reporter {
+/** A line is printed in pieces of at most this many characters: a partial line is never held longer than that. */
+export const MAX_LINE_CHARS = 16_384;
+
+export function createConsoleReporter({ write, mask, commands = new Map(), capBytes }: ConsoleReporterOptions): Reporter {
   const partial = new Map<string, string>();
+  const cappers = new Map<string, LogCapper>();
   const prefixOf = (e: { pipeline?: string; stage?: string; execution?: string }) => `${e.pipeline}/${e.stage}/${e.execution}`;
+
+  const writeLines = (prefix: string, lines: readonly string[]) => {
+    if (lines.length > 0) write(lines.map((line) => `${prefix} | ${line.replace(/\r$/, '')}\n`).join(''));
+  };
+
+  /** The part of an execution's output within its cap (all of it without a cap). */
+  const withinCap = (prefix: string, text: string): string => {
+    if (capBytes === undefined) return text;
+    let capper = cappers.get(prefix);
+    if (!capper) cappers.set(prefix, (capper = createLogCapper(capBytes)));
+    return capper.take(text);
+  };
 
   const onOutput = (event: OutputEvent) => {
     const prefix = prefixOf(event);
+    const text = withinCap(prefix, event.text);
+    if (!text) return;
     const key = `${prefix}\u0000${event.stream}`;
-    const lines = ((partial.get(key) ?? '') + event.text).split('\n');
-    partial.set(key, lines.pop() as string);
-    if (lines.length > 0) write(lines.map((line) => `${prefix} | ${line.replace(/\r$/, '')}\n`).join(''));
+    const lines = ((partial.get(key) ?? '') + text).split('\n');
+    let rest = lines.pop() as string;
+    // a line that does not end (e.g. a stream without newlines) is printed in pieces, never held whole
+    while (rest.length > MAX_LINE_CHARS) {
+      lines.push(rest.slice(0, MAX_LINE_CHARS));
+      rest = rest.slice(MAX_LINE_CHARS);
+    }
+    partial.set(key, rest);
+    writeLines(prefix, lines);
   };
 
   const flush = (prefix: string) => {
     for (const stream of ['stdout', 'stderr']) {
       const key = `${prefix}\u0000${stream}`;
       const rest = partial.get(key);
-      if (rest) write(`${prefix} | ${rest}\n`);
+      if (rest) writeLines(prefix, [rest]);
       partial.delete(key);
     }
+    const marker = cappers.get(prefix)?.marker();
+    if (marker) write(`${prefix} | ${marker.trim()}\n`);
+    cappers.delete(prefix);
   };
 
   const detail = (event: StatusEvent) => {

@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   // one registry for the process, served as GET /metrics beside /healthz
   const metrics = createOrchestratorMetrics();
   const db = createDb(config.databaseUrl, { onError: (_error, where) => metrics.databaseError(where === 'connect' ? 'pool' : where) });
-  const runner = runnerFromConfig(config, logger);
+  const runner = await runnerFromConfig(config, logger);
   const health = runHealthFromConfig(config, logger);
   const cancels = createCancelRegistry();
   const subscription = await subscribeToCancels(config.redisUrl, cancels, logger);

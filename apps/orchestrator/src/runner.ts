@@ -89,8 +89,11 @@ export interface RunHandleCodec {
 
 /** One kind of runner, as the registry (`runners.ts`) holds it under its name. */
 export interface RunnerKind {
-  /** The runner the orchestrator's configuration describes. */
-  create(config: OrchestratorConfig, logger: Logger): Runner;
+  /**
+   * The runner the orchestrator's configuration describes. Asynchronous so that a kind loads its client only when it
+   * is the one chosen (the Kubernetes client costs an orchestrator that runs locally ~60 MB of memory).
+   */
+  create(config: OrchestratorConfig, logger: Logger): Promise<Runner>;
   handle: RunHandleCodec;
   /** Its agents run on the orchestrator's machine: without an API URL or Consul they reach the API at 127.0.0.1:$PORT. */
   agentsOnThisMachine: boolean;

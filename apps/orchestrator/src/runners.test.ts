@@ -1,7 +1,14 @@
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { loadOrchestratorConfig } from './config.js';
 import { isRunnerName, RUNNER_KINDS, RUNNER_NAMES, runnerKind } from './runners.js';
+
+// Whether the Kubernetes client module was loaded (the factory runs when something imports it).
+const loaded = vi.hoisted(() => ({ kubernetesClient: false }));
+vi.mock('./kubernetes/client.js', async (importOriginal) => {
+  loaded.kubernetesClient = true;
+  return importOriginal();
+});
 
 const BASE = {
   DATABASE_URL: 'mysql://root@127.0.0.1:3306/factory',
@@ -23,10 +30,18 @@ describe('the runner registry', () => {
     expect(runnerKind('docker')).toBeUndefined();
   });
 
-  it("creates the configured kind's runner, whose handles carry its name; only kubernetes wants the runner block", () => {
+  it('loads the Kubernetes client only when the kubernetes kind creates its runner', async () => {
+    const local = await RUNNER_KINDS.local.create(loadOrchestratorConfig({ ...BASE, FACTORY_RUNNER: 'local' }), logger);
+    expect(local.kind).toBe('local');
+    expect(loaded.kubernetesClient).toBe(false);
+    await RUNNER_KINDS.kubernetes.create(loadOrchestratorConfig({ ...BASE, FACTORY_RUNNER: 'kubernetes' }), logger);
+    expect(loaded.kubernetesClient).toBe(true);
+  });
+
+  it("creates the configured kind's runner, whose handles carry its name; only kubernetes wants the runner block", async () => {
     for (const name of RUNNER_NAMES) {
       const config = loadOrchestratorConfig({ ...BASE, FACTORY_RUNNER: name });
-      const runner = RUNNER_KINDS[name].create(config, logger);
+      const runner = await RUNNER_KINDS[name].create(config, logger);
       expect(runner.kind).toBe(name);
       expect(runner.wantsRunnerBlock).toBe(name === 'kubernetes');
     }

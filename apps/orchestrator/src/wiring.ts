@@ -9,7 +9,7 @@ import type { Runner } from './runner.js';
 import { RUNNER_KINDS } from './runners.js';
 
 /** The runner the configuration chooses, from the registry. */
-export function runnerFromConfig(config: OrchestratorConfig, logger: Logger): Runner {
+export function runnerFromConfig(config: OrchestratorConfig, logger: Logger): Promise<Runner> {
   return RUNNER_KINDS[config.runner].create(config, logger);
 }
 

@@ -1,12 +1,15 @@
 import { createRequire } from 'node:module';
-import { parse as hcl2json } from '@cdktf/hcl2json';
-import { Language, Parser, type Tree } from 'web-tree-sitter';
+import type { Parser, Tree } from 'web-tree-sitter';
 import type { Diagnostic } from './diagnostics.js';
 
 /**
  * The two HCL parsers and what they give us: `@cdktf/hcl2json` (HashiCorp's own HCL parser compiled to WebAssembly)
  * is the authority on syntax and on values (escapes, heredocs); tree-sitter-hcl gives the syntax tree with positions
  * that hcl2json's JSON lacks.
+ *
+ * Both are loaded on the first parse, not when this package is imported: hcl2json starts a Go runtime in WebAssembly
+ * as soon as its module loads (about 50 MB of resident memory), and most importers (the limits, the plan's types) never
+ * parse.
  */
 
 let parserPromise: Promise<Parser> | undefined;
@@ -14,6 +17,7 @@ let parserPromise: Promise<Parser> | undefined;
 /** The tree-sitter HCL parser; the WebAssembly runtime and grammar are loaded once per process. */
 export function hclTreeParser(): Promise<Parser> {
   parserPromise ??= (async () => {
+    const { Language, Parser } = await import('web-tree-sitter');
     await Parser.init();
     const wasmPath = createRequire(import.meta.url).resolve('@tree-sitter-grammars/tree-sitter-hcl/tree-sitter-hcl.wasm');
     const language = await Language.load(wasmPath);
@@ -38,6 +42,7 @@ export type JsonParseResult = { ok: true; json: HclJson } | { ok: false; diagnos
 
 /** Parses one file with hcl2json; syntax errors come back as diagnostics at the place HCL reports. */
 export async function parseJson(file: string, content: string): Promise<JsonParseResult> {
+  const { parse: hcl2json } = await import('@cdktf/hcl2json');
   try {
     return { ok: true, json: (await hcl2json(file, content)) as HclJson };
   } catch (error) {

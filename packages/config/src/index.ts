@@ -4,6 +4,7 @@
  */
 export * from './model.js';
 export { ConfigError, formatDiagnostic, formatLocation, sortDiagnostics, type Diagnostic } from './diagnostics.js';
+export { loadConfigFromFilesInWorker } from './isolated-load.js';
 export { loadConfig, loadConfigFromFiles, isConfigFileName, type ConfigFile, type LoadOptions } from './load.js';
 export { planWorkflow, planToJson, filterSkip, topologicalOrder, type Plan, type PlanJson, type PlannedPipeline, type SkippedPipeline, type SkipReason } from './plan.js';
 export { parseDuration, formatDuration } from './duration.js';

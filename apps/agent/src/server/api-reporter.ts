@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { EngineEvent, OutputEvent, Reporter, StatusEvent } from '../run-model.js';
 import { isTerminal } from '../run-model.js';
 import { ApiRejectedError, type AgentApiClient } from './api-client.js';
-import { createLogCapper, type LogCapper } from './log-capper.js';
+import { createLogCapper, type LogCapper } from '../log-capper.js';
 import { createOutputWindow, type OutputWindow } from './output-window.js';
 
 /**

@@ -1,5 +1,5 @@
 import { AGENT_PATHS, MAX_REASON_CHARS, type PlanBody, type StatusReport } from '@factoryci/agent-protocol';
-import { ConfigError, loadConfigFromFiles, planWorkflow, type Plan } from '@factoryci/config';
+import { ConfigError, loadConfigFromFilesInWorker, planWorkflow, type Plan } from '@factoryci/config';
 import {
   consulFromUrl,
   consulServiceLocator,
@@ -206,7 +206,8 @@ async function runPhases(ctx: PhaseContext): Promise<number> {
   let plan: Plan;
   try {
     const files = await readConfigFiles(info.configSha, gitOptions);
-    plan = planWorkflow(await loadConfigFromFiles(files), planContextOf(info));
+    // parsed in a Worker: the parsers' WebAssembly is released before the executions run (docs/operations.md)
+    plan = planWorkflow(await loadConfigFromFilesInWorker(files), planContextOf(info));
   } catch (error) {
     if (signal.aborted) return cancelled();
     if (error instanceof ConfigError) {
@@ -242,12 +243,13 @@ async function runPhases(ctx: PhaseContext): Promise<number> {
   state.phase = 'running';
   const engineAbort = new AbortController();
   signal.addEventListener('abort', () => engineAbort.abort(), { once: true });
+  const logCapBytes = Math.min(info.logCapBytes, settings.logCapBytes ?? info.logCapBytes);
   const apiReporter = createApiReporter({
     client,
     logger,
     workflowRunningSent: true,
     onFatal: () => engineAbort.abort(),
-    logCapBytes: Math.min(info.logCapBytes, settings.logCapBytes ?? info.logCapBytes),
+    logCapBytes,
     ...(settings.logWindowBytes !== undefined ? { windowBytes: settings.logWindowBytes } : {}),
   });
   const commands = new Map<string, string>();
@@ -260,7 +262,8 @@ async function runPhases(ctx: PhaseContext): Promise<number> {
     extraMasks: redactor.values(),
     secretsAllowed: secretsAllowedFor(info),
     sandbox: sandboxed.sandbox,
-    reporter: fanOut(createConsoleReporter({ write: io.out, mask: redactor.mask, commands }), apiReporter),
+    // the console (a local runner's output.log) is capped as the log is
+    reporter: fanOut(createConsoleReporter({ write: io.out, mask: redactor.mask, commands, capBytes: logCapBytes }), apiReporter),
     backpressure: apiReporter.backpressure,
     signal: engineAbort.signal,
   });

@@ -1,11 +1,11 @@
 /** The `kubernetes` runner kind: its runner from FACTORY_K8S_*, its handles stored as `<namespace>/<job>`. */
 import { agentEndpointsOf } from '../agent-env.js';
 import type { RunnerKind } from '../runner.js';
-import { kubeConfigFor } from './client.js';
-import { createKubernetesRunner } from './kubernetes-runner.js';
 
 export const kubernetesRunnerKind: RunnerKind = {
-  create(config, logger) {
+  async create(config, logger) {
+    // loaded only for this kind: @kubernetes/client-node is heavy
+    const [{ kubeConfigFor }, { createKubernetesRunner }] = await Promise.all([import('./client.js'), import('./kubernetes-runner.js')]);
     const k8s = config.kubernetes;
     return createKubernetesRunner({
       logger,

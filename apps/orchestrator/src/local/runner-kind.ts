@@ -23,7 +23,7 @@ function startSweep(config: OrchestratorConfig, stateDir: string, db: string, lo
 }
 
 export const localRunnerKind: RunnerKind = {
-  create: (config, logger) => {
+  create: async (config, logger) => {
     const stateDir = config.local.stateDir ?? defaultStateDir();
     const database = databaseFingerprint(config.databaseUrl);
     const runner = createLocalRunner({
