@@ -36,6 +36,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   github?: GithubAppClient | null;
   redisUrl?: string;
+  /** The MariaDB server the API's database is made on (createTestDatabase's `serverUrl`); default the test MariaDB. */
+  databaseServerUrl?: string;
   logger?: Logger;
   /** The HTTP server's timeouts and body limit (buildApp's default otherwise). */
   serverLimits?: ServerLimits;
@@ -43,7 +45,7 @@ export interface HarnessOptions {
 
 /** A real API on a fresh migrated database and real Redis (unique BullMQ prefix), built with buildApp. */
 export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness> {
-  const database = await createTestDatabase();
+  const database = await createTestDatabase(options.databaseServerUrl ? { serverUrl: options.databaseServerUrl } : {});
   const config = loadConfig({
     DATABASE_URL: database.url,
     REDIS_URL: options.redisUrl ?? REDIS_URL,

@@ -4,13 +4,12 @@
  * (the built CLI: `npx tsc -b` first, as `npm test` does), real MariaDB and Redis, the GitHub, Kubernetes and Consul
  * stand-ins, and real git repositories on disk served over git's smart HTTP as the GitHub host.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { expect } from 'vitest';
 import { startCheckRunWorker } from '../../apps/api/src/check-runs/worker.js';
@@ -21,25 +20,18 @@ import { makeAppIdentity, startStandinFor } from '../api/github-fixtures.js';
 import { exampleOf } from '../api/webhook-examples.js';
 import { ADMIN_TOKEN, REDIS_URL, startApi, type ApiHarness } from '../api/harness.js';
 import { createGitRepo, type GitRepo } from '../orchestrator/git-repo.js';
+import { removeLocalRuns, startOrchestratorProcess, stopOrchestratorProcess, type OrchestratorProcess } from '../support/orchestrator-process.js';
 import { startConsulStandin, type ConsulStandin } from '../standins/consul/server.js';
 import type { GithubStandin } from '../standins/github/server.js';
 import { startKubernetesStandin, type KubernetesStandin } from '../standins/kubernetes/server.js';
 import { startGitHttpServer, type GitHttpServer } from './support/git-http-server.js';
 
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-const ORCHESTRATOR = fileURLToPath(new URL('../../apps/orchestrator/src/main.ts', import.meta.url));
 export const AGENT_BIN = fileURLToPath(new URL('../../apps/agent/bin/factory-agent.js', import.meta.url));
 export const EXAMPLES = fileURLToPath(new URL('../../examples/.factory', import.meta.url));
 export const NAMESPACE = 'factory-e2e';
 const INSTALLATION_ID = 77;
 /** The agent's Consul TTL in these tests: a frozen agent is lost after about this long. */
 const AGENT_TTL_SECONDS = 2;
-
-export interface OrchestratorProcess {
-  child: ChildProcess;
-  output(): string;
-  exited: Promise<number | null>;
-}
 
 export interface TestProject {
   id: string;
@@ -114,18 +106,8 @@ export async function startE2E(options: E2EOptions): Promise<E2E> {
   };
 
   async function startOrchestrator(): Promise<OrchestratorProcess> {
-    const child = spawn(process.execPath, ['--import', TSX, ORCHESTRATOR], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const started: OrchestratorProcess = { child, output: () => output, exited };
+    const started = await startOrchestratorProcess(env);
     processes.push(started);
-    const deadline = Date.now() + 20_000;
-    while (!output.includes('orchestrator started')) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the orchestrator did not start:\n${output}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
     return started;
   }
 
@@ -175,21 +157,8 @@ export async function startE2E(options: E2EOptions): Promise<E2E> {
       return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
     },
     async close() {
-      for (const entry of processes) {
-        if (entry.child.exitCode === null && entry.child.signalCode === null) {
-          entry.child.kill('SIGTERM');
-          await entry.exited;
-        }
-      }
-      // local runs left behind by a failed test: stop their process groups
-      for (const dir of safeReaddir(stateDir)) {
-        try {
-          const { pid } = JSON.parse(readFileSync(join(stateDir, dir, 'run.json'), 'utf8')) as { pid: number };
-          process.kill(-pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
+      for (const entry of processes) await stopOrchestratorProcess(entry);
+      removeLocalRuns(stateDir);
       await kubernetes?.close();
       await consul?.close();
       await checkRuns.close();
@@ -197,18 +166,9 @@ export async function startE2E(options: E2EOptions): Promise<E2E> {
       await git.close();
       await github.close();
       for (const repo of repos) repo.remove();
-      rmSync(stateDir, { recursive: true, force: true });
     },
   };
   return e2e;
-}
-
-function safeReaddir(path: string): string[] {
-  try {
-    return readdirSync(path);
-  } catch {
-    return [];
-  }
 }
 
 /** The examples' `.factory/` files as `{ '.factory/<name>': content }`. */

@@ -16,10 +16,10 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A new uniquely named database with no tables, not migrated. Drop it with `dropDatabase(url)`. */
-export function uniqueDatabaseUrl(prefix = 'factory_test'): { url: string; name: string } {
+/** A new uniquely named database with no tables, not migrated, on `serverUrl`. Drop it with `dropDatabase(url)`. */
+export function uniqueDatabaseUrl(prefix = 'factory_test', serverUrl = testServerUrl): { url: string; name: string } {
   const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
-  return { url: withDatabase(testServerUrl, name), name };
+  return { url: withDatabase(serverUrl, name), name };
 }
 
 /** Runs statements on the server of `url` without selecting a database. */
@@ -62,13 +62,20 @@ export function sweepStaleTestDatabases(): Promise<void> {
   return swept;
 }
 
+export interface TestDatabaseOptions {
+  /** The MariaDB server (e.g. a private one, test/faults/mariadb.ts); default the test MariaDB. */
+  serverUrl?: string;
+  migrationsDir?: string;
+}
+
 /**
- * A fresh, uniquely named, fully migrated database on the test MariaDB, with a Prisma client. Use one per test file
- * (`beforeAll`), and `drop()` it in `afterAll`.
+ * A fresh, uniquely named, fully migrated database on the test MariaDB (or `serverUrl`), with a Prisma client. Use one
+ * per test file (`beforeAll`), and `drop()` it in `afterAll`.
  */
-export async function createTestDatabase(migrationsDir: string = defaultMigrationsDir): Promise<TestDatabase> {
-  await sweepStaleTestDatabases();
-  const { url, name } = uniqueDatabaseUrl();
+export async function createTestDatabase(options: TestDatabaseOptions = {}): Promise<TestDatabase> {
+  const { serverUrl = testServerUrl, migrationsDir = defaultMigrationsDir } = options;
+  if (serverUrl === testServerUrl) await sweepStaleTestDatabases();
+  const { url, name } = uniqueDatabaseUrl('factory_test', serverUrl);
   await migrate(url, migrationsDir);
   const db = createDb(`${url}?connection_limit=5`);
   return {
