@@ -91,6 +91,16 @@ describe('local runner', () => {
     expect(await restarted.logs(handle)).toBe('started\n');
   });
 
+  it('two starts of the same run at once (its job handed out twice) start one agent', async () => {
+    const ledger = join(stateDir, 'starts-of-one-run');
+    const local = runner(['sh', '-c', `echo "$$" >> "${ledger}"; sleep 0.3`]);
+    const run = newRun();
+    const [first, second] = await Promise.all([local.start(run), local.start(run)]);
+    expect(second).toEqual(first);
+    expect(await local.watch(first)).toEqual({ status: 'success' });
+    expect(readFileSync(ledger, 'utf8').trim().split('\n')).toHaveLength(1);
+  });
+
   it('points at the real factory-agent entry by default', () => {
     expect(existsSync(DEFAULT_AGENT_BIN)).toBe(true);
     expect(DEFAULT_AGENT_BIN.endsWith(join('apps', 'agent', 'bin', 'factory-agent.js'))).toBe(true);

@@ -123,8 +123,22 @@ export function createLocalRunner(options: LocalRunnerOptions): Runner {
     return { kind: 'local', runId, name: directory };
   }
 
+  /**
+   * A second start of a run while its first is under way (the job handed out twice, e.g. after its lock was lost)
+   * waits for the first and adopts it: between the check for an existing run and the spawn there is an await.
+   */
+  const starting = new Map<string, Promise<RunHandle>>();
+
   async function start(run: RunStart): Promise<RunHandle> {
     assertRunId(run.runId);
+    const underWay = starting.get(run.runId);
+    if (underWay) return underWay;
+    const started = startOnce(run).finally(() => starting.delete(run.runId));
+    starting.set(run.runId, started);
+    return started;
+  }
+
+  async function startOnce(run: RunStart): Promise<RunHandle> {
     const existing = await adopt(run.runId);
     if (existing) return existing;
     const directory = join(stateDir, run.runId);
