@@ -123,6 +123,18 @@ const status = async (id: string) => (await database.db.workflow.findUniqueOrThr
 const registered = (runId: string) => consul.services().some((service) => service.ID === runId);
 const job = (workflowId: string) => ({ data: { workflowId } });
 
+/** A workflow whose run was started, then handed back on shutdown (its orchestrator went away): still running. */
+async function handedBackRun() {
+  const project = await createProject();
+  const workflow = await createWorkflow(project.id);
+  const shutdown = new AbortController();
+  const processing = processWorkflow(job(workflow.id), deps(localRunner(), { shutdown: shutdown.signal }));
+  await waitFor(async () => (await status(workflow.id)) === 'running' && registered(workflow.id), 10_000);
+  shutdown.abort();
+  expect(await processing).toEqual({ kind: 'released' });
+  return workflow;
+}
+
 beforeAll(async () => {
   database = await createTestDatabase();
   consul = await startConsulStandin();
@@ -305,13 +317,7 @@ describe('processWorkflow with the local runner', () => {
   });
 
   it('hands a run back on shutdown and a new orchestrator adopts it without starting a second agent', async () => {
-    const project = await createProject();
-    const workflow = await createWorkflow(project.id);
-    const shutdown = new AbortController();
-    const processing = processWorkflow(job(workflow.id), deps(localRunner(), { shutdown: shutdown.signal }));
-    await waitFor(async () => (await status(workflow.id)) === 'running' && registered(workflow.id), 10_000);
-    shutdown.abort();
-    expect(await processing).toEqual({ kind: 'released' });
+    const workflow = await handedBackRun();
     expect(await status(workflow.id)).toBe('running');
     // a restarted orchestrator: a new runner instance on the same state directory
     const adopting = processWorkflow(job(workflow.id), deps(localRunner()));
@@ -319,6 +325,22 @@ describe('processWorkflow with the local runner', () => {
     await database.db.workflow.update({ where: { id: workflow.id }, data: { status: 'success', finishedAt: new Date() } });
     exitAgent(workflow.id, 0);
     expect(await adopting).toEqual({ kind: 'ended', status: 'success', reason: null });
+    expect(starts(workflow.id)).toBe(1);
+  });
+
+  it('follows the run of a workflow that ended while no orchestrator followed it to its end, so its directory goes; starts nothing', async () => {
+    const workflow = await handedBackRun();
+    // the agent reports the end while no orchestrator follows the run; its job comes back after that
+    await database.db.workflow.update({ where: { id: workflow.id }, data: { status: 'success', finishedAt: new Date() } });
+    const following = processWorkflow(job(workflow.id), deps(localRunner()));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(existsSync(join(stateDir, workflow.id))).toBe(true);
+    exitAgent(workflow.id, 0);
+    expect(await following).toEqual({ kind: 'ended', status: 'success', reason: null });
+    expect(existsSync(join(stateDir, workflow.id))).toBe(false);
+    expect(starts(workflow.id)).toBe(1);
+    // once the run is gone, the job of the final workflow has nothing to do
+    expect(await processWorkflow(job(workflow.id), deps(localRunner()))).toEqual({ kind: 'skipped', why: 'already success' });
     expect(starts(workflow.id)).toBe(1);
   });
 

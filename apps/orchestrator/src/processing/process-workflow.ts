@@ -3,6 +3,8 @@
  * calls it): a chain of small steps, each its own module —
  *
  * 1. admission (`admission.ts`): skip what is not to be run; admit a queued workflow under its project's limit;
+ *    a workflow that ended while no orchestrator followed its run, whose run the runner still has, is followed to
+ *    the run's end without starting anything (`leftover-run.ts`);
  * 2. attach (`attach.ts`): the stored handle, else the run the runner already has, else a new run;
  * 3. follow (`follow.ts`): the attempt to its end, with cancels (`cancel-request.ts`) and status re-reads;
  * 4. decide (`run-end.ts`, pure): retry, keep the reported end, or end the run with the runner's outcome;
@@ -23,6 +25,7 @@ import type { CancelRegistry } from './cancellations.js';
 import { whileDatabaseDown } from './database-retry.js';
 import { writeRetry, writeRunEnd } from './final-writes.js';
 import { followAttempt } from './follow.js';
+import { leftoverRun } from './leftover-run.js';
 import { createRunContext, type ProcessSettings, type RunContext, type RunMetrics } from './run-context.js';
 import { decideRunEnd, provisioningFailed } from './run-end.js';
 import { readRunEndFacts } from './run-end-facts.js';
@@ -77,14 +80,21 @@ export async function processWorkflow(job: WorkflowJobLike, deps: ProcessDeps): 
   const run = createRunContext(job.data.workflowId, deps);
   const found = await run.db.workflow.findUnique({ where: { id: run.workflowId }, include: { project: true } });
   const entry = entryDecision(found?.status);
-  if (entry.kind === 'skip' || !found) return skip(run.log, entry.kind === 'skip' ? entry.why : 'no such workflow');
-  if (entry.kind === 'admit') {
+  if (!found) return skip(run.log, 'no such workflow');
+  let leftover: RunHandle | undefined;
+  if (entry.kind === 'skip') {
+    leftover = await leftoverRun(run, found);
+    if (!leftover) return skip(run.log, entry.why);
+    run.log.info({ status: found.status, name: leftover.name }, 'the workflow ended while no orchestrator followed its run: following the run to its end');
+  } else if (entry.kind === 'admit') {
     const verdict = await admit(run, found);
     if (verdict.kind === 'skipped') return skip(run.log, verdict.why);
     if (verdict.kind === 'deferred') return verdict;
   } else {
     run.log.info({ status: found.status, runnerHandle: found.runnerHandle }, 'following a run already in progress');
   }
+  const attempts: AttemptDeps = { runTokenKey: deps.runTokenKey, readRunnerBlock: deps.readRunnerBlock ?? defaultRunnerBlockReader };
+  const attach = leftover ? async () => leftover : () => attachRun(run, found, attempts);
 
   const cancel = createCancelRequest(run);
   const unsubscribe = deps.cancels.on(run.workflowId, () => {
@@ -92,7 +102,7 @@ export async function processWorkflow(job: WorkflowJobLike, deps: ProcessDeps): 
   });
   let result: ProcessResult;
   try {
-    result = await runToEnd(run, found, cancel, { runTokenKey: deps.runTokenKey, readRunnerBlock: deps.readRunnerBlock ?? defaultRunnerBlockReader }, deps.shutdown);
+    result = await runToEnd(run, found, cancel, attach, attempts, deps.shutdown);
   } finally {
     unsubscribe();
   }
@@ -104,10 +114,17 @@ export async function processWorkflow(job: WorkflowJobLike, deps: ProcessDeps): 
 }
 
 /** Attach, then follow and decide until the run ends (or the orchestrator shuts down). */
-async function runToEnd(run: RunContext, workflow: WorkflowToRun, cancel: CancelRequest, attempts: AttemptDeps, shutdown: AbortSignal | undefined): Promise<ProcessResult> {
+async function runToEnd(
+  run: RunContext,
+  workflow: WorkflowToRun,
+  cancel: CancelRequest,
+  attach: () => Promise<RunHandle>,
+  attempts: AttemptDeps,
+  shutdown: AbortSignal | undefined,
+): Promise<ProcessResult> {
   let handle: RunHandle;
   try {
-    handle = await attachRun(run, workflow, attempts);
+    handle = await attach();
   } catch (error) {
     run.log.error({ err: error }, 'could not provision the run');
     return { kind: 'ended', ...(await writeRunEnd(run, provisioningFailed((error as Error).message))) };
