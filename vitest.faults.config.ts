@@ -2,8 +2,9 @@ import { defineConfig } from 'vitest/config';
 import base from './vitest.config.js';
 
 /**
- * The fault scenarios (`npm run test:faults`): tests that kill Redis, agents, supervisors or the orchestrator and
- * check that every accepted workflow still ends and nothing is left behind. Same aliases and setup as vitest.config.ts.
+ * The fault scenarios (`npm run test:faults`): tests that kill Redis, MariaDB, agents, supervisors or the orchestrator
+ * and check that every accepted workflow still ends and nothing is left behind (bench/README.md). Same aliases and
+ * setup as vitest.config.ts.
  */
 export default defineConfig({
   ...base,

@@ -17,6 +17,8 @@ export async function freePort(): Promise<number> {
  */
 export interface PrivateRedis {
   url: string;
+  /** The running redis-server's pid. */
+  pid(): number | undefined;
   /** `SHUTDOWN NOSAVE`, then waits for the process to end. */
   shutdownNoSave(): Promise<void>;
   /** Starts a fresh redis-server on the same port and waits until it answers. */
@@ -30,6 +32,7 @@ export function privateRedis(port: number): PrivateRedis {
   const exited = (c: ChildProcess) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => c.once('exit', () => resolve())));
   return {
     url,
+    pid: () => (child && child.exitCode === null && child.signalCode === null ? child.pid : undefined),
     async start() {
       child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
       const deadline = Date.now() + 10_000;
