@@ -9,6 +9,7 @@ import type { Logger } from '../../apps/api/src/logger.js';
 // As the orchestrator imports it.
 import { WORKFLOW_QUEUE_NAME, type WorkflowJobData } from '@factoryci/queue';
 import { createWorkflowQueue, type WorkflowQueue } from '../../apps/api/src/queue/workflow-queue.js';
+import type { EventStreamSettings } from '../../apps/api/src/events/stream-settings.js';
 import type { ServerLimits } from '../../apps/api/src/server-limits.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { testRedisUrl } from '../support/services.js';
@@ -28,7 +29,7 @@ export interface ApiHarness {
   /** A BullMQ Queue on the same prefix, to look at the jobs the API added. */
   jobs: Queue<WorkflowJobData>;
   /** Rebuilds the app with another queue (e.g. Redis down), same database. */
-  rebuild(options: { queue?: WorkflowQueue; github?: GithubAppClient | null }): Promise<void>;
+  rebuild(options: { queue?: WorkflowQueue; github?: GithubAppClient | null; events?: Partial<EventStreamSettings> }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -41,6 +42,8 @@ export interface HarnessOptions {
   logger?: Logger;
   /** The HTTP server's timeouts and body limit (buildApp's default otherwise). */
   serverLimits?: ServerLimits;
+  /** The events streams' timings and batch bounds (buildApp's default otherwise). */
+  events?: Partial<EventStreamSettings>;
 }
 
 /** A real API on a fresh migrated database and real Redis (unique BullMQ prefix), built with buildApp. */
@@ -58,7 +61,8 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
   let queue = createWorkflowQueue({ redisUrl: config.redisUrl, prefix });
   let github = options.github ?? null;
   const { serverLimits } = options;
-  let app = await buildApp({ config, db: database.db, queue, github, logger, serverLimits });
+  let { events } = options;
+  let app = await buildApp({ config, db: database.db, queue, github, logger, serverLimits, events });
   if (!options.redisUrl) await waitUntil(() => queue.ping(), 5000);
   const jobs = new Queue<WorkflowJobData>(WORKFLOW_QUEUE_NAME, { connection: { url: REDIS_URL }, prefix });
 
@@ -80,7 +84,8 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
         queue = next.queue;
       }
       if (next.github !== undefined) github = next.github;
-      app = await buildApp({ config, db: database.db, queue, github, logger, serverLimits });
+      if (next.events !== undefined) events = next.events;
+      app = await buildApp({ config, db: database.db, queue, github, logger, serverLimits, events });
     },
     async close() {
       await app.close();

@@ -5,12 +5,15 @@ import type { ApiConfig } from './config.js';
 import type { Db } from './db.js';
 import { isDatabaseUnavailable } from './db-errors.js';
 import { ApiError } from './errors.js';
+import { createRunChangeHub, type RunChangeHub } from './events/run-change-hub.js';
+import { DEFAULT_EVENT_STREAM_SETTINGS, type EventStreamSettings } from './events/stream-settings.js';
 import { rejectNonFiniteNumbers } from './finite-numbers.js';
 import type { GithubAppClient } from './github/github-app.js';
 import type { Logger } from './logger.js';
 import { createApiMetrics, watchQueueAndRuns, type ApiMetrics } from './metrics.js';
 import type { WorkflowQueue } from './queue/workflow-queue.js';
 import { agentRoutes } from './routes/agent.js';
+import { eventRoutes } from './routes/events.js';
 import { executionRoutes } from './routes/executions.js';
 import { githubAppRoutes } from './routes/github-app.js';
 import { githubHooksRoutes } from './routes/github-hooks.js';
@@ -37,21 +40,36 @@ export interface AppDeps {
   signers: SignerLookups;
   /** The process's metrics (GET /metrics); its scrape-time gauges are registered by buildApp, so one app per registry. */
   metrics: ApiMetrics;
+  /** The notices of RUN_CHANGE_CHANNEL for the events streams. */
+  runChanges: RunChangeHub;
+  events: EventStreamSettings;
 }
 
-export type BuildAppDeps = Omit<AppDeps, 'secrets' | 'metrics' | 'signers'> & {
+export type BuildAppDeps = Omit<AppDeps, 'secrets' | 'metrics' | 'signers' | 'runChanges' | 'events'> & {
   /** The HTTP server's timeouts and body limit; DEFAULT_SERVER_LIMITS when not given (tests pass short ones). */
   serverLimits?: ServerLimits;
   /** The process's metrics, shared with its background tasks; a registry of the app's own when not given. */
   metrics?: ApiMetrics;
+  /** A subscription of the app's own to RUN_CHANGE_CHANNEL (closed with the app) when not given. */
+  runChanges?: RunChangeHub;
+  /** DEFAULT_EVENT_STREAM_SETTINGS when not given (tests pass short timings). */
+  events?: Partial<EventStreamSettings>;
 };
 
 /** The API as a Fastify instance; everything it talks to comes in `deps`, so tests pass real ones. */
 export async function buildApp(input: BuildAppDeps): Promise<FastifyInstance> {
-  const { serverLimits = DEFAULT_SERVER_LIMITS, metrics = createApiMetrics(), ...given } = input;
+  const { serverLimits = DEFAULT_SERVER_LIMITS, metrics = createApiMetrics(), runChanges, events, ...given } = input;
   const secrets = createSecretBox(input.config.encryptionKey);
   const signers = createSignerLookups({ db: given.db, secrets, appSecret: given.config.githubAppWebhookSecret ?? null });
-  const deps: AppDeps = { ...given, metrics, secrets, signers };
+  const ownRunChanges = runChanges ? undefined : createRunChangeHub(input.config.redisUrl, (error) => input.logger.warn({ err: error }, 'run-change subscription error'));
+  const deps: AppDeps = {
+    ...given,
+    metrics,
+    secrets,
+    signers,
+    runChanges: runChanges ?? ownRunChanges!,
+    events: { ...DEFAULT_EVENT_STREAM_SETTINGS, ...events },
+  };
   watchQueueAndRuns(metrics, deps);
   const app = Fastify({
     ...serverOptions(serverLimits),
@@ -101,6 +119,7 @@ export async function buildApp(input: BuildAppDeps): Promise<FastifyInstance> {
   );
 
   app.addHook('preHandler', rejectNonFiniteNumbers);
+  if (ownRunChanges) app.addHook('onClose', () => ownRunChanges.close());
 
   app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(healthRoutes, deps);
@@ -118,6 +137,7 @@ export async function buildApp(input: BuildAppDeps): Promise<FastifyInstance> {
     await admin.register(projectSecretRoutes, deps);
     await admin.register(workflowRoutes, deps);
     await admin.register(executionRoutes, deps);
+    await admin.register(eventRoutes, deps);
   });
   return app;
 }

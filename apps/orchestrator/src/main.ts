@@ -4,7 +4,7 @@
  * `GET /healthz` on FACTORY_HEALTH_PORT answers Kubernetes' probes (see health.ts).
  * SIGTERM/SIGINT stop taking jobs and leave the runs in progress running: the next orchestrator adopts them.
  */
-import { CHECK_RUN_QUEUE_NAME, enqueueCheckRunSync, type CheckRunJobData } from '@factoryci/queue';
+import { CHECK_RUN_QUEUE_NAME, enqueueCheckRunSync, publishRunChange, type CheckRunJobData } from '@factoryci/queue';
 import { createDb } from '@factoryci/db';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -44,6 +44,9 @@ async function main(): Promise<void> {
     metrics.redisError('check-runs');
     logger.warn({ err: error }, 'check-run queue error');
   });
+  // The API's events streams read the run again when told on RUN_CHANGE_CHANNEL (a lost message only delays them).
+  const runChanges = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 });
+  runChanges.on('error', () => metrics.redisError('run-changes'));
   const worker = createWorkflowWorker(
     {
       db,
@@ -53,7 +56,13 @@ async function main(): Promise<void> {
       cancels,
       logger,
       readRunnerBlock: runnerBlockReaderFromConfig(config),
-      notify: (workflowId, change) => enqueueCheckRunSync(checkRuns, workflowId, change),
+      notify: async (workflowId, change) => {
+        const [checkRun] = await Promise.allSettled([
+          enqueueCheckRunSync(checkRuns, workflowId, change),
+          publishRunChange(runChanges, { workflowId, kind: 'status' }),
+        ]);
+        if (checkRun.status === 'rejected') throw checkRun.reason;
+      },
       metrics,
       settings: {
         runTimeoutSeconds: config.run.timeoutSeconds,
@@ -124,6 +133,7 @@ async function main(): Promise<void> {
     healthRedis?.disconnect();
     await subscription.close();
     await checkRuns.close();
+    runChanges.disconnect();
     health.close();
     await db.$disconnect();
     logger.info('orchestrator stopped');

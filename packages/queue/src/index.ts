@@ -61,3 +61,37 @@ export async function enqueueCheckRunSync(queue: CheckRunQueueLike, workflowId: 
   const job = checkRunSyncJob(workflowId, change);
   await queue.add(job.name, job.data, job.opts);
 }
+
+/**
+ * Redis pub/sub channel on which every writer of a run announces that something of it was stored: the API after a log
+ * chunk, a plan or a status report, after approve, cancel and a new workflow; the orchestrator after each of its
+ * workflow transitions. It is only a hint to read the database again now (the events streams, docs/api.md): a lost
+ * message delays a stream until its next timed read, never loses anything.
+ */
+export const RUN_CHANGE_CHANNEL = 'factory:run-changes';
+
+/** The message on RUN_CHANGE_CHANNEL, as JSON: which workflow, and whether a log chunk or a status (or the run tree). */
+export interface RunChangeNotice {
+  workflowId: string;
+  kind: 'log' | 'status';
+}
+
+/** The part of an ioredis client that publishRunChange needs. */
+export interface RunChangePublisher {
+  publish(channel: string, message: string): Promise<unknown>;
+}
+
+export function publishRunChange(publisher: RunChangePublisher, notice: RunChangeNotice): Promise<unknown> {
+  return publisher.publish(RUN_CHANGE_CHANNEL, JSON.stringify({ workflowId: notice.workflowId, kind: notice.kind } satisfies RunChangeNotice));
+}
+
+/** The notice a RUN_CHANGE_CHANNEL message carries; undefined for anything else (ignored by subscribers). */
+export function parseRunChange(message: string): RunChangeNotice | undefined {
+  try {
+    const value = JSON.parse(message) as Partial<RunChangeNotice> | null;
+    if (typeof value?.workflowId !== 'string' || (value.kind !== 'log' && value.kind !== 'status')) return undefined;
+    return { workflowId: value.workflowId, kind: value.kind };
+  } catch {
+    return undefined;
+  }
+}

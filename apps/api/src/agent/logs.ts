@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { admitChunk, cutToBytes, isTruncationMarker, truncationReason, type LogChunk } from '@factoryci/agent-protocol';
 import { retryingTransaction } from '@factoryci/db';
-import { isFinalStepStatus } from '@factoryci/run-state';
+import { isFinalStepStatus, isFinalWorkflowStatus } from '@factoryci/run-state';
 import type { Db } from '../db.js';
 import { ConflictError, NotFoundError, PayloadTooLargeError } from '../errors.js';
 
@@ -18,7 +18,8 @@ const DUPLICATE: AppendedChunk = { outcome: 'duplicate', bytes: 0 };
  * when its data is the same (or the stored prefix of a chunk the API cut at the cap) and a ConflictError otherwise; a
  * new chunk for an execution that has ended is a ConflictError. `executions.log_bytes` counts the
  * stored bytes, so the cap is checked without reading the log; a cut or a marker writes the truncation reason on the
- * execution (unless it has one). A stored chunk is never replaced. The answer says how many bytes were stored (0 for
+ * execution (unless it has one). A stored chunk is never replaced. The transaction holds the workflow's row while it
+ * inserts, so within a workflow chunk ids grow in commit order (the events stream resumes by id). The answer says how many bytes were stored (0 for
  * a duplicate).
  */
 export async function appendLogChunk(db: Db, workflowId: string, chunk: LogChunk, defaultCapBytes: number): Promise<AppendedChunk> {
@@ -30,6 +31,12 @@ export async function appendLogChunk(db: Db, workflowId: string, chunk: LogChunk
   if (!found) throw new NotFoundError(`no execution ${node} in this run's plan`);
   const capBytes = found.stage.pipeline.workflow.project.logCapBytes ?? defaultCapBytes;
   return retryingTransaction(db, async (tx) => {
+    // The workflow's row first (as every status write of the run): its chunks are inserted one transaction after
+    // another, so their ids (log_chunks.id, the events stream's cursor) are in commit order within the workflow and a
+    // reader never sees a chunk after one with a larger id.
+    // No chunk is stored once the workflow is final, so an events stream that saw it final and then read the chunks
+    // has them all (the run token's check before the route could have raced with the end).
+    const [workflow] = await tx.$queryRaw<{ status: string }[]>`SELECT status FROM workflows WHERE id = ${workflowId} FOR UPDATE`;
     const [execution] = await tx.$queryRaw<{ status: string; log_bytes: number }[]>`
       SELECT status, log_bytes FROM executions WHERE id = ${found.id} FOR UPDATE`;
     if (!execution) throw new NotFoundError(`no execution ${node} in this run's plan`);
@@ -42,6 +49,10 @@ export async function appendLogChunk(db: Db, workflowId: string, chunk: LogChunk
       if (stored.data === chunk.data || cutRetry) return true;
       throw new ConflictError(`chunk ${chunk.seq} of execution ${node} is already stored with other data; a stored chunk is never replaced`);
     };
+    if (!workflow || isFinalWorkflowStatus(workflow.status)) {
+      if (await retried()) return DUPLICATE;
+      throw new ConflictError(`the run has ended: execution ${node} takes no new chunk`);
+    }
     if (isFinalStepStatus(execution.status)) {
       if (await retried()) return DUPLICATE;
       throw new ConflictError(`execution ${node} is already ${execution.status}: its log takes no new chunk`);

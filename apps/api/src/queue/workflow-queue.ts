@@ -5,9 +5,11 @@ import {
   CHECK_RUN_QUEUE_NAME,
   checkRunSyncJob,
   enqueueCheckRunSync,
+  publishRunChange,
   WORKFLOW_JOB_NAME,
   WORKFLOW_QUEUE_NAME,
   type CheckRunJobData,
+  type RunChangeNotice,
   type WorkflowJobData,
 } from '@factoryci/queue';
 import { withTimeout } from '../with-timeout.js';
@@ -44,6 +46,11 @@ export interface WorkflowQueue {
   remove(workflowId: string): Promise<boolean>;
   /** Publishes the workflow id on CANCEL_CHANNEL; resolves false when Redis is unavailable. */
   publishCancel(workflowId: string): Promise<boolean>;
+  /**
+   * Publishes each notice on RUN_CHANGE_CHANNEL (the events streams read the database again); resolves false when
+   * Redis is unavailable, which only delays the streams until their next timed read.
+   */
+  publishRunChanges(notices: readonly RunChangeNotice[]): Promise<boolean>;
   /** Adds a check-run sync job (see enqueueCheckRunSync); resolves false when Redis is unavailable. */
   syncCheckRun(workflowId: string, change?: string): Promise<boolean>;
   /** Adds the check-run sync jobs of several workflows for the same change in one round of commands. */
@@ -165,6 +172,9 @@ export function createWorkflowQueue(options: WorkflowQueueOptions): WorkflowQueu
     },
     publishCancel(workflowId) {
       return attempt(() => redis.publish(CANCEL_CHANNEL, workflowId));
+    },
+    publishRunChanges(notices) {
+      return notices.length === 0 ? Promise.resolve(true) : attempt(() => Promise.all(notices.map((notice) => publishRunChange(redis, notice))));
     },
     syncCheckRun(workflowId, change) {
       return attempt(() => enqueueCheckRunSync(checkRuns, workflowId, change));

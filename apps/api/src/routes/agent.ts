@@ -50,6 +50,11 @@ export const agentRoutes: RoutePlugin = async (app, deps) => {
     });
   };
 
+  // A hint to the events streams of this run to read the database again now (never waited for; a lost one only delays)
+  const announce = (request: FastifyRequest, kind: 'log' | 'status'): void => {
+    void deps.queue.publishRunChanges([{ workflowId: request.runWorkflowId, kind }]);
+  };
+
   app.get(
     AGENT_ROUTES.run.path,
     { preHandler: live, schema: { tags, summary: 'What the agent needs to run', response: { 200: runInfoSchema, ...agentErrors } } },
@@ -90,6 +95,7 @@ export const agentRoutes: RoutePlugin = async (app, deps) => {
       if (result === 'created') {
         request.log.info({ workflowId: request.runWorkflowId, pipelines: request.body.pipelines.length }, 'plan recorded');
         syncCheckRun(request, 'plan');
+        announce(request, 'status');
       }
       return { ok: true, changed: result === 'created' };
     },
@@ -110,6 +116,7 @@ export const agentRoutes: RoutePlugin = async (app, deps) => {
       const outcome = await applyStatus(deps.db, request.runWorkflowId, request.body);
       if (outcome.changed) {
         request.log.info({ workflowId: request.runWorkflowId, node: outcome.node, status: request.body.status }, 'status changed');
+        announce(request, 'status');
         if (outcome.workflow) syncCheckRun(request, request.body.status);
         else if (outcome.node.startsWith('pipeline:') && request.body.status !== 'running') {
           syncCheckRun(request, `${outcome.node.replace(':', '-')}-${request.body.status}`);
@@ -129,6 +136,7 @@ export const agentRoutes: RoutePlugin = async (app, deps) => {
     async (request) => {
       const appended = await appendLogChunk(deps.db, request.runWorkflowId, request.body, deps.config.logCapBytes);
       deps.metrics.logBytes.inc(appended.bytes);
+      if (appended.outcome === 'stored') announce(request, 'log');
       return { ok: true, changed: appended.outcome === 'stored' };
     },
   );

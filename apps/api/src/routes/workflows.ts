@@ -84,6 +84,7 @@ export const workflowRoutes: RoutePlugin = async (app, deps) => {
         request.log.warn({ workflowId: id }, 'Redis unavailable: workflow approved, the relay will queue it');
       }
       await requestCheckRunSync(deps, request.log, id, 'approved');
+      await deps.queue.publishRunChanges([{ workflowId: id, kind: 'status' }]);
       return workflowJson(await db.workflow.findUniqueOrThrow({ where: { id } }));
     },
   );
@@ -107,6 +108,7 @@ export const workflowRoutes: RoutePlugin = async (app, deps) => {
       const published = await deps.queue.publishCancel(id);
       if (!published) request.log.warn({ workflowId: id }, 'could not publish the cancel (Redis unavailable): the orchestrator sees it when it re-reads the run');
       await deps.queue.syncCheckRun(id, 'cancelled');
+      await deps.queue.publishRunChanges([{ workflowId: id, kind: 'status' }]);
       request.log.info({ workflowId: id, previous, jobRemoved: removed }, 'workflow cancelled');
       return workflowJson(await db.workflow.findUniqueOrThrow({ where: { id } }));
     },

@@ -44,6 +44,7 @@ async function startRuns(deps: StartRunDeps, runs: RunToAccept[]): Promise<(Star
   const [, outcome] = await Promise.all([
     requestCheckRunSyncs(deps, deps.logger, created.map((a) => a.workflowId), 'created'),
     startWorkflows(deps, deps.logger, toQueue),
+    deps.queue.publishRunChanges(created.map((a) => ({ workflowId: a.workflowId, kind: 'status' as const }))),
   ]);
   if (outcome === 'redis_unavailable') deps.logger.warn({ workflowIds: toQueue }, 'Redis unavailable: workflows accepted, the reconciler will queue them');
   return accepted.map((a) => {

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { changesSince, statusPayloads, type RunTreeRow } from './status-changes.js';
+
+const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
+const tree = (over: { execution?: Partial<RunTreeRow['pipelines'][0]['stages'][0]['executions'][0]>; workflow?: Partial<RunTreeRow> } = {}): RunTreeRow => ({
+  id: 'w',
+  status: 'running',
+  statusReason: null,
+  startedAt: at(1),
+  finishedAt: null,
+  ...over.workflow,
+  pipelines: [
+    {
+      id: 'p',
+      name: 'build',
+      status: 'running',
+      reason: null,
+      startedAt: at(2),
+      finishedAt: null,
+      stages: [
+        {
+          id: 's',
+          name: 'test',
+          status: 'pending',
+          startedAt: null,
+          finishedAt: null,
+          executions: [{ id: 'e', name: 'unit', status: 'pending', reason: null, exitCode: null, startedAt: null, finishedAt: null, ...over.execution }],
+        },
+      ],
+    },
+  ],
+});
+
+describe('statusPayloads', () => {
+  it('lists the workflow, then each pipeline, its stages and their executions, leaving out what is not set', () => {
+    expect(statusPayloads(tree())).toEqual([
+      { kind: 'workflow', id: 'w', status: 'running', started_at: '2026-01-01T00:00:01.000Z' },
+      { kind: 'pipeline', id: 'p', name: 'build', status: 'running', started_at: '2026-01-01T00:00:02.000Z' },
+      { kind: 'stage', id: 's', name: 'test', status: 'pending' },
+      { kind: 'execution', id: 'e', name: 'unit', status: 'pending' },
+    ]);
+  });
+
+  it('carries an execution\'s exit code (also 0), its reason and its times', () => {
+    const [, , , execution] = statusPayloads(tree({ execution: { status: 'failure', exitCode: 0, reason: 'r', startedAt: at(3), finishedAt: at(4) } }));
+    expect(execution).toEqual({
+      kind: 'execution',
+      id: 'e',
+      name: 'unit',
+      status: 'failure',
+      reason: 'r',
+      exit_code: 0,
+      started_at: '2026-01-01T00:00:03.000Z',
+      finished_at: '2026-01-01T00:00:04.000Z',
+    });
+  });
+});
+
+describe('changesSince', () => {
+  const cases: { name: string; previous: RunTreeRow; current: RunTreeRow; changed: string[] }[] = [
+    { name: 'nothing changed', previous: tree(), current: tree(), changed: [] },
+    { name: 'a status', previous: tree(), current: tree({ execution: { status: 'running' } }), changed: ['e'] },
+    { name: 'only a time', previous: tree(), current: tree({ execution: { startedAt: at(9) } }), changed: ['e'] },
+    { name: 'a reason', previous: tree(), current: tree({ workflow: { statusReason: 'why' } }), changed: ['w'] },
+    {
+      name: 'several, in tree order',
+      previous: tree(),
+      current: tree({ workflow: { status: 'success', finishedAt: at(5) }, execution: { status: 'skipped' } }),
+      changed: ['w', 'e'],
+    },
+  ];
+  it.each(cases)('$name', ({ previous, current, changed }) => {
+    expect(changesSince(statusPayloads(previous), statusPayloads(current)).map((p) => p.id)).toEqual(changed);
+  });
+
+  it('counts an entry it has not sent as changed (a plan recorded after the snapshot, a new workflow)', () => {
+    expect(changesSince([{ id: 'a', v: 1 }], [{ id: 'b', v: 1 }, { id: 'a', v: 1 }])).toEqual([{ id: 'b', v: 1 }]);
+  });
+});

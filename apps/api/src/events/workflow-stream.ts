@@ -1,0 +1,75 @@
+import { isFinalWorkflowStatus } from '@factoryci/run-state';
+import type { Db } from '../db.js';
+import type { Logger } from '../logger.js';
+import { readLogBatch, type StoredChunk } from './log-batches.js';
+import type { RunChangeHub } from './run-change-hub.js';
+import { readRunTree } from './run-tree.js';
+import type { SseStream } from './sse.js';
+import { changesSince, statusPayloads, type StatusPayload } from './status-changes.js';
+import type { EventStreamSettings } from './stream-settings.js';
+import { createWake } from './wake.js';
+
+export interface EventStreamDeps {
+  db: Db;
+  runChanges: RunChangeHub;
+  settings: EventStreamSettings;
+  log: Logger;
+}
+
+/** The data of a `log` event. */
+export function logEventData(chunk: StoredChunk) {
+  return { execution_id: chunk.executionId, seq: chunk.seq, data: chunk.data, at: chunk.at.toISOString() };
+}
+
+/**
+ * GET /workflow/events: a `snapshot` of the run tree, then, each time the run changes (a Redis notice) or every
+ * `rereadMs`: the chunks stored after the cursor (`log`, id = log_chunks.id) and the nodes whose status changed since
+ * the last read (`status`). When the run is final (read before its last chunks, which then are all stored) `end`
+ * follows and the stream closes. Every event's id is the cursor: a reconnect with Last-Event-ID resumes the chunks
+ * after it, and gets a fresh snapshot. A failed read closes the stream (the client reconnects and resumes).
+ */
+export async function streamWorkflowEvents(deps: EventStreamDeps, sse: SseStream, workflowId: string, after: bigint): Promise<void> {
+  const wake = createWake();
+  const unsubscribe = deps.runChanges.onWorkflow(workflowId, () => wake.poke());
+  const keepAlive = setInterval(() => void sse.comment('keep-alive'), deps.settings.keepAliveMs);
+  let cursor = after;
+  const id = (): string => cursor.toString();
+  try {
+    let sent: StatusPayload[] | undefined;
+    while (!sse.signal.aborted) {
+      const tree = await readRunTree(deps.db, workflowId);
+      if (!tree) break;
+      const payloads = statusPayloads(tree);
+      if (!sent) await sse.send({ id: id(), event: 'snapshot', data: { nodes: payloads } });
+      cursor = await sendChunksAfter(deps, sse, workflowId, cursor);
+      for (const change of changesSince(sent ?? payloads, payloads)) await sse.send({ id: id(), event: 'status', data: change });
+      sent = payloads;
+      if (isFinalWorkflowStatus(tree.status)) {
+        await sse.send({ id: id(), event: 'end', data: { status: tree.status } });
+        break;
+      }
+      await wake.wait(deps.settings.rereadMs, sse.signal);
+    }
+  } catch (error) {
+    deps.log.warn({ err: error, workflowId }, 'events stream failed; the client resumes when it reconnects');
+  } finally {
+    clearInterval(keepAlive);
+    unsubscribe();
+    sse.end();
+  }
+}
+
+/** Sends every chunk stored after `after`, batch by batch (each waits until the client took the last); the new cursor. */
+async function sendChunksAfter(deps: EventStreamDeps, sse: SseStream, workflowId: string, after: bigint): Promise<bigint> {
+  let cursor = after;
+  while (!sse.signal.aborted) {
+    const batch = await readLogBatch(deps.db, workflowId, cursor, deps.settings.logBatch);
+    if (batch.length === 0) break;
+    for (const chunk of batch) {
+      if (sse.signal.aborted) return cursor;
+      await sse.send({ id: chunk.cursor.toString(), event: 'log', data: logEventData(chunk) });
+      cursor = chunk.cursor;
+    }
+  }
+  return cursor;
+}
