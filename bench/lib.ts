@@ -76,7 +76,7 @@ export async function measureLoad(
   await run(requests, warmup, latencies);
   const elapsedMs = performance.now() - start;
   latencies.sort((a, b) => a - b);
-  const percentile = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] as number;
+  const percentile = (p: number) => percentileOf(latencies, p);
   return { name, requests, concurrency, perSecond: (requests / elapsedMs) * 1000, p50Ms: percentile(50), p99Ms: percentile(99) };
 }
 
@@ -143,6 +143,43 @@ export async function measureFixedRate(
   await Promise.all(sent);
   const elapsedMs = performance.now() - start;
   latencies.sort((a, b) => a - b);
-  const percentile = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] as number;
+  const percentile = (p: number) => percentileOf(latencies, p);
   return { name, requests, concurrency: maxInFlight, perSecond: (requests / elapsedMs) * 1000, p50Ms: percentile(50), p99Ms: percentile(99) };
+}
+
+/** The `p`th percentile of `sorted` (ascending), nearest rank. */
+export function percentileOf(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+export interface LatencyMeasurement {
+  name: string;
+  samples: number;
+  p50Ms: number;
+  p95Ms: number;
+  maxMs: number;
+}
+
+/** The p50, p95 and maximum of `latencies` (ms). */
+export function latencyOf(name: string, latencies: readonly number[]): LatencyMeasurement {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return { name, samples: sorted.length, p50Ms: percentileOf(sorted, 50), p95Ms: percentileOf(sorted, 95), maxMs: sorted.at(-1) ?? Number.NaN };
+}
+
+/** Prints latency distributions as a table, the p50 and p95 of each relative to the measurement named `baseline`. */
+export function printLatencyTable(title: string, rows: readonly LatencyMeasurement[], baseline: string): void {
+  const base = rows.find((row) => row.name === baseline);
+  const relative = (row: LatencyMeasurement) => ({ p50: row.p50Ms / (base?.p50Ms ?? Number.NaN), p95: row.p95Ms / (base?.p95Ms ?? Number.NaN) });
+  printedTables.push({ title, baseline, rows: rows.map((row) => ({ ...row, relativeP50: relative(row).p50, relativeP95: relative(row).p95 })) });
+  const header = ['what', 'samples', 'p50 ms', 'p95 ms', 'max ms', '× p50', '× p95'];
+  const cells = rows.map((row) => [
+    row.name,
+    String(row.samples),
+    row.p50Ms.toFixed(2),
+    row.p95Ms.toFixed(2),
+    row.maxMs.toFixed(2),
+    relative(row).p50.toFixed(1),
+    relative(row).p95.toFixed(1),
+  ]);
+  printCells(title, header, cells);
 }

@@ -1,15 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { Socket, type AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { CHECK_RUN_QUEUE_NAME } from '@factoryci/queue';
 import { findSigningSecret, signPayload } from '../apps/api/src/webhooks/signature.js';
 import { adminHeaders, REDIS_URL, startApi, type ApiHarness } from '../test/api/harness.js';
 import { exampleOf } from '../test/api/webhook-examples.js';
-import { testServerUrl } from '../test/support/db.js';
-import startServices from '../test/global-setup.js';
 import { measureFixedRate, measureLoad, printLoadTable, type LoadMeasurement } from './lib.js';
+import { ensureServices, listen } from './servers.js';
 
 const REQUESTS = 2000;
 const CONCURRENCY = 16;
@@ -23,21 +21,6 @@ const FIXED_REQUESTS = 1000;
 /** A burst: BURST_REQUESTS requests at concurrency BURST_CONCURRENCY, no warm-up. */
 const BURST_REQUESTS = 1000;
 const BURST_CONCURRENCY = 50;
-
-/** Whether something accepts TCP connections on the host and port of `url`. */
-function reachable(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('error', () => done(false));
-    socket.connect(Number(port), hostname, () => done(true));
-  });
-}
 
 /** A bare Fastify app with the API's raw-body JSON parsing and one POST route answering 202, optionally verifying the signature. */
 async function bareApp(secret: string | null): Promise<FastifyInstance> {
@@ -99,13 +82,8 @@ function client(port: number, body: string, signature: string, status: number, m
   return { send, close: () => agent.destroy() };
 }
 
-async function listen(app: FastifyInstance): Promise<number> {
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  return (app.server.address() as AddressInfo).port;
-}
-
 export default async function bench(): Promise<void> {
-  if (process.env.FACTORY_TEST_SERVICES !== 'external' && !((await reachable(testServerUrl)) && (await reachable(REDIS_URL)))) startServices();
+  await ensureServices();
 
   // A real branch push of GitHub's, as test/api/webhooks.test.ts sends it.
   const payload = { ...exampleOf('push', (p) => p.ref === 'refs/heads/master'), created: false, before: 'b'.repeat(40) };

@@ -8,20 +8,20 @@ describe('createWake', () => {
     const started = Date.now();
     const waiting = wake.wait(10_000, never);
     wake.poke();
-    await waiting;
+    expect(await waiting).toBe(true);
     wake.poke();
-    await wake.wait(10_000, never);
+    expect(await wake.wait(10_000, never)).toBe(true);
     expect(Date.now() - started).toBeLessThan(1000);
   });
   it('returns after the time without a poke, and when the signal aborts', async () => {
     const wake = createWake();
     const started = Date.now();
-    await wake.wait(50, never);
+    expect(await wake.wait(50, never)).toBe(false);
     expect(Date.now() - started).toBeGreaterThanOrEqual(45);
     const abort = new AbortController();
     const waiting = wake.wait(10_000, abort.signal);
     abort.abort();
-    await waiting;
+    expect(await waiting).toBe(false);
     expect(Date.now() - started).toBeLessThan(1000);
   });
 });

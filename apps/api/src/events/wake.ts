@@ -5,8 +5,8 @@
  */
 export interface Wake {
   poke(): void;
-  /** Resolves on a poke (or one since the last wait), after `ms`, or when `signal` aborts. */
-  wait(ms: number, signal: AbortSignal): Promise<void>;
+  /** Resolves on a poke (or one since the last wait): true; after `ms`, or when `signal` aborts: false. */
+  wait(ms: number, signal: AbortSignal): Promise<boolean>;
 }
 
 export function createWake(): Wake {
@@ -31,7 +31,9 @@ export function createWake(): Wake {
           }
         });
       }
+      const wasPoked = poked;
       poked = false;
+      return wasPoked;
     },
   };
 }

@@ -23,32 +23,41 @@ export function logEventData(chunk: StoredChunk) {
 
 /**
  * GET /workflow/events: a `snapshot` of the run tree, then, each time the run changes (a Redis notice) or every
- * `rereadMs`: the chunks stored after the cursor (`log`, id = log_chunks.id) and the nodes whose status changed since
- * the last read (`status`). When the run is final (read before its last chunks, which then are all stored) `end`
+ * `rereadMs`: the chunks stored after the cursor (`log`, id = log_chunks.id) and, after a status notice or the timer,
+ * the nodes whose status changed since the last read (`status`). When the run is final (read before its last chunks, which then are all stored) `end`
  * follows and the stream closes. Every event's id is the cursor: a reconnect with Last-Event-ID resumes the chunks
  * after it, and gets a fresh snapshot. A failed read closes the stream (the client reconnects and resumes).
  */
 export async function streamWorkflowEvents(deps: EventStreamDeps, sse: SseStream, workflowId: string, after: bigint): Promise<void> {
   const wake = createWake();
-  const unsubscribe = deps.runChanges.onWorkflow(workflowId, () => wake.poke());
+  // The tree is read again after a status notice or the timer; a log notice reads only the chunks.
+  let readTree = true;
+  const unsubscribe = deps.runChanges.onWorkflow(workflowId, (notice) => {
+    if (notice.kind === 'status') readTree = true;
+    wake.poke();
+  });
   const keepAlive = setInterval(() => void sse.comment('keep-alive'), deps.settings.keepAliveMs);
   let cursor = after;
   const id = (): string => cursor.toString();
   try {
     let sent: StatusPayload[] | undefined;
     while (!sse.signal.aborted) {
-      const tree = await readRunTree(deps.db, workflowId);
-      if (!tree) break;
-      const payloads = statusPayloads(tree);
+      const fresh = readTree ? await readRunTree(deps.db, workflowId) : undefined;
+      readTree = false;
+      if (fresh === null) break;
+      const payloads = fresh ? statusPayloads(fresh) : undefined;
       if (!sent) await sse.send({ id: id(), event: 'snapshot', data: { nodes: payloads } });
       cursor = await sendChunksAfter(deps, sse, workflowId, cursor);
-      for (const change of changesSince(sent ?? payloads, payloads)) await sse.send({ id: id(), event: 'status', data: change });
-      sent = payloads;
-      if (isFinalWorkflowStatus(tree.status)) {
-        await sse.send({ id: id(), event: 'end', data: { status: tree.status } });
+      if (payloads) {
+        for (const change of changesSince(sent ?? payloads, payloads)) await sse.send({ id: id(), event: 'status', data: change });
+        sent = payloads;
+      }
+      // final when read before the chunks just sent: no chunk is stored once a run is final (appendLogChunk)
+      if (fresh && isFinalWorkflowStatus(fresh.status)) {
+        await sse.send({ id: id(), event: 'end', data: { status: fresh.status } });
         break;
       }
-      await wake.wait(deps.settings.rereadMs, sse.signal);
+      if (!(await wake.wait(deps.settings.rereadMs, sse.signal))) readTree = true;
     }
   } catch (error) {
     deps.log.warn({ err: error, workflowId }, 'events stream failed; the client resumes when it reconnects');
