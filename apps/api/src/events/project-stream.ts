@@ -1,6 +1,7 @@
 import { workflowJson } from '../serialize.js';
 import type { SseStream } from './sse.js';
 import { changesSince } from './status-changes.js';
+import { runStream } from './stream-lifetime.js';
 import type { EventStreamDeps } from './workflow-stream.js';
 import { createWake } from './wake.js';
 
@@ -19,8 +20,7 @@ async function readProjectWorkflows(deps: EventStreamDeps, projectId: string, li
 export async function streamProjectEvents(deps: EventStreamDeps, sse: SseStream, projectId: string, limit: number): Promise<void> {
   const wake = createWake();
   const unsubscribe = deps.runChanges.onStatus(() => wake.poke());
-  const keepAlive = setInterval(() => void sse.comment('keep-alive'), deps.settings.keepAliveMs);
-  try {
+  await runStream({ sse, keepAliveMs: deps.settings.keepAliveMs, log: deps.log, context: { projectId }, unsubscribe }, async () => {
     let sent = await readProjectWorkflows(deps, projectId, limit);
     await sse.send({ event: 'snapshot', data: { workflows: sent } });
     while (!sse.signal.aborted) {
@@ -31,11 +31,5 @@ export async function streamProjectEvents(deps: EventStreamDeps, sse: SseStream,
       for (const change of changesSince(sent, current).reverse()) await sse.send({ event: 'workflow', data: change });
       sent = current;
     }
-  } catch (error) {
-    deps.log.warn({ err: error, projectId }, 'project events stream failed; the client gets a snapshot when it reconnects');
-  } finally {
-    clearInterval(keepAlive);
-    unsubscribe();
-    sse.end();
-  }
+  });
 }

@@ -5,6 +5,7 @@ import { readLogBatch, type StoredChunk } from './log-batches.js';
 import type { RunChangeHub } from './run-change-hub.js';
 import { readRunTree } from './run-tree.js';
 import type { SseStream } from './sse.js';
+import { runStream } from './stream-lifetime.js';
 import { changesSince, statusPayloads, type StatusPayload } from './status-changes.js';
 import type { EventStreamSettings } from './stream-settings.js';
 import { createWake } from './wake.js';
@@ -24,8 +25,8 @@ export function logEventData(chunk: StoredChunk) {
 /**
  * GET /workflow/events: a `snapshot` of the run tree, then, each time the run changes (a Redis notice) or every
  * `rereadMs`: the chunks stored after the cursor (`log`, id = log_chunks.id) and, after a status notice or the timer,
- * the nodes whose status changed since the last read (`status`). When the run is final (read before its last chunks, which then are all stored) `end`
- * follows and the stream closes. Every event's id is the cursor: a reconnect with Last-Event-ID resumes the chunks
+ * the nodes whose status changed since the last read (`status`). When the run is final (read before its last chunks,
+ * which then are all stored) `end` follows and the stream closes. Every event's id is the cursor: a reconnect with Last-Event-ID resumes the chunks
  * after it, and gets a fresh snapshot. A failed read closes the stream (the client reconnects and resumes).
  */
 export async function streamWorkflowEvents(deps: EventStreamDeps, sse: SseStream, workflowId: string, after: bigint): Promise<void> {
@@ -36,11 +37,10 @@ export async function streamWorkflowEvents(deps: EventStreamDeps, sse: SseStream
     if (notice.kind === 'status') readTree = true;
     wake.poke();
   });
-  const keepAlive = setInterval(() => void sse.comment('keep-alive'), deps.settings.keepAliveMs);
   let cursor = after;
   const id = (): string => cursor.toString();
-  try {
-    let sent: StatusPayload[] | undefined;
+  let sent: StatusPayload[] | undefined;
+  await runStream({ sse, keepAliveMs: deps.settings.keepAliveMs, log: deps.log, context: { workflowId }, unsubscribe }, async () => {
     while (!sse.signal.aborted) {
       const fresh = readTree ? await readRunTree(deps.db, workflowId) : undefined;
       readTree = false;
@@ -59,13 +59,7 @@ export async function streamWorkflowEvents(deps: EventStreamDeps, sse: SseStream
       }
       if (!(await wake.wait(deps.settings.rereadMs, sse.signal))) readTree = true;
     }
-  } catch (error) {
-    deps.log.warn({ err: error, workflowId }, 'events stream failed; the client resumes when it reconnects');
-  } finally {
-    clearInterval(keepAlive);
-    unsubscribe();
-    sse.end();
-  }
+  });
 }
 
 /** Sends every chunk stored after `after`, batch by batch (each waits until the client took the last); the new cursor. */
