@@ -61,7 +61,12 @@ export async function buildApp(input: BuildAppDeps): Promise<FastifyInstance> {
   const { serverLimits = DEFAULT_SERVER_LIMITS, metrics = createApiMetrics(), runChanges, events, ...given } = input;
   const secrets = createSecretBox(input.config.encryptionKey);
   const signers = createSignerLookups({ db: given.db, secrets, appSecret: given.config.githubAppWebhookSecret ?? null });
-  const ownRunChanges = runChanges ? undefined : createRunChangeHub(input.config.redisUrl, (error) => input.logger.warn({ err: error }, 'run-change subscription error'));
+  const ownRunChanges = runChanges
+    ? undefined
+    : createRunChangeHub(input.config.redisUrl, {
+        onError: (error) => input.logger.warn({ err: error }, 'run-change subscription error'),
+        countError: () => metrics.redisError('run-changes'),
+      });
   const deps: AppDeps = {
     ...given,
     metrics,

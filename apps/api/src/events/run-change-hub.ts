@@ -43,12 +43,20 @@ export function createRunChangeDispatch(): RunChangeHub & { dispatch(notice: Run
   };
 }
 
-export function createRunChangeHub(redisUrl: string, onError: (error: Error) => void): RunChangeHub {
+export interface RunChangeHubOptions {
+  /** Told of Redis errors for the log: a failed subscribe, connection errors at most every 30 s. */
+  onError: (error: Error) => void;
+  /** Told of every Redis error (for the metrics). */
+  countError?: (error: Error) => void;
+}
+
+export function createRunChangeHub(redisUrl: string, { onError, countError }: RunChangeHubOptions): RunChangeHub {
   const dispatch = createRunChangeDispatch();
   // ioredis subscribes again after a reconnect
   const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(times * 200, 2000) });
   let lastErrorLogged = 0;
   subscriber.on('error', (error: Error) => {
+    countError?.(error);
     if (Date.now() - lastErrorLogged > 30_000) {
       lastErrorLogged = Date.now();
       onError(error);
