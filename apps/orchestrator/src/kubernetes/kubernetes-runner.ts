@@ -217,6 +217,12 @@ export function createKubernetesRunner(options: KubernetesRunnerOptions): Runner
       function finish(outcome: RunOutcome, deleteJob: boolean): void {
         if (finished) return;
         finished = true;
+        // A container that exited ran, even when the Job's end was seen before the pod's Running phase (the two
+        // watches are not ordered with each other): say so before the end.
+        if (reported !== 'running' && (outcome.status === 'success' || outcome.status === 'failure')) {
+          reported = 'running';
+          onEvent({ type: 'running' });
+        }
         for (const controller of controllers) controller.abort();
         for (const timer of timers) clearTimeout(timer);
         cancelled.delete(handle.runId);
