@@ -4,7 +4,7 @@ import { Queue } from 'bullmq';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { CHECK_RUN_QUEUE_NAME } from '@factoryci/queue';
 import { findSigningSecret, signPayload } from '../apps/api/src/webhooks/signature.js';
-import { adminHeaders, REDIS_URL, startApi, type ApiHarness } from '../test/api/harness.js';
+import { createHelloWorldProject, REDIS_URL, startApi, type ApiHarness } from '../test/api/harness.js';
 import { exampleOf } from '../test/api/webhook-examples.js';
 import { measureFixedRate, measureLoad, printLoadTable, type LoadMeasurement } from './lib.js';
 import { ensureServices, listen } from './servers.js';
@@ -130,14 +130,7 @@ export default async function bench(): Promise<void> {
   let committed = '';
   try {
     api = await startApi();
-    const created = await api.app.inject({
-      method: 'POST',
-      url: '/project',
-      headers: adminHeaders,
-      payload: { owner: 'Codertocat', project: 'Hello-World', url: 'https://github.com/Codertocat/Hello-World' },
-    });
-    if (created.statusCode !== 201 && created.statusCode !== 200) throw new Error(`POST /project: ${created.statusCode} ${created.body}`);
-    const { webhook_secret: secret } = created.json() as { webhook_secret: string };
+    const { webhook_secret: secret } = await createHelloWorldProject(api);
     const apiPort = await listen(api.app);
     const load = client(apiPort, body, signPayload(secret, body), 202);
     try {

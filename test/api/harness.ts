@@ -100,6 +100,18 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
 
 export const adminHeaders = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
+/** The project of the repository GitHub's webhook examples name (Codertocat/Hello-World), created through the admin API. */
+export async function createHelloWorldProject(api: ApiHarness): Promise<{ id: string; webhook_secret: string }> {
+  const res = await api.app.inject({
+    method: 'POST',
+    url: '/project',
+    headers: adminHeaders,
+    payload: { owner: 'Codertocat', project: 'Hello-World', url: 'https://github.com/Codertocat/Hello-World' },
+  });
+  if (res.statusCode !== 201) throw new Error(`POST /project: ${res.statusCode} ${res.body}`);
+  return res.json() as { id: string; webhook_secret: string };
+}
+
 export async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {

@@ -6,7 +6,7 @@ import { reconcileWorkflows } from '../../apps/api/src/queue/reconcile.js';
 import { parseExposition, type Exposition } from '../support/prometheus.js';
 import { createRun, samplePlan } from './agent-fixtures.js';
 import { deliver } from './deliver.js';
-import { adminHeaders, startApi, type ApiHarness } from './harness.js';
+import { adminHeaders, createHelloWorldProject, startApi, type ApiHarness } from './harness.js';
 import { exampleOf } from './webhook-examples.js';
 
 let api: ApiHarness;
@@ -15,13 +15,7 @@ let projectId: string;
 
 beforeAll(async () => {
   api = await startApi();
-  const res = await api.app.inject({
-    method: 'POST',
-    url: '/project',
-    headers: adminHeaders,
-    payload: { owner: 'Codertocat', project: 'Hello-World', url: 'https://github.com/Codertocat/Hello-World' },
-  });
-  ({ id: projectId, webhook_secret: secret } = res.json() as { id: string; webhook_secret: string });
+  ({ id: projectId, webhook_secret: secret } = await createHelloWorldProject(api));
 });
 afterAll(() => api?.close());
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signPayload } from '../../apps/api/src/webhooks/signature.js';
 import { deliver } from './deliver.js';
-import { adminHeaders, startApi, type ApiHarness } from './harness.js';
+import { adminHeaders, createHelloWorldProject, startApi, type ApiHarness } from './harness.js';
 import { exampleOf } from './webhook-examples.js';
 
 const APP_SECRET = 'the-github-app-webhook-secret';
@@ -12,13 +12,7 @@ let projectId: string;
 
 beforeAll(async () => {
   api = await startApi({ env: { GITHUB_APP_WEBHOOK_SECRET: APP_SECRET } });
-  const res = await api.app.inject({
-    method: 'POST',
-    url: '/project',
-    headers: adminHeaders,
-    payload: { owner: 'Codertocat', project: 'Hello-World', url: 'https://github.com/Codertocat/Hello-World' },
-  });
-  ({ id: projectId, webhook_secret: secret } = res.json() as { id: string; webhook_secret: string });
+  ({ id: projectId, webhook_secret: secret } = await createHelloWorldProject(api));
 });
 afterAll(() => api.close());
 
