@@ -1,7 +1,7 @@
 /**
  * GET /execution/log of a large stored log (64 MiB in 256 chunks of 256 KiB) streams: the answer is exact and in seq
  * order, arrives in many pieces, and the API process (apps/api/dist/main.js, as deployed) does not hold the log while
- * serving it: it answers with its V8 heap capped at 64 MB (a log built as one string takes twice its size: the rows and
+ * serving it, whole or in ranges: it answers with its V8 heap capped at 64 MB (a log built as one string takes twice its size: the rows and
  * the joined string), and its peak RSS (VmHWM) grows less than the log's size.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -102,5 +102,14 @@ describe('GET /execution/log of a large log', () => {
     expect(pieces).toBeGreaterThan(CHUNKS / 16);
     console.log(`GET /execution/log of ${(bytes / 2 ** 20).toFixed(0)} MiB: API peak RSS ${Math.round(before / 1024)} MB before, ${Math.round(after / 1024)} MB after`);
     expect(after - before).toBeLessThan(RSS_GROWTH_BOUND_KB);
+
+    // its end, by bytes (read through to there, one batch at a time) and by lines (read backwards), from the same
+    // heap-capped process
+    const last = chunkData(CHUNKS - 1);
+    const end = await fetch(`${url}/execution/log?id=${execution.id}&from_byte=${CHUNKS * CHUNK_CHARS - 100}`, { headers: adminHeaders });
+    expect(await end.text()).toBe(last.slice(-100));
+    const tail = await fetch(`${url}/execution/log?id=${execution.id}&tail=2`, { headers: adminHeaders });
+    expect(await tail.text()).toBe(last.split('\n').slice(-2).join('\n'));
+    expect(served.exitCode).toBeNull();
   }, 180_000);
 });

@@ -4,6 +4,7 @@ import { retryingTransaction } from '@factoryci/db';
 import { isFinalStepStatus, isFinalWorkflowStatus } from '@factoryci/run-state';
 import type { Db } from '../db.js';
 import { ConflictError, NotFoundError, PayloadTooLargeError } from '../errors.js';
+import { fromByte, fromLine, tailLines, type LogRange } from '../runs/log-ranges.js';
 
 export type AppendedChunk = { outcome: 'stored'; bytes: number } | { outcome: 'duplicate'; bytes: 0 };
 
@@ -82,29 +83,59 @@ export async function appendLogChunk(db: Db, workflowId: string, chunk: LogChunk
 export const LOG_READ_BATCH_CHUNKS = 16;
 
 /**
- * An execution's stored output as a stream (GET /execution/log): chunks in seq order, read in batches of
- * `batchChunks` by seq ranges (`seq > last` ordered by seq, on the (execution_id, seq) key), each batch only when the
- * reader wants more. Memory is bounded by one batch whatever the log's size. Throws NotFoundError (before the stream
- * starts) for an unknown execution.
+ * An execution's stored chunks, oldest first (or newest first), read in batches of `batchChunks` by seq ranges on the
+ * (execution_id, seq) key, each batch only when the reader wants more: memory is bounded by one batch.
  */
-export async function readExecutionLog(db: Db, executionId: string, batchChunks = LOG_READ_BATCH_CHUNKS): Promise<Readable> {
-  if ((await db.execution.count({ where: { id: executionId } })) === 0) throw new NotFoundError(`no execution ${executionId}`);
-  let after = -1;
-  let done = false;
-  async function* batches(): AsyncGenerator<string> {
-    while (!done) {
-      const chunks = await db.logChunk.findMany({
-        where: { executionId, seq: { gt: after } },
-        orderBy: { seq: 'asc' },
-        take: batchChunks,
-        select: { seq: true, data: true },
-      });
-      if (chunks.length < batchChunks) done = true;
-      for (const chunk of chunks) {
-        after = chunk.seq;
-        yield chunk.data;
-      }
+export async function* executionLogChunks(db: Db, executionId: string, { newestFirst = false, batchChunks = LOG_READ_BATCH_CHUNKS } = {}): AsyncGenerator<string> {
+  let last: number | null = null;
+  for (;;) {
+    const chunks: { seq: number; data: string }[] = await db.logChunk.findMany({
+      where: { executionId, ...(last === null ? {} : { seq: newestFirst ? { lt: last } : { gt: last } }) },
+      orderBy: { seq: newestFirst ? 'desc' : 'asc' },
+      take: batchChunks,
+      select: { seq: true, data: true },
+    });
+    for (const chunk of chunks) {
+      last = chunk.seq;
+      yield chunk.data;
     }
+    if (chunks.length < batchChunks) return;
   }
-  return Readable.from(batches(), { objectMode: false, highWaterMark: 1 });
+}
+
+/** What GET /execution/log needs to know of an execution before its log streams: its stored size and its names. */
+export interface LoggedExecution {
+  logBytes: number;
+  /** `<run number>-<pipeline>-<stage>-<execution>`, for a downloaded file's name. */
+  fileStem: string;
+}
+
+/** The execution's size and names; NotFoundError for an unknown execution. */
+export async function loggedExecution(db: Db, executionId: string): Promise<LoggedExecution> {
+  const found = await db.execution.findUnique({
+    where: { id: executionId },
+    select: { name: true, logBytes: true, stage: { select: { name: true, pipeline: { select: { name: true, workflow: { select: { number: true } } } } } } },
+  });
+  if (!found) throw new NotFoundError(`no execution ${executionId}`);
+  const { stage } = found;
+  return { logBytes: found.logBytes, fileStem: `${stage.pipeline.workflow.number}-${stage.pipeline.name}-${stage.name}-${found.name}` };
+}
+
+/**
+ * The part of an execution's stored output that `range` names, as a stream (GET /execution/log): read in batches of
+ * chunks as the reader wants more (log-ranges.ts cuts them), so memory stays bounded whatever the log's size; the last
+ * lines hold only those lines.
+ */
+export async function readExecutionLog(db: Db, executionId: string, range: LogRange = { kind: 'all' }, batchChunks = LOG_READ_BATCH_CHUNKS): Promise<Readable> {
+  const forward = () => executionLogChunks(db, executionId, { batchChunks });
+  switch (range.kind) {
+    case 'all':
+      return Readable.from(forward(), { objectMode: false, highWaterMark: 1 });
+    case 'from_byte':
+      return Readable.from(fromByte(forward(), range.byte), { objectMode: false, highWaterMark: 1 });
+    case 'from_line':
+      return Readable.from(fromLine(forward(), range.line), { objectMode: false, highWaterMark: 1 });
+    case 'tail':
+      return Readable.from(await tailLines(executionLogChunks(db, executionId, { batchChunks, newestFirst: true }), range.lines), { objectMode: false });
+  }
 }
