@@ -3,8 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { createWorkflow } from './agent-fixtures.js';
 import { ADMIN_TOKEN, REDIS_URL, waitUntil } from './harness.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -50,6 +52,14 @@ describe('factory-api process (apps/api/dist/main.js)', () => {
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       const port = (server.address() as { port: number }).port;
       await new Promise((r) => server.close(r));
+      // a queued workflow from before the start: the reconciler gives it its job, under the configured BullMQ prefix
+      const project = await database.db.project.create({
+        data: { owner: { create: { name: 'queued-before' } }, name: 'p', url: 'file:///srv/git/queued-before', webhookSecretEncrypted: 'x' },
+      });
+      const queued = await createWorkflow(database.db, project.id, { status: 'queued' });
+      await database.db.workflow.update({ where: { id: queued.id }, data: { createdAt: new Date(Date.now() - 3_600_000) } });
+      const prefix = `factory-test-${randomBytes(6).toString('hex')}`;
+      const redis = new Redis(REDIS_URL);
       const p = run({
         DATABASE_URL: database.url,
         REDIS_URL,
@@ -57,6 +67,7 @@ describe('factory-api process (apps/api/dist/main.js)', () => {
         HOST: '127.0.0.1',
         FACTORY_ADMIN_TOKEN: ADMIN_TOKEN,
         FACTORY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        FACTORY_QUEUE_PREFIX: prefix,
       });
       try {
         const base = `http://127.0.0.1:${port}`;
@@ -69,8 +80,13 @@ describe('factory-api process (apps/api/dist/main.js)', () => {
         expect(created.status).toBe(201);
         expect((await fetch(`${base}/owners`)).status).toBe(401);
         expect(p.out()).toMatch(/"msg":"Server listening at http:\/\/127\.0\.0\.1:\d+"/);
+        await waitUntil(async () => (await redis.exists(`${prefix}:workflows:${queued.id}`)) === 1, 15_000);
+        expect(await redis.exists(`bull:workflows:${queued.id}`)).toBe(0);
       } finally {
         p.child.kill('SIGTERM');
+        const keys = await redis.keys(`${prefix}:*`);
+        if (keys.length > 0) await redis.del(...keys);
+        redis.disconnect();
       }
       const [code] = (await once(p.child, 'exit')) as [number];
       expect(code).toBe(0);

@@ -28,6 +28,8 @@ export interface ApiConfig {
   logLevel: string;
   /** FACTORY_LOG_CAP_BYTES: the log cap of an execution whose project sets none (@factoryci/agent-protocol's log-cap.ts). */
   logCapBytes: number;
+  /** FACTORY_QUEUE_PREFIX: BullMQ's key prefix (default `bull`); the orchestrator's must be the same. */
+  queuePrefix: string;
 }
 
 export interface ConsulConfig {
@@ -119,6 +121,9 @@ export function loadConfig(env: Env): ApiConfig {
     problems.push(`FACTORY_LOG_CAP_BYTES must be a number of bytes from ${MIN_LOG_CAP_BYTES} to ${MAX_LOG_CAP_BYTES} (got "${logCapText}")`);
   }
 
+  const queuePrefix = value('FACTORY_QUEUE_PREFIX') ?? 'bull';
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(queuePrefix)) problems.push('FACTORY_QUEUE_PREFIX must be 1 to 64 letters, digits, ".", "_" or "-" (the orchestrator\'s must be the same)');
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     databaseUrl,
@@ -135,6 +140,7 @@ export function loadConfig(env: Env): ApiConfig {
     consul,
     logLevel,
     logCapBytes,
+    queuePrefix,
   };
 }
 
