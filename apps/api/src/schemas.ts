@@ -233,6 +233,7 @@ export const workflowProperties = {
   created_at: timestamp,
   started_at: nullable('string', { format: 'date-time' }),
   finished_at: nullable('string', { format: 'date-time' }),
+  rerun_of: nullable('string', { description: 'the workflow this one re-runs (POST /workflow/rerun), if any' }),
 } as const;
 
 export const workflowSchema = {

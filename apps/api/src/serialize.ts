@@ -66,6 +66,7 @@ export function workflowJson(w: Workflow) {
     created_at: w.createdAt.toISOString(),
     started_at: iso(w.startedAt),
     finished_at: iso(w.finishedAt),
+    rerun_of: w.rerunOf,
   };
 }
 

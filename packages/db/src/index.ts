@@ -23,5 +23,5 @@ export {
   type TransientRetryOptions,
   type TransactionOptions,
 } from './transient-retry.js';
-export { takeRunNumber, takeRunNumbers, ensureRunCounter } from './run-numbers.js';
+export { takeRunNumber, takeRunNumbers, nextRunNumbers, ensureRunCounter } from './run-numbers.js';
 export { insertWorkflowsWithDeliveries, deliveredWorkflows, type WorkflowInsert, type DeliveryInsert, type DeliveredWorkflow } from './run-intake.js';

@@ -38,3 +38,11 @@ export async function ensureRunCounter(db: Db, projectId: string): Promise<void>
   await db.$executeRaw`INSERT IGNORE INTO project_run_counters (project_id, next_run_number)
     SELECT p.id, COALESCE((SELECT MAX(w.number) FROM workflows w WHERE w.project_id = p.id), 0) + 1 FROM projects p WHERE p.id = ${projectId}`;
 }
+
+/** takeRunNumbers, creating the project's counter first when it has none; null when there is no such project. */
+export async function nextRunNumbers(db: Db, projectId: string, count = 1): Promise<number | null> {
+  const first = await takeRunNumbers(db, projectId, count);
+  if (first !== null) return first;
+  await ensureRunCounter(db, projectId);
+  return takeRunNumbers(db, projectId, count);
+}

@@ -2,6 +2,7 @@ import { approveWorkflow } from '@factoryci/db';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { requestCheckRunSync, startWorkflow } from '../queue/start-workflow.js';
 import { cancelWorkflow } from '../runs/cancel.js';
+import { createRerun } from '../runs/rerun.js';
 import { errorResponses, idQuery, listQuery, uuidProperty, workflowTreeSchema } from '../schemas.js';
 import { workflowJson, workflowTreeJson } from '../serialize.js';
 import type { RoutePlugin } from './route-plugin.js';
@@ -86,6 +87,29 @@ export const workflowRoutes: RoutePlugin = async (app, deps) => {
       await requestCheckRunSync(deps, request.log, id, 'approved');
       await deps.queue.publishRunChanges([{ workflowId: id, kind: 'status' }]);
       return workflowJson(await db.workflow.findUniqueOrThrow({ where: { id } }));
+    },
+  );
+
+  app.post(
+    '/workflow/rerun',
+    {
+      schema: {
+        tags,
+        summary: 'Re-run a workflow that has ended: a new queued workflow of the same commit and event, linked by rerun_of (409 while it runs)',
+        querystring: idQuery,
+        response: { 201: { $ref: 'Workflow#' }, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const id = await createRerun(db, request.query.id);
+      request.log.info({ workflowId: id, rerunOf: request.query.id }, 'workflow re-run');
+      // Committed: from here on a failure only delays the run (the reconciler queues it).
+      await requestCheckRunSync(deps, request.log, id, 'created');
+      if ((await startWorkflow(deps, request.log, id)) === 'redis_unavailable') {
+        request.log.warn({ workflowId: id }, 'Redis unavailable: re-run accepted, the reconciler will queue it');
+      }
+      await deps.queue.publishRunChanges([{ workflowId: id, kind: 'status' }]);
+      return reply.code(201).send(workflowJson(await db.workflow.findUniqueOrThrow({ where: { id } })));
     },
   );
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { deliveredWorkflows, ensureRunCounter, insertWorkflowsWithDeliveries, takeRunNumbers, type DeliveredWorkflow, type WorkflowInsert } from '@factoryci/db';
+import { deliveredWorkflows, insertWorkflowsWithDeliveries, nextRunNumbers, type DeliveredWorkflow, type WorkflowInsert } from '@factoryci/db';
 import type { Db } from '../db.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../db-errors.js';
 import { NotFoundError } from '../errors.js';
@@ -113,7 +113,7 @@ async function takeNumbers(db: Db, projectIds: readonly string[]): Promise<(numb
   const counts = new Map<string, number>();
   for (const id of projectIds) counts.set(id, (counts.get(id) ?? 0) + 1);
   const firsts = new Map<string, number | Error>();
-  await Promise.all([...counts].map(async ([projectId, count]) => firsts.set(projectId, await nextRunNumbers(db, projectId, count))));
+  await Promise.all([...counts].map(async ([projectId, count]) => firsts.set(projectId, await firstRunNumber(db, projectId, count))));
   return projectIds.map((id) => {
     const next = firsts.get(id) as number | Error;
     if (next instanceof Error) return next;
@@ -122,13 +122,9 @@ async function takeNumbers(db: Db, projectIds: readonly string[]): Promise<(numb
   });
 }
 
-/** The first of the project's next `count` run numbers; its counter is created on the project's first delivery since the migration. */
-async function nextRunNumbers(db: Db, projectId: string, count: number): Promise<number | Error> {
-  const first = await takeRunNumbers(db, projectId, count);
-  if (first !== null) return first;
-  await ensureRunCounter(db, projectId);
-  const again = await takeRunNumbers(db, projectId, count);
-  return again ?? new NotFoundError(`no project ${projectId}`);
+/** The first of the project's next `count` run numbers (run-numbers.ts), or why there are none. */
+async function firstRunNumber(db: Db, projectId: string, count: number): Promise<number | Error> {
+  return (await nextRunNumbers(db, projectId, count)) ?? new NotFoundError(`no project ${projectId}`);
 }
 
 /** The workflows, then their deliveries: one transaction, one multi-row INSERT each (run-intake.ts). */
