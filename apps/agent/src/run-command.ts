@@ -62,6 +62,10 @@ export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // Tracked until its group is gone, so that it is ended even if this process dies (process-group.ts). Recorded as
+    // soon as the pid is known, not on the 'spawn' event a turn later: a busy agent killed in between would leave the
+    // execution running with nobody knowing its group.
+    if (child.pid !== undefined) executionGroups.started(child.pid);
     let timedOut = false;
     let cancelled = false;
     let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
@@ -128,8 +132,6 @@ export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
       reject(new SpawnError(`could not start ${launch.file}: ${error.message}`, { cause: error }));
     });
     child.once('spawn', () => {
-      // tracked until its group is gone, so that it is ended even if this process dies (process-group.ts)
-      executionGroups.started(child.pid as number);
       spec.onSpawn?.(child.pid as number);
       // Beyond setTimeout's range (~24.8 days) a timer would fire at once; such a timeout is no limit in practice.
       if (spec.timeoutMs !== undefined && spec.timeoutMs <= MAX_TIMER_MS) {
