@@ -7,7 +7,7 @@ import { parseExposition, type Exposition } from '../support/prometheus.js';
 import { createRun, samplePlan } from './agent-fixtures.js';
 import { deliver } from './deliver.js';
 import { adminHeaders, createHelloWorldProject, startApi, type ApiHarness } from './harness.js';
-import { exampleOf } from './webhook-examples.js';
+import { exampleOf, forkPullRequest } from './webhook-examples.js';
 
 let api: ApiHarness;
 let secret: string;
@@ -66,19 +66,13 @@ describe('GET /metrics on the API', () => {
   });
 
   it('counts fork pull requests the project does not admit, and those that await approval', async () => {
-    const forkPr = () => {
-      const payload = exampleOf('pull_request', (p) => p.action === 'opened');
-      const pr = payload.pull_request as { head: { repo: Record<string, unknown> } };
-      pr.head.repo = { ...pr.head.repo, id: 4242, full_name: 'mallory/Hello-World', fork: true };
-      return payload;
-    };
     const setPolicy = async (fork_policy: string) =>
       expect((await api.app.inject({ method: 'PUT', url: `/project?id=${projectId}`, headers: adminHeaders, payload: { fork_policy } })).statusCode).toBe(200);
     const before = await scrape();
     await setPolicy('disabled');
-    expect((await deliver(api.app, { event: 'pull_request', payload: forkPr(), secret })).statusCode).toBe(204);
+    expect((await deliver(api.app, { event: 'pull_request', payload: forkPullRequest(), secret })).statusCode).toBe(204);
     await setPolicy('approval');
-    expect((await deliver(api.app, { event: 'pull_request', payload: forkPr(), secret })).statusCode).toBe(202);
+    expect((await deliver(api.app, { event: 'pull_request', payload: forkPullRequest(), secret })).statusCode).toBe(202);
     const after = await scrape();
     expect(deliveries(after, 'not_admitted') - deliveries(before, 'not_admitted')).toBe(1);
     expect(deliveries(after, 'awaiting_approval') - deliveries(before, 'awaiting_approval')).toBe(1);

@@ -20,3 +20,11 @@ export function exampleOf(event: string, where?: (payload: Record<string, unknow
   if (!found) throw new Error(`no matching example for ${event}`);
   return found;
 }
+
+/** GitHub's `pull_request` `opened` example with its head in a fork (mallory/Hello-World, repository id 4242). */
+export function forkPullRequest(): Record<string, unknown> {
+  const payload = exampleOf('pull_request', (p) => p.action === 'opened');
+  const pr = payload.pull_request as { head: { repo: Record<string, unknown> } };
+  pr.head.repo = { ...pr.head.repo, id: 4242, full_name: 'mallory/Hello-World', fork: true };
+  return payload;
+}

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signPayload } from '../../apps/api/src/webhooks/signature.js';
 import { deliver } from './deliver.js';
 import { adminHeaders, createHelloWorldProject, startApi, type ApiHarness } from './harness.js';
-import { exampleOf } from './webhook-examples.js';
+import { exampleOf, forkPullRequest } from './webhook-examples.js';
 
 const APP_SECRET = 'the-github-app-webhook-secret';
 let api: ApiHarness;
@@ -201,33 +201,24 @@ describe('POST /hooks/github: pull_request', () => {
   });
 
   it('a pull request from a fork is recorded as untrusted', async () => {
-    const payload = exampleOf('pull_request', (p) => p.action === 'opened');
-    const pr = payload.pull_request as { head: { repo: Record<string, unknown> } };
-    pr.head.repo = { ...pr.head.repo, id: 4242, full_name: 'mallory/Hello-World', fork: true };
-    const res = await deliver(api.app, { event: 'pull_request', payload, secret });
+    const res = await deliver(api.app, { event: 'pull_request', payload: forkPullRequest(), secret });
     const workflow = await api.database.db.workflow.findUniqueOrThrow({ where: { id: res.json().workflow_id } });
     expect(workflow).toMatchObject({ trusted: false, headRepoFullName: 'mallory/Hello-World' });
   });
 
   it('fork pull requests follow the project\'s fork_policy: disabled → 204, approval → awaiting_approval until approved', async () => {
-    const forkPr = () => {
-      const payload = exampleOf('pull_request', (p) => p.action === 'opened');
-      const pr = payload.pull_request as { head: { repo: Record<string, unknown> } };
-      pr.head.repo = { ...pr.head.repo, id: 4242, full_name: 'mallory/Hello-World', fork: true };
-      return payload;
-    };
     const setPolicy = (fork_policy: string) =>
       api.app.inject({ method: 'PUT', url: `/project?id=${projectId}`, headers: adminHeaders, payload: { fork_policy } });
     try {
       expect((await setPolicy('disabled')).statusCode).toBe(200);
       const before = await counts();
-      expect((await deliver(api.app, { event: 'pull_request', payload: forkPr(), secret })).statusCode).toBe(204);
+      expect((await deliver(api.app, { event: 'pull_request', payload: forkPullRequest(), secret })).statusCode).toBe(204);
       expect((await counts()).workflows).toBe(before.workflows);
       // A same-repository pull request still runs.
       expect((await deliver(api.app, { event: 'pull_request', payload: exampleOf('pull_request', (p) => p.action === 'opened'), secret })).statusCode).toBe(202);
 
       await setPolicy('approval');
-      const res = await deliver(api.app, { event: 'pull_request', payload: forkPr(), secret });
+      const res = await deliver(api.app, { event: 'pull_request', payload: forkPullRequest(), secret });
       expect(res.statusCode).toBe(202);
       expect(res.json()).toMatchObject({ status: 'awaiting_approval', queued: false });
       const id = res.json().workflow_id as string;

@@ -13,7 +13,7 @@ import { createRun, createWorkflow, declaringPlan, planDeclaring, type RunFixtur
 import { deliver } from '../api/deliver.js';
 import { makeAppIdentity, startStandinFor } from '../api/github-fixtures.js';
 import { adminHeaders, startApi, type ApiHarness } from '../api/harness.js';
-import { exampleOf } from '../api/webhook-examples.js';
+import { exampleOf, forkPullRequest } from '../api/webhook-examples.js';
 import type { GithubStandin } from '../standins/github/server.js';
 
 let api: ApiHarness;
@@ -254,12 +254,8 @@ describe('the clone token of a run', () => {
 
   /** A fork's pull request (or, with `fork: false`, a push), delivered signed; the run's GET /agent/v1/run answer. */
   async function runOf(options: { fork: boolean; private: boolean }) {
-    const payload = options.fork ? exampleOf('pull_request', (p) => p.action === 'opened') : { ...exampleOf('push', (p) => p.ref === 'refs/heads/master'), created: false };
+    const payload = options.fork ? forkPullRequest() : { ...exampleOf('push', (p) => p.ref === 'refs/heads/master'), created: false };
     (payload.repository as Record<string, unknown>).private = options.private;
-    if (options.fork) {
-      const pr = payload.pull_request as { head: { repo: Record<string, unknown> } };
-      pr.head.repo = { ...pr.head.repo, id: 4242, full_name: 'mallory/Hello-World', fork: true };
-    }
     const res = await deliver(hub.app, { event: options.fork ? 'pull_request' : 'push', payload, secret });
     expect(res.statusCode).toBe(202);
     const workflowId = res.json().workflow_id as string;

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../db.js';
-import { requestCheckRunSync, startWorkflow, startWorkflows, type StartWorkflowDeps } from './start-workflow.js';
+import { requestCheckRunSyncs, startWorkflow, startWorkflows, type StartWorkflowDeps } from './start-workflow.js';
 import type { WorkflowQueue } from './workflow-queue.js';
 
 /** A queue and a database that record what startWorkflow asks of them, with Redis up or down and the mark failing or not. */
@@ -56,14 +56,14 @@ describe('startWorkflow', () => {
   });
 });
 
-describe('requestCheckRunSync', () => {
+describe('requestCheckRunSyncs', () => {
   it('asks for a sync naming the change; warns when Redis is unavailable', async () => {
     const up = fakes({ redis: true });
-    await requestCheckRunSync(up.deps, up.log, 'w-4', 'approved');
+    await requestCheckRunSyncs(up.deps, up.log, ['w-4'], 'approved');
     expect(up.calls).toEqual(['sync w-4 approved']);
     expect(up.lines).toEqual([]);
     const down = fakes({ redis: false });
-    await requestCheckRunSync(down.deps, down.log, 'w-5', 'created');
+    await requestCheckRunSyncs(down.deps, down.log, ['w-5'], 'created');
     expect(down.lines).toEqual([expect.objectContaining({ level: 40, workflowIds: ['w-5'], change: 'created' })]);
   });
 });

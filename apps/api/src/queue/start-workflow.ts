@@ -43,17 +43,33 @@ export async function startWorkflows(deps: StartWorkflowDeps, log: Logger, workf
 }
 
 /**
- * Asks the check-runs worker to bring the workflow's check run up to date (`change` names why, e.g. `created`); when
- * Redis is unavailable the check run waits for the workflow's next change, which is logged.
+ * Asks the check-runs worker to bring the workflows' check runs up to date (`change` names why, e.g. `created`), in
+ * one round of Redis commands; when Redis is unavailable the check runs wait for their workflows' next change, which
+ * is logged.
  */
-export async function requestCheckRunSync(deps: { queue: WorkflowQueue }, log: Logger, workflowId: string, change: string): Promise<void> {
-  return requestCheckRunSyncs(deps, log, [workflowId], change);
-}
-
-/** requestCheckRunSync for several workflows and the same change, in one round of Redis commands. */
 export async function requestCheckRunSyncs(deps: { queue: WorkflowQueue }, log: Logger, workflowIds: readonly string[], change: string): Promise<void> {
   if (workflowIds.length === 0) return;
   if (!(await deps.queue.syncCheckRuns(workflowIds, change))) {
     log.warn({ workflowIds, change }, 'Redis unavailable: no check run update for these workflows until their next change');
   }
+}
+
+/**
+ * After a commit that made workflows (webhook acceptance, approval, re-run): asks for the check runs of `announce`
+ * (for `change`), starts those of `start` (startWorkflows: committed as `queued`) and tells the events streams, all
+ * at once. Never throws: Redis being unavailable only delays the runs (the reconciler queues them), and is logged.
+ */
+export async function announceAndStart(
+  deps: StartWorkflowDeps,
+  log: Logger,
+  workflows: { announce: readonly string[]; start: readonly string[] },
+  change: string,
+): Promise<StartOutcome> {
+  const [, outcome] = await Promise.all([
+    requestCheckRunSyncs(deps, log, workflows.announce, change),
+    startWorkflows(deps, log, workflows.start),
+    deps.queue.publishRunChanges(workflows.announce.map((workflowId) => ({ workflowId, kind: 'status' as const }))),
+  ]);
+  if (outcome === 'redis_unavailable') log.warn({ workflowIds: workflows.start }, 'Redis unavailable: workflows committed, the reconciler will queue them');
+  return outcome;
 }

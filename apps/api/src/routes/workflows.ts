@@ -1,6 +1,6 @@
 import { approveWorkflow } from '@factoryci/db';
 import { ConflictError, NotFoundError } from '../errors.js';
-import { requestCheckRunSync, startWorkflow } from '../queue/start-workflow.js';
+import { announceAndStart } from '../queue/start-workflow.js';
 import { cancelWorkflow } from '../runs/cancel.js';
 import { createRerun } from '../runs/rerun.js';
 import { errorResponses, idQuery, listQuery, uuidProperty, workflowTreeSchema } from '../schemas.js';
@@ -80,12 +80,8 @@ export const workflowRoutes: RoutePlugin = async (app, deps) => {
         throw new ConflictError(`workflow ${id} is ${workflow.status}, not awaiting approval`);
       }
       request.log.info({ workflowId: id }, 'workflow approved');
-      // Committed: from here on a failure only delays the run (the relay queues it).
-      if ((await startWorkflow(deps, request.log, id)) === 'redis_unavailable') {
-        request.log.warn({ workflowId: id }, 'Redis unavailable: workflow approved, the relay will queue it');
-      }
-      await requestCheckRunSync(deps, request.log, id, 'approved');
-      await deps.queue.publishRunChanges([{ workflowId: id, kind: 'status' }]);
+      // Committed: from here on a failure only delays the run (the reconciler queues it).
+      await announceAndStart(deps, request.log, { announce: [id], start: [id] }, 'approved');
       return workflowJson(await db.workflow.findUniqueOrThrow({ where: { id } }));
     },
   );
@@ -104,11 +100,7 @@ export const workflowRoutes: RoutePlugin = async (app, deps) => {
       const id = await createRerun(db, request.query.id);
       request.log.info({ workflowId: id, rerunOf: request.query.id }, 'workflow re-run');
       // Committed: from here on a failure only delays the run (the reconciler queues it).
-      await requestCheckRunSync(deps, request.log, id, 'created');
-      if ((await startWorkflow(deps, request.log, id)) === 'redis_unavailable') {
-        request.log.warn({ workflowId: id }, 'Redis unavailable: re-run accepted, the reconciler will queue it');
-      }
-      await deps.queue.publishRunChanges([{ workflowId: id, kind: 'status' }]);
+      await announceAndStart(deps, request.log, { announce: [id], start: [id] }, 'created');
       return reply.code(201).send(workflowJson(await db.workflow.findUniqueOrThrow({ where: { id } })));
     },
   );

@@ -6,7 +6,7 @@
 import { batchCalls } from '../batching/batch-calls.js';
 import type { Db } from '../db.js';
 import type { Logger } from '../logger.js';
-import { requestCheckRunSyncs, startWorkflows } from '../queue/start-workflow.js';
+import { announceAndStart } from '../queue/start-workflow.js';
 import type { WorkflowQueue } from '../queue/workflow-queue.js';
 import { acceptRuns, type AcceptedRun, type RunToAccept } from './accept-run.js';
 
@@ -41,12 +41,7 @@ async function startRuns(deps: StartRunDeps, runs: RunToAccept[]): Promise<(Star
   const accepted = await acceptRuns(deps.db, runs);
   const created = accepted.filter((a): a is AcceptedRun & { workflowId: string } => !(a instanceof Error) && !a.redelivery && a.workflowId !== null);
   const toQueue = created.filter((a) => a.status === 'queued').map((a) => a.workflowId);
-  const [, outcome] = await Promise.all([
-    requestCheckRunSyncs(deps, deps.logger, created.map((a) => a.workflowId), 'created'),
-    startWorkflows(deps, deps.logger, toQueue),
-    deps.queue.publishRunChanges(created.map((a) => ({ workflowId: a.workflowId, kind: 'status' as const }))),
-  ]);
-  if (outcome === 'redis_unavailable') deps.logger.warn({ workflowIds: toQueue }, 'Redis unavailable: workflows accepted, the reconciler will queue them');
+  const outcome = await announceAndStart(deps, deps.logger, { announce: created.map((a) => a.workflowId), start: toQueue }, 'created');
   return accepted.map((a) => {
     if (a instanceof Error) return a;
     const queued = !a.redelivery && a.workflowId !== null && a.status === 'queued' && outcome !== 'redis_unavailable';
