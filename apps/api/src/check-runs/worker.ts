@@ -3,6 +3,7 @@ import { UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { GithubRequestError } from '../github/github-app.js';
 import { CHECK_RUN_QUEUE_NAME, type CheckRunJobData } from '@factoryci/queue';
+import { atMostEvery } from '../at-most-every.js';
 import { syncCheckRun, type CheckRunSyncDeps } from './sync.js';
 
 export interface CheckRunWorkerOptions {
@@ -32,7 +33,6 @@ export function startCheckRunWorker(deps: CheckRunSyncDeps, options: CheckRunWor
     // Logged by the worker's own error event below (at most every 30 s).
     options.countRedisError?.(error);
   });
-  let lastErrorLogged = 0;
   const worker = new Worker<CheckRunJobData>(
     CHECK_RUN_QUEUE_NAME,
     async (job) => {
@@ -62,12 +62,7 @@ export function startCheckRunWorker(deps: CheckRunSyncDeps, options: CheckRunWor
   worker.on('failed', (job, error) => {
     if (!(error instanceof WorkflowBusyError)) deps.logger.warn({ err: error, workflowId: job?.data.workflowId, attempt: job?.attemptsMade }, 'check run sync failed');
   });
-  worker.on('error', (error) => {
-    if (Date.now() - lastErrorLogged > 30_000) {
-      lastErrorLogged = Date.now();
-      deps.logger.warn({ err: error }, 'check-runs worker: Redis unavailable');
-    }
-  });
+  worker.on('error', atMostEvery(30_000, (error: Error) => deps.logger.warn({ err: error }, 'check-runs worker: Redis unavailable')));
   return {
     async close() {
       await worker.close();

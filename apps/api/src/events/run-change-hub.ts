@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { parseRunChange, RUN_CHANGE_CHANNEL, type RunChangeNotice } from '@factoryci/queue';
+import { atMostEvery } from '../at-most-every.js';
 
 /**
  * The notices of RUN_CHANGE_CHANNEL, for the events streams of this process: one Redis subscription, handed to the
@@ -54,13 +55,10 @@ export function createRunChangeHub(redisUrl: string, { onError, countError }: Ru
   const dispatch = createRunChangeDispatch();
   // ioredis subscribes again after a reconnect
   const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(times * 200, 2000) });
-  let lastErrorLogged = 0;
+  const reportConnectionError = atMostEvery(30_000, onError);
   subscriber.on('error', (error: Error) => {
     countError?.(error);
-    if (Date.now() - lastErrorLogged > 30_000) {
-      lastErrorLogged = Date.now();
-      onError(error);
-    }
+    reportConnectionError(error);
   });
   subscriber.on('message', (channel: string, message: string) => {
     if (channel !== RUN_CHANGE_CHANNEL) return;

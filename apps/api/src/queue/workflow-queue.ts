@@ -12,6 +12,7 @@ import {
   type RunChangeNotice,
   type WorkflowJobData,
 } from '@factoryci/queue';
+import { atMostEvery } from '../at-most-every.js';
 import { withTimeout } from '../with-timeout.js';
 import type { WorkflowJobState } from './reconcile-decision.js';
 
@@ -93,14 +94,11 @@ export function createWorkflowQueue(options: WorkflowQueueOptions): WorkflowQueu
     connectTimeout: 2000,
     retryStrategy: (times) => Math.min(times * 200, 2000),
   });
-  let lastErrorLogged = 0;
+  // ioredis repeats connection errors on every retry; report at most one every 30 s.
+  const reportConnectionError = atMostEvery(30_000, (error: Error) => options.onError?.(error));
   redis.on('error', (error: Error) => {
     options.countError?.(error);
-    // ioredis repeats connection errors on every retry; report at most one every 30 s.
-    if (Date.now() - lastErrorLogged > 30_000) {
-      lastErrorLogged = Date.now();
-      options.onError?.(error);
-    }
+    reportConnectionError(error);
   });
   const queue = new Queue<WorkflowJobData>(WORKFLOW_QUEUE_NAME, {
     connection: redis,
