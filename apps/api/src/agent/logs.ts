@@ -86,7 +86,7 @@ export const LOG_READ_BATCH_CHUNKS = 16;
  * An execution's stored chunks, oldest first (or newest first), read in batches of `batchChunks` by seq ranges on the
  * (execution_id, seq) key, each batch only when the reader wants more: memory is bounded by one batch.
  */
-export async function* executionLogChunks(db: Db, executionId: string, { newestFirst = false, batchChunks = LOG_READ_BATCH_CHUNKS } = {}): AsyncGenerator<string> {
+async function* executionLogChunks(db: Db, executionId: string, { newestFirst = false, batchChunks = LOG_READ_BATCH_CHUNKS } = {}): AsyncGenerator<string> {
   let last: number | null = null;
   for (;;) {
     const chunks: { seq: number; data: string }[] = await db.logChunk.findMany({
