@@ -2,7 +2,7 @@ import { NotFoundError, BadRequestError } from '../errors.js';
 import { resumeCursor } from '../events/last-event-id.js';
 import { streamProjectEvents } from '../events/project-stream.js';
 import { openSse, type SseStream } from '../events/sse.js';
-import { streamWorkflowEvents, type EventStreamDeps } from '../events/workflow-stream.js';
+import { sharedStreamReads, streamWorkflowEvents, type EventStreamDeps } from '../events/workflow-stream.js';
 import { errorResponses, uuidProperty } from '../schemas.js';
 import type { RoutePlugin } from './route-plugin.js';
 
@@ -16,7 +16,8 @@ export const eventRoutes: RoutePlugin = async (app, deps) => {
   app.addHook('onClose', async () => {
     for (const stream of open) stream.end();
   });
-  const streamDeps = (log: EventStreamDeps['log']): EventStreamDeps => ({ db: deps.db, runChanges: deps.runChanges, settings: deps.events, log });
+  const reads = sharedStreamReads(deps.db, deps.events);
+  const streamDeps = (log: EventStreamDeps['log']): EventStreamDeps => ({ db: deps.db, runChanges: deps.runChanges, settings: deps.events, log, reads });
   const follow = async (stream: SseStream, run: (stream: SseStream) => Promise<void>): Promise<void> => {
     open.add(stream);
     try {
