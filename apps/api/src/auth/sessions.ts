@@ -42,8 +42,8 @@ export function clearSessionCookies(reply: FastifyReply, config: SessionDeps['co
 }
 
 /**
- * Signs `userId` in: creates the session row and sets its cookies on `reply`. Returns the CSRF token (also in the
- * `factory_csrf` cookie). Used by POST /auth/login and by the GitHub sign-in.
+ * Signs `userId` in: creates the session row and sets its cookies on `reply` (the CSRF token in `factory_csrf`).
+ * For the GitHub sign-in; POST /auth/login uses createSession, which also answers the CSRF token.
  */
 export async function startSession(deps: SessionDeps, reply: FastifyReply, userId: string, userAgent?: string): Promise<void> {
   await createSession(deps, reply, userId, userAgent);
