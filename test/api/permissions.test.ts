@@ -172,6 +172,25 @@ const ROUTES: RouteCase[] = [
   { route: 'PUT /owner', level: 'owner_write', ok: 200, request: () => ({ method: 'PUT', url: `/owner?id=${ownerId}`, payload: { name: 'acme' } }), missing: (r) => `no owner ${idOf(r.url)}` },
   // it still has projects: an administrator passes the permission check and gets the route's 409
   { route: 'DELETE /owner', level: 'owner_write', ok: 409, request: () => ({ method: 'DELETE', url: `/owner?id=${ownerId}` }), missing: (r) => `no owner ${idOf(r.url)}` },
+  { route: 'GET /owner/members', level: 'owner_write', ok: 200, request: () => ({ method: 'GET', url: `/owner/members?id=${ownerId}` }), missing: (r) => `no owner ${idOf(r.url)}` },
+  {
+    route: 'PUT /owner/member',
+    level: 'owner_write',
+    ok: 200,
+    request: () => ({ method: 'PUT', url: `/owner/member?id=${ownerId}`, payload: { user_login: 'extra', role: 'read' } }),
+    missing: (r) => `no owner ${idOf(r.url)}`,
+  },
+  {
+    route: 'DELETE /owner/member',
+    level: 'owner_write',
+    ok: 204,
+    request: async () => {
+      const extra = await api.database.db.user.findUniqueOrThrow({ where: { login: 'extra' } });
+      await api.database.db.ownerMember.upsert({ where: { ownerId_userId: { ownerId, userId: extra.id } }, create: { ownerId, userId: extra.id, role: 'read' }, update: {} });
+      return { method: 'DELETE', url: `/owner/member?id=${ownerId}&user_login=extra` };
+    },
+    missing: (r) => `no owner ${idOf(r.url)}`,
+  },
   { route: 'GET /projects', level: 'any', ok: 200, request: () => ({ method: 'GET', url: '/projects' }) },
   { route: 'GET /project', level: 'read', ok: 200, request: () => ({ method: 'GET', url: `/project?id=${projectId}` }), missing: noProject },
   {
@@ -293,6 +312,35 @@ describe('lists show what the caller may read', () => {
     const ofOwner = await names('/projects?owner=acme&limit=200', 'owner_member');
     expect(ofOwner.length).toBeGreaterThan(readable.length);
     expect(await names('/projects?limit=1&offset=1', 'owner_member')).toEqual([ofOwner[1]]);
+  });
+});
+
+describe('members', () => {
+  it('a role given on a project or an owner opens it; taken back, it is a 404 again', async () => {
+    await createUser(api, 'newcomer');
+    const newcomer = (await createToken(api, await signIn(api, 'newcomer'))).headers;
+    const globex = (await api.database.db.owner.findUniqueOrThrow({ where: { name: 'globex' } })).id;
+    const hidden = (await api.database.db.project.findFirstOrThrow({ where: { name: 'hidden' } })).id;
+    const read = () => api.app.inject({ method: 'GET', url: `/project?id=${hidden}`, headers: newcomer });
+    const admin = (method: 'PUT' | 'DELETE', url: string, payload?: object) => api.app.inject({ method, url, headers: headers.admin_user, payload });
+    expect((await read()).statusCode).toBe(404);
+
+    const setOwner = await admin('PUT', `/owner/member?id=${globex}`, { user_login: 'newcomer', role: 'read' });
+    expect(setOwner.json()).toMatchObject({ user_login: 'newcomer', role: 'read' });
+    expect((await read()).statusCode).toBe(200);
+    expect((await api.app.inject({ method: 'GET', url: `/owner?id=${globex}`, headers: newcomer })).statusCode).toBe(200);
+    expect((await admin('DELETE', `/owner/member?id=${globex}&user_login=newcomer`)).statusCode).toBe(204);
+    expect((await read()).statusCode).toBe(404);
+
+    expect((await admin('PUT', `/project/member?id=${hidden}`, { user_login: 'newcomer', role: 'write' })).statusCode).toBe(200);
+    const members = await api.app.inject({ method: 'GET', url: `/project/members?id=${hidden}`, headers: adminHeaders });
+    expect(members.json()).toEqual({ members: [{ user_id: expect.any(String), user_login: 'newcomer', name: null, role: 'write', created_at: expect.any(String) }] });
+    expect((await read()).statusCode).toBe(200);
+    expect((await admin('DELETE', `/project/member?id=${hidden}&user_login=newcomer`)).statusCode).toBe(204);
+    expect((await read()).statusCode).toBe(404);
+    expect((await admin('DELETE', `/project/member?id=${hidden}&user_login=newcomer`)).statusCode).toBe(404);
+    expect((await admin('PUT', `/project/member?id=${hidden}`, { user_login: 'nobody-here', role: 'read' })).statusCode).toBe(404);
+    expect((await admin('PUT', `/project/member?id=${hidden}`, { user_login: 'newcomer', role: 'owner' })).statusCode).toBe(400);
   });
 });
 

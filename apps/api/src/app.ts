@@ -24,7 +24,7 @@ import { githubHooksRoutes } from './routes/github-hooks.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { ownerRoutes } from './routes/owners.js';
-import { projectMemberRoutes } from './routes/project-members.js';
+import { ownerMemberRoutes, projectMemberRoutes } from './routes/members.js';
 import { projectSecretRoutes } from './routes/project-secrets.js';
 import { projectRoutes } from './routes/projects.js';
 import { sessionRoutes } from './routes/session.js';
@@ -177,6 +177,7 @@ export async function buildApp(input: BuildAppDeps): Promise<FastifyInstance> {
     await admin.register(userTokenRoutes, deps);
     await admin.register(ownerRoutes, deps);
     await admin.register(projectMemberRoutes, deps);
+    await admin.register(ownerMemberRoutes, deps);
     await admin.register(projectRoutes, deps);
     await admin.register(projectSecretRoutes, deps);
     await admin.register(workflowRoutes, deps);

@@ -87,7 +87,7 @@ export const ownerRoutes: RoutePlugin = async (app, deps) => {
 };
 
 /** The owner of `?id=`: 404 when missing or not to be seen (as for a project), 403 to write it unless an administrator. */
-async function findOwner(deps: AppDeps, principal: Principal, id: string, intent: 'read' | 'write') {
+export async function findOwner(deps: AppDeps, principal: Principal, id: string, intent: 'read' | 'write') {
   const owner = await deps.db.owner.findUnique({ where: { id } });
   if (!owner || !(await deps.access.canReadOwner(principal, owner.id))) throw new NotFoundError(`no owner ${id}`);
   if (intent === 'write' && !isAdministrator(principal)) throw new ForbiddenError('only FactoryCI administrators may change owners');
