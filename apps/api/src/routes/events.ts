@@ -1,4 +1,5 @@
-import { NotFoundError, BadRequestError } from '../errors.js';
+import { principalOf } from '../auth/authenticate.js';
+import { BadRequestError } from '../errors.js';
 import { resumeCursor } from '../events/last-event-id.js';
 import { streamProjectEvents } from '../events/project-stream.js';
 import { openSse, type SseStream } from '../events/sse.js';
@@ -8,7 +9,7 @@ import type { RoutePlugin } from './route-plugin.js';
 
 const eventStream = { type: 'string', description: 'text/event-stream (docs/api.md, "Events streams")' } as const;
 
-/** /workflow/events and /project/events (admin token): Server-Sent Events read from the database (docs/api.md). */
+/** /workflow/events and /project/events (read role on the project): Server-Sent Events read from the database (docs/api.md). */
 export const eventRoutes: RoutePlugin = async (app, deps) => {
   const tags = ['events'];
   // Open streams end when the server closes (they would keep it open otherwise).
@@ -46,7 +47,7 @@ export const eventRoutes: RoutePlugin = async (app, deps) => {
       const { id } = request.query;
       const after = resumeCursor(request.headers['last-event-id'], request.query.last_event_id);
       if (after === undefined) throw new BadRequestError('Last-Event-ID is not an event id of this stream');
-      if ((await deps.db.workflow.count({ where: { id } })) === 0) throw new NotFoundError(`no workflow ${id}`);
+      await deps.access.workflow(principalOf(request), id, 'read');
       reply.hijack();
       await follow(openSse(reply.raw), (stream) => streamWorkflowEvents(streamDeps(request.log), stream, id, after));
     },
@@ -69,7 +70,7 @@ export const eventRoutes: RoutePlugin = async (app, deps) => {
     },
     async (request, reply) => {
       const { id, limit } = request.query;
-      if ((await deps.db.project.count({ where: { id } })) === 0) throw new NotFoundError(`no project ${id}`);
+      await deps.access.project(principalOf(request), id, 'read');
       reply.hijack();
       await follow(openSse(reply.raw), (stream) => streamProjectEvents(streamDeps(request.log), stream, id, limit));
     },
