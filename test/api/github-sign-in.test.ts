@@ -128,6 +128,20 @@ describe('completeGithubSignIn against the stand-in and MariaDB', () => {
     await expect(signIn('dave')).rejects.toBeInstanceOf(UserDisabledError);
   });
 
+  it("GitHub failing on one installation (the org membership): that one is skipped, the sign-in goes on", async () => {
+    github.addInstallation({ id: 46, account: { login: 'flaky', id: 7005, type: 'Organization' }, repositories: ['flaky/x'], permissions: {} });
+    github.addUser({ login: 'gus', id: 506, type: 'User' }, [46, 42]);
+    github.setOrgMembership('flaky', 'gus', { role: 'admin' });
+    github.setOutage(/^\/user\/memberships\/orgs\/flaky$/);
+    try {
+      expect(await signIn('gus')).toMatchObject({ login: 'gus', linkedOwners: [] });
+    } finally {
+      github.setOutage(false);
+    }
+    expect(await database.db.installation.findUnique({ where: { id: 46n } })).toBeNull();
+    expect((await signIn('gus')).linkedOwners).toEqual(['flaky']); // next time it is linked
+  });
+
   it('GitHub down: the sign-in fails with GitHub\'s error, nothing is written', async () => {
     const users = await database.db.user.count();
     github.addUser({ login: 'zed', id: 599, type: 'User' }, []);

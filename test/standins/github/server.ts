@@ -131,8 +131,8 @@ export interface GithubStandin {
   setOrgMembership(org: string, login: string, membership: { role: 'admin' | 'member'; state?: 'active' | 'pending' } | null): void;
   /** A user's role on a repository (`GET /repos/{owner}/{repo}/collaborators/{username}/permission`). */
   setRepositoryPermission(fullName: string, login: string, role: StandinRepositoryRole): void;
-  /** While on, every request is answered 503 (GitHub having an outage). */
-  setOutage(on: boolean): void;
+  /** While on, every request (or those whose path matches) is answered 503 (GitHub having an outage). */
+  setOutage(on: boolean | RegExp): void;
   hooks(fullName: string): StandinHook[];
   /** The App's webhook (its URL and secret, as set in the App's settings); deliveries go there. */
   setAppWebhook(hook: { url: string; secret: string }): void;
@@ -185,7 +185,7 @@ export async function startGithubStandin(options: GithubStandinOptions): Promise
   const orgMemberships = new Map<string, { role: 'admin' | 'member'; state: 'active' | 'pending' }>();
   /** "owner/repo/login" (lower case) → role. */
   const repositoryRoles = new Map<string, StandinRepositoryRole>();
-  let outage = false;
+  let outage: boolean | RegExp = false;
   const userTokens = new Map<string, string>();
   /** Installation tokens; `repositories` / `permissions` when the token was narrowed at creation (as GitHub allows). */
   const installationTokens = new Map<string, { installationId: number; expiresAt: number; repositories?: string[]; permissions?: Record<string, string> }>();
@@ -241,7 +241,7 @@ export async function startGithubStandin(options: GithubStandinOptions): Promise
     const path = r.path.replace(/\/+$/, '');
     let m: RegExpMatchArray | null;
 
-    if (outage) return fail(503, 'Service Unavailable');
+    if (outage === true || (outage instanceof RegExp && outage.test(path))) return fail(503, 'Service Unavailable');
 
     // --- OAuth web flow, the browser's side (github.com/login/oauth/authorize) ---
     if (r.method === 'GET' && path === '/login/oauth/authorize') return authorizeRoute(r, reply);
