@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGithubAppClient } from '../../apps/api/src/github/github-app.js';
-import { githubSignInRoutes, type StartSession } from '../../apps/api/src/routes/github-sign-in.js';
+import { githubSignInRoutes, stateCookieOptions, type StartSession } from '../../apps/api/src/routes/github-sign-in.js';
 import { createSecretBox } from '../../apps/api/src/secret-box.js';
 import { createSignerLookups } from '../../apps/api/src/webhooks/signers.js';
 import type { GithubStandin } from '../standins/github/server.js';
@@ -143,6 +143,7 @@ describe('GET /auth/github and its callback, end to end through the stand-in', (
     expect([noCookie.status, (await noCookie.json()).message]).toEqual([401, expect.stringMatching(/missing state/)]);
     const crossed = await get(victim.callback, attacker.cookie);
     expect([crossed.status, (await crossed.json()).message]).toEqual([401, expect.stringMatching(/mismatch state/)]);
+    expect(cookiesOf(crossed).factory_oauth_state?.value).toBe(''); // cleared, whatever the outcome
     const forgedState = `${victim.callback.replace(/state=[^&]+/, 'state=forged.sig')}`;
     expect((await get(forgedState, 'factory_oauth_state=forged.sig')).status).toBe(401);
     expect(await api.database.db.userSession.count()).toBe(sessions);
@@ -172,6 +173,14 @@ describe('GET /auth/github and its callback, end to end through the stand-in', (
       github.setOutage(false);
     }
     expect(await api.database.db.userSession.count()).toBe(sessions);
+  });
+});
+
+describe('the state cookie', () => {
+  it('is Secure when PUBLIC_URL is https', () => {
+    expect(stateCookieOptions('https://ci.example.com')).toEqual({ path: '/auth/github', httpOnly: true, sameSite: 'lax', secure: true });
+    expect(stateCookieOptions('http://127.0.0.1:8080').secure).toBe(false);
+    expect(stateCookieOptions(null).secure).toBe(false);
   });
 });
 

@@ -129,7 +129,12 @@ function callbackUrl(config: ApiConfig): string | null {
 }
 
 function stateCookie(config: ApiConfig) {
-  return { path: COOKIE_PATH, httpOnly: true, sameSite: 'lax', secure: config.publicUrl?.startsWith('https:') ?? false } as const;
+  return stateCookieOptions(config.publicUrl);
+}
+
+/** The state cookie's attributes: sent back to the sign-in routes only, never to scripts, Secure behind https. */
+export function stateCookieOptions(publicUrl: string | null) {
+  return { path: COOKIE_PATH, httpOnly: true, sameSite: 'lax', secure: publicUrl?.startsWith('https:') ?? false } as const;
 }
 
 /** completeGithubSignIn with its failures as API errors: a refused code 401, a disabled user 403, GitHub failing 502. */
