@@ -88,6 +88,13 @@ describe('completeGithubSignIn against the stand-in and MariaDB', () => {
     expect(await adminsOf('acme')).toEqual(['alice:admin']);
   });
 
+  it('the same new user signing in twice at once: one row', async () => {
+    github.addUser({ login: 'hank', id: 507, type: 'User' }, []);
+    const [a, b] = await Promise.all([signIn('hank'), signIn('hank')]);
+    expect(a.userId).toBe(b.userId);
+    expect(await database.db.user.count({ where: { githubId: 507n } })).toBe(1);
+  });
+
   it('a login a local user has already: the GitHub user gets <login>-gh, the local user is left alone', async () => {
     const local = await database.db.user.create({ data: { login: 'octocat', passwordHash: 'scrypt$local' } });
     const result = await signIn('octocat');
