@@ -224,7 +224,9 @@ async function linkInstallationOwner(
     const membership = installation.account.type === 'User' ? null : await deps.github.userOrgMembership(user.token, installation.account.login);
     if (!administersAccount(user.account, installation.account, membership)) return null;
     const ownerId = await ownerOfInstallation(deps, installation);
-    return (await becomeFirstAdmin(deps.db, ownerId, user.userId)) ? (await deps.db.owner.findUniqueOrThrow({ where: { id: ownerId } })).name : null;
+    if (!(await becomeFirstAdmin(deps.db, ownerId, user.userId))) return null;
+    const owner = await deps.db.owner.findUniqueOrThrow({ where: { id: ownerId }, select: { name: true } });
+    return owner.name;
   } catch (error) {
     if (!(error instanceof GithubRequestError)) throw error;
     deps.logger.warn({ err: error, installationId: installation.id, account: installation.account.login }, 'GitHub sign-in: installation skipped');
