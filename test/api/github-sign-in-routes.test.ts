@@ -1,10 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGithubAppClient } from '../../apps/api/src/github/github-app.js';
-import { githubSignInRoutes, stateCookieOptions, type StartSession } from '../../apps/api/src/routes/github-sign-in.js';
-import { createSecretBox } from '../../apps/api/src/secret-box.js';
-import { createSignerLookups } from '../../apps/api/src/webhooks/signers.js';
+import { stateCookieOptions } from '../../apps/api/src/routes/github-sign-in.js';
 import type { GithubStandin } from '../standins/github/server.js';
 import { makeAppIdentity, startStandinFor } from './github-fixtures.js';
 import { startApi, type ApiHarness } from './harness.js';
@@ -13,16 +11,6 @@ const identity = makeAppIdentity();
 let github: GithubStandin;
 let api: ApiHarness;
 let base: string;
-
-/** A small real session starter: a user_sessions row (the secret's SHA-256) and the cookie with the secret. */
-const startSession: StartSession = async (reply, userId, userAgent) => {
-  const secret = randomBytes(32).toString('base64url');
-  const sha = (text: string) => createHash('sha256').update(text).digest('hex');
-  await api.database.db.userSession.create({
-    data: { userId, tokenHash: sha(secret), csrfHash: sha(randomBytes(32).toString('hex')), userAgent: userAgent ?? null, expiresAt: new Date(Date.now() + 3600_000) },
-  });
-  reply.setCookie('factory_session', secret, { path: '/', httpOnly: true, sameSite: 'lax' });
-};
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -33,12 +21,6 @@ async function freePort(): Promise<number> {
 }
 
 const client = () => createGithubAppClient({ app: identity.config, apiUrl: github.url, webUrl: github.url });
-async function registerSignIn(harness: ApiHarness, withGithub: boolean) {
-  const github = withGithub ? client() : null;
-  const signers = createSignerLookups({ db: harness.database.db, secrets: createSecretBox(harness.config.encryptionKey), appSecret: null });
-  await harness.app.register(githubSignInRoutes, { config: harness.config, db: harness.database.db, github, signers, startSession });
-}
-
 beforeAll(async () => {
   github = await startStandinFor(identity);
   const port = await freePort();
@@ -61,7 +43,6 @@ beforeAll(async () => {
     },
     github: client(),
   });
-  await registerSignIn(api, true);
   await api.app.listen({ port, host: '127.0.0.1' });
 });
 afterAll(async () => {
@@ -120,6 +101,9 @@ describe('GET /auth/github and its callback, end to end through the stand-in', (
     const sessions = await api.database.db.userSession.findMany({ where: { userId: user.id } });
     expect(sessions.map((s) => s.tokenHash)).toEqual([createHash('sha256').update(cookies.factory_session?.value ?? '').digest('hex')]);
     expect(await api.database.db.ownerMember.findMany({ where: { userId: user.id }, select: { role: true, owner: { select: { name: true } } } })).toEqual([{ role: 'admin', owner: { name: 'acme' } }]);
+    // the session is the API's own: the cookie signs the browser in
+    const me = await fetch(`${base}/me`, { headers: { cookie: `factory_session=${cookies.factory_session?.value}` } });
+    expect(await me.json()).toEqual({ kind: 'user', via: 'session', user: { id: user.id, login: 'alice', name: 'Alice', admin: false } });
 
     // The same callback again (replayed): the code is used.
     const replay = await get(callback, cookie);
@@ -188,7 +172,6 @@ describe('without the GitHub App configured', () => {
   it('both routes answer 501', async () => {
     const unconfigured = await startApi({ github: null });
     try {
-      await registerSignIn(unconfigured, false);
       const start = await unconfigured.app.inject({ method: 'GET', url: '/auth/github' });
       expect([start.statusCode, start.json().message]).toEqual([501, expect.stringMatching(/GITHUB_APP_ID/)]);
       expect((await unconfigured.app.inject({ method: 'GET', url: '/auth/github/callback?code=x&state=y' })).statusCode).toBe(501);

@@ -29,6 +29,9 @@ import { projectSecretRoutes } from './routes/project-secrets.js';
 import { projectRoutes } from './routes/projects.js';
 import { sessionRoutes } from './routes/session.js';
 import { signInRoutes } from './routes/sign-in.js';
+import { githubSignInRoutes } from './routes/github-sign-in.js';
+import { startSession } from './auth/sessions.js';
+import { githubRepositoryPermissions } from './github/repository-permissions.js';
 import { userTokenRoutes } from './routes/user-tokens.js';
 import { userRoutes } from './routes/users.js';
 import { workflowRoutes } from './routes/workflows.js';
@@ -82,7 +85,7 @@ export async function buildApp(input: BuildAppDeps): Promise<FastifyInstance> {
     metrics = createApiMetrics(),
     runChanges,
     events,
-    repositoryPermissions = noRepositoryPermissions,
+    repositoryPermissions = input.github ? githubRepositoryPermissions({ github: input.github, logger: input.logger }) : noRepositoryPermissions,
     loginAttempts = createLoginAttempts(),
     ...given
   } = input;
@@ -166,6 +169,7 @@ export async function buildApp(input: BuildAppDeps): Promise<FastifyInstance> {
   await app.register(githubAppRoutes, deps);
   await app.register(agentRoutes, { ...deps, prefix: '/agent/v1' });
   await app.register(signInRoutes, deps);
+  await app.register(githubSignInRoutes, { ...deps, startSession: (reply, userId, userAgent) => startSession(deps, reply, userId, userAgent) });
   // Everything else needs a principal (docs/api.md "Who is calling"); each route asks deps.access what it may do.
   await app.register(async (admin) => {
     admin.addHook('onRequest', authenticate(deps));

@@ -3,11 +3,7 @@ import { expiringLookup } from '../batching/expiring-lookup.js';
 import type { Logger } from '../logger.js';
 import type { GithubAppClient, GithubCollaboratorPermission } from './github-app.js';
 
-// The same interface as apps/api/src/auth/repository-permissions.ts (one of the two goes at merge).
-export interface RepositoryPermissions {
-  /** The GitHub user's role on the repository (through the App's installation), cached briefly; null when GitHub cannot say. */
-  roleOf(input: { installationId: bigint; fullName: string; githubLogin: string }): Promise<ProjectRole | null>;
-}
+import type { RepositoryPermissions } from '../auth/repository-permissions.js';
 
 /** How long an answer of GitHub's is kept (positive or negative). */
 export const REPOSITORY_PERMISSION_TTL_MS = 60_000;
