@@ -3,7 +3,7 @@
  * are serialised through them (so nothing unlisted — like a stored secret — can leak). They also make /docs/json.
  */
 import { errorAnswerSchema, MAX_LOG_CAP_BYTES, MIN_LOG_CAP_BYTES, NAME_PATTERN } from '@factoryci/agent-protocol';
-import { WORKFLOW_STATUSES } from '@factoryci/run-state';
+import { EVENT_NAMES, WORKFLOW_STATUSES } from '@factoryci/run-state';
 
 /** `type` or null; `extra` adds keywords (format, items, description). Literal types survive, for FromSchema. */
 const nullable = <T extends 'string' | 'integer' | 'array', const E extends object = object>(type: T, extra?: E) =>
@@ -39,6 +39,16 @@ export const MAX_INT32 = 2_147_483_647;
 export const idQuery = {
   type: 'object',
   properties: { id: uuidProperty() },
+  required: ['id'],
+  additionalProperties: false,
+} as const;
+
+export const rerunQuery = {
+  type: 'object',
+  properties: {
+    id: uuidProperty(),
+    failed: { type: 'boolean', default: false, description: 're-run only the pipelines that did not succeed (and those depending on them); the others are reused' },
+  },
   required: ['id'],
   additionalProperties: false,
 } as const;
@@ -211,7 +221,7 @@ export const workflowProperties = {
   id: { type: 'string' },
   project_id: { type: 'string' },
   number: { type: 'integer' },
-  event: { type: 'string', enum: ['push', 'tag', 'pull_request'] },
+  event: { type: 'string', enum: EVENT_NAMES },
   action: nullable('string'),
   ref: { type: 'string' },
   sha: { type: 'string' },
@@ -234,6 +244,11 @@ export const workflowProperties = {
   started_at: nullable('string', { format: 'date-time' }),
   finished_at: nullable('string', { format: 'date-time' }),
   rerun_of: nullable('string', { description: 'the workflow this one re-runs (POST /workflow/rerun), if any' }),
+  inputs: {
+    type: ['object', 'null'],
+    additionalProperties: { type: 'string' },
+    description: 'a manual trigger\'s inputs (POST /workflow/trigger), given to every execution as INPUT_<NAME>; null otherwise',
+  },
 } as const;
 
 export const workflowSchema = {
@@ -255,6 +270,7 @@ export const workflowTreeSchema = {
           ...stepBase,
           depends_on: { type: 'array', items: { type: 'string' } },
           reason: nullable('string'),
+          reused_from: nullable('string', { description: 'a reused pipeline (re-run of the failed pipelines): the pipeline whose success it stands for' }),
           stages: {
             type: 'array',
             items: {

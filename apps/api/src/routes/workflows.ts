@@ -1,9 +1,10 @@
 import { approveWorkflow } from '@factoryci/db';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { announceAndStart } from '../queue/start-workflow.js';
+import { actorOf } from '../runs/actor.js';
 import { cancelWorkflow } from '../runs/cancel.js';
 import { createRerun } from '../runs/rerun.js';
-import { errorResponses, idQuery, listQuery, uuidProperty, workflowTreeSchema } from '../schemas.js';
+import { errorResponses, idQuery, listQuery, rerunQuery, uuidProperty, workflowTreeSchema } from '../schemas.js';
 import { workflowJson, workflowTreeJson } from '../serialize.js';
 import type { RoutePlugin } from './route-plugin.js';
 
@@ -91,14 +92,16 @@ export const workflowRoutes: RoutePlugin = async (app, deps) => {
     {
       schema: {
         tags,
-        summary: 'Re-run a workflow that has ended: a new queued workflow of the same commit and event, linked by rerun_of (409 while it runs)',
-        querystring: idQuery,
+        summary:
+          'Re-run a workflow that has ended: a new queued workflow of the same commit and event, linked by rerun_of (409 while it runs); with failed=true only the pipelines that did not succeed and those depending on them (409 when nothing failed)',
+        querystring: rerunQuery,
         response: { 201: { $ref: 'Workflow#' }, ...errorResponses },
       },
     },
     async (request, reply) => {
-      const id = await createRerun(db, request.query.id);
-      request.log.info({ workflowId: id, rerunOf: request.query.id }, 'workflow re-run');
+      const { id: original, failed } = request.query;
+      const id = await createRerun(db, original, { failedOnly: failed, requestedBy: actorOf(request) });
+      request.log.info({ workflowId: id, rerunOf: original, failedOnly: failed }, 'workflow re-run');
       // Committed: from here on a failure only delays the run (the reconciler queues it).
       await announceAndStart(deps, request.log, { announce: [id], start: [id] }, 'created');
       return reply.code(201).send(workflowJson(await db.workflow.findUniqueOrThrow({ where: { id } })));
