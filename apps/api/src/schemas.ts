@@ -2,7 +2,7 @@
  * JSON schemas of the REST API: request bodies and queries are validated with them (400 on mismatch) and responses
  * are serialised through them (so nothing unlisted — like a stored secret — can leak). They also make /docs/json.
  */
-import { errorAnswerSchema, MAX_LOG_CAP_BYTES, MIN_LOG_CAP_BYTES, NAME_PATTERN } from '@factoryci/agent-protocol';
+import { errorAnswerSchema, inputsSchema, MAX_LOG_CAP_BYTES, MIN_LOG_CAP_BYTES, NAME_PATTERN } from '@factoryci/agent-protocol';
 import { EVENT_NAMES, WORKFLOW_STATUSES } from '@factoryci/run-state';
 
 /** `type` or null; `extra` adds keywords (format, items, description). Literal types survive, for FromSchema. */
@@ -50,6 +50,36 @@ export const rerunQuery = {
     failed: { type: 'boolean', default: false, description: 're-run only the pipelines that did not succeed (and those depending on them); the others are reused' },
   },
   required: ['id'],
+  additionalProperties: false,
+} as const;
+
+/**
+ * A branch name as git allows it (git check-ref-format --branch): no space, control character or any of ~^:?*[\,
+ * no "..", "//", "@{" or a component starting with "."; not starting with "-", "/" or ".", not ending with "/", "."
+ * or ".lock".
+ */
+export const BRANCH_PATTERN = '^(?![-/.])(?!.*(?:\\.\\.|//|@\\{|/\\.|\\.lock(?:/|$)))[^\\u0000-\\u0020\\u007f~^:?*\\[\\\\]+(?<![/.])$';
+
+/** POST /workflow/trigger's body. */
+export const triggerBody = {
+  type: 'object',
+  properties: {
+    project_id: uuidProperty(),
+    branch: {
+      type: 'string',
+      minLength: 1,
+      // refs/heads/<branch> fits the 255 characters of workflows.ref
+      maxLength: 244,
+      pattern: BRANCH_PATTERN,
+      description: "the branch to run on; default: the project's default_branch",
+    },
+    sha: { type: 'string', pattern: '^[0-9a-fA-F]{40}$', description: "the commit to run; default: the branch's head" },
+    inputs: {
+      ...inputsSchema,
+      description: 'at most 20, names ^[A-Z_][A-Z0-9_]*$ (at most 64 characters), values strings of at most 4 KiB; each execution gets INPUT_<NAME>',
+    },
+  },
+  required: ['project_id'],
   additionalProperties: false,
 } as const;
 

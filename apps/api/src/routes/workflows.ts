@@ -4,7 +4,8 @@ import { announceAndStart } from '../queue/start-workflow.js';
 import { actorOf } from '../runs/actor.js';
 import { cancelWorkflow } from '../runs/cancel.js';
 import { createRerun } from '../runs/rerun.js';
-import { errorResponses, idQuery, listQuery, rerunQuery, uuidProperty, workflowTreeSchema } from '../schemas.js';
+import { createManualRun } from '../runs/trigger.js';
+import { errorResponses, idQuery, listQuery, rerunQuery, triggerBody, uuidProperty, workflowTreeSchema } from '../schemas.js';
 import { workflowJson, workflowTreeJson } from '../serialize.js';
 import type { RoutePlugin } from './route-plugin.js';
 
@@ -102,6 +103,27 @@ export const workflowRoutes: RoutePlugin = async (app, deps) => {
       const { id: original, failed } = request.query;
       const id = await createRerun(db, original, { failedOnly: failed, requestedBy: actorOf(request) });
       request.log.info({ workflowId: id, rerunOf: original, failedOnly: failed }, 'workflow re-run');
+      // Committed: from here on a failure only delays the run (the reconciler queues it).
+      await announceAndStart(deps, request.log, { announce: [id], start: [id] }, 'created');
+      return reply.code(201).send(workflowJson(await db.workflow.findUniqueOrThrow({ where: { id } })));
+    },
+  );
+
+  app.post(
+    '/workflow/trigger',
+    {
+      schema: {
+        tags,
+        summary:
+          "Start a workflow by hand (event manual): on a branch (default: the project's default branch) at a commit (default: the branch's head), with inputs given to every execution as INPUT_<NAME>",
+        body: triggerBody,
+        response: { 201: { $ref: 'Workflow#' }, ...errorResponses, 502: { $ref: 'Error#' } },
+      },
+    },
+    async (request, reply) => {
+      const { project_id: projectId, branch, sha, inputs } = request.body;
+      const id = await createManualRun(deps, { projectId, branch, sha, inputs, requestedBy: actorOf(request) });
+      request.log.info({ workflowId: id, projectId, branch: branch ?? null, inputs: Object.keys(inputs ?? {}) }, 'workflow triggered');
       // Committed: from here on a failure only delays the run (the reconciler queues it).
       await announceAndStart(deps, request.log, { announce: [id], start: [id] }, 'created');
       return reply.code(201).send(workflowJson(await db.workflow.findUniqueOrThrow({ where: { id } })));
