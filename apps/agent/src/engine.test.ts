@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runWorkflow, type EngineOptions } from './engine.js';
 import { MASK } from './masker.js';
+import { formatSummary } from './run-summary.js';
 import { groupAlive } from './process-group.js';
 import type {
   EngineEvent,
@@ -84,6 +85,8 @@ describe('runWorkflow', () => {
     expect(result.status).toBe('success');
     expect(outputOf(events, 'say')).toBe('to staging\n');
     expect(events.some((e) => e.type === 'status' && e.node.pipeline === 'build')).toBe(false);
+    expect(result.reused).toEqual(['build']);
+    expect(formatSummary(result)).toMatch(/^build +- +- +reused +- +succeeded in the workflow re-run; not run again$/m);
   });
 
   it('runs stages in order with the documented environment, and reports pending → running → success', async () => {

@@ -82,6 +82,7 @@ export async function runWorkflow(options: EngineOptions): Promise<WorkflowResul
       })),
     })),
     skipped: plan.skipped.map((s) => ({ ...s })),
+    ...(plan.reused ? { reused: [...plan.reused] } : {}),
   };
 
   const startTimes = new WeakMap<Timing, number>();

@@ -98,6 +98,8 @@ export interface WorkflowResult extends Timing {
   context: RunContext;
   pipelines: PipelineResult[];
   skipped: SkippedPipeline[];
+  /** The plan's reused pipelines (a re-run of the failed pipelines), not run. */
+  reused?: string[];
 }
 
 export type NodeKind = 'workflow' | 'pipeline' | 'stage' | 'execution';
