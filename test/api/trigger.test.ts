@@ -102,6 +102,11 @@ describe('POST /workflow/trigger', () => {
     expect(unreadable.json()).toMatchObject({ message: expect.stringContaining('give the sha') });
     expect(await api.database.db.workflow.count()).toBe(before);
     expect((await trigger({ project_id: elsewhereId, sha: mainSha })).statusCode).toBe(201);
+    // a default branch longer than a ref may be
+    await api.database.db.project.update({ where: { id: elsewhereId }, data: { defaultBranch: 'b'.repeat(250) } });
+    const tooLong = await trigger({ project_id: elsewhereId, sha: mainSha });
+    expect(tooLong.statusCode).toBe(400);
+    expect(tooLong.json()).toMatchObject({ message: expect.stringContaining('is too long for a ref (at most 255 characters)') });
 
     expect((await api.app.inject({ method: 'POST', url: '/workflow/trigger', payload: { project_id: projectId } })).statusCode).toBe(401);
   });

@@ -8,6 +8,7 @@ import { nextRunNumbers } from '@factoryci/db';
 import type { Db } from '../db.js';
 import { BadRequestError, NotFoundError } from '../errors.js';
 import type { GithubAppClient } from '../github/github-app.js';
+import { COLUMN_LIMITS } from '../webhooks/column-limits.js';
 import { branchHead } from './branch-head.js';
 
 export interface TriggerRequest {
@@ -29,6 +30,9 @@ export async function createManualRun(deps: { db: Db; github: GithubAppClient | 
   });
   if (!project) throw new NotFoundError(`no project ${request.projectId}`);
   const branch = request.branch ?? project.defaultBranch;
+  const ref = `refs/heads/${branch}`;
+  // a default branch may be longer than a ref can be (the body's branch is bounded by its schema)
+  if (ref.length > COLUMN_LIMITS.Workflow.ref) throw new BadRequestError(`branch "${branch.slice(0, 40)}…" is too long for a ref (at most ${COLUMN_LIMITS.Workflow.ref} characters)`);
   const sha = request.sha?.toLowerCase() ?? (await branchHead(deps, project, branch));
   if (sha === null) throw new NotFoundError(`project ${project.id} has no branch "${branch}"`);
   const number = await nextRunNumbers(deps.db, project.id);
@@ -38,7 +42,7 @@ export async function createManualRun(deps: { db: Db; github: GithubAppClient | 
       projectId: project.id,
       number,
       event: 'manual',
-      ref: `refs/heads/${branch}`,
+      ref,
       sha,
       branch,
       trusted: true,
