@@ -8,8 +8,8 @@ import { reusedPipelinesOf } from '../runs/failed-rerun.js';
 /**
  * Records the plan tree of a workflow (PUT /agent/v1/plan): pipelines (skipped ones as `skipped`, with
  * "<reason>: <message>"; reused ones — only those the workflow's reused_pipelines names — as `reused`, without stages,
- * `reused_from` the pipeline they stand for), stages and executions, all `pending`, each execution with the secret names it declares
- * (what GET /agent/v1/secrets may give the run). The workflow row is locked first, so concurrent PUTs run one after
+ * `reused_from` the pipeline they stand for), stages and executions, all `pending`, each execution with the secret
+ * names it declares (what GET /agent/v1/secrets may give the run). The workflow row is locked first, so concurrent PUTs run one after
  * the other; a plan that is already there is kept: the same pipelines declaring the same secrets again is a no-op
  * ("unchanged"); other pipelines, or other declarations (a later PUT cannot widen what the run may fetch), a
  * ConflictError. Five statements at most, whatever the plan's size, in the run tree's lock order (workflow → pipelines
