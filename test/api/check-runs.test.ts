@@ -36,7 +36,7 @@ beforeAll(async () => {
   expect(project.json().installation_id).toBe(41);
   secret = project.json().webhook_secret;
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  worker = startCheckRunWorker({ db: api.database.db, github: client, logger }, { redisUrl: api.config.redisUrl, prefix: api.prefix });
+  worker = startCheckRunWorker({ db: api.database.db, github: client, logger, publicUrl: api.config.publicUrl }, { redisUrl: api.config.redisUrl, prefix: api.prefix });
 });
 afterAll(async () => {
   await worker?.close();

@@ -240,6 +240,13 @@ const ROUTES: RouteCase[] = [
     request: async () => ({ method: 'POST', url: `/workflow/approve?id=${await workflowIn('awaiting_approval')}` }),
     missing: noWorkflow,
   },
+  {
+    route: 'POST /workflow/trigger',
+    level: 'write',
+    ok: 201,
+    request: () => ({ method: 'POST', url: '/workflow/trigger', payload: { project_id: projectId, sha: 'c'.repeat(40), inputs: { TARGET: 'x' } } }),
+    missing: () => `no project ${projectId}`,
+  },
   { route: 'POST /workflow/rerun', level: 'write', ok: 201, request: async () => ({ method: 'POST', url: `/workflow/rerun?id=${await workflowIn('success')}` }), missing: noWorkflow },
   {
     route: 'GET /execution/log',

@@ -79,7 +79,7 @@ export async function startE2E(options: E2EOptions): Promise<E2E> {
   const api = await startApi({ github: client, logger, env: { GITHUB_URL: git.url, GITHUB_API_URL: github.url } });
   await saveInstallation(api.database.db, await client.installation(INSTALLATION_ID), await client.installationRepositories(INSTALLATION_ID));
   const apiUrl = await api.app.listen({ port: 0, host: '127.0.0.1' });
-  const checkRuns = startCheckRunWorker({ db: api.database.db, github: client, logger }, { redisUrl: REDIS_URL, prefix: api.prefix });
+  const checkRuns = startCheckRunWorker({ db: api.database.db, github: client, logger, publicUrl: api.config.publicUrl }, { redisUrl: REDIS_URL, prefix: api.prefix });
   const consul = options.consul ? await startConsulStandin() : undefined;
   const kubernetes = options.runner === 'kubernetes' ? await startKubernetesStandin({ terminationGraceMs: 500 }) : undefined;
   const stateDir = mkdtempSync(join(tmpdir(), 'factoryci-e2e-runs-'));

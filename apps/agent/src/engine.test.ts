@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runWorkflow, type EngineOptions } from './engine.js';
 import { MASK } from './masker.js';
+import { formatSummary } from './run-summary.js';
 import { groupAlive } from './process-group.js';
 import type {
   EngineEvent,
@@ -75,6 +76,19 @@ const outputOf = (events: EngineEvent[], execution: string, stream: 'stdout' | '
 const ms = (iso: string | undefined) => Date.parse(iso as string);
 
 describe('runWorkflow', () => {
+  it('runs a pipeline whose dependency is reused (a re-run of the failed pipelines) and gives the trigger\'s inputs as INPUT_<NAME>', async () => {
+    const deploy = pipeline('deploy', [['ship', [exec('say', 'echo "to $INPUT_TARGET"')]]], { dependsOn: ['build'] });
+    const { result, events } = await run([deploy], {
+      plan: { context: { event: 'manual', branch: 'main' }, pipelines: [deploy], skipped: [], reused: ['build'] },
+      inputs: { TARGET: 'staging' },
+    });
+    expect(result.status).toBe('success');
+    expect(outputOf(events, 'say')).toBe('to staging\n');
+    expect(events.some((e) => e.type === 'status' && e.node.pipeline === 'build')).toBe(false);
+    expect(result.reused).toEqual(['build']);
+    expect(formatSummary(result)).toMatch(/^build +- +- +reused +- +succeeded in the workflow re-run; not run again$/m);
+  });
+
   it('runs stages in order with the documented environment, and reports pending → running → success', async () => {
     const { result, events, workdir } = await run(
       [

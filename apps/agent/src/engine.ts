@@ -46,6 +46,8 @@ export interface EngineOptions {
    * not provided (an untrusted pull request's pipeline the project did not allow secrets for).
    */
   secretsAllowed?(pipeline: string): boolean;
+  /** A manual trigger's inputs, given to every execution as `INPUT_<NAME>` (execution-env.ts). */
+  inputs?: Readonly<Record<string, string>>;
   /** Where each execution's shell runs (sandbox.ts); default: as a plain child of the agent. */
   sandbox?: ExecutionSandbox;
   /**
@@ -80,6 +82,7 @@ export async function runWorkflow(options: EngineOptions): Promise<WorkflowResul
       })),
     })),
     skipped: plan.skipped.map((s) => ({ ...s })),
+    ...(plan.reused ? { reused: [...plan.reused] } : {}),
   };
 
   const startTimes = new WeakMap<Timing, number>();
@@ -146,6 +149,7 @@ export async function runWorkflow(options: EngineOptions): Promise<WorkflowResul
       pipelineEnv: pipeline.env,
       executionEnv: execution.env,
       secrets,
+      ...(options.inputs ? { inputs: options.inputs } : {}),
     });
 
     let seq = 0;
@@ -249,9 +253,11 @@ export async function runWorkflow(options: EngineOptions): Promise<WorkflowResul
 
   setStatus({ kind: 'workflow' }, result, 'running');
   const finished = new Map<string, Promise<PipelineResult>>();
+  const reused = new Set(plan.reused ?? []);
   plan.pipelines.forEach((pipeline, i) => {
     const pResult = result.pipelines[i] as PipelineResult;
-    const deps = pipeline.dependsOn.flatMap((name) => finished.get(name) ?? []);
+    // a reused pipeline (not in `pipelines`) succeeded in the workflow re-run: nothing to wait for
+    const deps = pipeline.dependsOn.filter((name) => !reused.has(name)).flatMap((name) => finished.get(name) ?? []);
     finished.set(
       pipeline.name,
       Promise.all(deps).then(async (depResults) => {

@@ -35,4 +35,16 @@ describe('buildExecutionEnv', () => {
     expect(env).toMatchObject({ TOKEN: 't0k3n', FACTORY_BRANCH: 'main', FACTORY_EVENT: 'pull_request' });
     expect(env).not.toHaveProperty('FACTORY_TAG');
   });
+
+  it('gives a manual trigger\'s inputs as INPUT_<NAME>: over the .factory env of that name, under a secret of that name, never a FACTORY_ variable', () => {
+    const env = buildExecutionEnv({
+      ...input,
+      pipelineEnv: { INPUT_TARGET: 'default', INPUT_KEPT: 'kept' },
+      secrets: { INPUT_TOKEN: 'from-secret' },
+      inputs: { TARGET: 'staging', TOKEN: 'from-input', EVENT: 'push' },
+      context: { event: 'manual', branch: 'main' },
+    });
+    expect(env).toMatchObject({ INPUT_TARGET: 'staging', INPUT_KEPT: 'kept', INPUT_TOKEN: 'from-secret', INPUT_EVENT: 'push', FACTORY_EVENT: 'manual' });
+    expect(env).not.toHaveProperty('TARGET');
+  });
 });

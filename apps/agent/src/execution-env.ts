@@ -1,3 +1,4 @@
+import { inputVariable } from '@factoryci/agent-protocol';
 import type { RunContext } from './run-model.js';
 
 /**
@@ -6,7 +7,10 @@ import type { RunContext } from './run-model.js';
  *    one) — the engine never reads `process.env` itself;
  * 2. the CI variables (`CI`, `FACTORY`, `FACTORY_EVENT`, `FACTORY_BRANCH`, `FACTORY_TAG`, `FACTORY_PIPELINE`,
  *    `FACTORY_STAGE`, `FACTORY_EXECUTION`, `FACTORY_WORKSPACE`);
- * 3. the pipeline's `env`; 4. the execution's `env`; 5. the execution's declared secrets.
+ * 3. the pipeline's `env`; 4. the execution's `env`;
+ * 5. a manual trigger's inputs, each as `INPUT_<NAME>` (so a `.factory` env entry `INPUT_X` is a default the trigger
+ *    overrides; being `INPUT_` names they never replace a `FACTORY_*` variable);
+ * 6. the execution's declared secrets (a secret named `INPUT_X` wins over the input).
  * `FACTORY_BRANCH` / `FACTORY_TAG` are only set when the event has a branch / tag.
  */
 export interface ExecutionEnvInput {
@@ -21,6 +25,8 @@ export interface ExecutionEnvInput {
   executionEnv: Readonly<Record<string, string>>;
   /** The declared secrets' values (all of them present: missing ones are caught before). */
   secrets: Readonly<Record<string, string>>;
+  /** A manual trigger's inputs by name (without the `INPUT_` prefix); none otherwise. */
+  inputs?: Readonly<Record<string, string>>;
 }
 
 export function ciVariables(input: Pick<ExecutionEnvInput, 'context' | 'pipeline' | 'stage' | 'execution' | 'workspace'>) {
@@ -41,5 +47,6 @@ export function ciVariables(input: Pick<ExecutionEnvInput, 'context' | 'pipeline
 export function buildExecutionEnv(input: ExecutionEnvInput): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(input.baseEnv)) if (value !== undefined) env[name] = value;
-  return { ...env, ...ciVariables(input), ...input.pipelineEnv, ...input.executionEnv, ...input.secrets };
+  const inputs = Object.fromEntries(Object.entries(input.inputs ?? {}).map(([name, value]) => [inputVariable(name), value]));
+  return { ...env, ...ciVariables(input), ...input.pipelineEnv, ...input.executionEnv, ...inputs, ...input.secrets };
 }

@@ -44,6 +44,11 @@ export interface RunnablePlan {
   pipelines: RunnablePipeline[];
   /** Pipelines the planner did not select (by filter), with why. */
   skipped: SkippedPipeline[];
+  /**
+   * Pipelines of the plan not run because a re-run of the failed pipelines reuses them (they succeeded before); not in
+   * `pipelines`, and counted as succeeded by the pipelines depending on them.
+   */
+  reused?: string[];
 }
 
 /**
@@ -93,6 +98,8 @@ export interface WorkflowResult extends Timing {
   context: RunContext;
   pipelines: PipelineResult[];
   skipped: SkippedPipeline[];
+  /** The plan's reused pipelines (a re-run of the failed pipelines), not run. */
+  reused?: string[];
 }
 
 export type NodeKind = 'workflow' | 'pipeline' | 'stage' | 'execution';

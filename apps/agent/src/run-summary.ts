@@ -12,7 +12,7 @@ export function exitCodeOf(result: WorkflowResult): number {
 
 const dash = '-';
 
-/** The summary table printed at the end of `run`: one row per execution, and one per pipeline that did not run. */
+/** The summary table printed at the end of `run`: one row per execution, and one per pipeline that did not run (or was reused). */
 export function formatSummary(result: WorkflowResult): string {
   const rows: string[][] = [['PIPELINE', 'STAGE', 'EXECUTION', 'STATUS', 'DURATION', 'DETAIL']];
   const duration = (ms: number | undefined) => (ms === undefined ? dash : formatDuration(ms));
@@ -30,6 +30,7 @@ export function formatSummary(result: WorkflowResult): string {
   for (const skipped of result.skipped) {
     rows.push([skipped.name, dash, dash, 'skipped', dash, `filter ${skipped.reason}: ${skipped.message}`]);
   }
+  for (const name of result.reused ?? []) rows.push([name, dash, dash, 'reused', dash, 'succeeded in the workflow re-run; not run again']);
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   const table = rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd());
 

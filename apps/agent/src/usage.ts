@@ -28,7 +28,7 @@ error as file:line:col: message to stderr and exits 2.
 `;
 
 
-export const PLAN_USAGE = `usage: factory-agent plan --event <push|pull_request|tag> (--branch <name> | --tag <name>)
+export const PLAN_USAGE = `usage: factory-agent plan --event <push|pull_request|tag|manual> (--branch <name> | --tag <name>)
                           [--changed <path>]... [--dir .factory] [--json]
 
 Shows which pipelines the event runs, in which order, with their stages and executions,
@@ -45,7 +45,7 @@ and for each skipped pipeline the filter that skipped it.
 `;
 
 
-export const RUN_USAGE = `usage: factory-agent run --event <push|pull_request|tag> (--branch <name> | --tag <name>)
+export const RUN_USAGE = `usage: factory-agent run --event <push|pull_request|tag|manual> (--branch <name> | --tag <name>)
                          [--changed <path>]... [--workdir .] [--dir <workdir>/.factory]
                          [--secret NAME=value | --secret NAME]... [--json]
 

@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   const app = await buildApp({ config, db, queue, github, logger, metrics });
   // every open workflow gets its job again, whatever Redis lost: at start, on every Redis reconnect, every interval
   const reconciler = startReconciler({ db, queue, logger, metrics }, reconcilerSettings);
-  const checkRuns = startCheckRunWorker({ db, github, logger }, { redisUrl: config.redisUrl, prefix: config.queuePrefix, countRedisError: () => metrics.redisError('check-runs') });
+  const checkRuns = startCheckRunWorker({ db, github, logger, publicUrl: config.publicUrl }, { redisUrl: config.redisUrl, prefix: config.queuePrefix, countRedisError: () => metrics.redisError('check-runs') });
   let redelivery: { stop(): Promise<void> } | null = null;
   const retention = retentionSettings ? startRetention({ db, logger }, retentionSettings) : null;
 

@@ -2,8 +2,8 @@
  * JSON schemas of the REST API: request bodies and queries are validated with them (400 on mismatch) and responses
  * are serialised through them (so nothing unlisted — like a stored secret — can leak). They also make /docs/json.
  */
-import { errorAnswerSchema, MAX_LOG_CAP_BYTES, MIN_LOG_CAP_BYTES, NAME_PATTERN } from '@factoryci/agent-protocol';
-import { WORKFLOW_STATUSES } from '@factoryci/run-state';
+import { errorAnswerSchema, inputsSchema, MAX_LOG_CAP_BYTES, MIN_LOG_CAP_BYTES, NAME_PATTERN } from '@factoryci/agent-protocol';
+import { EVENT_NAMES, WORKFLOW_STATUSES } from '@factoryci/run-state';
 
 /** `type` or null; `extra` adds keywords (format, items, description). Literal types survive, for FromSchema. */
 const nullable = <T extends 'string' | 'integer' | 'array', const E extends object = object>(type: T, extra?: E) =>
@@ -41,6 +41,46 @@ export const idQuery = {
   type: 'object',
   properties: { id: uuidProperty() },
   required: ['id'],
+  additionalProperties: false,
+} as const;
+
+export const rerunQuery = {
+  type: 'object',
+  properties: {
+    id: uuidProperty(),
+    failed: { type: 'boolean', default: false, description: 're-run only the pipelines that did not succeed (and those depending on them); the others are reused' },
+  },
+  required: ['id'],
+  additionalProperties: false,
+} as const;
+
+/**
+ * A branch name as git allows it (git check-ref-format --branch): no space, control character or any of ~^:?*[\,
+ * no "..", "//", "@{" or a component starting with "."; not starting with "-", "/" or ".", not ending with "/", "."
+ * or ".lock".
+ */
+export const BRANCH_PATTERN = '^(?![-/.])(?!.*(?:\\.\\.|//|@\\{|/\\.|\\.lock(?:/|$)))[^\\u0000-\\u0020\\u007f~^:?*\\[\\\\]+(?<![/.])$';
+
+/** POST /workflow/trigger's body. */
+export const triggerBody = {
+  type: 'object',
+  properties: {
+    project_id: uuidProperty(),
+    branch: {
+      type: 'string',
+      minLength: 1,
+      // refs/heads/<branch> fits the 255 characters of workflows.ref
+      maxLength: 244,
+      pattern: BRANCH_PATTERN,
+      description: "the branch to run on; default: the project's default_branch",
+    },
+    sha: { type: 'string', pattern: '^[0-9a-fA-F]{40}$', description: "the commit to run; default: the branch's head" },
+    inputs: {
+      ...inputsSchema,
+      description: 'at most 20, names ^[A-Z_][A-Z0-9_]*$ (at most 64 characters), values strings of at most 4 KiB; each execution gets INPUT_<NAME>',
+    },
+  },
+  required: ['project_id'],
   additionalProperties: false,
 } as const;
 
@@ -212,7 +252,7 @@ export const workflowProperties = {
   id: { type: 'string' },
   project_id: { type: 'string' },
   number: { type: 'integer' },
-  event: { type: 'string', enum: ['push', 'tag', 'pull_request'] },
+  event: { type: 'string', enum: EVENT_NAMES },
   action: nullable('string'),
   ref: { type: 'string' },
   sha: { type: 'string' },
@@ -235,9 +275,14 @@ export const workflowProperties = {
   started_at: nullable('string', { format: 'date-time' }),
   finished_at: nullable('string', { format: 'date-time' }),
   rerun_of: nullable('string', { description: 'the workflow this one re-runs (POST /workflow/rerun), if any' }),
-  requested_by: nullable('string', { description: 'who asked for it by hand (a re-run): `user:<login>` or `admin`; null for a webhook' }),
+  requested_by: nullable('string', { description: 'who asked for it by hand (a re-run, a manual trigger, GitHub\'s Re-run button): `user:<login>`, `admin` or `github:<login>`; null for a webhook' }),
   approved_by: nullable('string', { description: 'who approved it (an untrusted pull request\'s run), as requested_by' }),
   cancelled_by: nullable('string', { description: 'who cancelled it, as requested_by' }),
+  inputs: {
+    type: ['object', 'null'],
+    additionalProperties: { type: 'string' },
+    description: 'a manual trigger\'s inputs (POST /workflow/trigger), given to every execution as INPUT_<NAME>; null otherwise',
+  },
 } as const;
 
 export const workflowSchema = {
@@ -259,6 +304,7 @@ export const workflowTreeSchema = {
           ...stepBase,
           depends_on: { type: 'array', items: { type: 'string' } },
           reason: nullable('string'),
+          reused_from: nullable('string', { description: 'a reused pipeline (re-run of the failed pipelines): the pipeline whose success it stands for' }),
           stages: {
             type: 'array',
             items: {

@@ -1,11 +1,17 @@
 import type { ApiToken, Execution, Owner, Pipeline, Project, Stage, User, Workflow } from '@factoryci/db';
-import type { RunEvent } from './webhooks/events.js';
+import type { EventName } from '@factoryci/run-state';
 
 /** Database rows → the API's JSON (snake_case, ids of GitHub objects as numbers, never a stored secret). */
 
 const num = (v: bigint | null): number | null => (v === null ? null : Number(v));
 const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+
+/** A workflow's stored inputs (a JSON object of strings), or null. */
+export function inputsOf(v: unknown): Record<string, string> | null {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return null;
+  return Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string'));
+}
 
 export function ownerJson(o: Owner) {
   return {
@@ -46,8 +52,8 @@ export function workflowJson(w: Workflow) {
     id: w.id,
     project_id: w.projectId,
     number: w.number,
-    // a VARCHAR column that only acceptRuns writes, with a RunEvent
-    event: w.event as RunEvent,
+    // a VARCHAR column that only acceptRuns (a RunEvent) and the manual trigger write
+    event: w.event as EventName,
     action: w.action,
     ref: w.ref,
     sha: w.sha,
@@ -70,6 +76,7 @@ export function workflowJson(w: Workflow) {
     requested_by: w.requestedBy,
     approved_by: w.approvedBy,
     cancelled_by: w.cancelledBy,
+    inputs: inputsOf(w.inputs),
   };
 }
 
@@ -92,6 +99,7 @@ export function workflowTreeJson(w: WorkflowTree) {
       ...stepJson(p),
       depends_on: strings(p.dependsOn),
       reason: p.reason,
+      reused_from: p.reusedFrom,
       stages: p.stages.map((s) => ({
         ...stepJson(s),
         executions: s.executions.map((e) => ({ ...stepJson(e), command: e.command, exit_code: e.exitCode, reason: e.reason })),

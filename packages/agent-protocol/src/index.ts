@@ -8,6 +8,7 @@ export * from './routes.js';
 export * from './limits.js';
 export { nameSchema, commitSchema, secretNameSchema } from './keywords.js';
 export * from './run-info.js';
+export * from './inputs.js';
 export * from './plan.js';
 export * from './secrets.js';
 export * from './status.js';

@@ -33,3 +33,12 @@ export const MAX_LOG_SEQ = 2_147_483_647;
 /** The longest reason code and message of a skipped pipeline in a plan (characters). */
 export const MAX_SKIP_REASON_CHARS = 100;
 export const MAX_SKIP_MESSAGE_CHARS = 2000;
+
+/** A manual trigger's input name (given to executions as INPUT_<NAME>): an environment variable name, at most 64. */
+export const INPUT_NAME_PATTERN = '^[A-Z_][A-Z0-9_]{0,63}$';
+
+/** The most inputs one manual trigger may give. */
+export const MAX_INPUTS = 20;
+
+/** The largest input value: 4 KiB of UTF-8 (the schemas bound the characters; the API also counts the bytes). */
+export const MAX_INPUT_VALUE_BYTES = 4096;

@@ -47,12 +47,27 @@ export const skippedPipelineSchema = {
   additionalProperties: false,
 } as const;
 
-/** `PUT /agent/v1/plan`'s body: the plan tree before anything runs. `skipped` defaults to `[]` (the API fills it in). */
+/**
+ * A pipeline of the plan that a re-run of the failed pipelines does not run (GET /agent/v1/run's `reusedPipelines`):
+ * where it stands in the plan; the API records it `reused`, linked to the pipeline it stands for.
+ */
+export const reusedPipelineSchema = {
+  type: 'object',
+  properties: { name: nameSchema, position, dependsOn: { type: 'array', items: nameSchema } },
+  required: ['name', 'position', 'dependsOn'],
+  additionalProperties: false,
+} as const;
+
+/**
+ * `PUT /agent/v1/plan`'s body: the plan tree before anything runs. `skipped` and `reused` default to `[]` (the API
+ * fills them in).
+ */
 export const planBodySchema = {
   type: 'object',
   properties: {
     pipelines: { type: 'array', maxItems: MAX_PLAN_PIPELINES, items: planPipelineSchema },
     skipped: { type: 'array', default: [], items: skippedPipelineSchema },
+    reused: { type: 'array', default: [], maxItems: MAX_PLAN_PIPELINES, items: reusedPipelineSchema },
   },
   required: ['pipelines'],
   additionalProperties: false,
@@ -62,5 +77,6 @@ export type PlanExecution = FromSchema<typeof planExecutionSchema>;
 export type PlanStage = FromSchema<typeof planStageSchema>;
 export type PlanPipeline = FromSchema<typeof planPipelineSchema>;
 export type SkippedPipeline = FromSchema<typeof skippedPipelineSchema>;
-/** The plan body as the API's handler sees it (and as the agent sends it): `skipped` is always there. */
+export type ReusedPipeline = FromSchema<typeof reusedPipelineSchema>;
+/** The plan body as the API's handler sees it (and as the agent sends it): `skipped` and `reused` are always there. */
 export type PlanBody = FromSchema<typeof planBodySchema>;

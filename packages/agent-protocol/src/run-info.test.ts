@@ -30,6 +30,8 @@ function answer(): RunInfo {
     clone: { url: 'https://github.com/acme/widgets.git', token: 'ghs_token', tokenExpiresAt: '2026-11-24T11:00:00.000Z' },
     forkSecretPipelines: ['deploy'],
     logCapBytes: 64 * 1024 * 1024,
+    reusedPipelines: ['build'],
+    inputs: { TARGET: 'staging' },
   };
 }
 
@@ -86,7 +88,7 @@ describe('GET /agent/v1/run answer (runInfoSchema)', () => {
     ['a workflow that is not an object', { workflow: 'wf' }, 'workflow must be an object'],
     ['a workflow without id', { 'workflow.id': REMOVE }, 'workflow.id is missing'],
     ['a workflow id that is not a string', { 'workflow.id': 7 }, 'workflow.id must be a string'],
-    ['an unknown event', { 'workflow.event': 'release' }, 'workflow.event "release" is not one of push, pull_request, tag'],
+    ['an unknown event', { 'workflow.event': 'release' }, 'workflow.event "release" is not one of push, pull_request, tag, manual'],
     ['a sha that is not a commit id', { 'workflow.sha': 'main' }, 'workflow.sha is not a commit id (40 hex digits)'],
     ['a configSha that is not a commit id', { configSha: SHA.toUpperCase() }, 'configSha is not a commit id (40 hex digits)'],
     ['no clone.url', { 'clone.url': REMOVE }, 'clone.url is missing'],
@@ -103,6 +105,9 @@ describe('GET /agent/v1/run answer (runInfoSchema)', () => {
     expect(problemsOf(changed({ 'workflow.trusted': 'yes' }))).toEqual(['workflow.trusted must be a boolean']);
     expect(problemsOf(changed({ 'workflow.prNumber': '12' }))).toEqual(['workflow.prNumber must be an integer or null']);
     expect(problemsOf(changed({ 'workflow.changedPaths': [1] }))).toEqual(['workflow.changedPaths[0] must be a string']);
+    expect(problemsOf(changed({ reusedPipelines: REMOVE }))).toEqual(['reusedPipelines is missing']);
+    expect(problemsOf(changed({ inputs: REMOVE }))).toEqual(['inputs is missing']);
+    expect(problemsOf(changed({ 'inputs.TARGET': 7 }))).toEqual(['inputs.TARGET must be a string']);
     expect(problemsOf(null)).toEqual(['the answer must be an object']);
   });
 

@@ -1,6 +1,7 @@
 import { EVENT_NAMES } from '@factoryci/run-state';
 import type { FromSchema } from 'json-schema-to-ts';
-import { commitSchema, nullable } from './keywords.js';
+import { inputsSchema } from './inputs.js';
+import { commitSchema, nameSchema, nullable } from './keywords.js';
 import { MAX_LOG_CAP_BYTES, MIN_LOG_CAP_BYTES } from './log-cap.js';
 
 /**
@@ -61,8 +62,15 @@ export const runInfoSchema = {
       maximum: MAX_LOG_CAP_BYTES,
       description: "the most bytes (UTF-8) of one execution's log the API stores; past it the agent sends one truncation marker (log-cap.ts)",
     },
+    reusedPipelines: {
+      type: 'array',
+      items: nameSchema,
+      description:
+        'a re-run of the failed pipelines: the pipelines not to run, reused from the workflow re-run (they count as succeeded for depends_on); [] otherwise',
+    },
+    inputs: { ...inputsSchema, description: "a manual trigger's inputs, given to every execution as INPUT_<NAME>; {} otherwise" },
   },
-  required: ['workflow', 'project', 'configSha', 'clone', 'forkSecretPipelines', 'logCapBytes'],
+  required: ['workflow', 'project', 'configSha', 'clone', 'forkSecretPipelines', 'logCapBytes', 'reusedPipelines', 'inputs'],
   additionalProperties: false,
 } as const;
 

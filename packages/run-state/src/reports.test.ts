@@ -22,6 +22,8 @@ describe('what an agent may report', () => {
     expect(STEP_REPORT_STATUSES).toEqual(['running', 'success', 'failure', 'cancelled', 'skipped', 'error']);
     expect(STEP_STATUSES.filter(isStepReportStatus)).toEqual(['running', 'success', 'failure', 'cancelled', 'skipped', 'error']);
     expect(isStepReportStatus('queued')).toBe(false);
+    // a reused pipeline is created so by the API, never reported
+    expect(isStepReportStatus('reused')).toBe(false);
   });
 });
 
@@ -67,6 +69,7 @@ describe('stepReport', () => {
     cancelled: ['ended', 'ended', 'ended', 'unchanged', 'ended', 'ended'],
     skipped: ['ended', 'ended', 'ended', 'ended', 'unchanged', 'ended'],
     error: ['ended', 'ended', 'ended', 'ended', 'ended', 'unchanged'],
+    reused: ['ended', 'ended', 'ended', 'ended', 'ended', 'ended'],
   };
   const cases = STEP_STATUSES.flatMap((current) => STEP_REPORT_STATUSES.map((reported, column) => ({ current, reported, cell: MATRIX[current][column] as Cell })));
 

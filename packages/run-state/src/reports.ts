@@ -1,4 +1,4 @@
-import { FINAL_STEP_STATUSES, type StepStatus, type WorkflowStatus } from './status.js';
+import { RUN_STEP_OUTCOMES, type StepStatus, type WorkflowStatus } from './status.js';
 import { stepTransition } from './step-transitions.js';
 import type { Refusal, Verdict } from './verdict.js';
 import { WORKFLOW_MOVES, workflowTransition } from './workflow-transitions.js';
@@ -7,8 +7,8 @@ import { WORKFLOW_MOVES, workflowTransition } from './workflow-transitions.js';
 export const WORKFLOW_REPORT_STATUSES = WORKFLOW_MOVES.report.to;
 export type WorkflowReportStatus = (typeof WORKFLOW_REPORT_STATUSES)[number];
 
-/** What an agent may report for a pipeline, a stage or an execution: `running`, then one final status. */
-export const STEP_REPORT_STATUSES = ['running', ...FINAL_STEP_STATUSES] as const satisfies readonly StepStatus[];
+/** What an agent may report for a pipeline, a stage or an execution: `running`, then one final status (never `reused`). */
+export const STEP_REPORT_STATUSES = ['running', ...RUN_STEP_OUTCOMES] as const satisfies readonly StepStatus[];
 export type StepReportStatus = (typeof STEP_REPORT_STATUSES)[number];
 
 export function isWorkflowReportStatus(status: string): status is WorkflowReportStatus {

@@ -6,9 +6,11 @@ import {
   isFinalStepStatus,
   isFinalWorkflowStatus,
   isStepStatus,
+  isSucceededStepStatus,
   isWorkflowStatus,
   OPEN_STEP_STATUSES,
   OPEN_WORKFLOW_STATUSES,
+  RUN_STEP_OUTCOMES,
   STEP_STATUSES,
   UNENDED_WORKFLOW_STATUSES,
   WORKFLOW_STATUSES,
@@ -24,7 +26,12 @@ describe('the status vocabulary', () => {
 
   it('splits a step\'s statuses into open and final', () => {
     expect([...OPEN_STEP_STATUSES, ...FINAL_STEP_STATUSES]).toEqual([...STEP_STATUSES]);
-    expect(STEP_STATUSES.filter(isFinalStepStatus)).toEqual(['success', 'failure', 'cancelled', 'skipped', 'error']);
+    expect(STEP_STATUSES.filter(isFinalStepStatus)).toEqual(['success', 'failure', 'cancelled', 'skipped', 'error', 'reused']);
+    expect(RUN_STEP_OUTCOMES).toEqual(['success', 'failure', 'cancelled', 'skipped', 'error']);
+  });
+
+  it('counts a reused pipeline as succeeded', () => {
+    expect(STEP_STATUSES.filter(isSucceededStepStatus)).toEqual(['success', 'reused']);
   });
 
   it('tells words of the vocabulary from others', () => {

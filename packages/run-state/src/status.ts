@@ -7,16 +7,23 @@
 export const WORKFLOW_STATUSES = ['awaiting_approval', 'queued', 'provisioning', 'running', 'success', 'failure', 'cancelled', 'error'] as const;
 export type WorkflowStatus = (typeof WORKFLOW_STATUSES)[number];
 
-/** The statuses of a pipeline, a stage or an execution (a "step"). */
-export const STEP_STATUSES = ['pending', 'running', 'success', 'failure', 'cancelled', 'skipped', 'error'] as const;
+/**
+ * The statuses of a pipeline, a stage or an execution (a "step"). `reused` is a pipeline of a re-run of the failed
+ * pipelines that did not run again because it succeeded in the workflow re-run (its `reused_from` names that pipeline).
+ */
+export const STEP_STATUSES = ['pending', 'running', 'success', 'failure', 'cancelled', 'skipped', 'error', 'reused'] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
 
 /** A workflow that has ended: nothing changes it any more and its run token is dead. */
 export const FINAL_WORKFLOW_STATUSES = ['success', 'failure', 'cancelled', 'error'] as const satisfies readonly WorkflowStatus[];
 export type FinalWorkflowStatus = (typeof FINAL_WORKFLOW_STATUSES)[number];
 
-/** A step that has ended. */
-export const FINAL_STEP_STATUSES = ['success', 'failure', 'cancelled', 'skipped', 'error'] as const satisfies readonly StepStatus[];
+/** How a step that ran (or was planned to) ends: reported by the agent, or set when its workflow ends. */
+export const RUN_STEP_OUTCOMES = ['success', 'failure', 'cancelled', 'skipped', 'error'] as const satisfies readonly StepStatus[];
+export type RunStepOutcome = (typeof RUN_STEP_OUTCOMES)[number];
+
+/** A step that has ended: a run's outcome, or `reused` (created so, never reached by a transition). */
+export const FINAL_STEP_STATUSES = [...RUN_STEP_OUTCOMES, 'reused'] as const satisfies readonly StepStatus[];
 export type FinalStepStatus = (typeof FINAL_STEP_STATUSES)[number];
 
 export function isFinalWorkflowStatus(status: string): status is FinalWorkflowStatus {
@@ -25,6 +32,13 @@ export function isFinalWorkflowStatus(status: string): status is FinalWorkflowSt
 
 export function isFinalStepStatus(status: string): status is FinalStepStatus {
   return (FINAL_STEP_STATUSES as readonly string[]).includes(status);
+}
+
+/** A step whose work is done and good: it succeeded, or a succeeded pipeline was reused in its place. */
+export const SUCCEEDED_STEP_STATUSES = ['success', 'reused'] as const satisfies readonly StepStatus[];
+
+export function isSucceededStepStatus(status: string): boolean {
+  return (SUCCEEDED_STEP_STATUSES as readonly string[]).includes(status);
 }
 
 /** A workflow that has not ended: it may still be cancelled. */

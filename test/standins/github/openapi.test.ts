@@ -75,6 +75,17 @@ describe('the GitHub stand-in against GitHub\'s OpenAPI description', () => {
     await octokit.request('GET /repos/{owner}/{repo}/contents/{path}', { owner: 'acme', repo: 'widgets', path: 'missing', ref: sha }).catch(() => undefined);
     await octokit.request('GET /repos/{owner}/{repo}/contents/{path}', { owner: 'acme', repo: 'widgets', path: '.factory', ref: 'f'.repeat(40) }).catch(() => undefined);
 
+    // A branch's head, as a manual trigger resolves it: a branch with a slash, and one that does not exist (404 → null).
+    repo.git('branch', 'release/1.x');
+    expect(await client.branchHead(9, 'acme/widgets', 'main')).toBe(sha);
+    expect(await client.branchHead(9, 'acme/widgets', 'release/1.x')).toBe(sha);
+    expect(await client.branchHead(9, 'acme/widgets', 'nope')).toBeNull();
+    expect(github.requests.filter((r) => r.path.includes('/git/ref/')).map((r) => [r.path, r.status])).toEqual([
+      ['/repos/acme/widgets/git/ref/heads%2Fmain', 200],
+      ['/repos/acme/widgets/git/ref/heads%2Frelease%2F1.x', 200],
+      ['/repos/acme/widgets/git/ref/heads%2Fnope', 404],
+    ]);
+
     let checked = 0;
     const problems: string[] = [];
     for (const r of github.requests) {
@@ -85,7 +96,7 @@ describe('the GitHub stand-in against GitHub\'s OpenAPI description', () => {
       if (r.method !== 'GET' && r.method !== 'DELETE') problems.push(...(checkRequestBody(r.method, r.path, r.body) ?? []));
     }
     expect(problems).toEqual([]);
-    expect(checked).toBeGreaterThanOrEqual(12);
+    expect(checked).toBeGreaterThanOrEqual(15);
     expect(new Set(github.requests.map((r) => r.status))).toEqual(new Set([200, 201, 204, 403, 404]));
   });
 

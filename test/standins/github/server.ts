@@ -403,6 +403,17 @@ export async function startGithubStandin(options: GithubStandinOptions): Promise
       return checkRunsRoute(r, repo, id, reply, fail);
     }
 
+    // --- A branch's ref (installation token with contents permission), from the git repository ---
+    if (r.method === 'GET' && (m = r.path.match(/^\/repos\/([^/]+)\/([^/]+)\/git\/ref\/(.+)$/))) {
+      const fullName = `${m[1]}/${m[2]}`;
+      const installation = installationOf(r.headers.authorization);
+      if (!installation) return fail(401, 'Bad credentials');
+      const repo = repos.get(fullName.toLowerCase());
+      if (!repo || !installation.repositories.some((n) => n.toLowerCase() === fullName.toLowerCase())) return fail(404, 'Not Found');
+      if (installation.permissions.contents === undefined) return fail(403, 'Resource not accessible by integration');
+      return gitRefRoute(repo, decodeURIComponent(m[3] ?? ''), reply, fail);
+    }
+
     // --- Repository contents at a commit (installation token with contents permission), from the git repository ---
     if (r.method === 'GET' && (m = r.path.match(/^\/repos\/([^/]+)\/([^/]+)\/contents(?:\/(.*))?$/))) {
       const fullName = `${m[1]}/${m[2]}`;
@@ -581,6 +592,21 @@ export async function startGithubStandin(options: GithubStandinOptions): Promise
       return reply(200, { ...entry('file', path.slice(path.lastIndexOf('/') + 1), path, sha, content.length), encoding: 'base64', content: encoded });
     }
     fail(404, 'Not Found');
+  }
+
+  /** `GET /repos/{owner}/{repo}/git/ref/{ref}`: `ref` is e.g. `heads/main` (a fully named ref, no pattern matching). */
+  function gitRefRoute(repo: Repo, ref: string, reply: (status: number, payload?: unknown) => void, fail: (status: number, message: string) => void): void {
+    if (!repo.gitDir) throw new Error(`stand-in: repository ${repo.fullName} has no gitDir for its refs`);
+    let sha: string | undefined;
+    try {
+      const full = `refs/${ref}`;
+      sha = ref.startsWith('-') ? undefined : execFileSync('git', ['-C', repo.gitDir, 'rev-parse', '--verify', '--quiet', `${full}^{commit}`], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    } catch {
+      sha = undefined;
+    }
+    if (!sha) return fail(404, 'Not Found');
+    const self = `${url}/repos/${repo.fullName}/git/refs/${ref}`;
+    reply(200, { ...example('git-ref'), ref: `refs/${ref}`, url: self, object: { type: 'commit', sha, url: `${url}/repos/${repo.fullName}/git/commits/${sha}` } });
   }
 
   function hooksRoute(

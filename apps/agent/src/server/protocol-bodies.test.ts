@@ -5,7 +5,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { AgentApiClient } from './api-client.js';
 import { createApiReporter } from './api-reporter.js';
-import { checkRunInfo, checkRunSecrets, needsSecrets, ProtocolError, type RunInfo } from './run-info.js';
+import { checkRunInfo, checkRunSecrets, needsSecrets, ProtocolError, withoutReused, type RunInfo } from './run-info.js';
 import { planBody } from './server-run.js';
 
 /** What the agent sends is what the API's schemas accept: each body checked with @factoryci/agent-protocol's schema. */
@@ -30,6 +30,20 @@ describe('the bodies the agent sends', () => {
     const declared = body.pipelines.flatMap((p) => p.stages.flatMap((s) => s.executions.map((e) => [`${p.name}/${s.name}/${e.name}`, e.secrets])));
     expect(declared).toEqual(plan.pipelines.flatMap((p) => p.stages.flatMap((s) => s.executions.map((e) => [`${p.name}/${s.name}/${e.name}`, e.secrets]))));
     expect(declared).toContainEqual(['deploy/ship/release', ['DEPLOY_TOKEN']]);
+  });
+
+  it('PUT /agent/v1/plan of a re-run of the failed pipelines: the reused ones by name, place and dependencies only', async () => {
+    const plan = planWorkflow(await loadConfig(EXAMPLES), { event: 'push', branch: 'main' });
+    const [first, second] = plan.pipelines.map((p) => p.name);
+    const body = planBody(plan, (text) => text, [first as string]);
+    expect(checkPlan(body)).toEqual({ ok: true, value: body });
+    expect(body.reused).toEqual([{ name: first, position: 0, dependsOn: plan.pipelines[0]?.dependsOn }]);
+    expect(body.pipelines.map((p) => [p.name, p.position])).toEqual([[second, 1]]);
+    expect(planBody(plan, (text) => text).reused).toEqual([]);
+    // what the engine then runs: the plan without them
+    const runnable = withoutReused(plan, [first as string]);
+    expect(runnable.pipelines.map((p) => p.name)).toEqual([second]);
+    expect(runnable.reused).toEqual([first]);
   });
 
   it('POST /agent/v1/status and /logs: every report of an execution that talks, fails and ends the run', async () => {
@@ -83,7 +97,7 @@ describe('checkRunInfo', () => {
     expect(error).toBeInstanceOf(ProtocolError);
     const { message, problems } = error as ProtocolError;
     expect(message.startsWith('unexpected answer from GET /agent/v1/run: ')).toBe(true);
-    expect(problems).toContain('workflow.event "release" is not one of push, pull_request, tag');
+    expect(problems).toContain('workflow.event "release" is not one of push, pull_request, tag, manual');
     expect(problems).toContain('workflow.sha is missing');
     expect(problems).toContain('clone is missing');
     expect(message).toContain(problems.join('; '));

@@ -33,7 +33,7 @@ export function checkRunSecrets(value: unknown): RunSecrets['secrets'] {
  * Whether the run has secrets to fetch: some execution of a pipeline that may receive secrets declares one. (The API
  * decides what it gives; this only saves the request, and the agent holding anything, when nothing could be given.)
  */
-export function needsSecrets(plan: Plan, info: RunInfo): boolean {
+export function needsSecrets(plan: Pick<Plan, 'pipelines'>, info: RunInfo): boolean {
   const allowed = secretsAllowedFor(info);
   return plan.pipelines.some((p) => allowed(p.name) && p.stages.some((s) => s.executions.some((e) => e.secrets.length > 0)));
 }
@@ -53,4 +53,12 @@ export function secretsAllowedFor(info: RunInfo): (pipeline: string) => boolean 
   if (info.workflow.trusted) return () => true;
   const allowed = new Set(info.forkSecretPipelines ?? []);
   return (pipeline) => allowed.has(pipeline);
+}
+
+/**
+ * The plan a re-run of the failed pipelines runs: without the pipelines it reuses (named in `reused`), which are
+ * listed in the plan's `reused` instead (the engine counts them as succeeded for the pipelines depending on them).
+ */
+export function withoutReused(plan: Plan, reused: readonly string[]): Plan & { reused: string[] } {
+  return { ...plan, pipelines: plan.pipelines.filter((p) => !reused.includes(p.name)), reused: [...reused] };
 }

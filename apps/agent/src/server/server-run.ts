@@ -21,7 +21,7 @@ import { createApiReporter } from './api-reporter.js';
 import { serverBaseEnv } from './base-env.js';
 import { basicAuthHeader, checkoutCommit, GitError, readConfigFiles } from './git-checkout.js';
 import { createRedactor, type Redactor } from './redaction.js';
-import { checkRunInfo, checkRunSecrets, needsSecrets, planContextOf, secretsAllowedFor, type RunInfo } from './run-info.js';
+import { checkRunInfo, checkRunSecrets, needsSecrets, planContextOf, secretsAllowedFor, withoutReused, type RunInfo } from './run-info.js';
 import { startStatusServer, type StatusServer } from './status-server.js';
 
 /** How `factory-agent run` in server mode is set up (from flags and the environment; see cmd-run.ts). */
@@ -61,25 +61,32 @@ function fanOut(...reporters: Reporter[]): Reporter {
   return { onEvent: (event: EngineEvent) => reporters.forEach((reporter) => reporter.onEvent(event)) };
 }
 
-/** `PUT /agent/v1/plan`'s body: the plan's tree, commands masked. */
-export function planBody(plan: Plan, mask: (text: string) => string): PlanBody {
+/**
+ * `PUT /agent/v1/plan`'s body: the plan tree, commands masked; the pipelines a re-run of the failed pipelines reuses
+ * (`reused`) only by name, place and dependencies. Positions are the whole plan's.
+ */
+export function planBody(plan: Plan, mask: (text: string) => string, reused: readonly string[] = []): PlanBody {
+  const placed = plan.pipelines.map((pipeline, position) => ({ pipeline, position }));
   return {
-    pipelines: plan.pipelines.map((pipeline, position) => ({
-      name: pipeline.name,
-      position,
-      dependsOn: pipeline.dependsOn,
-      stages: pipeline.stages.map((stage, stagePosition) => ({
-        name: stage.name,
-        position: stagePosition,
-        executions: stage.executions.map((execution, executionPosition) => ({
-          name: execution.name,
-          position: executionPosition,
-          command: mask(execution.command),
-          secrets: [...execution.secrets],
+    pipelines: placed
+      .filter(({ pipeline }) => !reused.includes(pipeline.name))
+      .map(({ pipeline, position }) => ({
+        name: pipeline.name,
+        position,
+        dependsOn: pipeline.dependsOn,
+        stages: pipeline.stages.map((stage, stagePosition) => ({
+          name: stage.name,
+          position: stagePosition,
+          executions: stage.executions.map((execution, executionPosition) => ({
+            name: execution.name,
+            position: executionPosition,
+            command: mask(execution.command),
+            secrets: [...execution.secrets],
+          })),
         })),
       })),
-    })),
     skipped: plan.skipped.map(({ name, reason, message }) => ({ name, reason, message })),
+    reused: placed.filter(({ pipeline }) => reused.includes(pipeline.name)).map(({ pipeline, position }) => ({ name: pipeline.name, position, dependsOn: pipeline.dependsOn })),
   };
 }
 
@@ -218,17 +225,20 @@ async function runPhases(ctx: PhaseContext): Promise<number> {
     if (error instanceof GitError) return finish('error', `reading .factory/ failed: ${error.message}`, EXIT.failure);
     throw error;
   }
-  logger.info({ pipelines: plan.pipelines.map((p) => p.name), skipped: plan.skipped.map((p) => p.name) }, 'planned');
+  const reused = plan.pipelines.filter((p) => info.reusedPipelines.includes(p.name)).map((p) => p.name);
+  logger.info({ pipelines: plan.pipelines.map((p) => p.name), skipped: plan.skipped.map((p) => p.name), reused }, 'planned');
   try {
-    await client.request('PUT', AGENT_PATHS.plan, planBody(plan, redactor.mask));
+    await client.request('PUT', AGENT_PATHS.plan, planBody(plan, redactor.mask, reused));
   } catch (error) {
     logger.error({ error: (error as Error).message }, 'could not report the plan');
     return signal.aborted ? EXIT.cancelled : finish('error', `could not report the plan: ${(error as Error).message}`, EXIT.failure);
   }
   if (signal.aborted) return cancelled();
+  // what runs: the plan without the pipelines a re-run of the failed ones reuses
+  const runnable = withoutReused(plan, reused);
   // The secrets come only now, for the recorded plan: the API gives what its executions declare, where allowed.
   let secrets: Record<string, string> = {};
-  if (needsSecrets(plan, info)) {
+  if (needsSecrets(runnable, info)) {
     try {
       secrets = checkRunSecrets(await client.request('GET', AGENT_PATHS.secrets));
       redactor.add(...Object.values(secrets));
@@ -253,12 +263,13 @@ async function runPhases(ctx: PhaseContext): Promise<number> {
     ...(settings.logWindowBytes !== undefined ? { windowBytes: settings.logWindowBytes } : {}),
   });
   const commands = new Map<string, string>();
-  for (const p of plan.pipelines) for (const s of p.stages) for (const e of s.executions) commands.set(`${p.name}/${s.name}/${e.name}`, e.command);
+  for (const p of runnable.pipelines) for (const s of p.stages) for (const e of s.executions) commands.set(`${p.name}/${s.name}/${e.name}`, e.command);
   const result = await runWorkflow({
-    plan,
+    plan: runnable,
     workdir: settings.workdir,
     baseEnv,
     secrets,
+    inputs: info.inputs,
     extraMasks: redactor.values(),
     secretsAllowed: secretsAllowedFor(info),
     sandbox: sandboxed.sandbox,

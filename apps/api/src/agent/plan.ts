@@ -3,25 +3,28 @@ import type { PlanBody } from '@factoryci/agent-protocol';
 import { retryingTransaction } from '@factoryci/db';
 import type { Db } from '../db.js';
 import { BadRequestError, ConflictError } from '../errors.js';
+import { reusedPipelinesOf } from '../runs/failed-rerun.js';
 
 /**
  * Records the plan tree of a workflow (PUT /agent/v1/plan): pipelines (skipped ones as `skipped`, with
- * "<reason>: <message>"), stages and executions, all `pending`, each execution with the secret names it declares
- * (what GET /agent/v1/secrets may give the run). The workflow row is locked first, so concurrent PUTs run one after
+ * "<reason>: <message>"; reused ones — only those the workflow's reused_pipelines names — as `reused`, without stages,
+ * `reused_from` the pipeline they stand for), stages and executions, all `pending`, each execution with the secret
+ * names it declares (what GET /agent/v1/secrets may give the run). The workflow row is locked first, so concurrent PUTs run one after
  * the other; a plan that is already there is kept: the same pipelines declaring the same secrets again is a no-op
  * ("unchanged"); other pipelines, or other declarations (a later PUT cannot widen what the run may fetch), a
  * ConflictError. Five statements at most, whatever the plan's size, in the run tree's lock order (workflow → pipelines
  * → stages → executions); run again after a deadlock.
  */
 export async function savePlan(db: Db, workflowId: string, plan: PlanBody): Promise<'created' | 'unchanged'> {
-  const names = [...plan.pipelines.map((p) => p.name), ...plan.skipped.map((s) => s.name)];
+  const names = [...plan.pipelines.map((p) => p.name), ...plan.skipped.map((s) => s.name), ...plan.reused.map((r) => r.name)];
   assertUnique(names, 'pipeline');
   for (const p of plan.pipelines) {
     assertUnique(p.stages.map((s) => s.name), `stage of pipeline "${p.name}"`);
     for (const s of p.stages) assertUnique(s.executions.map((e) => e.name), `execution of stage "${p.name}/${s.name}"`);
   }
   return retryingTransaction(db, async (tx) => {
-    await tx.$queryRaw`SELECT id FROM workflows WHERE id = ${workflowId} FOR UPDATE`;
+    const [locked] = await tx.$queryRaw<{ reused_pipelines: unknown }[]>`SELECT reused_pipelines FROM workflows WHERE id = ${workflowId} FOR UPDATE`;
+    const reusable = reusableFrom(locked?.reused_pipelines);
     const existing = await tx.pipeline.findMany({ where: { workflowId }, select: { name: true } });
     if (existing.length > 0) {
       const have = existing.map((p) => p.name).sort();
@@ -58,7 +61,12 @@ export async function savePlan(db: Db, workflowId: string, plan: PlanBody): Prom
         }
       }
     }
-    const after = plan.pipelines.reduce((max, p) => Math.max(max, p.position + 1), 0);
+    for (const r of plan.reused) {
+      const from = reusable.get(r.name);
+      if (from === undefined) throw new ConflictError(`pipeline "${r.name}" is not one that workflow ${workflowId} reuses`);
+      pipelines.push({ id: randomUUID(), workflowId, name: r.name, position: r.position, dependsOn: r.dependsOn, status: 'reused' as const, reason: REUSED_REASON, reusedFrom: from });
+    }
+    const after = [...plan.pipelines, ...plan.reused].reduce((max, p) => Math.max(max, p.position + 1), 0);
     plan.skipped.forEach((s, i) => {
       pipelines.push({
         id: randomUUID(),
@@ -75,6 +83,16 @@ export async function savePlan(db: Db, workflowId: string, plan: PlanBody): Prom
     if (executions.length > 0) await tx.execution.createMany({ data: executions });
     return 'created';
   }, { maxWait: 5000, timeout: 10_000 });
+}
+
+/** The reason recorded on a reused pipeline. */
+export const REUSED_REASON = 'succeeded in the workflow re-run; not run again';
+
+/** The pipelines a workflow may record as reused, by name, with the pipeline each stands for (its reused_pipelines JSON). */
+function reusableFrom(value: unknown): Map<string, string> {
+  // MariaDB gives a JSON column to a raw query as its text
+  const parsed: unknown = typeof value === 'string' ? JSON.parse(value) : value;
+  return new Map(reusedPipelinesOf(parsed).map((r) => [r.name, r.pipelineId]));
 }
 
 /** The secret names a recorded execution declares (its `secrets` JSON column; null or anything else: none). */

@@ -4,6 +4,8 @@ import { configSha } from '@factoryci/run-state';
 import type { AppDeps } from '../app.js';
 import { NotFoundError, UpstreamError } from '../errors.js';
 import { GithubRequestError } from '../github/github-app.js';
+import { reusedPipelinesOf } from '../runs/failed-rerun.js';
+import { inputsOf } from '../serialize.js';
 import { cloneTokenWanted, secretPipelines } from './secret-scope.js';
 
 export const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
@@ -49,6 +51,8 @@ export async function runInfo(deps: AppDeps, workflowId: string): Promise<RunInf
     clone: await cloneAccess(deps, p, cloneTokenWanted(w)),
     forkSecretPipelines: secretPipelines(w.trusted, strings(p.forkSecretPipelines)),
     logCapBytes: p.logCapBytes ?? deps.config.logCapBytes,
+    reusedPipelines: reusedPipelinesOf(w.reusedPipelines).map((r) => r.name),
+    inputs: inputsOf(w.inputs) ?? {},
   };
 }
 

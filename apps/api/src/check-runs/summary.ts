@@ -14,26 +14,35 @@ const ICONS: Record<string, string> = {
   cancelled: '🚫',
   skipped: '⏭️',
   error: '⚠️',
+  reused: '♻️',
 };
+
+/** The web UI's page of a run: PUBLIC_URL + /runs/<workflow id>; none without PUBLIC_URL. */
+export function runPageUrl(publicUrl: string | null, workflowId: string): string | undefined {
+  return publicUrl ? `${publicUrl}/runs/${workflowId}` : undefined;
+}
 
 /**
  * A workflow's check run as GitHub wants it: queued (awaiting approval, queued, provisioning) → in_progress (running)
- * → completed with a conclusion (success; failure for failure and error; cancelled), and a summary listing the
- * pipelines, stages and executions with their statuses.
+ * → completed with a conclusion (success; failure for failure and error; cancelled), a summary listing the
+ * pipelines, stages and executions with their statuses, and — with PUBLIC_URL — a link to the run's page.
  */
-export function checkRunBody(w: CheckRunTree): CheckRunBody {
+export function checkRunBody(w: CheckRunTree, publicUrl: string | null): CheckRunBody {
   const iso = (d: Date | null) => (d ? d.toISOString() : undefined);
   const output = { title: title(w), summary: summary(w) };
+  const detailsUrl = runPageUrl(publicUrl, w.id);
+  const link = detailsUrl ? { details_url: detailsUrl } : {};
   switch (w.status) {
     case 'awaiting_approval':
     case 'queued':
     case 'provisioning':
-      return { status: 'queued', output };
+      return { status: 'queued', ...link, output };
     case 'running':
-      return { status: 'in_progress', started_at: iso(w.startedAt ?? w.createdAt), output };
+      return { status: 'in_progress', ...link, started_at: iso(w.startedAt ?? w.createdAt), output };
     default:
       return {
         status: 'completed',
+        ...link,
         conclusion: w.status === 'success' ? 'success' : w.status === 'cancelled' ? 'cancelled' : 'failure',
         started_at: iso(w.startedAt),
         completed_at: iso(w.finishedAt) ?? new Date().toISOString(),

@@ -8,6 +8,8 @@ export interface CheckRunSyncDeps {
   /** null when the GitHub App is not configured: there are no check runs. */
   github: GithubAppClient | null;
   logger: Logger;
+  /** PUBLIC_URL: every check run links to the run's page (details_url); null: no link. */
+  publicUrl: string | null;
 }
 
 export type CheckRunSyncResult = 'created' | 'updated' | 'skipped';
@@ -33,7 +35,7 @@ export async function syncCheckRun(deps: CheckRunSyncDeps, workflowId: string): 
   const installationId = workflow?.project.installationId;
   if (!workflow || !deps.github || !fullName || installationId === null || installationId === undefined) return 'skipped';
 
-  const body = checkRunBody(workflow);
+  const body = checkRunBody(workflow, deps.publicUrl);
   const log = deps.logger.child({ workflowId, repository: fullName });
   if (workflow.checkRunId === null) {
     const id = await deps.github.createCheckRun(Number(installationId), fullName, {

@@ -63,6 +63,8 @@ export interface GithubAppClient {
   updateRepositoryHookSecret(installationId: number, fullName: string, hookId: number, secret: string): Promise<void>;
   /** A fresh installation token limited to one repository and `contents: read` (what a run clones with). */
   repositoryReadToken(installationId: number, fullName: string): Promise<{ token: string; expiresAt: string }>;
+  /** The commit a branch's head is at (GET /repos/{owner}/{repo}/git/ref/heads/<branch>); null when there is no such branch. */
+  branchHead(installationId: number, fullName: string, branch: string): Promise<string | null>;
   /** Creates a check run; returns its id. */
   createCheckRun(installationId: number, fullName: string, checkRun: CheckRunBody & { name: string; head_sha: string }): Promise<number>;
   updateCheckRun(installationId: number, fullName: string, checkRunId: number, checkRun: CheckRunBody): Promise<void>;
@@ -229,6 +231,20 @@ export function createGithubAppClient(options: GithubAppClientOptions): GithubAp
           permissions: { contents: 'read' },
         });
         return { token: data.token, expiresAt: data.expires_at };
+      });
+    },
+
+    branchHead(installationId, fullName, branch) {
+      return call(`reading branch ${branch} of ${fullName}`, async () => {
+        const [owner = '', repo = ''] = fullName.split('/');
+        const octokit = await app.getInstallationOctokit(installationId);
+        try {
+          const { data } = await octokit.request('GET /repos/{owner}/{repo}/git/ref/{ref}', { owner, repo, ref: `heads/${branch}` });
+          return data.object.sha;
+        } catch (error) {
+          if ((error as { status?: unknown }).status === 404) return null;
+          throw error;
+        }
       });
     },
 

@@ -8,6 +8,7 @@ import { recordDelivery, type DeliveryInfo } from '../webhooks/accept-run.js';
 import { admitRun } from '../webhooks/admission.js';
 import { hookAnswerSchema, runAnswer, type HookAnswer } from '../webhooks/answers.js';
 import { ByteBudget } from '../webhooks/byte-budget.js';
+import { rerunCheckRun } from '../webhooks/check-run-rerun.js';
 import { answerOutcome, countDeliveries } from '../webhooks/delivery-outcome.js';
 import { MAX_DELIVERY_BYTES, parseDeliveryBody, RawDelivery } from '../webhooks/delivery-body.js';
 import { interpretDelivery } from '../webhooks/events.js';
@@ -55,7 +56,7 @@ interface VerifiedDelivery {
  * App's secret, or the URL's project's, on the raw bytes) → find who else may have signed it (the repository's
  * project, by GitHub identity or by its location on this machine; small bodies only) → verify (nothing is written
  * before) → interpret the event → admit the run by the project's fork policy → start it (accept durably, check run,
- * queue).
+ * queue); or, for GitHub's "Re-run" of one of our check runs, re-run its workflow (check-run-rerun.ts).
  */
 export const githubHooksRoutes: RoutePlugin = async (app, deps) => {
   const unverified = new ByteBudget(UNVERIFIED_BUDGET_BYTES);
@@ -130,6 +131,8 @@ export const githubHooksRoutes: RoutePlugin = async (app, deps) => {
         const started = await startRun({ projectId: project.id, delivery, run: meaning.run, initialStatus: admission.initialStatus });
         return runAnswer(delivery.id, started);
       }
+      case 'rerun':
+        return rerunCheckRun(deps, request.log, delivery, projectId, meaning.rerequest);
     }
   };
 

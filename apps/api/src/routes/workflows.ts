@@ -5,7 +5,8 @@ import { ConflictError, NotFoundError } from '../errors.js';
 import { announceAndStart } from '../queue/start-workflow.js';
 import { cancelWorkflow } from '../runs/cancel.js';
 import { createRerun } from '../runs/rerun.js';
-import { errorResponses, idQuery, listQuery, uuidProperty, workflowTreeSchema } from '../schemas.js';
+import { createManualRun } from '../runs/trigger.js';
+import { errorResponses, idQuery, listQuery, rerunQuery, triggerBody, uuidProperty, workflowTreeSchema } from '../schemas.js';
 import { workflowJson, workflowTreeJson } from '../serialize.js';
 import type { RoutePlugin } from './route-plugin.js';
 
@@ -94,16 +95,41 @@ export const workflowRoutes: RoutePlugin = async (app, deps) => {
     {
       schema: {
         tags,
-        summary: 'Re-run a workflow that has ended: a new queued workflow of the same commit and event, linked by rerun_of (409 while it runs)',
-        querystring: idQuery,
+        summary:
+          'Re-run a workflow that has ended: a new queued workflow of the same commit and event, linked by rerun_of (409 while it runs); with failed=true only the pipelines that did not succeed and those depending on them (409 when nothing failed)',
+        querystring: rerunQuery,
         response: { 201: { $ref: 'Workflow#' }, ...errorResponses },
       },
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      await access.workflow(principal, request.query.id, 'rerun');
-      const id = await createRerun(db, request.query.id, actorOf(principal));
-      request.log.info({ workflowId: id, rerunOf: request.query.id }, 'workflow re-run');
+      const { id: original, failed } = request.query;
+      await access.workflow(principal, original, 'rerun');
+      const id = await createRerun(db, original, { failedOnly: failed, requestedBy: actorOf(principal) });
+      request.log.info({ workflowId: id, rerunOf: original, failedOnly: failed }, 'workflow re-run');
+      // Committed: from here on a failure only delays the run (the reconciler queues it).
+      await announceAndStart(deps, request.log, { announce: [id], start: [id] }, 'created');
+      return reply.code(201).send(workflowJson(await db.workflow.findUniqueOrThrow({ where: { id } })));
+    },
+  );
+
+  app.post(
+    '/workflow/trigger',
+    {
+      schema: {
+        tags,
+        summary:
+          "Start a workflow by hand (event manual): on a branch (default: the project's default branch) at a commit (default: the branch's head), with inputs given to every execution as INPUT_<NAME>",
+        body: triggerBody,
+        response: { 201: { $ref: 'Workflow#' }, ...errorResponses, 502: { $ref: 'Error#' } },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const { project_id: projectId, branch, sha, inputs } = request.body;
+      await access.project(principal, projectId, 'trigger');
+      const id = await createManualRun(deps, { projectId, branch, sha, inputs, requestedBy: actorOf(principal) });
+      request.log.info({ workflowId: id, projectId, branch: branch ?? null, inputs: Object.keys(inputs ?? {}) }, 'workflow triggered');
       // Committed: from here on a failure only delays the run (the reconciler queues it).
       await announceAndStart(deps, request.log, { announce: [id], start: [id] }, 'created');
       return reply.code(201).send(workflowJson(await db.workflow.findUniqueOrThrow({ where: { id } })));

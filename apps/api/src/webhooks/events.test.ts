@@ -66,3 +66,22 @@ describe('values are checked against their columns before anything is written', 
     expect(() => repositoryOf({ repository: { full_name: 'a/'.padEnd(201, 'b') } })).toThrow(/repository\.full_name is longer than 200/);
   });
 });
+
+describe('check_run: GitHub\'s Re-run of a check run', () => {
+  const checkRun = (action: string, run: Record<string, unknown>) => ({ action, check_run: run, sender: { login: 'octocat' } });
+
+  it.each([
+    { case: 'rerequested, with our external_id', payload: checkRun('rerequested', { id: 4, external_id: 'wf-1' }), meaning: { kind: 'rerun', rerequest: { checkRunId: 4, externalId: 'wf-1', sender: 'octocat' } } },
+    { case: 'rerequested, without external_id', payload: checkRun('rerequested', { id: 4, external_id: null }), meaning: { kind: 'rerun', rerequest: { checkRunId: 4, externalId: '', sender: 'octocat' } } },
+    { case: 'created', payload: checkRun('created', { id: 4 }), meaning: { kind: 'ignore', reason: 'check_run "created" does not start workflows' } },
+    { case: 'completed', payload: checkRun('completed', { id: 4 }), meaning: { kind: 'ignore', reason: 'check_run "completed" does not start workflows' } },
+  ])('$case', ({ payload, meaning }) => {
+    expect(interpretEvent('check_run', payload)).toEqual(meaning);
+  });
+
+  it('a check run id that is not a positive integer is malformed', () => {
+    for (const id of [0, 1.5, '4', undefined]) {
+      expect(() => interpretEvent('check_run', checkRun('rerequested', { id }))).toThrow(new PayloadShapeError('check_run.id must be a positive integer'));
+    }
+  });
+});

@@ -32,9 +32,18 @@ export interface RunRequest {
   changedPaths: string[] | null;
 }
 
+/** GitHub's "Re-run" of a check run (`check_run` `rerequested`): which one, and who asked. */
+export interface CheckRunRerequest {
+  checkRunId: number;
+  /** What FactoryCI set as the check run's external_id (its workflow id); '' when none. */
+  externalId: string;
+  sender: string | null;
+}
+
 export type EventMeaning =
   | { kind: 'ping' }
   | { kind: 'run'; run: RunRequest }
+  | { kind: 'rerun'; rerequest: CheckRunRerequest }
   | { kind: 'installation'; change: InstallationChange }
   | { kind: 'ignore'; reason: string };
 
@@ -61,6 +70,8 @@ export function interpretEvent(event: string, payload: Record<string, unknown>):
       return interpretPush(payload);
     case 'pull_request':
       return interpretPullRequest(payload);
+    case 'check_run':
+      return interpretCheckRun(payload);
     case 'installation':
     case 'installation_repositories':
       return { kind: 'installation', change: readInstallationEvent(event, payload) };
@@ -114,6 +125,16 @@ function changedPaths(p: Record<string, unknown>): string[] | null {
     }
   }
   return [...paths].sort();
+}
+
+function interpretCheckRun(p: Record<string, unknown>): EventMeaning {
+  const action = str(p, 'action');
+  if (action !== 'rerequested') return { kind: 'ignore', reason: `check_run "${action}" does not start workflows` };
+  const checkRun = obj(p, 'check_run');
+  const id = checkRun.id;
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1) throw new PayloadShapeError('check_run.id must be a positive integer');
+  const externalId = typeof checkRun.external_id === 'string' ? checkRun.external_id : '';
+  return { kind: 'rerun', rerequest: { checkRunId: id, externalId, sender: optionalLogin(p.sender) } };
 }
 
 function interpretPullRequest(p: Record<string, unknown>): EventMeaning {

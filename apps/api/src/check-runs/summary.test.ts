@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { checkRunBody, runPageUrl, summary, type CheckRunTree } from './summary.js';
+
+const workflow = (over: Partial<CheckRunTree> = {}): CheckRunTree =>
+  ({
+    id: '6f1c2a9e-0000-4000-8000-000000000001',
+    number: 3,
+    event: 'push',
+    branch: 'main',
+    tag: null,
+    prNumber: null,
+    ref: 'refs/heads/main',
+    sha: 'a'.repeat(40),
+    status: 'queued',
+    statusReason: null,
+    createdAt: new Date('2026-12-06T10:00:00Z'),
+    startedAt: null,
+    finishedAt: null,
+    pipelines: [],
+    ...over,
+  }) as CheckRunTree;
+
+describe('the check run of a workflow', () => {
+  it.each(['queued', 'running', 'success', 'failure'] as const)('links a %s run to its page when PUBLIC_URL is set, and not without', (status) => {
+    const w = workflow({ status, finishedAt: status === 'success' || status === 'failure' ? new Date() : null });
+    expect(checkRunBody(w, 'https://ci.example.com').details_url).toBe('https://ci.example.com/runs/6f1c2a9e-0000-4000-8000-000000000001');
+    expect(checkRunBody(w, null)).not.toHaveProperty('details_url');
+  });
+
+  it('the page is PUBLIC_URL + /runs/<workflow id>', () => {
+    expect(runPageUrl('https://ci.example.com/factory', 'w1')).toBe('https://ci.example.com/factory/runs/w1');
+    expect(runPageUrl(null, 'w1')).toBeUndefined();
+  });
+
+  it('shows a reused pipeline as reused, with its reason', () => {
+    const pipeline = { name: 'build', status: 'reused', reason: 'succeeded in the workflow re-run; not run again', stages: [] };
+    const text = summary(workflow({ pipelines: [pipeline] as unknown as CheckRunTree['pipelines'] }));
+    expect(text).toContain('- ♻️ **build**: reused (succeeded in the workflow re-run; not run again)');
+  });
+});

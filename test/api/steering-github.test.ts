@@ -1,0 +1,146 @@
+import { deriveRunTokenKey, mintRunToken } from '@factoryci/run-token';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCheckRunWorker } from '../../apps/api/src/check-runs/worker.js';
+import { createGithubAppClient } from '../../apps/api/src/github/github-app.js';
+import { saveInstallation } from '../../apps/api/src/github/installations.js';
+import { createGitRepo, type GitRepo } from '../orchestrator/git-repo.js';
+import { checkRequestBody, checkResponse } from '../standins/github/openapi.js';
+import type { GithubStandin } from '../standins/github/server.js';
+import { deliver } from './deliver.js';
+import { makeAppIdentity, startStandinFor } from './github-fixtures.js';
+import { adminHeaders, startApi, waitUntil, type ApiHarness } from './harness.js';
+import { exampleOf } from './webhook-examples.js';
+
+/**
+ * Steering runs of a GitHub project, against the GitHub stand-in: a manual trigger resolving its branch through the
+ * App, check runs linking to the run's page (PUBLIC_URL), and GitHub's "Re-run" button (check_run rerequested).
+ */
+const identity = makeAppIdentity();
+const REPO = 'Codertocat/Hello-World';
+const PUBLIC_URL = 'https://ci.example.com';
+let github: GithubStandin;
+let api: ApiHarness;
+let worker: { close(): Promise<void> };
+let repo: GitRepo;
+let secret: string;
+let projectId: string;
+let mainSha: string;
+
+beforeAll(async () => {
+  github = await startStandinFor(identity);
+  repo = createGitRepo('main');
+  mainSha = repo.commit({ 'README.md': 'hello\n' });
+  github.addRepository(REPO, { gitDir: repo.path });
+  github.addInstallation({
+    id: 41,
+    account: { login: 'Codertocat', id: 21031067, type: 'User' },
+    repositories: [REPO],
+    permissions: { metadata: 'read', contents: 'read', checks: 'write' },
+  });
+  const client = createGithubAppClient({ app: identity.config, apiUrl: github.url, webUrl: 'https://github.com' });
+  api = await startApi({ github: client, env: { PUBLIC_URL } });
+  await saveInstallation(api.database.db, await client.installation(41), await client.installationRepositories(41));
+  const project = await api.app.inject({ method: 'POST', url: '/project', headers: adminHeaders, payload: { owner: 'Codertocat', project: 'Hello-World', url: `https://github.com/${REPO}` } });
+  expect(project.json()).toMatchObject({ installation_id: 41, default_branch: 'main' });
+  ({ id: projectId, webhook_secret: secret } = project.json() as { id: string; webhook_secret: string });
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  worker = startCheckRunWorker({ db: api.database.db, github: client, logger, publicUrl: api.config.publicUrl }, { redisUrl: api.config.redisUrl, prefix: api.prefix });
+});
+afterAll(async () => {
+  await worker?.close();
+  await api?.close();
+  await github?.close();
+  repo?.remove();
+});
+
+const trigger = (payload: object) => api.app.inject({ method: 'POST', url: '/workflow/trigger', headers: adminHeaders, payload });
+const checkRunOf = (workflowId: string) => github.checkRuns.find((c) => c.external_id === workflowId);
+
+/** Plays the agent: the workflow runs and ends with `status`. */
+async function finish(workflowId: string, status: 'success' | 'failure') {
+  const headers = { authorization: `Bearer ${mintRunToken(deriveRunTokenKey(api.config.encryptionKey), workflowId, 600)}` };
+  for (const s of ['running', status]) {
+    const res = await api.app.inject({ method: 'POST', url: '/agent/v1/status', headers, payload: { status: s } });
+    expect(res.statusCode, res.body).toBe(200);
+  }
+}
+
+/** GitHub's check_run rerequested example, about our check run of `workflowId` in this repository. */
+function rerequested(checkRunId: number, externalId: string): Record<string, unknown> {
+  const payload = exampleOf('check_run', (p) => p.action === 'rerequested');
+  const push = exampleOf('push', (p) => p.ref === 'refs/heads/master');
+  const checkRun = payload.check_run as Record<string, unknown>;
+  return { ...payload, check_run: { ...checkRun, id: checkRunId, external_id: externalId }, repository: push.repository, installation: { id: 41 } };
+}
+
+describe('a manual trigger of a GitHub project', () => {
+  it("runs the default branch's head, resolved through the App, and its check run links to the run's page", async () => {
+    const res = await trigger({ project_id: projectId, inputs: { TARGET: 'staging' } });
+    expect(res.statusCode, res.body).toBe(201);
+    const workflow = res.json() as { id: string };
+    expect(workflow).toMatchObject({ event: 'manual', branch: 'main', ref: 'refs/heads/main', sha: mainSha, trusted: true, inputs: { TARGET: 'staging' } });
+    expect(github.requests.filter((r) => r.path.includes('/git/ref/')).map((r) => [r.path, r.status])).toEqual([[`/repos/${REPO}/git/ref/heads%2Fmain`, 200]]);
+
+    await waitUntil(() => checkRunOf(workflow.id) !== undefined, 10_000);
+    expect(checkRunOf(workflow.id)).toMatchObject({ name: 'FactoryCI (manual)', head_sha: mainSha, details_url: `${PUBLIC_URL}/runs/${workflow.id}` });
+    await finish(workflow.id, 'success');
+    await waitUntil(() => checkRunOf(workflow.id)?.status === 'completed', 10_000);
+    // every write names the page, the updates too
+    const writes = github.requests.filter((r) => r.path.startsWith(`/repos/${REPO}/check-runs`) && r.method !== 'GET');
+    expect(writes.map((r) => r.method)).toEqual(expect.arrayContaining(['POST', 'PATCH']));
+    for (const write of writes) expect((write.body as { details_url?: string }).details_url).toBe(`${PUBLIC_URL}/runs/${workflow.id}`);
+    // all of it as GitHub documents it
+    const problems = github.requests
+      .filter((r) => r.path.startsWith('/repos/'))
+      .flatMap((r) => [...(checkResponse(r.method, r.path, r.status, r.response) ?? ['undocumented']), ...(r.method === 'GET' ? [] : (checkRequestBody(r.method, r.path, r.body) ?? []))]);
+    expect(problems).toEqual([]);
+  });
+
+  it('404 for a branch the repository does not have', async () => {
+    const res = await trigger({ project_id: projectId, branch: 'no-such-branch' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({ message: `project ${projectId} has no branch "no-such-branch"` });
+  });
+});
+
+describe("GitHub's Re-run of a check run (check_run rerequested)", () => {
+  it('re-runs its workflow, requested by github:<sender>; a redelivery answers with the same re-run; an unknown check run is ignored', async () => {
+    const original = (await trigger({ project_id: projectId })).json() as { id: string; number: number };
+    await waitUntil(() => checkRunOf(original.id) !== undefined, 10_000);
+    await finish(original.id, 'failure');
+    const checkRunId = (checkRunOf(original.id) as { id: number }).id;
+
+    const delivery = 'f0c1a2b3-0000-4000-8000-00000000c4e1';
+    const res = await deliver(api.app, { event: 'check_run', payload: rerequested(checkRunId, original.id), secret, delivery });
+    expect(res.statusCode, res.body).toBe(202);
+    const answer = res.json() as { workflow_id: string };
+    expect(answer).toMatchObject({ status: 'queued', queued: true, redelivery: false, number: original.number + 1 });
+    const rerun = await api.database.db.workflow.findUniqueOrThrow({ where: { id: answer.workflow_id } });
+    expect(rerun).toMatchObject({ rerunOf: original.id, requestedBy: 'github:octocat', event: 'manual', sha: mainSha, status: 'queued', reusedPipelines: null });
+    expect((await api.jobs.getJob(rerun.id))?.data).toEqual({ workflowId: rerun.id });
+
+    const again = await deliver(api.app, { event: 'check_run', payload: rerequested(checkRunId, original.id), secret, delivery });
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toMatchObject({ workflow_id: rerun.id, redelivery: true });
+    expect(await api.database.db.workflow.count({ where: { rerunOf: original.id } })).toBe(1);
+
+    for (const [id, external] of [[checkRunId + 1000, original.id], [checkRunId, ''], [checkRunId, 'not-a-workflow']] as const) {
+      const ignored = await deliver(api.app, { event: 'check_run', payload: rerequested(id, external), secret });
+      expect(ignored.statusCode).toBe(200);
+      expect(ignored.json()).toMatchObject({ message: `ignored: check run ${id} is not one of FactoryCI's for this repository` });
+    }
+    expect(await api.database.db.workflow.count({ where: { rerunOf: original.id } })).toBe(1);
+    // unsigned: refused as every delivery is
+    expect((await deliver(api.app, { event: 'check_run', payload: rerequested(checkRunId, original.id) })).statusCode).toBe(401);
+  });
+
+  it('ignores, with the reason, a check run whose workflow has not ended', async () => {
+    const running = (await trigger({ project_id: projectId })).json() as { id: string };
+    await waitUntil(() => checkRunOf(running.id) !== undefined, 10_000);
+    const checkRunId = (checkRunOf(running.id) as { id: number }).id;
+    const res = await deliver(api.app, { event: 'check_run', payload: rerequested(checkRunId, running.id), secret });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ message: expect.stringMatching(/^ignored: workflow .* cannot be re-run: it is queued/) });
+  });
+});

@@ -1,0 +1,117 @@
+/**
+ * End to end with the local runner: a manual trigger of a repository on this machine (POST /workflow/trigger), whose
+ * executions see the inputs as INPUT_<NAME>, then a re-run of its failed pipelines, in which the agent runs only those
+ * and the pipelines depending on them and records the others as reused.
+ */
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN } from '../api/harness.js';
+import { createGitRepo, type GitRepo } from '../orchestrator/git-repo.js';
+import { startE2E, storedTree, waitUntil, type E2E } from './harness.js';
+
+let e2e: E2E;
+let repo: GitRepo;
+
+beforeAll(async () => {
+  e2e = await startE2E({ runner: 'local', consul: false, repositories: [] });
+}, 60_000);
+
+afterAll(async () => {
+  await e2e?.close();
+  repo?.remove();
+});
+
+const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+
+/** build (prints what the trigger gave it) → broken (always fails) → after; pushes-only runs on pushes alone. */
+const FACTORY = `
+pipeline "build" {
+  stage "say" {
+    execution "inputs" {
+      command = "echo \\"target=$INPUT_TARGET event=$FACTORY_EVENT branch=$FACTORY_BRANCH\\""
+    }
+  }
+}
+
+pipeline "pushes-only" {
+  filter {
+    events = ["push"]
+  }
+  stage "s" {
+    execution "e" {
+      command = "true"
+    }
+  }
+}
+
+pipeline "broken" {
+  depends_on = ["build"]
+  stage "s" {
+    execution "e" {
+      command = "echo broken; exit 3"
+    }
+  }
+}
+
+pipeline "after" {
+  depends_on = ["broken"]
+  stage "s" {
+    execution "e" {
+      command = "true"
+    }
+  }
+}
+`;
+
+async function ended(workflowId: string) {
+  await waitUntil(
+    async () => ['success', 'failure', 'cancelled', 'error'].includes((await e2e.api.database.db.workflow.findUniqueOrThrow({ where: { id: workflowId } })).status),
+    90_000,
+    'the workflow to end',
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}\n${e2e.orchestrator.output().slice(-5000)}`);
+  });
+  return storedTree(e2e.api, workflowId);
+}
+
+describe('a manual trigger, end to end with the local runner', () => {
+  it('runs the branch head with the inputs as INPUT_<NAME>; the re-run of its failed pipelines reuses build', async () => {
+    repo = createGitRepo('main');
+    const sha = repo.commit({ '.factory/pipelines.hcl': FACTORY }, 'initial');
+    const project = await fetch(`${e2e.apiUrl}/project`, { method: 'POST', headers: admin, body: JSON.stringify({ owner: 'me', project: 'manual', url: pathToFileURL(repo.path).href }) });
+    const projectId = ((await project.json()) as { id: string }).id;
+
+    const triggered = await fetch(`${e2e.apiUrl}/workflow/trigger`, { method: 'POST', headers: admin, body: JSON.stringify({ project_id: projectId, inputs: { TARGET: 'staging' } }) });
+    expect(triggered.status).toBe(201);
+    const workflow = (await triggered.json()) as { id: string; sha: string };
+    expect(workflow.sha).toBe(sha);
+
+    const first = await ended(workflow.id);
+    expect(first.workflow.status).toBe('failure');
+    expect(first.workflow.pipelines.map((p) => [p.name, p.status])).toEqual([
+      ['build', 'success'],
+      ['broken', 'failure'],
+      ['after', 'skipped'],
+      ['pushes-only', 'skipped'],
+    ]);
+    expect(first.byPath['build/say/inputs']?.log).toBe('target=staging event=manual branch=main\n');
+
+    const rerun = await fetch(`${e2e.apiUrl}/workflow/rerun?id=${workflow.id}&failed=true`, { method: 'POST', headers: { authorization: admin.authorization } });
+    expect(rerun.status).toBe(201);
+    const second = await ended(((await rerun.json()) as { id: string }).id);
+    expect(second.workflow.status).toBe('failure');
+    const build = first.workflow.pipelines.find((p) => p.name === 'build');
+    expect(second.workflow.pipelines.map((p) => [p.name, p.status, p.reusedFrom])).toEqual([
+      ['build', 'reused', build?.id],
+      ['broken', 'failure', null],
+      ['after', 'skipped', null],
+      ['pushes-only', 'skipped', null],
+    ]);
+    // build did not run again: only broken (and after, skipped) have executions
+    expect(second.executions.map((e) => [e.path, e.status])).toEqual([
+      ['broken/s/e', 'failure'],
+      ['after/s/e', 'skipped'],
+    ]);
+    expect(second.byPath['broken/s/e']?.log).toBe('broken\n');
+  });
+});
