@@ -20,9 +20,9 @@ export function executionSelected(path: ExecutionPath, filter: LogFilter): boole
   return path.stage === filter.execution.slice(0, slash) && path.execution === filter.execution.slice(slash + 1);
 }
 
-/** A pipeline is shown when the filter names it, or names no pipeline. */
+/** A pipeline's own status is shown when the filter names it, or names neither a pipeline nor an execution. */
 export function pipelineSelected(pipeline: string, filter: LogFilter): boolean {
-  return filter.pipeline === undefined || filter.pipeline === pipeline;
+  return filter.pipeline !== undefined ? filter.pipeline === pipeline : filter.execution === undefined;
 }
 
 export function pathText(path: ExecutionPath): string {
