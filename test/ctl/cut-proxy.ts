@@ -8,6 +8,8 @@ export interface CutProxy {
   connections(): number;
   /** The head of each request sent through (method, path and headers, as text), in order. */
   requestHeads(): string[];
+  /** While on, new connections are accepted and then left without an answer (a stalled proxy). */
+  stall(on: boolean): void;
   /** Destroys every open connection (both sides); new ones are accepted as before. */
   cut(): void;
   close(): Promise<void>;
@@ -17,8 +19,15 @@ export async function startCutProxy(upstream: { host: string; port: number }): P
   const open = new Set<Socket>();
   let accepted = 0;
   const heads: string[] = [];
+  let stalled = false;
   const server = createServer((client) => {
     accepted++;
+    if (stalled) {
+      open.add(client);
+      client.on('close', () => open.delete(client));
+      client.on('error', () => undefined);
+      return;
+    }
     let head = '';
     const readHead = (data: Buffer): void => {
       head += data.toString('latin1');
@@ -45,6 +54,7 @@ export async function startCutProxy(upstream: { host: string; port: number }): P
     url: `http://127.0.0.1:${port}`,
     connections: () => accepted,
     requestHeads: () => [...heads],
+    stall: (on) => void (stalled = on),
     cut() {
       for (const socket of open) socket.destroy();
     },

@@ -246,6 +246,20 @@ describe('logs', () => {
     expect(outcome.stderr).toContain('run ended: ⊘ cancelled');
   });
 
+  it('--follow --json prints each event of the stream as a JSON line', async () => {
+    const run = await createRun(api, { status: 'running' });
+    await agent(run, 'plan', samplePlan, 'PUT');
+    await status(run, { pipeline: 'build', stage: 'test', execution: 'unit', status: 'running' });
+    await chunk(run, 'unit', 0, 'hello\n');
+    await status(run, { status: 'error', reason: 'runner lost' });
+    const outcome = await ctl(['logs', run.workflowId, '--follow', '--json'], { env: env() });
+    expect(outcome.code).toBe(5);
+    const events = outcome.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as { id: string; event: string; data: Record<string, unknown> });
+    expect(events.map((e) => e.event)).toEqual(['snapshot', 'log', 'end']);
+    expect(events[1]!.data).toMatchObject({ seq: 0, data: 'hello\n' });
+    expect(events[2]).toEqual({ id: events[1]!.id, event: 'end', data: { status: 'error' } });
+  });
+
   it('--follow reconnects after a dropped connection with Last-Event-ID: no line lost, none twice', async () => {
     const proxy = await startCutProxy({ host: '127.0.0.1', port: Number(new URL(server).port) });
     try {
@@ -340,7 +354,7 @@ describe('secrets', () => {
 });
 
 describe('errors', () => {
-  it('a wrong token is exit 3, an unknown run exit 4, an unreachable server exit 5 naming it, a wrong command line exit 2', async () => {
+  it('a wrong token is exit 3, an unknown run exit 4', async () => {
     const wrong = await ctl(['runs'], { env: { FACTORY_SERVER: server, FACTORY_TOKEN: 'wrong-token-0123456789abcdefgh' } });
     expect(wrong.code).toBe(3);
     expect(wrong.stderr).toContain('refused the token');
@@ -349,17 +363,28 @@ describe('errors', () => {
     expect(unknown.code).toBe(4);
     expect(unknown.stderr).toBe('factoryctl run: not found: no workflow 00000000-0000-4000-8000-000000000000\n');
     expect((await ctl(['logs', '00000000-0000-4000-8000-000000000000', '--follow'], { env: env() })).code).toBe(4);
+  });
 
+  it('an unreachable server is exit 5, naming it', async () => {
     const closed = `http://127.0.0.1:${await closedPort()}`;
     const unreachable = await ctl(['projects'], { env: { FACTORY_SERVER: closed, FACTORY_TOKEN: ADMIN_TOKEN } });
     expect(unreachable.code).toBe(5);
     expect(unreachable.stderr).toContain(`cannot reach the FactoryCI server at ${closed}: connection refused (ECONNREFUSED)`);
+    // following: at once, not after a minute of reconnecting to a server that was never there
+    const started = Date.now();
+    const follow = await ctl(['logs', '00000000-0000-4000-8000-000000000000', '--follow'], { env: { FACTORY_SERVER: closed, FACTORY_TOKEN: ADMIN_TOKEN } });
+    expect(follow.code).toBe(5);
+    expect(follow.stderr).toContain(`cannot reach the FactoryCI server at ${closed}`);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
 
-    for (const args of [['run'], ['run', 'not-a-uuid'], ['runs', '--bogus'], ['bogus'], ['runs', '--limit', '0'], ['secrets', 'rotate'], []]) {
-      const usage = await ctl(args, { env: env() });
-      expect(usage.code, args.join(' ')).toBe(2);
-      expect(usage.stderr, args.join(' ')).toContain('usage: factoryctl');
-    }
+  it('a wrong command line is exit 2 with the usage; --help is exit 0', async () => {
+    const lines = [['run'], ['run', 'not-a-uuid'], ['runs', '--bogus'], ['bogus'], ['runs', '--limit', '0'], ['secrets', 'rotate'], []];
+    const outcomes = await Promise.all(lines.map((args) => ctl(args, { env: env() })));
+    outcomes.forEach((usage, index) => {
+      expect(usage.code, lines[index]!.join(' ')).toBe(2);
+      expect(usage.stderr, lines[index]!.join(' ')).toContain('usage: factoryctl');
+    });
     const help = await ctl(['logs', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('usage: factoryctl logs <run id>');

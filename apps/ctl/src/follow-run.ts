@@ -2,6 +2,7 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { ApiClient } from './api-client.js';
 import { ApiError, UnreachableError } from './errors.js';
 import { createFollower, reconnectDelay, type Follower, type FollowOutput, type StreamEvent } from './follow-state.js';
+import { formatDuration } from './format-time.js';
 import type { LogFilter } from './log-filter.js';
 
 export interface FollowDeps {
@@ -23,13 +24,15 @@ export interface FollowDeps {
 
 /**
  * Follows a run through GET /workflow/events until its `end`, reconnecting with Last-Event-ID after a dropped
- * connection (the follower drops what was had before). Returns the run's final status. A 4xx answer (no such run, a
- * refused token) ends it at once; an unreachable server or a 5xx is retried, then thrown.
+ * connection (the follower drops what was had before). Returns the run's final status. A failed first connection
+ * and a 4xx answer (no such run, a refused token) end it at once; after that, an unreachable server or a 5xx is
+ * retried (`maxAttempts` in a row), then thrown.
  */
 export async function followRun(deps: FollowDeps, runId: string, filter: LogFilter): Promise<string> {
   const follower = createFollower(filter);
   const maxAttempts = deps.maxAttempts ?? 12;
   let failures = 0;
+  let connected = false;
   for (;;) {
     const connection = { progressed: false };
     let reason: string;
@@ -40,10 +43,13 @@ export async function followRun(deps: FollowDeps, runId: string, filter: LogFilt
       // closed without `end`: the server's read failed (docs/api.md); resume
       reason = 'the stream closed before the run ended';
     } catch (error) {
+      // never connected: the server is not there (or refuses), say so now rather than after a minute of retries
+      if (!connected && !connection.progressed) throw error instanceof DroppedError ? new UnreachableError(deps.api.server, error.message) : error;
       if (error instanceof ApiError && error.status < 500) throw error;
       if (!(error instanceof ApiError) && !(error instanceof UnreachableError) && !(error instanceof DroppedError)) throw error;
       reason = error.message;
     }
+    connected ||= connection.progressed;
     failures = connection.progressed ? 1 : failures + 1;
     if (failures >= maxAttempts) throw new UnreachableError(deps.api.server, `gave up following the run after ${failures} attempts: ${reason}`);
     deps.onReconnect?.(failures, reason);
@@ -55,19 +61,9 @@ export async function followRun(deps: FollowDeps, runId: string, filter: LogFilt
 async function readConnection(deps: FollowDeps, runId: string, follower: Follower, connection: { progressed: boolean }): Promise<void> {
   const idleMs = deps.idleMs ?? 45_000;
   const abort = new AbortController();
-  const cursor = follower.cursor();
-  const response = await deps.api.stream('/workflow/events', {
-    query: { id: runId },
-    headers: { accept: 'text/event-stream', ...(cursor !== '0' ? { 'last-event-id': cursor } : {}) },
-    signal: abort.signal,
-  });
-  if (!response.body) return;
-  const queue: EventSourceMessage[] = [];
-  const parser = createParser({ onEvent: (event) => queue.push(event) });
-  const decoder = new TextDecoder();
-  const reader = response.body.getReader();
   let idle: NodeJS.Timeout | undefined;
   let timedOut = false;
+  // armed from the request on: a server that never answers, or stops sending, is taken as gone
   const arm = (): void => {
     clearTimeout(idle);
     idle = setTimeout(() => {
@@ -75,14 +71,35 @@ async function readConnection(deps: FollowDeps, runId: string, follower: Followe
       abort.abort();
     }, idleMs);
   };
+  const silence = () => new DroppedError(`no data for ${formatDuration(idleMs)}`);
+  const cursor = follower.cursor();
+  arm();
+  let response: Response;
   try {
-    arm();
+    response = await deps.api.stream('/workflow/events', {
+      query: { id: runId },
+      headers: { accept: 'text/event-stream', ...(cursor !== '0' ? { 'last-event-id': cursor } : {}) },
+      signal: abort.signal,
+    });
+  } catch (error) {
+    clearTimeout(idle);
+    throw timedOut ? silence() : error;
+  }
+  if (!response.body) {
+    clearTimeout(idle);
+    return;
+  }
+  const queue: EventSourceMessage[] = [];
+  const parser = createParser({ onEvent: (event) => queue.push(event) });
+  const decoder = new TextDecoder();
+  const reader = response.body.getReader();
+  try {
     for (;;) {
       let read;
       try {
         read = await reader.read();
       } catch (error) {
-        throw new DroppedError(timedOut ? `no data for ${Math.round(idleMs / 1000)} s` : `connection lost (${(error as Error).message})`);
+        throw timedOut ? silence() : new DroppedError(`connection lost (${(error as Error).message})`);
       }
       if (read.done) return;
       arm();
