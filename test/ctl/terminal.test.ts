@@ -90,7 +90,7 @@ describe('on a terminal', () => {
     const cancelled = await api.app.inject({ method: 'POST', url: `/workflow/cancel?id=${run.workflowId}`, headers: adminHeaders });
     expect(cancelled.statusCode).toBe(200);
     expect(await follow.done).toBe(5);
-    expect(follow.output()).toContain("waiting for the run to start…\r\u001b[K");
+    expect(follow.output()).toContain('waiting for the run to start…\r\u001b[K');
     expect(follow.output()).toContain('run ended:');
   });
 });
