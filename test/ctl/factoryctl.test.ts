@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -376,6 +377,25 @@ describe('errors', () => {
     expect(follow.code).toBe(5);
     expect(follow.stderr).toContain(`cannot reach the FactoryCI server at ${closed}`);
     expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('a server that is not FactoryCI (a web page, a 404 page) is exit 5 saying so', async () => {
+    const other = createHttpServer((request, response) => {
+      response.writeHead(request.url === '/me' ? 200 : 404, { 'content-type': 'text/html' });
+      response.end('<html>hello</html>');
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    try {
+      const address = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+      const login = await ctl(['login', '--server', address, '--token', 'some-token']);
+      expect(login.code).toBe(5);
+      expect(login.stderr).toContain(`${address} did not answer as a FactoryCI server does: GET /me answered 200 with something that is not JSON`);
+      const run = await ctl(['run', '00000000-0000-4000-8000-000000000000'], { env: { FACTORY_SERVER: address, FACTORY_TOKEN: 'some-token' } });
+      expect(run.code).toBe(5);
+      expect(run.stderr).toContain(`${address} did not answer as a FactoryCI server does: HTTP 404 Not Found`);
+    } finally {
+      await new Promise((resolve) => other.close(resolve));
+    }
   });
 
   it('a wrong command line is exit 2 with the usage; --help is exit 0', async () => {

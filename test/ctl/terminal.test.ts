@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSecretBox } from '../../apps/api/src/secret-box.js';
 import { createRun } from '../api/agent-fixtures.js';
 import { ADMIN_TOKEN, adminHeaders, startApi, type ApiHarness } from '../api/harness.js';
 
@@ -69,6 +70,18 @@ describe('on a terminal', () => {
     expect(login.output()).toContain(`Signed in: the token works on ${server}.`);
     expect(login.output()).not.toContain(ADMIN_TOKEN);
     expect(JSON.parse(readFileSync(join(home, '.config', 'factoryci', 'config.json'), 'utf8'))).toEqual({ server, token: ADMIN_TOKEN });
+  });
+
+  it('secrets set asks for the value without echoing it', async () => {
+    const { projectId } = await createRun(api, { status: 'success' });
+    const set = onTerminal(['secrets', 'set', 'NPM_TOKEN', '--project', projectId], { FACTORY_SERVER: server, FACTORY_TOKEN: ADMIN_TOKEN });
+    await set.waitFor('Value of NPM_TOKEN: ');
+    set.type('typed-secret-value\r');
+    expect(await set.done).toBe(0);
+    expect(set.output()).toContain('Set secret NPM_TOKEN.');
+    expect(set.output()).not.toContain('typed-secret-value');
+    const stored = await api.database.db.projectSecret.findFirstOrThrow({ where: { projectId, name: 'NPM_TOKEN' } });
+    expect(createSecretBox(api.config.encryptionKey).decrypt(stored.valueEncrypted)).toBe('typed-secret-value');
   });
 
   it('colours statuses, unless NO_COLOR is set', async () => {

@@ -18,6 +18,8 @@ export interface ApiClient {
   json<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, options?: RequestOptions): Promise<T>;
   /** A text answer (GET /execution/log); no timeout: a log may be long. */
   text(path: string, options?: RequestOptions): Promise<string>;
+  /** A text answer passed on piece by piece as it arrives (a long log is never held whole); no timeout. */
+  textPieces(path: string, options: RequestOptions, onPiece: (text: string) => void): Promise<void>;
   /** The response of a stream (GET /workflow/events), status checked, body unread; no timeout. */
   stream(path: string, options?: RequestOptions): Promise<Response>;
 }
@@ -90,10 +92,11 @@ export function createApiClient(credentials: Credentials, deps: ApiClientDeps): 
     if (body && typeof body.message === 'string') {
       return new ApiError(response.status, typeof body.error === 'string' ? body.error : 'error', body.message, server);
     }
-    if (response.status >= 500 || response.status === 401 || response.status === 403 || response.status === 404) {
+    // not the API's error shape: a proxy in front (a gateway error, its own sign-in), or not a FactoryCI server at all
+    if (response.status >= 500 || response.status === 401 || response.status === 403) {
       return new ApiError(response.status, 'error', response.statusText || `HTTP ${response.status}`, server);
     }
-    return new UnexpectedAnswerError(server, `HTTP ${response.status} ${text.slice(0, 200)}`);
+    return new UnexpectedAnswerError(server, `HTTP ${response.status} ${response.statusText}`.trim());
   }
 
   async function readBody(response: Response): Promise<string> {
@@ -118,6 +121,19 @@ export function createApiClient(credentials: Credentials, deps: ApiClientDeps): 
     },
     async text(path, options = {}) {
       return readBody(await send('GET', path, options, false));
+    },
+    async textPieces(path, options, onPiece) {
+      const response = await send('GET', path, options, false);
+      if (!response.body) return;
+      const decoder = new TextDecoder();
+      const reader = response.body.getReader();
+      try {
+        for (let read = await reader.read(); !read.done; read = await reader.read()) onPiece(decoder.decode(read.value, { stream: true }));
+      } catch (error) {
+        throw new UnreachableError(server, `the answer was cut off: ${networkDetail(error)}`);
+      }
+      const rest = decoder.decode();
+      if (rest) onPiece(rest);
     },
     stream(path, options = {}) {
       return send('GET', path, options, false);

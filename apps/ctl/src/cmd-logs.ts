@@ -79,12 +79,22 @@ export const logsCommand: Command = {
     for (const [index, e] of executions.entries()) {
       // headers only when there is more than one log, as tail does
       if (executions.length > 1) context.io.out(`${index > 0 ? '\n' : ''}${colors.bold(`==> ${pathText(e)}`)} ${statusText(e.status, colors)}${e.exit_code === null ? '' : ` exit ${e.exit_code}`} ${colors.bold('<==')}\n`);
-      const log = await readLog(api, e.id);
-      context.io.out(log === '' || log.endsWith('\n') ? log : `${log}\n`);
+      await printLog(context, api, e.id);
     }
     return 0;
   },
 };
+
+/** Prints a log as it arrives, ending it with a newline when its last line has none. */
+async function printLog(context: Context, api: ApiClient, executionId: string): Promise<void> {
+  let last = '';
+  await api.textPieces('/execution/log', { query: { id: executionId } }, (piece) => {
+    if (piece === '') return;
+    context.io.out(piece);
+    last = piece;
+  });
+  if (last !== '' && !last.endsWith('\n')) context.io.out('\n');
+}
 
 function readLog(api: ApiClient, executionId: string): Promise<string> {
   return api.text('/execution/log', { query: { id: executionId } });
