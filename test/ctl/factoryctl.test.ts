@@ -399,7 +399,24 @@ describe('errors', () => {
   });
 
   it('a wrong command line is exit 2 with the usage; --help is exit 0', async () => {
-    const lines = [['run'], ['run', 'not-a-uuid'], ['runs', '--bogus'], ['bogus'], ['runs', '--limit', '0'], ['secrets', 'rotate'], []];
+    const lines = [
+      ['run'],
+      ['run', 'not-a-uuid'],
+      ['runs', '--bogus'],
+      ['bogus'],
+      ['runs', '--limit', '0'],
+      ['runs', '--status', 'done'],
+      ['secrets', 'rotate'],
+      ['secrets', 'set', 'lower-case', '--project', 'acme/web'],
+      ['trigger', '--branch', 'main'],
+      ['trigger', '--project', 'acme/web', '--branch', 'main', '--sha', 'abcdef1'],
+      ['trigger', '--project', 'acme/web', '--sha', 'main'],
+      ['trigger', '--project', 'acme/web', '--input', 'novalue'],
+      ['tokens', 'create'],
+      ['tokens', 'create', '--name', 'x', '--expires-in-days', '0'],
+      ['rerun', 'not-a-uuid', '--failed'],
+      [],
+    ];
     const outcomes = await Promise.all(lines.map((args) => ctl(args, { env: env() })));
     outcomes.forEach((usage, index) => {
       expect(usage.code, lines[index]!.join(' ')).toBe(2);

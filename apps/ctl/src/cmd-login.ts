@@ -4,7 +4,7 @@ import type { Me } from './api-types.js';
 import type { CliIo } from './cli-io.js';
 import { print, type Command } from './context.js';
 import { readStoredLogin, removeStoredLogin, writeStoredLogin } from './config-file.js';
-import { checkToken, normaliseServer } from './credentials.js';
+import { checkToken, normaliseServer, plainHttpWarning } from './credentials.js';
 import { ApiError } from './errors.js';
 import { LOGIN_USAGE, LOGOUT_USAGE, UsageError, WHOAMI_USAGE } from './usage.js';
 import { whoamiText } from './views.js';
@@ -50,6 +50,8 @@ export const loginCommand: Command = {
     const asked = await askFor(context.io, { server: given.server === undefined, token: given.token === undefined });
     const server = normaliseServer(given.server ?? asked.server ?? '');
     const token = checkToken(given.token ?? asked.token ?? '');
+    const warning = plainHttpWarning(server);
+    if (warning) context.io.err(`Warning: ${warning}\n`);
     const me = await checkSignIn(createApiClient({ server, token }, { fetch: context.io.fetch }));
     await writeStoredLogin(context.configPath, { server, token });
     print(context, args, { server, config: context.configPath, me }, () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkToken, configFilePath, normaliseServer, resolveCredentials } from './credentials.js';
+import { checkToken, configFilePath, normaliseServer, plainHttpWarning, resolveCredentials } from './credentials.js';
 import { NotSignedInError } from './errors.js';
 import { UsageError } from './usage.js';
 
@@ -40,5 +40,12 @@ describe('server addresses and tokens as typed', () => {
     expect(checkToken(' fci_abc\n')).toBe('fci_abc');
     expect(() => checkToken('   ')).toThrow('the token is empty');
     expect(() => checkToken('two words')).toThrow('a token has no spaces');
+  });
+});
+
+describe('a token over plain http', () => {
+  it('is warned about unless the server is this machine', () => {
+    for (const local of ['http://127.0.0.1:8080', 'http://localhost:8080', 'http://[::1]:8080', 'https://ci.example.com']) expect(plainHttpWarning(local)).toBeUndefined();
+    expect(plainHttpWarning('http://ci.example.com')).toBe('http://ci.example.com is plain http: the token crosses the network unencrypted. Use https:// unless this network is private.');
   });
 });

@@ -53,3 +53,12 @@ export function checkToken(token: string): string {
   if (/\s/.test(trimmed)) throw new UsageError('a token has no spaces: check what was pasted');
   return trimmed;
 }
+
+/** A warning when the token would cross a network unencrypted: `http://` to a host other than loopback. Pure. */
+export function plainHttpWarning(server: string): string | undefined {
+  const url = new URL(server);
+  if (url.protocol !== 'http:') return undefined;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (host === 'localhost' || host === '::1' || /^127\./.test(host)) return undefined;
+  return `${server} is plain http: the token crosses the network unencrypted. Use https:// unless this network is private.`;
+}
