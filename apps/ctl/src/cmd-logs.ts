@@ -36,7 +36,7 @@ export function selectExecutions(run: WorkflowTree, filter: LogFilter): Selected
 }
 
 /** The text of one line of `logs --follow` for people: log lines to stdout, status changes to stderr. Pure. */
-export function followText(output: FollowOutput, colors: Palette, now: number): { stream: 'out' | 'err'; text: string } | undefined {
+export function followText(output: FollowOutput, colors: Palette, now: number): { stream: 'out' | 'err'; text: string } {
   if (output.kind === 'line') return { stream: 'out', text: `${colors.cyan(pathText(output.path))} ${colors.dim('│')} ${output.text}\n` };
   if (output.kind === 'end') return { stream: 'err', text: `run ended: ${statusText(output.status, colors)}\n` };
   const { node, path } = output;
@@ -62,28 +62,40 @@ export const logsCommand: Command = {
     const id = runId(args.positionals.run!);
     const filter: LogFilter = { pipeline: str(args.values.pipeline), execution: str(args.values.execution) };
     const api = await context.client();
-    if (args.values.follow) return follow(context, api, id, filter, args.values.json === true);
+    if (args.values.follow) return followLogs(context, api, id, filter, args.values.json === true);
     const run = await api.json<WorkflowTree>('GET', '/workflow', { query: { id } });
     const executions = selectExecutions(run, filter);
-    if (args.values.json) {
-      const withLogs = [];
-      for (const e of executions) withLogs.push({ execution_id: e.id, pipeline: e.pipeline, stage: e.stage, execution: e.execution, status: e.status, exit_code: e.exit_code, log: await readLog(api, e.id) });
-      context.io.out(`${JSON.stringify(withLogs, null, 2)}\n`);
-      return 0;
-    }
-    if (executions.length === 0) {
-      context.io.err(`No logs: no selected execution of run #${run.number} has started (it is ${run.status}).\n`);
-      return 0;
-    }
-    const { colors } = context;
-    for (const [index, e] of executions.entries()) {
-      // headers only when there is more than one log, as tail does
-      if (executions.length > 1) context.io.out(`${index > 0 ? '\n' : ''}${colors.bold(`==> ${pathText(e)}`)} ${statusText(e.status, colors)}${e.exit_code === null ? '' : ` exit ${e.exit_code}`} ${colors.bold('<==')}\n`);
-      await printLog(context, api, e.id);
-    }
+    if (args.values.json) await printLogsAsJson(context, api, executions);
+    else await printLogs(context, api, run, executions);
     return 0;
   },
 };
+
+/** `[{execution_id, pipeline, stage, execution, status, exit_code, log}]`. */
+async function printLogsAsJson(context: Context, api: ApiClient, executions: SelectedExecution[]): Promise<void> {
+  const withLogs = [];
+  for (const e of executions) {
+    withLogs.push({ execution_id: e.id, pipeline: e.pipeline, stage: e.stage, execution: e.execution, status: e.status, exit_code: e.exit_code, log: await readLog(api, e.id) });
+  }
+  context.io.out(`${JSON.stringify(withLogs, null, 2)}\n`);
+}
+
+/** Each log as it arrives; a header before each when there are several, as tail does. */
+async function printLogs(context: Context, api: ApiClient, run: WorkflowTree, executions: SelectedExecution[]): Promise<void> {
+  if (executions.length === 0) {
+    context.io.err(`No logs: no selected execution of run #${run.number} has started (the run is ${run.status}).\n`);
+    return;
+  }
+  for (const [index, e] of executions.entries()) {
+    if (executions.length > 1) context.io.out(`${index > 0 ? '\n' : ''}${logHeader(e, context.colors)}`);
+    await printLog(context, api, e.id);
+  }
+}
+
+/** `==> build/test/unit ✗ failure exit 1 <==`. Pure. */
+export function logHeader(e: SelectedExecution, colors: Palette): string {
+  return `${colors.bold(`==> ${pathText(e)}`)} ${statusText(e.status, colors)}${e.exit_code === null ? '' : ` exit ${e.exit_code}`} ${colors.bold('<==')}\n`;
+}
 
 /** Prints a log as it arrives, ending it with a newline when its last line has none. */
 async function printLog(context: Context, api: ApiClient, executionId: string): Promise<void> {
@@ -100,7 +112,7 @@ function readLog(api: ApiClient, executionId: string): Promise<string> {
   return api.text('/execution/log', { query: { id: executionId } });
 }
 
-async function follow(context: Context, api: ApiClient, id: string, filter: LogFilter, json: boolean): Promise<number> {
+async function followLogs(context: Context, api: ApiClient, id: string, filter: LogFilter, json: boolean): Promise<number> {
   const { io, colors } = context;
   const progress = createProgress(io);
   const status = await followRun(
@@ -111,7 +123,6 @@ async function follow(context: Context, api: ApiClient, id: string, filter: LogF
       onOutput(output) {
         if (json) return;
         const printed = followText(output, colors, io.now());
-        if (!printed) return;
         progress.clear();
         if (printed.stream === 'out') io.out(printed.text);
         else io.err(printed.text);
