@@ -22,6 +22,7 @@ const DIST = fileURLToPath(new URL('../../apps/ctl/dist/cli.js', import.meta.url
 
 let api: ApiHarness;
 let server: string;
+let signedInAs: string;
 const homes: string[] = [];
 
 beforeAll(async () => {
@@ -29,6 +30,9 @@ beforeAll(async () => {
   api = await startApi();
   await api.app.listen({ port: 0, host: '127.0.0.1' });
   server = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
+  // what login says of the admin token: who it is (GET /me), or, from an API without that route, that it works
+  const hasMe = (await api.app.inject({ method: 'GET', url: '/me', headers: adminHeaders })).statusCode === 200;
+  signedInAs = hasMe ? `admin (by the admin token) on ${server}` : `the token works on ${server}`;
 });
 
 afterAll(async () => {
@@ -98,7 +102,7 @@ describe('login and logout', () => {
     const login = await ctl(['login', '--server', `${server}/`, '--token', ADMIN_TOKEN], { home });
     expect(login.stderr).toBe('');
     expect(login.code).toBe(0);
-    expect(login.stdout).toContain(`Signed in: the token works on ${server}.`);
+    expect(login.stdout).toContain(`Signed in: ${signedInAs}.`);
     const file = join(home, '.config', 'factoryci', 'config.json');
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ server, token: ADMIN_TOKEN });
     expect(statSync(file).mode & 0o777).toBe(0o600);
@@ -414,6 +418,8 @@ describe('errors', () => {
       ['trigger', '--project', 'acme/web', '--input', 'novalue'],
       ['tokens', 'create'],
       ['tokens', 'create', '--name', 'x', '--expires-in-days', '0'],
+      ['tokens', 'create', '--name', 'x', '--expires-in-days', '366'],
+      ['tokens', 'revoke', 'fci_not_an_id'],
       ['rerun', 'not-a-uuid', '--failed'],
       [],
     ];

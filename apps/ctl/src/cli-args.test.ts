@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { integerFlag, keyValues, parseCommandLine, runId } from './cli-args.js';
+import { integerFlag, keyValues, parseCommandLine, runId, uuidArgument } from './cli-args.js';
 import { findCommand } from './cli.js';
 import { UsageError } from './usage.js';
 
@@ -27,6 +27,7 @@ describe('parsing a command line', () => {
   it('checks run ids, whole numbers and KEY=VALUE pairs', () => {
     expect(runId('0B6F0000-0000-4000-8000-000000000000')).toBe('0b6f0000-0000-4000-8000-000000000000');
     expect(() => runId('12')).toThrow('"12" is not a run id');
+    expect(() => uuidArgument('token id', 'fci_abc')).toThrow('"fci_abc" is not a token id (a UUID, as the list shows them)');
     expect(integerFlag('limit', '20', 1, 200)).toBe(20);
     expect(integerFlag('limit', undefined, 1, 200)).toBeUndefined();
     for (const bad of ['0', '201', '1.5', '-1', '1e3', '']) expect(() => integerFlag('limit', bad, 1, 200)).toThrow('--limit must be a whole number from 1 to 200');

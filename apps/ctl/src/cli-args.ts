@@ -50,6 +50,12 @@ export function runId(text: string): string {
   return text.toLowerCase();
 }
 
+/** Another id the API gives as a UUID (a token's). */
+export function uuidArgument(what: string, text: string): string {
+  if (!isUuid(text)) throw new UsageError(`"${text}" is not a ${what} (a UUID, as the list shows them)`);
+  return text.toLowerCase();
+}
+
 /** A whole number within bounds, from a flag. */
 export function integerFlag(name: string, text: string | undefined, min: number, max: number): number | undefined {
   if (text === undefined) return undefined;

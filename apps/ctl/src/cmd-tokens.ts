@@ -1,6 +1,6 @@
 /** tokens create|list|revoke: the signed-in user's personal access tokens. */
 import type { CreatedToken, TokenInfo } from './api-types.js';
-import { integerFlag } from './cli-args.js';
+import { integerFlag, uuidArgument } from './cli-args.js';
 import { print, type Command } from './context.js';
 import { TOKENS_USAGE, UsageError } from './usage.js';
 import { tokensTable } from './views.js';
@@ -13,7 +13,7 @@ export const tokensCreateCommand: Command = {
   async run(args, context) {
     const name = str(args.values.name);
     if (name === undefined || name.trim() === '') throw new UsageError('--name is required (what the token is for, e.g. "laptop")');
-    const days = integerFlag('expires-in-days', str(args.values['expires-in-days']), 1, 3650);
+    const days = integerFlag('expires-in-days', str(args.values['expires-in-days']), 1, 365);
     const api = await context.client();
     const created = await api.json<CreatedToken>('POST', '/user/tokens', { body: { name, ...(days !== undefined ? { expires_in_days: days } : {}) } });
     print(context, args, created, () => {
@@ -39,7 +39,7 @@ export const tokensRevokeCommand: Command = {
   usage: TOKENS_USAGE,
   args: { options: {}, positionals: ['id'] },
   async run(args, context) {
-    const id = args.positionals.id!;
+    const id = uuidArgument('token id', args.positionals.id!);
     const api = await context.client();
     await api.json('DELETE', '/user/token', { query: { id } });
     print(context, args, { id, revoked: true }, () => `Revoked token ${id}.\n`);

@@ -141,7 +141,7 @@ ${JSON_FLAG}`;
 
 export const TOKENS_USAGE = `usage: factoryctl tokens <create|list|revoke>
 
-  tokens create --name <name> [--expires-in-days <n>]   a new personal access token (shown once)
-  tokens list                                           your tokens (never their values)
-  tokens revoke <id>                                    revoke one
+  tokens create --name <name> [--expires-in-days <1-365>]   a new personal access token (shown once)
+  tokens list                                               your tokens (never their values)
+  tokens revoke <id>                                        revoke one
 ${JSON_FLAG}`;
