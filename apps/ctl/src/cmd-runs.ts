@@ -92,8 +92,7 @@ export const triggerCommand: Command = {
     if (ref === undefined) throw new UsageError('--project is required');
     const branch = str(args.values.branch);
     const sha = str(args.values.sha);
-    if (branch !== undefined && sha !== undefined) throw new UsageError('give --branch or --sha, not both');
-    if (sha !== undefined && !/^[0-9a-fA-F]{7,40}$/.test(sha)) throw new UsageError(`--sha must be a commit id (7 to 40 hex digits), not "${sha}"`);
+    if (sha !== undefined && !/^[0-9a-fA-F]{40}$/.test(sha)) throw new UsageError(`--sha must be a whole commit id (40 hex digits), not "${sha}"`);
     const inputs = keyValues('input', args.values.input as string[] | undefined);
     const api = await context.client();
     const body = { project_id: await resolveProjectId(api, ref), ...(branch ? { branch } : {}), ...(sha ? { sha } : {}), ...(inputs ? { inputs } : {}) };

@@ -121,13 +121,13 @@ Approves a run that awaits approval (an untrusted pull request's), which queues 
 
 ${JSON_FLAG}`;
 
-export const TRIGGER_USAGE = `usage: factoryctl trigger --project <id|owner/name> [--branch <name> | --sha <commit>] [--input KEY=VALUE]...
+export const TRIGGER_USAGE = `usage: factoryctl trigger --project <id|owner/name> [--branch <name>] [--sha <commit>] [--input KEY=VALUE]...
 
-Starts a run of a branch (default: the project's default branch) or of a commit.
+Starts a run by hand (event manual) on a branch, at a commit of it.
 
   --project <p>      the project
-  --branch <name>    the branch to run
-  --sha <commit>     the commit to run
+  --branch <name>    the branch (default: the project's default branch)
+  --sha <commit>     the commit, 40 hex digits (default: the branch's head)
   --input KEY=VALUE  an input of the run; repeat for each
 ${JSON_FLAG}`;
 
