@@ -183,3 +183,30 @@ export function printLatencyTable(title: string, rows: readonly LatencyMeasureme
   ]);
   printCells(title, header, cells);
 }
+
+export interface MemoryMeasurement {
+  name: string;
+  bytes: number;
+}
+
+/**
+ * Prints resident-memory figures, each relative to the one named `baseline` and, with `per`, its growth over the
+ * baseline divided among `per.count` things (e.g. KiB per client).
+ */
+export function printMemoryTable(title: string, rows: readonly MemoryMeasurement[], baseline: string, per?: { count: number; unit: string }): void {
+  const base = rows.find((row) => row.name === baseline)?.bytes ?? Number.NaN;
+  const growth = (row: MemoryMeasurement) => (per ? (row.bytes - base) / 1024 / per.count : Number.NaN);
+  printedTables.push({
+    title,
+    baseline,
+    rows: rows.map((row) => ({ name: row.name, mib: row.bytes / 1024 / 1024, relative: row.bytes / base, ...(per ? { [`kibPer${per.unit}`]: growth(row) } : {}) })),
+  });
+  const header = ['what', 'RSS MiB', `× ${baseline}`, ...(per ? [`KiB per ${per.unit}`] : [])];
+  const cells = rows.map((row) => [
+    row.name,
+    (row.bytes / 1024 / 1024).toFixed(1),
+    (row.bytes / base).toFixed(2),
+    ...(per ? [row.name === baseline ? '' : growth(row).toFixed(0)] : []),
+  ]);
+  printCells(title, header, cells);
+}

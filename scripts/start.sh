@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One command from a fresh machine (root, Debian, Node 20.19+) to a running FactoryCI on this machine:
 # installs what is missing (git, MariaDB, Redis, npm packages), builds, starts private MariaDB and Redis under .data/,
-# migrates the database, shows factory-agent on examples/.factory, makes the demo repository .data/demo (a copy of
+# migrates the database, creates the local admin user on the first start, shows factory-agent on examples/.factory, makes the demo repository .data/demo (a copy of
 # examples/.factory, for README "Try it"), then runs the API and the orchestrator (local runner: agents are child
 # processes, no Kubernetes or Consul needed) until Ctrl-C and prints how to try it.
 set -euo pipefail
@@ -40,6 +40,10 @@ export PUBLIC_URL="${PUBLIC_URL:-http://127.0.0.1:$PORT}"
 echo "== migrate"
 npm run --silent db:migrate
 
+# The first administrator: the local user "admin", made once (FACTORY_ADMIN_PASSWORD, or a random password shown once).
+echo "== users"
+node apps/api/dist/users-command.js ensure-admin
+
 agent() { node apps/agent/bin/factory-agent.js "$@"; }
 echo
 echo "== factory-agent validate --dir examples/.factory"
@@ -74,6 +78,9 @@ healthy || { echo "the API did not start:"; tail -20 .data/logs/api.log; exit 1;
 cat <<MSG
 
 FactoryCI is running: API http://127.0.0.1:$PORT (OpenAPI: /docs/json), admin token in .data/factory.env.
+People sign in as the user "admin" (its password was printed under "== users" on the first start):
+POST /auth/login {"login":"admin","password":"…"} gives a session, then POST /user/tokens a personal access token
+(docs/api.md "Who is calling"); the admin token below stays for automation.
 Try it in another shell (README "Try it"): a project for the demo repository on disk, a signed push, the run.
   cd $ROOT && source .data/factory.env && API=http://127.0.0.1:$PORT
 1. Create the project (the answer shows its "id" and, this once, its "webhook_secret") and give it the run secret

@@ -4,6 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { buildApp } from '../../apps/api/src/app.js';
 import { loadConfig, type ApiConfig } from '../../apps/api/src/config.js';
+import type { LoginAttempts } from '../../apps/api/src/auth/login-attempts.js';
+import type { RepositoryPermissions } from '../../apps/api/src/auth/repository-permissions.js';
 import type { GithubAppClient } from '../../apps/api/src/github/github-app.js';
 import type { Logger } from '../../apps/api/src/logger.js';
 // As the orchestrator imports it.
@@ -44,6 +46,10 @@ export interface HarnessOptions {
   serverLimits?: ServerLimits;
   /** The events streams' timings and batch bounds (buildApp's default otherwise). */
   events?: Partial<EventStreamSettings>;
+  /** What GitHub says of users' roles on repositories (buildApp's noRepositoryPermissions otherwise). */
+  repositoryPermissions?: RepositoryPermissions;
+  /** The failed sign-in window (buildApp's default otherwise). */
+  loginAttempts?: LoginAttempts;
 }
 
 /** A real API on a fresh migrated database and real Redis (unique BullMQ prefix), built with buildApp. */
@@ -60,9 +66,9 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
   const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   let queue = createWorkflowQueue({ redisUrl: config.redisUrl, prefix });
   let github = options.github ?? null;
-  const { serverLimits } = options;
+  const { serverLimits, repositoryPermissions, loginAttempts } = options;
   let { events } = options;
-  let app = await buildApp({ config, db: database.db, queue, github, logger, serverLimits, events });
+  let app = await buildApp({ config, db: database.db, queue, github, logger, serverLimits, events, repositoryPermissions, loginAttempts });
   if (!options.redisUrl) await waitUntil(() => queue.ping(), 5000);
   const jobs = new Queue<WorkflowJobData>(WORKFLOW_QUEUE_NAME, { connection: { url: REDIS_URL }, prefix });
 
@@ -85,7 +91,7 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
       }
       if (next.github !== undefined) github = next.github;
       if (next.events !== undefined) events = next.events;
-      app = await buildApp({ config, db: database.db, queue, github, logger, serverLimits, events });
+      app = await buildApp({ config, db: database.db, queue, github, logger, serverLimits, events, repositoryPermissions, loginAttempts });
     },
     async close() {
       await app.close();

@@ -152,9 +152,9 @@ describe('the orchestrator\'s moves', () => {
 
     const waiting = await createWorkflow('awaiting_approval');
     expect(await endWorkflow(t.db, waiting, 'error', 'x')).toBe(false);
-    expect(await approveWorkflow(t.db, waiting)).toBe(true);
-    expect(await approveWorkflow(t.db, waiting)).toBe(false);
-    expect((await t.db.workflow.findUniqueOrThrow({ where: { id: waiting } })).status).toBe('queued');
+    expect(await approveWorkflow(t.db, waiting, 'user:ada')).toBe(true);
+    expect(await approveWorkflow(t.db, waiting, 'user:bob')).toBe(false);
+    expect(await t.db.workflow.findUniqueOrThrow({ where: { id: waiting } })).toMatchObject({ status: 'queued', approvedBy: 'user:ada' });
   });
 });
 
@@ -162,7 +162,12 @@ describe('cancelWorkflow', () => {
   it('cancels a run that has not ended with what is open below it, with the reason', async () => {
     const id = await createWorkflow('running');
     expect(await cancelWorkflow(t.db, id, 'admin')).toEqual({ previous: 'running' });
-    expect(await t.db.workflow.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'cancelled', statusReason: 'cancelled by admin', finishedAt: expect.any(Date) });
+    expect(await t.db.workflow.findUniqueOrThrow({ where: { id } })).toMatchObject({
+      status: 'cancelled',
+      statusReason: 'cancelled by admin',
+      cancelledBy: 'admin',
+      finishedAt: expect.any(Date),
+    });
     const closed = await tree(id);
     expect(closed['execution:unit']).toEqual({ status: 'cancelled', reason: 'cancelled by admin', finished: true });
     expect(closed['execution:push']).toEqual({ status: 'cancelled', reason: null, finished: true });

@@ -1,14 +1,17 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { executionGroups, terminateGroup } from './process-group.js';
 import { noSandbox, type ExecutionSandbox } from './sandbox.js';
+import { GATE_FD, GATE_OPEN, gatedLaunch, unexecutable } from './start-gate.js';
 
 /**
  * Runs one execution's command: `/bin/sh -e -c <command>` (errexit: a multi-line command stops at its first failing
  * line), stdin from /dev/null, as the leader of a new process group. A timeout or an abort ends the whole group
  * (SIGTERM, then SIGKILL after `killGraceMs`). When the shell exits, whatever it left running in its group is ended
  * the same way, so nothing an execution started outlives it. With a sandbox (sandbox.ts) the shell runs inside it
- * (`setpriv … bwrap … /bin/sh -e -c`), still the leader of its group: bubblewrap starts no new session.
+ * (`setpriv … bwrap … /bin/sh -e -c`), still the leader of its group: bubblewrap starts no new session. Each starts
+ * behind a gate (start-gate.ts) that opens only once its group is recorded.
  */
 export interface CommandSpec {
   command: string;
@@ -55,17 +58,24 @@ export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
   } catch (error) {
     throw new SpawnError(`could not set up the ${spec.sandbox?.name ?? 'none'} sandbox: ${(error as Error).message}`, { cause: error });
   }
+  const missing = unexecutable(launch.file, launch.env.PATH);
+  if (missing) throw new SpawnError(`could not start ${launch.file}: ${missing}`);
+  const gated = gatedLaunch(launch);
   return new Promise<CommandOutcome>((resolve, reject) => {
-    const child = spawn(launch.file, launch.args, {
+    const child = spawn(gated.file, gated.args, {
       cwd: launch.cwd,
       env: launch.env,
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    // Tracked until its group is gone, so that it is ended even if this process dies (process-group.ts). Recorded as
-    // soon as the pid is known, not on the 'spawn' event a turn later: a busy agent killed in between would leave the
-    // execution running with nobody knowing its group.
-    if (child.pid !== undefined) executionGroups.started(child.pid);
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    }) as ChildProcessByStdio<null, Readable, Readable>;
+    // Tracked until its group is gone, so that it is ended even if this process dies (process-group.ts); only then
+    // is the gate opened and the execution started (start-gate.ts): nothing of it runs untracked.
+    const gate = child.stdio[GATE_FD] as Writable | null;
+    gate?.on('error', () => {}); // the gate's shell already gone (e.g. killed): its exit tells the outcome
+    if (child.pid !== undefined) {
+      executionGroups.started(child.pid);
+      gate?.end(GATE_OPEN);
+    }
     let timedOut = false;
     let cancelled = false;
     let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;

@@ -1,6 +1,10 @@
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { requireAdminToken } from './admin-auth.js';
+import { authenticate } from './auth/authenticate.js';
+import { createLoginAttempts, type LoginAttempts } from './auth/login-attempts.js';
+import { projectAccess, type ProjectAccess } from './auth/project-access.js';
+import { noRepositoryPermissions, type RepositoryPermissions } from './auth/repository-permissions.js';
 import type { ApiConfig } from './config.js';
 import type { Db } from './db.js';
 import { isDatabaseUnavailable } from './db-errors.js';
@@ -20,8 +24,13 @@ import { githubHooksRoutes } from './routes/github-hooks.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { ownerRoutes } from './routes/owners.js';
+import { ownerMemberRoutes, projectMemberRoutes } from './routes/members.js';
 import { projectSecretRoutes } from './routes/project-secrets.js';
 import { projectRoutes } from './routes/projects.js';
+import { sessionRoutes } from './routes/session.js';
+import { signInRoutes } from './routes/sign-in.js';
+import { userTokenRoutes } from './routes/user-tokens.js';
+import { userRoutes } from './routes/users.js';
 import { workflowRoutes } from './routes/workflows.js';
 import { sharedSchemas } from './schemas.js';
 import { createSignerLookups, type SignerLookups } from './webhooks/signers.js';
@@ -43,9 +52,19 @@ export interface AppDeps {
   /** The notices of RUN_CHANGE_CHANNEL for the events streams. */
   runChanges: RunChangeHub;
   events: EventStreamSettings;
+  /** What GitHub says of a user's role on a repository (the GitHub App); noRepositoryPermissions without it. */
+  repositoryPermissions: RepositoryPermissions;
+  /** Failed sign-ins per login and address (POST /auth/login's 429). */
+  loginAttempts: LoginAttempts;
+  /** Who may do what on which project: every management route asks it. */
+  access: ProjectAccess;
 }
 
-export type BuildAppDeps = Omit<AppDeps, 'secrets' | 'metrics' | 'signers' | 'runChanges' | 'events'> & {
+export type BuildAppDeps = Omit<AppDeps, 'secrets' | 'metrics' | 'signers' | 'runChanges' | 'events' | 'repositoryPermissions' | 'loginAttempts' | 'access'> & {
+  /** noRepositoryPermissions when not given (no GitHub App: roles come from memberships only). */
+  repositoryPermissions?: RepositoryPermissions;
+  /** A window of the app's own (DEFAULT_LOGIN_ATTEMPTS) when not given. */
+  loginAttempts?: LoginAttempts;
   /** The HTTP server's timeouts and body limit; DEFAULT_SERVER_LIMITS when not given (tests pass short ones). */
   serverLimits?: ServerLimits;
   /** The process's metrics, shared with its background tasks; a registry of the app's own when not given. */
@@ -58,7 +77,15 @@ export type BuildAppDeps = Omit<AppDeps, 'secrets' | 'metrics' | 'signers' | 'ru
 
 /** The API as a Fastify instance; everything it talks to comes in `deps`, so tests pass real ones. */
 export async function buildApp(input: BuildAppDeps): Promise<FastifyInstance> {
-  const { serverLimits = DEFAULT_SERVER_LIMITS, metrics = createApiMetrics(), runChanges, events, ...given } = input;
+  const {
+    serverLimits = DEFAULT_SERVER_LIMITS,
+    metrics = createApiMetrics(),
+    runChanges,
+    events,
+    repositoryPermissions = noRepositoryPermissions,
+    loginAttempts = createLoginAttempts(),
+    ...given
+  } = input;
   const secrets = createSecretBox(input.config.encryptionKey);
   const signers = createSignerLookups({ db: given.db, secrets, appSecret: given.config.githubAppWebhookSecret ?? null });
   const ownRunChanges = runChanges
@@ -74,6 +101,9 @@ export async function buildApp(input: BuildAppDeps): Promise<FastifyInstance> {
     signers,
     runChanges: runChanges ?? ownRunChanges!,
     events: { ...DEFAULT_EVENT_STREAM_SETTINGS, ...events },
+    repositoryPermissions,
+    loginAttempts,
+    access: projectAccess({ db: given.db, repositoryPermissions }),
   };
   watchQueueAndRuns(metrics, deps);
   const app = Fastify({
@@ -83,13 +113,16 @@ export async function buildApp(input: BuildAppDeps): Promise<FastifyInstance> {
   });
 
   for (const schema of sharedSchemas) app.addSchema(schema);
+  await app.register(cookie);
+  app.decorateRequest('principal', null);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
       info: { title: 'FactoryCI API', version: '0.1.0', description: 'Projects, owners, workflows and GitHub webhooks. See docs/api.md.' },
       components: {
         securitySchemes: {
-          admin: { type: 'http', scheme: 'bearer', description: 'FACTORY_ADMIN_TOKEN' },
+          bearer: { type: 'http', scheme: 'bearer', description: 'FACTORY_ADMIN_TOKEN, or a personal access token (fci_…)' },
+          session: { type: 'apiKey', in: 'cookie', name: 'factory_session', description: 'a signed-in session (POST /auth/login); state-changing requests also send X-CSRF-Token' },
           runToken: { type: 'http', scheme: 'bearer', description: 'a run token (docs/agent-protocol.md)' },
         },
       },
@@ -132,12 +165,19 @@ export async function buildApp(input: BuildAppDeps): Promise<FastifyInstance> {
   await app.register(githubHooksRoutes, deps);
   await app.register(githubAppRoutes, deps);
   await app.register(agentRoutes, { ...deps, prefix: '/agent/v1' });
+  await app.register(signInRoutes, deps);
+  // Everything else needs a principal (docs/api.md "Who is calling"); each route asks deps.access what it may do.
   await app.register(async (admin) => {
-    admin.addHook('onRequest', requireAdminToken(deps.config.adminToken));
+    admin.addHook('onRequest', authenticate(deps));
     admin.addHook('onRoute', (route) => {
-      route.schema = { ...route.schema, security: [{ admin: [] }] };
+      route.schema = { ...route.schema, security: [{ bearer: [] }, { session: [] }] };
     });
+    await admin.register(sessionRoutes, deps);
+    await admin.register(userRoutes, deps);
+    await admin.register(userTokenRoutes, deps);
     await admin.register(ownerRoutes, deps);
+    await admin.register(projectMemberRoutes, deps);
+    await admin.register(ownerMemberRoutes, deps);
     await admin.register(projectRoutes, deps);
     await admin.register(projectSecretRoutes, deps);
     await admin.register(workflowRoutes, deps);

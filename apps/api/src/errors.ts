@@ -14,13 +14,16 @@ export class BadRequestError extends ApiError {
   readonly code = 'bad_request';
 }
 
-/** Missing or wrong credentials (admin token, webhook signature). */
+/** Missing or wrong credentials (admin token, access token, session, password, webhook signature). */
 export class UnauthorizedError extends ApiError {
   readonly statusCode = 401;
   readonly code = 'unauthorized';
 }
 
-/** The caller is known but may not do this (e.g. a GitHub user without access to an installation). */
+/**
+ * The caller is known but may not do this (a role that reads a project but may not change it, a session's request
+ * without its CSRF token, a GitHub user without access to an installation).
+ */
 export class ForbiddenError extends ApiError {
   readonly statusCode = 403;
   readonly code = 'forbidden';
@@ -59,4 +62,10 @@ export class ServiceUnavailableError extends ApiError {
 export class PayloadTooLargeError extends ApiError {
   readonly statusCode = 413;
   readonly code = 'payload_too_large';
+}
+
+/** Too many failed attempts (sign-in); the client waits `Retry-After` seconds. */
+export class TooManyRequestsError extends ApiError {
+  readonly statusCode = 429;
+  readonly code = 'too_many_requests';
 }

@@ -19,6 +19,7 @@ export const errorSchema = { $id: 'Error', ...errorAnswerSchema } as const;
 export const errorResponses = {
   400: { $ref: 'Error#' },
   401: { $ref: 'Error#' },
+  403: { $ref: 'Error#' },
   404: { $ref: 'Error#' },
   409: { $ref: 'Error#' },
   500: { $ref: 'Error#' },
@@ -234,6 +235,9 @@ export const workflowProperties = {
   started_at: nullable('string', { format: 'date-time' }),
   finished_at: nullable('string', { format: 'date-time' }),
   rerun_of: nullable('string', { description: 'the workflow this one re-runs (POST /workflow/rerun), if any' }),
+  requested_by: nullable('string', { description: 'who asked for it by hand (a re-run): `user:<login>` or `admin`; null for a webhook' }),
+  approved_by: nullable('string', { description: 'who approved it (an untrusted pull request\'s run), as requested_by' }),
+  cancelled_by: nullable('string', { description: 'who cancelled it, as requested_by' }),
 } as const;
 
 export const workflowSchema = {
@@ -278,6 +282,45 @@ export const workflowTreeSchema = {
   required: [...workflowSchema.required, 'pipelines'],
 } as const;
 
+/** A user as GET /me and POST /auth/login show them. */
+export const principalUserSchema = {
+  type: 'object',
+  properties: { id: { type: 'string' }, login: { type: 'string' }, name: nullable('string'), admin: { type: 'boolean' } },
+  required: ['id', 'login', 'name', 'admin'],
+  additionalProperties: false,
+} as const;
+
+/** GET /me: who the request is from (factoryctl relies on this shape). */
+export const meSchema = {
+  type: 'object',
+  properties: {
+    kind: { type: 'string', enum: ['admin', 'user'], description: 'admin: the admin token; user: a user (admin or not)' },
+    via: { type: 'string', enum: ['admin_token', 'token', 'session'], description: 'the credential: the admin token, a personal access token, the session cookie' },
+    user: { anyOf: [{ type: 'null' }, principalUserSchema] },
+  },
+  required: ['kind', 'via', 'user'],
+  additionalProperties: false,
+} as const;
+
+/** Logins of users: what GitHub allows for user names. */
+export const LOGIN_PATTERN = '^[A-Za-z0-9](?:[A-Za-z0-9-]{0,98}[A-Za-z0-9])?$';
+export const MIN_PASSWORD_LENGTH = 12;
+export const MAX_PASSWORD_LENGTH = 1024;
+
+export const userSchema = {
+  $id: 'User',
+  type: 'object',
+  properties: {
+    ...principalUserSchema.properties,
+    github_login: nullable('string'),
+    has_password: { type: 'boolean', description: 'a local user (signs in with POST /auth/login)' },
+    disabled_at: nullable('string', { format: 'date-time', description: 'set: the user cannot sign in and their tokens do not work' }),
+    created_at: timestamp,
+    updated_at: timestamp,
+  },
+  required: ['id', 'login', 'name', 'admin', 'github_login', 'has_password', 'disabled_at', 'created_at', 'updated_at'],
+} as const;
+
 /** The query of a list: `limit` and `offset` (defaulted, so always present in the handler) and `extra` properties. */
 export const listQuery = <const P extends Record<string, object> = Record<never, never>, const R extends readonly (keyof P & string)[] = []>(
   extra: P = {} as P,
@@ -294,8 +337,8 @@ export const listQuery = <const P extends Record<string, object> = Record<never,
     additionalProperties: false,
   }) as const;
 
-/** The schemas registered with `addSchema`, which routes name by `$ref` ('Error#', 'Owner#', 'Project#', 'Workflow#'). */
-export const sharedSchemas = [errorSchema, ownerSchema, projectSchema, workflowSchema] as const;
+/** The schemas registered with `addSchema`, which routes name by `$ref` ('Error#', 'Owner#', 'Project#', 'Workflow#', 'User#'). */
+export const sharedSchemas = [errorSchema, ownerSchema, projectSchema, workflowSchema, userSchema] as const;
 
 /**
  * json-schema-to-ts options of the routes' type provider: the shared schemas as `references`, so a `$ref` to one has
@@ -305,3 +348,4 @@ export interface SchemaTypeOptions {
   references: Writable<typeof sharedSchemas>;
 }
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
+

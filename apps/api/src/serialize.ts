@@ -1,4 +1,4 @@
-import type { Execution, Owner, Pipeline, Project, Stage, Workflow } from '@factoryci/db';
+import type { ApiToken, Execution, Owner, Pipeline, Project, Stage, User, Workflow } from '@factoryci/db';
 import type { RunEvent } from './webhooks/events.js';
 
 /** Database rows → the API's JSON (snake_case, ids of GitHub objects as numbers, never a stored secret). */
@@ -67,6 +67,9 @@ export function workflowJson(w: Workflow) {
     started_at: iso(w.startedAt),
     finished_at: iso(w.finishedAt),
     rerun_of: w.rerunOf,
+    requested_by: w.requestedBy,
+    approved_by: w.approvedBy,
+    cancelled_by: w.cancelledBy,
   };
 }
 
@@ -95,4 +98,26 @@ export function workflowTreeJson(w: WorkflowTree) {
       })),
     })),
   };
+}
+
+/** A user as GET /me and sign-in show them. */
+export function principalUserJson(u: Pick<User, 'id' | 'login' | 'name' | 'admin'>) {
+  return { id: u.id, login: u.login, name: u.name, admin: u.admin };
+}
+
+/** A user as GET /users shows them (never the password hash). */
+export function userJson(u: User) {
+  return {
+    ...principalUserJson(u),
+    github_login: u.githubLogin,
+    has_password: u.passwordHash !== null,
+    disabled_at: iso(u.disabledAt),
+    created_at: u.createdAt.toISOString(),
+    updated_at: u.updatedAt.toISOString(),
+  };
+}
+
+/** A personal access token as GET /user/tokens lists it (never the token). */
+export function accessTokenJson(t: ApiToken) {
+  return { id: t.id, name: t.name, prefix: t.prefix, created_at: t.createdAt.toISOString(), expires_at: iso(t.expiresAt), last_used_at: iso(t.lastUsedAt) };
 }

@@ -116,6 +116,102 @@ describe('the GitHub stand-in against GitHub\'s OpenAPI description', () => {
     expect(problems).toEqual([]);
   });
 
+  it('sign-in and permissions: the user, their installations, org memberships, repository permissions, as documented', async () => {
+    const client = createGithubAppClient({ app: identity.config, apiUrl: github.url, webUrl: github.url });
+    github.addRepository('acme/secret', { private: true });
+    github.addInstallation({ id: 11, account: { login: 'acme', id: 100, type: 'Organization' }, repositories: ['acme/widgets', 'acme/secret'], permissions: { metadata: 'read' } });
+    github.addUser({ login: 'bob', id: 6, type: 'User' }, [11], { name: null });
+    github.setOrgMembership('acme', 'bob', { role: 'admin' });
+    github.setOrgMembership('acme', 'alice', { role: 'member', state: 'pending' });
+    for (const role of ['admin', 'maintain', 'write', 'triage', 'read', 'none'] as const) github.setRepositoryPermission('acme/widgets', `u-${role}`, role);
+    for (const role of ['admin', 'maintain', 'write', 'triage', 'read', 'none'] as const) github.addUser({ login: `u-${role}`, id: 700 + role.length, type: 'User' }, []);
+    const from = github.requests.length;
+
+    const { user, name, token } = await client.identifyUser(github.issueOAuthCode('bob'));
+    expect({ user, name }).toEqual({ user: { login: 'bob', id: 6, type: 'User' }, name: null });
+    expect((await client.userInstallations(token)).map((i) => i.id)).toEqual([11]);
+    expect(await client.userOrgMembership(token, 'acme')).toEqual({ role: 'admin', state: 'active' });
+    expect(await client.userOrgMembership(token, 'elsewhere')).toBeNull();
+    const aliceToken = (await client.identifyUser(github.issueOAuthCode('alice'))).token;
+    expect(await client.userOrgMembership(aliceToken, 'acme')).toEqual({ role: 'member', state: 'pending' });
+
+    const asked = [];
+    for (const role of ['admin', 'maintain', 'write', 'triage', 'read', 'none']) asked.push(await client.collaboratorPermission(11, 'acme/widgets', `u-${role}`));
+    expect(asked).toEqual([
+      { permission: 'admin', roleName: 'admin' },
+      { permission: 'write', roleName: 'maintain' },
+      { permission: 'write', roleName: 'write' },
+      { permission: 'read', roleName: 'triage' },
+      { permission: 'read', roleName: 'read' },
+      { permission: 'none', roleName: 'none' },
+    ]);
+    // Nothing granted: a public repository is readable by anyone, a private one is not; an unknown user is a 404.
+    expect(await client.collaboratorPermission(11, 'acme/widgets', 'bob')).toEqual({ permission: 'read', roleName: 'read' });
+    expect(await client.collaboratorPermission(11, 'acme/secret', 'bob')).toEqual({ permission: 'none', roleName: 'none' });
+    expect(await client.collaboratorPermission(11, 'acme/widgets', 'nobody')).toBeNull();
+    // Outside the installation: 404 too; an unknown installation is an error, not an answer.
+    expect(await client.collaboratorPermission(11, 'acme/other', 'bob')).toBeNull();
+    await expect(client.collaboratorPermission(404, 'acme/widgets', 'bob')).rejects.toMatchObject({ status: 404 });
+
+    const seen = github.requests.slice(from);
+    const problems: string[] = [];
+    let checked = 0;
+    for (const r of seen) {
+      const response = checkResponse(r.method, r.path, r.status, r.response);
+      if (response === null) continue; // OAuth web flow: not part of the REST description
+      checked++;
+      problems.push(...response);
+    }
+    expect(problems).toEqual([]);
+    expect(checked).toBeGreaterThanOrEqual(16);
+    expect(seen.filter((r) => /\/permission$|\/memberships\//.test(r.path)).map((r) => r.status)).toEqual([200, 404, 200, 200, 200, 200, 200, 200, 200, 200, 200, 404, 404]);
+  });
+
+  it('the authorisation page: signs the chosen user in and redirects with a code (once) and the state', async () => {
+    const client = createGithubAppClient({ app: identity.config, apiUrl: github.url, webUrl: github.url });
+    const authorize = (query: Record<string, string>) =>
+      fetch(`${github.url}/login/oauth/authorize?${new URLSearchParams(query).toString()}`, { redirect: 'manual' });
+    const ours = { client_id: identity.config.clientId, redirect_uri: 'https://ci.example/auth/github/callback', state: 'st-1' };
+
+    github.signInBrowserAs(null);
+    const signInPage = await authorize(ours);
+    expect([signInPage.status, await signInPage.text()]).toEqual([200, expect.stringContaining('Sign in to GitHub')]);
+    expect((await authorize({ ...ours, client_id: 'Iv1.someone-else' })).status).toBe(404);
+
+    github.signInBrowserAs('alice');
+    const res = await authorize(ours);
+    expect(res.status).toBe(302);
+    const back = new URL(res.headers.get('location') ?? '');
+    expect(`${back.origin}${back.pathname}`).toBe(ours.redirect_uri);
+    expect(back.searchParams.get('state')).toBe('st-1');
+    const code = back.searchParams.get('code') ?? '';
+    // Exchanged with another redirect_uri: refused; then with the right one: once.
+    await expect(client.identifyUser(code, 'https://elsewhere.example/cb')).rejects.toMatchObject({ message: expect.stringMatching(/redirect_uri/) });
+    expect((await client.identifyUser(code, ours.redirect_uri)).user.login).toBe('alice');
+    await expect(client.identifyUser(code, ours.redirect_uri)).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/bad_verification_code/) });
+
+    github.signInBrowserAs('alice', { authorizes: false });
+    const denied = new URL((await authorize(ours)).headers.get('location') ?? '');
+    expect([denied.searchParams.get('error'), denied.searchParams.get('state'), denied.searchParams.get('code')]).toEqual(['access_denied', 'st-1', null]);
+
+    github.setCallbackUrls(['https://ci.example/auth/github/callback']);
+    github.signInBrowserAs('alice');
+    const mismatch = new URL((await authorize({ ...ours, redirect_uri: 'https://evil.example/cb' })).headers.get('location') ?? '');
+    expect([mismatch.origin, mismatch.searchParams.get('error'), mismatch.searchParams.get('code')]).toEqual(['https://ci.example', 'redirect_uri_mismatch', null]);
+    expect((await authorize(ours)).headers.get('location')).toMatch(/^https:\/\/ci\.example\/auth\/github\/callback\?code=/);
+  });
+
+  it('an outage answers 503 to everything', async () => {
+    const client = createGithubAppClient({ app: identity.config, apiUrl: github.url, webUrl: github.url });
+    github.setOutage(true);
+    try {
+      await expect(client.installation(9)).rejects.toMatchObject({ status: 503 });
+    } finally {
+      github.setOutage(false);
+    }
+    expect((await client.installation(9)).id).toBe(9);
+  });
+
   it('the validator does catch a wrong body', () => {
     expect(checkResponse('GET', '/app/installations/1', 200, { id: 'one' })?.length).toBeGreaterThan(0);
     expect(checkRequestBody('POST', '/repos/a/b/hooks', { config: { url: 'x' }, colour: 'red' })).toEqual([

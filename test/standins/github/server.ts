@@ -7,6 +7,11 @@
  * at most 10 minutes long), installation tokens (scoped to the installation's repositories and permissions) and OAuth
  * user tokens (from the web flow's code exchange).
  *
+ * The browser side of the OAuth web flow is played too: `GET /login/oauth/authorize` "signs in" the user the test chose
+ * (`signInBrowserAs`) and redirects to the `redirect_uri` with a code (usable once, for 10 minutes) and the `state`, as
+ * github.com does after the user authorised the App. Organisation roles and repository permissions are set by the test
+ * (`setOrgMembership`, `setRepositoryPermission`).
+ *
  * The App's webhook is played too: `sendAppWebhook` POSTs a signed delivery to the URL `setAppWebhook` set and records
  * the attempt (answered or not), which `GET /app/hook/deliveries` lists and `POST /app/hook/deliveries/{id}/attempts`
  * delivers again (same guid, new id).
@@ -88,6 +93,9 @@ export interface RecordedRequest {
   response?: unknown;
 }
 
+/** A repository role on GitHub (`role_name`); `none`: no access at all. */
+export type StandinRepositoryRole = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
+
 export interface GithubStandinOptions {
   appId: number;
   appSlug?: string;
@@ -105,10 +113,26 @@ export interface GithubStandin {
   /** `gitDir`: a git repository on disk whose commits the contents API serves (GET /repos/{o}/{r}/contents/{path}). */
   addRepository(fullName: string, options?: { id?: number; private?: boolean; gitDir?: string }): number;
   addInstallation(installation: StandinInstallation): void;
-  /** A user who signs in through the OAuth web flow and can access the given installations. */
-  addUser(user: StandinAccount, installationIds: number[]): void;
+  /** A user who signs in through the OAuth web flow and can access the given installations (`name`: their profile name). */
+  addUser(user: StandinAccount, installationIds: number[], profile?: { name?: string | null }): void;
   /** The `code` GitHub would hand the browser after the user authorised the App. */
   issueOAuthCode(login: string): string;
+  /**
+   * Who the browser that opens `GET /login/oauth/authorize` is signed in to github.com as (null: nobody, the page asks
+   * to sign in); `authorizes: false` is a user who cancels the authorisation (redirect with `error=access_denied`).
+   */
+  signInBrowserAs(login: string | null, options?: { authorizes?: boolean }): void;
+  /**
+   * The App's callback URLs (its settings): a `redirect_uri` must be one of them, else GitHub sends the browser to the
+   * first one with `error=redirect_uri_mismatch`. Unset: any redirect_uri is accepted.
+   */
+  setCallbackUrls(urls: string[]): void;
+  /** A user's membership of an organisation (`GET /user/memberships/orgs/{org}`); null removes it (404). */
+  setOrgMembership(org: string, login: string, membership: { role: 'admin' | 'member'; state?: 'active' | 'pending' } | null): void;
+  /** A user's role on a repository (`GET /repos/{owner}/{repo}/collaborators/{username}/permission`). */
+  setRepositoryPermission(fullName: string, login: string, role: StandinRepositoryRole): void;
+  /** While on, every request (or those whose path matches) is answered 503 (GitHub having an outage). */
+  setOutage(on: boolean | RegExp): void;
   hooks(fullName: string): StandinHook[];
   /** The App's webhook (its URL and secret, as set in the App's settings); deliveries go there. */
   setAppWebhook(hook: { url: string; secret: string }): void;
@@ -136,12 +160,32 @@ interface Repo {
 }
 
 const DOCS = 'https://docs.github.com/rest';
+/** GitHub: "the code expires after 10 minutes". */
+const OAUTH_CODE_TTL_MS = 10 * 60_000;
+const ROLE_ORDER: StandinRepositoryRole[] = ['none', 'read', 'triage', 'write', 'maintain', 'admin'];
+/** `permission` of GET …/collaborators/{username}/permission: the legacy base role (maintain → write, triage → read). */
+const LEGACY_PERMISSION: Record<StandinRepositoryRole, 'admin' | 'write' | 'read' | 'none'> = {
+  admin: 'admin',
+  maintain: 'write',
+  write: 'write',
+  triage: 'read',
+  read: 'read',
+  none: 'none',
+};
 
 export async function startGithubStandin(options: GithubStandinOptions): Promise<GithubStandin> {
   const repos = new Map<string, Repo>();
   const installations = new Map<number, StandinInstallation>();
-  const users = new Map<string, { account: StandinAccount; installationIds: number[] }>();
-  const oauthCodes = new Map<string, string>();
+  const users = new Map<string, { account: StandinAccount; installationIds: number[]; name: string | null }>();
+  /** code → who it was issued to, the redirect_uri it was issued for, and until when it may be exchanged. */
+  const oauthCodes = new Map<string, { login: string; redirectUri?: string; expiresAt: number }>();
+  let browser: { login: string; authorizes: boolean } | null = null;
+  let callbackUrls: string[] | null = null;
+  /** "org/login" (lower case) → membership. */
+  const orgMemberships = new Map<string, { role: 'admin' | 'member'; state: 'active' | 'pending' }>();
+  /** "owner/repo/login" (lower case) → role. */
+  const repositoryRoles = new Map<string, StandinRepositoryRole>();
+  let outage: boolean | RegExp = false;
   const userTokens = new Map<string, string>();
   /** Installation tokens; `repositories` / `permissions` when the token was narrowed at creation (as GitHub allows). */
   const installationTokens = new Map<string, { installationId: number; expiresAt: number; repositories?: string[]; permissions?: Record<string, string> }>();
@@ -171,6 +215,12 @@ export async function startGithubStandin(options: GithubStandinOptions): Promise
         requests.push(record);
         const reply = (status: number, payload?: unknown, headers: Record<string, string> = {}): void => {
           record.status = status;
+          if (typeof payload === 'string' && headers['content-type'] !== undefined) {
+            // a web page (github.com's side of the OAuth flow), not the REST API
+            record.response = payload;
+            res.writeHead(status, headers).end(payload);
+            return;
+          }
           record.response = payload === undefined ? undefined : JSON.parse(JSON.stringify(payload));
           if (payload === undefined) {
             res.writeHead(status, headers).end();
@@ -191,6 +241,11 @@ export async function startGithubStandin(options: GithubStandinOptions): Promise
     const path = r.path.replace(/\/+$/, '');
     let m: RegExpMatchArray | null;
 
+    if (outage === true || (outage instanceof RegExp && outage.test(path))) return fail(503, 'Service Unavailable');
+
+    // --- OAuth web flow, the browser's side (github.com/login/oauth/authorize) ---
+    if (r.method === 'GET' && path === '/login/oauth/authorize') return authorizeRoute(r, reply);
+
     // --- OAuth web flow (github.com/login/oauth/access_token; under the API base on GHES and here) ---
     if (r.method === 'POST' && path === '/login/oauth/access_token') {
       const b = (r.body ?? {}) as Record<string, string>;
@@ -198,12 +253,17 @@ export async function startGithubStandin(options: GithubStandinOptions): Promise
         reply(200, { error: 'incorrect_client_credentials', error_description: 'The client_id and/or client_secret passed are incorrect.', error_uri: DOCS });
         return;
       }
-      const login = b.code === undefined ? undefined : oauthCodes.get(b.code);
-      if (login === undefined) {
+      const issued = b.code === undefined ? undefined : oauthCodes.get(b.code);
+      if (issued === undefined || issued.expiresAt < Date.now()) {
         reply(200, { error: 'bad_verification_code', error_description: 'The code passed is incorrect or expired.', error_uri: DOCS });
         return;
       }
+      if (b.redirect_uri !== undefined && issued.redirectUri !== undefined && b.redirect_uri !== issued.redirectUri) {
+        reply(200, { error: 'redirect_uri_mismatch', error_description: 'The redirect_uri MUST match the registered callback URL for this application.', error_uri: DOCS });
+        return;
+      }
       oauthCodes.delete(b.code as string);
+      const login = issued.login;
       const token = `ghu_${randomBytes(18).toString('hex')}`;
       userTokens.set(token, login);
       reply(200, { access_token: token, token_type: 'bearer', scope: '' });
@@ -269,17 +329,56 @@ export async function startGithubStandin(options: GithubStandinOptions): Promise
     }
 
     // --- User token ---
+    if (r.method === 'GET' && (m = path.match(/^\/user\/memberships\/orgs\/([^/]+)$/))) {
+      const login = userOf(r.headers.authorization);
+      const user = login === undefined ? undefined : users.get(login);
+      if (!user) return fail(401, 'Requires authentication');
+      const org = decodeURIComponent(m[1] ?? '');
+      const membership = orgMemberships.get(`${org}/${user.account.login}`.toLowerCase());
+      if (!membership) return fail(404, 'Not Found');
+      const base = example('org-membership');
+      return reply(200, {
+        ...base,
+        url: `${url}/orgs/${org}/memberships/${user.account.login}`,
+        state: membership.state,
+        role: membership.role,
+        organization_url: `${url}/orgs/${org}`,
+        organization: { ...(base.organization as object), login: org, url: `${url}/orgs/${org}` },
+        user: accountBody(user.account),
+      });
+    }
     if (r.method === 'GET' && (path === '/user' || path === '/user/installations')) {
       const login = userOf(r.headers.authorization);
       const user = login === undefined ? undefined : users.get(login);
       if (!user) return fail(401, 'Requires authentication');
-      if (path === '/user') return reply(200, { ...example('private-user-response-with-public-profile-information'), ...accountBody(user.account), name: user.account.login });
+      if (path === '/user') return reply(200, { ...example('private-user-response-with-public-profile-information'), ...accountBody(user.account), name: user.name });
       const list = user.installationIds.flatMap((id) => {
         const inst = installations.get(id);
         return inst ? [installationBody(inst)] : [];
       });
       reply(200, { total_count: list.length, installations: list });
       return;
+    }
+
+    // --- A user's permission on a repository (installation token, the repository in its scope; metadata permission) ---
+    if (r.method === 'GET' && (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/collaborators\/([^/]+)\/permission$/))) {
+      const fullName = `${m[1]}/${m[2]}`;
+      const installation = installationOf(r.headers.authorization);
+      if (!installation) return fail(401, 'Bad credentials');
+      const repo = repos.get(fullName.toLowerCase());
+      if (!repo || !installation.repositories.some((n) => n.toLowerCase() === fullName.toLowerCase())) return fail(404, 'Not Found');
+      if (installation.permissions.metadata === undefined) return fail(403, 'Resource not accessible by integration');
+      const login = decodeURIComponent(m[3] ?? '');
+      const user = users.get(login) ?? [...users.values()].find((u) => u.account.login.toLowerCase() === login.toLowerCase());
+      if (!user) return fail(404, 'Not Found');
+      const set = repositoryRoles.get(`${repo.fullName}/${user.account.login}`.toLowerCase());
+      // Anyone may read a public repository; a private one gives nothing to whom it was not granted.
+      const role = set ?? (repo.private ? 'none' : 'read');
+      const base = example('repository-collaborator-permission-response-if-user-has-admin-permissions');
+      // (GitHub's example leaves out the user's role_name and permissions, which its schema and real answers have)
+      const rank = ROLE_ORDER.indexOf(role);
+      const permissions = { pull: rank >= 1, triage: rank >= 2, push: rank >= 3, maintain: rank >= 4, admin: rank >= 5 };
+      return reply(200, { ...base, permission: LEGACY_PERMISSION[role], role_name: role, user: { ...(base.user as object), ...accountBody(user.account), permissions, role_name: role } });
     }
 
     // --- Repository hooks and check runs (installation token, scoped) ---
@@ -316,6 +415,42 @@ export async function startGithubStandin(options: GithubStandinOptions): Promise
     }
 
     fail(404, 'Not Found');
+  }
+
+  /**
+   * github.com's authorisation page: an unknown client_id is a 404 page; nobody signed in, the sign-in page; otherwise
+   * the user authorises (or cancels) and the browser goes to the redirect_uri with a code and the state.
+   */
+  function authorizeRoute(r: RecordedRequest, reply: (status: number, payload?: unknown, headers?: Record<string, string>) => void): void {
+    const page = (status: number, text: string): void =>
+      reply(status, `<!DOCTYPE html><html><head><title>${text}</title></head><body><h1>${text}</h1></body></html>`, { 'content-type': 'text/html; charset=utf-8' });
+    if (r.query.get('client_id') !== options.clientId) return page(404, 'Not Found');
+    const state = r.query.get('state');
+    const asked = r.query.get('redirect_uri') ?? undefined;
+    const back = (target: string, params: Record<string, string>): void => {
+      const location = new URL(target);
+      for (const [k, v] of Object.entries(params)) location.searchParams.set(k, v);
+      if (state !== null) location.searchParams.set('state', state);
+      reply(302, undefined, { location: location.toString() });
+    };
+    if (callbackUrls && asked !== undefined && !callbackUrls.includes(asked)) {
+      const first = callbackUrls[0];
+      if (!first) return page(400, 'redirect_uri is not associated with this application');
+      return back(first, {
+        error: 'redirect_uri_mismatch',
+        error_description: 'The redirect_uri MUST match the registered callback URL for this application.',
+        error_uri: DOCS,
+      });
+    }
+    const target = asked ?? callbackUrls?.[0];
+    if (target === undefined) return page(400, 'no redirect_uri and no callback URL registered');
+    if (!browser) return page(200, 'Sign in to GitHub');
+    if (!browser.authorizes) {
+      return back(target, { error: 'access_denied', error_description: 'The user has denied your application access.', error_uri: DOCS });
+    }
+    const code = randomBytes(10).toString('hex');
+    oauthCodes.set(code, { login: browser.login, redirectUri: asked, expiresAt: Date.now() + OAUTH_CODE_TTL_MS });
+    back(target, { code });
   }
 
   /** Newest first, `per_page` (default 30, at most 100) a page, the next page's `cursor` in the Link header. */
@@ -697,13 +832,30 @@ export async function startGithubStandin(options: GithubStandinOptions): Promise
       }
       installations.set(installation.id, installation);
     },
-    addUser(account, installationIds) {
-      users.set(account.login, { account, installationIds });
+    addUser(account, installationIds, profile = {}) {
+      users.set(account.login, { account, installationIds, name: profile.name === undefined ? account.login : profile.name });
     },
     issueOAuthCode(login) {
       const code = randomBytes(10).toString('hex');
-      oauthCodes.set(code, login);
+      oauthCodes.set(code, { login, expiresAt: Date.now() + OAUTH_CODE_TTL_MS });
       return code;
+    },
+    signInBrowserAs(login, opts = {}) {
+      browser = login === null ? null : { login, authorizes: opts.authorizes ?? true };
+    },
+    setCallbackUrls(urls) {
+      callbackUrls = [...urls];
+    },
+    setOrgMembership(org, login, membership) {
+      const key = `${org}/${login}`.toLowerCase();
+      if (membership) orgMemberships.set(key, { role: membership.role, state: membership.state ?? 'active' });
+      else orgMemberships.delete(key);
+    },
+    setRepositoryPermission(fullName, login, role) {
+      repositoryRoles.set(`${fullName}/${login}`.toLowerCase(), role);
+    },
+    setOutage(on) {
+      outage = on;
     },
     hooks(fullName) {
       return repos.get(fullName.toLowerCase())?.hooks ?? [];

@@ -73,4 +73,29 @@ describe('expiringLookup', () => {
     expect(await cache.get('x')).toBe('x');
     expect(calls).toBe(2);
   });
+
+  it('with maxEntries, a new key drops the oldest kept one', async () => {
+    let clock = 0;
+    const asked: string[] = [];
+    const cache = expiringLookup(
+      async (key: string) => {
+        asked.push(key);
+        return key;
+      },
+      (k) => k,
+      { ttlMs: 60_000, now: () => clock, maxEntries: 2 },
+    );
+    await cache.get('a');
+    clock++;
+    await cache.get('b');
+    await cache.get('a'); // kept
+    await cache.get('c'); // drops a, the oldest
+    await cache.get('b'); // kept
+    await cache.get('a'); // looked up again, drops b
+    await cache.get('c'); // kept
+    expect(asked).toEqual(['a', 'b', 'c', 'a']);
+    clock += 60_000;
+    await cache.get('c'); // expired: looked up again
+    expect(asked).toEqual(['a', 'b', 'c', 'a', 'c']);
+  });
 });

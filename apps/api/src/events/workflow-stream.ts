@@ -1,20 +1,50 @@
 import { isFinalWorkflowStatus } from '@factoryci/run-state';
 import type { Db } from '../db.js';
 import type { Logger } from '../logger.js';
+import type { FreshReads } from './fresh-reads.js';
 import { readLogBatch, type StoredChunk } from './log-batches.js';
 import type { RunChangeHub } from './run-change-hub.js';
 import { readRunTree } from './run-tree.js';
 import type { SseStream } from './sse.js';
 import { runStream } from './stream-lifetime.js';
-import { changesSince, statusPayloads, type StatusPayload } from './status-changes.js';
+import { changesSince, statusPayloads, type RunTreeRow, type StatusPayload } from './status-changes.js';
 import type { EventStreamSettings } from './stream-settings.js';
 import { createWake } from './wake.js';
+import { freshReads, readClock } from './fresh-reads.js';
 
 export interface EventStreamDeps {
   db: Db;
   runChanges: RunChangeHub;
   settings: EventStreamSettings;
   log: Logger;
+  /** The reads the app's streams share (sharedStreamReads): one read serves every stream a notice woke. */
+  reads: StreamReads;
+}
+
+export interface StreamReads {
+  chunks: FreshReads<LogReadKey, StoredChunk[]>;
+  tree: FreshReads<string, RunTreeRow | null>;
+}
+
+export interface LogReadKey {
+  workflowId: string;
+  after: bigint;
+}
+
+/**
+ * One app's shared reads: the streams of one workflow woken by the same notice read its new chunks (and, after a
+ * status notice, its tree) once. One clock for both, so one mark covers both.
+ */
+export function sharedStreamReads(db: Db, settings: EventStreamSettings): StreamReads {
+  const clock = readClock();
+  return {
+    chunks: freshReads(
+      (key: LogReadKey) => readLogBatch(db, key.workflowId, key.after, settings.logBatch),
+      (key) => `${key.workflowId}:${key.after}`,
+      clock,
+    ),
+    tree: freshReads((workflowId: string) => readRunTree(db, workflowId), (workflowId) => workflowId, clock),
+  };
 }
 
 /** The data of a `log` event. */
@@ -33,8 +63,11 @@ export async function streamWorkflowEvents(deps: EventStreamDeps, sse: SseStream
   const wake = createWake();
   // The tree is read again after a status notice or the timer; a log notice reads only the chunks.
   let readTree = true;
+  // reads of the chunks must have started after this (a shared read begun before a notice may miss its chunk)
+  let since = deps.reads.chunks.mark();
   const unsubscribe = deps.runChanges.onWorkflow(workflowId, (notice) => {
     if (notice.kind === 'status') readTree = true;
+    since = deps.reads.chunks.mark();
     wake.poke();
   });
   let cursor = after;
@@ -42,12 +75,14 @@ export async function streamWorkflowEvents(deps: EventStreamDeps, sse: SseStream
   let sent: StatusPayload[] | undefined;
   await runStream({ sse, keepAliveMs: deps.settings.keepAliveMs, log: deps.log, context: { workflowId }, unsubscribe }, async () => {
     while (!sse.signal.aborted) {
-      const fresh = readTree ? await readRunTree(deps.db, workflowId) : undefined;
+      const read = readTree ? await deps.reads.tree.read(workflowId, since) : undefined;
+      const fresh = read?.value;
       readTree = false;
       if (fresh === null) break;
       const payloads = fresh ? statusPayloads(fresh) : undefined;
       if (!sent) await sse.send({ id: id(), event: 'snapshot', data: { nodes: payloads } });
-      cursor = await sendChunksAfter(deps, sse, workflowId, cursor);
+      // the chunks are read after the tree (so that a final status read means every chunk is stored)
+      cursor = await sendChunksAfter(deps, sse, workflowId, cursor, Math.max(since, read?.endedAt ?? 0));
       if (payloads) {
         for (const change of changesSince(sent ?? payloads, payloads)) await sse.send({ id: id(), event: 'status', data: change });
         sent = payloads;
@@ -57,16 +92,22 @@ export async function streamWorkflowEvents(deps: EventStreamDeps, sse: SseStream
         await sse.send({ id: id(), event: 'end', data: { status: fresh.status } });
         break;
       }
-      if (!(await wake.wait(deps.settings.rereadMs, sse.signal))) readTree = true;
+      if (!(await wake.wait(deps.settings.rereadMs, sse.signal))) {
+        readTree = true;
+        since = deps.reads.chunks.mark();
+      }
     }
   });
 }
 
-/** Sends every chunk stored after `after`, batch by batch (each waits until the client took the last); the new cursor. */
-async function sendChunksAfter(deps: EventStreamDeps, sse: SseStream, workflowId: string, after: bigint): Promise<bigint> {
+/**
+ * Sends every chunk stored after `after`, batch by batch (each waits until the client took the last), from reads begun
+ * after `since`; the new cursor.
+ */
+async function sendChunksAfter(deps: EventStreamDeps, sse: SseStream, workflowId: string, after: bigint, since: number): Promise<bigint> {
   let cursor = after;
   while (!sse.signal.aborted) {
-    const batch = await readLogBatch(deps.db, workflowId, cursor, deps.settings.logBatch);
+    const { value: batch } = await deps.reads.chunks.read({ workflowId, after: cursor }, since);
     if (batch.length === 0) break;
     for (const chunk of batch) {
       if (sse.signal.aborted) return cursor;

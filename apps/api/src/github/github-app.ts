@@ -16,6 +16,20 @@ export interface GithubInstallationInfo {
   suspended: boolean;
 }
 
+export interface GithubOrgMembership {
+  /** admin, member or billing_manager. */
+  role: string;
+  /** active, or pending (invited, not yet accepted). */
+  state: string;
+}
+
+export interface GithubCollaboratorPermission {
+  /** The legacy base role: admin, write, read or none (maintain shows as write, triage as read). */
+  permission: string;
+  /** The role's name: admin, maintain, write, triage, read, or a custom role's name. */
+  roleName: string;
+}
+
 export interface GithubRepositoryInfo {
   id: number;
   fullName: string;
@@ -26,10 +40,20 @@ export interface GithubRepositoryInfo {
 export interface GithubAppClient {
   /** The App's public installation page. */
   installUrl(): string;
-  /** Exchanges the OAuth code of the App's user authorisation for the user and their token. */
-  identifyUser(code: string): Promise<{ user: GithubAccount; token: string }>;
+  /**
+   * Exchanges the OAuth code of the App's user authorisation (a code works once) for the user, their profile name and
+   * their token. `redirectUri`: the one the authorisation was asked with, if any (GitHub checks they are the same).
+   */
+  identifyUser(code: string, redirectUri?: string): Promise<{ user: GithubAccount; name: string | null; token: string }>;
   /** The installations of this App the user (by their OAuth token) can access. */
   userInstallations(userToken: string): Promise<GithubInstallationInfo[]>;
+  /** The user's (by their OAuth token) membership of an organisation; null when they are not a member (404). */
+  userOrgMembership(userToken: string, org: string): Promise<GithubOrgMembership | null>;
+  /**
+   * A user's permission on a repository, asked with the installation's token; null when GitHub says 404 (no such
+   * user, or not a collaborator).
+   */
+  collaboratorPermission(installationId: number, fullName: string, login: string): Promise<GithubCollaboratorPermission | null>;
   installation(installationId: number): Promise<GithubInstallationInfo>;
   installationRepositories(installationId: number): Promise<GithubRepositoryInfo[]>;
   /** Creates a repository webhook (push and pull_request, JSON) and returns its id. */
@@ -99,12 +123,35 @@ export function createGithubAppClient(options: GithubAppClientOptions): GithubAp
       return `${options.webUrl}/apps/${encodeURIComponent(options.app.slug)}/installations/new`;
     },
 
-    identifyUser(code) {
+    identifyUser(code, redirectUri) {
       return call('exchanging the OAuth code', async () => {
-        const { authentication } = await app.oauth.createToken({ code });
+        const { authentication } = await app.oauth.createToken(redirectUri === undefined ? { code } : { code, redirectUrl: redirectUri });
         const octokit = new BaseOctokit({ auth: authentication.token });
         const { data } = await octokit.request('GET /user');
-        return { user: { login: data.login, id: Number(data.id), type: data.type }, token: authentication.token };
+        return { user: { login: data.login, id: Number(data.id), type: data.type }, name: data.name ?? null, token: authentication.token };
+      });
+    },
+
+    userOrgMembership(userToken, org) {
+      return call(`reading the user's membership of ${org}`, () =>
+        nullOn404(async () => {
+          const octokit = new BaseOctokit({ auth: userToken });
+          const { data } = await octokit.request('GET /user/memberships/orgs/{org}', { org });
+          return { role: data.role, state: data.state };
+        }),
+      );
+    },
+
+    collaboratorPermission(installationId, fullName, login) {
+      return call(`reading the permission of ${login} on ${fullName}`, async () => {
+        const [owner = '', repo = ''] = fullName.split('/');
+        const octokit = await app.getInstallationOctokit(installationId);
+        // the installation's token first: an unknown installation's 404 is an error, not "not a collaborator"
+        await octokit.auth({ type: 'installation' });
+        return nullOn404(async () => {
+          const { data } = await octokit.request('GET /repos/{owner}/{repo}/collaborators/{username}/permission', { owner, repo, username: login });
+          return { permission: data.permission, roleName: data.role_name };
+        });
       });
     },
 
@@ -202,6 +249,16 @@ export function createGithubAppClient(options: GithubAppClientOptions): GithubAp
       });
     },
   };
+}
+
+/** What `fn` answers, or null when GitHub answered 404. */
+async function nullOn404<T>(fn: () => Promise<T>): Promise<T | null> {
+  try {
+    return await fn();
+  } catch (error) {
+    if ((error as { status?: unknown }).status === 404) return null;
+    throw error;
+  }
 }
 
 interface InstallationData {

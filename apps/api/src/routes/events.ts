@@ -1,14 +1,15 @@
-import { NotFoundError, BadRequestError } from '../errors.js';
+import { principalOf } from '../auth/authenticate.js';
+import { BadRequestError } from '../errors.js';
 import { resumeCursor } from '../events/last-event-id.js';
 import { streamProjectEvents } from '../events/project-stream.js';
 import { openSse, type SseStream } from '../events/sse.js';
-import { streamWorkflowEvents, type EventStreamDeps } from '../events/workflow-stream.js';
+import { sharedStreamReads, streamWorkflowEvents, type EventStreamDeps } from '../events/workflow-stream.js';
 import { errorResponses, uuidProperty } from '../schemas.js';
 import type { RoutePlugin } from './route-plugin.js';
 
 const eventStream = { type: 'string', description: 'text/event-stream (docs/api.md, "Events streams")' } as const;
 
-/** /workflow/events and /project/events (admin token): Server-Sent Events read from the database (docs/api.md). */
+/** /workflow/events and /project/events (read role on the project): Server-Sent Events read from the database (docs/api.md). */
 export const eventRoutes: RoutePlugin = async (app, deps) => {
   const tags = ['events'];
   // Open streams end when the server closes (they would keep it open otherwise).
@@ -16,7 +17,8 @@ export const eventRoutes: RoutePlugin = async (app, deps) => {
   app.addHook('onClose', async () => {
     for (const stream of open) stream.end();
   });
-  const streamDeps = (log: EventStreamDeps['log']): EventStreamDeps => ({ db: deps.db, runChanges: deps.runChanges, settings: deps.events, log });
+  const reads = sharedStreamReads(deps.db, deps.events);
+  const streamDeps = (log: EventStreamDeps['log']): EventStreamDeps => ({ db: deps.db, runChanges: deps.runChanges, settings: deps.events, log, reads });
   const follow = async (stream: SseStream, run: (stream: SseStream) => Promise<void>): Promise<void> => {
     open.add(stream);
     try {
@@ -45,7 +47,7 @@ export const eventRoutes: RoutePlugin = async (app, deps) => {
       const { id } = request.query;
       const after = resumeCursor(request.headers['last-event-id'], request.query.last_event_id);
       if (after === undefined) throw new BadRequestError('Last-Event-ID is not an event id of this stream');
-      if ((await deps.db.workflow.count({ where: { id } })) === 0) throw new NotFoundError(`no workflow ${id}`);
+      await deps.access.workflow(principalOf(request), id, 'read');
       reply.hijack();
       await follow(openSse(reply.raw), (stream) => streamWorkflowEvents(streamDeps(request.log), stream, id, after));
     },
@@ -68,7 +70,7 @@ export const eventRoutes: RoutePlugin = async (app, deps) => {
     },
     async (request, reply) => {
       const { id, limit } = request.query;
-      if ((await deps.db.project.count({ where: { id } })) === 0) throw new NotFoundError(`no project ${id}`);
+      await deps.access.project(principalOf(request), id, 'read');
       reply.hijack();
       await follow(openSse(reply.raw), (stream) => streamProjectEvents(streamDeps(request.log), stream, id, limit));
     },

@@ -1,5 +1,6 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { loggedExecution, readExecutionLog } from '../agent/logs.js';
+import { principalOf } from '../auth/authenticate.js';
 import { BadRequestError } from '../errors.js';
 import type { LogRange } from '../runs/log-ranges.js';
 import { errorResponses, uuidProperty } from '../schemas.js';
@@ -37,7 +38,7 @@ function fileName(stem: string): string {
   return `${stem.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 200)}.log`;
 }
 
-/** /execution/log (admin token). */
+/** /execution/log (read role on the execution's project). */
 export const executionRoutes: RoutePlugin = async (app, deps) => {
   app.get(
     '/execution/log',
@@ -52,6 +53,7 @@ export const executionRoutes: RoutePlugin = async (app, deps) => {
     },
     async (request, reply) => {
       const range = rangeOf(request.query);
+      await deps.access.execution(principalOf(request), request.query.id, 'read');
       const execution = await loggedExecution(deps.db, request.query.id);
       // A stream read from the database in batches of chunks: memory stays bounded whatever the log's size. Fastify
       // pipes a stream as it is (no serializer); the 200 schema's string documents what it sends, hence the cast.

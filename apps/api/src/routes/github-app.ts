@@ -64,7 +64,7 @@ export const githubAppRoutes: RoutePlugin = async (app, deps) => {
         tags,
         summary: 'The GitHub App setup URL: records the installation and its owner',
         querystring: setupQuery,
-        response: { 200: setupResponse, 403: { $ref: 'Error#' }, 501: { $ref: 'Error#' }, 502: { $ref: 'Error#' }, ...errorResponses },
+        response: { 200: setupResponse, 501: { $ref: 'Error#' }, 502: { $ref: 'Error#' }, ...errorResponses },
       },
     },
     async (request) => {

@@ -1,3 +1,4 @@
+import { principalOf } from '../auth/authenticate.js';
 import { isForeignKeyViolation } from '../db-errors.js';
 import { NotFoundError } from '../errors.js';
 import { errorResponses, uuidProperty } from '../schemas.js';
@@ -32,9 +33,9 @@ const secretJson = (s: { name: string; createdAt: Date; updatedAt: Date }) => ({
   updated_at: s.updatedAt.toISOString(),
 });
 
-/** /project/secret and /project/secrets (admin token): a project's run secrets, encrypted at rest. */
+/** /project/secret and /project/secrets (project admins): a project's run secrets, encrypted at rest. */
 export const projectSecretRoutes: RoutePlugin = async (app, deps) => {
-  const { db, secrets } = deps;
+  const { db, secrets, access } = deps;
   const tags = ['projects'];
 
   app.get(
@@ -43,6 +44,7 @@ export const projectSecretRoutes: RoutePlugin = async (app, deps) => {
       schema: { tags, summary: 'Names of a project\'s run secrets (never their values)', querystring: projectQuery, response: { 200: { type: 'array', items: secretSchema }, ...errorResponses } },
     },
     async (request) => {
+      await access.project(principalOf(request), request.query.id, 'manage_secrets');
       const project = await db.project.findUnique({
         where: { id: request.query.id },
         select: { secrets: { select: { name: true, createdAt: true, updatedAt: true }, orderBy: { name: 'asc' } } },
@@ -66,6 +68,7 @@ export const projectSecretRoutes: RoutePlugin = async (app, deps) => {
     },
     async (request) => {
       const { id, name } = request.query;
+      await access.project(principalOf(request), id, 'manage_secrets');
       const valueEncrypted = secrets.encrypt(request.body.value);
       try {
         const saved = await db.projectSecret.upsert({
@@ -87,6 +90,7 @@ export const projectSecretRoutes: RoutePlugin = async (app, deps) => {
     { schema: { tags, summary: 'Delete a run secret', querystring: secretQuery, response: { 204: { type: 'null' }, ...errorResponses } } },
     async (request, reply) => {
       const { id, name } = request.query;
+      await access.project(principalOf(request), id, 'manage_secrets');
       const deleted = await db.projectSecret.deleteMany({ where: { projectId: id, name } });
       if (deleted.count === 0) throw new NotFoundError(`project ${id} has no secret ${name}`);
       request.log.info({ projectId: id, secret: name }, 'run secret deleted');

@@ -1,4 +1,6 @@
 import type { FromSchema } from 'json-schema-to-ts';
+import { principalOf } from '../auth/authenticate.js';
+import { requireAdministrator } from './users.js';
 import { isRecordNotFound, isUniqueViolation } from '../db-errors.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { installationForRepository } from '../github/installations.js';
@@ -27,9 +29,9 @@ function settingsData(body: ProjectSettings) {
   };
 }
 
-/** /project and /projects (admin token). */
+/** /project and /projects: listed and read by role; created by administrators; changed and deleted by project admins. */
 export const projectRoutes: RoutePlugin = async (app, deps) => {
-  const { db, config, secrets } = deps;
+  const { db, config, secrets, access } = deps;
   const tags = ['projects'];
 
   /** One project per GitHub repository: a delivery runs once, for one project. */
@@ -51,20 +53,14 @@ export const projectRoutes: RoutePlugin = async (app, deps) => {
     {
       schema: {
         tags,
-        summary: 'List projects, optionally of one owner (by name)',
+        summary: 'List the projects you may read, optionally of one owner (by name)',
         querystring: listQuery({ owner: { type: 'string', pattern: NAME_PATTERN } }),
         response: { 200: { type: 'array', items: projectRef }, ...errorResponses },
       },
     },
     async (request) => {
       const { owner, limit, offset } = request.query;
-      const projects = await db.project.findMany({
-        where: owner ? { owner: { name: owner } } : {},
-        include: withOwner,
-        orderBy: [{ owner: { name: 'asc' } }, { name: 'asc' }],
-        take: limit,
-        skip: offset,
-      });
+      const projects = await access.readableProjects(principalOf(request), { ownerName: owner, limit, offset });
       return projects.map(projectJson);
     },
   );
@@ -72,11 +68,7 @@ export const projectRoutes: RoutePlugin = async (app, deps) => {
   app.get(
     '/project',
     { schema: { tags, summary: 'Get a project (never its webhook secret)', querystring: idQuery, response: { 200: projectRef, ...errorResponses } } },
-    async (request) => {
-      const project = await db.project.findUnique({ where: { id: request.query.id }, include: withOwner });
-      if (!project) throw new NotFoundError(`no project ${request.query.id}`);
-      return projectJson(project);
-    },
+    async (request) => projectJson(await access.project(principalOf(request), request.query.id, 'read')),
   );
 
   app.post(
@@ -90,6 +82,7 @@ export const projectRoutes: RoutePlugin = async (app, deps) => {
       },
     },
     async (request, reply) => {
+      requireAdministrator(principalOf(request));
       const body = request.body;
       const fullName = githubFullNameOf(body.url, config.githubUrl);
       await assertRepositoryFree(fullName);
@@ -149,8 +142,7 @@ export const projectRoutes: RoutePlugin = async (app, deps) => {
     async (request) => {
       const { id } = request.query;
       const body = request.body;
-      const current = await db.project.findUnique({ where: { id } });
-      if (!current) throw new NotFoundError(`no project ${id}`);
+      const current = await access.project(principalOf(request), id, 'configure');
       const data: Record<string, unknown> = { ...settingsData(body), name: body.project };
       if (body.url !== undefined && body.url !== current.url) {
         const fullName = githubFullNameOf(body.url, config.githubUrl);
@@ -191,8 +183,7 @@ export const projectRoutes: RoutePlugin = async (app, deps) => {
       },
     },
     async (request, reply) => {
-      const project = await db.project.findUnique({ where: { id: request.query.id } });
-      if (!project) throw new NotFoundError(`no project ${request.query.id}`);
+      const project = await access.project(principalOf(request), request.query.id, 'delete');
       await db.project.deleteMany({ where: { id: project.id } });
       deps.signers.forget();
       await removeRepositoryHook(deps, project);

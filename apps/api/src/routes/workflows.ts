@@ -1,4 +1,6 @@
 import { approveWorkflow } from '@factoryci/db';
+import { principalOf } from '../auth/authenticate.js';
+import { actorOf } from '../auth/principal.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { announceAndStart } from '../queue/start-workflow.js';
 import { cancelWorkflow } from '../runs/cancel.js';
@@ -7,9 +9,9 @@ import { errorResponses, idQuery, listQuery, uuidProperty, workflowTreeSchema } 
 import { workflowJson, workflowTreeJson } from '../serialize.js';
 import type { RoutePlugin } from './route-plugin.js';
 
-/** /workflows and /workflow (admin token). */
+/** /workflows and /workflow: read with a project's read role; approve, re-run and cancel with its write role. */
 export const workflowRoutes: RoutePlugin = async (app, deps) => {
-  const { db } = deps;
+  const { db, access } = deps;
   const tags = ['workflows'];
 
   app.get(
@@ -24,9 +26,7 @@ export const workflowRoutes: RoutePlugin = async (app, deps) => {
     },
     async (request) => {
       const { project, limit, offset } = request.query;
-      if (!(await db.project.findUnique({ where: { id: project }, select: { id: true } }))) {
-        throw new NotFoundError(`no project ${project}`);
-      }
+      await access.project(principalOf(request), project, 'read');
       const workflows = await db.workflow.findMany({
         where: { projectId: project },
         orderBy: { number: 'desc' },
@@ -48,6 +48,7 @@ export const workflowRoutes: RoutePlugin = async (app, deps) => {
       },
     },
     async (request) => {
+      await access.workflow(principalOf(request), request.query.id, 'read');
       const workflow = await db.workflow.findUnique({
         where: { id: request.query.id },
         include: {
@@ -74,7 +75,9 @@ export const workflowRoutes: RoutePlugin = async (app, deps) => {
     },
     async (request) => {
       const { id } = request.query;
-      if (!(await approveWorkflow(db, id))) {
+      const principal = principalOf(request);
+      await access.workflow(principal, id, 'approve');
+      if (!(await approveWorkflow(db, id, actorOf(principal)))) {
         const workflow = await db.workflow.findUnique({ where: { id } });
         if (!workflow) throw new NotFoundError(`no workflow ${id}`);
         throw new ConflictError(`workflow ${id} is ${workflow.status}, not awaiting approval`);
@@ -97,7 +100,9 @@ export const workflowRoutes: RoutePlugin = async (app, deps) => {
       },
     },
     async (request, reply) => {
-      const id = await createRerun(db, request.query.id);
+      const principal = principalOf(request);
+      await access.workflow(principal, request.query.id, 'rerun');
+      const id = await createRerun(db, request.query.id, actorOf(principal));
       request.log.info({ workflowId: id, rerunOf: request.query.id }, 'workflow re-run');
       // Committed: from here on a failure only delays the run (the reconciler queues it).
       await announceAndStart(deps, request.log, { announce: [id], start: [id] }, 'created');
@@ -117,7 +122,9 @@ export const workflowRoutes: RoutePlugin = async (app, deps) => {
     },
     async (request) => {
       const { id } = request.query;
-      const { previous } = await cancelWorkflow(db, id, 'admin');
+      const principal = principalOf(request);
+      await access.workflow(principal, id, 'cancel');
+      const { previous } = await cancelWorkflow(db, id, actorOf(principal));
       // A job that has not started goes; one an orchestrator holds (or a running run) is stopped through the channel,
       // which is published in every case: it costs nothing and covers a job taken between our read and the removal.
       const removed = previous === 'queued' ? await deps.queue.remove(id) : false;

@@ -14,8 +14,11 @@ export function rerunRefusal(status: WorkflowStatus): string | null {
   return isFinalWorkflowStatus(status) ? null : `it is ${status}: only a workflow that has ended can be re-run (cancel it first)`;
 }
 
-/** Creates the re-run of workflow `id` (committed, `queued`, not yet started) and returns its id. */
-export async function createRerun(db: Db, id: string): Promise<string> {
+/**
+ * Creates the re-run of workflow `id` (committed, `queued`, not yet started), asked for by `requestedBy`
+ * (`user:<login>` or `admin`), and returns its id.
+ */
+export async function createRerun(db: Db, id: string, requestedBy: string): Promise<string> {
   const original = await db.workflow.findUnique({ where: { id } });
   if (!original) throw new NotFoundError(`no workflow ${id}`);
   const refusal = rerunRefusal(original.status);
@@ -41,6 +44,7 @@ export async function createRerun(db: Db, id: string): Promise<string> {
       changedPaths: original.changedPaths ?? undefined,
       status: 'queued',
       rerunOf: original.id,
+      requestedBy,
     },
     select: { id: true },
   });

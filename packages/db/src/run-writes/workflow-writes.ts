@@ -23,9 +23,12 @@ function movable(workflowId: string, move: WorkflowMove) {
   return { id: workflowId, status: { in: [...workflowMoveSources(move)] } };
 }
 
-/** `awaiting_approval → queued`; false when the workflow does not await approval (or does not exist). */
-export async function approveWorkflow(db: Db, workflowId: string): Promise<boolean> {
-  const result = await db.workflow.updateMany({ where: movable(workflowId, 'approve'), data: { status: 'queued' } });
+/**
+ * `awaiting_approval → queued`, recording who approved it (`user:<login>` or `admin`); false when the workflow does
+ * not await approval (or does not exist).
+ */
+export async function approveWorkflow(db: Db, workflowId: string, by: string): Promise<boolean> {
+  const result = await db.workflow.updateMany({ where: movable(workflowId, 'approve'), data: { status: 'queued', approvedBy: by } });
   return result.count === 1;
 }
 
@@ -100,7 +103,7 @@ export interface CancelOutcome {
 }
 
 /**
- * Marks a workflow that has not ended `cancelled` (reason "cancelled by <who>", finishedAt now) together with its
+ * Marks a workflow that has not ended `cancelled` (reason "cancelled by <who>", `cancelledBy` who, finishedAt now) together with its
  * pipelines, stages and executions that had not ended, in one transaction. The update is conditional on the status it
  * read, so a concurrent final report either lands first (then this is a TransitionRefusedError or a
  * ConcurrentChangeError) or finds the run cancelled.
@@ -118,7 +121,7 @@ export async function cancelWorkflow(db: Db, workflowId: string, who: string): P
     const reason = `cancelled by ${who}`;
     const updated = await tx.workflow.updateMany({
       where: { id: workflowId, status: previous },
-      data: { status: 'cancelled', statusReason: reason, finishedAt: at },
+      data: { status: 'cancelled', statusReason: reason, cancelledBy: who, finishedAt: at },
     });
     if (updated.count === 0) throw new ConcurrentChangeError(`workflow ${workflowId} changed meanwhile; try again`);
     await closeOpenNodes(tx, workflowId, 'cancelled', reason, at);
