@@ -1,29 +1,14 @@
 /** login, logout, whoami. */
-import { createApiClient, type ApiClient } from './api-client.js';
+import { createApiClient } from './api-client.js';
 import type { Me } from './api-types.js';
 import type { CliIo } from './cli-io.js';
 import { print, type Command } from './context.js';
 import { readStoredLogin, removeStoredLogin, writeStoredLogin } from './config-file.js';
 import { checkToken, normaliseServer, plainHttpWarning } from './credentials.js';
-import { ApiError } from './errors.js';
 import { LOGIN_USAGE, LOGOUT_USAGE, UsageError, WHOAMI_USAGE } from './usage.js';
 import { whoamiText } from './views.js';
 
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
-
-/**
- * Who the token is: GET /me. A server from before /me answers 404 for the route ("no route GET /me"): then the token
- * is checked with GET /projects?limit=1, and who it is stays unknown (null).
- */
-export async function checkSignIn(api: ApiClient): Promise<Me | null> {
-  try {
-    return await api.json<Me>('GET', '/me');
-  } catch (error) {
-    if (!(error instanceof ApiError && error.status === 404 && error.message.startsWith('no route'))) throw error;
-  }
-  await api.json('GET', '/projects', { query: { limit: 1 } });
-  return null;
-}
 
 /** The values login was not given: asked on a terminal, else read from standard input one line each. */
 async function askFor(io: CliIo, missing: { server: boolean; token: boolean }): Promise<{ server?: string; token?: string }> {
@@ -52,12 +37,9 @@ export const loginCommand: Command = {
     const token = checkToken(given.token ?? asked.token ?? '');
     const warning = plainHttpWarning(server);
     if (warning) context.io.err(`Warning: ${warning}\n`);
-    const me = await checkSignIn(createApiClient({ server, token }, { fetch: context.io.fetch }));
+    const me = await createApiClient({ server, token }, { fetch: context.io.fetch }).json<Me>('GET', '/me');
     await writeStoredLogin(context.configPath, { server, token });
-    print(context, args, { server, config: context.configPath, me }, () => {
-      const who = me ? whoamiText(me, server).trimEnd() : `the token works on ${server}`;
-      return `Signed in: ${who}.\nSaved to ${context.configPath}.\n`;
-    });
+    print(context, args, { server, config: context.configPath, me }, () => `Signed in: ${whoamiText(me, server).trimEnd()}.\nSaved to ${context.configPath}.\n`);
     if (context.io.env.FACTORY_SERVER || context.io.env.FACTORY_TOKEN) {
       context.io.err('Note: FACTORY_SERVER or FACTORY_TOKEN is set in this environment; it wins over the stored login.\n');
     }
