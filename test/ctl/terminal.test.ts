@@ -106,4 +106,14 @@ describe('on a terminal', () => {
     expect(follow.output()).toContain('waiting for the run to start…\r\u001b[K');
     expect(follow.output()).toContain('run ended:');
   });
+
+  it('logs --follow ends (exit 4) when the run it waits for is deleted, the waiting line cleared', async () => {
+    const run = await createRun(api, { status: 'queued' });
+    const follow = onTerminal(['logs', run.workflowId, '--follow'], { FACTORY_SERVER: server, FACTORY_TOKEN: ADMIN_TOKEN });
+    await follow.waitFor('waiting for the run to start…');
+    const deleted = await api.app.inject({ method: 'DELETE', url: `/project?id=${run.projectId}`, headers: adminHeaders });
+    expect(deleted.statusCode).toBe(204);
+    expect(await follow.done).toBe(4);
+    expect(follow.output()).toContain(`not found: no workflow ${run.workflowId}`);
+  });
 });

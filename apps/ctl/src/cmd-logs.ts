@@ -115,31 +115,36 @@ function readLog(api: ApiClient, executionId: string): Promise<string> {
 async function followLogs(context: Context, api: ApiClient, id: string, filter: LogFilter, json: boolean): Promise<number> {
   const { io, colors } = context;
   const progress = createProgress(io);
-  const status = await followRun(
-    {
-      api,
-      sleep: io.sleep,
-      onEvent: json ? (event) => io.out(`${JSON.stringify({ id: event.id, event: event.event, data: JSON.parse(event.data) as unknown })}\n`) : undefined,
-      onOutput(output) {
-        if (json) return;
-        const printed = followText(output, colors, io.now());
-        progress.clear();
-        if (printed.stream === 'out') io.out(printed.text);
-        else io.err(printed.text);
+  let status: string;
+  try {
+    status = await followRun(
+      {
+        api,
+        sleep: io.sleep,
+        onEvent: json ? (event) => io.out(`${JSON.stringify({ id: event.id, event: event.event, data: JSON.parse(event.data) as unknown })}\n`) : undefined,
+        onOutput(output) {
+          if (json) return;
+          const printed = followText(output, colors, io.now());
+          progress.clear();
+          if (printed.stream === 'out') io.out(printed.text);
+          else io.err(printed.text);
+        },
+        onReconnect(attempt, reason) {
+          progress.clear();
+          io.err(`connection to ${api.server} lost (${reason}); reconnecting${attempt > 1 ? ` (attempt ${attempt})` : ''}…\n`);
+        },
+        onProgress({ workflowStatus, sawOutput }) {
+          const waiting = workflowStatus === undefined || sawOutput ? undefined : WAITING[workflowStatus];
+          if (waiting && !json) progress.show(waiting);
+          else progress.clear();
+        },
       },
-      onReconnect(attempt, reason) {
-        progress.clear();
-        io.err(`connection to ${api.server} lost (${reason}); reconnecting${attempt > 1 ? ` (attempt ${attempt})` : ''}…\n`);
-      },
-      onProgress({ workflowStatus, sawOutput }) {
-        const waiting = workflowStatus === undefined || sawOutput ? undefined : WAITING[workflowStatus];
-        if (waiting && !json) progress.show(waiting);
-        else progress.clear();
-      },
-    },
-    id,
-    filter,
-  );
-  progress.clear();
+      id,
+      filter,
+    );
+  } finally {
+    // the spinner's timer would keep the process alive after an error
+    progress.clear();
+  }
   return exitCodeForRunStatus(status);
 }
