@@ -35,6 +35,7 @@ afterAll(async () => {
 describe('the orchestrator SIGKILLed 5 times during 20 runs', () => {
   it('every run ends, each started once; no run directory and no process is left', async () => {
     const system = await startFaultSystem({ orchestratorEnv: { FACTORY_CONCURRENCY: String(AT_ONCE) } });
+    const lines = () => system.orchestrators.flatMap((orchestrator) => orchestrator.output().split('\n'));
     cleanups.push(() => system.close());
     const rss = sampleRss(() => system.processRoles());
     cleanups.push(() => rss.stop());
@@ -59,7 +60,11 @@ describe('the orchestrator SIGKILLed 5 times during 20 runs', () => {
     const allFinalMs = Date.now() - pushedAt;
 
     const byStatus = await system.countByStatus(ids);
-    expect(byStatus).toEqual({ success: RUNS });
+    if (byStatus.success !== RUNS) {
+      const rows = await system.api.database.db.workflow.findMany({ where: { id: { in: ids }, status: { not: 'success' } }, select: { id: true, status: true, statusReason: true } });
+      const trees = await Promise.all(rows.map(async (row) => ({ ...row, executions: (await storedTree(system.api, row.id)).executions })));
+      expect.fail(`not every run succeeded: ${JSON.stringify(byStatus)}; ${JSON.stringify(trees)}\n${lines().slice(-80).join('\n')}`);
+    }
     // one agent per workflow, its first attempt (the run id of a second attempt is `<workflow id>-2`)
     expect(system.agentStarts().map((start) => start.runId).sort()).toEqual([...ids].sort());
     for (const id of ids) {
@@ -70,9 +75,9 @@ describe('the orchestrator SIGKILLed 5 times during 20 runs', () => {
     }
     // nothing left: run directories, supervisors, agents, executions
     await system.waitNothingLeft(ids, MARKER);
-    const lines = system.orchestrators.flatMap((orchestrator) => orchestrator.output().split('\n'));
-    const adopted = lines.filter((line) => line.includes('"msg":"following a run already in progress"')).length;
-    const leftovers = lines.filter((line) => line.includes('"msg":"the workflow ended while no orchestrator followed its run')).length;
+    const all = lines();
+    const adopted = all.filter((line) => line.includes('"msg":"following a run already in progress"')).length;
+    const leftovers = all.filter((line) => line.includes('"msg":"the workflow ended while no orchestrator followed its run')).length;
     const errors = serverErrors(system.apiLines);
     console.log(
       `[faults] orchestrator SIGKILLed ${killedAt.length} times (at ${killedAt.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ')}) during ${RUNS} runs: ` +

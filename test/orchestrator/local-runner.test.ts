@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -89,6 +89,39 @@ describe('local runner', () => {
     expect(await restarted.adopt('never-started')).toBeUndefined();
     expect(await restarted.watch(handle)).toEqual({ status: 'failure', exitCode: 2 });
     expect(await restarted.logs(handle)).toBe('started\n');
+  });
+
+  it('an orchestrator killed between the spawn and run.json: the restarted one adopts the running supervisor, not a second agent', async () => {
+    const ledger = join(stateDir, 'starts-interrupted');
+    const first = runner(['sh', '-c', `echo "$$" >> "${ledger}"; sleep 0.5; exit 3`]);
+    const run = newRun();
+    const handle = await first.start(run);
+    const pid = pidOf(handle.name);
+    unlinkSync(join(handle.name, 'run.json')); // as if killed right after the spawn: only starting.json was written
+    const restarted = runner(['sh', '-c', `echo "$$" >> "${ledger}"; echo second start must not happen`]);
+    expect(await restarted.start(run)).toEqual(handle);
+    expect(pidOf(handle.name)).toBe(pid);
+    expect(await restarted.watch(handle)).toEqual({ status: 'failure', exitCode: 3 });
+    expect(readFileSync(ledger, 'utf8').trim().split('\n')).toHaveLength(1);
+  });
+
+  it('a start interrupted before its supervisor ran starts anew; one whose supervisor already ended is adopted with its end', async () => {
+    const neverStarted = newRun();
+    const local = runner(['sh', '-c', 'exit 0']);
+    const directory = join(stateDir, neverStarted.runId);
+    mkdirSync(directory);
+    writeFileSync(join(directory, 'starting.json'), JSON.stringify({ runId: neverStarted.runId, startedAt: Date.now(), deadlineAt: Date.now() + 60_000 }));
+    expect(await local.adopt(neverStarted.runId)).toBeUndefined();
+    expect(await local.watch(await local.start(neverStarted))).toEqual({ status: 'success' });
+
+    const ended = newRun();
+    const first = runner(['sh', '-c', 'exit 5']);
+    const handle = await first.start(ended);
+    await waitFor(() => existsSync(join(handle.name, 'exit.json')), 5000);
+    unlinkSync(join(handle.name, 'run.json'));
+    const restarted = runner(['sh', '-c', 'echo second start must not happen; exit 0']);
+    expect(await restarted.adopt(ended.runId)).toEqual(handle);
+    expect(await restarted.watch(handle)).toEqual({ status: 'failure', exitCode: 5 });
   });
 
   it('two starts of the same run at once (its job handed out twice) start one agent', async () => {

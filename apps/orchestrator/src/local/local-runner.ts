@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,6 +52,7 @@ const OUTPUT_KEPT_BYTES = 1 << 20;
 const OUTPUTS_KEPT = 100;
 
 function alive(pid: number): boolean {
+  if (pid <= 1) return false; // no supervisor (a start recovered after its run ended): never a real process
   try {
     process.kill(pid, 0);
     return true;
@@ -61,11 +62,26 @@ function alive(pid: number): boolean {
 }
 
 function killGroup(pgid: number, signal: NodeJS.Signals): void {
+  if (pgid <= 1) return;
   try {
     process.kill(-pgid, signal);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
   }
+}
+
+/** The pid of the supervisor of the run in `directory` (`node -e <supervisor> <directory> …`), if one runs. */
+function findSupervisor(directory: string): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (argv[1] === '-e' && argv[3] === directory) return Number(entry);
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return undefined;
 }
 
 function readJson<T>(path: string): T | undefined {
@@ -111,6 +127,7 @@ export function createLocalRunner(options: LocalRunnerOptions): Runner {
     home: join(directory, 'home'),
     execHome: join(directory, 'exec-home'),
     meta: join(directory, 'run.json'),
+    starting: join(directory, 'starting.json'),
     exit: join(directory, 'exit.json'),
     output: join(directory, 'output.log'),
     cancelled: join(directory, 'cancelled'),
@@ -119,7 +136,16 @@ export function createLocalRunner(options: LocalRunnerOptions): Runner {
   async function adopt(runId: string): Promise<RunHandle | undefined> {
     assertRunId(runId);
     const directory = join(stateDir, runId);
-    if (!readJson<RunMeta>(paths(directory).meta)) return undefined;
+    const files = paths(directory);
+    if (readJson<RunMeta>(files.meta)) return { kind: 'local', runId, name: directory };
+    // An orchestrator killed between the supervisor's spawn and run.json: its supervisor may run (then it is this
+    // run's), or have run and ended (its exit.json tells), or never have started (nothing to adopt: start anew).
+    const starting = readJson<Omit<RunMeta, 'pid'>>(files.starting);
+    if (!starting) return undefined;
+    const pid = findSupervisor(directory) ?? (existsSync(files.exit) ? 0 : undefined);
+    if (pid === undefined) return undefined;
+    writeFileSync(files.meta, JSON.stringify({ ...starting, pid } satisfies RunMeta), { mode: 0o600 });
+    log.info({ runId, pid }, 'adopted a run whose start was interrupted');
     return { kind: 'local', runId, name: directory };
   }
 
@@ -163,6 +189,10 @@ export function createLocalRunner(options: LocalRunnerOptions): Runner {
       [AGENT_ENV.agentAddress]: '127.0.0.1',
       ...sandboxAgentEnv(chosen, files.execHome),
     };
+    // recorded before the spawn, so that a restart after a kill right after it still finds the run (adopt)
+    const startedAt = Date.now();
+    const starting: Omit<RunMeta, 'pid'> = { runId: run.runId, startedAt, deadlineAt: startedAt + run.limits.timeoutSeconds * 1000, ...(options.database ? { db: options.database } : {}) };
+    writeFileSync(files.starting, JSON.stringify(starting), { mode: 0o600 });
     const output = openSync(files.output, 'a', 0o600);
     const child = spawn(process.execPath, ['-e', SUPERVISOR_SOURCE, directory, ...command], {
       cwd: files.workspace,
@@ -179,8 +209,7 @@ export function createLocalRunner(options: LocalRunnerOptions): Runner {
     child.unref();
     children.set(run.runId, child);
     child.once('exit', () => children.delete(run.runId));
-    const startedAt = Date.now();
-    const meta: RunMeta = { runId: run.runId, pid, startedAt, deadlineAt: startedAt + run.limits.timeoutSeconds * 1000, ...(options.database ? { db: options.database } : {}) };
+    const meta: RunMeta = { ...starting, pid };
     writeFileSync(files.meta, JSON.stringify(meta), { mode: 0o600 });
     log.info({ runId: run.runId, pid, directory }, 'started local agent');
     return { kind: 'local', runId: run.runId, name: directory };
