@@ -13,8 +13,8 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testServerUrl, withServerConnection } from '../support/db.js';
-import { createRun, samplePlan } from './agent-fixtures.js';
-import { ADMIN_TOKEN, adminHeaders, REDIS_URL, startApi, waitUntil, type ApiHarness } from './harness.js';
+import { createRun, samplePlan } from '../api/agent-fixtures.js';
+import { ADMIN_TOKEN, adminHeaders, REDIS_URL, startApi, waitUntil, type ApiHarness } from '../api/harness.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
