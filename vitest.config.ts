@@ -20,7 +20,7 @@ export default defineConfig({
   test: {
     include: ['apps/*/src/**/*.test.ts', 'packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],
     // the scenarios that kill things run apart: `npm run test:faults` (vitest.faults.config.ts)
-    exclude: ['**/node_modules/**', '**/dist/**', 'test/faults/**'],
+    exclude: ['**/node_modules/**', '**/dist/**', 'test/faults/**', 'test/browser/**'],
     globalSetup: ['./test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -77,10 +77,9 @@ for _ in $(seq 1 50); do healthy && break; sleep 0.2; done
 healthy || { echo "the API did not start:"; tail -20 .data/logs/api.log; exit 1; }
 cat <<MSG
 
-FactoryCI is running: API http://127.0.0.1:$PORT (OpenAPI: /docs/json), admin token in .data/factory.env.
-People sign in as the user "admin" (its password was printed under "== users" on the first start):
-POST /auth/login {"login":"admin","password":"…"} gives a session, then POST /user/tokens a personal access token
-(docs/api.md "Who is calling"); the admin token below stays for automation.
+FactoryCI is running. Open the web UI: http://127.0.0.1:$PORT/
+Sign in as the user "admin" with the password printed under "== users" on the first start (or paste the admin token
+from .data/factory.env). The API is at the same address (OpenAPI: /docs/json); the admin token stays for automation.
 Try it in another shell (README "Try it"): a project for the demo repository on disk, a signed push, the run.
   cd $ROOT && source .data/factory.env && API=http://127.0.0.1:$PORT
 1. Create the project (the answer shows its "id" and, this once, its "webhook_secret") and give it the run secret

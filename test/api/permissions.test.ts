@@ -193,6 +193,7 @@ const ROUTES: RouteCase[] = [
   },
   { route: 'GET /projects', level: 'any', ok: 200, request: () => ({ method: 'GET', url: '/projects' }) },
   { route: 'GET /project', level: 'read', ok: 200, request: () => ({ method: 'GET', url: `/project?id=${projectId}` }), missing: noProject },
+  { route: 'GET /project/permissions', level: 'read', ok: 200, request: () => ({ method: 'GET', url: `/project/permissions?id=${projectId}` }), missing: noProject },
   {
     route: 'POST /project',
     level: 'administrator',
@@ -274,7 +275,7 @@ async function call(routeCase: RouteCase, request: Request, caller: Caller): Pro
 
 describe('every management route × every caller', () => {
   it('covers every management route the app has (POST /auth/logout: sign-in.test.ts)', async () => {
-    const open = ['/healthz', '/metrics', '/auth/login', '/auth/github', '/github/', '/hooks/', '/agent/'];
+    const open = ['/healthz', '/metrics', '/auth/login', '/auth/methods', '/auth/github', '/github/', '/hooks/', '/agent/'];
     const spec = (await api.app.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, Record<string, unknown>> };
     const routes = Object.entries(spec.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`));
     const managed = routes.filter((r) => !open.some((prefix) => r.split(' ')[1]!.startsWith(prefix)));
@@ -304,6 +305,18 @@ describe('every management route × every caller', () => {
 
 const names = async (url: string, caller: Caller) =>
   ((await api.app.inject({ method: 'GET', url, headers: headers[caller] })).json() as { name?: string; project?: string }[]).map((x) => x.project ?? x.name);
+
+describe('GET /project/permissions', () => {
+  it("says each caller's role and exactly the actions it allows", async () => {
+    const permissions = async (caller: Caller) => (await api.app.inject({ method: 'GET', url: `/project/permissions?id=${projectId}`, headers: headers[caller] })).json();
+    const all = ['read', 'cancel', 'rerun', 'approve', 'trigger', 'configure', 'delete', 'manage_secrets', 'manage_members'];
+    expect(await permissions('project_read')).toEqual({ role: 'read', actions: ['read'] });
+    expect(await permissions('project_write')).toEqual({ role: 'write', actions: ['read', 'cancel', 'rerun', 'approve', 'trigger'] });
+    expect(await permissions('project_admin')).toEqual({ role: 'admin', actions: all });
+    expect(await permissions('owner_member')).toEqual({ role: 'admin', actions: all });
+    expect(await permissions('admin_token')).toEqual({ role: 'admin', actions: all });
+  });
+});
 
 describe('lists show what the caller may read', () => {
   it('GET /projects and GET /owners', async () => {

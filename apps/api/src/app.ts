@@ -35,6 +35,7 @@ import { githubRepositoryPermissions } from './github/repository-permissions.js'
 import { userTokenRoutes } from './routes/user-tokens.js';
 import { userRoutes } from './routes/users.js';
 import { workflowRoutes } from './routes/workflows.js';
+import { serveWebUi, wantsPage } from './routes/web-ui.js';
 import { sharedSchemas } from './schemas.js';
 import { createSignerLookups, type SignerLookups } from './webhooks/signers.js';
 import { createSecretBox, SecretDecryptionError, type SecretBox } from './secret-box.js';
@@ -119,6 +120,8 @@ export async function buildApp(input: BuildAppDeps): Promise<FastifyInstance> {
   await app.register(cookie);
   app.decorateRequest('principal', null);
   await app.register(swagger, {
+    // shared schemas keep their $id as their name in components (the web UI's generated types read them)
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     openapi: {
       openapi: '3.1.0',
       info: { title: 'FactoryCI API', version: '0.1.0', description: 'Projects, owners, workflows and GitHub webhooks. See docs/api.md.' },
@@ -155,8 +158,11 @@ export async function buildApp(input: BuildAppDeps): Promise<FastifyInstance> {
     request.log.error({ err: error }, 'unexpected error');
     return reply.code(500).send({ error: 'internal', message: 'internal error' });
   });
+  const webUiPage = await serveWebUi(app, deps.config.webDir);
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
+    wantsPage(request)
+      ? webUiPage(request, reply)
+      : reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
   );
 
   app.addHook('preHandler', rejectNonFiniteNumbers);

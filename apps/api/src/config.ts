@@ -2,6 +2,10 @@ import { hostname, networkInterfaces } from 'node:os';
 import { githubApiUrlFromEnv, githubAppWithOAuthFromEnv, type GithubAppWithOAuth } from '@factoryci/github-app';
 import { DEFAULT_LOG_CAP_BYTES, MAX_LOG_CAP_BYTES, MIN_LOG_CAP_BYTES } from '@factoryci/agent-protocol';
 import { parseEncryptionKey } from '@factoryci/run-token';
+import { fileURLToPath } from 'node:url';
+
+/** apps/web/dist, from apps/api/{src,dist}/config.{ts,js}. */
+const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 /** The GitHub App's settings (`@factoryci/github-app`); present only when all of them are configured. */
 export type GithubAppConfig = GithubAppWithOAuth;
@@ -30,6 +34,8 @@ export interface ApiConfig {
   logCapBytes: number;
   /** FACTORY_QUEUE_PREFIX: BullMQ's key prefix (default `bull`); the orchestrator's must be the same. */
   queuePrefix: string;
+  /** FACTORY_WEB_DIR: the web UI's built files, served at `/` (default apps/web/dist beside this app). */
+  webDir: string;
 }
 
 export interface ConsulConfig {
@@ -141,6 +147,7 @@ export function loadConfig(env: Env): ApiConfig {
     logLevel,
     logCapBytes,
     queuePrefix,
+    webDir: value('FACTORY_WEB_DIR') ?? DEFAULT_WEB_DIR,
   };
 }
 

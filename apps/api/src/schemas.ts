@@ -4,6 +4,7 @@
  */
 import { errorAnswerSchema, inputsSchema, MAX_LOG_CAP_BYTES, MIN_LOG_CAP_BYTES, NAME_PATTERN } from '@factoryci/agent-protocol';
 import { EVENT_NAMES, WORKFLOW_STATUSES } from '@factoryci/run-state';
+import { PROJECT_ACTIONS, PROJECT_ROLES } from './auth/permissions.js';
 
 /** `type` or null; `extra` adds keywords (format, items, description). Literal types survive, for FromSchema. */
 const nullable = <T extends 'string' | 'integer' | 'array', const E extends object = object>(type: T, extra?: E) =>
@@ -224,6 +225,19 @@ export const projectCreatedSchema = {
   required: [...projectSchema.required, 'webhook_secret', 'webhook'],
 } as const;
 
+/** GET /project/permissions: the caller's role on a project and the actions it allows (auth/permissions.ts). */
+export const projectPermissionsSchema = {
+  type: 'object',
+  properties: {
+    role: { type: 'string', enum: PROJECT_ROLES },
+    actions: {
+      type: 'array',
+      items: { type: 'string', enum: PROJECT_ACTIONS },
+    },
+  },
+  required: ['role', 'actions'],
+} as const;
+
 /** The answer of PUT /project: the project, and what happened to the GitHub webhook when the secret changed. */
 export const projectUpdatedSchema = {
   type: 'object',
@@ -239,6 +253,9 @@ export const projectUpdatedSchema = {
   required: projectSchema.required,
 } as const;
 
+/** Every property of a schema's `properties`: what the answers always hold (null when not set). */
+const keysOf = <T extends object>(properties: T) => Object.keys(properties) as (keyof T & string)[];
+
 const stepBase = {
   id: { type: 'string' },
   name: { type: 'string' },
@@ -246,6 +263,21 @@ const stepBase = {
   status: { type: 'string' },
   started_at: nullable('string', { format: 'date-time' }),
   finished_at: nullable('string', { format: 'date-time' }),
+} as const;
+
+const executionProperties = { ...stepBase, command: { type: 'string' }, exit_code: nullable('integer'), reason: nullable('string') } as const;
+
+const stageProperties = {
+  ...stepBase,
+  executions: { type: 'array', items: { type: 'object', properties: executionProperties, required: keysOf(executionProperties) } },
+} as const;
+
+const pipelineProperties = {
+  ...stepBase,
+  depends_on: { type: 'array', items: { type: 'string' } },
+  reason: nullable('string'),
+  reused_from: nullable('string', { description: 'a reused pipeline (re-run of the failed pipelines): the pipeline whose success it stands for' }),
+  stages: { type: 'array', items: { type: 'object', properties: stageProperties, required: keysOf(stageProperties) } },
 } as const;
 
 export const workflowProperties = {
@@ -289,7 +321,7 @@ export const workflowSchema = {
   $id: 'Workflow',
   type: 'object',
   properties: workflowProperties,
-  required: ['id', 'project_id', 'number', 'event', 'ref', 'sha', 'status', 'created_at'],
+  required: keysOf(workflowProperties),
 } as const;
 
 export const workflowTreeSchema = {
@@ -300,28 +332,8 @@ export const workflowTreeSchema = {
       type: 'array',
       items: {
         type: 'object',
-        properties: {
-          ...stepBase,
-          depends_on: { type: 'array', items: { type: 'string' } },
-          reason: nullable('string'),
-          reused_from: nullable('string', { description: 'a reused pipeline (re-run of the failed pipelines): the pipeline whose success it stands for' }),
-          stages: {
-            type: 'array',
-            items: {
-              type: 'object',
-              properties: {
-                ...stepBase,
-                executions: {
-                  type: 'array',
-                  items: {
-                    type: 'object',
-                    properties: { ...stepBase, command: { type: 'string' }, exit_code: nullable('integer'), reason: nullable('string') },
-                  },
-                },
-              },
-            },
-          },
-        },
+        properties: pipelineProperties,
+        required: keysOf(pipelineProperties),
       },
     },
   },

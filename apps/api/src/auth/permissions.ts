@@ -4,6 +4,9 @@ import type { ProjectRole } from '@factoryci/db';
 /** Lowest first: each role allows what the ones before it do. */
 export const PROJECT_ROLES = ['read', 'write', 'admin'] as const satisfies readonly ProjectRole[];
 
+/** What can be done on a project (GET /project/permissions lists those a caller may). */
+export const PROJECT_ACTIONS = ['read', 'cancel', 'rerun', 'approve', 'trigger', 'configure', 'delete', 'manage_secrets', 'manage_members'] as const;
+
 /** The role each action on a project needs. */
 export const ACTION_NEEDS = {
   /** see the project, its workflows, their logs and the events streams */
@@ -19,9 +22,9 @@ export const ACTION_NEEDS = {
   manage_secrets: 'admin',
   /** list, add, change and remove its members */
   manage_members: 'admin',
-} as const satisfies Record<string, ProjectRole>;
+} as const satisfies Record<(typeof PROJECT_ACTIONS)[number], ProjectRole>;
 
-export type ProjectAction = keyof typeof ACTION_NEEDS;
+export type ProjectAction = (typeof PROJECT_ACTIONS)[number];
 
 const rank = (role: ProjectRole): number => PROJECT_ROLES.indexOf(role);
 

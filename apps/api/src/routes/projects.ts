@@ -1,12 +1,13 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { principalOf } from '../auth/authenticate.js';
+import { can, PROJECT_ACTIONS } from '../auth/permissions.js';
 import { requireAdministrator } from './users.js';
 import { isRecordNotFound, isUniqueViolation } from '../db-errors.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { installationForRepository } from '../github/installations.js';
 import { githubFullNameOf } from '../github/repository-url.js';
 import { removeRepositoryHook, setUpRepositoryHook, updateRepositoryHookSecret } from '../github/webhook-setup.js';
-import { errorResponses, idQuery, listQuery, NAME_PATTERN, projectCreateBody, projectCreatedSchema, projectUpdatedSchema, projectUpdateBody } from '../schemas.js';
+import { errorResponses, idQuery, listQuery, NAME_PATTERN, projectCreateBody, projectCreatedSchema, projectPermissionsSchema, projectUpdatedSchema, projectUpdateBody } from '../schemas.js';
 import { generateWebhookSecret } from '../secret-box.js';
 import { projectJson } from '../serialize.js';
 import type { RoutePlugin } from './route-plugin.js';
@@ -69,6 +70,23 @@ export const projectRoutes: RoutePlugin = async (app, deps) => {
     '/project',
     { schema: { tags, summary: 'Get a project (never its webhook secret)', querystring: idQuery, response: { 200: projectRef, ...errorResponses } } },
     async (request) => projectJson(await access.project(principalOf(request), request.query.id, 'read')),
+  );
+
+  app.get(
+    '/project/permissions',
+    {
+      schema: {
+        tags,
+        summary: 'Your role on a project and what it allows (the web UI shows the actions you may take)',
+        querystring: idQuery,
+        response: { 200: projectPermissionsSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const role = await access.roleOn(principal, await access.project(principal, request.query.id, 'read'));
+      return { role: role!, actions: PROJECT_ACTIONS.filter((action) => can(role, action)) };
+    },
   );
 
   app.post(

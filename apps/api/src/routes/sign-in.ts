@@ -24,8 +24,23 @@ const signedInSchema = {
 
 const WRONG = 'wrong login or password';
 
-/** POST /auth/login (no credentials needed): a local user signs in with login and password and gets a session. */
+const signInMethodsSchema = {
+  type: 'object',
+  properties: {
+    password: { type: 'boolean', description: 'local users: POST /auth/login' },
+    github: { type: 'boolean', description: 'GitHub: GET /auth/github (the GitHub App is configured)' },
+    token: { type: 'boolean', description: 'a personal access token or the admin token, as a bearer token' },
+  },
+  required: ['password', 'github', 'token'],
+} as const;
+
+/** GET /auth/methods and POST /auth/login (no credentials needed): a local user signs in with login and password and gets a session. */
 export const signInRoutes: RoutePlugin = async (app, deps) => {
+  app.get(
+    '/auth/methods',
+    { schema: { tags: ['auth'], summary: 'The ways to sign in to this installation (no credentials needed)', response: { 200: signInMethodsSchema } } },
+    async () => ({ password: true, github: deps.github !== null && deps.config.githubApp !== null, token: true }),
+  );
   app.post(
     '/auth/login',
     {
