@@ -395,8 +395,26 @@ export const listQuery = <const P extends Record<string, object> = Record<never,
     additionalProperties: false,
   }) as const;
 
-/** The schemas registered with `addSchema`, which routes name by `$ref` ('Error#', 'Owner#', 'Project#', 'Workflow#', 'User#'). */
-export const sharedSchemas = [errorSchema, ownerSchema, projectSchema, workflowSchema, userSchema] as const;
+/** The data of a `status` event of GET /workflow/events (and each node of its `snapshot`): one node of the run tree as it is now (events/status-changes.ts StatusPayload). */
+export const statusEventSchema = {
+  $id: 'StatusEvent',
+  type: 'object',
+  description: 'absent properties are not set; a workflow has no name',
+  properties: {
+    kind: { type: 'string', enum: ['workflow', 'pipeline', 'stage', 'execution'] },
+    id: { type: 'string' },
+    name: { type: 'string' },
+    status: { type: 'string' },
+    reason: { type: 'string' },
+    exit_code: { type: 'integer' },
+    started_at: { type: 'string', format: 'date-time' },
+    finished_at: { type: 'string', format: 'date-time' },
+  },
+  required: ['kind', 'id', 'status'],
+} as const;
+
+/** The schemas registered with `addSchema`, which routes name by `$ref` ('Error#', 'Owner#', 'Project#', 'Workflow#', 'User#'; 'StatusEvent#' documents the events streams). */
+export const sharedSchemas = [errorSchema, ownerSchema, projectSchema, workflowSchema, userSchema, statusEventSchema] as const;
 
 /**
  * json-schema-to-ts options of the routes' type provider: the shared schemas as `references`, so a `$ref` to one has

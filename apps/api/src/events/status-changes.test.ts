@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { statusEventSchema } from '../schemas.js';
 import { changesSince, statusPayloads, type RunTreeRow } from './status-changes.js';
 
 const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
@@ -32,6 +33,20 @@ const tree = (over: { execution?: Partial<RunTreeRow['pipelines'][0]['stages'][0
 });
 
 describe('statusPayloads', () => {
+  it('are what the StatusEvent schema (the UI\'s type) says, with and without what is not set', () => {
+    const ended = tree({ workflow: { status: 'failure', statusReason: 'boom', finishedAt: at(9) }, execution: { status: 'failure', reason: 'exit 2', exitCode: 2, startedAt: at(3), finishedAt: at(4) } });
+    const properties: Record<string, { type: string; enum?: readonly string[] }> = statusEventSchema.properties;
+    const typeOf = (value: unknown) => (Number.isInteger(value) ? 'integer' : typeof value);
+    for (const payload of [...statusPayloads(tree()), ...statusPayloads(ended)]) {
+      for (const key of statusEventSchema.required) expect(payload).toHaveProperty(key);
+      for (const [key, value] of Object.entries(payload)) {
+        expect(properties[key]?.type, `${key} of ${JSON.stringify(payload)}`).toBe(typeOf(value));
+        if (properties[key]?.enum) expect(properties[key].enum).toContain(value);
+      }
+    }
+    expect(statusPayloads(ended).find((p) => p.kind === 'execution')).toMatchObject({ reason: 'exit 2', exit_code: 2 });
+  });
+
   it('lists the workflow, then each pipeline, its stages and their executions, leaving out what is not set', () => {
     expect(statusPayloads(tree())).toEqual([
       { kind: 'workflow', id: 'w', status: 'running', started_at: '2026-01-01T00:00:01.000Z' },

@@ -5543,6 +5543,20 @@ export interface components {
             updated_at: string;
             url: string;
         };
+        /** @description absent properties are not set; a workflow has no name */
+        StatusEvent: {
+            exit_code?: number;
+            /** Format: date-time */
+            finished_at?: string;
+            id: string;
+            /** @enum {string} */
+            kind: "workflow" | "pipeline" | "stage" | "execution";
+            name?: string;
+            reason?: string;
+            /** Format: date-time */
+            started_at?: string;
+            status: string;
+        };
         User: {
             admin: boolean;
             /** Format: date-time */
