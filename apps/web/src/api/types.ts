@@ -15,3 +15,6 @@ export type Pipeline = WorkflowDetail['pipelines'][number];
 export type Stage = Pipeline['stages'][number];
 export type Execution = Stage['executions'][number];
 export type Status = Workflow['status'];
+/** A `status` event of GET /workflow/events (and each node of its `snapshot`). */
+export type StatusEvent = components['schemas']['StatusEvent'];
+export type ProjectPermissions = Answer<'/project/permissions', 'get'>;

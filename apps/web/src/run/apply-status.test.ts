@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { applySnapshot, applyStatus } from './apply-status';
+import { execution, pipeline, run } from './fixtures';
+
+const tree = run([pipeline('build', [execution('e1'), execution('e2')]), pipeline('test', [execution('e3')], { depends_on: ['build'] })]);
+
+describe('applyStatus', () => {
+  it('sets an execution\'s status, reason, exit code and times as the event says, leaving the rest as it was', () => {
+    const next = applyStatus(tree, { kind: 'execution', id: 'e2', name: 'e2', status: 'failure', reason: 'exit 3', exit_code: 3, started_at: '2026-01-01T00:00:02.000Z', finished_at: '2026-01-01T00:00:05.000Z' });
+    expect(next?.pipelines[0]?.stages[0]?.executions[1]).toMatchObject({ status: 'failure', reason: 'exit 3', exit_code: 3, started_at: '2026-01-01T00:00:02.000Z', finished_at: '2026-01-01T00:00:05.000Z' });
+    expect(next?.pipelines[0]?.stages[0]?.executions[0]).toBe(tree.pipelines[0]?.stages[0]?.executions[0]);
+    expect(next?.pipelines[1]?.stages[0]?.executions[0]).toEqual(tree.pipelines[1]?.stages[0]?.executions[0]);
+    expect(tree.pipelines[0]?.stages[0]?.executions[1]?.status).toBe('pending');
+  });
+
+  it('an absent field is not set: a reason that went away is cleared', () => {
+    const failed = applyStatus(tree, { kind: 'pipeline', id: 'p-test', name: 'test', status: 'skipped', reason: 'build failed' });
+    expect(failed?.pipelines[1]).toMatchObject({ status: 'skipped', reason: 'build failed' });
+    expect(applyStatus(failed!, { kind: 'pipeline', id: 'p-test', name: 'test', status: 'running', started_at: '2026-01-01T00:00:09.000Z' })?.pipelines[1]).toMatchObject({ status: 'running', reason: null, started_at: '2026-01-01T00:00:09.000Z' });
+  });
+
+  it('updates the workflow\'s status, reason and times, and a stage\'s', () => {
+    const ended = applyStatus(tree, { kind: 'workflow', id: 'w', status: 'failure', reason: 'invalid configuration (1):\n.factory/a.hcl:1:2: bad', started_at: '2026-01-01T00:00:01.000Z', finished_at: '2026-01-01T00:01:00.000Z' });
+    expect(ended).toMatchObject({ status: 'failure', status_reason: 'invalid configuration (1):\n.factory/a.hcl:1:2: bad', finished_at: '2026-01-01T00:01:00.000Z' });
+    expect(applyStatus(tree, { kind: 'stage', id: 's-build', name: 'stage', status: 'running' })?.pipelines[0]?.stages[0]?.status).toBe('running');
+  });
+
+  it('is null for a node the tree does not hold (the page reads the tree again)', () => {
+    expect(applyStatus(tree, { kind: 'pipeline', id: 'p-new', name: 'new', status: 'pending' })).toBeNull();
+    expect(applyStatus(tree, { kind: 'execution', id: 'nope', status: 'running' })).toBeNull();
+    expect(applyStatus(tree, { kind: 'workflow', id: 'other', status: 'running' })).toBeNull();
+  });
+});
+
+describe('applySnapshot', () => {
+  it('applies every node, or is null when one is unknown', () => {
+    const next = applySnapshot(tree, [
+      { kind: 'workflow', id: 'w', status: 'success' },
+      { kind: 'execution', id: 'e3', name: 'e3', status: 'success', exit_code: 0 },
+    ]);
+    expect(next).toMatchObject({ status: 'success' });
+    expect(next?.pipelines[1]?.stages[0]?.executions[0]).toMatchObject({ status: 'success', exit_code: 0 });
+    expect(applySnapshot(tree, [{ kind: 'workflow', id: 'w', status: 'running' }, { kind: 'stage', id: 'new', status: 'pending' }])).toBeNull();
+  });
+});
