@@ -1,0 +1,80 @@
+/** The run page's header: status, number and project, commit, ref, event, who started it, times, and its reason. */
+import type { Project, WorkflowDetail } from '../api/types';
+import { paths } from '../app';
+import { reasonIsProminent, reasonParts, refWords, triggerFacts } from '../run/run-facts';
+import { StatusBadge } from './status';
+import { Age, Duration } from './time';
+
+/** The commit's message when the API gives one (`commit_message`), else null. */
+function commitMessage(run: WorkflowDetail): string | null {
+  return 'commit_message' in run && typeof run.commit_message === 'string' && run.commit_message !== '' ? run.commit_message.split('\n')[0]! : null;
+}
+
+export function RunReason({ run }: { run: WorkflowDetail }) {
+  if (!run.status_reason) return null;
+  const { summary, lines } = reasonParts(run.status_reason);
+  const prominent = reasonIsProminent(run.status);
+  return (
+    <div class={prominent ? 'alert error run-reason' : 'alert run-reason'} role={prominent ? 'alert' : undefined}>
+      <p class="run-reason-summary">{summary}</p>
+      {lines.length > 0 && (
+        <ul class="run-reason-lines" aria-label="Errors">
+          {lines.map((line) => (
+            <li key={line}>
+              <code>{line}</code>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+export function RunHeader({ run, project }: { run: WorkflowDetail; project: Project | undefined }) {
+  const message = commitMessage(run);
+  const projectName = project ? `${project.owner}/${project.project}` : 'its project';
+  return (
+    <header class="run-header">
+      <p class="run-crumbs">
+        <a href={paths.project(run.project_id)}>{projectName}</a>
+        <span aria-hidden="true"> / </span>
+        <span>run #{run.number}</span>
+      </p>
+      <div class="run-title">
+        <h1>Run #{run.number}</h1>
+        <StatusBadge status={run.status} />
+      </div>
+      <dl class="run-facts">
+        <div>
+          <dt>Commit</dt>
+          <dd>
+            <code title={run.sha}>{run.sha.slice(0, 7)}</code> {message ?? <span class="muted">{run.ref}</span>}
+          </dd>
+        </div>
+        <div>
+          <dt>Ref</dt>
+          <dd>{refWords(run)}</dd>
+        </div>
+        <div>
+          <dt>Event</dt>
+          <dd>{run.event.replace('_', ' ')}</dd>
+        </div>
+        {triggerFacts(run).map((fact) => (
+          <div key={fact.label}>
+            <dt>{fact.label}</dt>
+            <dd>{fact.runId ? <a href={paths.run(fact.runId)}>{fact.text}</a> : fact.text}</dd>
+          </div>
+        ))}
+        <div>
+          <dt>Started</dt>
+          <dd>{run.started_at ? <Age at={run.started_at} /> : <span class="muted">not yet</span>}</dd>
+        </div>
+        <div>
+          <dt>Duration</dt>
+          <dd>{run.started_at ? <Duration from={run.started_at} to={run.finished_at} /> : <span class="muted">—</span>}</dd>
+        </div>
+      </dl>
+      <RunReason run={run} />
+    </header>
+  );
+}

@@ -1,0 +1,70 @@
+/**
+ * A run kept live: GET /workflow, then the events stream (GET /workflow/events) applied to it. A node the tree does
+ * not hold yet (the plan arrived after the read) reads the tree again.
+ */
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { api, ApiFailure, ok } from '../api/client';
+import { followEvents } from '../api/event-stream';
+import type { StatusEvent, WorkflowDetail } from '../api/types';
+import { applySnapshot, applyStatus } from './apply-status';
+
+export interface LiveRun {
+  run: WorkflowDetail | undefined;
+  error: Error | null;
+  /** Whether the events stream is connected (false while it reconnects, and once the run ended). */
+  live: boolean;
+  reload(): Promise<void>;
+}
+
+export function useLiveRun(id: string): LiveRun {
+  const [run, setRun] = useState<WorkflowDetail | undefined>(undefined);
+  const [error, setError] = useState<Error | null>(null);
+  const [live, setLive] = useState(false);
+  const current = useRef<WorkflowDetail | undefined>(undefined);
+
+  const show = (next: WorkflowDetail) => {
+    current.current = next;
+    setRun(next);
+  };
+  const reload = useCallback(async () => {
+    try {
+      const read = await ok(api.GET('/workflow', { params: { query: { id } } }));
+      if (read.id === id) show(read);
+      setError(null);
+    } catch (failure) {
+      setError(failure as Error);
+    }
+  }, [id]);
+
+  useEffect(() => {
+    current.current = undefined;
+    setRun(undefined);
+    setError(null);
+    void reload();
+  }, [reload]);
+
+  const loaded = run !== undefined;
+  useEffect(() => {
+    if (!loaded) return;
+    const apply = (change: (tree: WorkflowDetail) => WorkflowDetail | null) => {
+      const tree = current.current;
+      if (!tree) return;
+      const next = change(tree);
+      if (next) show(next);
+      else void reload();
+    };
+    return followEvents(`/workflow/events?id=${encodeURIComponent(id)}`, {
+      onEvent(event, data) {
+        if (event === 'snapshot') apply((tree) => applySnapshot(tree, (data as { nodes: StatusEvent[] }).nodes));
+        else if (event === 'status') apply((tree) => applyStatus(tree, data as StatusEvent));
+        // `log` events are the log viewer's; `end`: the stream stops by itself
+      },
+      onConnection: setLive,
+      onFailure(status, message) {
+        setError(new ApiFailure(status, 'events', message));
+      },
+    });
+  }, [id, loaded]);
+
+  return { run, error, live, reload };
+}
