@@ -26,7 +26,7 @@ export interface RunActionsProps {
 }
 
 export function RunActionsBar({ run, permissions, changed, rerunStarted }: RunActionsProps) {
-  const allowed = runActions(run.status, permissions);
+  const allowed = runActions(run, permissions);
   const [busy, setBusy] = useState<Action | null>(null);
   const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<string | null>(null);

@@ -32,7 +32,7 @@ export function RunReason({ run }: { run: WorkflowDetail }) {
 
 export function RunHeader({ run, project }: { run: WorkflowDetail; project: Project | undefined }) {
   const message = commitMessage(run);
-  const projectName = project ? `${project.owner}/${project.project}` : 'its project';
+  const projectName = project ? `${project.owner.name}/${project.project}` : 'its project';
   return (
     <header class="run-header">
       <p class="run-crumbs">

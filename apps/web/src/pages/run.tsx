@@ -41,7 +41,7 @@ export function RunPage() {
   const projectId = run?.project_id;
   const project = useLoad(async () => (projectId ? ok(api.GET('/project', { params: { query: { id: projectId } } })) : undefined), [projectId]);
   const permissions = useLoad(async () => (projectId ? ok(api.GET('/project/permissions', { params: { query: { id: projectId } } })) : null), [projectId]);
-  useTitle(run ? `Run #${run.number}${project.value ? ` · ${project.value.owner}/${project.value.project}` : ''}` : 'Run');
+  useTitle(run ? `Run #${run.number}${project.value ? ` · ${project.value.owner.name}/${project.value.project}` : ''}` : 'Run');
 
   if (error && !run) return <section class="page-pad"><h1>Run</h1><Failure error={error} what="run" /></section>;
   if (!run) return <section class="page-pad"><h1>Run</h1><p class="muted" aria-busy="true">Loading the run…</p></section>;

@@ -1,12 +1,15 @@
 /** What the run page says about a run, as data (pure): its ref, who or what started it, its reason, its actions. */
-import type { ProjectPermissions, Workflow } from '../api/types';
+import type { Pipeline, ProjectPermissions, Workflow } from '../api/types';
 
 export const ENDED: ReadonlySet<string> = new Set(['success', 'failure', 'cancelled', 'error']);
 export const isEnded = (status: string): boolean => ENDED.has(status);
 
-/** The ref as people name it: "PR #12 (feature)", "tag v1.0", "main". */
-export function refWords(run: Pick<Workflow, 'ref' | 'branch' | 'tag' | 'pr_number'>): string {
-  if (run.pr_number !== null) return run.branch ? `PR #${run.pr_number} (${run.branch})` : `PR #${run.pr_number}`;
+/** The ref as people name it: "PR #12 into main from mallory/fork", "tag v1.0", "main" (a pull request's branch is its target). */
+export function refWords(run: Pick<Workflow, 'ref' | 'branch' | 'tag' | 'pr_number' | 'trusted' | 'head_repo_full_name'>): string {
+  if (run.pr_number !== null) {
+    const from = !run.trusted && run.head_repo_full_name ? ` from ${run.head_repo_full_name}` : '';
+    return `PR #${run.pr_number}${run.branch ? ` into ${run.branch}` : ''}${from}`;
+  }
   if (run.tag !== null) return `tag ${run.tag}`;
   return run.branch ?? run.ref;
 }
@@ -53,14 +56,23 @@ export interface RunActions {
   approve: boolean;
 }
 
+const SUCCEEDED = new Set(['success', 'reused']);
+
+/**
+ * Whether a re-run of the failed pipelines has something to run (as the API decides, failed-rerun.ts): a pipeline the
+ * plan meant to run (it has stages, or was reused) that did not succeed.
+ */
+export const somethingFailed = (pipelines: readonly Pick<Pipeline, 'status' | 'stages'>[]): boolean =>
+  pipelines.some((p) => (p.stages.length > 0 || p.status === 'reused') && !SUCCEEDED.has(p.status));
+
 /** The actions offered: what the run's status allows and the caller's role on its project permits. */
-export function runActions(status: string, permissions: Pick<ProjectPermissions, 'actions'> | null): RunActions {
+export function runActions(run: { status: string; pipelines: readonly Pick<Pipeline, 'status' | 'stages'>[] }, permissions: Pick<ProjectPermissions, 'actions'> | null): RunActions {
   const may = (action: string) => permissions?.actions.some((a) => a === action) ?? false;
-  const ended = isEnded(status);
+  const ended = isEnded(run.status);
   return {
     cancel: may('cancel') && !ended,
     rerun: may('rerun') && ended,
-    rerunFailed: may('rerun') && ended && status !== 'success',
-    approve: may('approve') && status === 'awaiting_approval',
+    rerunFailed: may('rerun') && ended && somethingFailed(run.pipelines),
+    approve: may('approve') && run.status === 'awaiting_approval',
   };
 }
