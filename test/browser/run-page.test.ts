@@ -47,6 +47,11 @@ describe('the run page', () => {
     await expect(page.locator('[data-pipeline="build"] button.execution').getAttribute('aria-pressed')).resolves.toBe('true');
     await run.stack.screenshot(page, 'run-success-1280');
     await run.atPhoneWidth(page, 'run-success');
+    // by keyboard too: an execution is a real button
+    await page.locator('[data-pipeline="lint"] button.execution').focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('.run-log pre').textContent()).toBe('linting\n');
+    await expect(page.locator('[data-pipeline="lint"] button.execution').getAttribute('aria-pressed')).resolves.toBe('true');
   });
   it('shows a reader no action buttons', async () => {
     const { project, workflowId } = early.readonly;
@@ -59,6 +64,23 @@ describe('the run page', () => {
     await expect(page.locator('.run-actions').count()).resolves.toBe(0);
     await expect(page.getByRole('button', { name: /Re-run|Cancel|Approve/ }).count()).resolves.toBe(0);
   });
+  it('shows the API\'s refusal when an action fails (a writer whose role was lowered since the page loaded)', async () => {
+    const { project, workflowId } = early.readonly;
+    const wendy = await run.stack.createUser('wendy');
+    const member = (role: string) => run.stack.adminCall('PUT', `/project/member?id=${project.id}`, { user_login: 'wendy', role });
+    expect((await member('write')).status).toBe(200);
+    await waitUntil(async () => (await run.runStatus(workflowId)) === 'failure', 60_000, 'the run to fail');
+    const page = await run.stack.signedInPage(wendy.login, wendy.password);
+    await openRun(page, workflowId);
+    const rerun = page.getByRole('button', { name: 'Re-run', exact: true });
+    await rerun.waitFor();
+    expect((await member('read')).status).toBe(200);
+    await rerun.click();
+    await expect.poll(() => page.locator('.run-actions [role="alert"]').textContent()).toContain('does not allow rerun');
+    await expect(rerun.isEnabled()).resolves.toBe(true);
+    expect(new URL(page.url()).pathname).toBe(`/runs/${workflowId}`);
+  });
+
   it('shows a broken .factory\'s errors as file:line:col lines', async () => {
     const { workflowId } = early.broken;
     await waitUntil(async () => (await run.runStatus(workflowId)) === 'failure', 60_000, 'the run to fail');
