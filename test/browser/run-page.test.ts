@@ -81,6 +81,15 @@ describe('the run page', () => {
     expect(new URL(page.url()).pathname).toBe(`/runs/${workflowId}`);
   });
 
+  it('says so for a run that does not exist, and for an id that is none', async () => {
+    const page = await run.stack.signedInPage(run.admin.login, run.admin.password);
+    await page.goto('/runs/00000000-0000-4000-8000-000000000000');
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('No such run.');
+    await expect(page.getByRole('heading', { level: 1 }).count()).resolves.toBe(1);
+    await page.goto('/runs/not-an-id');
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('Could not load the run.');
+  });
+
   it('shows a broken .factory\'s errors as file:line:col lines', async () => {
     const { workflowId } = early.broken;
     await waitUntil(async () => (await run.runStatus(workflowId)) === 'failure', 60_000, 'the run to fail');
