@@ -47,6 +47,7 @@ describe('the run page\'s actions', () => {
     await page.getByRole('heading', { level: 1, name: 'Run #2' }).waitFor();
     await expect.poll(() => pipelineStatus(page, 'build'), { timeout: 30_000 }).toBe('reused');
     await expect(page.locator('[data-pipeline="build"] .pipeline-note').textContent()).resolves.toContain('Reused');
+    await run.stack.screenshot(page, 'run-rerun-reused-1280');
     await expect(page.getByRole('link', { name: 'an earlier run' }).getAttribute('href')).resolves.toBe(`/runs/${workflowId}`);
     await expect.poll(() => headerStatus(page), { timeout: 60_000 }).toBe('failure');
     await expect(page.locator('.run-facts').innerText()).resolves.toContain('ada');
@@ -86,6 +87,9 @@ describe('the run page\'s actions', () => {
     await run.atPhoneWidth(page, 'run-awaiting-approval');
     await page.getByRole('button', { name: 'Approve and run' }).click();
     await expect.poll(() => headerStatus(page), { timeout: 60_000 }).toBe('success');
+    // the pipelines planned after the page was loaded appear (the tree is read again for nodes it did not hold)
+    await expect.poll(() => pipelineStatus(page, 'checks')).toBe('success');
+    await expect.poll(() => page.locator('.run-log pre').textContent()).toBe('checked\n');
     await expect(page.locator('.run-facts').innerText()).resolves.toMatch(/Approved by\s+ada/i);
     await expect(page.getByRole('button', { name: 'Approve and run' }).count()).resolves.toBe(0);
   });
