@@ -30,8 +30,10 @@ describe('the run page', () => {
     // live: the page was opened before the run ended, and ends with it without a reload
     await expect.poll(() => pipelineStatus(page, 'build'), { timeout: 30_000 }).toBe('running');
     expect(await headerStatus(page)).not.toBe('success');
+    await expect.poll(() => page.locator('.run-live').textContent()).toBe('live');
     await expect.poll(() => headerStatus(page), { timeout: 60_000 }).toBe('success');
     await expect.poll(() => pipelineStatus(page, 'test')).toBe('success');
+    await expect(page.locator('.run-live').count()).resolves.toBe(0);
     const facts = await page.locator('.run-facts').innerText();
     expect(facts).toContain('main');
     expect(facts).toContain('push');

@@ -110,7 +110,7 @@ function PipelineNode({ pipeline, run, selected, onSelect }: { pipeline: Pipelin
                   type="button"
                   class={`execution status-${execution.status}`}
                   aria-pressed={execution.id === selected}
-                  title={execution.reason ?? execution.command}
+                  title={`${execution.name}: ${execution.reason ?? execution.command}`}
                   onClick={() => onSelect(execution.id)}
                 >
                   <span class="status-dot" aria-hidden="true" />

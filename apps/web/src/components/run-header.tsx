@@ -1,7 +1,7 @@
 /** The run page's header: status, number and project, commit, ref, event, who started it, times, and its reason. */
 import type { Project, WorkflowDetail } from '../api/types';
 import { paths } from '../app';
-import { reasonIsProminent, reasonParts, refWords, triggerFacts } from '../run/run-facts';
+import { isEnded, reasonIsProminent, reasonParts, refWords, triggerFacts } from '../run/run-facts';
 import { StatusBadge } from './status';
 import { Age, Duration } from './time';
 
@@ -30,7 +30,17 @@ export function RunReason({ run }: { run: WorkflowDetail }) {
   );
 }
 
-export function RunHeader({ run, project }: { run: WorkflowDetail; project: Project | undefined }) {
+/** Whether the page follows the run: said only while the run has not ended. */
+function LiveState({ run, live }: { run: WorkflowDetail; live: boolean }) {
+  if (isEnded(run.status)) return null;
+  return (
+    <span class="run-live" role="status">
+      {live ? 'live' : 'reconnecting…'}
+    </span>
+  );
+}
+
+export function RunHeader({ run, project, live }: { run: WorkflowDetail; project: Project | undefined; live: boolean }) {
   const message = commitMessage(run);
   const projectName = project ? `${project.owner.name}/${project.project}` : 'its project';
   return (
@@ -43,6 +53,7 @@ export function RunHeader({ run, project }: { run: WorkflowDetail; project: Proj
       <div class="run-title">
         <h1>Run #{run.number}</h1>
         <StatusBadge status={run.status} />
+        <LiveState run={run} live={live} />
       </div>
       <dl class="run-facts">
         <div>

@@ -37,7 +37,7 @@ export function RunPage() {
   const { params } = useRoute();
   const location = useLocation();
   const id = params.id ?? '';
-  const { run, error, reload } = useLiveRun(id);
+  const { run, error, live, reload } = useLiveRun(id);
   const projectId = run?.project_id;
   const project = useLoad(async () => (projectId ? ok(api.GET('/project', { params: { query: { id: projectId } } })) : undefined), [projectId]);
   const permissions = useLoad(async () => (projectId ? ok(api.GET('/project/permissions', { params: { query: { id: projectId } } })) : null), [projectId]);
@@ -52,7 +52,7 @@ export function RunPage() {
 
   return (
     <section class="page-pad run-page">
-      <RunHeader run={run} project={project.value} />
+      <RunHeader run={run} project={project.value} live={live} />
       <RunActionsBar run={run} permissions={permissions.value ?? null} changed={() => void reload()} rerunStarted={(next) => location.route(paths.run(next.id))} />
       {error && <Failure error={error} what="run's live updates" />}
       <section class="run-graph" aria-labelledby="graph-title">
