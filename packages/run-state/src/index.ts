@@ -5,3 +5,4 @@ export * from './workflow-transitions.js';
 export * from './step-transitions.js';
 export * from './reports.js';
 export * from './config-sha.js';
+export * from './run-times.js';
