@@ -6,3 +6,4 @@ export * from './step-transitions.js';
 export * from './reports.js';
 export * from './config-sha.js';
 export * from './run-times.js';
+export * from './run-events.js';
