@@ -1,0 +1,42 @@
+/** One labelled input of a settings form, with its hint and its error (both read out with the input). */
+import type { ComponentChildren } from 'preact';
+import type { SaveState } from './use-save';
+
+/** The ids an input of `id` is described by: its hint, and its error when there is one. */
+export const describedBy = (id: string, error: string | null): string => (error ? `${id}-hint ${id}-error` : `${id}-hint`);
+
+export function Field({ id, label, hint, error, children }: { id: string; label: string; hint?: ComponentChildren; error: string | null; children: ComponentChildren }) {
+  return (
+    <div class={`field${error ? ' has-error' : ''}`}>
+      <label for={id}>{label}</label>
+      {children}
+      <p id={`${id}-hint`} class="hint">
+        {hint}
+      </p>
+      {error && (
+        <p id={`${id}-error`} class="field-error" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** The save button of a form and what happened: saved, or an error that is about no one field. */
+export function SaveRow<F extends string>({ state, label = 'Save' }: { state: SaveState<F>; label?: string }) {
+  return (
+    <div class="save-row">
+      <button type="submit" class="button primary" disabled={state.busy}>
+        {state.busy ? 'Saving…' : label}
+      </button>
+      <span role="status" class="saved">
+        {state.done}
+      </span>
+      {state.error && state.error.field === null && (
+        <p class="field-error" role="alert">
+          {state.error.message}
+        </p>
+      )}
+    </div>
+  );
+}
