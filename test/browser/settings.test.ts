@@ -226,7 +226,10 @@ describe('project settings', () => {
     const secret = (await shown.textContent()) ?? '';
     expect(secret).toMatch(/^[0-9a-f]{64}$/);
     await webhook.getByText('Set this secret on the repository webhook by hand now').waitFor();
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
     await webhook.getByRole('button', { name: 'Copy webhook secret' }).click();
+    await webhook.getByRole('status').filter({ hasText: 'Copied' }).waitFor();
+    await expect(page.evaluate(() => navigator.clipboard.readText())).resolves.toBe(secret);
     await stack.screenshot(page, 'settings-webhook-new-secret');
 
     // the secret shown is the one FactoryCI checks deliveries with
@@ -261,6 +264,28 @@ describe('project settings', () => {
     await page.keyboard.press('Tab');
     const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
     expect(outline).toBe('solid');
+  });
+
+  it('Escape closes dialogs: the confirmation (focus starts on Cancel) and any other open one', async () => {
+    const page = adminPage;
+    await settingsOf(page);
+    await section(page, 'Members').getByRole('button', { name: 'Remove will' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Remove will?' });
+    await dialog.waitFor();
+    await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Cancel');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    // a dialog opened without showModal (which the browser would not close by itself)
+    await page.evaluate(() => {
+      const other = document.createElement('dialog');
+      other.id = 'other';
+      other.textContent = 'a panel';
+      document.body.append(other);
+      other.show();
+    });
+    await page.keyboard.press('Escape');
+    await expect(page.evaluate(() => (document.getElementById('other') as HTMLDialogElement).open)).resolves.toBe(false);
+    expect((await stack.adminCall<{ members: unknown[] }>('GET', `/project/members?id=${projectId}`)).body.members).toHaveLength(2);
   });
 
   it('deletes a project once its name is typed, then goes to the projects', async () => {

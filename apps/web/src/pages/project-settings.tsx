@@ -32,7 +32,7 @@ async function loadSettings(id: string): Promise<{ project: Project; permissions
 
 function NotAnAdmin({ project, permissions }: { project: Project; permissions: Permissions }) {
   return (
-    <div class="card stack" role="note">
+    <div class="card stack not-admin" role="note">
       <p>
         <strong>Only admins of this project can change its settings.</strong> Your role on it is <strong>{permissions.role}</strong>: ask one of its admins (or a
         FactoryCI administrator) if something here should change.

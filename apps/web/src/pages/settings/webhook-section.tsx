@@ -91,7 +91,7 @@ function RotateSecret({ project }: { project: Project }) {
       <h3>Webhook secret</h3>
       <p class="muted">FactoryCI checks every delivery's signature with it. It is never shown again after it is made.</p>
       {shown ? (
-        <div class="new-secret stack" role="status">
+        <div class="new-secret stack">
           <p>
             <strong>The new secret</strong>, shown this once:
           </p>
