@@ -244,9 +244,35 @@ describe('project settings', () => {
     // shown once: hidden on request, and gone after a reload
     await webhook.getByRole('button', { name: 'I have copied it — hide it' }).click();
     await expect(page.content()).resolves.not.toContain(secret);
+
+    // a push signed with it starts a run: the section says deliveries arrive
+    const sha = 'c'.repeat(40);
+    const push = JSON.stringify({
+      ref: 'refs/heads/main',
+      before: 'b'.repeat(40),
+      after: sha,
+      created: false,
+      deleted: false,
+      forced: false,
+      commits: [],
+      head_commit: { id: sha, message: 'change', added: [], modified: [], removed: [] },
+      repository: { id: 0, name: 'widgets', full_name: 'acme/widgets', owner: { login: 'acme' }, url: 'file:///srv/git/widgets', clone_url: 'file:///srv/git/widgets', default_branch: 'main' },
+      sender: { login: 'tester', type: 'User' },
+    });
+    const pushed = await fetch(payloadUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': crypto.randomUUID(), 'x-hub-signature-256': signPayload(secret, push) },
+      body: push,
+    });
+    expect(pushed.status).toBe(202);
+    const { workflow_id: workflowId } = (await pushed.json()) as { workflow_id: string };
     await page.reload();
     await settingsOf(page);
     await expect(page.content()).resolves.not.toContain(secret);
+    const run = webhook.getByRole('link', { name: 'run #1' });
+    await run.waitFor();
+    await expect(run.getAttribute('href')).resolves.toBe(`/runs/${workflowId}`);
+    await expect(webhook.getByText('Last delivery that started a run:').textContent()).resolves.toMatch(/push, run #1, just now/);
   });
 
   it('reads at 375 px: nothing wider than the screen, the header included', async () => {
@@ -286,6 +312,12 @@ describe('project settings', () => {
     await page.keyboard.press('Escape');
     await expect(page.evaluate(() => (document.getElementById('other') as HTMLDialogElement).open)).resolves.toBe(false);
     expect((await stack.adminCall<{ members: unknown[] }>('GET', `/project/members?id=${projectId}`)).body.members).toHaveLength(2);
+  });
+
+  it('an unknown project says so, in words', async () => {
+    await adminPage.goto('/projects/00000000-0000-0000-0000-000000000000/settings');
+    await expect(adminPage.getByRole('alert').textContent()).resolves.toContain('No such project');
+    await expect(adminPage.locator('form').count()).resolves.toBe(0);
   });
 
   it('deletes a project once its name is typed, then goes to the projects', async () => {

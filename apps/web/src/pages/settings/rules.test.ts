@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fieldOfMessage, logCapText, newWebhookSecret, parseConcurrentRuns, parseLogCap, parsePipelines, secretProblem } from './rules';
+import { fieldOfMessage, logCapText, newWebhookSecret, parseConcurrentRuns, parseLogCap, parsePipelines, rotationOutcome, secretProblem, whyManual } from './rules';
 
 describe('the log cap in MiB', () => {
   it('shows bytes as MiB, null as empty', () => {
@@ -64,5 +64,28 @@ describe('newWebhookSecret', () => {
     const secret = newWebhookSecret(counting);
     expect(secret).toHaveLength(64);
     expect(secret.slice(0, 8)).toBe('00081018');
+  });
+});
+
+describe('after a new webhook secret', () => {
+  it('says what became of the repository webhook', () => {
+    expect(rotationOutcome({})).toEqual({ tone: 'warn', text: 'Set this secret on the repository webhook by hand now: until then its deliveries are refused (401).' });
+    expect(rotationOutcome({ webhook: { status: 'updated', message: 'the secret of the webhook on acme/widgets was changed' } })).toEqual({
+      tone: 'ok',
+      text: 'Done: the secret of the webhook on acme/widgets was changed.',
+    });
+    expect(rotationOutcome({ webhook: { status: 'manual', message: 'GitHub refused to change the webhook secret (403): change it on GitHub by hand' } })).toEqual({
+      tone: 'warn',
+      text: 'GitHub refused to change the webhook secret (403): change it on GitHub by hand. Until then its deliveries are refused (401).',
+    });
+  });
+});
+
+describe('whyManual', () => {
+  it('the reason as a sentence', () => {
+    expect(whyManual('the GitHub App is not configured: add the webhook by hand')).toBe('The GitHub App is not configured.');
+    expect(whyManual('PUBLIC_URL is not set, so FactoryCI cannot tell GitHub where to send events: add the webhook by hand')).toBe(
+      'PUBLIC_URL is not set, so FactoryCI cannot tell GitHub where to send events.',
+    );
   });
 });

@@ -1,7 +1,9 @@
 /**
  * The settings page's decisions, pure: reading the forms' text into PUT bodies, the API's rules shown as hints before
- * it is asked, which field an API message is about, and new webhook secrets. The API checks everything again.
+ * it is asked, which field an API message is about, new webhook secrets and what became of the repository webhook.
+ * The API checks everything again.
  */
+import type { ProjectUpdated } from './types';
 
 export const MIB = 1024 * 1024;
 /** log_cap_bytes' range (docs/api.md, Settings): 64 KiB to 1 GiB. */
@@ -69,4 +71,22 @@ export function fieldOfMessage<F extends string>(message: string, fields: readon
 /** A new webhook secret: `bytes` random bytes (crypto.getRandomValues, passed in) as hex. */
 export function newWebhookSecret(randomValues: (array: Uint8Array) => Uint8Array, bytes = 32): string {
   return [...randomValues(new Uint8Array(bytes))].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+export interface RotationOutcome {
+  tone: 'ok' | 'warn';
+  text: string;
+}
+
+/** What became of the repository webhook after the secret changed (the `webhook` of PUT /project's answer), in words. */
+export function rotationOutcome(answer: Pick<ProjectUpdated, 'webhook'>): RotationOutcome {
+  if (!answer.webhook) return { tone: 'warn', text: 'Set this secret on the repository webhook by hand now: until then its deliveries are refused (401).' };
+  if (answer.webhook.status === 'updated') return { tone: 'ok', text: `Done: ${answer.webhook.message}.` };
+  return { tone: 'warn', text: `${answer.webhook.message}. Until then its deliveries are refused (401).` };
+}
+
+/** GET /project/webhook's reason as a sentence: "the App is not configured: add the webhook by hand" → "The App is not configured." */
+export function whyManual(message: string): string {
+  const reason = message.replace(/: add the webhook by hand$/, '');
+  return `${reason.charAt(0).toUpperCase()}${reason.slice(1)}.`;
 }

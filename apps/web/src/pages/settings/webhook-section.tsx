@@ -9,22 +9,9 @@ import { useConfirm } from '../../components/confirm-dialog';
 import { CopyButton } from '../../components/copy-button';
 import { Failure, useLoad } from '../../components/load';
 import { Age } from '../../components/time';
-import { newWebhookSecret } from './rules';
-import type { Project, ProjectUpdated, Webhook } from './types';
+import { newWebhookSecret, rotationOutcome, whyManual, type RotationOutcome } from './rules';
+import type { Project, Webhook } from './types';
 import { useSave } from './use-save';
-
-/** What became of the repository webhook after the secret changed, in words. */
-function rotationOutcome(answer: ProjectUpdated): { tone: 'ok' | 'warn'; text: string } {
-  if (!answer.webhook) return { tone: 'warn', text: 'Set this secret on the repository webhook by hand now: until then its deliveries are refused (401).' };
-  if (answer.webhook.status === 'updated') return { tone: 'ok', text: `Done: ${answer.webhook.message}.` };
-  return { tone: 'warn', text: `${answer.webhook.message}. Until then its deliveries are refused (401).` };
-}
-
-/** The API's reason as a sentence: "the App is not configured: add the webhook by hand" → "The App is not configured." */
-const whyManual = (message: string): string => {
-  const reason = message.replace(/: add the webhook by hand$/, '');
-  return `${reason.charAt(0).toUpperCase()}${reason.slice(1)}.`;
-};
 
 function LastDelivery({ webhook }: { webhook: Webhook }) {
   const last = webhook.last_delivery;
@@ -70,7 +57,7 @@ function ManualSteps({ project, webhook }: { project: Project; webhook: Webhook 
 
 function RotateSecret({ project }: { project: Project }) {
   const save = useSave([] as const);
-  const [shown, setShown] = useState<{ secret: string; outcome: ReturnType<typeof rotationOutcome> } | null>(null);
+  const [shown, setShown] = useState<{ secret: string; outcome: RotationOutcome } | null>(null);
   const { confirm, dialog } = useConfirm();
   const rotate = async () => {
     const yes = await confirm({
