@@ -201,7 +201,11 @@ describe('project settings', () => {
     const page = await stack.signedInPage(writer.login, writer.password);
     await settingsOf(page);
     await page.getByText('Only admins of this project can change its settings.').waitFor();
-    await expect(page.getByRole('note').textContent()).resolves.toContain('Your role on it is write');
+    const note = page.getByRole('note');
+    await expect(note.textContent()).resolves.toContain('Your role on it is write');
+    // the settings as they are, read only (the first test set them)
+    await expect(note.textContent()).resolves.toContain('Run after approval: As "run without secrets"');
+    await expect(note.textContent()).resolves.toContain('500m CPU, 2Gi memory; 5 at once');
     await expect(page.locator('form').count()).resolves.toBe(0);
     await expect(page.getByRole('button', { name: /Save|Delete|Make a new secret/ }).count()).resolves.toBe(0);
     await stack.screenshot(page, 'settings-write-role');
@@ -276,7 +280,10 @@ describe('project settings', () => {
   });
 
   it('reads at 375 px: nothing wider than the screen, the header included', async () => {
-    const page = adminPage;
+    // a long name in the header
+    const long = await stack.createUser('someone-with-a-rather-long-login-name');
+    await addMember(projectId, long.login, 'admin');
+    const page = await stack.signedInPage(long.login, long.password);
     await page.setViewportSize({ width: 375, height: 800 });
     await settingsOf(page);
     await section(page, 'Members').getByRole('cell', { name: 'will', exact: true }).waitFor();
@@ -284,7 +291,6 @@ describe('project settings', () => {
     const header = await page.locator('header.topbar').boundingBox();
     expect(header!.width).toBeLessThanOrEqual(375);
     await stack.screenshot(page, 'settings-375');
-    await page.setViewportSize({ width: 1280, height: 860 });
     // every control is reachable with the keyboard and shows where the focus is
     await page.keyboard.press('Tab');
     await page.keyboard.press('Tab');
@@ -311,7 +317,7 @@ describe('project settings', () => {
     });
     await page.keyboard.press('Escape');
     await expect(page.evaluate(() => (document.getElementById('other') as HTMLDialogElement).open)).resolves.toBe(false);
-    expect((await stack.adminCall<{ members: unknown[] }>('GET', `/project/members?id=${projectId}`)).body.members).toHaveLength(2);
+    expect((await stack.adminCall<{ members: { user_login: string }[] }>('GET', `/project/members?id=${projectId}`)).body.members.map((m) => m.user_login)).toContain('will');
   });
 
   it('an unknown project says so, in words', async () => {

@@ -8,7 +8,8 @@ import { paths } from '../app';
 import { Failure, useLoad } from '../components/load';
 import { useTitle } from '../components/title';
 import { DangerZone } from './settings/danger-zone';
-import { ForksSection } from './settings/forks-section';
+import { FORK_POLICIES, ForksSection } from './settings/forks-section';
+import { logCapText } from './settings/rules';
 import { LimitsSection } from './settings/limits-section';
 import { MembersSection } from './settings/members-section';
 import { SecretsSection } from './settings/secrets-section';
@@ -30,6 +31,30 @@ async function loadSettings(id: string): Promise<{ project: Project; permissions
   return { project, permissions };
 }
 
+/** The settings as they are, for those who may not change them. */
+function SettingsSummary({ project }: { project: Project }) {
+  const policy = FORK_POLICIES.find((p) => p.value === project.fork_policy);
+  const pipelines = project.fork_secret_pipelines ?? [];
+  return (
+    <dl class="settings-summary">
+      <dt>Pull requests from forks</dt>
+      <dd>
+        {policy?.label}: {policy?.sentence}
+        {pipelines.length > 0 && <> Pipelines that may get secrets: {pipelines.join(', ')}.</>}
+      </dd>
+      <dt>Default branch</dt>
+      <dd>
+        <code>{project.default_branch}</code>
+      </dd>
+      <dt>Limits of a run</dt>
+      <dd>
+        {project.max_cpu} CPU, {project.max_memory} memory; {project.max_concurrent_runs} at once; logs up to{' '}
+        {project.log_cap_bytes === null || project.log_cap_bytes === undefined ? "the server's cap" : `${logCapText(project.log_cap_bytes)} MiB`} per execution
+      </dd>
+    </dl>
+  );
+}
+
 function NotAnAdmin({ project, permissions }: { project: Project; permissions: Permissions }) {
   return (
     <div class="card stack not-admin" role="note">
@@ -37,6 +62,7 @@ function NotAnAdmin({ project, permissions }: { project: Project; permissions: P
         <strong>Only admins of this project can change its settings.</strong> Your role on it is <strong>{permissions.role}</strong>: ask one of its admins (or a
         FactoryCI administrator) if something here should change.
       </p>
+      <SettingsSummary project={project} />
       <p>
         <a href={paths.project(project.id)}>Back to the runs of {project.project}</a>
       </p>

@@ -41,7 +41,7 @@ export function ForksSection({ project, onSaved }: { project: Project; onSaved(p
   return (
     <section class="card settings-section" id="forks" aria-labelledby="forks-title">
       <h2 id="forks-title">Pull requests from forks</h2>
-      <form class="stack" onSubmit={submit} noValidate>
+      <form class="stack" onSubmit={submit} onInput={save.touch} onChange={save.touch} noValidate>
         <Field id="fork-policy" label="Fork policy" hint={chosen?.sentence} error={save.errorOf('fork_policy')}>
           <select id="fork-policy" value={policy} onChange={(e) => setPolicy(e.currentTarget.value as ForkPolicy)} aria-describedby={describedBy('fork-policy', save.errorOf('fork_policy'))}>
             {FORK_POLICIES.map((p) => (

@@ -49,7 +49,7 @@ export function LimitsSection({ project, onSaved }: { project: Project; onSaved(
   return (
     <section class="card settings-section" id="limits" aria-labelledby="limits-title">
       <h2 id="limits-title">Branch and limits</h2>
-      <form class="settings-grid" onSubmit={submit} noValidate>
+      <form class="settings-grid" onSubmit={submit} onInput={save.touch} onChange={save.touch} noValidate>
         <Field id="default-branch" label="Default branch" hint="Runs started by hand use it when no branch is given." error={save.errorOf('default_branch')}>
           {input('default_branch', 'default-branch', { required: true, maxLength: 255, spellcheck: false })}
         </Field>

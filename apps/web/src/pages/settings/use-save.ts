@@ -13,6 +13,8 @@ export interface SaveState<F extends string> {
   run(save: () => Promise<string>): Promise<boolean>;
   /** A problem found before asking the API. */
   refuse(field: F | null, message: string): void;
+  /** The form changed: what was saved before is no longer what it shows. */
+  touch(): void;
   errorOf(field: F): string | null;
 }
 
@@ -43,6 +45,9 @@ export function useSave<F extends string>(fields: readonly F[]): SaveState<F> {
     refuse(field, message) {
       setDone(null);
       setError({ field, message });
+    },
+    touch() {
+      if (done !== null) setDone(null);
     },
     errorOf: (field) => (error?.field === field ? error.message : null),
   };
