@@ -291,6 +291,9 @@ describe('project settings', () => {
     const header = await page.locator('header.topbar').boundingBox();
     expect(header!.width).toBeLessThanOrEqual(375);
     await stack.screenshot(page, 'settings-375');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await stack.screenshot(page, 'settings-375-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
     // every control is reachable with the keyboard and shows where the focus is
     await page.keyboard.press('Tab');
     await page.keyboard.press('Tab');
@@ -305,6 +308,7 @@ describe('project settings', () => {
     const dialog = page.getByRole('dialog', { name: 'Remove will?' });
     await dialog.waitFor();
     await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Cancel');
+    await stack.screenshot(page, 'settings-confirm-dialog');
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden' });
     // a dialog opened without showModal (which the browser would not close by itself)
