@@ -82,6 +82,7 @@ describe('project settings', () => {
     await memoryError.waitFor();
     await expect(memoryError.textContent()).resolves.toContain('body/max_memory must match pattern');
     await expect(limits.getByLabel('Most memory of a run', { exact: true }).getAttribute('aria-describedby')).resolves.toBe('max-memory-hint max-memory-error');
+    await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('max-memory');
     // a value the page can judge itself is refused before the API is asked
     await limits.getByLabel('Most memory of a run', { exact: true }).fill('2Gi');
     await limits.getByLabel('Log cap (MiB)', { exact: true }).fill('2048');
