@@ -214,6 +214,27 @@ export const webhookSetupSchema = {
   required: ['status', 'url', 'content_type', 'events', 'hook_id', 'message'],
 } as const;
 
+/** GET /project/webhook: the webhook's set-up as it is now, and the last delivery that started a run. */
+export const projectWebhookSchema = {
+  type: 'object',
+  properties: {
+    ...webhookSetupSchema.properties,
+    message: { type: 'string', description: 'created: on which repository; manual: why FactoryCI did not add it' },
+    last_delivery: {
+      type: ['object', 'null'],
+      description: 'the newest run a webhook delivery started (not a re-run or manual trigger); null: none yet',
+      properties: {
+        received_at: timestamp,
+        event: { type: 'string', enum: EVENT_NAMES },
+        workflow_id: { type: 'string' },
+        number: { type: 'integer' },
+      },
+      required: ['received_at', 'event', 'workflow_id', 'number'],
+    },
+  },
+  required: [...webhookSetupSchema.required, 'last_delivery'],
+} as const;
+
 /** The answer of POST /project: the project, its secret (the only time it is shown) and the webhook set-up. */
 export const projectCreatedSchema = {
   type: 'object',
