@@ -4,16 +4,14 @@
  * serving it, whole or in ranges: it answers with its V8 heap capped at 64 MB (a log built as one string takes twice its size: the rows and
  * the joined string), and its peak RSS (VmHWM) grows less than the log's size.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRun, samplePlan } from './agent-fixtures.js';
-import { ADMIN_TOKEN, adminHeaders, REDIS_URL, startApi, waitUntil, type ApiHarness } from './harness.js';
+import { startBuiltApi } from '../support/built-api.js';
+import { adminHeaders, startApi, type ApiHarness } from './harness.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 
 const CHUNK_CHARS = 256 * 1024;
 const CHUNKS = 256;
@@ -36,27 +34,10 @@ let url: string;
 const peakRssKb = (pid: number) => Number(/^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
 
 beforeAll(async () => {
-  execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-b', 'apps/api'], { cwd: root });
   api = await startApi();
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as { port: number }).port;
-  await new Promise((resolve) => probe.close(resolve));
-  served = spawn(process.execPath, [`--max-old-space-size=${HEAP_LIMIT_MB}`, `${root}apps/api/dist/main.js`], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      DATABASE_URL: api.database.url,
-      REDIS_URL,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      FACTORY_ADMIN_TOKEN: ADMIN_TOKEN,
-      FACTORY_ENCRYPTION_KEY: api.config.encryptionKey.toString('hex'),
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  url = `http://127.0.0.1:${port}`;
-  await waitUntil(async () => (await fetch(`${url}/healthz`).catch(() => undefined))?.ok === true, 30_000);
+  const built = await startBuiltApi(api, { heapLimitMb: HEAP_LIMIT_MB });
+  served = built.process;
+  url = built.url;
 }, 120_000);
 afterAll(async () => {
   served?.kill('SIGTERM');

@@ -33,11 +33,8 @@ export interface BrowserStack {
 }
 
 export async function startBrowserStack(options: { repositories?: string[] } = {}): Promise<BrowserStack> {
-  if (!existsSync(WEB_DIST)) throw new Error('the web UI is not built (apps/web/dist): run `npm run build` first');
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set FACTORY_CHROMIUM)`);
   const e2e = await startE2E({ runner: 'local', consul: false, repositories: options.repositories ?? ['web'] });
-  // as root (CI) Chromium's own sandbox cannot start; these pages are our own UI
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+  const browser = await launchChromium();
   const contexts: BrowserContext[] = [];
   mkdirSync(SCREENSHOTS, { recursive: true });
 
@@ -85,4 +82,11 @@ export async function startBrowserStack(options: { repositories?: string[] } = {
     },
   };
   return stack;
+}
+
+/** Debian's Chromium, headless. As root (CI) Chromium's own sandbox cannot start; the pages are our own UI. */
+export function launchChromium(): Promise<Browser> {
+  if (!existsSync(WEB_DIST)) throw new Error('the web UI is not built (apps/web/dist): run `npm run build` first');
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set FACTORY_CHROMIUM)`);
+  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
 }

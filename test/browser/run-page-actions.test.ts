@@ -18,11 +18,14 @@ describe('the run page\'s actions', () => {
     const page = await run.stack.signedInPage(run.admin.login, run.admin.password);
     await openRun(page, workflowId);
     await expect.poll(() => pipelineStatus(page, 'wait'), { timeout: 30_000 }).toBe('running');
+    // the shared confirm dialog: its Cancel keeps the run going, its "Cancel run" cancels it
+    const dialog = page.getByRole('dialog', { name: 'Cancel run #1?' });
     await page.getByRole('button', { name: 'Cancel run', exact: true }).click();
-    await page.getByRole('button', { name: 'Keep it running' }).click();
+    await dialog.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await dialog.waitFor({ state: 'hidden' });
     expect(await run.runStatus(workflowId)).toBe('running');
     await page.getByRole('button', { name: 'Cancel run', exact: true }).click();
-    await page.getByRole('button', { name: 'Yes, cancel the run' }).click();
+    await dialog.getByRole('button', { name: 'Cancel run', exact: true }).click();
     await expect.poll(() => headerStatus(page), { timeout: 30_000 }).toBe('cancelled');
     expect(await run.runStatus(workflowId)).toBe('cancelled');
     await expect(page.getByRole('button', { name: 'Cancel run', exact: true }).count()).resolves.toBe(0);

@@ -6,17 +6,15 @@
  * of one width, so any part of it is known by arithmetic and checked by size and hash as it streams: neither the API
  * nor this test holds the log.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testServerUrl, withServerConnection } from '../support/db.js';
 import { createRun, samplePlan } from '../api/agent-fixtures.js';
-import { ADMIN_TOKEN, adminHeaders, REDIS_URL, startApi, waitUntil, type ApiHarness } from '../api/harness.js';
+import { startBuiltApi } from '../support/built-api.js';
+import { adminHeaders, startApi, type ApiHarness } from '../api/harness.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Line n (1-based): `line 000000042\n`, 15 characters (one byte each), so line n starts at byte (n - 1) × 15. */
 const LINE_CHARS = 15;
@@ -103,27 +101,10 @@ const expectedWhole = createHash('sha256');
 const expectedFromLine = createHash('sha256');
 
 beforeAll(async () => {
-  execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-b', 'apps/api'], { cwd: root });
   api = await startApi();
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as { port: number }).port;
-  await new Promise((resolve) => probe.close(resolve));
-  served = spawn(process.execPath, [`--max-old-space-size=${HEAP_LIMIT_MB}`, `${root}apps/api/dist/main.js`], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      DATABASE_URL: api.database.url,
-      REDIS_URL,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      FACTORY_ADMIN_TOKEN: ADMIN_TOKEN,
-      FACTORY_ENCRYPTION_KEY: api.config.encryptionKey.toString('hex'),
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  url = `http://127.0.0.1:${port}`;
-  await waitUntil(async () => (await fetch(`${url}/healthz`).catch(() => undefined))?.ok === true, 30_000);
+  const built = await startBuiltApi(api, { heapLimitMb: HEAP_LIMIT_MB });
+  served = built.process;
+  url = built.url;
 
   // the project's cap raised above the log, through the API
   const run = await createRun(api);

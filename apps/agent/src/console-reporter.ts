@@ -1,4 +1,4 @@
-import { formatDuration } from './format-duration.js';
+import { formatDuration } from '@factoryci/run-state';
 import { createLogCapper, type LogCapper } from './log-capper.js';
 import type { EngineEvent, OutputEvent, Reporter, StatusEvent } from './run-model.js';
 import { isTerminal } from './run-model.js';

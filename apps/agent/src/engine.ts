@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { buildExecutionEnv } from './execution-env.js';
-import { formatDuration } from './format-duration.js';
+import { formatDuration } from '@factoryci/run-state';
 import { createStreamMasker } from './masker.js';
 import { runCommand, SpawnError } from './run-command.js';
 import { resolveWorkingDir } from './working-dir.js';

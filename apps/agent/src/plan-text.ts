@@ -1,5 +1,5 @@
 import type { Plan, PlanContext } from '@factoryci/config';
-import { formatDuration } from './format-duration.js';
+import { formatDuration } from '@factoryci/run-state';
 
 /** One line naming the event, e.g. `push to branch "main", 2 changed paths`. */
 export function describeContext(context: PlanContext): string {

@@ -1,4 +1,4 @@
-import { formatDuration } from './format-duration.js';
+import { formatDuration } from '@factoryci/run-state';
 import type { Status, WorkflowResult } from './run-model.js';
 
 /** Exit codes of `factory-agent`. */

@@ -26,6 +26,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { ownerRoutes } from './routes/owners.js';
 import { ownerMemberRoutes, projectMemberRoutes } from './routes/members.js';
 import { projectSecretRoutes } from './routes/project-secrets.js';
+import { projectWebhookRoutes } from './routes/project-webhook.js';
 import { projectRoutes } from './routes/projects.js';
 import { sessionRoutes } from './routes/session.js';
 import { signInRoutes } from './routes/sign-in.js';
@@ -190,6 +191,7 @@ export async function buildApp(input: BuildAppDeps): Promise<FastifyInstance> {
     await admin.register(ownerMemberRoutes, deps);
     await admin.register(projectRoutes, deps);
     await admin.register(projectSecretRoutes, deps);
+    await admin.register(projectWebhookRoutes, deps);
     await admin.register(workflowRoutes, deps);
     await admin.register(executionRoutes, deps);
     await admin.register(eventRoutes, deps);

@@ -3,7 +3,7 @@
  * are serialised through them (so nothing unlisted — like a stored secret — can leak). They also make /docs/json.
  */
 import { errorAnswerSchema, inputsSchema, MAX_LOG_CAP_BYTES, MIN_LOG_CAP_BYTES, NAME_PATTERN } from '@factoryci/agent-protocol';
-import { EVENT_NAMES, WORKFLOW_STATUSES } from '@factoryci/run-state';
+import { EVENT_NAMES, runNodeStatusSchema, WORKFLOW_STATUSES } from '@factoryci/run-state';
 import { PROJECT_ACTIONS, PROJECT_ROLES } from './auth/permissions.js';
 
 /** `type` or null; `extra` adds keywords (format, items, description). Literal types survive, for FromSchema. */
@@ -214,6 +214,27 @@ export const webhookSetupSchema = {
   required: ['status', 'url', 'content_type', 'events', 'hook_id', 'message'],
 } as const;
 
+/** GET /project/webhook: the webhook's set-up as it is now, and the last delivery that started a run. */
+export const projectWebhookSchema = {
+  type: 'object',
+  properties: {
+    ...webhookSetupSchema.properties,
+    message: { type: 'string', description: 'created: on which repository; manual: why FactoryCI did not add it' },
+    last_delivery: {
+      type: ['object', 'null'],
+      description: 'the newest run a webhook delivery started (not a re-run or manual trigger); null: none yet',
+      properties: {
+        received_at: timestamp,
+        event: { type: 'string', enum: EVENT_NAMES },
+        workflow_id: { type: 'string' },
+        number: { type: 'integer' },
+      },
+      required: ['received_at', 'event', 'workflow_id', 'number'],
+    },
+  },
+  required: [...webhookSetupSchema.required, 'last_delivery'],
+} as const;
+
 /** The answer of POST /project: the project, its secret (the only time it is shown) and the webhook set-up. */
 export const projectCreatedSchema = {
   type: 'object',
@@ -395,23 +416,8 @@ export const listQuery = <const P extends Record<string, object> = Record<never,
     additionalProperties: false,
   }) as const;
 
-/** The data of a `status` event of GET /workflow/events (and each node of its `snapshot`): one node of the run tree as it is now (events/status-changes.ts StatusPayload). */
-export const statusEventSchema = {
-  $id: 'StatusEvent',
-  type: 'object',
-  description: 'absent properties are not set; a workflow has no name',
-  properties: {
-    kind: { type: 'string', enum: ['workflow', 'pipeline', 'stage', 'execution'] },
-    id: { type: 'string' },
-    name: { type: 'string' },
-    status: { type: 'string' },
-    reason: { type: 'string' },
-    exit_code: { type: 'integer' },
-    started_at: { type: 'string', format: 'date-time' },
-    finished_at: { type: 'string', format: 'date-time' },
-  },
-  required: ['kind', 'id', 'status'],
-} as const;
+/** The data of a `status` event of GET /workflow/events (and each node of its `snapshot`), documented in /docs/json: @factoryci/run-state's runNodeStatusSchema. */
+export const statusEventSchema = { $id: 'StatusEvent', ...runNodeStatusSchema } as const;
 
 /** The schemas registered with `addSchema`, which routes name by `$ref` ('Error#', 'Owner#', 'Project#', 'Workflow#', 'User#'; 'StatusEvent#' documents the events streams). */
 export const sharedSchemas = [errorSchema, ownerSchema, projectSchema, workflowSchema, userSchema, statusEventSchema] as const;

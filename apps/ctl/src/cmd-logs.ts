@@ -7,7 +7,7 @@ import type { Command, Context } from './context.js';
 import { exitCodeForRunStatus } from './exit-codes.js';
 import { followRun } from './follow-run.js';
 import type { FollowOutput } from './follow-state.js';
-import { formatElapsed } from './format-time.js';
+import { formatElapsed } from '@factoryci/run-state';
 import { executionSelected, pathText, type ExecutionPath, type LogFilter } from './log-filter.js';
 import { createProgress } from './progress.js';
 import { LOGS_USAGE } from './usage.js';

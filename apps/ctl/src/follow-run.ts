@@ -2,7 +2,7 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { ApiClient } from './api-client.js';
 import { ApiError, UnreachableError } from './errors.js';
 import { createFollower, reconnectDelay, type Follower, type FollowOutput, type StreamEvent } from './follow-state.js';
-import { formatDuration } from './format-time.js';
+import { formatDuration } from '@factoryci/run-state';
 import type { LogFilter } from './log-filter.js';
 
 export interface FollowDeps {

@@ -4,6 +4,7 @@
  * drops a log chunk it has already had (so a resumed stream never doubles a line), turns the snapshot of a reconnect
  * into the status changes missed meanwhile, and cuts chunks into whole lines per execution. No I/O.
  */
+import type { RunLogEvent, RunNodeStatus, RunSnapshotEvent } from '@factoryci/run-state';
 import { executionSelected, pipelineSelected, type ExecutionPath, type LogFilter } from './log-filter.js';
 
 /** One event as the SSE parser gives it. */
@@ -14,16 +15,7 @@ export interface StreamEvent {
 }
 
 /** A node of the run tree as a `status` event (and each entry of a `snapshot`) carries it. */
-export interface NodeStatus {
-  kind: 'workflow' | 'pipeline' | 'stage' | 'execution';
-  id: string;
-  name?: string;
-  status: string;
-  reason?: string;
-  exit_code?: number;
-  started_at?: string;
-  finished_at?: string;
-}
+export type NodeStatus = RunNodeStatus;
 
 export type FollowOutput =
   /** a whole line of an execution's output (without its newline; a last line without one is flushed at the end) */
@@ -133,12 +125,12 @@ export function createFollower(filter: LogFilter = {}): Follower {
         // a chunk at or before the cursor was had before the reconnect
         if (id !== undefined && id <= cursor) return [];
         if (id !== undefined) cursor = id;
-        const chunk = JSON.parse(event.data) as { execution_id: string; data: string };
+        const chunk = JSON.parse(event.data) as RunLogEvent;
         sawOutput = true;
         return lines(chunk.execution_id, chunk.data);
       }
       if (id !== undefined && id > cursor) cursor = id;
-      if (type === 'snapshot') return snapshot((JSON.parse(event.data) as { nodes: NodeStatus[] }).nodes);
+      if (type === 'snapshot') return snapshot((JSON.parse(event.data) as RunSnapshotEvent).nodes);
       if (type === 'status') {
         const node = JSON.parse(event.data) as NodeStatus;
         const before = known.get(node.id);

@@ -1,7 +1,7 @@
 /** What the commands print for people, as pure functions of the API's JSON, the time and a palette. */
 import type { ExecutionNode, Me, Project, Secret, TokenInfo, Workflow, WorkflowTree } from './api-types.js';
 import { statusText, type Palette } from './colors.js';
-import { formatElapsed, formatRelative } from './format-time.js';
+import { formatElapsed, formatRelative } from '@factoryci/run-state';
 import { renderTable } from './table.js';
 
 export interface ViewContext {

@@ -51,9 +51,12 @@ function Pages() {
   );
 }
 
+/** The UI's own paths: links to anything else (the API's /auth/github, a raw log) are left to the browser. */
+const UI_PATHS = /^\/(?:$|[?#]|sign-in|projects\/|runs\/)/;
+
 export function App() {
   return (
-    <LocationProvider>
+    <LocationProvider scope={UI_PATHS}>
       <SessionProvider>
         <Pages />
       </SessionProvider>

@@ -5,3 +5,5 @@ export * from './workflow-transitions.js';
 export * from './step-transitions.js';
 export * from './reports.js';
 export * from './config-sha.js';
+export * from './run-times.js';
+export * from './run-events.js';

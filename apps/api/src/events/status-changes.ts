@@ -2,18 +2,10 @@
  * The status part of the events streams, as data: a run tree read from the database becomes a list of status
  * payloads (one per node), and the status events to send are the payloads that differ from those last sent. Pure.
  */
+import type { RunNodeStatus } from '@factoryci/run-state';
 
-/** The data of a `status` event (and each entry of a `snapshot`): one node of the run tree as it is now. */
-export interface StatusPayload {
-  kind: 'workflow' | 'pipeline' | 'stage' | 'execution';
-  id: string;
-  name?: string;
-  status: string;
-  reason?: string;
-  exit_code?: number;
-  started_at?: string;
-  finished_at?: string;
-}
+/** The data of a `status` event (and each entry of a `snapshot`): @factoryci/run-state's RunNodeStatus. */
+export type StatusPayload = RunNodeStatus;
 
 interface NodeRow {
   id: string;

@@ -14,7 +14,7 @@ export type WebhookSetup = FromSchema<typeof webhookSetupSchema>;
  * The payload URL of a project's repository webhook: `/hooks/github/<project id>`, so that a delivery is verified with
  * that project's secret before its body is parsed (docs/api.md).
  */
-export function webhookUrl(config: ApiConfig, projectId: string): string | null {
+export function webhookUrl(config: Pick<ApiConfig, 'publicUrl'>, projectId: string): string | null {
   return config.publicUrl ? `${config.publicUrl}/hooks/github/${projectId}` : null;
 }
 

@@ -1,8 +1,9 @@
 import fastifyCookie from '@fastify/cookie';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FromSchema } from 'json-schema-to-ts';
 import type { AppDeps } from '../app.js';
 import type { ApiConfig } from '../config.js';
-import { BadRequestError, ForbiddenError, NotConfiguredError, UnauthorizedError, UpstreamError } from '../errors.js';
+import { ApiError, BadRequestError, ForbiddenError, NotConfiguredError, UnauthorizedError, UpstreamError } from '../errors.js';
 import { GithubRequestError } from '../github/github-app.js';
 import {
   checkOAuthState,
@@ -18,6 +19,7 @@ import {
   type GithubSignInDeps,
 } from '../github/github-sign-in.js';
 import type { RoutePluginWith } from './route-plugin.js';
+import { wantsPage } from './web-ui.js';
 
 /** The cookie that ties GitHub's redirect back to the browser that started the sign-in. */
 export const OAUTH_STATE_COOKIE = 'factory_oauth_state';
@@ -48,6 +50,7 @@ const callbackQuery = {
     error_uri: { type: 'string', maxLength: 1000 },
   },
 } as const;
+type CallbackQuery = FromSchema<typeof callbackQuery>;
 
 const NOT_CONFIGURED =
   'signing in with GitHub needs the GitHub App: set GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY, GITHUB_APP_CLIENT_ID, GITHUB_APP_CLIENT_SECRET and GITHUB_APP_SLUG';
@@ -108,19 +111,30 @@ export const githubSignInRoutes: RoutePluginWith<GithubSignInRouteOptions> = asy
       },
     },
     async (request, reply) => {
-      const { deps } = requireApp();
-      const { code, state, error } = request.query;
-      // A state is good for one callback, whatever comes of it.
-      reply.clearCookie(OAUTH_STATE_COOKIE, stateCookie(config));
-      const checked = checkOAuthState(stateKey, state, request.cookies[OAUTH_STATE_COOKIE], Date.now());
-      if (!checked.ok) throw new UnauthorizedError(`the sign-in could not be verified (${checked.reason} state): start again at /auth/github`);
-      if (error !== undefined) throw new UnauthorizedError(`GitHub did not authorise the sign-in (${error})`);
-      if (code === undefined) throw new BadRequestError('GitHub sent no code');
-      const signedIn = await signIn({ ...deps, logger: request.log }, code, callbackUrl(config));
-      await startSession(reply, signedIn.userId, request.headers['user-agent']);
-      return reply.redirect(checked.returnTo, 302);
+      try {
+        return await completeCallback(request.query, request, reply);
+      } catch (failure) {
+        // a person's browser goes back to the sign-in page, which says what went wrong; API clients get the error
+        if (!(failure instanceof ApiError) || !wantsPage(request)) throw failure;
+        return reply.redirect(`/sign-in?error=${encodeURIComponent(failure.message)}`, 302);
+      }
     },
   );
+
+  /** The callback's steps: check the state, take the code to GitHub, start the session, go back. */
+  async function completeCallback(query: CallbackQuery, request: FastifyRequest, reply: FastifyReply) {
+    const { deps } = requireApp();
+    const { code, state, error } = query;
+    // A state is good for one callback, whatever comes of it.
+    reply.clearCookie(OAUTH_STATE_COOKIE, stateCookie(config));
+    const checked = checkOAuthState(stateKey, state, request.cookies[OAUTH_STATE_COOKIE], Date.now());
+    if (!checked.ok) throw new UnauthorizedError(`the sign-in could not be verified (${checked.reason} state): start again at /auth/github`);
+    if (error !== undefined) throw new UnauthorizedError(`GitHub did not authorise the sign-in (${error})`);
+    if (code === undefined) throw new BadRequestError('GitHub sent no code');
+    const signedIn = await signIn({ ...deps, logger: request.log }, code, callbackUrl(config));
+    await startSession(reply, signedIn.userId, request.headers['user-agent']);
+    return reply.redirect(checked.returnTo, 302);
+  }
 };
 
 /** Where GitHub sends the browser back: PUBLIC_URL's callback; without PUBLIC_URL, the App's own (GitHub's default). */

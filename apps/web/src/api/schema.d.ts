@@ -3879,6 +3879,127 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/project/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The project's repository webhook: created by FactoryCI or to add by hand, and the last delivery that started a run */
+        get: {
+            parameters: {
+                query: {
+                    id: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            content_type: "json";
+                            events: string[];
+                            hook_id: number | null;
+                            /** @description the newest run a webhook delivery started (not a re-run or manual trigger); null: none yet */
+                            last_delivery: {
+                                /** @enum {string} */
+                                event: "push" | "pull_request" | "tag" | "manual";
+                                number: number;
+                                /** Format: date-time */
+                                received_at: string;
+                                workflow_id: string;
+                            } | null;
+                            /** @description created: on which repository; manual: why FactoryCI did not add it */
+                            message: string;
+                            /** @enum {string} */
+                            status: "created" | "manual";
+                            /** @description the payload URL (PUBLIC_URL + /hooks/github/<project id>); null when PUBLIC_URL is not set */
+                            url: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/projects": {
         parameters: {
             query?: never;
@@ -5543,7 +5664,7 @@ export interface components {
             updated_at: string;
             url: string;
         };
-        /** @description absent properties are not set; a workflow has no name */
+        /** @description one node of the run tree as it is now; absent properties are not set, and a workflow has no name */
         StatusEvent: {
             exit_code?: number;
             /** Format: date-time */

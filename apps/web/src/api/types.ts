@@ -1,4 +1,5 @@
 /** Names for the API's shapes, taken from the generated schema.d.ts (never declared again by hand). */
+import type { RunNodeStatus } from '@factoryci/run-state';
 import type { components, paths } from './schema';
 
 type JsonOf<R> = R extends { content: { 'application/json': infer B } } ? B : never;
@@ -15,6 +16,6 @@ export type Pipeline = WorkflowDetail['pipelines'][number];
 export type Stage = Pipeline['stages'][number];
 export type Execution = Stage['executions'][number];
 export type Status = Workflow['status'];
-/** A `status` event of GET /workflow/events (and each node of its `snapshot`). */
-export type StatusEvent = components['schemas']['StatusEvent'];
+/** A `status` event of GET /workflow/events (and each node of its `snapshot`): @factoryci/run-state's, as docs/web.md says. */
+export type StatusEvent = RunNodeStatus;
 export type ProjectPermissions = Answer<'/project/permissions', 'get'>;

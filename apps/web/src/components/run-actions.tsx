@@ -1,16 +1,18 @@
 /**
- * What the caller may do to a run (their role, GET /project/permissions, and its status): cancel (confirmed first),
+ * What the caller may do to a run (their role, GET /project/permissions, and its status): cancel (confirmed first, in
+ * the shared confirm dialog),
  * re-run, re-run the failed pipelines, approve. Each button shows progress, and the API's message when it fails.
  */
 import { useState } from 'preact/hooks';
 import { api, ok } from '../api/client';
 import type { ProjectPermissions, Workflow, WorkflowDetail } from '../api/types';
+import { useConfirm } from './confirm-dialog';
 import { runActions } from '../run/run-facts';
 
 type Action = 'cancel' | 'rerun' | 'rerun-failed' | 'approve';
 
 const LABELS: Record<Action, [idle: string, busy: string]> = {
-  cancel: ['Yes, cancel the run', 'Cancelling…'],
+  cancel: ['Cancel run', 'Cancelling…'],
   rerun: ['Re-run', 'Starting the re-run…'],
   'rerun-failed': ['Re-run failed pipelines', 'Starting the re-run…'],
   approve: ['Approve and run', 'Approving…'],
@@ -28,7 +30,7 @@ export interface RunActionsProps {
 export function RunActionsBar({ run, permissions, changed, rerunStarted }: RunActionsProps) {
   const allowed = runActions(run, permissions);
   const [busy, setBusy] = useState<Action | null>(null);
-  const [confirming, setConfirming] = useState(false);
+  const { confirm, dialog } = useConfirm();
   const [error, setError] = useState<string | null>(null);
   if (!allowed.cancel && !allowed.rerun && !allowed.approve) return null;
 
@@ -44,7 +46,6 @@ export function RunActionsBar({ run, permissions, changed, rerunStarted }: RunAc
         rerunStarted(next);
         return;
       }
-      setConfirming(false);
       changed();
     } catch (failure) {
       setError((failure as Error).message);
@@ -52,8 +53,12 @@ export function RunActionsBar({ run, permissions, changed, rerunStarted }: RunAc
       setBusy(null);
     }
   };
+  const confirmCancel = async () => {
+    const yes = await confirm({ title: `Cancel run #${run.number}?`, body: 'Its running executions are stopped; the run ends cancelled.', confirm: 'Cancel run', danger: true });
+    if (yes) await perform('cancel');
+  };
   const button = (action: Action, kind = '') => (
-    <button type="button" class={`button ${kind}`} disabled={busy !== null} aria-busy={busy === action} onClick={() => void perform(action)}>
+    <button type="button" class={`button ${kind}`} disabled={busy !== null} aria-busy={busy === action} onClick={() => void (action === 'cancel' ? confirmCancel() : perform(action))}>
       {busy === action ? LABELS[action][1] : LABELS[action][0]}
     </button>
   );
@@ -64,21 +69,9 @@ export function RunActionsBar({ run, permissions, changed, rerunStarted }: RunAc
         {allowed.approve && button('approve', 'primary')}
         {allowed.rerunFailed && button('rerun-failed', 'primary')}
         {allowed.rerun && button('rerun')}
-        {allowed.cancel && !confirming && (
-          <button type="button" class="button danger" disabled={busy !== null} onClick={() => setConfirming(true)}>
-            Cancel run
-          </button>
-        )}
+        {allowed.cancel && button('cancel', 'danger')}
       </div>
-      {confirming && (
-        <div class="run-confirm row" role="group" aria-label="Confirm cancelling">
-          <span>Cancel run #{run.number}? Its running executions are stopped.</span>
-          {button('cancel', 'danger')}
-          <button type="button" class="button" disabled={busy !== null} onClick={() => setConfirming(false)}>
-            Keep it running
-          </button>
-        </div>
-      )}
+      {dialog}
       {error && (
         <p class="alert error" role="alert">
           {error}

@@ -24,7 +24,8 @@ export function SignInPage() {
   const location = useLocation();
   const back = returnPath(location.query);
   const [methods, setMethods] = useState<Answer<'/auth/methods', 'get'> | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  // a sign-in with GitHub that failed comes back here with the API's message
+  const [error, setError] = useState<string | null>(location.query.error ?? null);
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {

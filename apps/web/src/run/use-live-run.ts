@@ -5,6 +5,7 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiFailure, ok } from '../api/client';
 import { followEvents } from '../api/event-stream';
+import type { RunSnapshotEvent } from '@factoryci/run-state';
 import type { StatusEvent, WorkflowDetail } from '../api/types';
 import { applySnapshot, applyStatus } from './apply-status';
 
@@ -55,7 +56,7 @@ export function useLiveRun(id: string): LiveRun {
     };
     return followEvents(`/workflow/events?id=${encodeURIComponent(id)}`, {
       onEvent(event, data) {
-        if (event === 'snapshot') apply((tree) => applySnapshot(tree, (data as { nodes: StatusEvent[] }).nodes));
+        if (event === 'snapshot') apply((tree) => applySnapshot(tree, (data as RunSnapshotEvent).nodes));
         else if (event === 'status') apply((tree) => applyStatus(tree, data as StatusEvent));
         // `log` events are the log viewer's; `end`: the stream stops by itself
       },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, formatElapsed, formatRelative } from './format-time.js';
+import { formatDuration, formatElapsed, formatRelative } from './run-times.js';
 
 const now = Date.parse('2026-12-06T12:00:00Z');
 const ago = (ms: number) => new Date(now - ms).toISOString();

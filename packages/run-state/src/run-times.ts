@@ -1,4 +1,4 @@
-/** Times for people: durations (850ms, 1.2s, 3m5s, 1h2m) and times relative to now (5s ago, 3h ago, 2026-11-02). Pure. */
+/** Times of runs for people: durations (850ms, 1.2s, 3m5s, 1h2m) and times relative to now (5s ago, 3h ago, 2026-11-02), as factory-agent, factoryctl and the web UI show them. Pure. */
 
 export function formatDuration(ms: number): string {
   if (ms < 0) return '0ms';

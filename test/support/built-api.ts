@@ -1,0 +1,48 @@
+/**
+ * The API as deployed: `apps/api/dist/main.js` (built first with `tsc -b apps/api`) as its own process, on the
+ * database and Redis of a test harness, optionally with its V8 heap capped, so a test can read its memory and see that
+ * it answers within the cap.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { ADMIN_TOKEN, REDIS_URL, waitUntil, type ApiHarness } from '../api/harness.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface BuiltApi {
+  url: string;
+  process: ChildProcess;
+  stop(): void;
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = (probe.address() as { port: number }).port;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+/** Builds and starts the API on `harness`'s database and Redis (same admin token and key); resolves once healthy. */
+export async function startBuiltApi(harness: ApiHarness, options: { heapLimitMb?: number } = {}): Promise<BuiltApi> {
+  execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-b', 'apps/api'], { cwd: root });
+  const port = await freePort();
+  const heap = options.heapLimitMb === undefined ? [] : [`--max-old-space-size=${options.heapLimitMb}`];
+  const served = spawn(process.execPath, [...heap, `${root}apps/api/dist/main.js`], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      DATABASE_URL: harness.database.url,
+      REDIS_URL,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      FACTORY_ADMIN_TOKEN: ADMIN_TOKEN,
+      FACTORY_ENCRYPTION_KEY: harness.config.encryptionKey.toString('hex'),
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntil(async () => (await fetch(`${url}/healthz`).catch(() => undefined))?.ok === true, 30_000);
+  return { url, process: served, stop: () => served.kill('SIGTERM') };
+}
