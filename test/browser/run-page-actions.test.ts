@@ -44,6 +44,9 @@ describe('the run page\'s actions', () => {
     expect((await page.locator('[data-pipeline="after"] .pipeline-note').textContent())?.length).toBeGreaterThan(0);
     await run.stack.screenshot(page, 'run-failure-1280');
     await run.atPhoneWidth(page, 'run-failure');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await run.stack.screenshot(page, 'run-failure-dark-1280');
+    await page.emulateMedia({ colorScheme: 'light' });
 
     await page.getByRole('button', { name: 'Re-run failed pipelines' }).click();
     await page.waitForURL((url) => url.pathname.startsWith('/runs/') && !url.pathname.endsWith(workflowId));
