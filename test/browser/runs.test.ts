@@ -1,0 +1,144 @@
+/**
+ * The projects list and a project's runs in a real browser against the whole system: a user with the write role sees
+ * the projects they may read, a pushed run appear and finish live, filters in the URL (Back restores them), and a
+ * branch run by hand.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pushToMain, type TestProject } from '../e2e/harness.js';
+import { startBrowserStack, type BrowserStack } from './harness.js';
+
+const FACTORY = `
+pipeline "build" {
+  stage "test" {
+    execution "unit" {
+      command = "sleep 2 && echo ok"
+    }
+  }
+}
+`;
+
+let stack: BrowserStack;
+let web: TestProject;
+let hidden: TestProject;
+let page: Page;
+
+beforeAll(async () => {
+  stack = await startBrowserStack({ repositories: ['web', 'hidden'] });
+  web = await stack.e2e.createProject('web', { '.factory/build.hcl': FACTORY });
+  hidden = await stack.e2e.createProject('hidden', { '.factory/build.hcl': FACTORY });
+  web.repo.git('branch', 'feature/x');
+  const wren = await stack.createUser('wren');
+  const member = await stack.adminCall('PUT', `/project/member?id=${web.id}`, { user_login: 'wren', role: 'write' });
+  expect(member.status).toBe(200);
+  page = await stack.signedInPage('wren', wren.password);
+});
+afterAll(() => stack?.close());
+
+const runLink = (n: number) => page.getByRole('link', { name: `Run ${n}`, exact: true });
+const rowOf = (n: number) => page.locator('tr', { has: runLink(n) });
+const query = () => new URL(page.url()).search;
+const filters = () => page.getByRole('form', { name: 'Filter runs' });
+const runForm = () => page.getByRole('form', { name: 'Run a branch' });
+
+describe('the projects page and a project\'s runs', () => {
+  it('lists the projects the user may read, not the others; an empty project says how runs start', async () => {
+    await page.goto('/');
+    await expect.poll(() => page.title()).toBe('Projects · FactoryCI');
+    await page.getByRole('link', { name: 'acme/web' }).waitFor();
+    expect(await page.getByRole('link', { name: 'acme/hidden' }).count()).toBe(0);
+    expect(hidden.id).not.toBe(web.id);
+    await expect(page.getByRole('row', { name: /acme\/web/ }).textContent()).resolves.toContain('No runs yet');
+
+    await page.getByRole('link', { name: 'acme/web' }).click();
+    await page.waitForURL(`**/projects/${web.id}`);
+    await page.getByRole('heading', { level: 1, name: 'acme/web' }).waitFor();
+    await page.getByRole('heading', { name: 'No runs yet' }).waitFor();
+    // write may trigger, not configure
+    await page.getByRole('button', { name: 'Run a branch' }).waitFor();
+    expect(await page.getByRole('link', { name: 'Settings' }).count()).toBe(0);
+  });
+
+  it('a push appears without a reload and goes from queued (or running) to success', async () => {
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    await page.evaluate(() => Object.assign(window, { notReloaded: true }));
+    const sha = web.repo.commit({ 'a.txt': 'a\n' }, 'Add a');
+    await pushToMain(stack.e2e, web, sha, ['a.txt']);
+
+    await runLink(1).waitFor();
+    const first = (await rowOf(1).locator('.status').textContent())?.trim();
+    expect(['queued', 'provisioning', 'running']).toContain(first);
+    await expect(rowOf(1).textContent()).resolves.toMatch(/Initial commit[\s\S]*main[\s\S]*push[\s\S]*Codertocat/);
+    await expect(rowOf(1).textContent()).resolves.toContain(sha.slice(0, 7));
+    await rowOf(1).locator('.status-success').waitFor({ timeout: 60_000 });
+    await expect(page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).resolves.toBe(true);
+    await stack.screenshot(page, 'runs-page');
+  });
+
+  it('runs a branch by hand: an API error shows in the form, then it lands on the new run\'s page', async () => {
+    await page.getByRole('button', { name: 'Run a branch' }).click();
+    const branch = runForm().getByLabel('Branch', { exact: true });
+    await expect(branch.inputValue()).resolves.toBe('main');
+    await branch.fill('no-such-branch');
+    await runForm().getByRole('button', { name: 'Run', exact: true }).click();
+    await expect(runForm().getByRole('alert').textContent()).resolves.toMatch(/no-such-branch/);
+
+    await branch.fill('feature/x');
+    await runForm().getByLabel('Inputs').fill('TARGET=staging');
+    await runForm().getByRole('button', { name: 'Run', exact: true }).click();
+    await page.waitForURL(/\/runs\/[0-9a-f-]{36}$/);
+    const runId = new URL(page.url()).pathname.split('/').pop();
+    const stored = await stack.e2e.api.database.db.workflow.findUniqueOrThrow({ where: { id: runId } });
+    expect(stored).toMatchObject({ projectId: web.id, event: 'manual', branch: 'feature/x', inputs: { TARGET: 'staging' }, requestedBy: 'user:wren' });
+  });
+
+  it('filters by status and branch in the URL; Back restores them', async () => {
+    await page.goBack();
+    await page.waitForURL(`**/projects/${web.id}`);
+    await runLink(2).waitFor();
+    await expect(rowOf(2).textContent()).resolves.toMatch(/feature\/x[\s\S]*manual[\s\S]*wren/);
+
+    await filters().getByLabel('Status', { exact: true }).selectOption('success');
+    await page.waitForURL((url) => url.search === '?status=success');
+    await runLink(1).waitFor();
+    await expect.poll(() => runLink(2).count()).toBe(0);
+
+    await filters().getByLabel('Status', { exact: true }).selectOption('failure');
+    await page.waitForURL((url) => url.search === '?status=failure');
+    await page.getByText('No runs match these filters').waitFor();
+
+    await page.goBack();
+    await page.waitForURL((url) => url.search === '?status=success');
+    await runLink(1).waitFor();
+    await expect(filters().getByLabel('Status', { exact: true }).inputValue()).resolves.toBe('success');
+
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await page.waitForURL((url) => url.search === '' && url.pathname === `/projects/${web.id}`);
+    await filters().getByLabel('Branch', { exact: true }).fill('feature/x');
+    await filters().getByLabel('Branch', { exact: true }).press('Enter');
+    await page.waitForURL((url) => url.search === '?branch=feature%2Fx');
+    await runLink(2).waitFor();
+    await expect.poll(() => runLink(1).count()).toBe(0);
+
+    await page.goBack();
+    await page.waitForURL((url) => url.search === '');
+    await runLink(1).waitFor();
+    await runLink(2).waitFor();
+    expect(query()).toBe('');
+  });
+
+  it('reads at 375 px: the runs and the projects with their latest run', async () => {
+    await page.setViewportSize({ width: 375, height: 800 });
+    await stack.screenshot(page, 'runs-page-narrow');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+
+    await page.getByRole('link', { name: 'Projects', exact: true }).click();
+    await page.waitForURL((url) => url.pathname === '/');
+    const latest = page.getByRole('link', { name: /^Run 2 of acme\/web/ });
+    await latest.waitFor();
+    await stack.screenshot(page, 'projects-narrow');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await page.setViewportSize({ width: 1280, height: 860 });
+    await stack.screenshot(page, 'projects');
+  });
+});
