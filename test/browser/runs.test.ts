@@ -127,6 +127,42 @@ describe('the projects page and a project\'s runs', () => {
     expect(query()).toBe('');
   });
 
+  it('pages 25 runs at a time (Older, Newer; Back restores the page); a reader gets no actions', async () => {
+    const created = await stack.adminCall<{ id: string }>('POST', '/project', { owner: 'acme', project: 'paged', url: 'file:///srv/git/paged' });
+    expect(created.status).toBe(201);
+    const paged = created.body.id;
+    expect((await stack.adminCall('PUT', `/project/member?id=${paged}`, { user_login: 'wren', role: 'read' })).status).toBe(200);
+    // ended runs as test data: nothing is queued for them
+    await stack.e2e.api.database.db.workflow.createMany({
+      data: Array.from({ length: 30 }, (_, i) => ({ projectId: paged, number: i + 1, event: 'push', ref: 'refs/heads/main', branch: 'main', sha: 'a'.repeat(40), status: 'success' as const, commitMessage: `change ${i + 1}` })),
+    });
+
+    await page.goto(`/projects/${paged}`);
+    await runLink(30).waitFor();
+    await runLink(6).waitFor();
+    expect(await runLink(5).count()).toBe(0);
+    expect(await page.getByRole('link', { name: '← Newer' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Run a branch' }).count()).toBe(0);
+
+    await page.getByRole('link', { name: 'Older →' }).click();
+    await page.waitForURL((url) => url.search === '?page=2');
+    await runLink(5).waitFor();
+    await runLink(1).waitFor();
+    expect(await runLink(6).count()).toBe(0);
+    expect(await page.getByRole('link', { name: 'Older →' }).count()).toBe(0);
+
+    await page.goBack();
+    await page.waitForURL((url) => url.search === '');
+    await runLink(30).waitFor();
+    await page.goForward();
+    await page.waitForURL((url) => url.search === '?page=2');
+    await page.getByRole('link', { name: '← Newer' }).click();
+    await page.waitForURL((url) => url.search === '');
+    await runLink(30).waitFor();
+    await page.goto(`/projects/${web.id}`);
+    await runLink(2).waitFor();
+  });
+
   it('reads at 375 px: the runs and the projects with their latest run', async () => {
     await page.setViewportSize({ width: 375, height: 800 });
     await stack.screenshot(page, 'runs-page-narrow');
