@@ -127,6 +127,26 @@ describe('the projects page and a project\'s runs', () => {
     expect(query()).toBe('');
   });
 
+  it('shows the runs of the filters chosen last, when an earlier choice answers later', async () => {
+    await page.route('**/workflows?*status=failure*', async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await route.continue();
+    });
+    const loaded = page.waitForResponse((response) => response.url().includes('status=failure'));
+    await filters().getByLabel('Status', { exact: true }).selectOption('failure');
+    await filters().getByLabel('Status', { exact: true }).selectOption('success');
+    await page.waitForURL((url) => url.search === '?status=success');
+    await (await loaded).finished();
+    await runLink(1).waitFor();
+    // two frames after the late answer's body arrived: the page has handled it (and must not have shown it)
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    expect(await page.getByText('No runs match these filters').count()).toBe(0);
+    await runLink(1).waitFor();
+    await page.unroute('**/workflows?*status=failure*');
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await page.waitForURL((url) => url.search === '');
+  });
+
   it('pages 25 runs at a time (Older, Newer; Back restores the page); a reader gets no actions', async () => {
     const created = await stack.adminCall<{ id: string }>('POST', '/project', { owner: 'acme', project: 'paged', url: 'file:///srv/git/paged' });
     expect(created.status).toBe(201);

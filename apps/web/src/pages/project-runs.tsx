@@ -50,8 +50,11 @@ async function loadRuns(projectId: string, view: RunListView): Promise<RunsPage>
 }
 
 /** Follows the project's events stream while the page is loaded, merging each change into the page shown. */
-function useLiveRuns(projectId: string, view: RunListView, loaded: RunsPage | undefined, set: (page: RunsPage) => void): boolean {
-  const [connected, setConnected] = useState(false);
+/** Whether the page follows the stream: live, (re)connecting, or stopped for good (the reason: a 4xx's message). */
+type Liveness = { state: 'live' } | { state: 'connecting' } | { state: 'stopped'; why: string };
+
+function useLiveRuns(projectId: string, view: RunListView, loaded: RunsPage | undefined, set: (page: RunsPage) => void): Liveness {
+  const [liveness, setLiveness] = useState<Liveness>({ state: 'connecting' });
   const key = pageKey(projectId, view);
   const ready = loaded?.key === key;
   useEffect(() => {
@@ -67,11 +70,12 @@ function useLiveRuns(projectId: string, view: RunListView, loaded: RunsPage | un
         if (event === 'snapshot') merge([...(data as { workflows: Workflow[] }).workflows].reverse());
         else if (event === 'workflow') merge([data as Workflow]);
       },
-      onConnection: setConnected,
+      onConnection: (connected) => setLiveness((now) => (now.state === 'stopped' ? now : { state: connected ? 'live' : 'connecting' })),
+      onFailure: (_status, message) => setLiveness({ state: 'stopped', why: message }),
     });
     // a new page (filters, page) is loaded, then followed again; `loaded` changes with every merge, kept in `current`
   }, [key, ready]);
-  return connected;
+  return liveness;
 }
 
 function Filters({ view, onChange }: { view: RunListView; onChange(filters: RunFilters): void }) {
@@ -246,8 +250,8 @@ export function ProjectRunsPage() {
       )}
       <div class="runs-toolbar">
         <Filters view={view} onChange={show} />
-        <span class={`live ${live ? 'on' : ''}`} role="status">
-          {live ? 'Live' : 'Connecting…'}
+        <span class={`live ${live.state}`} role="status">
+          {live.state === 'live' ? 'Live' : live.state === 'connecting' ? 'Connecting…' : `Live updates stopped (${live.why}): reload the page to see changes`}
         </span>
       </div>
       {runs.error && <Failure error={runs.error} what="runs" />}
