@@ -22,6 +22,8 @@ let stack: BrowserStack;
 let web: TestProject;
 let hidden: TestProject;
 let page: Page;
+/** A project wren reads (made by the paging test). */
+let pagedId: string;
 
 beforeAll(async () => {
   stack = await startBrowserStack({ repositories: ['web', 'hidden'] });
@@ -157,6 +159,7 @@ describe('the projects page and a project\'s runs', () => {
       data: Array.from({ length: 30 }, (_, i) => ({ projectId: paged, number: i + 1, event: 'push', ref: 'refs/heads/main', branch: 'main', sha: 'a'.repeat(40), status: 'success' as const, commitMessage: `change ${i + 1}` })),
     });
 
+    pagedId = paged;
     await page.goto(`/projects/${paged}`);
     await runLink(30).waitFor();
     await runLink(6).waitFor();
@@ -196,5 +199,14 @@ describe('the projects page and a project\'s runs', () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
     await page.setViewportSize({ width: 1280, height: 860 });
     await stack.screenshot(page, 'projects');
+  });
+
+  it('says when live updates stop for good: the stream, reconnecting after a drop, is refused once the role is gone', async () => {
+    await page.goto(`/projects/${pagedId}`);
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    expect((await stack.adminCall('DELETE', `/project/member?id=${pagedId}&user_login=wren`)).status).toBe(204);
+    stack.e2e.api.app.server.closeAllConnections();
+    await page.getByRole('status').filter({ hasText: /Live updates stopped .*reload the page/ }).waitFor();
+    await runLink(30).waitFor();
   });
 });
