@@ -49,8 +49,11 @@ describe('the projects page and a project\'s runs', () => {
     await expect.poll(() => page.title()).toBe('Projects · FactoryCI');
     await page.getByRole('link', { name: 'acme/web' }).waitFor();
     expect(await page.getByRole('link', { name: 'acme/hidden' }).count()).toBe(0);
-    expect(hidden.id).not.toBe(web.id);
     await expect(page.getByRole('row', { name: /acme\/web/ }).textContent()).resolves.toContain('No runs yet');
+    // one they may not read is as missing as one that does not exist
+    await page.goto(`/projects/${hidden.id}`);
+    await expect(page.getByRole('alert').textContent()).resolves.toMatch(/^No such project\. This project does not exist, or you may not see it\./);
+    await page.goto('/');
 
     await page.getByRole('link', { name: 'acme/web' }).click();
     await page.waitForURL(`**/projects/${web.id}`);
@@ -59,6 +62,14 @@ describe('the projects page and a project\'s runs', () => {
     // write may trigger, not configure
     await page.getByRole('button', { name: 'Run a branch' }).waitFor();
     expect(await page.getByRole('link', { name: 'Settings' }).count()).toBe(0);
+  });
+
+  it('someone who may read no project is told whom to ask', async () => {
+    const nobody = await stack.createUser('nobody');
+    const theirs = await stack.signedInPage('nobody', nobody.password);
+    await theirs.getByRole('heading', { name: 'No projects to show' }).waitFor();
+    await expect(theirs.getByText(/Ask an administrator/).count()).resolves.toBe(1);
+    await theirs.context().close();
   });
 
   it('a push appears without a reload and goes from queued (or running) to success', async () => {

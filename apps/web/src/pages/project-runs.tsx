@@ -179,7 +179,7 @@ function NoRuns({ view, canTrigger }: { view: RunListView; canTrigger: boolean }
   );
 }
 
-function Header({ project, permissions, onRunBranch }: { project: Project; permissions: Permissions | undefined; onRunBranch(): void }) {
+function Header({ project, permissions, formOpen, onRunBranch }: { project: Project; permissions: Permissions | undefined; formOpen: boolean; onRunBranch(): void }) {
   const may = (action: string) => permissions?.actions.includes(action as never) === true;
   return (
     <header class="runs-header">
@@ -198,7 +198,7 @@ function Header({ project, permissions, onRunBranch }: { project: Project; permi
           </a>
         )}
         {may('trigger') && (
-          <button type="button" class="button primary" onClick={onRunBranch}>
+          <button type="button" class="button primary" aria-expanded={formOpen} onClick={onRunBranch}>
             Run a branch
           </button>
         )}
@@ -244,7 +244,7 @@ export function ProjectRunsPage() {
   const canTrigger = permissions.value?.actions.includes('trigger') === true;
   return (
     <section class="page-pad runs-page">
-      <Header project={project.value} permissions={permissions.value} onRunBranch={() => setFormOpen(true)} />
+      <Header project={project.value} permissions={permissions.value} formOpen={formOpen} onRunBranch={() => setFormOpen((open) => !open)} />
       {formOpen && canTrigger && (
         <RunBranchForm projectId={projectId} defaultBranch={project.value.default_branch} onClose={() => setFormOpen(false)} onStarted={(run) => location.route(paths.run(run.id))} />
       )}
