@@ -21,6 +21,8 @@ const run: RunRequest = {
   trusted: true,
   repositoryPrivate: false,
   sender: 'octocat',
+  commitMessage: 'Fix the build ✓\n\nwith a body',
+  commitAuthor: 'octocat',
   changedPaths: ['src/a.ts', 'README.md'],
 };
 
@@ -70,7 +72,7 @@ describe('acceptRuns (one batch of deliveries)', () => {
     const workflows = await database.db.workflow.findMany({ where: { projectId: { in: [a, b] } }, orderBy: [{ projectId: 'asc' }, { number: 'asc' }], include: { delivery: true } });
     expect(workflows).toHaveLength(4);
     const d1Row = workflows.find((w) => w.id === d1?.workflowId);
-    expect(d1Row).toMatchObject({ projectId: a, number: 2, event: 'push', ref: 'refs/heads/main', sha: 'c'.repeat(40), trusted: true, repositoryPrivate: false, sender: 'octocat', changedPaths: ['src/a.ts', 'README.md'], status: 'queued', enqueuedAt: null });
+    expect(d1Row).toMatchObject({ projectId: a, number: 2, event: 'push', ref: 'refs/heads/main', sha: 'c'.repeat(40), trusted: true, repositoryPrivate: false, sender: 'octocat', commitMessage: 'Fix the build ✓\n\nwith a body', commitAuthor: 'octocat', changedPaths: ['src/a.ts', 'README.md'], status: 'queued', enqueuedAt: null });
     expect(d1Row?.delivery).toMatchObject({ id: 'd-1', event: 'push', projectId: a, status: 202 });
     expect(d1Row?.updatedAt.getTime()).toBeGreaterThan(Date.now() - 60_000);
   });

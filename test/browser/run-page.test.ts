@@ -37,6 +37,10 @@ describe('the run page', () => {
     const facts = await page.locator('.run-facts').innerText();
     expect(facts).toContain('main');
     expect(facts).toContain('push');
+    // the commit's message (the push's head commit) beside its short sha
+    const stored = (await run.stack.adminCall<{ sha: string; commit_message: string | null }>('GET', `/workflow?id=${workflowId}`)).body;
+    expect(stored.commit_message).toBeTruthy();
+    expect(facts).toContain(`${stored.sha.slice(0, 7)} ${stored.commit_message?.split('\n')[0]}`);
     // the graph: build and lint first, test after build (an edge drawn between them)
     const columns = await page.locator('.graph-column').evaluateAll((lists) => lists.map((list) => Array.from(list.querySelectorAll('[data-pipeline]'), (n) => n.getAttribute('data-pipeline'))));
     expect(columns).toEqual([['build', 'lint'], ['test']]);

@@ -130,6 +130,9 @@ export async function startE2E(options: E2EOptions): Promise<E2E> {
       repo.commit(files, 'initial');
       const fullName = `acme/${name}`;
       git.serve(fullName, repo.path);
+      // the stand-in answers the App's reads of its branches (a manual trigger's branch head) from this repository
+      const known = await api.database.db.installationRepository.findFirst({ where: { fullName } });
+      if (known) github.addRepository(fullName, { id: Number(known.repoId), private: known.private, gitDir: repo.path });
       const url = `${git.url}/${fullName}`;
       const response = await fetch(`${apiUrl}/project`, {
         method: 'POST',

@@ -316,6 +316,8 @@ export const workflowProperties = {
   head_repo_full_name: nullable('string'),
   trusted: { type: 'boolean' },
   sender: nullable('string'),
+  commit_message: nullable('string', { description: "the commit's message (a push's head commit; a pull request's title), at most 1,000 characters; copied by re-runs; null when unknown" }),
+  commit_author: nullable('string', { description: "who wrote it (the head commit author's GitHub username, else name; the pull request's author); null when unknown" }),
   changed_paths: nullable('array', { items: { type: 'string' } }),
   status: {
     type: 'string',
@@ -343,6 +345,16 @@ export const workflowSchema = {
   type: 'object',
   properties: workflowProperties,
   required: keysOf(workflowProperties),
+} as const;
+
+/** A project as GET /projects lists it: with its newest workflow (by number), null before its first. */
+export const projectListItemSchema = {
+  type: 'object',
+  properties: {
+    ...projectSchema.properties,
+    latest_workflow: { anyOf: [{ $ref: 'Workflow#' }, { type: 'null' }], description: "the project's newest workflow (highest number); null when it has none" },
+  },
+  required: [...projectSchema.required, 'latest_workflow'],
 } as const;
 
 export const workflowTreeSchema = {
@@ -415,6 +427,17 @@ export const listQuery = <const P extends Record<string, object> = Record<never,
     required,
     additionalProperties: false,
   }) as const;
+
+/** GET /workflows' query: a project's workflows, optionally of one branch, event and status (each checked: 400). */
+export const workflowListQuery = listQuery(
+  {
+    project: uuidProperty(),
+    branch: { type: 'string', minLength: 1, maxLength: 255, description: "only this branch's (a pull request's: its base branch)" },
+    event: { type: 'string', enum: EVENT_NAMES, description: 'only workflows of this event' },
+    status: { type: 'string', enum: WORKFLOW_STATUSES, description: 'only workflows in this status' },
+  },
+  ['project'],
+);
 
 /** The data of a `status` event of GET /workflow/events (and each node of its `snapshot`), documented in /docs/json: @factoryci/run-state's runNodeStatusSchema. */
 export const statusEventSchema = { $id: 'StatusEvent', ...runNodeStatusSchema } as const;

@@ -64,6 +64,8 @@ export function workflowJson(w: Workflow) {
     head_repo_full_name: w.headRepoFullName,
     trusted: w.trusted,
     sender: w.sender,
+    commit_message: w.commitMessage,
+    commit_author: w.commitAuthor,
     changed_paths: Array.isArray(w.changedPaths) ? strings(w.changedPaths) : null,
     status: w.status,
     status_reason: w.statusReason,

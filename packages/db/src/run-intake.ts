@@ -9,7 +9,7 @@ import type { Prisma } from './generated/prisma/client.js';
 import { withTransientRetry } from './transient-retry.js';
 
 /** The columns the intake writes of a new workflow (the others keep their defaults), typed by the Prisma schema. */
-type IntakeColumns = 'id' | 'projectId' | 'number' | 'event' | 'action' | 'ref' | 'sha' | 'branch' | 'tag' | 'prNumber' | 'baseSha' | 'headRepoFullName' | 'trusted' | 'repositoryPrivate' | 'sender';
+type IntakeColumns = 'id' | 'projectId' | 'number' | 'event' | 'action' | 'ref' | 'sha' | 'branch' | 'tag' | 'prNumber' | 'baseSha' | 'headRepoFullName' | 'trusted' | 'repositoryPrivate' | 'sender' | 'commitMessage' | 'commitAuthor';
 
 /** A new workflow as the intake creates it. */
 export type WorkflowInsert = Required<Pick<Prisma.WorkflowUncheckedCreateInput, IntakeColumns>> & {
@@ -32,14 +32,14 @@ export type DeliveredWorkflow = { id: string; number: number; status: string } |
 
 const WORKFLOW_COLUMNS = [
   'id', 'project_id', 'number', 'event', 'action', 'ref', 'sha', 'branch', 'tag', 'pr_number', 'base_sha', 'head_repo_full_name',
-  'trusted', 'repository_private', 'sender', 'changed_paths', 'status',
+  'trusted', 'repository_private', 'sender', 'commit_message', 'commit_author', 'changed_paths', 'status',
 ] as const;
 const DELIVERY_COLUMNS = ['id', 'event', 'action', 'project_id', 'workflow_id', 'status'] as const;
 
 function workflowValues(w: WorkflowInsert): unknown[] {
   return [
     w.id, w.projectId, w.number, w.event, w.action, w.ref, w.sha, w.branch, w.tag, w.prNumber, w.baseSha, w.headRepoFullName,
-    w.trusted, w.repositoryPrivate, w.sender, w.changedPaths === null ? null : JSON.stringify(w.changedPaths), w.status,
+    w.trusted, w.repositoryPrivate, w.sender, w.commitMessage, w.commitAuthor, w.changedPaths === null ? null : JSON.stringify(w.changedPaths), w.status,
   ];
 }
 

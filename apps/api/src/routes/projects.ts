@@ -7,9 +7,10 @@ import { ConflictError, NotFoundError } from '../errors.js';
 import { installationForRepository } from '../github/installations.js';
 import { githubFullNameOf } from '../github/repository-url.js';
 import { removeRepositoryHook, setUpRepositoryHook, updateRepositoryHookSecret } from '../github/webhook-setup.js';
-import { errorResponses, idQuery, listQuery, NAME_PATTERN, projectCreateBody, projectCreatedSchema, projectPermissionsSchema, projectUpdatedSchema, projectUpdateBody } from '../schemas.js';
+import { errorResponses, idQuery, listQuery, NAME_PATTERN, projectCreateBody, projectCreatedSchema, projectListItemSchema, projectPermissionsSchema, projectUpdatedSchema, projectUpdateBody } from '../schemas.js';
 import { generateWebhookSecret } from '../secret-box.js';
-import { projectJson } from '../serialize.js';
+import { latestWorkflows } from '../runs/latest-workflows.js';
+import { projectJson, workflowJson } from '../serialize.js';
 import type { RoutePlugin } from './route-plugin.js';
 
 /** The settings a create or update body may carry, besides the name, URL and webhook secret. */
@@ -54,15 +55,19 @@ export const projectRoutes: RoutePlugin = async (app, deps) => {
     {
       schema: {
         tags,
-        summary: 'List the projects you may read, optionally of one owner (by name)',
+        summary: 'List the projects you may read, optionally of one owner (by name), each with its newest workflow',
         querystring: listQuery({ owner: { type: 'string', pattern: NAME_PATTERN } }),
-        response: { 200: { type: 'array', items: projectRef }, ...errorResponses },
+        response: { 200: { type: 'array', items: projectListItemSchema }, ...errorResponses },
       },
     },
     async (request) => {
       const { owner, limit, offset } = request.query;
       const projects = await access.readableProjects(principalOf(request), { ownerName: owner, limit, offset });
-      return projects.map(projectJson);
+      const latest = await latestWorkflows(db, projects.map((project) => project.id));
+      return projects.map((project) => {
+        const workflow = latest.get(project.id);
+        return { ...projectJson(project), latest_workflow: workflow ? workflowJson(workflow) : null };
+      });
     },
   );
 

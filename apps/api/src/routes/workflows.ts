@@ -6,7 +6,7 @@ import { announceAndStart } from '../queue/start-workflow.js';
 import { cancelWorkflow } from '../runs/cancel.js';
 import { createRerun } from '../runs/rerun.js';
 import { createManualRun } from '../runs/trigger.js';
-import { errorResponses, idQuery, listQuery, rerunQuery, triggerBody, uuidProperty, workflowTreeSchema } from '../schemas.js';
+import { errorResponses, idQuery, rerunQuery, triggerBody, workflowListQuery, workflowTreeSchema } from '../schemas.js';
 import { workflowJson, workflowTreeJson } from '../serialize.js';
 import type { RoutePlugin } from './route-plugin.js';
 
@@ -20,16 +20,16 @@ export const workflowRoutes: RoutePlugin = async (app, deps) => {
     {
       schema: {
         tags,
-        summary: 'Workflows of a project, newest first',
-        querystring: listQuery({ project: uuidProperty() }, ['project']),
+        summary: 'Workflows of a project, newest first; optionally of one branch, event and status',
+        querystring: workflowListQuery,
         response: { 200: { type: 'array', items: { $ref: 'Workflow#' } }, ...errorResponses },
       },
     },
     async (request) => {
-      const { project, limit, offset } = request.query;
+      const { project, branch, event, status, limit, offset } = request.query;
       await access.project(principalOf(request), project, 'read');
       const workflows = await db.workflow.findMany({
-        where: { projectId: project },
+        where: { projectId: project, branch, event, status },
         orderBy: { number: 'desc' },
         take: limit,
         skip: offset,

@@ -48,6 +48,8 @@ export async function createRerun(db: Db, id: string, options: RerunOptions): Pr
       trusted: original.trusted,
       repositoryPrivate: original.repositoryPrivate,
       sender: original.sender,
+      commitMessage: original.commitMessage,
+      commitAuthor: original.commitAuthor,
       changedPaths: original.changedPaths ?? undefined,
       inputs: original.inputs ?? undefined,
       status: 'queued',

@@ -4,7 +4,7 @@
  * value that does not fit is a 400, not a database error. `column-limits.test.ts` keeps them equal to the schema.
  */
 export const COLUMN_LIMITS = {
-  Workflow: { ref: 255, branch: 255, tag: 255, headRepoFullName: 200, sender: 100 },
+  Workflow: { ref: 255, branch: 255, tag: 255, headRepoFullName: 200, sender: 100, commitMessage: 1000, commitAuthor: 100 },
   Owner: { name: 100, githubLogin: 100, githubType: 20 },
   Installation: { accountLogin: 100, accountType: 20, repositorySelection: 20 },
   InstallationRepository: { fullName: 200 },

@@ -3,6 +3,7 @@
  * Pure functions over the payload, so every rule is testable with GitHub's example payloads.
  */
 import { BadRequestError } from '../errors.js';
+import { pullRequestCommitInfo, pushCommitInfo, type CommitInfo } from './commit-info.js';
 import { COLUMN_LIMITS, MAX_INT_COLUMN } from './column-limits.js';
 import { readInstallationEvent, type InstallationChange } from './installation-payload.js';
 import { PayloadShapeError } from './payload-shape.js';
@@ -11,8 +12,8 @@ export { PayloadShapeError } from './payload-shape.js';
 
 export type RunEvent = 'push' | 'tag' | 'pull_request';
 
-/** The workflow a delivery asks for. */
-export interface RunRequest {
+/** The workflow a delivery asks for (with the commit's message and author, as people read it in lists). */
+export interface RunRequest extends CommitInfo {
   event: RunEvent;
   action: string | null;
   ref: string;
@@ -103,6 +104,7 @@ function interpretPush(p: Record<string, unknown>): EventMeaning {
       trusted: true,
       repositoryPrivate: repositoryPrivateOf(p),
       sender,
+      ...pushCommitInfo(p),
       changedPaths: isBranch ? changedPaths(p) : null,
     },
   };
@@ -167,6 +169,7 @@ function interpretPullRequest(p: Record<string, unknown>): EventMeaning {
       trusted: isSameRepository(headRepo, baseRepo),
       repositoryPrivate: repositoryPrivateOf(p),
       sender: optionalLogin(p.sender),
+      ...pullRequestCommitInfo(pr),
       changedPaths: null,
     },
   };

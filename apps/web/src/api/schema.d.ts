@@ -4007,7 +4007,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the projects you may read, optionally of one owner (by name) */
+        /** List the projects you may read, optionally of one owner (by name), each with its newest workflow */
         get: {
             parameters: {
                 query?: {
@@ -4027,7 +4027,39 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Project"][];
+                        "application/json": {
+                            /** Format: date-time */
+                            created_at: string;
+                            default_branch: string;
+                            /**
+                             * @description pull requests from forks: disabled = do not run; no_secrets = run with .factory/ from the base commit and without secrets; approval = as no_secrets after a maintainer approves
+                             * @enum {string}
+                             */
+                            fork_policy: "disabled" | "no_secrets" | "approval";
+                            fork_secret_pipelines?: string[];
+                            /** @description "owner/repo" derived from the URL; how webhooks find the project */
+                            github_full_name: string | null;
+                            /** @description the repository webhook FactoryCI created, if it did */
+                            github_hook_id: number | null;
+                            github_repo_id?: number | null;
+                            id: string;
+                            /** @description the GitHub App installation that can access the repository */
+                            installation_id: number | null;
+                            /** @description the project's newest workflow (highest number); null when it has none */
+                            latest_workflow: components["schemas"]["Workflow"] | null;
+                            log_cap_bytes?: number | null;
+                            max_concurrent_runs?: number;
+                            max_cpu?: string;
+                            max_memory?: string;
+                            owner: {
+                                id: string;
+                                name: string;
+                            };
+                            project: string;
+                            /** Format: date-time */
+                            updated_at: string;
+                            url: string;
+                        }[];
                     };
                 };
                 /** @description Default Response */
@@ -4836,6 +4868,10 @@ export interface paths {
                             /** @description who cancelled it, as requested_by */
                             cancelled_by: string | null;
                             changed_paths: string[] | null;
+                            /** @description who wrote it (the head commit author's GitHub username, else name; the pull request's author); null when unknown */
+                            commit_author: string | null;
+                            /** @description the commit's message (a push's head commit; a pull request's title), at most 1,000 characters; copied by re-runs; null when unknown */
+                            commit_message: string | null;
                             /** Format: date-time */
                             created_at: string;
                             /** Format: date-time */
@@ -5517,13 +5553,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Workflows of a project, newest first */
+        /** Workflows of a project, newest first; optionally of one branch, event and status */
         get: {
             parameters: {
                 query: {
+                    /** @description only this branch's (a pull request's: its base branch) */
+                    branch?: string;
+                    /** @description only workflows of this event */
+                    event?: "push" | "pull_request" | "tag" | "manual";
                     limit?: number;
                     offset?: number;
                     project: string;
+                    /** @description only workflows in this status */
+                    status?: "awaiting_approval" | "queued" | "provisioning" | "running" | "success" | "failure" | "cancelled" | "error";
                 };
                 header?: never;
                 path?: never;
@@ -5705,6 +5747,10 @@ export interface components {
             /** @description who cancelled it, as requested_by */
             cancelled_by: string | null;
             changed_paths: string[] | null;
+            /** @description who wrote it (the head commit author's GitHub username, else name; the pull request's author); null when unknown */
+            commit_author: string | null;
+            /** @description the commit's message (a push's head commit; a pull request's title), at most 1,000 characters; copied by re-runs; null when unknown */
+            commit_message: string | null;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */

@@ -1,5 +1,5 @@
 /** Loading something from the API: its value, the failure a person can read, and a way to load it again. */
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiFailure } from '../api/client';
 
 export interface Loaded<T> {
@@ -12,12 +12,17 @@ export interface Loaded<T> {
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
   const [value, setValue] = useState<T | undefined>(undefined);
   const [error, setError] = useState<ApiFailure | Error | null>(null);
+  // only the latest load's answer is shown: one that was asked for earlier (other filters) and answers later is dropped
+  const latest = useRef(0);
   const reload = useCallback(async () => {
+    const mine = ++latest.current;
     try {
-      setValue(await load());
+      const loaded = await load();
+      if (mine !== latest.current) return;
+      setValue(loaded);
       setError(null);
     } catch (failure) {
-      setError(failure as Error);
+      if (mine === latest.current) setError(failure as Error);
     }
   }, deps);
   useEffect(() => {

@@ -5,9 +5,10 @@ import { isEnded, reasonIsProminent, reasonParts, refWords, triggerFacts } from 
 import { StatusBadge } from './status';
 import { Age, Duration } from './time';
 
-/** The commit's message when the API gives one (`commit_message`), else null. */
+/** The first line of the commit's message (a pull request's title), else null. */
 function commitMessage(run: WorkflowDetail): string | null {
-  return 'commit_message' in run && typeof run.commit_message === 'string' && run.commit_message !== '' ? run.commit_message.split('\n')[0]! : null;
+  const first = run.commit_message?.split('\n')[0]?.trim();
+  return first ? first : null;
 }
 
 export function RunReason({ run }: { run: WorkflowDetail }) {
@@ -60,6 +61,7 @@ export function RunHeader({ run, project, live }: { run: WorkflowDetail; project
           <dt>Commit</dt>
           <dd>
             <code title={run.sha}>{run.sha.slice(0, 7)}</code> {message ?? <span class="muted">{run.ref}</span>}
+            {run.commit_author && <span class="muted"> by {run.commit_author}</span>}
           </dd>
         </div>
         <div>

@@ -33,6 +33,8 @@ export function run(pipelines: Pipeline[], over: Partial<WorkflowDetail> = {}): 
     action: null,
     ref: 'refs/heads/main',
     sha: 'abcdef0123456789abcdef0123456789abcdef01',
+    commit_message: null,
+    commit_author: null,
     branch: 'main',
     tag: null,
     pr_number: null,
