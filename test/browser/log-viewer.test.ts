@@ -21,6 +21,9 @@ pipeline "logs" {
     execution "big" {
       command = "seq 1 100000 | sed 's/^/line /'"
     }
+    execution "huge" {
+      command = "seq 1 80000 | awk '{ printf \\"row %d %s\\\\n\\", $1, \\"of a log over five megabytes, padded to about ninety bytes a line....\\" }'"
+    }
     execution "colours" {
       command = "printf '\\\\033[31mred alert\\\\033[0m and \\\\033[1;32mgreen\\\\033[0m <b>not bold</b>\\\\n'"
     }
@@ -48,7 +51,7 @@ beforeAll(async () => {
   const triggered = await stack.adminCall<{ id: string }>('POST', '/workflow/trigger', { project_id: project.body.id });
   expect(triggered.status).toBe(201);
   workflowId = triggered.body.id;
-  await waitUntil(async () => (await stack.e2e.api.database.db.execution.count({ where: { stage: { pipeline: { workflowId } } } })) === 3, 30_000, 'the plan');
+  await waitUntil(async () => (await stack.e2e.api.database.db.execution.count({ where: { stage: { pipeline: { workflowId } } } })) === 4, 30_000, 'the plan');
   for (const execution of await stack.e2e.api.database.db.execution.findMany({ where: { stage: { pipeline: { workflowId } } } })) executions[execution.name] = execution.id;
 }, 90_000);
 afterAll(async () => {
@@ -160,6 +163,34 @@ describe('the log viewer', () => {
     const served = await fetch(`${stack.baseUrl}/execution/log?id=${executions.ticks}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     expect(saved).toBe(await served.text());
     expect(saved.split('\n')).toHaveLength(31);
+  });
+
+  it('opens a log over 5 MB at its end without line numbers, and loads earlier ranges up to its start as the reader scrolls up', async () => {
+    await waitUntil(async () => (await statusOf('huge')) === 'success', 60_000, 'huge to finish');
+    await open('huge');
+    const last = page.getByText(/^row 80000 of a log/);
+    await last.waitFor();
+    await page.getByText('This log is large', { exact: false }).waitFor();
+    expect(await page.locator('.log-row').count()).toBeLessThan(300);
+    expect(await page.locator('a.log-ln').count()).toBe(0);
+    expect(await page.locator('.log-row[data-line]').count()).toBe(0);
+    // each scroll to the top loads an earlier range, the lines in view stay put; at the start the numbers appear
+    await expect
+      .poll(
+        async () => {
+          await page.getByRole('button', { name: 'Jump to start' }).click();
+          return row(1).count();
+        },
+        { timeout: 40_000, interval: 300 },
+      )
+      .toBe(1);
+    expect(await row(1).locator('.log-text').textContent()).toMatch(/^row 1 of a log/);
+    expect(await page.locator('.log-row').count()).toBeLessThan(300);
+    await page.getByRole('log').focus();
+    await page.keyboard.press('End');
+    await row(80_000).waitFor();
+    expect(await row(80_000).locator('.log-text').textContent()).toMatch(/^row 80000 of a log/);
+    await stack.screenshot(page, 'log-viewer-huge');
   });
 
   it('works at 375 px: the toolbar wraps and long lines scroll sideways', async () => {

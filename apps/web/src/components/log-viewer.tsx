@@ -350,7 +350,7 @@ function LogViewerOf({ workflowId, executionId, executionName, running }: LogVie
                 const lineMatches = matchesByLine.get(line);
                 const at = model.times[line];
                 return (
-                  <div key={line} class={`log-row${inRange(selected, number) && numbered ? ' selected' : ''}${currentMatch?.line === line ? ' current' : ''}`} data-line={number}>
+                  <div key={line} class={`log-row${inRange(selected, number) && numbered ? ' selected' : ''}${currentMatch?.line === line ? ' current' : ''}`} data-line={numbered ? number : undefined}>
                     {numbered ? (
                       <a class="log-ln" href={`#L${number}`} onClick={clickLine(number)} tabIndex={-1} aria-label={`Line ${number}`}>
                         {number}
