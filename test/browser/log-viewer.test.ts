@@ -1,75 +1,35 @@
 /**
- * The log viewer (components/log-viewer.tsx) on real runs: a manual trigger of a repository on this machine whose
- * executions print a line every 300 ms, 100,000 lines, and ANSI colours. Following live, a link to a line, search,
- * timestamps, download, colours, and a large log with only a few rows in the DOM.
+ * The log viewer (components/log-viewer.tsx) on real runs: executions that print a line every 300 ms, 100,000 lines,
+ * and ANSI colours. Following live, a link to a line, search, timestamps, download, colours, 375 px, and a
+ * 100,000-line log with only a few rows in the DOM. (A log over 5 MB: log-viewer-large.test.ts.)
  */
-import { pathToFileURL } from 'node:url';
 import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN } from '../api/harness.js';
-import { createGitRepo, type GitRepo } from '../orchestrator/git-repo.js';
 import { waitUntil } from '../e2e/harness.js';
-import { startBrowserStack, type BrowserStack } from './harness.js';
+import type { BrowserStack } from './harness.js';
+import { lineInView, rowOf, startLogRun, type LogRun } from './log-runs.js';
 
-const FACTORY = `
-pipeline "logs" {
-  stage "print" {
-    execution "ticks" {
-      command = "for i in $(seq 1 30); do echo \\"tick $i\\"; sleep 0.3; done"
-    }
-    execution "big" {
-      command = "seq 1 100000 | sed 's/^/line /'"
-    }
-    execution "huge" {
-      command = "seq 1 80000 | awk '{ printf \\"row %d %s\\\\n\\", $1, \\"of a log over five megabytes, padded to about ninety bytes a line....\\" }'"
-    }
-    execution "colours" {
-      command = "printf '\\\\033[31mred alert\\\\033[0m and \\\\033[1;32mgreen\\\\033[0m <b>not bold</b>\\\\n'"
-    }
-  }
-}
-`;
-
+let run: LogRun;
 let stack: BrowserStack;
-let repo: GitRepo;
 let page: Page;
-let workflowId: string;
-const executions: Record<string, string> = {};
-
-const statusOf = async (name: string) =>
-  (await stack.e2e.api.database.db.execution.findFirstOrThrow({ where: { name, stage: { pipeline: { workflowId } } } })).status;
+let executions: Record<string, string>;
 
 beforeAll(async () => {
-  stack = await startBrowserStack();
-  repo = createGitRepo('main');
-  repo.commit({ '.factory/pipelines.hcl': FACTORY }, 'initial');
-  const project = await stack.adminCall<{ id: string }>('POST', '/project', { owner: 'me', project: 'logs', url: pathToFileURL(repo.path).href });
-  expect(project.status).toBe(201);
-  const admin = await stack.createUser('lena', { admin: true });
-  page = await stack.signedInPage(admin.login, admin.password);
-  const triggered = await stack.adminCall<{ id: string }>('POST', '/workflow/trigger', { project_id: project.body.id });
-  expect(triggered.status).toBe(201);
-  workflowId = triggered.body.id;
-  await waitUntil(async () => (await stack.e2e.api.database.db.execution.count({ where: { stage: { pipeline: { workflowId } } } })) === 4, 30_000, 'the plan');
-  for (const execution of await stack.e2e.api.database.db.execution.findMany({ where: { stage: { pipeline: { workflowId } } } })) executions[execution.name] = execution.id;
-}, 90_000);
-afterAll(async () => {
-  await stack?.close();
-  repo?.remove();
-});
-
-const open = async (execution: string, hash = '') => {
-  await page.goto(`/runs/${workflowId}?execution=${executions[execution]}${hash}`);
-  await page.getByRole('log').waitFor();
-};
-const row = (line: number) => page.locator(`.log-row[data-line="${line}"]`);
-const inView = (line: number) =>
-  row(line).evaluate((element) => {
-    const box = element.getBoundingClientRect();
-    const scroller = element.closest('.log-scroll')!.getBoundingClientRect();
-    return box.top >= scroller.top && box.bottom <= scroller.bottom;
+  run = await startLogRun({
+    ticks: `"for i in $(seq 1 40); do echo \\"tick $i\\"; sleep 0.3; done"`,
+    big: `"seq 1 100000 | sed 's/^/line /'"`,
+    colours: `"printf '\\\\033[31mred alert\\\\033[0m and \\\\033[1;32mgreen\\\\033[0m <b>not bold</b>\\\\n'"`,
   });
+  ({ stack, page, executions } = run);
+}, 90_000);
+afterAll(() => run?.close());
+
+const open = (execution: string, hash = '') => run.open(execution, hash);
+const statusOf = (name: string) => run.statusOf(name);
+const row = (line: number) => rowOf(page, line);
+const inView = (line: number) => lineInView(page, line);
 
 describe('the log viewer', () => {
   it('follows a running execution: its lines appear as they are stored, with their times on demand', async () => {
@@ -85,6 +45,21 @@ describe('the log viewer', () => {
     await stack.screenshot(page, 'log-viewer-live');
     await page.getByRole('button', { name: 'Timestamps' }).click();
     expect(await page.locator('.log-ts').count()).toBe(0);
+
+    // scrolled up, the reader stays where they are while lines come; "Jump to end" follows again
+    await page.getByRole('button', { name: 'Jump to start' }).click();
+    const stored = async () => stack.e2e.api.database.db.logChunk.count({ where: { executionId: executions.ticks } });
+    const storedNow = await stored();
+    const height = () => page.locator('.log-canvas').evaluate((element) => element.getBoundingClientRect().height);
+    const heightNow = await height();
+    await waitUntil(async () => (await stored()) >= storedNow + 3, 10_000, 'more ticks');
+    await expect.poll(height).toBeGreaterThan(heightNow);
+    expect(await inView(1)).toBe(true);
+    expect(await page.getByRole('button', { name: 'Follow' }).getAttribute('aria-pressed')).toBe('false');
+    await page.getByRole('button', { name: 'Jump to end' }).click();
+    const lastRow = page.locator('.log-row').last();
+    await expect.poll(async () => lastRow.evaluate((element) => element.getBoundingClientRect().bottom <= element.closest('.log-scroll')!.getBoundingClientRect().bottom)).toBe(true);
+    expect(await page.getByRole('button', { name: 'Follow' }).getAttribute('aria-pressed')).toBe('true');
   });
 
   it('shows ANSI colours as colours, and a log\'s HTML as text', async () => {
@@ -162,35 +137,7 @@ describe('the log viewer', () => {
     const saved = await readFile((await download.path())!, 'utf8');
     const served = await fetch(`${stack.baseUrl}/execution/log?id=${executions.ticks}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     expect(saved).toBe(await served.text());
-    expect(saved.split('\n')).toHaveLength(31);
-  });
-
-  it('opens a log over 5 MB at its end without line numbers, and loads earlier ranges up to its start as the reader scrolls up', async () => {
-    await waitUntil(async () => (await statusOf('huge')) === 'success', 60_000, 'huge to finish');
-    await open('huge');
-    const last = page.getByText(/^row 80000 of a log/);
-    await last.waitFor();
-    await page.getByText('This log is large', { exact: false }).waitFor();
-    expect(await page.locator('.log-row').count()).toBeLessThan(300);
-    expect(await page.locator('a.log-ln').count()).toBe(0);
-    expect(await page.locator('.log-row[data-line]').count()).toBe(0);
-    // each scroll to the top loads an earlier range, the lines in view stay put; at the start the numbers appear
-    await expect
-      .poll(
-        async () => {
-          await page.getByRole('button', { name: 'Jump to start' }).click();
-          return row(1).count();
-        },
-        { timeout: 40_000, interval: 300 },
-      )
-      .toBe(1);
-    expect(await row(1).locator('.log-text').textContent()).toMatch(/^row 1 of a log/);
-    expect(await page.locator('.log-row').count()).toBeLessThan(300);
-    await page.getByRole('log').focus();
-    await page.keyboard.press('End');
-    await row(80_000).waitFor();
-    expect(await row(80_000).locator('.log-text').textContent()).toMatch(/^row 80000 of a log/);
-    await stack.screenshot(page, 'log-viewer-huge');
+    expect(saved.split('\n')).toHaveLength(41);
   });
 
   it('works at 375 px: the toolbar wraps and long lines scroll sideways', async () => {

@@ -87,13 +87,14 @@ function LogViewerOf({ workflowId, executionId, executionName, running }: LogVie
     return () => abort.abort();
   }, [executionId]);
 
-  // 2. live: the chunks stored after the last one loaded, once the execution runs (the stream ends with the run)
-  const followed = useRef(false);
+  // 2. live: the chunks stored after the last one loaded, once the execution runs. Not stopped when it ends (its last
+  // chunks may come after its status): the stream ends with the run, or when the viewer goes.
+  const stopFollowing = useRef<(() => void) | null>(null);
+  useEffect(() => () => stopFollowing.current?.(), []);
   useEffect(() => {
-    if (!running || lastChunkId === null || followed.current) return;
-    followed.current = true;
+    if (!running || lastChunkId === null || stopFollowing.current) return;
     const path = `/workflow/events?id=${encodeURIComponent(workflowId)}&execution=${encodeURIComponent(executionId)}&last_event_id=${lastChunkId}`;
-    const stop = followEvents(path, {
+    stopFollowing.current = followEvents(path, {
       onEvent(event, data) {
         if (event !== 'log') return;
         const chunk = data as { execution_id: string; data: string; at: string };
@@ -102,10 +103,6 @@ function LogViewerOf({ workflowId, executionId, executionName, running }: LogVie
         changed();
       },
     });
-    return () => {
-      followed.current = false;
-      stop();
-    };
   }, [running, lastChunkId !== null]);
 
   const count = model.count;
@@ -210,7 +207,7 @@ function LogViewerOf({ workflowId, executionId, executionName, running }: LogVie
     const box = scroller.current;
     if (!box) return;
     setView({ top: box.scrollTop, height: box.clientHeight });
-    const bottom = atBottom(box.scrollTop, box.clientHeight, box.scrollHeight, ROW);
+    const bottom = atBottom(box.scrollTop, box.clientHeight, box.scrollHeight);
     if (bottom !== follow) setFollow(bottom);
     if (box.scrollTop < ROW * 5 && startByte > 0) void earlier();
   };

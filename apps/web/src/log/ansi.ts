@@ -18,6 +18,8 @@ export function afterCarriageReturn(line: string): string {
 
 /** The line's text without escape sequences. */
 export function plainText(line: string): string {
+  // most lines have neither: searching a large log stays cheap
+  if (!line.includes('\x1b') && !line.includes('\r')) return line;
   return afterCarriageReturn(line).replace(ESCAPES, '');
 }
 

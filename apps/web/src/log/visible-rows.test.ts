@@ -10,9 +10,11 @@ describe('visible rows', () => {
   });
 
   it('knows when the last row is in view, and centres a row', () => {
-    expect(atBottom(600, 400, 1000, 20)).toBe(true);
-    expect(atBottom(585, 400, 1000, 20)).toBe(true);
-    expect(atBottom(500, 400, 1000, 20)).toBe(false);
+    expect(atBottom(600, 400, 1000)).toBe(true);
+    expect(atBottom(598.5, 400, 1000)).toBe(true);
+    expect(atBottom(590, 400, 1000)).toBe(false);
+    // a log that scrolls by less than a row is not at its end at its top
+    expect(atBottom(0, 590, 600)).toBe(false);
     expect(centeredScrollTop(100, 400, 20)).toBe(1810);
     expect(centeredScrollTop(2, 400, 20)).toBe(0);
   });

@@ -12,9 +12,12 @@ export function visibleRows(scrollTop: number, viewportHeight: number, rowHeight
   return { first, end: Math.max(first, end) };
 }
 
-/** Whether the viewport shows the last row (within one row): new lines then scroll into view when following. */
-export function atBottom(scrollTop: number, viewportHeight: number, scrollHeight: number, rowHeight: number): boolean {
-  return scrollTop + viewportHeight >= scrollHeight - rowHeight;
+/**
+ * Whether the viewport is scrolled to the end (within `slackPx`, for fractional scroll positions): new lines then scroll
+ * into view when following. Not more slack: a log that scrolls by less than a row would count as at its end at its top.
+ */
+export function atBottom(scrollTop: number, viewportHeight: number, scrollHeight: number, slackPx = 2): boolean {
+  return scrollTop + viewportHeight >= scrollHeight - slackPx;
 }
 
 /** The scrollTop that puts `row` in the middle of the viewport. */
