@@ -175,6 +175,53 @@ describe('GET /workflow/events', () => {
   });
 });
 
+describe('GET /workflow/events narrowed: logs=none and execution=', () => {
+  it('logs=none sends statuses and no chunk; execution= only that execution\'s chunks, resumable after its last one', async () => {
+    const run = await createRun(api, { status: 'running' });
+    await post(run, 'plan', samplePlan, 'PUT');
+    const statusesOnly = await workflowEvents(run, {}, '&logs=none');
+    const [snapshot] = await statusesOnly.until(has('snapshot'));
+    const nodes = (snapshot!.data as { nodes: { id: string; name?: string }[] }).nodes;
+    const unit = nodes.find((n) => n.name === 'unit')!.id;
+    const lintOnly = await workflowEvents(run, {}, `&execution=${nodes.find((n) => n.name === 'lint')!.id}`);
+    const everything = await workflowEvents(run);
+    for (const execution of ['unit', 'lint']) await status(run, { pipeline: 'build', stage: 'test', execution, status: 'running' });
+    for (let seq = 0; seq < 10; seq++) {
+      await log(run, 'unit', seq, `unit ${seq}\n`);
+      await log(run, 'lint', seq, `lint ${seq}\n`);
+    }
+    await everything.until((events) => logs(events).length === 20);
+    await lintOnly.until((events) => logs(events).length === 10);
+    expect(logs(lintOnly.events).map((c) => c.data)).toEqual(Array.from({ length: 10 }, (_, i) => `lint ${i}\n`));
+
+    // the unit execution's stream resumed after its 4th chunk: the 6 after it, nothing of lint
+    const unitChunks = logs(everything.events).filter((c) => c.execution_id === unit);
+    const resumed = await workflowEvents(run, {}, `&execution=${unit}&last_event_id=${unitChunks[3]!.id}`);
+    await resumed.until((events) => logs(events).length === 6);
+
+    await statusesOnly.until((events) => events.some((e) => e.event === 'status' && (e.data as { name?: string }).name === 'lint'));
+    await status(run, { status: 'success' });
+    for (const client of [statusesOnly, lintOnly, resumed, everything]) await client.closed;
+    expect(logs(resumed.events).map((c) => c.data)).toEqual(Array.from({ length: 6 }, (_, i) => `unit ${i + 4}\n`));
+    expect(logs(statusesOnly.events)).toEqual([]);
+    expect(statusesOnly.events.at(-1)).toMatchObject({ event: 'end', data: { status: 'success' } });
+    expect(logs(lintOnly.events)).toHaveLength(10);
+  });
+
+  it('400 for logs=none with execution= or an unknown logs value; 404 for an execution of another workflow', async () => {
+    const run = await createRun(api, { status: 'running' });
+    await post(run, 'plan', samplePlan, 'PUT');
+    const other = await createRun(api, { status: 'running' });
+    await post(other, 'plan', samplePlan, 'PUT');
+    const foreign = await api.database.db.execution.findFirstOrThrow({ where: { stage: { pipeline: { workflowId: other.workflowId } } } });
+    const get = (query: string) => api.app.inject({ method: 'GET', url: `/workflow/events?id=${run.workflowId}${query}`, headers: adminHeaders });
+    expect((await get(`&logs=none&execution=${foreign.id}`)).statusCode).toBe(400);
+    expect((await get('&logs=some')).statusCode).toBe(400);
+    expect((await get('&execution=not-a-uuid')).statusCode).toBe(400);
+    expect((await get(`&execution=${foreign.id}`)).statusCode).toBe(404);
+  });
+});
+
 describe('GET /project/events', () => {
   it('sends a snapshot of the project\'s workflows, then each workflow created or changed', async () => {
     const first = await createRun(api, { status: 'running' });

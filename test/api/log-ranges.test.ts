@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Readable } from 'node:stream';
+import { readExecutionLog } from '../../apps/api/src/agent/logs.js';
 import { createRun, samplePlan } from './agent-fixtures.js';
 import { adminHeaders, startApi, type ApiHarness } from './harness.js';
 
@@ -6,10 +8,12 @@ import { adminHeaders, startApi, type ApiHarness } from './harness.js';
 let api: ApiHarness;
 let executionId: string;
 let whole: string;
+let runId: string;
 
 beforeAll(async () => {
   api = await startApi();
   const run = await createRun(api);
+  runId = run.workflowId;
   expect((await api.app.inject({ method: 'PUT', url: '/agent/v1/plan', headers: run.headers, payload: samplePlan })).statusCode).toBe(200);
   const execution = await api.database.db.execution.findFirstOrThrow({ where: { name: 'unit', stage: { pipeline: { workflowId: run.workflowId } } } });
   executionId = execution.id;
@@ -22,6 +26,12 @@ beforeAll(async () => {
   whole = chunks.join('');
 });
 afterAll(() => api?.close());
+
+async function text(stream: Readable): Promise<string> {
+  let all = '';
+  for await (const part of stream) all += String(part);
+  return all;
+}
 
 const get = (query: string) => api.app.inject({ method: 'GET', url: `/execution/log?id=${executionId}${query}`, headers: adminHeaders });
 
@@ -49,6 +59,22 @@ describe('GET /execution/log ranges', () => {
     const res = await get('&download=true');
     expect(res.body).toBe(whole);
     expect(res.headers['content-disposition']).toMatch(/^attachment; filename="\d+-build-test-unit\.log"$/);
+  });
+
+  it('names the last chunk it includes in X-Log-Last-Chunk-Id (an events stream resumes after it), for every range', async () => {
+    const last = await api.database.db.logChunk.findFirstOrThrow({ where: { executionId }, orderBy: { seq: 'desc' } });
+    for (const query of ['', '&tail=2', '&from_byte=3', '&from_line=2']) expect((await get(query)).headers['x-log-last-chunk-id']).toBe(last.id.toString());
+    const empty = await api.database.db.execution.findFirstOrThrow({ where: { name: 'lint', stage: { pipeline: { workflowId: runId } } } });
+    const none = await api.app.inject({ method: 'GET', url: `/execution/log?id=${empty.id}`, headers: adminHeaders });
+    expect(none.headers['x-log-last-chunk-id']).toBe('0');
+    expect(none.body).toBe('');
+  });
+
+  it('serves only the chunks up to the one it names: a chunk stored meanwhile is left to the events stream', async () => {
+    const chunks = await api.database.db.logChunk.findMany({ where: { executionId }, orderBy: { seq: 'asc' } });
+    const upToSecond = await readExecutionLog(api.database.db, executionId, chunks[1]!.id);
+    expect(await text(upToSecond)).toBe(chunks[0]!.data + chunks[1]!.data);
+    expect(await text(await readExecutionLog(api.database.db, executionId, chunks[1]!.id, { kind: 'tail', lines: 1 }))).toBe('line 3 — é\n');
   });
 
   it('400 for two ranges at once or a bad number; 404 for an unknown execution', async () => {

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleOf } from '../api/webhook-examples.js';
-import { headerStatus, openRun, pipeline, pipelineStatus, startRunPageStack, type RunPageStack } from './run-page-support.js';
+import { headerStatus, logLine, openRun, pipeline, pipelineStatus, startRunPageStack, type RunPageStack } from './run-page-support.js';
 
 let run: RunPageStack;
 beforeAll(async () => {
@@ -38,7 +38,7 @@ describe('the run page\'s actions', () => {
     await openRun(page, workflowId);
     await expect.poll(() => headerStatus(page), { timeout: 60_000 }).toBe('failure');
     // the failed execution is chosen, its log shown; the pipeline after it says why it was skipped
-    await expect.poll(() => page.locator('.run-log pre').textContent()).toBe('broken\n');
+    await logLine(page, 'broken').waitFor();
     await expect(page.locator('[data-pipeline="broken"] button.execution').getAttribute('aria-pressed')).resolves.toBe('true');
     await expect(pipelineStatus(page, 'after')).resolves.toBe('skipped');
     expect((await page.locator('[data-pipeline="after"] .pipeline-note').textContent())?.length).toBeGreaterThan(0);
@@ -95,7 +95,7 @@ describe('the run page\'s actions', () => {
     await expect.poll(() => headerStatus(page), { timeout: 60_000 }).toBe('success');
     // the pipelines planned after the page was loaded appear (the tree is read again for nodes it did not hold)
     await expect.poll(() => pipelineStatus(page, 'checks')).toBe('success');
-    await expect.poll(() => page.locator('.run-log pre').textContent()).toBe('checked\n');
+    await logLine(page, 'checked').waitFor();
     await expect(page.locator('.run-facts').innerText()).resolves.toMatch(/Approved by\s+ada/i);
     await expect(page.getByRole('button', { name: 'Approve and run' }).count()).resolves.toBe(0);
   });

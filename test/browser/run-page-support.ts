@@ -49,3 +49,6 @@ export async function openRun(page: Page, workflowId: string): Promise<void> {
 
 export const headerStatus = (page: Page) => page.locator('.run-title .status').textContent();
 export const pipelineStatus = (page: Page, name: string) => page.locator(`[data-pipeline="${name}"] .pipeline-head .status`).textContent();
+
+/** A line of the log shown below the graph (the log viewer's rows, role `log`). */
+export const logLine = (page: Page, text: string) => page.locator('.run-log').getByRole('log').getByText(text, { exact: true });

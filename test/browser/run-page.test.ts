@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntil, type TestProject } from '../e2e/harness.js';
-import { headerStatus, openRun, pipeline, pipelineStatus, startRunPageStack, type RunPageStack } from './run-page-support.js';
+import { headerStatus, logLine, openRun, pipeline, pipelineStatus, startRunPageStack, type RunPageStack } from './run-page-support.js';
 
 let run: RunPageStack;
 /** Runs only looked at once they ended: pushed first, so they run while the first test does. */
@@ -46,17 +46,18 @@ describe('the run page', () => {
     expect(columns).toEqual([['build', 'lint'], ['test']]);
     await expect(page.locator('.graph-edges path').count()).resolves.toBe(1);
     // the last execution is chosen; choosing another shows its log and says so in the URL
-    await expect(page.locator('.run-log pre').textContent()).resolves.toContain('linting');
+    await logLine(page, 'linting').waitFor();
     await page.locator('[data-pipeline="build"] button.execution').click();
     await page.waitForURL(/\?execution=/);
-    await expect.poll(() => page.locator('.run-log pre').textContent()).toBe('building\nbuilt\n');
+    await logLine(page, 'building').waitFor();
+    await logLine(page, 'built').waitFor();
     await expect(page.locator('[data-pipeline="build"] button.execution').getAttribute('aria-pressed')).resolves.toBe('true');
     await run.stack.screenshot(page, 'run-success-1280');
     await run.atPhoneWidth(page, 'run-success');
     // by keyboard too: an execution is a real button
     await page.locator('[data-pipeline="lint"] button.execution').focus();
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.locator('.run-log pre').textContent()).toBe('linting\n');
+    await logLine(page, 'linting').waitFor();
     await expect(page.locator('[data-pipeline="lint"] button.execution').getAttribute('aria-pressed')).resolves.toBe('true');
   });
   it('shows a reader no action buttons', async () => {
@@ -66,7 +67,7 @@ describe('the run page', () => {
     await waitUntil(async () => (await run.runStatus(workflowId)) === 'failure', 60_000, 'the run to fail');
     const page = await run.stack.signedInPage(reader.login, reader.password);
     await openRun(page, workflowId);
-    await expect.poll(() => page.locator('.run-log pre').textContent()).toBe('built\n');
+    await logLine(page, 'built').waitFor();
     await expect(page.locator('.run-actions').count()).resolves.toBe(0);
     await expect(page.getByRole('button', { name: /Re-run|Cancel|Approve/ }).count()).resolves.toBe(0);
   });

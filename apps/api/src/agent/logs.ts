@@ -84,13 +84,20 @@ export const LOG_READ_BATCH_CHUNKS = 16;
 
 /**
  * An execution's stored chunks, oldest first (or newest first), read in batches of `batchChunks` by seq ranges on the
- * (execution_id, seq) key, each batch only when the reader wants more: memory is bounded by one batch.
+ * (execution_id, seq) key, each batch only when the reader wants more: memory is bounded by one batch. Only the chunks
+ * whose id is at most `upToId` (those stored when the read began; null: none stored).
  */
-async function* executionLogChunks(db: Db, executionId: string, { newestFirst = false, batchChunks = LOG_READ_BATCH_CHUNKS } = {}): AsyncGenerator<string> {
+async function* executionLogChunks(
+  db: Db,
+  executionId: string,
+  upToId: bigint | null,
+  { newestFirst = false, batchChunks = LOG_READ_BATCH_CHUNKS } = {},
+): AsyncGenerator<string> {
+  if (upToId === null) return;
   let last: number | null = null;
   for (;;) {
     const chunks: { seq: number; data: string }[] = await db.logChunk.findMany({
-      where: { executionId, ...(last === null ? {} : { seq: newestFirst ? { lt: last } : { gt: last } }) },
+      where: { executionId, id: { lte: upToId }, ...(last === null ? {} : { seq: newestFirst ? { lt: last } : { gt: last } }) },
       orderBy: { seq: newestFirst ? 'desc' : 'asc' },
       take: batchChunks,
       select: { seq: true, data: true },
@@ -105,29 +112,50 @@ async function* executionLogChunks(db: Db, executionId: string, { newestFirst = 
 
 /** What GET /execution/log needs to know of an execution before its log streams: its stored size and its names. */
 export interface LoggedExecution {
+  /** The stored size of the chunks up to `lastChunkId`. */
   logBytes: number;
+  /** The id of the last chunk stored when it was read (log_chunks.id, an events stream's cursor); null when none is. */
+  lastChunkId: bigint | null;
   /** `<run number>-<pipeline>-<stage>-<execution>`, for a downloaded file's name. */
   fileStem: string;
 }
 
-/** The execution's size and names; NotFoundError for an unknown execution. */
+/**
+ * The execution's size, last chunk and names; NotFoundError for an unknown execution. Size and last chunk are read in
+ * one transaction (one consistent snapshot: a chunk and the size it adds are stored together, appendLogChunk), so the
+ * size is that of the chunks up to the last one.
+ */
 export async function loggedExecution(db: Db, executionId: string): Promise<LoggedExecution> {
-  const found = await db.execution.findUnique({
-    where: { id: executionId },
-    select: { name: true, logBytes: true, stage: { select: { name: true, pipeline: { select: { name: true, workflow: { select: { number: true } } } } } } },
-  });
+  const [found, last] = await db.$transaction([
+    db.execution.findUnique({
+      where: { id: executionId },
+      select: { name: true, logBytes: true, stage: { select: { name: true, pipeline: { select: { name: true, workflow: { select: { number: true } } } } } } },
+    }),
+    db.logChunk.aggregate({ where: { executionId }, _max: { id: true } }),
+  ]);
   if (!found) throw new NotFoundError(`no execution ${executionId}`);
   const { stage } = found;
-  return { logBytes: found.logBytes, fileStem: `${stage.pipeline.workflow.number}-${stage.pipeline.name}-${stage.name}-${found.name}` };
+  return {
+    logBytes: found.logBytes,
+    lastChunkId: last._max.id,
+    fileStem: `${stage.pipeline.workflow.number}-${stage.pipeline.name}-${stage.name}-${found.name}`,
+  };
 }
 
 /**
  * The part of an execution's stored output that `range` names, as a stream (GET /execution/log): read in batches of
  * chunks as the reader wants more (log-ranges.ts cuts them), so memory stays bounded whatever the log's size; the last
- * lines hold only those lines.
+ * lines hold only those lines. Only the chunks up to `upToId` (loggedExecution's `lastChunkId`), so that an events
+ * stream resumed after it continues the answer with no gap and nothing twice.
  */
-export async function readExecutionLog(db: Db, executionId: string, range: LogRange = { kind: 'all' }, batchChunks = LOG_READ_BATCH_CHUNKS): Promise<Readable> {
-  const forward = () => executionLogChunks(db, executionId, { batchChunks });
+export async function readExecutionLog(
+  db: Db,
+  executionId: string,
+  upToId: bigint | null,
+  range: LogRange = { kind: 'all' },
+  batchChunks = LOG_READ_BATCH_CHUNKS,
+): Promise<Readable> {
+  const forward = () => executionLogChunks(db, executionId, upToId, { batchChunks });
   switch (range.kind) {
     case 'all':
       return Readable.from(forward(), { objectMode: false, highWaterMark: 1 });
@@ -136,6 +164,6 @@ export async function readExecutionLog(db: Db, executionId: string, range: LogRa
     case 'from_line':
       return Readable.from(fromLine(forward(), range.line), { objectMode: false, highWaterMark: 1 });
     case 'tail':
-      return Readable.from(await tailLines(executionLogChunks(db, executionId, { batchChunks, newestFirst: true }), range.lines), { objectMode: false });
+      return Readable.from(await tailLines(executionLogChunks(db, executionId, upToId, { batchChunks, newestFirst: true }), range.lines), { objectMode: false });
   }
 }

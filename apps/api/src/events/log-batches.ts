@@ -35,10 +35,28 @@ export function chunksWithinBytes(sizes: readonly number[], maxBytes: number): n
  * most `maxChunks`, then the data of those that fit in `maxBytes`. Ids grow in commit order within a workflow (its
  * chunks are inserted holding the workflow's row, appendLogChunk), and an agent sends an execution's chunks in seq
  * order, each after the previous one was stored: so resuming after an id loses and repeats nothing, and one
- * execution's chunks come in seq order. An empty answer means the stream has sent everything stored so far.
+ * execution's chunks come in seq order. With `executionId`, only that execution's chunks. An empty answer means the
+ * stream has sent everything stored so far.
  */
-export async function readLogBatch(db: Db, workflowId: string, after: bigint, limits: LogBatchLimits = DEFAULT_LOG_BATCH_LIMITS): Promise<StoredChunk[]> {
-  const sizes = await db.$queryRaw<{ id: bigint; bytes: bigint | number }[]>`
+export async function readLogBatch(
+  db: Db,
+  workflowId: string,
+  after: bigint,
+  limits: LogBatchLimits = DEFAULT_LOG_BATCH_LIMITS,
+  executionId: string | null = null,
+): Promise<StoredChunk[]> {
+  // one execution's chunks (of this workflow: the join still checks it) by the (execution_id, id) index
+  const sizes = executionId
+    ? await db.$queryRaw<{ id: bigint; bytes: bigint | number }[]>`
+    SELECT c.id, OCTET_LENGTH(c.data) AS bytes
+    FROM log_chunks c
+    JOIN executions e ON e.id = c.execution_id
+    JOIN stages s ON s.id = e.stage_id
+    JOIN pipelines p ON p.id = s.pipeline_id
+    WHERE c.execution_id = ${executionId} AND p.workflow_id = ${workflowId} AND c.id > ${after}
+    ORDER BY c.id
+    LIMIT ${limits.maxChunks}`
+    : await db.$queryRaw<{ id: bigint; bytes: bigint | number }[]>`
     SELECT c.id, OCTET_LENGTH(c.data) AS bytes
     FROM log_chunks c
     JOIN executions e ON e.id = c.execution_id

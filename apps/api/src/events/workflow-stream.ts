@@ -29,7 +29,12 @@ export interface StreamReads {
 export interface LogReadKey {
   workflowId: string;
   after: bigint;
+  /** Only this execution's chunks; null: every execution's. */
+  executionId: string | null;
 }
+
+/** Which chunks a workflow's stream sends: every execution's, one execution's, or none (statuses only). */
+export type LogSelection = { kind: 'all' } | { kind: 'execution'; executionId: string } | { kind: 'none' };
 
 /**
  * One app's shared reads: the streams of one workflow woken by the same notice read its new chunks (and, after a
@@ -39,8 +44,8 @@ export function sharedStreamReads(db: Db, settings: EventStreamSettings): Stream
   const clock = readClock();
   return {
     chunks: freshReads(
-      (key: LogReadKey) => readLogBatch(db, key.workflowId, key.after, settings.logBatch),
-      (key) => `${key.workflowId}:${key.after}`,
+      (key: LogReadKey) => readLogBatch(db, key.workflowId, key.after, settings.logBatch, key.executionId),
+      (key) => `${key.workflowId}:${key.executionId ?? '*'}:${key.after}`,
       clock,
     ),
     tree: freshReads((workflowId: string) => readRunTree(db, workflowId), (workflowId) => workflowId, clock),
@@ -57,9 +62,16 @@ export function logEventData(chunk: StoredChunk) {
  * `rereadMs`: the chunks stored after the cursor (`log`, id = log_chunks.id) and, after a status notice or the timer,
  * the nodes whose status changed since the last read (`status`). When the run is final (read before its last chunks,
  * which then are all stored) `end` follows and the stream closes. Every event's id is the cursor: a reconnect with Last-Event-ID resumes the chunks
- * after it, and gets a fresh snapshot. A failed read closes the stream (the client reconnects and resumes).
+ * after it, and gets a fresh snapshot. A failed read closes the stream (the client reconnects and resumes). `logs`
+ * narrows the chunks sent to one execution's, or none (the cursor then stays where it was given).
  */
-export async function streamWorkflowEvents(deps: EventStreamDeps, sse: SseStream, workflowId: string, after: bigint): Promise<void> {
+export async function streamWorkflowEvents(
+  deps: EventStreamDeps,
+  sse: SseStream,
+  workflowId: string,
+  after: bigint,
+  logs: LogSelection = { kind: 'all' },
+): Promise<void> {
   const wake = createWake();
   // The tree is read again after a status notice or the timer; a log notice reads only the chunks.
   let readTree = true;
@@ -82,7 +94,10 @@ export async function streamWorkflowEvents(deps: EventStreamDeps, sse: SseStream
       const payloads = fresh ? statusPayloads(fresh) : undefined;
       if (!sent) await sse.send({ id: id(), event: 'snapshot', data: { nodes: payloads } });
       // the chunks are read after the tree (so that a final status read means every chunk is stored)
-      cursor = await sendChunksAfter(deps, sse, workflowId, cursor, Math.max(since, read?.endedAt ?? 0));
+      if (logs.kind !== 'none') {
+        const executionId = logs.kind === 'execution' ? logs.executionId : null;
+        cursor = await sendChunksAfter(deps, sse, { workflowId, executionId, after: cursor }, Math.max(since, read?.endedAt ?? 0));
+      }
       if (payloads) {
         for (const change of changesSince(sent ?? payloads, payloads)) await sse.send({ id: id(), event: 'status', data: change });
         sent = payloads;
@@ -104,10 +119,10 @@ export async function streamWorkflowEvents(deps: EventStreamDeps, sse: SseStream
  * Sends every chunk stored after `after`, batch by batch (each waits until the client took the last), from reads begun
  * after `since`; the new cursor.
  */
-async function sendChunksAfter(deps: EventStreamDeps, sse: SseStream, workflowId: string, after: bigint, since: number): Promise<bigint> {
-  let cursor = after;
+async function sendChunksAfter(deps: EventStreamDeps, sse: SseStream, from: LogReadKey, since: number): Promise<bigint> {
+  let cursor = from.after;
   while (!sse.signal.aborted) {
-    const { value: batch } = await deps.reads.chunks.read({ workflowId, after: cursor }, since);
+    const { value: batch } = await deps.reads.chunks.read({ ...from, after: cursor }, since);
     if (batch.length === 0) break;
     for (const chunk of batch) {
       if (sse.signal.aborted) return cursor;

@@ -1,11 +1,25 @@
 import { principalOf } from '../auth/authenticate.js';
-import { BadRequestError } from '../errors.js';
+import { BadRequestError, NotFoundError } from '../errors.js';
 import { resumeCursor } from '../events/last-event-id.js';
 import { streamProjectEvents } from '../events/project-stream.js';
 import { openSse, type SseStream } from '../events/sse.js';
-import { sharedStreamReads, streamWorkflowEvents, type EventStreamDeps } from '../events/workflow-stream.js';
+import { sharedStreamReads, streamWorkflowEvents, type EventStreamDeps, type LogSelection } from '../events/workflow-stream.js';
+import type { Db } from '../db.js';
 import { errorResponses, uuidProperty } from '../schemas.js';
 import type { RoutePlugin } from './route-plugin.js';
+
+/**
+ * Which chunks a stream sends (`logs=none`: statuses only; `execution=`: one execution's); 400 for both at once, 404 for
+ * an execution that is not one of the workflow's.
+ */
+async function logSelection(db: Db, workflowId: string, query: { logs?: 'all' | 'none'; execution?: string }): Promise<LogSelection> {
+  if (query.logs === 'none' && query.execution !== undefined) throw new BadRequestError('give logs=none or execution, not both');
+  if (query.logs === 'none') return { kind: 'none' };
+  if (query.execution === undefined) return { kind: 'all' };
+  const found = await db.execution.findFirst({ where: { id: query.execution, stage: { pipeline: { workflowId } } }, select: { id: true } });
+  if (!found) throw new NotFoundError(`no execution ${query.execution} in workflow ${workflowId}`);
+  return { kind: 'execution', executionId: found.id };
+}
 
 const eventStream = { type: 'string', description: 'text/event-stream (docs/api.md, "Events streams")' } as const;
 
@@ -36,7 +50,12 @@ export const eventRoutes: RoutePlugin = async (app, deps) => {
         summary: 'A workflow\'s status changes and log chunks as Server-Sent Events, resumable with Last-Event-ID',
         querystring: {
           type: 'object',
-          properties: { id: uuidProperty(), last_event_id: { type: 'string', maxLength: 20 } },
+          properties: {
+            id: uuidProperty(),
+            last_event_id: { type: 'string', maxLength: 20 },
+            logs: { type: 'string', enum: ['all', 'none'], default: 'all', description: 'none: status events only, no log chunks' },
+            execution: uuidProperty({ description: "only this execution's log chunks" }),
+          },
           required: ['id'],
           additionalProperties: false,
         },
@@ -48,8 +67,9 @@ export const eventRoutes: RoutePlugin = async (app, deps) => {
       const after = resumeCursor(request.headers['last-event-id'], request.query.last_event_id);
       if (after === undefined) throw new BadRequestError('Last-Event-ID is not an event id of this stream');
       await deps.access.workflow(principalOf(request), id, 'read');
+      const logs = await logSelection(deps.db, id, request.query);
       reply.hijack();
-      await follow(openSse(reply.raw), (stream) => streamWorkflowEvents(streamDeps(request.log), stream, id, after));
+      await follow(openSse(reply.raw), (stream) => streamWorkflowEvents(streamDeps(request.log), stream, id, after, logs));
     },
   );
 

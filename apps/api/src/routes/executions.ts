@@ -46,7 +46,7 @@ export const executionRoutes: RoutePlugin = async (app, deps) => {
       schema: {
         tags: ['workflows'],
         summary:
-          'An execution\'s stored output as text/plain (chunks in seq order, streamed; empty until output arrives): all of it, from a byte or a line, or its last lines; X-Log-Bytes says its stored size',
+          'An execution\'s stored output as text/plain (chunks in seq order, streamed; empty until output arrives): all of it, from a byte or a line, or its last lines; X-Log-Bytes says its stored size, X-Log-Last-Chunk-Id the last chunk it includes',
         querystring: logQuery,
         response: { 200: { type: 'string' }, ...errorResponses },
       },
@@ -57,8 +57,11 @@ export const executionRoutes: RoutePlugin = async (app, deps) => {
       const execution = await loggedExecution(deps.db, request.query.id);
       // A stream read from the database in batches of chunks: memory stays bounded whatever the log's size. Fastify
       // pipes a stream as it is (no serializer); the 200 schema's string documents what it sends, hence the cast.
-      const log = await readExecutionLog(deps.db, request.query.id, range);
-      reply.type('text/plain; charset=utf-8').header('x-log-bytes', String(execution.logBytes));
+      const log = await readExecutionLog(deps.db, request.query.id, execution.lastChunkId, range);
+      reply
+        .type('text/plain; charset=utf-8')
+        .header('x-log-bytes', String(execution.logBytes))
+        .header('x-log-last-chunk-id', String(execution.lastChunkId ?? 0n));
       if (request.query.download) reply.header('content-disposition', `attachment; filename="${fileName(execution.fileStem)}"`);
       return reply.send(log as unknown as string);
     },

@@ -1041,7 +1041,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An execution's stored output as text/plain (chunks in seq order, streamed; empty until output arrives): all of it, from a byte or a line, or its last lines; X-Log-Bytes says its stored size */
+        /** An execution's stored output as text/plain (chunks in seq order, streamed; empty until output arrives): all of it, from a byte or a line, or its last lines; X-Log-Bytes says its stored size, X-Log-Last-Chunk-Id the last chunk it includes */
         get: {
             parameters: {
                 query: {
@@ -5230,8 +5230,12 @@ export interface paths {
         get: {
             parameters: {
                 query: {
+                    /** @description only this execution's log chunks */
+                    execution?: string;
                     id: string;
                     last_event_id?: string;
+                    /** @description none: status events only, no log chunks */
+                    logs?: "all" | "none";
                 };
                 header?: never;
                 path?: never;

@@ -64,7 +64,7 @@ export function RunPage() {
           <h2 id="log-title">
             Log of <span class="mono">{executionLabel(run, execution.id)}</span>
           </h2>
-          <LogViewer workflowId={run.id} executionId={execution.id} executionName={execution.name} running={execution.status === 'running' || execution.status === 'pending'} />
+          <LogViewer workflowId={run.id} executionId={execution.id} executionName={executionLabel(run, execution.id)} running={execution.status === 'running' || execution.status === 'pending'} />
         </section>
       )}
     </section>

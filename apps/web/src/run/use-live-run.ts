@@ -54,11 +54,11 @@ export function useLiveRun(id: string): LiveRun {
       if (next) show(next);
       else void reload();
     };
-    return followEvents(`/workflow/events?id=${encodeURIComponent(id)}`, {
+    return followEvents(`/workflow/events?id=${encodeURIComponent(id)}&logs=none`, {
       onEvent(event, data) {
         if (event === 'snapshot') apply((tree) => applySnapshot(tree, (data as RunSnapshotEvent).nodes));
         else if (event === 'status') apply((tree) => applyStatus(tree, data as StatusEvent));
-        // `log` events are the log viewer's; `end`: the stream stops by itself
+        // statuses only (logs=none: the log viewer follows its execution's own chunks); `end`: the stream stops by itself
       },
       onConnection: setLive,
       onFailure(status, message) {
