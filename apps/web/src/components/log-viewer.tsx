@@ -374,7 +374,7 @@ function LogViewerOf({ workflowId, executionId, executionName, running }: LogVie
                       </span>
                     ) : (
                       // lineHtml escapes every character of the log (ansi_up, links off): only its colour spans are markup
-                      <span class="log-text" dangerouslySetInnerHTML={{ __html: lineHtml(text) }} />
+                      <span class="log-text" dangerouslySetInnerHTML={{ __html: lineHtml(text, model.carried[line]) }} />
                     )}
                   </div>
                 );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { afterCarriageReturn, lineHtml, plainText } from './ansi';
+import { afterCarriageReturn, carriedAfter, lineHtml, plainText } from './ansi';
 
 describe('log lines for the screen', () => {
   it('renders ANSI colours as styled spans and escapes every HTML character of the log', () => {
@@ -22,5 +22,17 @@ describe('log lines for the screen', () => {
     expect(afterCarriageReturn('windows\r')).toBe('windows');
     expect(plainText('\x1b[1;32mok\x1b[0m done\r')).toBe('ok done');
     expect(plainText('\x1b]0;title\x07text')).toBe('text');
+  });
+
+  it('carries a colour set on one line to the next, as a terminal does, until a reset', () => {
+    expect(carriedAfter('', 'plain')).toBe('');
+    expect(carriedAfter('', '\x1b[31mred starts')).toBe('\x1b[31m');
+    expect(carriedAfter('\x1b[31m', 'still red \x1b[1mand bold')).toBe('\x1b[31m\x1b[1m');
+    expect(carriedAfter('\x1b[31m\x1b[1m', 'ends \x1b[0m')).toBe('');
+    expect(carriedAfter('\x1b[31m', 'ends \x1b[m')).toBe('');
+    expect(carriedAfter('\x1b[31m', '\x1b[0;32mgreen')).toBe('\x1b[32m');
+    // bounded, whatever a line piles up
+    expect(carriedAfter('', '\x1b[1m'.repeat(1000)).length).toBeLessThanOrEqual(128);
+    expect(lineHtml('second line', '\x1b[31m')).toBe('<span class="ansi-red-fg">second line</span>');
   });
 });

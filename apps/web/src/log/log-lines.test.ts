@@ -31,4 +31,17 @@ describe('LogLines', () => {
     expect(log.text).toEqual(['a', 'b', 'c', 'd']);
     expect(log.times).toEqual([null, null, 5, 5]);
   });
+
+  it('knows the colours in force where each line begins, also across chunks and after earlier lines are put before', () => {
+    const log = new LogLines();
+    log.append('\x1b[31mred\nstill');
+    log.append(' red\x1b[0m\nplain\n');
+    expect(log.carried).toEqual(['', '\x1b[31m', '']);
+    // a tail opened first carries nothing at its start; the earlier range loaded later sets it right
+    const tail = new LogLines();
+    tail.append('b\nc\x1b[0m\nd\n');
+    expect(tail.carried).toEqual(['', '', '']);
+    tail.prepend('\x1b[32mgreen\n');
+    expect(tail.carried).toEqual(['', '\x1b[32m', '\x1b[32m', '']);
+  });
 });

@@ -4,11 +4,15 @@
  * not start an empty one (as GET /execution/log?tail= counts). Each line keeps the time the chunk that began it was
  * stored (a `log` event's `at`), or null when it came without one (GET /execution/log). Pure data, no DOM.
  */
+import { carriedAfter } from './ansi';
+
 export class LogLines {
   /** The lines' text, without their newline (ANSI escapes kept). */
   readonly text: string[] = [];
   /** Per line: when the chunk that began it was stored (epoch ms), or null when not known. */
   readonly times: (number | null)[] = [];
+  /** Per line: the colours in force where it begins (ansi.ts carriedAfter; '' for nearly every line). */
+  readonly carried: string[] = [];
   /** Whether the last line still waits for its newline. */
   private open = false;
 
@@ -35,6 +39,7 @@ export class LogLines {
     }
     // "a\n" after an open line closes it; "" parts were popped, so an empty chunk part is a real (empty) line
     this.open = !endsLine;
+    this.carryFrom(from);
     return { from, count: this.text.length - from };
   }
 
@@ -48,6 +53,21 @@ export class LogLines {
     if (parts[parts.length - 1] === '') parts.pop();
     this.text.unshift(...parts);
     this.times.unshift(...parts.map(() => null));
+    this.carried.unshift(...parts.map(() => ''));
+    this.carryFrom(0, parts.length);
     return parts.length;
+  }
+
+  /**
+   * Works out `carried` from line `from` on (the first line carries nothing). From line `settledFrom` on, stops at the
+   * first line whose carried style is already what it would be: the lines after it keep theirs.
+   */
+  private carryFrom(from: number, settledFrom = Infinity): void {
+    let state = from === 0 ? '' : carriedAfter(this.carried[from - 1] ?? '', this.text[from - 1]!);
+    for (let i = from; i < this.text.length; i++) {
+      if (i >= settledFrom && this.carried[i] === state) return;
+      this.carried[i] = state;
+      state = carriedAfter(state, this.text[i]!);
+    }
   }
 }
