@@ -1,6 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
 import type { GithubAppConfig } from '../../apps/api/src/config.js';
+import { createGithubAppClient } from '../../apps/api/src/github/github-app.js';
 import { startGithubStandin, type GithubStandin } from '../standins/github/server.js';
+import { freePort } from '../support/free-port.js';
+import { startApi, type ApiHarness } from './harness.js';
 
 /** A GitHub App identity as GitHub hands it out: numeric id, PKCS#1 PEM private key, OAuth client credentials. */
 export function makeAppIdentity(): { config: GithubAppConfig; publicKey: string } {
@@ -23,4 +26,30 @@ export async function startStandinFor(identity: { config: GithubAppConfig; publi
     clientId: identity.config.clientId,
     clientSecret: identity.config.clientSecret,
   });
+}
+
+/**
+ * A real API (test harness) signing people in with the App through `github` (the stand-in as github.com and its API),
+ * listening on a port of its own that is also its PUBLIC_URL, and the App's callback URL set to it.
+ */
+export async function startApiWithGithubSignIn(identity: { config: GithubAppConfig }, github: GithubStandin): Promise<{ api: ApiHarness; base: string }> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  github.setCallbackUrls([`${base}/auth/github/callback`]); // the App's settings
+  const app = identity.config;
+  const api = await startApi({
+    env: {
+      PUBLIC_URL: base,
+      GITHUB_URL: github.url,
+      GITHUB_API_URL: github.url,
+      GITHUB_APP_ID: app.appId,
+      GITHUB_APP_PRIVATE_KEY: app.privateKey,
+      GITHUB_APP_CLIENT_ID: app.clientId,
+      GITHUB_APP_CLIENT_SECRET: app.clientSecret,
+      GITHUB_APP_SLUG: app.slug,
+    },
+    github: createGithubAppClient({ app, apiUrl: github.url, webUrl: github.url }),
+  });
+  await api.app.listen({ port, host: '127.0.0.1' });
+  return { api, base };
 }

@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGithubAppClient } from '../../apps/api/src/github/github-app.js';
 import { stateCookieOptions } from '../../apps/api/src/routes/github-sign-in.js';
 import type { GithubStandin } from '../standins/github/server.js';
-import { makeAppIdentity, startStandinFor } from './github-fixtures.js';
+import { makeAppIdentity, startApiWithGithubSignIn, startStandinFor } from './github-fixtures.js';
 import { startApi, type ApiHarness } from './harness.js';
 
 const identity = makeAppIdentity();
@@ -12,38 +10,12 @@ let github: GithubStandin;
 let api: ApiHarness;
 let base: string;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-const client = () => createGithubAppClient({ app: identity.config, apiUrl: github.url, webUrl: github.url });
 beforeAll(async () => {
   github = await startStandinFor(identity);
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  github.setCallbackUrls([`${base}/auth/github/callback`]); // the App's settings
   github.addInstallation({ id: 61, account: { login: 'acme', id: 7101, type: 'Organization' }, repositories: ['acme/widgets'], permissions: { metadata: 'read' } });
   github.addUser({ login: 'alice', id: 601, type: 'User' }, [61], { name: 'Alice' });
   github.setOrgMembership('acme', 'alice', { role: 'admin' });
-  const app = identity.config;
-  api = await startApi({
-    env: {
-      PUBLIC_URL: base,
-      GITHUB_URL: github.url,
-      GITHUB_API_URL: github.url,
-      GITHUB_APP_ID: app.appId,
-      GITHUB_APP_PRIVATE_KEY: app.privateKey,
-      GITHUB_APP_CLIENT_ID: app.clientId,
-      GITHUB_APP_CLIENT_SECRET: app.clientSecret,
-      GITHUB_APP_SLUG: app.slug,
-    },
-    github: client(),
-  });
-  await api.app.listen({ port, host: '127.0.0.1' });
+  ({ api, base } = await startApiWithGithubSignIn(identity, github));
 });
 afterAll(async () => {
   await api?.close();

@@ -1,6 +1,7 @@
 /** GET /project/webhook: how GitHub reaches a project, and the last delivery that started a run. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliver } from './deliver.js';
+import { localPush } from './webhook-examples.js';
 import { adminHeaders, startApi, type ApiHarness } from './harness.js';
 
 let api: ApiHarness;
@@ -20,20 +21,6 @@ const webhookOf = async (id: string) => {
   return res.json() as Record<string, unknown> & { last_delivery: Record<string, unknown> | null };
 };
 
-/** A push as scripts/send-sample-push.mjs sends it for a repository on this machine. */
-const localPush = (location: string, sha: string) => ({
-  ref: 'refs/heads/main',
-  before: 'b'.repeat(40),
-  after: sha,
-  created: false,
-  deleted: false,
-  forced: false,
-  commits: [],
-  head_commit: { id: sha, message: 'change', added: [], modified: [], removed: [] },
-  repository: { id: 0, name: 'local', full_name: 'acme/local', owner: { login: 'acme' }, url: location, clone_url: location, default_branch: 'main' },
-  sender: { login: 'tester', type: 'User' },
-});
-
 describe('GET /project/webhook', () => {
   it('a file:// project: what to add by hand and why; then the last delivery that started a run (not a manual trigger)', async () => {
     const project = await createProject('local', 'file:///srv/git/local');
@@ -47,7 +34,7 @@ describe('GET /project/webhook', () => {
       last_delivery: null,
     });
 
-    const pushed = await deliver(api.app, { event: 'push', payload: localPush('file:///srv/git/local', 'c'.repeat(40)), secret: project.webhook_secret });
+    const pushed = await deliver(api.app, { event: 'push', payload: localPush('file:///srv/git/local', { fullName: 'acme/local' }), secret: project.webhook_secret });
     expect(pushed.statusCode).toBe(202);
     const { workflow_id: workflowId } = pushed.json() as { workflow_id: string };
     const triggered = await api.app.inject({ method: 'POST', url: '/workflow/trigger', headers: adminHeaders, payload: { project_id: project.id, sha: 'd'.repeat(40) } });

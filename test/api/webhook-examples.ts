@@ -28,3 +28,31 @@ export function forkPullRequest(): Record<string, unknown> {
   pr.head.repo = { ...pr.head.repo, id: 4242, full_name: 'mallory/Hello-World', fork: true };
   return payload;
 }
+
+/** A push payload as scripts/send-sample-push.mjs sends it for a local repository. */
+export function localPush(location: string, options: { fullName?: string; sha?: string } = {}): Record<string, unknown> {
+  const sha = options.sha ?? 'c'.repeat(40);
+  const fullName = options.fullName ?? 'local/widgets';
+  return {
+    ref: 'refs/heads/main',
+    before: 'b'.repeat(40),
+    after: sha,
+    created: false,
+    deleted: false,
+    forced: false,
+    commits: [{ id: sha, distinct: true, message: 'change', added: ['src/app.js'], modified: [], removed: [] }],
+    head_commit: { id: sha, distinct: true, message: 'change', added: ['src/app.js'], modified: [], removed: [] },
+    repository: {
+      id: 0,
+      name: fullName.split('/')[1],
+      full_name: fullName,
+      owner: { login: 'local', name: 'local' },
+      html_url: location,
+      url: location,
+      clone_url: location,
+      default_branch: 'main',
+    },
+    pusher: { name: 'Test', email: 'test@example.com' },
+    sender: { login: 'tester', type: 'User' },
+  };
+}

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliver } from './deliver.js';
+import { localPush } from './webhook-examples.js';
 import { adminHeaders, startApi, type ApiHarness } from './harness.js';
 
 const APP_SECRET = 'the-github-app-webhook-secret';
@@ -18,34 +19,6 @@ async function createProject(project: string, url: string): Promise<Created> {
   const res = await api.app.inject({ method: 'POST', url: '/project', headers: adminHeaders, payload: { owner: 'local', project, url } });
   expect(res.statusCode).toBe(201);
   return res.json() as Created;
-}
-
-/** A push payload as scripts/send-sample-push.mjs sends it for a local repository. */
-function localPush(location: string, options: { fullName?: string; sha?: string } = {}): Record<string, unknown> {
-  const sha = options.sha ?? 'c'.repeat(40);
-  const fullName = options.fullName ?? 'local/widgets';
-  return {
-    ref: 'refs/heads/main',
-    before: 'b'.repeat(40),
-    after: sha,
-    created: false,
-    deleted: false,
-    forced: false,
-    commits: [{ id: sha, distinct: true, message: 'change', added: ['src/app.js'], modified: [], removed: [] }],
-    head_commit: { id: sha, distinct: true, message: 'change', added: ['src/app.js'], modified: [], removed: [] },
-    repository: {
-      id: 0,
-      name: fullName.split('/')[1],
-      full_name: fullName,
-      owner: { login: 'local', name: 'local' },
-      html_url: location,
-      url: location,
-      clone_url: location,
-      default_branch: 'main',
-    },
-    pusher: { name: 'Test', email: 'test@example.com' },
-    sender: { login: 'tester', type: 'User' },
-  };
 }
 
 const counts = async () => ({

@@ -3,12 +3,10 @@
  * which plays github.com's authorisation page) sends the browser back, and the person lands signed in on the page
  * they asked for.
  */
-import { createServer } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createGithubAppClient } from '../../apps/api/src/github/github-app.js';
-import { makeAppIdentity, startStandinFor } from '../api/github-fixtures.js';
-import { startApi, type ApiHarness } from '../api/harness.js';
+import { makeAppIdentity, startApiWithGithubSignIn, startStandinFor } from '../api/github-fixtures.js';
+import type { ApiHarness } from '../api/harness.js';
 import type { GithubStandin } from '../standins/github/server.js';
 import { launchChromium } from './harness.js';
 
@@ -18,36 +16,11 @@ let api: ApiHarness;
 let browser: Browser;
 let base: string;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 beforeAll(async () => {
   github = await startStandinFor(identity);
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  github.setCallbackUrls([`${base}/auth/github/callback`]);
   github.addInstallation({ id: 61, account: { login: 'acme', id: 7101, type: 'Organization' }, repositories: ['acme/widgets'], permissions: { metadata: 'read' } });
   github.addUser({ login: 'alice', id: 601, type: 'User' }, [61], { name: 'Alice Liddell' });
-  const app = identity.config;
-  api = await startApi({
-    env: {
-      PUBLIC_URL: base,
-      GITHUB_URL: github.url,
-      GITHUB_API_URL: github.url,
-      GITHUB_APP_ID: app.appId,
-      GITHUB_APP_PRIVATE_KEY: app.privateKey,
-      GITHUB_APP_CLIENT_ID: app.clientId,
-      GITHUB_APP_CLIENT_SECRET: app.clientSecret,
-      GITHUB_APP_SLUG: app.slug,
-    },
-    github: createGithubAppClient({ app: identity.config, apiUrl: github.url, webUrl: github.url }),
-  });
-  await api.app.listen({ port, host: '127.0.0.1' });
+  ({ api, base } = await startApiWithGithubSignIn(identity, github));
   browser = await launchChromium();
 });
 afterAll(async () => {

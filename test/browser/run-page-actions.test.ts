@@ -3,7 +3,7 @@
  * run whose passing pipelines are reused, approving a fork's pull request run.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exampleOf } from '../api/webhook-examples.js';
+import { forkPullRequestPayload } from '../e2e/harness.js';
 import { headerStatus, logLine, openRun, pipeline, pipelineStatus, startRunPageStack, type RunPageStack } from './run-page-support.js';
 
 let run: RunPageStack;
@@ -66,21 +66,7 @@ describe('the run page\'s actions', () => {
     const forkSha = project.repo.commit({ 'README.md': 'a contribution\n' }, 'a contribution');
     project.repo.git('checkout', '-q', 'main');
     project.repo.git('update-ref', 'refs/pull/1/head', forkSha);
-    const example = exampleOf('pull_request', (payload) => payload.action === 'opened');
-    const pr = example.pull_request as Record<string, Record<string, unknown>>;
-    const stored = await run.stack.e2e.api.database.db.project.findUniqueOrThrow({ where: { id: project.id } });
-    const baseRepo = { ...(pr.base?.repo as object), id: Number(stored.githubRepoId), name: 'forked', full_name: project.fullName };
-    const delivered = await run.stack.e2e.deliver('pull_request', {
-      ...example,
-      number: 1,
-      pull_request: {
-        ...pr,
-        number: 1,
-        head: { ...pr.head, sha: forkSha, ref: 'patch-1', repo: { ...(pr.head?.repo as object), id: 31337, name: 'forked', full_name: 'mallory/forked', fork: true } },
-        base: { ...pr.base, sha: baseSha, ref: 'main', repo: baseRepo },
-      },
-      repository: baseRepo,
-    }, project.secret);
+    const delivered = await run.stack.e2e.deliver('pull_request', await forkPullRequestPayload(run.stack.e2e, project, forkSha, baseSha), project.secret);
     expect(delivered.body).toMatchObject({ status: 'awaiting_approval' });
     const workflowId = delivered.body.workflow_id as string;
 

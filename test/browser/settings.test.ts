@@ -6,6 +6,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signPayload } from '../../apps/api/src/webhooks/signature.js';
+import { localPush } from '../api/webhook-examples.js';
 import { startBrowserStack, type BrowserStack } from './harness.js';
 
 let stack: BrowserStack;
@@ -252,18 +253,7 @@ describe('project settings', () => {
 
     // a push signed with it starts a run: the section says deliveries arrive
     const sha = 'c'.repeat(40);
-    const push = JSON.stringify({
-      ref: 'refs/heads/main',
-      before: 'b'.repeat(40),
-      after: sha,
-      created: false,
-      deleted: false,
-      forced: false,
-      commits: [],
-      head_commit: { id: sha, message: 'change', added: [], modified: [], removed: [] },
-      repository: { id: 0, name: 'widgets', full_name: 'acme/widgets', owner: { login: 'acme' }, url: 'file:///srv/git/widgets', clone_url: 'file:///srv/git/widgets', default_branch: 'main' },
-      sender: { login: 'tester', type: 'User' },
-    });
+    const push = JSON.stringify(localPush('file:///srv/git/widgets', { fullName: 'acme/widgets', sha }));
     const pushed = await fetch(payloadUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': crypto.randomUUID(), 'x-hub-signature-256': signPayload(secret, push) },

@@ -246,3 +246,25 @@ export async function pushToMain(e2e: E2E, project: TestProject, sha: string, ad
   expect(answer.status).toBe(202);
   return answer.body.workflow_id as string;
 }
+
+/**
+ * GitHub's own "pull request opened" example, made a pull request #1 from the fork `mallory/forked` (its head `forkSha`,
+ * branch patch-1) into main of the project's repository (base `baseSha`), as a delivery to send with `e2e.deliver`.
+ */
+export async function forkPullRequestPayload(e2e: E2E, project: TestProject, forkSha: string, baseSha: string): Promise<Record<string, unknown>> {
+  const example = exampleOf('pull_request', (payload) => payload.action === 'opened');
+  const pr = example.pull_request as Record<string, Record<string, unknown>>;
+  const stored = await e2e.api.database.db.project.findUniqueOrThrow({ where: { id: project.id } });
+  const baseRepo = { ...(pr.base?.repo as object), id: Number(stored.githubRepoId), name: 'forked', full_name: project.fullName };
+  return {
+    ...example,
+    number: 1,
+    pull_request: {
+      ...pr,
+      number: 1,
+      head: { ...pr.head, sha: forkSha, ref: 'patch-1', repo: { ...(pr.head?.repo as object), id: 31337, name: 'forked', full_name: 'mallory/forked', fork: true } },
+      base: { ...pr.base, sha: baseSha, ref: 'main', repo: baseRepo },
+    },
+    repository: baseRepo,
+  };
+}

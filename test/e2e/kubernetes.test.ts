@@ -7,9 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_AGENT_IMAGE } from '../../apps/orchestrator/src/kubernetes/agent-job.js';
-import { exampleOf } from '../api/webhook-examples.js';
 import { ADMIN_TOKEN } from '../api/harness.js';
-import { exampleFiles, NAMESPACE, randomSecret, startE2E, storedTree, waitUntil, pushToMain, type E2E, type TestProject } from './harness.js';
+import { exampleFiles, forkPullRequestPayload, NAMESPACE, randomSecret, startE2E, storedTree, waitUntil, pushToMain, type E2E, type TestProject } from './harness.js';
 
 let e2e: E2E;
 const FINAL = ['success', 'failure', 'cancelled', 'error'];
@@ -189,21 +188,7 @@ describe('end to end with the kubernetes runner', () => {
     }, 'innocent change');
     project.repo.git('checkout', '-q', 'main');
     project.repo.git('update-ref', 'refs/pull/1/head', forkSha); // as GitHub keeps a fork's pull request head
-    const example = exampleOf('pull_request', (payload) => payload.action === 'opened');
-    const pr = example.pull_request as Record<string, Record<string, unknown>>;
-    const stored = await e2e.api.database.db.project.findUniqueOrThrow({ where: { id: project.id } });
-    const baseRepo = { ...(pr.base?.repo as object), id: Number(stored.githubRepoId), name: 'forked', full_name: project.fullName };
-    const payload = {
-      ...example,
-      number: 1,
-      pull_request: {
-        ...pr,
-        number: 1,
-        head: { ...pr.head, sha: forkSha, ref: 'patch-1', repo: { ...(pr.head?.repo as object), id: 31337, name: 'forked', full_name: 'mallory/forked', fork: true } },
-        base: { ...pr.base, sha: baseSha, ref: 'main', repo: baseRepo },
-      },
-      repository: baseRepo,
-    };
+    const payload = await forkPullRequestPayload(e2e, project, forkSha, baseSha);
     const answer = await e2e.deliver('pull_request', payload, project.secret);
     expect(answer.status).toBe(202);
     const workflowId = answer.body.workflow_id as string;

@@ -4,8 +4,8 @@
  * it answers within the cap.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './free-port.js';
 import { ADMIN_TOKEN, REDIS_URL, waitUntil, type ApiHarness } from '../api/harness.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -14,14 +14,6 @@ export interface BuiltApi {
   url: string;
   process: ChildProcess;
   stop(): void;
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as { port: number }).port;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 /** Builds and starts the API on `harness`'s database and Redis (same admin token and key); resolves once healthy. */

@@ -35,14 +35,24 @@ export function SaveRow<F extends string>({ state, label = 'Save' }: { state: Sa
       <button type="submit" class="button primary" disabled={state.busy}>
         {state.busy ? 'Saving…' : label}
       </button>
-      <span role="status" class="saved">
+      <SaveOutcome state={state} />
+    </div>
+  );
+}
+
+/** What a save did: its "saved" note, or the error that is about no one field. */
+export function SaveOutcome<F extends string>({ state, block = false }: { state: SaveState<F>; block?: boolean }) {
+  const Done = block ? 'p' : 'span';
+  return (
+    <>
+      <Done role="status" class="saved">
         {state.done}
-      </span>
+      </Done>
       {state.error && state.error.field === null && (
         <p class="field-error" role="alert">
           {state.error.message}
         </p>
       )}
-    </div>
+    </>
   );
 }

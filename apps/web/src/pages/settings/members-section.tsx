@@ -4,7 +4,7 @@ import { api, ok } from '../../api/client';
 import { useConfirm } from '../../components/confirm-dialog';
 import { Failure, useLoad } from '../../components/load';
 import { Age } from '../../components/time';
-import { describedBy, Field, SaveRow } from './field';
+import { describedBy, Field, SaveOutcome, SaveRow } from './field';
 import type { Member, Project, Role } from './types';
 import { useSave } from './use-save';
 
@@ -126,14 +126,7 @@ export function MembersSection({ project }: { project: Project }) {
           </tbody>
         </table>
       )}
-      <p role="status" class="saved">
-        {change.done}
-      </p>
-      {change.error && (
-        <p class="field-error" role="alert">
-          {change.error.message}
-        </p>
-      )}
+      <SaveOutcome state={change} block />
       <form class="settings-grid" onSubmit={submit} noValidate aria-labelledby="member-form-title">
         <h3 id="member-form-title" class="full">
           Add a member

@@ -7,7 +7,7 @@ import { api, ok } from '../../api/client';
 import { useConfirm } from '../../components/confirm-dialog';
 import { Failure, useLoad } from '../../components/load';
 import { Age } from '../../components/time';
-import { describedBy, Field, SaveRow } from './field';
+import { describedBy, Field, SaveOutcome, SaveRow } from './field';
 import { MIN_SECRET_CHARS, secretProblem } from './rules';
 import type { Project, RunSecret } from './types';
 import { useSave } from './use-save';
@@ -115,14 +115,7 @@ export function SecretsSection({ project }: { project: Project }) {
           </tbody>
         </table>
       )}
-      <p role="status" class="saved">
-        {removal.done}
-      </p>
-      {removal.error && (
-        <p class="field-error" role="alert">
-          {removal.error.message}
-        </p>
-      )}
+      <SaveOutcome state={removal} block />
       <form class="settings-grid secret-form" onSubmit={submit} noValidate aria-labelledby="secret-form-title">
         <h3 id="secret-form-title" class="full">
           {exists(name) ? `Replace the value of ${name}` : 'Add a secret'}
