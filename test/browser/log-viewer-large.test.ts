@@ -32,16 +32,16 @@ describe('the log viewer on a large log', () => {
     expect(await page.locator('a.log-ln').count()).toBe(0);
     expect(await page.locator('.log-row[data-line]').count()).toBe(0);
     // each scroll to the top loads an earlier range, the lines in view stay put; at the start the numbers appear
+    // (a range that arrives after a jump may move the view again: jump until the first line stays to be read)
     await expect
       .poll(
         async () => {
           await page.getByRole('button', { name: 'Jump to start' }).click();
-          return row(1).count();
+          return row(1).locator('.log-text').textContent({ timeout: 1000 }).catch(() => null);
         },
         { timeout: 40_000, interval: 300 },
       )
-      .toBe(1);
-    expect(await row(1).locator('.log-text').textContent()).toMatch(/^row 1 of a log/);
+      .toMatch(/^row 1 of a log/);
     expect(await page.locator('.log-row').count()).toBeLessThan(300);
     await page.getByRole('log').focus();
     await page.keyboard.press('End');
@@ -49,5 +49,4 @@ describe('the log viewer on a large log', () => {
     expect(await row(80_000).locator('.log-text').textContent()).toMatch(/^row 80000 of a log/);
     await stack.screenshot(page, 'log-viewer-huge');
   });
-
 });
