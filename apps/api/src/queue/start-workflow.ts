@@ -1,4 +1,3 @@
-import { markEnqueued } from '@factoryci/db';
 import type { Db } from '../db.js';
 import type { Logger } from '../logger.js';
 import type { WorkflowQueue } from './workflow-queue.js';
@@ -35,7 +34,7 @@ export async function startWorkflows(deps: StartWorkflowDeps, log: Logger, workf
   if (workflowIds.length === 0) return 'queued';
   if (!(await deps.queue.enqueueMany(workflowIds))) return 'redis_unavailable';
   try {
-    await markEnqueued(deps.db, workflowIds);
+    await deps.db.workflow.updateMany({ where: { id: { in: [...workflowIds] }, enqueuedAt: null }, data: { enqueuedAt: new Date() } });
     return 'queued';
   } catch (error) {
     log.warn({ err: error, workflowIds }, 'could not mark workflows as queued: the reconciler will');
