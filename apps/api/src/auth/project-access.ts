@@ -21,6 +21,8 @@ const refSelect = { id: true, ownerId: true, githubFullName: true, installationI
 export interface ProjectAccess {
   /** The principal's role on a project (null: none). */
   roleOn(principal: Principal, project: ProjectRef): Promise<ProjectRole | null>;
+  /** The principal's role on the project with this id, when it reads it: 404 when it is missing or unreadable. */
+  readableRole(principal: Principal, id: string): Promise<ProjectRole>;
   /** The project, when the principal may do `action` on it: 404 when it is missing or unreadable, 403 when readable only. */
   project(principal: Principal, id: string, action: ProjectAction): Promise<ProjectWithOwner>;
   /** The workflow's project id, when the principal may do `action` on it (404 / 403 as `project`). */
@@ -113,6 +115,12 @@ export function projectAccess({ db, repositoryPermissions }: ProjectAccessDeps):
 
   return {
     roleOn,
+    async readableRole(principal, id) {
+      const project = await db.project.findUnique({ where: { id }, select: refSelect });
+      const role = project ? await roleOn(principal, project) : null;
+      if (role === null || !can(role, 'read')) throw new NotFoundError(`no project ${id}`);
+      return role;
+    },
     async project(principal, id, action) {
       const project = await db.project.findUnique({ where: { id }, include: withOwner });
       const missing = `no project ${id}`;

@@ -88,9 +88,8 @@ export const projectRoutes: RoutePlugin = async (app, deps) => {
       },
     },
     async (request) => {
-      const principal = principalOf(request);
-      const role = await access.roleOn(principal, await access.project(principal, request.query.id, 'read'));
-      return { role: role!, actions: PROJECT_ACTIONS.filter((action) => can(role, action)) };
+      const role = await access.readableRole(principalOf(request), request.query.id);
+      return { role, actions: PROJECT_ACTIONS.filter((action) => can(role, action)) };
     },
   );
 
