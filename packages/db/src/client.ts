@@ -1,13 +1,13 @@
 import type { EventEmitter } from 'node:events';
 import { PrismaMariaDb } from '@prisma/adapter-mariadb';
-import mariadb from 'mariadb';
+import mariadb, { type Pool } from 'mariadb';
 import { PrismaClient } from './generated/prisma/client.js';
 import { InvalidDatabaseUrlError, parseDatabaseUrl } from './database-url.js';
 
 export type Db = PrismaClient;
 
 /** The driver's pool under each client createDb made: for the few statements whose OK packet Prisma does not hand on. */
-const pools = new WeakMap<object, mariadb.Pool>();
+const pools = new WeakMap<object, Pool>();
 
 /** Where a client's errors are reported (createDb's `onError`), for the transaction retries of transient-retry.ts. */
 const errorHooks = new WeakMap<object, DbErrorHook>();
@@ -31,7 +31,7 @@ export function dbErrorHook(db: object): DbErrorHook | undefined {
  * The MariaDB driver's pool under `db` (one of createDb's clients; the client ends it on `$disconnect()`), for an
  * autocommit statement whose answer Prisma does not pass on (run-numbers.ts: the `LAST_INSERT_ID(expr)` of an UPDATE).
  */
-export function driverPool(db: Db): mariadb.Pool {
+export function driverPool(db: Db): Pool {
   const pool = pools.get(db);
   if (!pool) throw new Error('not a client of createDb: it has no driver pool');
   return pool;
