@@ -5,12 +5,10 @@ import type { HclAttribute, HclBlock, HclBody } from './hcl-document.js';
 import {
   EVENT_NAMES,
   type EventName,
-  type Execution,
   type Filter,
   type Pipeline,
   type RunnerSpec,
   type SourceLocation,
-  type Stage,
 } from './model.js';
 import { expandedExecutionCount, expandedExecutionLocation, expandMatrices, MATRIX_BLOCK, readMatrixBlocks, type DeclaredExecution, type DeclaredPipeline, type DeclaredStage } from './matrix.js';
 import { quantityProblem } from './quantity.js';
