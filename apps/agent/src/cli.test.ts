@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PlanJson } from '@factoryci/config';
 import { groupAlive } from './process-group.js';
 
 /** These tests run the real, built CLI (`npx tsc -b` first; `npm test` does). */
@@ -347,7 +348,13 @@ describe('factory-agent on examples/.factory', () => {
     expect(validate.stdout).toMatch(/^examples\/\.factory: \d+ files, \d+ pipelines, \d+ stages, \d+ executions\n$/);
     const plan = await cli(['plan', '--dir', 'examples/.factory', '--event', 'push', '--branch', 'main', '--json'], root);
     expect(plan.code, plan.stderr).toBe(0);
-    expect(JSON.parse(plan.stdout).order.length).toBeGreaterThan(0);
+    const json = JSON.parse(plan.stdout) as PlanJson;
+    // the matrix pipeline compat appears as its copies, each with its values
+    expect(json.version).toBe(1);
+    expect(json.order).toEqual(['build', 'compat (os=linux, node=20)', 'compat (os=linux, node=22)', 'compat (os=mac, node=22)', 'deploy']);
+    expect(json.pipelines.map((pipeline) => pipeline.matrix)).toEqual([null, { os: 'linux', node: '20' }, { os: 'linux', node: '22' }, { os: 'mac', node: '22' }, null]);
+    const text = await cli(['plan', '--dir', 'examples/.factory', '--event', 'push', '--branch', 'main'], root);
+    expect(text.stdout).toContain('  4. compat (os=mac, node=22)\n       stage check\n         versions  $ echo "checking $MATRIX_OS with node $MATRIX_NODE"\n');
   });
 
   it('runs the example configuration on this checkout', async () => {
@@ -357,5 +364,8 @@ describe('factory-agent on examples/.factory', () => {
     expect(run.stdout).toContain('workflow success in');
     expect(run.stdout).not.toContain('example-token-123');
     expect(run.stdout).toContain('| deploying with token ***');
+    // each matrix copy ran with its values, its lines and summary row under its name
+    expect(run.stdout).toContain('compat (os=mac, node=22)/check/versions | checking mac with node 22\n');
+    expect(run.stdout).toMatch(/^compat \(os=linux, node=20\) +check +versions +success /m);
   });
 });
