@@ -193,6 +193,12 @@ describe('matrix blocks in .factory', () => {
     ]);
   });
 
+  it('counts a matrix pipeline\'s copies against the pipeline limit, reported at its matrix', async () => {
+    const limits = { ...CONFIG_LIMITS, maxPipelines: 3 };
+    const content = `pipeline "first" {\n  stage "s" {\n    execution "e" {\n      command = "true"\n    }\n  }\n}\n${pipelineWith('  matrix {\n    a = ["1", "2", "3"]\n  }\n')}`;
+    expect(await errorsOf(content, { limits })).toEqual(['.factory/a.hcl:9:3: too many pipelines: a configuration has at most 3 (matrix copies counted)']);
+  });
+
   it('reports a depends_on cycle through a matrix pipeline at each element of the cycle', async () => {
     const content = [
       'pipeline "a" {\n  depends_on = ["b"]\n  stage "s" {\n    execution "e" {\n      command = "true"\n    }\n  }\n}',

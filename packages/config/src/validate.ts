@@ -410,6 +410,7 @@ export function buildConfig(
   const all: CheckedPipeline[] = [];
   const registerPipeline = createNameRegistry(sink, 'pipeline');
   let pipelineBlocks = 0;
+  let pipelineCopies = 0;
   let executions = 0;
   /** Set once a limit is passed: the rest of the configuration is not read (its problems would only add up). */
   let stopped = false;
@@ -434,6 +435,13 @@ export function buildConfig(
       executions += expandedExecutionCount(checked.pipeline);
       if (executions > limits.maxExecutions) {
         sink.add(expandedExecutionLocation(checked.pipeline, allowed), `too many executions: a configuration has at most ${limits.maxExecutions}`);
+        stopped = true;
+        break;
+      }
+      // a matrix pipeline's copies are pipelines of the plan: they count towards the pipeline limit
+      pipelineCopies += checked.pipeline.matrixSpec?.copies ?? 1;
+      if (pipelineCopies > limits.maxPipelines) {
+        sink.add(checked.pipeline.matrixSpec?.location ?? block.typeLocation, `too many pipelines: a configuration has at most ${limits.maxPipelines} (matrix copies counted)`);
         stopped = true;
         break;
       }
