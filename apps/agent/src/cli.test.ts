@@ -282,6 +282,42 @@ describe.concurrent('factory-agent run', () => {
 
 });
 
+describe('factory-agent run with a matrix', () => {
+  const MATRIX = `
+pipeline "test" {
+  matrix {
+    node = ["18", "20"]
+  }
+  stage "unit" {
+    execution "shard" {
+      command = "echo node $MATRIX_NODE shard $MATRIX_SHARD; [ $MATRIX_NODE$MATRIX_SHARD != 202 ]"
+      matrix {
+        shard = [1, 2]
+      }
+    }
+  }
+}
+pipeline "after" {
+  depends_on = ["test"]
+  stage "s" {
+    execution "e" { command = "echo after" }
+  }
+}
+`;
+  it('runs every copy with its values; a failed copy fails its pipeline copy, and depends_on waits for all copies', async () => {
+    const dir = checkout({ 'm.hcl': MATRIX });
+    const result = await cli(['run', '--event', 'push', '--branch', 'main', '--json'], dir);
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toContain('test (node=18)/unit/shard (shard=2) | node 18 shard 2\n');
+    const doc = JSON.parse(result.stdout) as { pipelines: { name: string; status: string; stages: { executions: { name: string; status: string }[] }[] }[] };
+    expect(doc.pipelines.map((p) => [p.name, p.status, p.stages.flatMap((s) => s.executions.map((e) => `${e.name}: ${e.status}`))])).toEqual([
+      ['test (node=18)', 'success', ['shard (shard=1): success', 'shard (shard=2): success']],
+      ['test (node=20)', 'failure', ['shard (shard=1): success', 'shard (shard=2): failure']],
+      ['after', 'skipped', ['e: skipped']],
+    ]);
+  });
+});
+
 describe('factory-agent run, cancelled', () => {
   it('cancels on SIGINT: kills the running process group, reports what was cancelled, exits 130', async () => {
     const dir = checkout({
