@@ -1,6 +1,6 @@
 /** The protocol's constants: name and commit patterns and the bounds the API enforces on bodies. */
 
-/** Names of pipelines, stages and executions in plans, reports and log chunks (the rule of owner and project names too). */
+/** Owner and project names, and `.factory` names as written (steps in plans and reports follow STEP_NAME_PATTERN). */
 export const NAME_PATTERN = '^[A-Za-z0-9_.-]{1,100}$';
 
 /**
