@@ -47,6 +47,8 @@ export interface Execution {
   /** Relative to the checkout; undefined = the checkout's root. */
   workingDir?: string;
   location: SourceLocation;
+  /** A matrix copy's values (axis → value, in axis order); its name is then e.g. `unit (node=18)`. */
+  matrix?: MatrixValues;
 }
 
 export interface Stage {
@@ -63,6 +65,21 @@ export interface Pipeline {
   /** Milliseconds; the default timeout of this pipeline's executions (already applied to each `Execution.timeoutMs`). */
   timeoutMs?: number;
   stages: Stage[];
+  location: SourceLocation;
+  /** A matrix copy's values (axis → value, in axis order); its name is then e.g. `test (node=18)`. */
+  matrix?: MatrixValues;
+}
+
+/** A matrix copy's values: axis name → value, in the order the axes are declared. */
+export type MatrixValues = Record<string, string>;
+
+/** A `matrix` block as declared (expanded by `expandMatrices`; the rest of FactoryCI sees only the copies). */
+export interface MatrixSpec {
+  axes: { name: string; values: string[] }[];
+  /** Partial combinations left out: a copy whose values match every entry of one of them is not made. */
+  exclude: MatrixValues[];
+  /** How many copies it expands to (after `exclude`). */
+  copies: number;
   location: SourceLocation;
 }
 

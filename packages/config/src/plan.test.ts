@@ -147,6 +147,7 @@ describe('plan JSON', () => {
           dependsOn: [],
           env: { A: '1' },
           timeoutMs: 60_000,
+          matrix: null,
           stages: [
             {
               name: 'ship',
@@ -160,6 +161,7 @@ describe('plan JSON', () => {
                   secrets: ['KUBECONFIG_B64'],
                   timeoutMs: 60_000,
                   workingDir: 'deploy',
+                  matrix: null,
                 },
               ],
             },

@@ -169,6 +169,8 @@ export interface PlanJson {
     dependsOn: string[];
     env: Record<string, string>;
     timeoutMs: number | null;
+    /** A matrix copy's values (axis → value), else null. */
+    matrix: Record<string, string> | null;
     stages: {
       name: string;
       location: string;
@@ -180,6 +182,8 @@ export interface PlanJson {
         secrets: string[];
         timeoutMs: number | null;
         workingDir: string | null;
+        /** A matrix copy's values (axis → value), else null. */
+        matrix: Record<string, string> | null;
       }[];
     }[];
   }[];
@@ -205,6 +209,7 @@ export function planToJson(plan: Plan): PlanJson {
       dependsOn: [...pipeline.dependsOn],
       env: { ...pipeline.env },
       timeoutMs: pipeline.timeoutMs ?? null,
+      matrix: pipeline.matrix ? { ...pipeline.matrix } : null,
       stages: pipeline.stages.map((stage) => ({
         name: stage.name,
         location: formatLocation(stage.location),
@@ -216,6 +221,7 @@ export function planToJson(plan: Plan): PlanJson {
           secrets: [...execution.secrets],
           timeoutMs: execution.timeoutMs ?? null,
           workingDir: execution.workingDir ?? null,
+          matrix: execution.matrix ? { ...execution.matrix } : null,
         })),
       })),
     })),
