@@ -1,4 +1,4 @@
-import type { Plan, PlanContext } from '@factoryci/config';
+import type { Plan, PlanContext, ServiceSpec } from '@factoryci/config';
 import { formatDuration } from '@factoryci/run-state';
 
 /** One line naming the event, e.g. `push to branch "main", 2 changed paths`. */
@@ -9,9 +9,22 @@ export function describeContext(context: PlanContext): string {
   return `${context.event === 'tag' ? `tag event for ${ref}` : ref}, ${paths}`;
 }
 
+/** The runner's services, one line each, then a blank line; nothing without services. */
+export function formatServices(services: readonly ServiceSpec[] | undefined): string[] {
+  if (!services?.length) return [];
+  const width = Math.max(...services.map((s) => s.name.length));
+  const lines = [`with ${services.length} service${services.length === 1 ? '' : 's'} on localhost (started before the first stage):`];
+  for (const service of services) {
+    const ports = service.ports.length > 0 ? `ports ${service.ports.join(', ')}` : 'no ports';
+    const env = Object.keys(service.env);
+    lines.push(`  ${service.name.padEnd(width)}  ${service.image}  [${ports}${env.length > 0 ? `; env ${env.join(', ')}` : ''}]`);
+  }
+  return [...lines, ''];
+}
+
 /** The human-readable form of `factory-agent plan`. */
 export function formatPlan(plan: Plan): string {
-  const lines = [`plan for ${describeContext(plan.context)}`, ''];
+  const lines = [`plan for ${describeContext(plan.context)}`, '', ...formatServices(plan.runner?.services)];
   if (plan.pipelines.length === 0) lines.push('no pipeline runs for this event');
   else lines.push(`runs ${plan.pipelines.length} pipeline${plan.pipelines.length === 1 ? '' : 's'}, in this order:`);
   plan.pipelines.forEach((pipeline, i) => {

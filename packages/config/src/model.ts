@@ -33,6 +33,21 @@ export interface RunnerSpec {
   cpu?: string;
   /** Kubernetes quantity, e.g. "512Mi" or "2Gi". */
   memory?: string;
+  /** Sidecar containers of the run's pod (`service` blocks), in declaration order; absent when there are none. */
+  services?: ServiceSpec[];
+  location: SourceLocation;
+}
+
+/**
+ * A `service` block: a container started next to the agent in the run's pod, reachable on `localhost` at its
+ * `ports`, which the agent waits for before the first stage. `env` is configuration, not secret.
+ */
+export interface ServiceSpec {
+  name: string;
+  image: string;
+  env: Record<string, string>;
+  /** TCP ports it listens on (unique across the run's services). */
+  ports: number[];
   location: SourceLocation;
 }
 

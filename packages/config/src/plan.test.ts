@@ -138,7 +138,7 @@ describe('plan JSON', () => {
     expect(json).toEqual({
       version: 1,
       context: { event: 'push', branch: 'main', tag: null, changedPaths: null },
-      runner: { image: 'node:20', cpu: null, memory: null },
+      runner: { image: 'node:20', cpu: null, memory: null, services: [] },
       order: ['deploy'],
       pipelines: [
         {

@@ -1,5 +1,6 @@
 import { formatLocation } from './diagnostics.js';
 import { compileGlobs } from './glob.js';
+import { servicesToJson, type ServiceJson } from './services.js';
 import type { FactoryConfig, Filter, Pipeline, PlanContext, RunnerSpec } from './model.js';
 
 /** A pipeline that runs; `dependsOn` holds only pipelines that run (a planned pipeline's dependencies all run). */
@@ -161,7 +162,7 @@ export function planWorkflow(config: FactoryConfig, ctx: PlanContext): Plan {
 export interface PlanJson {
   version: 1;
   context: { event: string; branch: string | null; tag: string | null; changedPaths: string[] | null };
-  runner: { image: string | null; cpu: string | null; memory: string | null } | null;
+  runner: { image: string | null; cpu: string | null; memory: string | null; services: ServiceJson[] } | null;
   order: string[];
   pipelines: {
     name: string;
@@ -201,7 +202,7 @@ export function planToJson(plan: Plan): PlanJson {
       tag: context.tag ?? null,
       changedPaths: context.changedPaths ? [...context.changedPaths] : null,
     },
-    runner: runner ? { image: runner.image ?? null, cpu: runner.cpu ?? null, memory: runner.memory ?? null } : null,
+    runner: runner ? { image: runner.image ?? null, cpu: runner.cpu ?? null, memory: runner.memory ?? null, services: servicesToJson(runner.services) } : null,
     order: plan.pipelines.map((pipeline) => pipeline.name),
     pipelines: plan.pipelines.map((pipeline) => ({
       name: pipeline.name,

@@ -8,10 +8,12 @@ import {
   type Filter,
   type Pipeline,
   type RunnerSpec,
+  type ServiceSpec,
   type SourceLocation,
 } from './model.js';
 import { expandedExecutionCount, expandedExecutionLocation, expandMatrices, MATRIX_BLOCK, readMatrixBlocks, type DeclaredExecution, type DeclaredPipeline, type DeclaredStage } from './matrix.js';
 import { quantityProblem } from './quantity.js';
+import { readServices, SERVICE_ATTRIBUTES, SERVICE_BLOCK } from './services.js';
 import { CONFIG_LIMITS, MAX_NAME_LENGTH, shownName, type ConfigLimits } from './limits.js';
 import { createSuggestionBudget, didYouMean, type SuggestionBudget } from './suggest.js';
 import { readDuration, readEnv, readScalarAsString, readString, readStringList, type LocatedString } from './values.js';
@@ -127,9 +129,19 @@ function createNameRegistry(sink: DiagnosticSink, kind: string, scope = '') {
   };
 }
 
+const RUNNER_SCHEMA: BodySchema = { where: 'in runner', attributes: RUNNER_ATTRIBUTES, blocks: { service: SERVICE_BLOCK } };
+
+/** The runner's `service` blocks (services.ts), each body checked like any other. */
+function readRunnerServices(sink: DiagnosticSink, blocks: readonly HclBlock[]): ServiceSpec[] {
+  const readBody = (block: HclBlock, name: string) => checkBody(sink, block.body, leafSchema(`in service "${name}"`, SERVICE_ATTRIBUTES)).attributes;
+  return readServices(sink, blocks.filter((block) => block.type === 'service'), readBody);
+}
+
 function readRunner(sink: DiagnosticSink, block: HclBlock): RunnerSpec {
-  const { attributes } = checkBody(sink, block.body, leafSchema('in runner', RUNNER_ATTRIBUTES));
+  const { attributes, blocks } = checkBody(sink, block.body, RUNNER_SCHEMA);
   const runner: RunnerSpec = { location: block.typeLocation };
+  const services = readRunnerServices(sink, blocks);
+  if (services.length > 0) runner.services = services;
   const image = attributes.get('image');
   if (image) {
     const text = readString(sink, 'image', image.value);
