@@ -4,11 +4,15 @@ import { EVENT_FLAGS, eventContext, parseFlags, parseSecrets } from './cli-args.
 import type { CliIo } from './cli-io.js';
 import { createConsoleReporter } from './console-reporter.js';
 import { runWorkflow } from './engine.js';
+import { localServicesProblem } from './local-services.js';
 import { createMasker } from './masker.js';
 import { describeContext } from './plan-text.js';
 import { isServerMode, SERVER_FLAGS, serverSettings } from './server/server-args.js';
 import { RUN_USAGE, UsageError } from './usage.js';
 import { EXIT, exitCodeOf, formatSummary, resultToJson } from './run-summary.js';
+
+/** How long `factory-agent run` tries each port of a declared service (which the developer must have started). */
+const LOCAL_SERVICE_PROBE_MS = 2000;
 
 export async function runCommandLine(argv: string[], io: CliIo): Promise<number> {
   const values = parseFlags(argv, {
@@ -38,6 +42,11 @@ export async function runCommandLine(argv: string[], io: CliIo): Promise<number>
   const { loadConfig, planWorkflow } = await import('@factoryci/config'); // loaded late: usage errors stay fast
   const config = await loadConfig(dir);
   const plan = planWorkflow(config, context);
+  const services = await localServicesProblem(plan.runner?.services, LOCAL_SERVICE_PROBE_MS);
+  if (services) {
+    io.err(`${services}\n`);
+    return EXIT.usage;
+  }
 
   const json = values.json === true;
   const log = json ? io.err : io.out;

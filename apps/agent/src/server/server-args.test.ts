@@ -45,3 +45,17 @@ describe('the run token of a server run', () => {
     }
   });
 });
+
+describe('the services of a server run', () => {
+  it('are read from FACTORY_SERVICES (none when unset), with their readiness timeout; bad JSON is a usage error', async () => {
+    const workdir = join(dir, 'work');
+    const env = { ...api, FACTORY_RUN_TOKEN: 'frt_x' };
+    const unset = await serverSettings({ workdir }, env);
+    expect(unset.services).toBeUndefined();
+    expect(unset.servicesTimeoutMs).toBe(300_000);
+    const set = await serverSettings({ workdir }, { ...env, FACTORY_SERVICES: '[{"name":"db","ports":[3306]}]', FACTORY_SERVICES_TIMEOUT_SECONDS: '60' });
+    expect(set.services).toEqual([{ name: 'db', ports: [3306] }]);
+    expect(set.servicesTimeoutMs).toBe(60_000);
+    await expect(serverSettings({ workdir }, { ...env, FACTORY_SERVICES: 'db' })).rejects.toThrow(new UsageError('FACTORY_SERVICES is not JSON'));
+  });
+});

@@ -2,6 +2,7 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { FlagValues } from '../cli-args.js';
 import { sandboxSettingsFromEnv } from '../sandbox-settings.js';
+import { providedServicesFromEnv, SERVICES_ENV, type ProvidedService } from '../service-readiness.js';
 import { UsageError } from '../usage.js';
 import type { ServerSettings } from './server-run.js';
 
@@ -66,6 +67,14 @@ function whole(name: string, value: string | undefined, fallback: number, max = 
   return Number(value);
 }
 
+function readProvidedServices(env: Env): ProvidedService[] | undefined {
+  try {
+    return providedServicesFromEnv(env[SERVICES_ENV]);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
 export async function serverSettings(values: FlagValues, env: Env): Promise<ServerSettings> {
   for (const flag of LOCAL_ONLY) {
     if (values[flag] !== undefined) throw new UsageError(`--${flag} does not apply to a server run (the API says what runs)`);
@@ -93,6 +102,8 @@ export async function serverSettings(values: FlagValues, env: Env): Promise<Serv
     ...(env.FACTORY_LOG_LEVEL ? { logLevel: env.FACTORY_LOG_LEVEL } : {}),
     ...(env.FACTORY_LOG_CAP_BYTES ? { logCapBytes: whole('FACTORY_LOG_CAP_BYTES', env.FACTORY_LOG_CAP_BYTES, 0) } : {}),
     ...(env.FACTORY_LOG_WINDOW_BYTES ? { logWindowBytes: whole('FACTORY_LOG_WINDOW_BYTES', env.FACTORY_LOG_WINDOW_BYTES, 0) } : {}),
+    ...((services) => (services ? { services } : {}))(readProvidedServices(env)),
+    servicesTimeoutMs: whole('FACTORY_SERVICES_TIMEOUT_SECONDS', env.FACTORY_SERVICES_TIMEOUT_SECONDS, 300, 86_400) * 1000,
     ...((sandbox) => (sandbox ? { sandbox } : {}))(sandboxSettingsFromEnv(env)),
   };
 }

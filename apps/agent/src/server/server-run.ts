@@ -22,6 +22,7 @@ import { serverBaseEnv } from './base-env.js';
 import { basicAuthHeader, checkoutCommit, GitError, readConfigFiles } from './git-checkout.js';
 import { createRedactor, type Redactor } from './redaction.js';
 import { checkRunInfo, checkRunSecrets, needsSecrets, planContextOf, secretsAllowedFor, withoutReused, type RunInfo } from './run-info.js';
+import { servicesProblem, waitForServices, type ProvidedService } from '../service-readiness.js';
 import { startStatusServer, type StatusServer } from './status-server.js';
 
 /** How `factory-agent run` in server mode is set up (from flags and the environment; see cmd-run.ts). */
@@ -46,6 +47,10 @@ export interface ServerSettings {
   sandbox?: SandboxSettings;
   /** FACTORY_LOG_CAP_BYTES: a log cap below the run info's (the lower one applies). */
   logCapBytes?: number;
+  /** FACTORY_SERVICES: the services the runner started next to the agent; absent = none (the local runner). */
+  services?: ProvidedService[];
+  /** FACTORY_SERVICES_TIMEOUT_SECONDS: how long the services' ports may take to accept connections. */
+  servicesTimeoutMs: number;
   /** FACTORY_LOG_WINDOW_BYTES: output bytes per execution that may wait for the API's acknowledgement (default 1 MiB). */
   logWindowBytes?: number;
 }
@@ -55,7 +60,7 @@ const CANCEL_REPORT_MS = 10_000;
 /** After reporting failed for good, how long (at most) the agent tries to tell the API that the run is lost. */
 const LAST_WORD_MS = 30_000;
 
-type Phase = 'starting' | 'checkout' | 'config' | 'running' | 'reporting' | 'done';
+type Phase = 'starting' | 'checkout' | 'config' | 'services' | 'running' | 'reporting' | 'done';
 
 function fanOut(...reporters: Reporter[]): Reporter {
   return { onEvent: (event: EngineEvent) => reporters.forEach((reporter) => reporter.onEvent(event)) };
@@ -225,6 +230,12 @@ async function runPhases(ctx: PhaseContext): Promise<number> {
     if (error instanceof GitError) return finish('error', `reading .factory/ failed: ${error.message}`, EXIT.failure);
     throw error;
   }
+  const refused = servicesProblem(plan.runner?.services, settings.services, 'local runner');
+  if (refused) {
+    io.err(`${refused}\n`);
+    logger.error({ services: plan.runner?.services?.map((service) => service.name) }, 'the runner does not run the configured services');
+    return finish('failure', refused, EXIT.usage);
+  }
   const reused = plan.pipelines.filter((p) => info.reusedPipelines.includes(p.name)).map((p) => p.name);
   logger.info({ pipelines: plan.pipelines.map((p) => p.name), skipped: plan.skipped.map((p) => p.name), reused }, 'planned');
   try {
@@ -249,6 +260,18 @@ async function runPhases(ctx: PhaseContext): Promise<number> {
     }
   }
   if (signal.aborted) return cancelled();
+
+  const services = plan.runner?.services ?? [];
+  if (services.length > 0) {
+    state.phase = 'services';
+    try {
+      await waitForServices(services, { timeoutMs: settings.servicesTimeoutMs, signal, onReady: (service, port) => logger.info({ service, port }, 'service ready') });
+    } catch (error) {
+      if (signal.aborted) return cancelled();
+      logger.error({ error: (error as Error).message }, 'a service did not become ready');
+      return finish('error', (error as Error).message, EXIT.failure);
+    }
+  }
 
   state.phase = 'running';
   const engineAbort = new AbortController();
