@@ -52,6 +52,14 @@ describe('reading the runner block of a repository on disk', () => {
     expect(await createRunnerBlockReader()(source(sha), logger)).toEqual({ image: 'node:22', cpu: '2', memory: '1Gi' });
   });
 
+  it('reads its services too (name, image, env, ports), as the Kubernetes runner builds them into the pod', async () => {
+    const withServices = 'runner {\n  image = "node:22"\n  service "db" {\n    image = "mariadb:11"\n    env   = { MARIADB_ROOT_PASSWORD = "test" }\n    ports = [3306]\n  }\n}\n';
+    expect(await createWorkerRunnerBlockParser()([{ path: '.factory/runner.hcl', content: withServices }, { path: '.factory/build.hcl', content: pipeline }])).toEqual({
+      image: 'node:22',
+      services: [{ name: 'db', image: 'mariadb:11', env: { MARIADB_ROOT_PASSWORD: 'test' }, ports: [3306] }],
+    });
+  });
+
   it('keeps the event loop turning while a hostile 1 MiB configuration is parsed, and applies the defaults to it', async () => {
     const half = 500 * 1024;
     const sha = repo.commit({ '.factory/build.hcl': null, '.factory/runner.hcl': runnerBlock, '.factory/a.hcl': deepNesting(half), '.factory/b.hcl': deepNesting(half) }, 'hostile');

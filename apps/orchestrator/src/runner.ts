@@ -12,6 +12,17 @@ export interface RunnerRequest {
   image?: string | null;
   cpu?: string | null;
   memory?: string | null;
+  /** Its `service` blocks: sidecar containers of the run's pod; none when absent. */
+  services?: ServiceRequest[] | null;
+}
+
+/** One `service` block (already validated by `@factoryci/config`: name a DNS label, ports unique, env names variables). */
+export interface ServiceRequest {
+  name: string;
+  image: string;
+  /** Configuration, not secret: it is written into the pod spec. */
+  env: Record<string, string>;
+  ports: number[];
 }
 
 /** The project's upper bounds for one run. */

@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { V1EnvVar, V1Job, V1Secret } from '@kubernetes/client-node';
+import type { V1Container, V1EnvVar, V1Job, V1Secret } from '@kubernetes/client-node';
 import { AGENT_ENV, agentEnvironment, type AgentEndpoints } from '../agent-env.js';
 import { SANDBOX_ENV } from '../local/local-sandbox.js';
 import { smallerQuantity } from '../quantity.js';
-import { assertRunId, type RunStart } from '../runner.js';
+import { assertRunId, type RunStart, type ServiceRequest } from '../runner.js';
+
+/** The agent's FACTORY_SERVICES (apps/agent/src/service-readiness.ts): the services its pod runs, as JSON. */
+export const SERVICES_ENV = 'FACTORY_SERVICES';
 
 export const LABELS = {
   name: 'app.kubernetes.io/name',
@@ -20,6 +23,9 @@ export interface AgentJobOptions extends AgentEndpoints {
   /** Resources when the workflow's `runner` block names none (still bounded by the project's limits). */
   defaultCpu?: string;
   defaultMemory?: string;
+  /** Resources of each `service` container (bounded by the project's limits too). */
+  serviceCpu?: string;
+  serviceMemory?: string;
   /** The container's command; `factory-agent run` unless given. */
   command?: string[];
   /** Seconds a finished Job (and its pod) is kept before Kubernetes removes it. */
@@ -54,10 +60,44 @@ export const EXECUTION_HOME = `${WRITABLE_DIRS.home}/factory-exec`;
  */
 export const AGENT_CAPABILITIES = ['CHOWN', 'SETGID', 'SETPCAP', 'SETUID'] as const;
 
+/**
+ * The capabilities a service container keeps: what the usual database images' entrypoints need to set up their data
+ * directory as root and step down to their own user (mariadb, postgres, redis). No NET_RAW, no SYS_*.
+ */
+export const SERVICE_CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'] as const;
+
+/** The container name of a service: `service-` and its name (a DNS label: the configuration checks the name). */
+export const serviceContainerName = (service: string): string => `service-${service}`;
+
+/**
+ * The run's `service` blocks as native sidecars: init containers with `restartPolicy: Always`, started before the
+ * agent and stopped by Kubernetes once the agent's container ended, so that the Job completes with the agent. They
+ * share the pod's network (the executions reach them on localhost), mount nothing of the agent's (no workspace, no
+ * token), get their env as plain values (configuration, not secrets), and are bounded like the agent.
+ */
+export function buildServiceContainers(services: readonly ServiceRequest[], resources: { cpu: string; memory: string }): V1Container[] {
+  return services.map((service) => ({
+    name: serviceContainerName(service.name),
+    image: service.image,
+    restartPolicy: 'Always',
+    env: Object.entries(service.env).map(([name, value]) => ({ name, value })),
+    ports: service.ports.map((containerPort) => ({ containerPort, protocol: 'TCP' })),
+    resources: { requests: { ...resources }, limits: { ...resources } },
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      capabilities: { drop: ['ALL'], add: [...SERVICE_CAPABILITIES] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+  }));
+}
+
 const DEFAULTS = {
   defaultImage: DEFAULT_AGENT_IMAGE,
   defaultCpu: '1',
   defaultMemory: '2Gi',
+  serviceCpu: '500m',
+  serviceMemory: '512Mi',
   command: ['factory-agent', 'run'],
   ttlSecondsAfterFinished: 3600,
   executionUid: 1000,
@@ -139,6 +179,11 @@ export function buildAgentJob(run: RunStart, options: AgentJobOptions): V1Job {
   const memory = smallerQuantity(run.runner?.memory ?? settings.defaultMemory, run.limits.memory, 'memory');
   const labels = agentLabels(run);
   const name = agentJobName(run.runId);
+  const services = run.runner?.services ?? [];
+  const serviceResources = {
+    cpu: smallerQuantity(settings.serviceCpu, run.limits.cpu, 'cpu'),
+    memory: smallerQuantity(settings.serviceMemory, run.limits.memory, 'memory'),
+  };
   const uid = settings.executionUid;
   if (!Number.isInteger(uid) || uid <= 0 || uid > 2 ** 32 - 2) throw new InvalidExecutionUidError(uid);
   const sandbox = { name: 'uid', uid, gid: uid, home: EXECUTION_HOME, refuseUntrusted: false };
@@ -149,6 +194,8 @@ export function buildAgentJob(run: RunStart, options: AgentJobOptions): V1Job {
     { name: AGENT_ENV.runTokenFile, value: TOKEN_FILE },
     { name: SANDBOX_ENV, value: JSON.stringify(sandbox) },
     { name: AGENT_ENV.agentAddress, valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+    // which services this pod runs: the agent refuses a configuration whose services are not all here
+    ...(services.length > 0 ? [{ name: SERVICES_ENV, value: JSON.stringify(services.map((service) => ({ name: service.name, ports: service.ports }))) }] : []),
   ];
   return {
     apiVersion: 'batch/v1',
@@ -178,6 +225,7 @@ export function buildAgentJob(run: RunStart, options: AgentJobOptions): V1Job {
             runAsGroup: 0,
             seccompProfile: { type: 'RuntimeDefault' },
           },
+          ...(services.length > 0 ? { initContainers: buildServiceContainers(services, serviceResources) } : {}),
           containers: [
             {
               name: 'agent',

@@ -46,7 +46,7 @@ type ParseAnswer = { ok: true; runner: RunnerRequest | null } | { ok: false; mes
 
 /**
  * The worker, plain CommonJS so it runs the same from the sources (tests) and from dist: it imports the built
- * `@factoryci/config` by URL, parses, and posts the runner block's image, cpu and memory, or the error's message.
+ * `@factoryci/config` by URL, parses, and posts the runner block's image, cpu, memory and services, or the error's message.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -57,6 +57,7 @@ import(workerData.configModule)
     if (!runner) return parentPort.postMessage({ ok: true, runner: null });
     const picked = {};
     for (const key of ['image', 'cpu', 'memory']) if (runner[key]) picked[key] = runner[key];
+    if (runner.services) picked.services = runner.services.map(({ name, image, env, ports }) => ({ name, image, env, ports }));
     parentPort.postMessage({ ok: true, runner: picked });
   })
   .catch((error) => parentPort.postMessage({ ok: false, message: String((error && error.message) || error) }));
