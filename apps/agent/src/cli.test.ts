@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -280,6 +281,22 @@ describe.concurrent('factory-agent run', () => {
     expect(result.stdout).not.toContain('hello from build');
   });
 
+});
+
+describe('factory-agent run with services', () => {
+  it('runs none itself: a service whose port is closed stops the run before any execution, located, with how to start it', async () => {
+    const server = createServer();
+    const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
+    await new Promise((resolve) => server.close(resolve));
+    const runner = `runner {\n  service "db" {\n    image = "mariadb:11"\n    ports = [${port}]\n  }\n}\n`;
+    const dir = checkout({ 'runner.hcl': runner, 'build.hcl': 'pipeline "b" {\n  stage "s" {\n    execution "e" { command = "touch ran" }\n  }\n}\n' });
+    const plan = await cli(['plan', '--event', 'push', '--branch', 'main'], dir);
+    expect(plan.stdout).toContain(`with 1 service on localhost (started before the first stage):\n  db  mariadb:11  [ports ${port}]\n`);
+    const result = await cli(['run', '--event', 'push', '--branch', 'main'], dir);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`.factory/runner.hcl:2:3: service "db" (mariadb:11) is not running: factory-agent run starts no services; start it so that localhost:${port} accepts connections`);
+    expect(existsSync(join(dir, 'ran'))).toBe(false);
+  });
 });
 
 describe('factory-agent run with a matrix', () => {

@@ -74,13 +74,13 @@ describe('servicesProblem', () => {
       'a runner that runs no services',
       [db, cache],
       undefined,
-      '.factory/runner.hcl:3:3: service "db": the local runner runs no services; run this workflow on the Kubernetes runner, or remove the service block\n' +
-        '.factory/runner.hcl:8:3: service "cache": the local runner runs no services; run this workflow on the Kubernetes runner, or remove the service block',
+      '.factory/runner.hcl:3:3: service "db": the runner started no services (the local runner never does); run this workflow on the Kubernetes runner, or remove the service block\n' +
+        '.factory/runner.hcl:8:3: service "cache": the runner started no services (the local runner never does); run this workflow on the Kubernetes runner, or remove the service block',
     ],
     ['a service the pod lacks', [db, cache], [{ name: 'db', ports: [3306] }], '.factory/runner.hcl:8:3: service "cache" was not started by the runner (its pod was made from another configuration)'],
     ['other ports', [db], [{ name: 'db', ports: [3307] }], '.factory/runner.hcl:3:3: service "db": the runner started it with ports [3307], the configuration declares [3306]'],
   ])('%s', (_, declared, provided, problem) => {
-    expect(servicesProblem(declared, provided, 'local runner')).toBe(problem);
+    expect(servicesProblem(declared, provided)).toBe(problem);
   });
 });
 

@@ -43,11 +43,11 @@ export function providedServicesFromEnv(value: string | undefined): ProvidedServ
  * have been started by the runner (`provided`), with the same ports. A runner that starts no services (`provided`
  * undefined: the local runner) refuses a configuration that declares any, rather than running without them.
  */
-export function servicesProblem(declared: readonly ServiceSpec[] | undefined, provided: readonly ProvidedService[] | undefined, runnerName: string): string | undefined {
+export function servicesProblem(declared: readonly ServiceSpec[] | undefined, provided: readonly ProvidedService[] | undefined): string | undefined {
   if (!declared?.length) return undefined;
   const problems = declared.flatMap((service) => {
     const at = `${formatLocation(service.location)}: service "${service.name}"`;
-    if (!provided) return [`${at}: the ${runnerName} runs no services; run this workflow on the Kubernetes runner, or remove the service block`];
+    if (!provided) return [`${at}: the runner started no services (the local runner never does); run this workflow on the Kubernetes runner, or remove the service block`];
     const started = provided.find((entry) => entry.name === service.name);
     if (!started) return [`${at} was not started by the runner (its pod was made from another configuration)`];
     const same = started.ports.length === service.ports.length && started.ports.every((port, i) => port === service.ports[i]);

@@ -230,7 +230,7 @@ async function runPhases(ctx: PhaseContext): Promise<number> {
     if (error instanceof GitError) return finish('error', `reading .factory/ failed: ${error.message}`, EXIT.failure);
     throw error;
   }
-  const refused = servicesProblem(plan.runner?.services, settings.services, 'local runner');
+  const refused = servicesProblem(plan.runner?.services, settings.services);
   if (refused) {
     io.err(`${refused}\n`);
     logger.error({ services: plan.runner?.services?.map((service) => service.name) }, 'the runner does not run the configured services');
