@@ -68,3 +68,23 @@ describe('jobEnded', () => {
     expect(jobEnded({ status: { conditions: [{ type: 'Complete', status: 'False' }] } })).toBe(false);
   });
 });
+
+describe('a service sidecar that cannot start', () => {
+  it('is a provisioning problem naming its container, ending the run after the grace period', () => {
+    const stuck = pod({
+      phase: 'Pending',
+      initContainerStatuses: [
+        { name: 'service-cache', image: 'redis:7', imageID: '', ready: true, restartCount: 0, state: { running: {} } },
+        { name: 'service-db', image: 'mariadb:nope', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "mariadb:nope"' } } },
+      ],
+      containerStatuses: [{ name: 'agent', image: 'x', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'PodInitializing' } } }],
+    });
+    const problem = { reason: 'ImagePullBackOff', message: 'container "service-db": Back-off pulling image "mariadb:nope"' };
+    expect(judgeRun({ job: job(), pod: stuck, cancelled: false }, undefined, 0, 60_000)).toEqual({ kind: 'provisioning', problem });
+    expect(judgeRun({ job: job(), pod: stuck, cancelled: false }, 0, 60_000, 60_000)).toEqual({
+      kind: 'final',
+      outcome: { status: 'error', reason: 'ImagePullBackOff', message: `${problem.message} (for 60 s)` },
+      deleteJob: true,
+    });
+  });
+});

@@ -53,6 +53,17 @@ export function podProblem(pod: V1Pod | undefined): Problem | undefined {
   if (waiting?.reason && STUCK_WAITING_REASONS.has(waiting.reason)) {
     return { reason: waiting.reason, message: waiting.message ?? waiting.reason };
   }
+  return sidecarProblem(pod);
+}
+
+/** A service's sidecar (an init container) that cannot start keeps the agent from starting: named in the message. */
+function sidecarProblem(pod: V1Pod): Problem | undefined {
+  for (const status of pod.status?.initContainerStatuses ?? []) {
+    const stuck = status.state?.waiting;
+    if (stuck?.reason && STUCK_WAITING_REASONS.has(stuck.reason)) {
+      return { reason: stuck.reason, message: `container "${status.name}": ${stuck.message ?? stuck.reason}` };
+    }
+  }
   return undefined;
 }
 
