@@ -72,7 +72,7 @@ describe('factory-agent server run with services', () => {
     expect(failed.code, failed.stderr).toBe(1);
     const stored = await storedRun(api, bad.workflowId);
     expect(stored.status).toBe('error');
-    expect(stored.reason).toMatch(new RegExp(`^service "db" is not ready: localhost:${closedPort} did not accept a TCP connection within 1 s \\(ECONNREFUSED\\)$`));
+    expect(stored.reason).toMatch(new RegExp(`^service "db" is not ready: localhost:${closedPort} did not accept a TCP connection within 1s \\(ECONNREFUSED\\)$`));
     expect(stored.executions.get('build/s/e')?.status).not.toBe('success');
   });
 });

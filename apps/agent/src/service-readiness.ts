@@ -1,5 +1,6 @@
 import { connect } from 'node:net';
 import { formatLocation, type ServiceSpec } from '@factoryci/config';
+import { formatDuration } from '@factoryci/run-state';
 
 /**
  * The runner's services (`service` blocks, docs/factory-hcl.md "Services"): whether this agent's runner started them,
@@ -61,10 +62,10 @@ export class ServiceNotReadyError extends Error {
   constructor(
     readonly service: string,
     readonly port: number,
-    readonly waitedMs: number,
+    readonly timeoutMs: number,
     readonly lastError: string,
   ) {
-    super(`service "${service}" is not ready: localhost:${port} did not accept a TCP connection within ${Math.round(waitedMs / 1000)} s (${lastError})`);
+    super(`service "${service}" is not ready: localhost:${port} did not accept a TCP connection within ${formatDuration(timeoutMs)} (${lastError})`);
     this.name = 'ServiceNotReadyError';
   }
 }
@@ -126,7 +127,7 @@ export async function waitForServices(services: readonly Pick<ServiceSpec, 'name
           break;
         }
         const remaining = timeoutMs - (Date.now() - started);
-        if (remaining <= 0) throw new ServiceNotReadyError(service.name, port, Date.now() - started, result);
+        if (remaining <= 0) throw new ServiceNotReadyError(service.name, port, timeoutMs, result);
         await pause(Math.min(intervalMs, remaining), signal);
       }
     }
