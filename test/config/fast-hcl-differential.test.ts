@@ -77,24 +77,24 @@ function examples(): string[] {
 
 interface Outcome {
   fastAccepted: boolean;
-  hcl2jsonAccepted: boolean;
   mismatch?: string;
 }
 
-/** One text through both parsers; a mismatch says how they differ. */
+/**
+ * One text through both parsers; a mismatch says how they differ. Only what the fast parser accepts needs hcl2json's
+ * word: what it declines is hcl2json's to decide in loadConfig as well.
+ */
 async function compare(raw: string): Promise<Outcome> {
   const text = normaliseText(raw);
   const fast = fastParseHcl('a.hcl', text);
-  let json: Record<string, unknown> | undefined;
-  let error: string | undefined;
+  if (!fast.ok) return { fastAccepted: false };
+  const outcome: Outcome = { fastAccepted: true };
+  let json: Record<string, unknown>;
   try {
     json = (await hcl2json('a.hcl', text)) as Record<string, unknown>;
   } catch (caught) {
-    error = (caught as Error).message;
+    return { ...outcome, mismatch: `fast accepted what hcl2json refuses: ${(caught as Error).message}` };
   }
-  const outcome: Outcome = { fastAccepted: fast.ok, hcl2jsonAccepted: json !== undefined };
-  if (!fast.ok) return outcome;
-  if (!json) return { ...outcome, mismatch: `fast accepted what hcl2json refuses: ${error}` };
   const values = JSON.stringify(sortKeys(jsonOf(fast.body)));
   if (values !== JSON.stringify(sortKeys(json))) return { ...outcome, mismatch: `values differ: fast ${values}, hcl2json ${JSON.stringify(sortKeys(json))}` };
   const tree = await parseTree(text);
@@ -141,14 +141,11 @@ describe('the fast HCL parser agrees with hcl2json', () => {
     const mutated = generated.map((text) => (random() < 0.3 ? mutateHcl(random, mutateHcl(random, text)) : mutateHcl(random, text)));
     const { outcomes, mismatches } = await compareAll([...generated, ...mutated]);
     expect(mismatches.slice(0, 5)).toEqual([]);
-    const count = (from: number, to: number, test: (outcome: Outcome) => boolean) => outcomes.slice(from, to).filter(test).length;
-    const validGenerated = count(0, 2500, (outcome) => outcome.hcl2jsonAccepted);
-    const fastGenerated = count(0, 2500, (outcome) => outcome.fastAccepted);
-    // the generator writes mostly valid HCL, and the fast path takes most of it (the rest is what it leaves to hcl2json)
-    expect(validGenerated).toBeGreaterThan(1500);
-    expect(fastGenerated).toBeGreaterThan(validGenerated * 0.5);
-    // the mutations break most files, and some of what they break still parses: both sides are exercised
-    expect(count(2500, 5000, (outcome) => !outcome.hcl2jsonAccepted)).toBeGreaterThan(1000);
-    expect(count(2500, 5000, (outcome) => outcome.fastAccepted)).toBeGreaterThan(100);
+    const accepted = (from: number, to: number) => outcomes.slice(from, to).filter((outcome) => outcome.fastAccepted).length;
+    // the fast path takes most of what the generator writes (the rest, odd on purpose, is left to hcl2json) and some
+    // mutations still parse: both the fast path and the hand-over are exercised
+    expect(accepted(0, 2500)).toBeGreaterThan(1200);
+    expect(accepted(2500, 5000)).toBeGreaterThan(500);
+    expect(accepted(2500, 5000)).toBeLessThan(1500);
   });
 });
