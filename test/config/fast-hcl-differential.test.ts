@@ -125,6 +125,17 @@ async function compareAll(texts: readonly string[]): Promise<{ outcomes: Outcome
   return { outcomes, mismatches };
 }
 
+/** 2,500 generated files, then each of them mutated once or twice. */
+function corpusOfSeed(seed: number): string[] {
+  const random = createRandom(seed);
+  const generated = Array.from({ length: 2500 }, () => generateHcl(random));
+  const mutated = generated.map((text) => (random() < 0.3 ? mutateHcl(random, mutateHcl(random, text)) : mutateHcl(random, text)));
+  return [...generated, ...mutated];
+}
+
+/** `npm run test:fast-hcl` sets FAST_HCL_SEEDS: 5,000 more configurations per seed (the main suite runs one seed). */
+const extraSeeds = Number(process.env.FAST_HCL_SEEDS ?? 0);
+
 describe('the fast HCL parser agrees with hcl2json', () => {
   it('on the examples and the configuration tests', async () => {
     const texts = [...examples(), ...testCorpus()];
@@ -136,10 +147,7 @@ describe('the fast HCL parser agrees with hcl2json', () => {
   });
 
   it('on 5,000 generated and mutated configurations (seeded)', async () => {
-    const random = createRandom(20261207);
-    const generated = Array.from({ length: 2500 }, () => generateHcl(random));
-    const mutated = generated.map((text) => (random() < 0.3 ? mutateHcl(random, mutateHcl(random, text)) : mutateHcl(random, text)));
-    const { outcomes, mismatches } = await compareAll([...generated, ...mutated]);
+    const { outcomes, mismatches } = await compareAll(corpusOfSeed(20261207));
     expect(mismatches.slice(0, 5)).toEqual([]);
     const accepted = (from: number, to: number) => outcomes.slice(from, to).filter((outcome) => outcome.fastAccepted).length;
     // the fast path takes most of what the generator writes (the rest, odd on purpose, is left to hcl2json) and some
@@ -148,4 +156,11 @@ describe('the fast HCL parser agrees with hcl2json', () => {
     expect(accepted(2500, 5000)).toBeGreaterThan(500);
     expect(accepted(2500, 5000)).toBeLessThan(1500);
   });
+
+  for (let seed = 1; seed <= extraSeeds; seed++) {
+    it(`on 5,000 more configurations of seed ${seed}`, async () => {
+      const { mismatches } = await compareAll(corpusOfSeed(seed));
+      expect(mismatches.slice(0, 5)).toEqual([]);
+    });
+  }
 });

@@ -26,7 +26,11 @@ const KEYWORDS: Record<string, true> = { true: true, false: true, null: true };
 /** Where a number may not go on: an exponent, a further dot (`1.2.3`), letters glued on. */
 const AFTER_NUMBER = /[eE.A-Za-z0-9_]/;
 
+/** A carriage return left after the line ends were normalised, or half of a surrogate pair: HCL's to report. */
+const ODD_CHARACTER = /\r|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 export function fastParseHcl(file: string, text: string): FastParseResult {
+  if (ODD_CHARACTER.test(text)) return { ok: false, reason: 'a stray carriage return or half a surrogate pair' };
   try {
     return { ok: true, body: new FastParser(file, text).parseFile() };
   } catch (error) {
@@ -289,6 +293,8 @@ class FastParser {
     if (end === -1) this.decline('unterminated string');
     const value = this.text.slice(start, end);
     if (/[\\$%\n]/.test(value)) this.decline('a quoted name with escapes or template signs');
+    // tree-sitter leaves the spaces around a quoted name out of it
+    if (/^\s|\s$/.test(value)) this.decline('a quoted name with spaces around it');
     this.pos = end + 1;
     return value;
   }

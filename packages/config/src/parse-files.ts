@@ -22,13 +22,17 @@ export interface TextFile {
 /**
  * Parses files (normalised: no byte order mark, `\n` line ends), in their order. Each goes through the strict fast
  * parser (fast-hcl.ts) first; only the files it declines pay for hcl2json (the authority on HCL, whose messages the
- * syntax errors keep) and tree-sitter (positions), which are then loaded once per process.
+ * syntax errors keep) and tree-sitter (positions), which are then loaded once per process. `slowParse` is that path
+ * (replaced only to observe which files take it).
  */
-export async function parseFiles(files: readonly TextFile[]): Promise<FileParse[]> {
+export async function parseFiles(
+  files: readonly TextFile[],
+  slowParse: (files: readonly TextFile[]) => Promise<FileParse[]> = parseWithHcl2json,
+): Promise<FileParse[]> {
   const fast = files.map((file) => fastParseHcl(file.path, file.content));
   const declined = files.filter((_, i) => !fast[i]?.ok);
   if (declined.length === 0) return fast.map((result) => result as { ok: true; body: HclBody });
-  const slow = await parseWithHcl2json(declined);
+  const slow = await slowParse(declined);
   let next = 0;
   return fast.map((result) => (result.ok ? { ok: true, body: result.body } : (slow[next++] as FileParse)));
 }
