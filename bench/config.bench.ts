@@ -131,15 +131,19 @@ async function agentFigures(bigDir: string): Promise<void> {
     return;
   }
   const dir = ['--dir', 'examples/.factory'];
+  // "a typical .factory": 5 pipelines, 50 executions
+  const typicalDir = await mkdtemp(path.join(os.tmpdir(), 'factory-bench-typical-'));
+  await writeFile(path.join(typicalDir, 'ci.hcl'), generateConfig(5));
   const cold = await coldStarts(
     {
       'node -e 0': ['-e', '0'],
       'factory-agent validate': [agentBin, 'validate', ...dir],
       'factory-agent plan': [agentBin, 'plan', ...dir, '--event', 'push', '--branch', 'main'],
-      'factory-agent validate (200 pipelines)': [agentBin, 'validate', '--dir', bigDir],
+      'factory-agent validate (50 executions)': [agentBin, 'validate', '--dir', typicalDir],
+      'factory-agent validate (2,000 executions)': [agentBin, 'validate', '--dir', bigDir],
     },
     10,
-  );
+  ).finally(() => rm(typicalDir, { recursive: true, force: true }));
   printTable('config: cold start of a new process (spawn to exit), examples/.factory unless said', cold, 'node -e 0');
   const idle = await runNode(['-e', 'setTimeout(() => {}, 300)']);
   const validate = await runNode([agentBin, 'validate', ...dir]);

@@ -107,6 +107,8 @@ describe('fastParseHcl', () => {
     ['a lone carriage return', 'a = "x"\r'],
     ['a quoted name with an escape', 'b "x\\ny" {\n}\n'],
     ['a map with a colon', 'a = { k: 1 }\n'],
+    ['lists nested deeper than any file may be', `a = ${'['.repeat(300)}${']'.repeat(300)}\n`],
+    ['blocks nested deeper than any file may be', `${'b {\n'.repeat(300)}${'}\n'.repeat(300)}`],
   ])('leaves %s to hcl2json', (_, text) => {
     expect(fastParseHcl('a.hcl', text)).toMatchObject({ ok: false });
   });

@@ -26,6 +26,9 @@ const KEYWORDS: Record<string, true> = { true: true, false: true, null: true };
 /** Where a number may not go on: an exponent, a further dot (`1.2.3`), letters glued on. */
 const AFTER_NUMBER = /[eE.A-Za-z0-9_]/;
 
+/** Deeper than load.ts lets any file be (CONFIG_LIMITS.maxNesting): declined rather than recursed into. */
+const MAX_DEPTH = 256;
+
 /** A carriage return left after the line ends were normalised, or half of a surrogate pair: HCL's to report. */
 const ODD_CHARACTER = /\r|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
@@ -46,6 +49,8 @@ class FastParser {
   /** The last location computed on the current line, so that columns are counted incrementally. */
   private columnAt = 0;
   private columnChars = 0;
+  /** Open blocks, lists and maps: load.ts refuses deep nesting before any parse; this keeps the recursion bounded anyway. */
+  private depth = 0;
 
   constructor(
     private readonly file: string,
@@ -206,9 +211,15 @@ class FastParser {
       this.pos++;
       return { type, typeLocation, labels, body: { attributes: [attribute], blocks: [] } };
     }
+    this.enter();
     const body = this.parseBody(true);
     this.pos++; // }
+    this.depth--;
     return { type, typeLocation, labels, body };
+  }
+
+  private enter(): void {
+    if (++this.depth > MAX_DEPTH) this.decline('nested too deeply');
   }
 
   private parseValue(): HclValue {
@@ -242,6 +253,7 @@ class FastParser {
   }
 
   private parseList(location: SourceLocation): HclValue {
+    this.enter();
     this.pos++; // [
     const items: HclValue[] = [];
     for (;;) {
@@ -253,10 +265,12 @@ class FastParser {
       else if (this.text[this.pos] !== ']') this.decline('expected , or ]');
     }
     this.pos++; // ]
+    this.depth--;
     return { kind: 'list', items, location };
   }
 
   private parseMap(location: SourceLocation): HclValue {
+    this.enter();
     this.pos++; // {
     const entries: HclMapEntry[] = [];
     const keys = new Set<string>();
@@ -283,6 +297,7 @@ class FastParser {
       else if (!passed && this.text[this.pos] !== '}') this.decline('expected , or a line end in a map');
     }
     this.pos++; // }
+    this.depth--;
     return { kind: 'map', entries, location };
   }
 
