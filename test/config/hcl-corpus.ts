@@ -97,13 +97,16 @@ function value(random: Random, indent: string, depth: number): string {
   if (roll < 0.12 && depth < 3) {
     const items = times(random, 4, () => value(random, `${indent}  `, depth + 1));
     if (chance(random, 0.5)) return `[${items.join(', ')}${chance(random, 0.2) && items.length > 0 ? ',' : ''}]`;
-    return `[\n${items.map((item) => `${indent}  ${item},`).join('\n')}\n${indent}]`;
+    const note = () => (chance(random, 0.15) ? ` ${comment(random)}` : '');
+    return `[${note()}\n${items.map((item) => `${indent}  ${item},${note()}`).join('\n')}\n${indent}]`;
   }
   if (roll < 0.24 && depth < 3) {
     const entries = times(random, 4, () => `${pick(random, KEYS)} ${chance(random, 0.95) ? '=' : ':'} ${value(random, `${indent}  `, depth + 1)}`);
     if (chance(random, 0.5)) return `{ ${entries.join(', ')} }`;
     const separator = chance(random, 0.5) ? ',' : '';
-    return `{\n${entries.map((entry) => `${indent}  ${entry}${separator}`).join('\n')}\n${indent}}`;
+    const note = () => (chance(random, 0.15) ? ` ${comment(random)}` : '');
+    const blank = () => (chance(random, 0.1) ? '\n' : '');
+    return `{${note()}\n${entries.map((entry) => `${blank()}${indent}  ${entry}${separator}${note()}`).join('\n')}\n${indent}}`;
   }
   if (roll < 0.32) return heredoc(random, indent);
   return scalar(random);
@@ -122,6 +125,7 @@ function body(random: Random, indent: string, depth: number): string[] {
   const used = new Set<string>();
   for (const _ of times(random, depth === 0 ? 3 : 4, () => 0)) {
     if (chance(random, 0.15)) lines.push(`${indent}${comment(random)}`);
+    if (chance(random, 0.1)) lines.push(pick(random, ['', '  ', '\t']));
     if (chance(random, 0.6) || depth >= 3) {
       let name = pick(random, ATTRIBUTE_NAMES);
       if (used.has(name) && chance(random, 0.9)) name = `${name}_${used.size}`;
