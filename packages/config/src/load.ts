@@ -4,7 +4,7 @@ import { ConfigError, createDiagnosticSink, sortDiagnostics, type Diagnostic } f
 import { binaryProblem, CONFIG_LIMITS, fileCountProblem, fileSizeProblem, positionAt, totalSizeProblem, type ConfigLimits } from './limits.js';
 import type { FactoryConfig } from './model.js';
 import { deepNestingAt } from './nesting.js';
-import { normaliseText, parseFiles, type FileParse } from './parse-files.js';
+import { normaliseText, parseFiles, parseWithHcl2json, type FileParse, type SlowParse } from './parse-files.js';
 import { buildConfig, type ParsedFile } from './validate.js';
 
 export interface ConfigFile {
@@ -81,7 +81,15 @@ function preParseProblem(file: ConfigFile, limits: ConfigLimits): Diagnostic | u
  * merged in the order of their paths. Bounded by CONFIG_LIMITS (checked before parsing). Throws ConfigError with
  * every problem of every file, and nothing else.
  */
-export async function loadConfigFromFiles(files: readonly ConfigFile[], options: LoadOptions = {}): Promise<FactoryConfig> {
+export function loadConfigFromFiles(files: readonly ConfigFile[], options: LoadOptions = {}): Promise<FactoryConfig> {
+  return loadConfigFromFilesWith(files, options, parseWithHcl2json);
+}
+
+/** Thrown by a `slowParse` that will not load hcl2json here (isolated-load.ts); passed through as it is. */
+export class SlowParseRefused extends Error {}
+
+/** `loadConfigFromFiles` with the parse of the files the fast parser declines given (parse-files.ts). */
+export async function loadConfigFromFilesWith(files: readonly ConfigFile[], options: LoadOptions, slowParse: SlowParse): Promise<FactoryConfig> {
   const dir = options.dir ?? '.factory';
   const limits = options.limits ?? CONFIG_LIMITS;
   const selected = files
@@ -91,15 +99,15 @@ export async function loadConfigFromFiles(files: readonly ConfigFile[], options:
   const tooBig = sizeDiagnostics(selected, dir, limits);
   if (tooBig.length > 0) throw new ConfigError(tooBig);
   try {
-    return await parseAndCheck(selected, dir, limits);
+    return await parseAndCheck(selected, dir, limits, slowParse);
   } catch (error) {
-    if (error instanceof ConfigError) throw error;
+    if (error instanceof ConfigError || error instanceof SlowParseRefused) throw error;
     // The parsers' own failures (their input is the user's): reported as the configuration's problem, never a crash.
     throw new ConfigError([{ file: dir, line: 0, column: 0, message: `the configuration could not be parsed: ${(error as Error).message ?? String(error)}` }]);
   }
 }
 
-async function parseAndCheck(selected: readonly ConfigFile[], dir: string, limits: ConfigLimits): Promise<FactoryConfig> {
+async function parseAndCheck(selected: readonly ConfigFile[], dir: string, limits: ConfigLimits, slowParse: SlowParse): Promise<FactoryConfig> {
   const sink = createDiagnosticSink();
   const parsed: ParsedFile[] = [];
   const unavailable = new Set<string>();
@@ -113,7 +121,7 @@ async function parseAndCheck(selected: readonly ConfigFile[], dir: string, limit
     if (problem) refuse(file, [problem]);
     return !problem;
   });
-  const parses = await parseFiles(parseable);
+  const parses = await parseFiles(parseable, slowParse);
   for (const [i, file] of parseable.entries()) {
     const parse = parses[i] as FileParse;
     if (parse.ok) parsed.push({ file: file.path, body: parse.body });

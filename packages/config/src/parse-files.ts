@@ -25,10 +25,10 @@ export interface TextFile {
  * syntax errors keep) and tree-sitter (positions), which are then loaded once per process. `slowParse` is that path
  * (replaced only to observe which files take it).
  */
-export async function parseFiles(
-  files: readonly TextFile[],
-  slowParse: (files: readonly TextFile[]) => Promise<FileParse[]> = parseWithHcl2json,
-): Promise<FileParse[]> {
+/** How the files the fast parser declines are parsed: parseWithHcl2json, unless a caller keeps hcl2json elsewhere. */
+export type SlowParse = (files: readonly TextFile[]) => Promise<FileParse[]>;
+
+export async function parseFiles(files: readonly TextFile[], slowParse: SlowParse = parseWithHcl2json): Promise<FileParse[]> {
   const fast = files.map((file) => fastParseHcl(file.path, file.content));
   const declined = files.filter((_, i) => !fast[i]?.ok);
   if (declined.length === 0) return fast.map((result) => result as { ok: true; body: HclBody });
