@@ -8,7 +8,7 @@ import { fastParseHcl } from '../../packages/config/src/fast-hcl.js';
 import { buildDocument, createLocator, firstSyntaxProblem, type HclBody, type HclValue } from '../../packages/config/src/hcl-document.js';
 import { parseTree } from '../../packages/config/src/hcl-syntax.js';
 import { normaliseText } from '../../packages/config/src/parse-files.js';
-import { createRandom, generateHcl, mutateHcl } from './hcl-corpus.js';
+import { createRandom, EDGE_CASES, generateHcl, mutateHcl } from './hcl-corpus.js';
 
 /**
  * The fast parser (packages/config/src/fast-hcl.ts) against the authority, hcl2json, and against the located document
@@ -138,8 +138,8 @@ function corpusOfSeed(seed: number): string[] {
 const extraSeeds = Number(process.env.FAST_HCL_SEEDS ?? 0);
 
 describe('the fast HCL parser agrees with hcl2json', () => {
-  it('on the examples and the configuration tests', async () => {
-    const texts = [...examples(), ...testCorpus()];
+  it('on the examples, the configuration tests and corners of the syntax', async () => {
+    const texts = [...examples(), ...testCorpus(), ...EDGE_CASES];
     const { outcomes, mismatches } = await compareAll(texts);
     expect(mismatches.slice(0, 5)).toEqual([]);
     expect(texts.length).toBeGreaterThan(100);
