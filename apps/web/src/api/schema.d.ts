@@ -2670,6 +2670,8 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description a newer push to a branch (a new commit of a pull request) cancels that branch's (pull request's) older queued and running workflows */
+                        cancel_superseded?: boolean;
                         default_branch?: string;
                         /**
                          * @description pull requests from forks: disabled = do not run; no_secrets = run with .factory/ from the base commit and without secrets; approval = as no_secrets after a maintainer approves
@@ -2701,6 +2703,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            cancel_superseded?: boolean;
                             /** Format: date-time */
                             created_at: string;
                             default_branch: string;
@@ -2815,6 +2818,8 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description a newer push to a branch (a new commit of a pull request) cancels that branch's (pull request's) older queued and running workflows */
+                        cancel_superseded?: boolean;
                         default_branch?: string;
                         /**
                          * @description pull requests from forks: disabled = do not run; no_secrets = run with .factory/ from the base commit and without secrets; approval = as no_secrets after a maintainer approves
@@ -2848,6 +2853,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            cancel_superseded?: boolean;
                             /** Format: date-time */
                             created_at: string;
                             default_branch: string;
@@ -4028,6 +4034,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            cancel_superseded?: boolean;
                             /** Format: date-time */
                             created_at: string;
                             default_branch: string;
@@ -5680,6 +5687,7 @@ export interface components {
             updated_at: string;
         };
         Project: {
+            cancel_superseded?: boolean;
             /** Format: date-time */
             created_at: string;
             default_branch: string;
