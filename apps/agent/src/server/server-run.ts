@@ -11,6 +11,7 @@ import { runTokenWorkflowId } from '@factoryci/run-token';
 import type { CliIo } from '../cli-io.js';
 import { createConsoleReporter } from '../console-reporter.js';
 import { runWorkflow } from '../engine.js';
+import { runVariables } from './run-variables.js';
 import type { EngineEvent, Reporter } from '../run-model.js';
 import { EXIT, exitCodeOf, formatSummary } from '../run-summary.js';
 import { sandboxForRun } from '../sandbox.js';
@@ -270,6 +271,7 @@ async function runPhases(ctx: PhaseContext): Promise<number> {
     baseEnv,
     secrets,
     inputs: info.inputs,
+    runVariables: runVariables(info),
     extraMasks: redactor.values(),
     secretsAllowed: secretsAllowedFor(info),
     sandbox: sandboxed.sandbox,
