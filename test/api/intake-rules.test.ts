@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CANCEL_CHANNEL } from '@factoryci/queue';
+import { deriveRunTokenKey, mintRunToken } from '@factoryci/run-token';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliver } from './deliver.js';
@@ -121,5 +122,35 @@ describe('superseded runs (the project setting cancel_superseded)', () => {
     } finally {
       await setCancelSuperseded(false);
     }
+  });
+});
+
+describe('superseded runs (the workflow block, known when the newer run\'s plan is recorded)', () => {
+  const putPlan = (workflowId: string, cancelSuperseded: boolean) =>
+    api.app.inject({
+      method: 'PUT',
+      url: '/agent/v1/plan',
+      headers: { authorization: `Bearer ${mintRunToken(deriveRunTokenKey(api.config.encryptionKey), workflowId, 600)}` },
+      payload: { pipelines: [], skipped: [{ name: 'build', reason: 'events', message: 'event "push" is not one of ["tag"]' }], cancelSuperseded },
+    });
+
+  it('with the project setting off, a plan saying cancel_superseded cancels the older runs of its branch, never a newer one', async () => {
+    const older = (await deliver(api.app, { event: 'push', payload: push('block', 'one'), secret })).json() as { workflow_id: string };
+    const middle = (await deliver(api.app, { event: 'push', payload: push('block', 'two'), secret })).json() as { workflow_id: string; number: number };
+    const newest = (await deliver(api.app, { event: 'push', payload: push('block', 'three'), secret })).json() as { workflow_id: string };
+    // no superseding at intake: the project setting is off
+    expect(await workflow(older.workflow_id)).toMatchObject({ status: 'queued' });
+
+    // the middle run's configuration asks for it: the older one goes, the newest stays
+    expect((await putPlan(middle.workflow_id, true)).statusCode).toBe(200);
+    expect(await workflow(older.workflow_id)).toMatchObject({ status: 'cancelled', statusReason: expect.stringMatching(new RegExp(`^superseded by #${middle.number} `)) });
+    expect(await workflow(newest.workflow_id)).toMatchObject({ status: 'queued' });
+    await waitUntil(() => published.includes(older.workflow_id), 5000);
+
+    // a plan without it cancels nothing
+    const another = (await deliver(api.app, { event: 'push', payload: push('block', 'four'), secret })).json() as { workflow_id: string };
+    expect((await putPlan(another.workflow_id, false)).statusCode).toBe(200);
+    expect(await workflow(newest.workflow_id)).toMatchObject({ status: 'queued' });
+    expect(await workflow(middle.workflow_id)).toMatchObject({ status: 'queued' });
   });
 });
