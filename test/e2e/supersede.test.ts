@@ -1,7 +1,9 @@
 /**
- * End to end with the local runner: a project that cancels superseded runs, a push whose run is running, and a newer
- * push to the same branch — the older run is cancelled through the cancel path (its agent stops, its execution ends
- * cancelled) with the reason naming the newer run, which runs to its end and whose execution sees the run's variables.
+ * End to end with the local runner: a push whose run is running, and a newer push to the same branch whose `.factory`
+ * says `workflow { cancel_superseded = true }` — once the newer run's agent has read it and recorded its plan, the older
+ * run is cancelled through the cancel path (its agent stops, its execution ends cancelled) with the reason naming the
+ * newer run, which runs to its end and whose execution sees the run's variables. (The project setting, which does the
+ * same at intake, is covered by test/api/intake-rules.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN } from '../api/harness.js';
@@ -17,7 +19,7 @@ afterAll(async () => {
   await e2e?.close();
 });
 
-const pipeline = (command: string) => `
+const pipeline = (command: string, workflow = '') => `${workflow}
 pipeline "build" {
   stage "s" {
     execution "e" {
@@ -35,15 +37,11 @@ const ended = (id: string) =>
     throw new Error(`${error.message}\n${e2e.orchestrator.output().slice(-5000)}`);
   });
 
-describe('superseded runs, end to end with the local runner', () => {
+describe('superseded runs (the workflow block), end to end with the local runner', () => {
   it('a newer push to the branch cancels the running older run; the newer one runs with the run\'s variables', async () => {
     const project = await e2e.createProject('superseded', { '.factory/build.hcl': pipeline('sleep 60') });
-    const put = await fetch(`${e2e.apiUrl}/project?id=${project.id}`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ cancel_superseded: true }),
-    });
-    expect(put.status).toBe(200);
+    const settings = await fetch(`${e2e.apiUrl}/project?id=${project.id}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(((await settings.json()) as { cancel_superseded: boolean }).cancel_superseded).toBe(false);
 
     const slowSha = project.repo.git('rev-parse', 'HEAD');
     project.repo.commit({ 'README.md': 'one' }, 'one');
@@ -56,7 +54,7 @@ describe('superseded runs, end to end with the local runner', () => {
       'the first run\'s execution to run',
     );
 
-    const secondSha = project.repo.commit({ '.factory/build.hcl': pipeline(PRINT) }, 'two');
+    const secondSha = project.repo.commit({ '.factory/build.hcl': pipeline(PRINT, 'workflow {\n  cancel_superseded = true\n}\n') }, 'two');
     const second = await pushToMain(e2e, project, secondSha, ['.factory/build.hcl']);
 
     await ended(first);
