@@ -10,6 +10,7 @@ import { admitRun } from '../webhooks/admission.js';
 import { hookAnswerSchema, runAnswer, type HookAnswer } from '../webhooks/answers.js';
 import { ByteBudget } from '../webhooks/byte-budget.js';
 import { rerunCheckRun } from '../webhooks/check-run-rerun.js';
+import { rerunCheckSuite } from '../webhooks/check-suite-rerun.js';
 import { answerOutcome, countDeliveries } from '../webhooks/delivery-outcome.js';
 import { MAX_DELIVERY_BYTES, parseDeliveryBody, RawDelivery } from '../webhooks/delivery-body.js';
 import { interpretDelivery } from '../webhooks/events.js';
@@ -143,6 +144,8 @@ export const githubHooksRoutes: RoutePlugin = async (app, deps) => {
       }
       case 'rerun':
         return rerunCheckRun(deps, request.log, delivery, projectId, meaning.rerequest);
+      case 'rerun-suite':
+        return rerunCheckSuite(deps, request.log, delivery, projectId, meaning.rerequest);
     }
   };
 
