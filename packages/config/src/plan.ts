@@ -1,6 +1,7 @@
 import { formatLocation } from './diagnostics.js';
 import { compileGlobs } from './glob.js';
-import type { FactoryConfig, Filter, Pipeline, PlanContext, RunnerSpec } from './model.js';
+import { DEFAULT_RUN_CONDITION } from '@factoryci/run-state';
+import type { Execution, FactoryConfig, Filter, Pipeline, PlanContext, RetryPolicy, RunCondition, RunnerSpec } from './model.js';
 
 /** A pipeline that runs; `dependsOn` holds only pipelines that run (a planned pipeline's dependencies all run). */
 export type PlannedPipeline = Pipeline;
@@ -169,9 +170,11 @@ export interface PlanJson {
     dependsOn: string[];
     env: Record<string, string>;
     timeoutMs: number | null;
+    when: RunCondition;
     stages: {
       name: string;
       location: string;
+      when: RunCondition;
       executions: {
         name: string;
         location: string;
@@ -180,6 +183,8 @@ export interface PlanJson {
         secrets: string[];
         timeoutMs: number | null;
         workingDir: string | null;
+        allowFailure: boolean;
+        retry: RetryPolicy | null;
       }[];
     }[];
   }[];
@@ -205,9 +210,11 @@ export function planToJson(plan: Plan): PlanJson {
       dependsOn: [...pipeline.dependsOn],
       env: { ...pipeline.env },
       timeoutMs: pipeline.timeoutMs ?? null,
+      when: pipeline.when ?? DEFAULT_RUN_CONDITION,
       stages: pipeline.stages.map((stage) => ({
         name: stage.name,
         location: formatLocation(stage.location),
+        when: stage.when ?? DEFAULT_RUN_CONDITION,
         executions: stage.executions.map((execution) => ({
           name: execution.name,
           location: formatLocation(execution.location),
@@ -216,9 +223,15 @@ export function planToJson(plan: Plan): PlanJson {
           secrets: [...execution.secrets],
           timeoutMs: execution.timeoutMs ?? null,
           workingDir: execution.workingDir ?? null,
+          ...conditionsJson(execution),
         })),
       })),
     })),
     skipped: plan.skipped.map((skip) => ({ name: skip.name, reason: skip.reason, message: skip.message })),
   };
+}
+
+/** An execution's `allow_failure` and `retry` in the plan JSON (added in version 1: new keys, nothing changed). */
+function conditionsJson(execution: Execution): { allowFailure: boolean; retry: RetryPolicy | null } {
+  return { allowFailure: execution.allowFailure === true, retry: execution.retry ? { max: execution.retry.max, on: [...execution.retry.on] } : null };
 }

@@ -8,7 +8,7 @@ import {
   type StatusReport,
 } from '@factoryci/agent-protocol';
 import type { Logger } from 'pino';
-import type { EngineEvent, OutputEvent, Reporter, StatusEvent } from '../run-model.js';
+import type { AttemptEvent, EngineEvent, OutputEvent, Reporter, StatusEvent } from '../run-model.js';
 import { isTerminal } from '../run-model.js';
 import { ApiRejectedError, type AgentApiClient } from './api-client.js';
 import { createLogCapper, type LogCapper } from '../log-capper.js';
@@ -237,6 +237,11 @@ export function createApiReporter(options: ApiReporterOptions): ApiReporter {
     if (entry.partial[stream] !== '') entry.partialTimer[stream] ??= setTimeout(() => cut(key, [stream]), PARTIAL_LINE_MS);
   };
 
+  /** A failed attempt that is tried again: its log so far is sent, then the attempt is reported. */
+  const onAttempt = (event: AttemptEvent) => {
+    cut(keyOf(event.node), BOTH);
+  };
+
   const onStatus = (event: StatusEvent) => {
     const { node } = event;
     if (event.status === 'pending') return;
@@ -261,6 +266,7 @@ export function createApiReporter(options: ApiReporterOptions): ApiReporter {
     onEvent(event: EngineEvent) {
       if (failure) return;
       if (event.type === 'output') onOutput(event);
+      else if (event.type === 'attempt') onAttempt(event);
       else onStatus(event);
     },
     async drain() {
