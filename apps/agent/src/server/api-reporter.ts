@@ -239,7 +239,23 @@ export function createApiReporter(options: ApiReporterOptions): ApiReporter {
 
   /** A failed attempt that is tried again: its log so far is sent, then the attempt is reported. */
   const onAttempt = (event: AttemptEvent) => {
-    cut(keyOf(event.node), BOTH);
+    const key = keyOf(event.node);
+    cut(key, BOTH);
+    const { node } = event;
+    const retriedAttempt: NonNullable<StatusReport['retriedAttempt']> = {
+      attempt: event.attempt,
+      status: event.status,
+      finishedAt: event.finishedAt,
+      logSeq: pending.get(key)?.nextSeq ?? 0,
+      ...(event.exitCode !== undefined ? { exitCode: event.exitCode } : {}),
+      ...(event.reason !== undefined ? { reason: event.reason.slice(0, MAX_REASON_CHARS) } : {}),
+      ...(event.startedAt !== undefined ? { startedAt: event.startedAt } : {}),
+    };
+    const body: StatusReport = { status: 'running', at: event.at, retriedAttempt };
+    if (node.pipeline !== undefined) body.pipeline = node.pipeline;
+    if (node.stage !== undefined) body.stage = node.stage;
+    if (node.execution !== undefined) body.execution = node.execution;
+    enqueue({ path: AGENT_PATHS.status, body });
   };
 
   const onStatus = (event: StatusEvent) => {
