@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createConsoleReporter } from './console-reporter.js';
 import { runWorkflow } from './engine.js';
 import { formatSummary, resultToJson } from './run-summary.js';
 import type { EngineEvent, OutputEvent, RunnableExecution, RunnablePipeline, RunnableStage, WorkflowResult } from './run-model.js';
@@ -175,5 +176,30 @@ describe('retries', () => {
     ]);
     expect(timesOut?.status).toBe('failure');
     expect(timesOut?.retriedAttempts).toBeUndefined();
+  });
+});
+
+describe('the console shows allowed failures and attempts', () => {
+  it('prints each failed attempt\'s end and the next attempt\'s start, and an allowed failure as allowed', () => {
+    let printed = '';
+    const reporter = createConsoleReporter({ write: (text) => (printed += text), mask: (text) => text });
+    const node = { kind: 'execution' as const, pipeline: 'p', stage: 's', execution: 'e' };
+    const output = (text: string, seq: number, attempt?: number): OutputEvent => ({ type: 'output', pipeline: 'p', stage: 's', execution: 'e', stream: 'stdout', seq, text, at: '', ...(attempt ? { attempt } : {}) });
+    reporter.onEvent({ type: 'status', node, status: 'running', at: '', startedAt: '' });
+    reporter.onEvent(output('first', 0));
+    reporter.onEvent({ type: 'attempt', node, at: '', attempt: 1, status: 'failure', exitCode: 7, reason: 'exit code 7', finishedAt: '' });
+    reporter.onEvent(output('second\n', 1, 2));
+    reporter.onEvent({ type: 'status', node, status: 'failure', at: '', startedAt: '', reason: 'exit code 1', attempt: 2, allowedFailure: true });
+    expect(printed).toBe(
+      [
+        '--> p/s/e: started',
+        'p/s/e | first',
+        '<-- p/s/e: attempt 1 failure (exit code 7)',
+        '--> p/s/e: attempt 2',
+        'p/s/e | second',
+        '<-- p/s/e: failure, allowed (attempt 2, exit code 1)',
+        '',
+      ].join('\n'),
+    );
   });
 });
