@@ -147,10 +147,12 @@ describe('plan JSON', () => {
           dependsOn: [],
           env: { A: '1' },
           timeoutMs: 60_000,
+          when: 'on_success',
           stages: [
             {
               name: 'ship',
               location: '.factory/b.hcl:5:3',
+              when: 'on_success',
               executions: [
                 {
                   name: 'helm',
@@ -160,6 +162,8 @@ describe('plan JSON', () => {
                   secrets: ['KUBECONFIG_B64'],
                   timeoutMs: 60_000,
                   workingDir: 'deploy',
+                  allowFailure: false,
+                  retry: null,
                 },
               ],
             },
