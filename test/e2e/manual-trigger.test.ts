@@ -196,11 +196,11 @@ describe('when, allow_failure and retry, end to end with the local runner', () =
     expect(flaky).toMatchObject({ status: 'success', exit_code: 0, allowed_failure: false });
     expect(flaky?.attempts).toEqual([expect.objectContaining({ attempt: 1, status: 'failure', exit_code: 7, reason: 'exit code 7' })]);
 
-    // the log keeps both attempts; chunks before log_seq are the first attempt's
+    // the log keeps both attempts, the second after a line marking its start; chunks before log_seq are the first's
     const chunks = stored.workflow.pipelines[0]?.stages[0]?.executions[0]?.logChunks ?? [];
     const logSeq = flaky?.attempts[0]?.log_seq ?? 0;
     expect(chunks.filter((c) => c.seq < logSeq).map((c) => c.data).join('')).toBe('first\n');
-    expect(chunks.filter((c) => c.seq >= logSeq).map((c) => c.data).join('')).toBe('second\n');
+    expect(chunks.filter((c) => c.seq >= logSeq).map((c) => c.data).join('')).toBe('--- attempt 1 failed (exit code 7); attempt 2 ---\nsecond\n');
     expect(stored.byPath['broken/cleanup/rm']?.log).toBe('cleaned\n');
     expect(stored.byPath['notify/tell/mail']?.log).toBe('told\n');
   });

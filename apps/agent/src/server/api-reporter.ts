@@ -237,24 +237,31 @@ export function createApiReporter(options: ApiReporterOptions): ApiReporter {
     if (entry.partial[stream] !== '') entry.partialTimer[stream] ??= setTimeout(() => cut(key, [stream]), PARTIAL_LINE_MS);
   };
 
-  /** A failed attempt that is tried again: its log so far is sent, then the attempt is reported. */
+  /**
+   * A failed attempt that is tried again: its log so far is sent, then a line marking where the next attempt starts
+   * (within the log cap, like any output), then the attempt is reported with the seq its next attempt's log starts at.
+   */
   const onAttempt = (event: AttemptEvent) => {
-    const key = keyOf(event.node);
-    cut(key, BOTH);
     const { node } = event;
+    const key = keyOf(node);
+    cut(key, BOTH);
+    const entry = entryOf(node as Names);
+    const logSeq = entry.nextSeq;
+    const marker = entry.capper.take(attemptMarker(event));
+    if (marker !== '') {
+      chunks++;
+      enqueue({ path: AGENT_PATHS.logs, body: { ...entry.names, seq: entry.nextSeq++, data: marker }, key, windowBytes: 0 });
+    }
     const retriedAttempt: NonNullable<StatusReport['retriedAttempt']> = {
       attempt: event.attempt,
       status: event.status,
       finishedAt: event.finishedAt,
-      logSeq: pending.get(key)?.nextSeq ?? 0,
+      logSeq,
       ...(event.exitCode !== undefined ? { exitCode: event.exitCode } : {}),
       ...(event.reason !== undefined ? { reason: event.reason.slice(0, MAX_REASON_CHARS) } : {}),
       ...(event.startedAt !== undefined ? { startedAt: event.startedAt } : {}),
     };
-    const body: StatusReport = { status: 'running', at: event.at, retriedAttempt };
-    if (node.pipeline !== undefined) body.pipeline = node.pipeline;
-    if (node.stage !== undefined) body.stage = node.stage;
-    if (node.execution !== undefined) body.execution = node.execution;
+    const body: StatusReport = { status: 'running', at: event.at, retriedAttempt, pipeline: entry.names.pipeline, stage: entry.names.stage, execution: entry.names.execution };
     enqueue({ path: AGENT_PATHS.status, body });
   };
 
@@ -296,4 +303,10 @@ export function createApiReporter(options: ApiReporterOptions): ApiReporter {
     stats: () => ({ requests, chunks, pending: queue.length }),
     backpressure: (names) => (failure ? undefined : pending.get(keyOf(names))?.window.wait()),
   };
+}
+
+/** The log line where the next attempt of a retried execution starts, e.g. `--- attempt 1 failed (exit code 7); attempt 2 ---`. */
+export function attemptMarker(event: Pick<AttemptEvent, 'attempt' | 'status' | 'reason'>): string {
+  const what = event.status === 'error' ? 'could not start' : 'failed';
+  return `--- attempt ${event.attempt} ${what}${event.reason ? ` (${event.reason.replace(/\n/g, ' ')})` : ''}; attempt ${event.attempt + 1} ---\n`;
 }
