@@ -76,6 +76,9 @@ describe('factory-agent run in server mode', () => {
     expect(stored.reason).toBe('pipeline "broken" failed');
     expect(Object.fromEntries([...stored.pipelines].map(([name, p]) => [name, p.status]))).toEqual({
       build: 'success',
+      'compat (os=linux, node=20)': 'success',
+      'compat (os=linux, node=22)': 'success',
+      'compat (os=mac, node=22)': 'success',
       deploy: 'success',
       chatty: 'success',
       broken: 'failure',
@@ -98,6 +101,9 @@ describe('factory-agent run in server mode', () => {
     // the file list of the checkout: the commit was checked out in the workspace
     expect(stored.executions.get('build/test/inventory')?.log).toContain('.factory');
     expect(stored.executions.get('deploy/ship/release')?.log).toBe('deploying with token ***\ndeployed production\n');
+    // the matrix pipeline's copies are stored under their readable names, each ran with its values
+    expect(stored.executions.get('compat (os=mac, node=22)/check/versions')).toMatchObject({ status: 'success', exitCode: 0, log: 'checking mac with node 22\n' });
+    expect(stored.executions.get('compat (os=linux, node=20)/check/versions')?.log).toBe('checking linux with node 20\n');
 
     // every line exactly once, in order per stream, in chunks numbered 0..n-1
     const lines = stored.executions.get('chatty/talk/lines');

@@ -62,6 +62,9 @@ describe('end to end with the kubernetes runner', () => {
     expect(workflow.finishedAt).toBeInstanceOf(Date);
     expect(Object.fromEntries(workflow.pipelines.map((pipeline) => [pipeline.name, pipeline.status]))).toEqual({
       build: 'success',
+      'compat (os=linux, node=20)': 'success',
+      'compat (os=linux, node=22)': 'success',
+      'compat (os=mac, node=22)': 'success',
       deploy: 'success',
       docs: 'skipped',
       'pr-checks': 'skipped',
@@ -72,6 +75,9 @@ describe('end to end with the kubernetes runner', () => {
       ['build/test/unit', 'success', 0],
       ['build/test/lint', 'success', 0],
       ['build/test/inventory', 'success', 0],
+      ['compat (os=linux, node=20)/check/versions', 'success', 0],
+      ['compat (os=linux, node=22)/check/versions', 'success', 0],
+      ['compat (os=mac, node=22)/check/versions', 'success', 0],
       ['deploy/ship/release', 'success', 0],
     ]);
     expect(byPath['build/test/unit']?.log).toContain('2 tests passed');

@@ -95,6 +95,9 @@ describe('end to end with the local runner', () => {
     );
     expect(finished.pipelines.map((pipeline) => [pipeline.name, pipeline.status])).toEqual([
       ['build', 'success'],
+      ['compat (os=linux, node=20)', 'success'],
+      ['compat (os=linux, node=22)', 'success'],
+      ['compat (os=mac, node=22)', 'success'],
       ['deploy', 'success'],
       ['pr-checks', 'skipped'],
       ['docs', 'skipped'],
@@ -105,6 +108,9 @@ describe('end to end with the local runner', () => {
       ['build/test/unit', 'success', 0],
       ['build/test/lint', 'success', 0],
       ['build/test/inventory', 'success', 0],
+      ['compat (os=linux, node=20)/check/versions', 'success', 0],
+      ['compat (os=linux, node=22)/check/versions', 'success', 0],
+      ['compat (os=mac, node=22)/check/versions', 'success', 0],
       ['deploy/ship/release', 'success', 0],
     ]);
 
@@ -163,12 +169,23 @@ describe('end to end with the local runner', () => {
       ['build/test/unit', 'success'],
       ['build/test/lint', 'success'],
       ['build/test/inventory', 'success'],
+      ['compat (os=linux, node=20)/check/versions', 'success'],
+      ['compat (os=linux, node=22)/check/versions', 'success'],
+      ['compat (os=mac, node=22)/check/versions', 'success'],
       ['deploy/ship/release', 'success'],
     ]);
+    // the matrix copies ran with their values, and the check run lists them by their readable names
+    expect(byPath['compat (os=linux, node=22)/check/versions']?.log).toBe('checking linux with node 22\n');
     expect(byPath['deploy/ship/release']?.log).toContain('deploying with token');
     expect(byPath['deploy/ship/release']?.log).not.toContain(token);
     expect(byPath['build/test/inventory']?.log).toContain('docs');
-    await waitUntil(() => e2e.github.checkRuns.find((entry) => entry.external_id === workflowId)?.history.at(-1)?.conclusion === 'success', 15_000, 'check run success');
+    const checkRun = await waitUntil(() => {
+      const entry = e2e.github.checkRuns.find((candidate) => candidate.external_id === workflowId);
+      return entry?.history.at(-1)?.conclusion === 'success' ? entry : undefined;
+    }, 15_000, 'check run success');
+    const summary = (checkRun.output as { summary: string }).summary;
+    expect(summary).toContain('**compat (os=mac, node=22)**: success');
+    expect(summary).toMatch(/- ✅ `versions`: success, exit code 0/);
     // the agent ran as a child process of this machine, and its run directory is gone
     await waitUntil(() => e2e.orchestrator.output().includes('local agent finished'), 10_000, 'the local run to be cleaned up');
     expect(e2e.orchestrator.output()).toContain('started local agent');

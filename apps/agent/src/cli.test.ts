@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PlanJson } from '@factoryci/config';
 import { groupAlive } from './process-group.js';
 
 /** These tests run the real, built CLI (`npx tsc -b` first; `npm test` does). */
@@ -281,6 +282,42 @@ describe.concurrent('factory-agent run', () => {
 
 });
 
+describe('factory-agent run with a matrix', () => {
+  const MATRIX = `
+pipeline "test" {
+  matrix {
+    node = ["18", "20"]
+  }
+  stage "unit" {
+    execution "shard" {
+      command = "echo node $MATRIX_NODE shard $MATRIX_SHARD; [ $MATRIX_NODE$MATRIX_SHARD != 202 ]"
+      matrix {
+        shard = [1, 2]
+      }
+    }
+  }
+}
+pipeline "after" {
+  depends_on = ["test"]
+  stage "s" {
+    execution "e" { command = "echo after" }
+  }
+}
+`;
+  it('runs every copy with its values; a failed copy fails its pipeline copy, and depends_on waits for all copies', async () => {
+    const dir = checkout({ 'm.hcl': MATRIX });
+    const result = await cli(['run', '--event', 'push', '--branch', 'main', '--json'], dir);
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toContain('test (node=18)/unit/shard (shard=2) | node 18 shard 2\n');
+    const doc = JSON.parse(result.stdout) as { pipelines: { name: string; status: string; stages: { executions: { name: string; status: string }[] }[] }[] };
+    expect(doc.pipelines.map((p) => [p.name, p.status, p.stages.flatMap((s) => s.executions.map((e) => `${e.name}: ${e.status}`))])).toEqual([
+      ['test (node=18)', 'success', ['shard (shard=1): success', 'shard (shard=2): success']],
+      ['test (node=20)', 'failure', ['shard (shard=1): success', 'shard (shard=2): failure']],
+      ['after', 'skipped', ['e: skipped']],
+    ]);
+  });
+});
+
 describe('factory-agent run, cancelled', () => {
   it('cancels on SIGINT: kills the running process group, reports what was cancelled, exits 130', async () => {
     const dir = checkout({
@@ -347,7 +384,13 @@ describe('factory-agent on examples/.factory', () => {
     expect(validate.stdout).toMatch(/^examples\/\.factory: \d+ files, \d+ pipelines, \d+ stages, \d+ executions\n$/);
     const plan = await cli(['plan', '--dir', 'examples/.factory', '--event', 'push', '--branch', 'main', '--json'], root);
     expect(plan.code, plan.stderr).toBe(0);
-    expect(JSON.parse(plan.stdout).order.length).toBeGreaterThan(0);
+    const json = JSON.parse(plan.stdout) as PlanJson;
+    // the matrix pipeline compat appears as its copies, each with its values
+    expect(json.version).toBe(1);
+    expect(json.order).toEqual(['build', 'compat (os=linux, node=20)', 'compat (os=linux, node=22)', 'compat (os=mac, node=22)', 'deploy']);
+    expect(json.pipelines.map((pipeline) => pipeline.matrix)).toEqual([null, { os: 'linux', node: '20' }, { os: 'linux', node: '22' }, { os: 'mac', node: '22' }, null]);
+    const text = await cli(['plan', '--dir', 'examples/.factory', '--event', 'push', '--branch', 'main'], root);
+    expect(text.stdout).toContain('  4. compat (os=mac, node=22)\n       stage check\n         versions  $ echo "checking $MATRIX_OS with node $MATRIX_NODE"\n');
   });
 
   it('runs the example configuration on this checkout', async () => {
@@ -357,5 +400,8 @@ describe('factory-agent on examples/.factory', () => {
     expect(run.stdout).toContain('workflow success in');
     expect(run.stdout).not.toContain('example-token-123');
     expect(run.stdout).toContain('| deploying with token ***');
+    // each matrix copy ran with its values, its lines and summary row under its name
+    expect(run.stdout).toContain('compat (os=mac, node=22)/check/versions | checking mac with node 22\n');
+    expect(run.stdout).toMatch(/^compat \(os=linux, node=20\) +check +versions +success /m);
   });
 });

@@ -62,10 +62,10 @@ describe('PUT /agent/v1/plan body (planBodySchema)', () => {
   it('refuses names outside the name pattern, negative positions, unknown properties and over-long commands', () => {
     const pipeline = plan.pipelines[0] as PlanBody['pipelines'][number];
     expect(problems(checkPlan, { pipelines: [{ ...pipeline, name: 'has space' }] })).toEqual([
-      'pipelines[0].name is not a name (1 to 100 letters, digits, "_", "." or "-")',
+      'pipelines[0].name is not a name (1 to 100 characters: letters, digits, "_", "." or "-", a matrix copy\'s followed by its values as in "unit (node=18, db=mysql)")',
     ]);
     expect(problems(checkPlan, { pipelines: [{ ...pipeline, dependsOn: ['x'.repeat(101)] }] })).toEqual([
-      'pipelines[0].dependsOn[0] is not a name (1 to 100 letters, digits, "_", "." or "-")',
+      'pipelines[0].dependsOn[0] is not a name (1 to 100 characters: letters, digits, "_", "." or "-", a matrix copy\'s followed by its values as in "unit (node=18, db=mysql)")',
     ]);
     expect(problems(checkPlan, { pipelines: [{ ...pipeline, position: -1 }] })).toEqual(['pipelines[0].position must be >= 0']);
     expect(problems(checkPlan, { ...plan, extra: true })).toEqual(['extra is not a known property']);
@@ -92,6 +92,20 @@ describe('PUT /agent/v1/plan body (planBodySchema)', () => {
       `${at} has more than ${MAX_EXECUTION_SECRETS} items`,
     ]);
     expect(SECRET_NAME_PATTERN).toBe('^[A-Z_][A-Z0-9_]{0,99}$');
+  });
+});
+
+describe('step names (nameSchema)', () => {
+  const report = (execution: string) => ({ pipeline: 'p', stage: 's', execution, status: 'running' });
+  it('admits .factory names and matrix copies\' names, up to 100 characters', () => {
+    for (const name of ['unit', 'node_20', 'v1.2', 'unit (node=18)', 'test (node=18, db=mysql)', 'x (os=ubuntu-22.04, image=node:20-bookworm)', 'a'.repeat(100)]) {
+      expect(problems(checkStatus, report(name)), name).toEqual([]);
+    }
+  });
+  it('refuses anything else: spaces outside the values, malformed values, over 100 characters', () => {
+    for (const name of ['', 'unit (node=18', 'unit ()', 'unit(node=18)', 'unit (node=18,db=mysql)', 'unit (node=1 8)', 'unit (node=18) x', 'a b', `unit (n=${'1'.repeat(92)})`]) {
+      expect(problems(checkStatus, report(name)), name).not.toEqual([]);
+    }
   });
 });
 

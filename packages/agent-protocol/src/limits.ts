@@ -1,7 +1,13 @@
 /** The protocol's constants: name and commit patterns and the bounds the API enforces on bodies. */
 
-/** Names of pipelines, stages and executions in plans, reports and log chunks (the rule of owner and project names too). */
+/** Owner and project names, and `.factory` names as written (steps in plans and reports follow STEP_NAME_PATTERN). */
 export const NAME_PATTERN = '^[A-Za-z0-9_.-]{1,100}$';
+
+/**
+ * Names of pipelines, stages and executions in plans, reports and log chunks: a `.factory` name, or a matrix copy's
+ * name, which adds its values in parentheses (`unit (node=18, db=mysql)`); at most 100 characters either way.
+ */
+export const STEP_NAME_PATTERN = '^(?=.{1,100}$)[A-Za-z0-9_.-]+(?: \\([A-Za-z0-9_]+=[A-Za-z0-9_.:/@+-]+(?:, [A-Za-z0-9_]+=[A-Za-z0-9_.:/@+-]+)*\\))?$';
 
 /**
  * A run secret's name: an environment variable name, as `.factory` declares it (`secrets = ["NPM_TOKEN"]`) and as the

@@ -13,9 +13,15 @@ async function planOf(ctx: PlanContext) {
 describe('examples/.factory', () => {
   it('is valid and merges every file', async () => {
     const config = await loadConfig(examples);
-    expect(config.files).toEqual(['build.hcl', 'deploy.hcl', 'pr.hcl', 'release.hcl', 'runner.hcl']);
+    expect(config.files).toEqual(['build.hcl', 'compat.hcl', 'deploy.hcl', 'pr.hcl', 'release.hcl', 'runner.hcl']);
     expect(config.runner).toMatchObject({ image: 'node:20-bookworm', cpu: '1', memory: '1Gi' });
-    expect(config.pipelines.map((p) => p.name)).toEqual(['build', 'deploy', 'pr-checks', 'docs', 'release']);
+    expect(config.pipelines.map((p) => p.name)).toEqual(['build', 'compat (os=linux, node=20)', 'compat (os=linux, node=22)', 'compat (os=mac, node=22)', 'deploy', 'pr-checks', 'docs', 'release']);
+    // the matrix pipeline's copies: their values, as MATRIX_* variables too
+    expect(config.pipelines.slice(1, 4).map((p) => [p.matrix, p.env])).toEqual([
+      [{ os: 'linux', node: '20' }, { MATRIX_OS: 'linux', MATRIX_NODE: '20' }],
+      [{ os: 'linux', node: '22' }, { MATRIX_OS: 'linux', MATRIX_NODE: '22' }],
+      [{ os: 'mac', node: '22' }, { MATRIX_OS: 'mac', MATRIX_NODE: '22' }],
+    ]);
     const build = config.pipelines[0];
     expect(build?.stages.map((s) => [s.name, s.executions.map((e) => e.name)])).toEqual([
       ['prepare', ['toolchain']],
@@ -23,11 +29,11 @@ describe('examples/.factory', () => {
     ]);
     // the pipeline's timeout is the default of its executions
     expect(build?.stages[1]?.executions.map((e) => e.timeoutMs)).toEqual([60_000, 300_000, 300_000]);
-    const deploy = config.pipelines[1];
+    const deploy = config.pipelines.find((p) => p.name === 'deploy');
     expect(deploy?.dependsOn).toEqual(['build']);
     expect(deploy?.stages[0]?.executions[0]?.secrets).toEqual(['DEPLOY_TOKEN']);
     // release shows retry, allow_failure and a stage that runs whatever happened before it
-    const release = config.pipelines[4];
+    const release = config.pipelines.find((p) => p.name === 'release');
     expect(release?.stages.map((s) => [s.name, s.when])).toEqual([
       ['publish', undefined],
       ['cleanup', 'always'],
@@ -40,14 +46,14 @@ describe('examples/.factory', () => {
 
   it('plans a push to main: build, then deploy', async () => {
     expect(await planOf({ event: 'push', branch: 'main' })).toEqual({
-      order: ['build', 'deploy'],
+      order: ['build', 'compat (os=linux, node=20)', 'compat (os=linux, node=22)', 'compat (os=mac, node=22)', 'deploy'],
       skipped: { 'pr-checks': 'events', docs: 'events', release: 'events' },
     });
   });
 
   it('plans a push to a feature branch: build only', async () => {
     const plan = planWorkflow(await loadConfig(examples), { event: 'push', branch: 'feature/x' });
-    expect(plan.pipelines.map((p) => p.name)).toEqual(['build']);
+    expect(plan.pipelines.map((p) => p.name)).toEqual(['build', 'compat (os=linux, node=20)', 'compat (os=linux, node=22)', 'compat (os=mac, node=22)']);
     expect(plan.skipped.find((s) => s.name === 'deploy')).toEqual({
       name: 'deploy',
       reason: 'branches',
@@ -57,22 +63,22 @@ describe('examples/.factory', () => {
 
   it('plans a pull request: build and the PR-only pipelines; docs only when docs changed', async () => {
     expect(await planOf({ event: 'pull_request', branch: 'main' })).toEqual({
-      order: ['build', 'pr-checks', 'docs'],
+      order: ['build', 'compat (os=linux, node=20)', 'compat (os=linux, node=22)', 'compat (os=mac, node=22)', 'pr-checks', 'docs'],
       skipped: { deploy: 'events', release: 'events' },
     });
     expect(await planOf({ event: 'pull_request', branch: 'main', changedPaths: ['src/index.ts'] })).toEqual({
-      order: ['build', 'pr-checks'],
+      order: ['build', 'compat (os=linux, node=20)', 'compat (os=linux, node=22)', 'compat (os=mac, node=22)', 'pr-checks'],
       skipped: { deploy: 'events', docs: 'paths', release: 'events' },
     });
   });
 
   it('plans a version tag: build, then release', async () => {
     expect(await planOf({ event: 'tag', tag: 'v1.2.0' })).toEqual({
-      order: ['build', 'release'],
+      order: ['build', 'compat (os=linux, node=20)', 'compat (os=linux, node=22)', 'compat (os=mac, node=22)', 'release'],
       skipped: { deploy: 'events', 'pr-checks': 'events', docs: 'events' },
     });
     const json = planToJson(planWorkflow(await loadConfig(examples), { event: 'tag', tag: 'v1.2.0' }));
-    expect(json.order).toEqual(['build', 'release']);
+    expect(json.order).toEqual(['build', 'compat (os=linux, node=20)', 'compat (os=linux, node=22)', 'compat (os=mac, node=22)', 'release']);
   });
 
   it('has commands that run with only sh and node, in a few seconds', async () => {
@@ -99,5 +105,6 @@ describe('examples/.factory', () => {
     for (const result of results) expect(result.code, `${result.name}: ${result.output}`).toBe(0);
     expect(results.find((r) => r.name === 'build/test/unit')?.output).toContain('running unit tests in test mode');
     expect(results.find((r) => r.name === 'deploy/ship/release')?.output).toContain('deployed production');
+    expect(results.find((r) => r.name === 'compat (os=mac, node=22)/check/versions')?.output).toBe('checking mac with node 22\n');
   });
 });

@@ -11,3 +11,4 @@ export { parseDuration, formatDuration } from './duration.js';
 export { CONFIG_LIMITS, MAX_NAME_LENGTH, fileCountProblem, fileSizeProblem, formatBytes, totalSizeProblem, type ConfigLimits } from './limits.js';
 export { compileGlobs, matchesAnyGlob, globProblem, type GlobKind } from './glob.js';
 export { effectiveEnv } from './env.js';
+export { copyName, expandMatrices, matrixCopies, matrixEnv, matrixVariable, MATRIX_LIMITS, type DeclaredExecution, type DeclaredPipeline, type DeclaredStage } from './matrix.js';

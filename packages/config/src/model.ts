@@ -55,6 +55,8 @@ export interface Execution {
   /** `retry` / `retry_on`: further attempts after a failure; undefined = none. */
   retry?: RetryPolicy;
   location: SourceLocation;
+  /** A matrix copy's values (axis → value, in axis order); its name is then e.g. `unit (node=18)`. */
+  matrix?: MatrixValues;
 }
 
 export interface Stage {
@@ -75,6 +77,21 @@ export interface Pipeline {
   /** When the pipeline runs, given how its `dependsOn` ended; undefined = `on_success`. */
   when?: RunCondition;
   stages: Stage[];
+  location: SourceLocation;
+  /** A matrix copy's values (axis → value, in axis order); its name is then e.g. `test (node=18)`. */
+  matrix?: MatrixValues;
+}
+
+/** A matrix copy's values: axis name → value, in the order the axes are declared. */
+export type MatrixValues = Record<string, string>;
+
+/** A `matrix` block as declared (expanded by `expandMatrices`; the rest of FactoryCI sees only the copies). */
+export interface MatrixSpec {
+  axes: { name: string; values: string[] }[];
+  /** Partial combinations left out: a copy whose values match every entry of one of them is not made. */
+  exclude: MatrixValues[];
+  /** How many copies it expands to (after `exclude`). */
+  copies: number;
   location: SourceLocation;
 }
 

@@ -148,6 +148,7 @@ describe('plan JSON', () => {
           env: { A: '1' },
           timeoutMs: 60_000,
           when: 'on_success',
+          matrix: null,
           stages: [
             {
               name: 'ship',
@@ -164,6 +165,7 @@ describe('plan JSON', () => {
                   workingDir: 'deploy',
                   allowFailure: false,
                   retry: null,
+                  matrix: null,
                 },
               ],
             },

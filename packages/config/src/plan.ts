@@ -171,6 +171,8 @@ export interface PlanJson {
     env: Record<string, string>;
     timeoutMs: number | null;
     when: RunCondition;
+    /** A matrix copy's values (axis → value), else null. */
+    matrix: Record<string, string> | null;
     stages: {
       name: string;
       location: string;
@@ -185,6 +187,8 @@ export interface PlanJson {
         workingDir: string | null;
         allowFailure: boolean;
         retry: RetryPolicy | null;
+        /** A matrix copy's values (axis → value), else null. */
+        matrix: Record<string, string> | null;
       }[];
     }[];
   }[];
@@ -211,6 +215,7 @@ export function planToJson(plan: Plan): PlanJson {
       env: { ...pipeline.env },
       timeoutMs: pipeline.timeoutMs ?? null,
       when: pipeline.when ?? DEFAULT_RUN_CONDITION,
+      matrix: pipeline.matrix ? { ...pipeline.matrix } : null,
       stages: pipeline.stages.map((stage) => ({
         name: stage.name,
         location: formatLocation(stage.location),
@@ -224,6 +229,7 @@ export function planToJson(plan: Plan): PlanJson {
           timeoutMs: execution.timeoutMs ?? null,
           workingDir: execution.workingDir ?? null,
           ...conditionsJson(execution),
+          matrix: execution.matrix ? { ...execution.matrix } : null,
         })),
       })),
     })),

@@ -5,14 +5,14 @@ import type { HclAttribute, HclBlock, HclBody } from './hcl-document.js';
 import {
   EVENT_NAMES,
   type EventName,
-  type Execution,
   type Filter,
   type Pipeline,
+  type RunCondition,
   type RunnerSpec,
   type SourceLocation,
-  type Stage,
 } from './model.js';
 import { checkWhenCanHold, readAllowFailure, readRetry, readWhen } from './conditions.js';
+import { expandedExecutionCount, expandedExecutionLocation, expandMatrices, MATRIX_BLOCK, readMatrixBlocks, type DeclaredExecution, type DeclaredPipeline, type DeclaredStage } from './matrix.js';
 import { quantityProblem } from './quantity.js';
 import { CONFIG_LIMITS, MAX_NAME_LENGTH, shownName, type ConfigLimits } from './limits.js';
 import { createSuggestionBudget, didYouMean, type SuggestionBudget } from './suggest.js';
@@ -26,7 +26,7 @@ export interface ParsedFile {
 
 /** A pipeline plus what the cross-pipeline checks need. */
 export interface CheckedPipeline {
-  pipeline: Pipeline;
+  pipeline: DeclaredPipeline;
   labelLocation: SourceLocation;
   dependsOn: LocatedString[];
 }
@@ -63,6 +63,7 @@ const pipelineSchema = (name: string): BodySchema => ({
   attributes: PIPELINE_ATTRIBUTES,
   blocks: {
     filter: { labels: 0, example: 'filter { branches = ["main"] }' },
+    matrix: MATRIX_BLOCK,
     stage: { labels: 1, example: 'stage "test" { ... }' },
   },
 });
@@ -71,6 +72,7 @@ const stageSchema = (name: string): BodySchema => ({
   attributes: CONDITION_ATTRIBUTES.stage,
   blocks: { execution: { labels: 1, example: 'execution "unit" { command = "npm test" }' } },
 });
+const executionSchema = (name: string): BodySchema => ({ where: `in execution "${name}"`, attributes: EXECUTION_ATTRIBUTES, blocks: { matrix: MATRIX_BLOCK } });
 const leafSchema = (where: string, attributes: readonly string[]): BodySchema => ({ where, attributes, blocks: {} });
 
 /**
@@ -209,9 +211,11 @@ function readSecrets(sink: DiagnosticSink, attribute: HclAttribute): string[] {
   return secrets;
 }
 
-function readExecution(sink: DiagnosticSink, block: HclBlock, name: string, defaultTimeoutMs: number | undefined): Execution {
-  const { attributes } = checkBody(sink, block.body, leafSchema(`in execution "${name}"`, EXECUTION_ATTRIBUTES));
-  const execution: Execution = { name, command: '', env: {}, secrets: [], location: block.typeLocation };
+function readExecution(sink: DiagnosticSink, block: HclBlock, name: string, defaultTimeoutMs: number | undefined, pipelineAxes: readonly string[]): DeclaredExecution {
+  const { attributes, blocks } = checkBody(sink, block.body, executionSchema(name));
+  const execution: DeclaredExecution = { name, command: '', env: {}, secrets: [], location: block.typeLocation };
+  const matrixSpec = readMatrixBlocks(sink, blocks, { kind: 'execution', name }, pipelineAxes);
+  if (matrixSpec) execution.matrixSpec = matrixSpec;
   const command = attributes.get('command');
   const text = command && readString(sink, 'command', command.value);
   if (!command || (command.value.kind === 'null')) sink.add(block.typeLocation, `execution "${name}" has no command: add command = "..."`);
@@ -232,7 +236,7 @@ function readExecution(sink: DiagnosticSink, block: HclBlock, name: string, defa
 }
 
 /** `allow_failure`, `retry` and `retry_on` of an execution. */
-function readExecutionConditions(sink: DiagnosticSink, attributes: Map<string, HclAttribute>, execution: Execution): void {
+function readExecutionConditions(sink: DiagnosticSink, attributes: Map<string, HclAttribute>, execution: DeclaredExecution): void {
   const allowFailure = readAllowFailure(sink, attributes.get('allow_failure'));
   if (allowFailure !== undefined) execution.allowFailure = allowFailure;
   const retry = readRetry(sink, attributes.get('retry'), attributes.get('retry_on'));
@@ -240,25 +244,25 @@ function readExecutionConditions(sink: DiagnosticSink, attributes: Map<string, H
 }
 
 /** A stage's or a pipeline's `when`; `nothingBefore` says why `on_failure` could never hold there, if it could not. */
-function readRunCondition(sink: DiagnosticSink, attributes: Map<string, HclAttribute>, target: Stage | Pipeline, nothingBefore: string | undefined): void {
+function readRunCondition(sink: DiagnosticSink, attributes: Map<string, HclAttribute>, target: { when?: RunCondition }, nothingBefore: string | undefined): void {
   const attribute = attributes.get('when');
   const when = readWhen(sink, attribute);
   checkWhenCanHold(sink, attribute, when, nothingBefore);
   if (when !== undefined) target.when = when;
 }
 
-function readStage(sink: DiagnosticSink, block: HclBlock, name: string, defaultTimeoutMs: number | undefined, first: boolean): Stage {
+function readStage(sink: DiagnosticSink, block: HclBlock, name: string, defaultTimeoutMs: number | undefined, pipelineAxes: readonly string[], first: boolean): DeclaredStage {
   const { attributes, blocks } = checkBody(sink, block.body, stageSchema(name));
   const register = createNameRegistry(sink, 'execution', ` in stage "${name}"`);
-  const executions: Execution[] = [];
+  const executions: DeclaredExecution[] = [];
   for (const child of blocks) {
     if (!checkName(sink, child)) continue;
     const label = child.labels[0] as HclBlock['labels'][number];
-    const execution = readExecution(sink, child, label.value, defaultTimeoutMs);
+    const execution = readExecution(sink, child, label.value, defaultTimeoutMs, pipelineAxes);
     if (register(label.value, label.location)) executions.push(execution);
   }
   if (blocks.length === 0) sink.add(block.typeLocation, `stage "${name}" has no executions: add execution "name" { command = "..." }`);
-  const stage: Stage = { name, executions, location: block.typeLocation };
+  const stage: DeclaredStage = { name, executions, location: block.typeLocation };
   readRunCondition(sink, attributes, stage, first ? 'it is the first stage of its pipeline' : undefined);
   return stage;
 }
@@ -275,7 +279,10 @@ function readDependsOn(sink: DiagnosticSink, attribute: HclAttribute): LocatedSt
 
 function readPipeline(sink: DiagnosticSink, block: HclBlock, name: string): CheckedPipeline {
   const { attributes, blocks } = checkBody(sink, block.body, pipelineSchema(name));
-  const pipeline: Pipeline = { name, filter: {}, dependsOn: [], env: {}, stages: [], location: block.typeLocation };
+  const pipeline: DeclaredPipeline = { name, filter: {}, dependsOn: [], env: {}, stages: [], location: block.typeLocation };
+  const matrixSpec = readMatrixBlocks(sink, blocks, { kind: 'pipeline', name });
+  if (matrixSpec) pipeline.matrixSpec = matrixSpec;
+  const pipelineAxes = blocks.find((child) => child.type === 'matrix')?.body.attributes.map((attribute) => attribute.name) ?? [];
   const timeout = attributes.get('timeout');
   const timeoutMs = timeout && readDuration(sink, timeout);
   if (timeoutMs !== undefined) pipeline.timeoutMs = timeoutMs;
@@ -296,11 +303,11 @@ function readPipeline(sink: DiagnosticSink, block: HclBlock, name: string): Chec
       }
       filterLocation = child.typeLocation;
       pipeline.filter = readFilter(sink, child);
-    } else {
+    } else if (child.type === 'stage') {
       stageCount++;
       if (!checkName(sink, child)) continue;
       const label = child.labels[0] as HclBlock['labels'][number];
-      const stage = readStage(sink, child, label.value, timeoutMs, stageCount === 1);
+      const stage = readStage(sink, child, label.value, timeoutMs, pipelineAxes, stageCount === 1);
       if (registerStage(label.value, label.location)) pipeline.stages.push(stage);
     }
   }
@@ -342,7 +349,7 @@ function checkDependencies(sink: DiagnosticSink, all: CheckedPipeline[], pipelin
  * One cycle per strongly connected component of more than one pipeline (Tarjan's algorithm with an explicit stack, so
  * a long chain of dependencies cannot overflow the call stack), each starting at its first declared pipeline.
  */
-export function findCycles(pipelines: readonly Pipeline[]): string[][] {
+export function findCycles(pipelines: readonly Pick<Pipeline, 'name' | 'dependsOn'>[]): string[][] {
   const edges = new Map(pipelines.map((pipeline) => [pipeline.name, pipeline.dependsOn]));
   const order = new Map(pipelines.map((pipeline, i) => [pipeline.name, i]));
   const index = new Map<string, number>();
@@ -428,6 +435,7 @@ export function buildConfig(
   const all: CheckedPipeline[] = [];
   const registerPipeline = createNameRegistry(sink, 'pipeline');
   let pipelineBlocks = 0;
+  let pipelineCopies = 0;
   let executions = 0;
   /** Set once a limit is passed: the rest of the configuration is not read (its problems would only add up). */
   let stopped = false;
@@ -449,11 +457,16 @@ export function buildConfig(
       const label = block.labels[0] as HclBlock['labels'][number];
       const checked = readPipeline(sink, block, label.value);
       const allowed = limits.maxExecutions - executions;
-      const own = checked.pipeline.stages.flatMap((stage) => stage.executions);
-      executions += own.length;
+      executions += expandedExecutionCount(checked.pipeline);
       if (executions > limits.maxExecutions) {
-        const first = own[allowed] as Execution;
-        sink.add(first.location, `too many executions: a configuration has at most ${limits.maxExecutions}`);
+        sink.add(expandedExecutionLocation(checked.pipeline, allowed), `too many executions: a configuration has at most ${limits.maxExecutions}`);
+        stopped = true;
+        break;
+      }
+      // a matrix pipeline's copies are pipelines of the plan: they count towards the pipeline limit
+      pipelineCopies += checked.pipeline.matrixSpec?.copies ?? 1;
+      if (pipelineCopies > limits.maxPipelines) {
+        sink.add(checked.pipeline.matrixSpec?.location ?? block.typeLocation, `too many pipelines: a configuration has at most ${limits.maxPipelines} (matrix copies counted)`);
         stopped = true;
         break;
       }
@@ -464,5 +477,5 @@ export function buildConfig(
   // When a limit stopped the reading, the pipelines not read may be the ones named: no name is reported as unknown.
   const notRead = (name: string) => stopped || unavailable.has(name);
   checkDependencies(sink, all, pipelines, notRead, createSuggestionBudget(limits.maxSuggestionCells));
-  return { ...(runner ? { runner } : {}), pipelines: pipelines.map((checked) => checked.pipeline) };
+  return { ...(runner ? { runner } : {}), pipelines: expandMatrices(pipelines.map((checked) => checked.pipeline)) };
 }

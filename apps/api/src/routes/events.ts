@@ -1,5 +1,8 @@
 import { principalOf } from '../auth/authenticate.js';
-import { BadRequestError, NotFoundError } from '../errors.js';
+import type { Principal } from '../auth/principal.js';
+import { recheckPrincipal } from '../auth/principal-recheck.js';
+import { endWhenRefused } from '../events/access-watch.js';
+import { BadRequestError, NotFoundError, UnauthorizedError } from '../errors.js';
 import { resumeCursor } from '../events/last-event-id.js';
 import { streamProjectEvents } from '../events/project-stream.js';
 import { openSse, type SseStream } from '../events/sse.js';
@@ -33,11 +36,31 @@ export const eventRoutes: RoutePlugin = async (app, deps) => {
   });
   const reads = sharedStreamReads(deps.db, deps.events);
   const streamDeps = (log: EventStreamDeps['log']): EventStreamDeps => ({ db: deps.db, runChanges: deps.runChanges, settings: deps.events, log, reads });
-  const follow = async (stream: SseStream, run: (stream: SseStream) => Promise<void>): Promise<void> => {
+  /**
+   * Runs a stream until it ends, asking every `accessRecheckMs` whether its caller may still read it (`mayRead`, given
+   * the principal as it stands now: recheckPrincipal), and ending it when not.
+   */
+  const follow = async (
+    stream: SseStream,
+    request: { principal: Principal; log: EventStreamDeps['log'] },
+    mayRead: (principal: Principal) => Promise<unknown>,
+    run: (stream: SseStream) => Promise<void>,
+  ): Promise<void> => {
     open.add(stream);
+    const stopWatching = endWhenRefused(
+      stream,
+      deps.events.accessRecheckMs,
+      async () => {
+        const now = await recheckPrincipal(deps.db, request.principal);
+        if (!now) throw new UnauthorizedError('the credential of this stream was revoked, expired or signed out');
+        await mayRead(now);
+      },
+      request.log,
+    );
     try {
       await run(stream);
     } finally {
+      stopWatching();
       open.delete(stream);
     }
   };
@@ -66,10 +89,16 @@ export const eventRoutes: RoutePlugin = async (app, deps) => {
       const { id } = request.query;
       const after = resumeCursor(request.headers['last-event-id'], request.query.last_event_id);
       if (after === undefined) throw new BadRequestError('Last-Event-ID is not an event id of this stream');
-      await deps.access.workflow(principalOf(request), id, 'read');
+      const principal = principalOf(request);
+      await deps.access.workflow(principal, id, 'read');
       const logs = await logSelection(deps.db, id, request.query);
       reply.hijack();
-      await follow(openSse(reply.raw), (stream) => streamWorkflowEvents(streamDeps(request.log), stream, id, after, logs));
+      await follow(
+        openSse(reply.raw),
+        { principal, log: request.log },
+        (now) => deps.access.workflow(now, id, 'read'),
+        (stream) => streamWorkflowEvents(streamDeps(request.log), stream, id, after, logs),
+      );
     },
   );
 
@@ -90,9 +119,15 @@ export const eventRoutes: RoutePlugin = async (app, deps) => {
     },
     async (request, reply) => {
       const { id, limit } = request.query;
-      await deps.access.project(principalOf(request), id, 'read');
+      const principal = principalOf(request);
+      await deps.access.project(principal, id, 'read');
       reply.hijack();
-      await follow(openSse(reply.raw), (stream) => streamProjectEvents(streamDeps(request.log), stream, id, limit));
+      await follow(
+        openSse(reply.raw),
+        { principal, log: request.log },
+        (now) => deps.access.project(now, id, 'read'),
+        (stream) => streamProjectEvents(streamDeps(request.log), stream, id, limit),
+      );
     },
   );
 };
