@@ -57,6 +57,8 @@ export interface EngineOptions {
   secretsAllowed?(pipeline: string): boolean;
   /** A manual trigger's inputs, given to every execution as `INPUT_<NAME>` (execution-env.ts). */
   inputs?: Readonly<Record<string, string>>;
+  /** A server run's variables of its workflow (`FACTORY_SHA`, …), given to every execution (execution-env.ts). */
+  runVariables?: Readonly<Record<string, string>>;
   /** Where each execution's shell runs (sandbox.ts); default: as a plain child of the agent. */
   sandbox?: ExecutionSandbox;
   /**
@@ -165,6 +167,7 @@ export async function runWorkflow(options: EngineOptions): Promise<WorkflowResul
       executionEnv: execution.env,
       secrets,
       ...(options.inputs ? { inputs: options.inputs } : {}),
+      ...(options.runVariables ? { runVariables: options.runVariables } : {}),
     });
 
     let seq = 0;

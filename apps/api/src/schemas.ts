@@ -127,6 +127,10 @@ const projectSettings = {
   max_cpu: { type: 'string', maxLength: 20, pattern: '^[0-9]+(\\.[0-9]+)?m?$', description: 'Kubernetes CPU quantity, e.g. "2" or "500m"' },
   max_memory: { type: 'string', maxLength: 20, pattern: '^[0-9]+(Ki|Mi|Gi|Ti|K|M|G|T)?$', description: 'Kubernetes memory quantity, e.g. "4Gi"' },
   max_concurrent_runs: { type: 'integer', minimum: 1, maximum: 1000 },
+  cancel_superseded: {
+    type: 'boolean',
+    description: "a newer push to a branch (a new commit of a pull request) cancels that branch's (pull request's) older queued and running workflows",
+  },
   log_cap_bytes: {
     type: ['integer', 'null'],
     minimum: MIN_LOG_CAP_BYTES,
@@ -193,6 +197,7 @@ export const projectSchema = {
     max_cpu: { type: 'string' },
     max_memory: { type: 'string' },
     max_concurrent_runs: { type: 'integer' },
+    cancel_superseded: { type: 'boolean' },
     log_cap_bytes: { type: ['integer', 'null'] },
     created_at: timestamp,
     updated_at: timestamp,

@@ -41,6 +41,7 @@ export function projectJson(p: Project & { owner: Pick<Owner, 'id' | 'name'> }) 
     max_cpu: p.maxCpu,
     max_memory: p.maxMemory,
     max_concurrent_runs: p.maxConcurrentRuns,
+    cancel_superseded: p.cancelSuperseded,
     log_cap_bytes: p.logCapBytes,
     created_at: p.createdAt.toISOString(),
     updated_at: p.updatedAt.toISOString(),

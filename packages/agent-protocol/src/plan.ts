@@ -69,6 +69,11 @@ export const planBodySchema = {
     pipelines: { type: 'array', maxItems: MAX_PLAN_PIPELINES, items: planPipelineSchema },
     skipped: { type: 'array', default: [], items: skippedPipelineSchema },
     reused: { type: 'array', default: [], maxItems: MAX_PLAN_PIPELINES, items: reusedPipelineSchema },
+    cancelSuperseded: {
+      type: 'boolean',
+      default: false,
+      description: "the configuration's `workflow { cancel_superseded = true }`: this run cancels the older unended runs of its branch (pull request)",
+    },
   },
   required: ['pipelines'],
   additionalProperties: false,

@@ -95,8 +95,16 @@ export interface MatrixSpec {
   location: SourceLocation;
 }
 
+/** The `workflow` block: settings of the whole workflow. */
+export interface WorkflowSettings {
+  /** A newer run of the same branch (pull request) cancels this one's older runs (docs/factory-hcl.md#workflow). */
+  cancelSuperseded?: boolean;
+  location: SourceLocation;
+}
+
 export interface FactoryConfig {
   runner?: RunnerSpec;
+  workflow?: WorkflowSettings;
   /** In the order they were declared (files sorted by name). */
   pipelines: Pipeline[];
   /** The files that were merged, relative to the directory that was loaded. */

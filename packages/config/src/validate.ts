@@ -10,13 +10,14 @@ import {
   type RunCondition,
   type RunnerSpec,
   type SourceLocation,
+  type WorkflowSettings,
 } from './model.js';
 import { checkWhenCanHold, readAllowFailure, readRetry, readWhen } from './conditions.js';
 import { expandedExecutionCount, expandedExecutionLocation, expandMatrices, MATRIX_BLOCK, readMatrixBlocks, type DeclaredExecution, type DeclaredPipeline, type DeclaredStage } from './matrix.js';
 import { quantityProblem } from './quantity.js';
 import { CONFIG_LIMITS, MAX_NAME_LENGTH, shownName, type ConfigLimits } from './limits.js';
 import { createSuggestionBudget, didYouMean, type SuggestionBudget } from './suggest.js';
-import { readDuration, readEnv, readScalarAsString, readString, readStringList, type LocatedString } from './values.js';
+import { readBool, readDuration, readEnv, readScalarAsString, readString, readStringList, type LocatedString } from './values.js';
 
 /** One successfully parsed file of a configuration. */
 export interface ParsedFile {
@@ -50,10 +51,12 @@ const ROOT: BodySchema = {
   attributes: [],
   blocks: {
     runner: { labels: 0, example: 'runner { image = "node:20" }' },
+    workflow: { labels: 0, example: 'workflow { cancel_superseded = true }' },
     pipeline: { labels: 1, example: 'pipeline "build" { ... }' },
   },
 };
 const RUNNER_ATTRIBUTES = ['image', 'cpu', 'memory'] as const;
+const WORKFLOW_ATTRIBUTES = ['cancel_superseded'] as const;
 const PIPELINE_ATTRIBUTES = ['depends_on', 'env', 'timeout', ...CONDITION_ATTRIBUTES.pipeline] as const;
 const FILTER_ATTRIBUTES = ['events', 'branches', 'tags', 'paths'] as const;
 const EXECUTION_ATTRIBUTES = ['command', 'env', 'secrets', 'timeout', 'working_dir', ...CONDITION_ATTRIBUTES.execution] as const;
@@ -150,6 +153,16 @@ function readRunner(sink: DiagnosticSink, block: HclBlock): RunnerSpec {
     else runner[key] = text.value;
   }
   return runner;
+}
+
+/** The `workflow` block: settings of the whole workflow. */
+function readWorkflowSettings(sink: DiagnosticSink, block: HclBlock): WorkflowSettings {
+  const { attributes } = checkBody(sink, block.body, leafSchema('in workflow', WORKFLOW_ATTRIBUTES));
+  const settings: WorkflowSettings = { location: block.typeLocation };
+  const cancel = attributes.get('cancel_superseded');
+  const flag = cancel && readBool(sink, 'cancel_superseded', cancel.value);
+  if (flag) settings.cancelSuperseded = flag.value;
+  return settings;
 }
 
 const GLOB_KINDS: Record<'branches' | 'tags' | 'paths', GlobKind> = { branches: 'branch', tags: 'tag', paths: 'path' };
@@ -429,8 +442,9 @@ export function buildConfig(
   files: readonly ParsedFile[],
   unavailable: ReadonlySet<string>,
   limits: Pick<ConfigLimits, 'maxPipelines' | 'maxExecutions' | 'maxSuggestionCells'> = CONFIG_LIMITS,
-): { runner?: RunnerSpec; pipelines: Pipeline[] } {
+): { runner?: RunnerSpec; workflow?: WorkflowSettings; pipelines: Pipeline[] } {
   let runner: RunnerSpec | undefined;
+  let workflow: WorkflowSettings | undefined;
   const pipelines: CheckedPipeline[] = [];
   const all: CheckedPipeline[] = [];
   const registerPipeline = createNameRegistry(sink, 'pipeline');
@@ -446,6 +460,11 @@ export function buildConfig(
       if (block.type === 'runner') {
         if (runner) sink.add(block.typeLocation, `duplicate runner block; first defined at ${formatLocation(runner.location)}`);
         else runner = readRunner(sink, block);
+        continue;
+      }
+      if (block.type === 'workflow') {
+        if (workflow) sink.add(block.typeLocation, `duplicate workflow block; first defined at ${formatLocation(workflow.location)}`);
+        else workflow = readWorkflowSettings(sink, block);
         continue;
       }
       if (++pipelineBlocks > limits.maxPipelines) {
@@ -477,5 +496,5 @@ export function buildConfig(
   // When a limit stopped the reading, the pipelines not read may be the ones named: no name is reported as unknown.
   const notRead = (name: string) => stopped || unavailable.has(name);
   checkDependencies(sink, all, pipelines, notRead, createSuggestionBudget(limits.maxSuggestionCells));
-  return { ...(runner ? { runner } : {}), pipelines: expandMatrices(pipelines.map((checked) => checked.pipeline)) };
+  return { ...(runner ? { runner } : {}), ...(workflow ? { workflow } : {}), pipelines: expandMatrices(pipelines.map((checked) => checked.pipeline)) };
 }

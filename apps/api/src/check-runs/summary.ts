@@ -23,9 +23,24 @@ export function runPageUrl(publicUrl: string | null, workflowId: string): string
 }
 
 /**
+ * Whether a workflow ran no pipeline: it succeeded and every pipeline of its plan was skipped (by filters, or
+ * depending on one skipped), so its check run concludes `skipped` — which a branch protection rule's required check
+ * accepts, as it does `success` — and people see nothing ran.
+ */
+export function ranNoPipeline(w: Pick<CheckRunTree, 'status'> & { pipelines: { status: string }[] }): boolean {
+  return w.status === 'success' && w.pipelines.every((p) => p.status === 'skipped');
+}
+
+/** The conclusion of an ended workflow's check run. */
+export function conclusionOf(w: Pick<CheckRunTree, 'status'> & { pipelines: { status: string }[] }): NonNullable<CheckRunBody['conclusion']> {
+  if (ranNoPipeline(w)) return 'skipped';
+  return w.status === 'success' ? 'success' : w.status === 'cancelled' ? 'cancelled' : 'failure';
+}
+
+/**
  * A workflow's check run as GitHub wants it: queued (awaiting approval, queued, provisioning) → in_progress (running)
- * → completed with a conclusion (success; neutral for a success with allowed failures, so it does not show a plain
- * green; failure for failure and error; cancelled), a summary listing the
+ * → completed with a conclusion (success, or skipped when no pipeline ran; neutral for a success with allowed failures,
+ * so it does not show a plain green; failure for failure and error; cancelled), a summary listing the
  * pipelines, stages and executions with their statuses, and — with PUBLIC_URL — a link to the run's page.
  */
 export function checkRunBody(w: CheckRunTree, publicUrl: string | null): CheckRunBody {
@@ -44,7 +59,7 @@ export function checkRunBody(w: CheckRunTree, publicUrl: string | null): CheckRu
       return {
         status: 'completed',
         ...link,
-        conclusion: w.status === 'success' ? (allowedFailures(w).length > 0 ? 'neutral' : 'success') : w.status === 'cancelled' ? 'cancelled' : 'failure',
+        conclusion: conclusionOf(w) === 'success' && allowedFailures(w).length > 0 ? 'neutral' : conclusionOf(w),
         started_at: iso(w.startedAt),
         completed_at: iso(w.finishedAt) ?? new Date().toISOString(),
         output,
@@ -63,6 +78,7 @@ function title(w: CheckRunTree): string {
     cancelled: 'cancelled',
     error: 'errored',
   };
+  if (ranNoPipeline(w)) return `#${w.number} skipped: no pipeline runs for this event`;
   const allowed = w.status === 'success' ? allowedFailures(w).length : 0;
   const with_ = allowed > 0 ? ` with ${allowed} allowed failure${allowed === 1 ? '' : 's'}` : '';
   return `#${w.number} ${label[w.status] ?? w.status}${with_}`;

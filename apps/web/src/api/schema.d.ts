@@ -141,6 +141,11 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /**
+                         * @description the configuration's `workflow { cancel_superseded = true }`: this run cancels the older unended runs of its branch (pull request)
+                         * @default false
+                         */
+                        cancelSuperseded?: boolean;
                         pipelines: {
                             dependsOn: string[];
                             name: string;
@@ -315,6 +320,8 @@ export interface paths {
                                 id: string;
                                 name: string;
                                 owner: string;
+                                /** @description the GitHub repository ("owner/name") the project follows; null for another host or a local one */
+                                repository: string | null;
                             };
                             /** @description a re-run of the failed pipelines: the pipelines not to run, reused from the workflow re-run (they count as succeeded for depends_on); [] otherwise */
                             reusedPipelines: string[];
@@ -323,6 +330,10 @@ export interface paths {
                                 baseSha: string | null;
                                 branch: string | null;
                                 changedPaths: string[] | null;
+                                /** @description the head commit's author (GitHub username, else name), a pull request's author; null when unknown */
+                                commitAuthor: string | null;
+                                /** @description a push's head commit message, a pull request's title; null when unknown */
+                                commitMessage: string | null;
                                 /** @enum {string} */
                                 event: "push" | "pull_request" | "tag" | "manual";
                                 headRepoFullName: string | null;
@@ -2687,6 +2698,8 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description a newer push to a branch (a new commit of a pull request) cancels that branch's (pull request's) older queued and running workflows */
+                        cancel_superseded?: boolean;
                         default_branch?: string;
                         /**
                          * @description pull requests from forks: disabled = do not run; no_secrets = run with .factory/ from the base commit and without secrets; approval = as no_secrets after a maintainer approves
@@ -2718,6 +2731,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            cancel_superseded?: boolean;
                             /** Format: date-time */
                             created_at: string;
                             default_branch: string;
@@ -2832,6 +2846,8 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description a newer push to a branch (a new commit of a pull request) cancels that branch's (pull request's) older queued and running workflows */
+                        cancel_superseded?: boolean;
                         default_branch?: string;
                         /**
                          * @description pull requests from forks: disabled = do not run; no_secrets = run with .factory/ from the base commit and without secrets; approval = as no_secrets after a maintainer approves
@@ -2865,6 +2881,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            cancel_superseded?: boolean;
                             /** Format: date-time */
                             created_at: string;
                             default_branch: string;
@@ -4045,6 +4062,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            cancel_superseded?: boolean;
                             /** Format: date-time */
                             created_at: string;
                             default_branch: string;
@@ -5715,6 +5733,7 @@ export interface components {
             updated_at: string;
         };
         Project: {
+            cancel_superseded?: boolean;
             /** Format: date-time */
             created_at: string;
             default_branch: string;
