@@ -16,6 +16,7 @@ export const planExecutionSchema = {
     position,
     command: { type: 'string', maxLength: MAX_COMMAND_CHARS },
     secrets: { type: 'array', items: secretNameSchema, maxItems: MAX_EXECUTION_SECRETS, uniqueItems: true, default: [] },
+    allowFailure: { type: 'boolean', default: false, description: '`allow_failure = true`: its failure does not fail its stage' },
   },
   required: ['name', 'position', 'command'],
   additionalProperties: false,

@@ -7,10 +7,12 @@ import {
   type EventName,
   type Filter,
   type Pipeline,
+  type RunCondition,
   type RunnerSpec,
   type SourceLocation,
   type WorkflowSettings,
 } from './model.js';
+import { checkWhenCanHold, readAllowFailure, readRetry, readWhen } from './conditions.js';
 import { expandedExecutionCount, expandedExecutionLocation, expandMatrices, MATRIX_BLOCK, readMatrixBlocks, type DeclaredExecution, type DeclaredPipeline, type DeclaredStage } from './matrix.js';
 import { quantityProblem } from './quantity.js';
 import { CONFIG_LIMITS, MAX_NAME_LENGTH, shownName, type ConfigLimits } from './limits.js';
@@ -41,6 +43,9 @@ interface BodySchema {
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 const SECRET_NAME = /^[A-Z_][A-Z0-9_]*$/;
 
+/** The attributes of run conditions, allowed failures and retries (conditions.ts). */
+const CONDITION_ATTRIBUTES = { pipeline: ['when'], stage: ['when'], execution: ['allow_failure', 'retry', 'retry_on'] } as const;
+
 const ROOT: BodySchema = {
   where: 'at the top level',
   attributes: [],
@@ -52,9 +57,9 @@ const ROOT: BodySchema = {
 };
 const RUNNER_ATTRIBUTES = ['image', 'cpu', 'memory'] as const;
 const WORKFLOW_ATTRIBUTES = ['cancel_superseded'] as const;
-const PIPELINE_ATTRIBUTES = ['depends_on', 'env', 'timeout'] as const;
+const PIPELINE_ATTRIBUTES = ['depends_on', 'env', 'timeout', ...CONDITION_ATTRIBUTES.pipeline] as const;
 const FILTER_ATTRIBUTES = ['events', 'branches', 'tags', 'paths'] as const;
-const EXECUTION_ATTRIBUTES = ['command', 'env', 'secrets', 'timeout', 'working_dir'] as const;
+const EXECUTION_ATTRIBUTES = ['command', 'env', 'secrets', 'timeout', 'working_dir', ...CONDITION_ATTRIBUTES.execution] as const;
 
 const pipelineSchema = (name: string): BodySchema => ({
   where: `in pipeline "${name}"`,
@@ -67,7 +72,7 @@ const pipelineSchema = (name: string): BodySchema => ({
 });
 const stageSchema = (name: string): BodySchema => ({
   where: `in stage "${name}"`,
-  attributes: [],
+  attributes: CONDITION_ATTRIBUTES.stage,
   blocks: { execution: { labels: 1, example: 'execution "unit" { command = "npm test" }' } },
 });
 const executionSchema = (name: string): BodySchema => ({ where: `in execution "${name}"`, attributes: EXECUTION_ATTRIBUTES, blocks: { matrix: MATRIX_BLOCK } });
@@ -239,11 +244,28 @@ function readExecution(sink: DiagnosticSink, block: HclBlock, name: string, defa
   const workingDir = attributes.get('working_dir');
   const dir = workingDir && readWorkingDir(sink, workingDir);
   if (dir !== undefined) execution.workingDir = dir;
+  readExecutionConditions(sink, attributes, execution);
   return execution;
 }
 
-function readStage(sink: DiagnosticSink, block: HclBlock, name: string, defaultTimeoutMs: number | undefined, pipelineAxes: readonly string[]): DeclaredStage {
-  const { blocks } = checkBody(sink, block.body, stageSchema(name));
+/** `allow_failure`, `retry` and `retry_on` of an execution. */
+function readExecutionConditions(sink: DiagnosticSink, attributes: Map<string, HclAttribute>, execution: DeclaredExecution): void {
+  const allowFailure = readAllowFailure(sink, attributes.get('allow_failure'));
+  if (allowFailure !== undefined) execution.allowFailure = allowFailure;
+  const retry = readRetry(sink, attributes.get('retry'), attributes.get('retry_on'));
+  if (retry) execution.retry = retry;
+}
+
+/** A stage's or a pipeline's `when`; `nothingBefore` says why `on_failure` could never hold there, if it could not. */
+function readRunCondition(sink: DiagnosticSink, attributes: Map<string, HclAttribute>, target: { when?: RunCondition }, nothingBefore: string | undefined): void {
+  const attribute = attributes.get('when');
+  const when = readWhen(sink, attribute);
+  checkWhenCanHold(sink, attribute, when, nothingBefore);
+  if (when !== undefined) target.when = when;
+}
+
+function readStage(sink: DiagnosticSink, block: HclBlock, name: string, defaultTimeoutMs: number | undefined, pipelineAxes: readonly string[], first: boolean): DeclaredStage {
+  const { attributes, blocks } = checkBody(sink, block.body, stageSchema(name));
   const register = createNameRegistry(sink, 'execution', ` in stage "${name}"`);
   const executions: DeclaredExecution[] = [];
   for (const child of blocks) {
@@ -253,7 +275,9 @@ function readStage(sink: DiagnosticSink, block: HclBlock, name: string, defaultT
     if (register(label.value, label.location)) executions.push(execution);
   }
   if (blocks.length === 0) sink.add(block.typeLocation, `stage "${name}" has no executions: add execution "name" { command = "..." }`);
-  return { name, executions, location: block.typeLocation };
+  const stage: DeclaredStage = { name, executions, location: block.typeLocation };
+  readRunCondition(sink, attributes, stage, first ? 'it is the first stage of its pipeline' : undefined);
+  return stage;
 }
 
 /** A `depends_on` list; longer than the pipeline limit it is refused as a whole (it must repeat or name unknowns). */
@@ -279,6 +303,7 @@ function readPipeline(sink: DiagnosticSink, block: HclBlock, name: string): Chec
   if (env) pipeline.env = readEnv(sink, env);
   const dependsOnAttribute = attributes.get('depends_on');
   const dependsOn = (dependsOnAttribute && readDependsOn(sink, dependsOnAttribute)) ?? [];
+  readRunCondition(sink, attributes, pipeline, dependsOn.length === 0 ? 'the pipeline has no depends_on' : undefined);
 
   let filterLocation: SourceLocation | undefined;
   const registerStage = createNameRegistry(sink, 'stage', ` in pipeline "${name}"`);
@@ -295,7 +320,7 @@ function readPipeline(sink: DiagnosticSink, block: HclBlock, name: string): Chec
       stageCount++;
       if (!checkName(sink, child)) continue;
       const label = child.labels[0] as HclBlock['labels'][number];
-      const stage = readStage(sink, child, label.value, timeoutMs, pipelineAxes);
+      const stage = readStage(sink, child, label.value, timeoutMs, pipelineAxes, stageCount === 1);
       if (registerStage(label.value, label.location)) pipeline.stages.push(stage);
     }
   }

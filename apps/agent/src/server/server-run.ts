@@ -83,6 +83,7 @@ export function planBody(plan: Plan, mask: (text: string) => string, reused: rea
             position: executionPosition,
             command: mask(execution.command),
             secrets: [...execution.secrets],
+            allowFailure: execution.allowFailure === true,
           })),
         })),
       })),

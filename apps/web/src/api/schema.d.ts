@@ -152,6 +152,11 @@ export interface paths {
                             position: number;
                             stages: {
                                 executions: {
+                                    /**
+                                     * @description `allow_failure = true`: its failure does not fail its stage
+                                     * @default false
+                                     */
+                                    allowFailure?: boolean;
                                     command: string;
                                     name: string;
                                     position: number;
@@ -567,6 +572,18 @@ export interface paths {
                         exitCode?: number | null;
                         pipeline?: string;
                         reason?: string | null;
+                        retriedAttempt?: {
+                            attempt: number;
+                            exitCode?: number | null;
+                            /** Format: date-time */
+                            finishedAt: string;
+                            logSeq: number;
+                            reason?: string | null;
+                            /** Format: date-time */
+                            startedAt?: string;
+                            /** @enum {string} */
+                            status: "failure" | "error";
+                        };
                         stage?: string;
                         /** @enum {string} */
                         status: "running" | "success" | "failure" | "cancelled" | "skipped" | "error";
@@ -4917,6 +4934,24 @@ export interface paths {
                                 reused_from: string | null;
                                 stages: {
                                     executions: {
+                                        /** @description `allow_failure = true`: a failure does not fail its stage */
+                                        allow_failure: boolean;
+                                        /** @description it failed (or could not start) and its failure is allowed */
+                                        allowed_failure: boolean;
+                                        /** @description the attempts that failed and were tried again, in order (empty: it ran once) */
+                                        attempts: {
+                                            attempt: number;
+                                            exit_code: number | null;
+                                            /** Format: date-time */
+                                            finished_at: string;
+                                            /** @description the first log chunk seq of the next attempt: the chunks before it are this attempt's and earlier ones' */
+                                            log_seq: number;
+                                            reason: string | null;
+                                            /** Format: date-time */
+                                            started_at: string | null;
+                                            /** @enum {string} */
+                                            status: "failure" | "error";
+                                        }[];
                                         command: string;
                                         exit_code: number | null;
                                         /** Format: date-time */
