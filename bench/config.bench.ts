@@ -1,11 +1,75 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as hcl2json } from '@cdktf/hcl2json';
 import { loadConfig, loadConfigFromFiles } from '../packages/config/src/index.js';
+import { fastParseHcl } from '../packages/config/src/fast-hcl.js';
 import { parseTree } from '../packages/config/src/hcl-syntax.js';
-import { measure, printTable } from './lib.js';
+import { measure, printMemoryTable, printTable, type Measurement, type MemoryMeasurement } from './lib.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const agentBin = path.join(root, 'apps/agent/bin/factory-agent.js');
+
+interface ProcessRun {
+  ms: number;
+  /** The most resident memory seen while it ran (VmRSS sampled every 20 ms from /proc), bytes. */
+  rssBytes: number;
+  /** Its peak resident memory (VmHWM, last sample), bytes. */
+  peakBytes: number;
+}
+
+/** Reads VmRSS and VmHWM of a running process (Linux); zeros elsewhere or once it has ended. */
+async function memoryOf(pid: number): Promise<{ rss: number; hwm: number }> {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+    return { rss: kib('VmRSS'), hwm: kib('VmHWM') };
+  } catch {
+    return { rss: 0, hwm: 0 };
+  }
+}
+
+/** Runs `node args` in `cwd` to its end: wall time (spawn to exit) and resident memory. */
+function runNode(args: readonly string[], cwd = root): Promise<ProcessRun> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    const child = spawn(process.execPath, args, { cwd, stdio: 'ignore' });
+    let rssBytes = 0;
+    let peakBytes = 0;
+    const sample = async () => {
+      const { rss, hwm } = await memoryOf(child.pid as number);
+      rssBytes = Math.max(rssBytes, rss);
+      peakBytes = Math.max(peakBytes, hwm);
+    };
+    const timer = setInterval(() => void sample(), 20);
+    void sample();
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      const ms = performance.now() - start;
+      clearInterval(timer);
+      if (code !== 0) reject(new Error(`node ${args.join(' ')} exited with ${code}`));
+      else resolve({ ms, rssBytes, peakBytes });
+    });
+  });
+}
+
+/** Median and minimum of `runs` cold starts of each command, taken in turns so that the machine's load hits all alike. */
+async function coldStarts(commands: Record<string, readonly string[]>, runs: number): Promise<Measurement[]> {
+  const times = new Map<string, number[]>(Object.keys(commands).map((name) => [name, []]));
+  for (let i = 0; i < runs + 1; i++) {
+    for (const [name, args] of Object.entries(commands)) {
+      const { ms } = await runNode(args);
+      if (i > 0) times.get(name)?.push(ms); // the first round warms the file cache
+    }
+  }
+  return [...times].map(([name, list]) => {
+    list.sort((a, b) => a - b);
+    return { name, runs, medianMs: list[Math.floor(list.length / 2)] as number, minMs: list[0] as number };
+  });
+}
 
 /** A large, valid configuration: `pipelines` pipelines of 2 stages with 5 executions each. */
 export function generateConfig(pipelines: number): string {
@@ -39,6 +103,7 @@ export default async function bench(): Promise<void> {
       await measure('hcl2json parse', () => hcl2json('big.hcl', content)),
       await measure('JSON.parse of its output', () => JSON.parse(json), { runs: 20 }),
       await measure('tree-sitter parse', async () => (await parseTree(content)).delete()),
+      await measure('fast parser (fast-hcl.ts)', () => fastParseHcl('big.hcl', content), { runs: 10 }),
       await measure('loadConfigFromFiles', () => loadConfigFromFiles([{ path: 'big.hcl', content }])),
       await measure('loadConfig (from disk)', () => loadConfig(dir)),
     ];
@@ -53,7 +118,42 @@ export default async function bench(): Promise<void> {
     ];
     printTable(`config: ${pipelines} pipelines / ${pipelines * 10} executions, one ${kb} KB file (hcl2json's first call in this process, with its WebAssembly start: ${coldMs.toFixed(0)} ms)`, rows, 'hcl2json parse');
     printTable(`config: examples/.factory (${exampleFiles.length} small files)`, small, 'hcl2json parse of each file');
+    await agentFigures(dir);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The agent as a user starts it: cold `factory-agent validate` and `plan` beside `node -e 0`, and its memory. */
+async function agentFigures(bigDir: string): Promise<void> {
+  if (!existsSync(path.join(root, 'apps/agent/dist/cli.js'))) {
+    console.log('\nconfig: factory-agent figures left out: run `npm run build` first (the agent runs from apps/agent/dist)');
+    return;
+  }
+  const dir = ['--dir', 'examples/.factory'];
+  // "a typical .factory": 5 pipelines, 50 executions
+  const typicalDir = await mkdtemp(path.join(os.tmpdir(), 'factory-bench-typical-'));
+  await writeFile(path.join(typicalDir, 'ci.hcl'), generateConfig(5));
+  const cold = await coldStarts(
+    {
+      'node -e 0': ['-e', '0'],
+      'factory-agent validate': [agentBin, 'validate', ...dir],
+      'factory-agent plan': [agentBin, 'plan', ...dir, '--event', 'push', '--branch', 'main'],
+      'factory-agent validate (50 executions)': [agentBin, 'validate', '--dir', typicalDir],
+      'factory-agent validate (2,000 executions)': [agentBin, 'validate', '--dir', bigDir],
+    },
+    10,
+  ).finally(() => rm(typicalDir, { recursive: true, force: true }));
+  printTable('config: cold start of a new process (spawn to exit), examples/.factory unless said', cold, 'node -e 0');
+  const idle = await runNode(['-e', 'setTimeout(() => {}, 300)']);
+  const validate = await runNode([agentBin, 'validate', ...dir]);
+  // a typical local run: examples/.factory for a push to main; the agent waits while its commands run
+  const run = await runNode([agentBin, 'run', '--event', 'push', '--branch', 'main', '--secret', 'DEPLOY_TOKEN=bench'], path.join(root, 'examples'));
+  const rows: MemoryMeasurement[] = [
+    { name: 'node (idle 300 ms)', bytes: idle.rssBytes },
+    { name: 'factory-agent validate, peak', bytes: validate.peakBytes },
+    { name: 'factory-agent run, most while its commands run', bytes: run.rssBytes },
+    { name: 'factory-agent run, peak', bytes: run.peakBytes },
+  ];
+  printMemoryTable(`config: the agent's resident memory (run of examples/.factory: ${(run.ms / 1000).toFixed(1)} s)`, rows, 'node (idle 300 ms)');
 }

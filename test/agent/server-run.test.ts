@@ -128,7 +128,8 @@ describe('factory-agent run in server mode', () => {
     expect(env).toContain('CI=true');
     expect(env).not.toContain('FACTORY_RUN_TOKEN');
     expect(env).not.toContain('FACTORY_API_URL');
-    expect(env).not.toContain('FACTORY_RUN_ID');
+    // FACTORY_RUN_ID is a run variable (docs/factory-hcl.md#variables), the workflow's id and nothing of the agent's
+    expect(env).toContain(`FACTORY_RUN_ID=${run.workflowId}\n`);
     const allStored = [...stored.executions.values()].map((e) => e.log).join('\n');
     for (const text of [allStored, result.stdout, result.stderr, stored.reason ?? '']) {
       expect(text).not.toContain(run.token);

@@ -202,6 +202,33 @@ describe('POST /agent/v1/status', () => {
   });
 });
 
+describe('POST /agent/v1/status with a retried attempt, and allowFailure in the plan', () => {
+  it('records each attempt once while the execution runs; refuses it out of order, on another node or once it ended', async () => {
+    const run = await createRun(api, { status: 'provisioning' });
+    const plan = structuredClone(samplePlan) as { pipelines: { stages: { executions: { allowFailure?: boolean }[] }[] }[] };
+    (plan.pipelines[0]!.stages[0]!.executions[1]!).allowFailure = true;
+    expect((await putPlan(run.headers, plan)).statusCode).toBe(200);
+    const attempt = (n: number) => ({ attempt: n, status: 'failure', exitCode: 7, reason: 'exit code 7', finishedAt: '2026-11-24T10:00:02.000Z', logSeq: n });
+    const retried = (n: number) => ({ ...unit, status: 'running', retriedAttempt: attempt(n) });
+
+    expect((await postStatus(run.headers, retried(1))).statusCode).toBe(409); // not running yet
+    expect((await postStatus(run.headers, { ...unit, status: 'running' })).json().changed).toBe(true);
+    expect((await postStatus(run.headers, retried(1))).json()).toEqual({ ok: true, changed: true });
+    expect((await postStatus(run.headers, retried(1))).json()).toEqual({ ok: true, changed: false });
+    expect((await postStatus(run.headers, retried(3))).statusCode).toBe(409);
+    expect((await postStatus(run.headers, { pipeline: 'build', stage: 'test', status: 'running', retriedAttempt: attempt(1) })).statusCode).toBe(400);
+    expect((await postStatus(run.headers, { ...unit, status: 'success', retriedAttempt: attempt(2) })).statusCode).toBe(400);
+    expect((await postStatus(run.headers, { ...unit, status: 'success', exitCode: 0 })).json().changed).toBe(true);
+    expect((await postStatus(run.headers, retried(2))).statusCode).toBe(409);
+
+    const res = await api.app.inject({ method: 'GET', url: `/workflow?id=${run.workflowId}`, headers: adminHeaders });
+    const [unitJson, lintJson] = res.json().pipelines[0].stages[0].executions;
+    expect(unitJson).toMatchObject({ status: 'success', exit_code: 0, allow_failure: false, allowed_failure: false });
+    expect(unitJson.attempts).toEqual([{ attempt: 1, status: 'failure', exit_code: 7, reason: 'exit code 7', started_at: null, finished_at: '2026-11-24T10:00:02.000Z', log_seq: 1 }]);
+    expect(lintJson).toMatchObject({ allow_failure: true, allowed_failure: false, attempts: [] });
+  });
+});
+
 describe('POST /agent/v1/logs and GET /execution/log', () => {
   it('stores each chunk once under concurrent retries and serves the log in seq order', async () => {
     const run = await createRun(api);

@@ -123,6 +123,25 @@ describe('GitHub check runs', () => {
     expect(summary).toContain('`helm`: skipped');
   });
 
+  it('a workflow that runs no pipeline (all skipped by their filters) completes as skipped, which required checks accept', async () => {
+    const { workflowId, sha, headers } = await startWorkflow();
+    await stateOf(workflowId, sha, 'queued');
+    const allSkipped = {
+      pipelines: [],
+      skipped: [
+        { name: 'build', reason: 'paths', message: 'no changed path matches ["src/**"]' },
+        { name: 'deploy', reason: 'dependency', message: 'depends on skipped pipeline "build"' },
+      ],
+    };
+    expect((await api.app.inject({ method: 'PUT', url: '/agent/v1/plan', headers, payload: allSkipped })).statusCode).toBe(200);
+    await status(headers, { status: 'running' });
+    await status(headers, { status: 'success' });
+    await stateOf(workflowId, sha, 'completed/skipped');
+    const checkRun = checkRunOf(sha, workflowId)!;
+    expect((checkRun.output as { title: string }).title).toBe(`#${(await api.database.db.workflow.findUniqueOrThrow({ where: { id: workflowId } })).number} skipped: no pipeline runs for this event`);
+    expect((checkRun.output as { summary: string }).summary).toContain('**build**: skipped (paths: no changed path matches');
+  });
+
   it('a cancelled workflow completes as cancelled', async () => {
     const { workflowId, sha } = await startWorkflow();
     await stateOf(workflowId, sha, 'queued');

@@ -65,6 +65,16 @@ describe('GET /metrics on the API', () => {
     expect(moved).toEqual({ accepted: 1, redelivery: 1, refused: 1, handled: 1, ignored: 1, error: 0, unavailable: 0 });
   });
 
+  it('counts a push a skip marker stops as skipped, not handled', async () => {
+    const before = await scrape();
+    const payload = push();
+    payload.head_commit = { ...(payload.head_commit as Record<string, unknown>), message: 'docs [ci skip]' };
+    expect((await deliver(api.app, { event: 'push', payload, secret })).statusCode).toBe(200);
+    const after = await scrape();
+    expect(deliveries(after, 'skipped') - deliveries(before, 'skipped')).toBe(1);
+    expect(deliveries(after, 'handled') - deliveries(before, 'handled')).toBe(0);
+  });
+
   it('counts fork pull requests the project does not admit, and those that await approval', async () => {
     const setPolicy = async (fork_policy: string) =>
       expect((await api.app.inject({ method: 'PUT', url: `/project?id=${projectId}`, headers: adminHeaders, payload: { fork_policy } })).statusCode).toBe(200);

@@ -144,3 +144,41 @@ describe("GitHub's Re-run of a check run (check_run rerequested)", () => {
     expect(res.json()).toMatchObject({ message: expect.stringMatching(/^ignored: workflow .* cannot be re-run: it is queued/) });
   });
 });
+
+/** GitHub's check_suite rerequested example, for commit `headSha` of this repository. */
+function suiteRerequested(headSha: string): Record<string, unknown> {
+  const payload = exampleOf('check_suite', (p) => p.action === 'rerequested');
+  const push = exampleOf('push', (p) => p.ref === 'refs/heads/master');
+  return { ...payload, check_suite: { ...(payload.check_suite as Record<string, unknown>), head_sha: headSha }, repository: push.repository, installation: { id: 41 } };
+}
+
+describe("GitHub's Re-run all checks of a commit (check_suite rerequested)", () => {
+  it('re-runs the latest ended workflow of the commit; a redelivery answers with it; one still running or an unknown commit is ignored', async () => {
+    const sha = repo.commit({ 'suite.txt': 'again\n' });
+    const original = (await trigger({ project_id: projectId, sha })).json() as { id: string; number: number };
+    await waitUntil(() => checkRunOf(original.id) !== undefined, 10_000);
+    await finish(original.id, 'failure');
+
+    const delivery = 'f0c1a2b3-0000-4000-8000-00000000c5e1';
+    const res = await deliver(api.app, { event: 'check_suite', payload: suiteRerequested(sha), secret, delivery });
+    expect(res.statusCode, res.body).toBe(202);
+    const answer = res.json() as { workflow_id: string; number: number };
+    expect(answer).toMatchObject({ status: 'queued', queued: true, redelivery: false, message: `#${answer.number} re-runs #${original.number} (check suite re-requested)` });
+    const rerun = await api.database.db.workflow.findUniqueOrThrow({ where: { id: answer.workflow_id } });
+    expect(rerun).toMatchObject({ rerunOf: original.id, requestedBy: 'github:octocoders-linter[bot]', sha, status: 'queued' });
+    expect((await api.jobs.getJob(rerun.id))?.data).toEqual({ workflowId: rerun.id });
+
+    const again = await deliver(api.app, { event: 'check_suite', payload: suiteRerequested(sha), secret, delivery });
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toMatchObject({ workflow_id: rerun.id, redelivery: true });
+
+    // the re-run has its check run and has not ended: a new request leaves it alone
+    await waitUntil(() => checkRunOf(rerun.id) !== undefined, 10_000);
+    const busy = await deliver(api.app, { event: 'check_suite', payload: suiteRerequested(sha), secret });
+    expect(busy.json()).toMatchObject({ message: `ignored: #${rerun.number} of commit ${sha.slice(0, 7)} still running` });
+    const unknown = await deliver(api.app, { event: 'check_suite', payload: suiteRerequested('d'.repeat(40)), secret });
+    expect(unknown.statusCode).toBe(200);
+    expect(unknown.json()).toMatchObject({ message: `ignored: commit ddddddd has no check run of FactoryCI's in this repository` });
+    expect(await api.database.db.workflow.count({ where: { sha } })).toBe(2);
+  });
+});

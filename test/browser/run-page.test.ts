@@ -9,12 +9,33 @@ import { headerStatus, logLine, openRun, pipeline, pipelineStatus, startRunPageS
 
 let run: RunPageStack;
 /** Runs only looked at once they ended: pushed first, so they run while the first test does. */
-let early: { readonly: { project: TestProject; workflowId: string }; broken: { project: TestProject; workflowId: string } };
+let early: {
+  readonly: { project: TestProject; workflowId: string };
+  broken: { project: TestProject; workflowId: string };
+  conditions: { project: TestProject; workflowId: string };
+};
+
+/** `flaky` fails its first attempt and succeeds on its second; `lint` fails and may. */
+const CONDITIONS = `
+pipeline "build" {
+  stage "main" {
+    execution "flaky" {
+      command = "if [ -e .attempted ]; then echo second; else touch .attempted; echo first; exit 7; fi"
+      retry   = 1
+    }
+    execution "lint" {
+      command       = "echo warnings; exit 1"
+      allow_failure = true
+    }
+  }
+}
+`;
 beforeAll(async () => {
-  run = await startRunPageStack(['live', 'readonly', 'broken']);
+  run = await startRunPageStack(['live', 'readonly', 'broken', 'conditions']);
   early = {
     readonly: await run.pushed('readonly', { '.factory/ci.hcl': pipeline('build', 'echo built; exit 1') }),
     broken: await run.pushed('broken', { '.factory/ci.hcl': 'pipeline "build" {\n  stage "main" {\n    execution "e" {\n      comand = "true"\n    }\n  }\n}\n' }),
+    conditions: await run.pushed('conditions', { '.factory/ci.hcl': CONDITIONS }),
   };
 });
 afterAll(() => run?.stack.close());
@@ -113,5 +134,26 @@ describe('the run page', () => {
     await page.getByRole('button', { name: 'Re-run', exact: true }).waitFor();
     await expect(page.getByRole('button', { name: 'Re-run failed pipelines' }).count()).resolves.toBe(0);
     await run.stack.screenshot(page, 'run-broken-config-1280');
+  });
+
+  it('shows an allowed failure as allowed, and each attempt of a retried execution', async () => {
+    const { workflowId } = early.conditions;
+    await waitUntil(async () => (await run.runStatus(workflowId)) === 'success', 60_000, 'the run to succeed');
+    const page = await run.stack.signedInPage(run.admin.login, run.admin.password);
+    await openRun(page, workflowId);
+    const lint = page.locator('[data-pipeline="build"] button.execution', { hasText: 'lint' });
+    await expect(lint.locator('.execution-status').textContent()).resolves.toBe('failure (allowed)');
+    await lint.click();
+    await page.locator('.allowed-failure-note').waitFor();
+    const flaky = page.locator('[data-pipeline="build"] button.execution', { hasText: 'flaky' });
+    await expect(flaky.locator('.execution-status').textContent()).resolves.toBe('success · attempt 2');
+    await flaky.click();
+    await expect(page.getByRole('list', { name: 'Attempts' }).getByRole('listitem').allTextContents()).resolves.toEqual([
+      'attempt 1: failure, exit code 7',
+      'attempt 2: success, exit code 0',
+    ]);
+    await logLine(page, '--- attempt 1 failed (exit code 7); attempt 2 ---').waitFor();
+    await logLine(page, 'second').waitFor();
+    await run.stack.screenshot(page, 'run-attempts-1280');
   });
 });

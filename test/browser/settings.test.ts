@@ -77,6 +77,7 @@ describe('project settings', () => {
     await limits.getByLabel('Runs at once', { exact: true }).fill('5');
     await limits.getByLabel('Log cap (MiB)', { exact: true }).fill('16');
     await limits.getByLabel('Default branch', { exact: true }).fill('trunk');
+    await limits.getByLabel('Cancel superseded runs', { exact: true }).check();
     await limits.getByRole('button', { name: 'Save' }).click();
     // the API's 400 is shown next to the field it is about
     const memoryError = limits.locator('#max-memory-error');
@@ -103,6 +104,7 @@ describe('project settings', () => {
       max_concurrent_runs: 5,
       log_cap_bytes: 16 * 1024 * 1024,
       default_branch: 'trunk',
+      cancel_superseded: true,
     });
 
     await page.reload();
@@ -114,6 +116,7 @@ describe('project settings', () => {
     await expect(page.getByLabel('Runs at once', { exact: true }).inputValue()).resolves.toBe('5');
     await expect(page.getByLabel('Log cap (MiB)', { exact: true }).inputValue()).resolves.toBe('16');
     await expect(page.getByLabel('Default branch', { exact: true }).inputValue()).resolves.toBe('trunk');
+    await expect(page.getByLabel('Cancel superseded runs', { exact: true }).isChecked()).resolves.toBe(true);
 
     // an empty log cap is the server's default again
     await page.getByLabel('Log cap (MiB)', { exact: true }).fill('');

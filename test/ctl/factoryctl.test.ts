@@ -151,7 +151,7 @@ describe('projects, runs and run', () => {
     expect(JSON.parse(json.stdout)).toEqual(listed.json());
   });
 
-  it('lists a project\'s runs by name, newest first, filtered by status and branch', async () => {
+  it('lists a project\'s runs by name, newest first, filtered by status, branch and event (on the server)', async () => {
     const first = await createRun(api, { status: 'success' });
     const second = await createRun(api, { status: 'running', projectId: first.projectId });
     const project = (await api.app.inject({ method: 'GET', url: `/project?id=${first.projectId}`, headers: adminHeaders })).json() as { project: string };
@@ -166,6 +166,11 @@ describe('projects, runs and run', () => {
     expect((JSON.parse(succeeded.stdout) as { id: string }[]).map((r) => r.id)).toEqual([first.workflowId]);
     const otherBranch = await ctl(['runs', '--project', first.projectId, '--branch', 'release'], { env: env() });
     expect(otherBranch.stdout).toBe('No runs.\n');
+    const pullRequest = await createRun(api, { status: 'success', trusted: false, projectId: first.projectId });
+    const pullRequests = await ctl(['runs', '--project', first.projectId, '--event', 'pull_request', '--json'], { env: env() });
+    expect((JSON.parse(pullRequests.stdout) as { id: string }[]).map((r) => r.id)).toEqual([pullRequest.workflowId]);
+    const pushesThatSucceeded = await ctl(['runs', '--project', first.projectId, '--event', 'push', '--status', 'success', '--json'], { env: env() });
+    expect((JSON.parse(pushesThatSucceeded.stdout) as { id: string }[]).map((r) => r.id)).toEqual([first.workflowId]);
     const everywhere = await ctl(['runs', '--limit', '200', '--json'], { env: env() });
     expect((JSON.parse(everywhere.stdout) as { id: string }[]).map((r) => r.id)).toEqual(expect.arrayContaining([first.workflowId, second.workflowId]));
   });
@@ -406,6 +411,7 @@ describe('errors', () => {
       ['bogus'],
       ['runs', '--limit', '0'],
       ['runs', '--status', 'done'],
+      ['runs', '--event', 'pr'],
       ['secrets', 'rotate'],
       ['secrets', 'set', 'lower-case', '--project', 'acme/web'],
       ['trigger', '--branch', 'main'],

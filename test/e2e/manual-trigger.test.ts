@@ -11,6 +11,7 @@ import { startE2E, storedTree, waitUntil, type E2E } from './harness.js';
 
 let e2e: E2E;
 let repo: GitRepo;
+let conditionsRepo: GitRepo | undefined;
 
 beforeAll(async () => {
   e2e = await startE2E({ runner: 'local', consul: false, repositories: [] });
@@ -19,6 +20,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await e2e?.close();
   repo?.remove();
+  conditionsRepo?.remove();
 });
 
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
@@ -113,5 +115,93 @@ describe('a manual trigger, end to end with the local runner', () => {
       ['after/s/e', 'skipped'],
     ]);
     expect(second.byPath['broken/s/e']?.log).toBe('broken\n');
+  });
+});
+
+/**
+ * Run conditions, allowed failures and retries: `flaky` fails its first attempt and succeeds on the second, `lint` may
+ * fail; `broken` fails, its `cleanup` stage runs anyway (`when = "always"`), and `notify` runs because it failed.
+ */
+const CONDITIONS = `
+pipeline "build" {
+  stage "test" {
+    execution "flaky" {
+      command = "if [ -e .attempted ]; then echo second; else touch .attempted; echo first; exit 7; fi"
+      retry   = 1
+    }
+    execution "lint" {
+      command       = "echo warnings; exit 1"
+      allow_failure = true
+    }
+  }
+}
+
+pipeline "broken" {
+  stage "s" {
+    execution "e" { command = "exit 3" }
+  }
+  stage "cleanup" {
+    when = "always"
+    execution "rm" { command = "echo cleaned" }
+  }
+}
+
+pipeline "notify" {
+  depends_on = ["broken"]
+  when       = "on_failure"
+  stage "tell" {
+    execution "mail" { command = "echo told" }
+  }
+}
+`;
+
+interface ApiExecution {
+  name: string;
+  status: string;
+  exit_code: number | null;
+  allow_failure: boolean;
+  allowed_failure: boolean;
+  attempts: { attempt: number; status: string; exit_code: number | null; reason: string | null; log_seq: number }[];
+}
+
+describe('when, allow_failure and retry, end to end with the local runner', () => {
+  it('runs "always" and "on_failure" steps after a failure, keeps an allowed failure from failing its stage, and keeps each attempt', async () => {
+    conditionsRepo = createGitRepo('main');
+    conditionsRepo.commit({ '.factory/pipelines.hcl': CONDITIONS }, 'initial');
+    const project = await fetch(`${e2e.apiUrl}/project`, {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ owner: 'me', project: 'conditions', url: pathToFileURL(conditionsRepo.path).href }),
+    });
+    const projectId = ((await project.json()) as { id: string }).id;
+    const triggered = await fetch(`${e2e.apiUrl}/workflow/trigger`, { method: 'POST', headers: admin, body: JSON.stringify({ project_id: projectId }) });
+    const workflowId = ((await triggered.json()) as { id: string }).id;
+    const stored = await ended(workflowId);
+
+    const answer = await fetch(`${e2e.apiUrl}/workflow?id=${workflowId}`, { headers: { authorization: admin.authorization } });
+    const tree = (await answer.json()) as { status: string; pipelines: { name: string; status: string; stages: { name: string; status: string; executions: ApiExecution[] }[] }[] };
+    expect(tree.status).toBe('failure');
+    const statuses = tree.pipelines.flatMap((p) => [[p.name, p.status], ...p.stages.map((s) => [`${p.name}/${s.name}`, s.status])]);
+    expect(statuses).toEqual([
+      ['build', 'success'],
+      ['build/test', 'success'],
+      ['broken', 'failure'],
+      ['broken/s', 'failure'],
+      ['broken/cleanup', 'success'],
+      ['notify', 'success'],
+      ['notify/tell', 'success'],
+    ]);
+    const [flaky, lint] = tree.pipelines[0]?.stages[0]?.executions ?? [];
+    expect(lint).toMatchObject({ status: 'failure', exit_code: 1, allow_failure: true, allowed_failure: true });
+    expect(flaky).toMatchObject({ status: 'success', exit_code: 0, allowed_failure: false });
+    expect(flaky?.attempts).toEqual([expect.objectContaining({ attempt: 1, status: 'failure', exit_code: 7, reason: 'exit code 7' })]);
+
+    // the log keeps both attempts, the second after a line marking its start; chunks before log_seq are the first's
+    const chunks = stored.workflow.pipelines[0]?.stages[0]?.executions[0]?.logChunks ?? [];
+    const logSeq = flaky?.attempts[0]?.log_seq ?? 0;
+    expect(chunks.filter((c) => c.seq < logSeq).map((c) => c.data).join('')).toBe('first\n');
+    expect(chunks.filter((c) => c.seq >= logSeq).map((c) => c.data).join('')).toBe('--- attempt 1 failed (exit code 7); attempt 2 ---\nsecond\n');
+    expect(stored.byPath['broken/cleanup/rm']?.log).toBe('cleaned\n');
+    expect(stored.byPath['notify/tell/mail']?.log).toBe('told\n');
   });
 });

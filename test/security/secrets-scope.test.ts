@@ -7,6 +7,8 @@
  */
 import { deriveRunTokenKey, mintRunToken } from '@factoryci/run-token';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendLogChunk } from '../../apps/api/src/agent/logs.js';
+import { UnauthorizedError } from '../../apps/api/src/errors.js';
 import { createGithubAppClient } from '../../apps/api/src/github/github-app.js';
 import { saveInstallation } from '../../apps/api/src/github/installations.js';
 import { createRun, createWorkflow, declaringPlan, planDeclaring, type RunFixture } from '../api/agent-fixtures.js';
@@ -156,6 +158,20 @@ describe('a run token cannot forge what its run reports', () => {
     expect(appended.json().message).toMatch(/already failure/);
     // the retry of the chunk stored before the end is still a 200
     expect((await postLog(run.headers, { ...unit, seq: 0, data: 'exit 1\n' })).json()).toEqual({ ok: true, changed: false });
+    expect((await executionOf(run.workflowId)).logChunks.map((c) => c.seq)).toEqual([0]);
+  });
+
+  it('a chunk whose run ended after its token was checked is refused as the token check refuses it (401), a retry of a stored one is still 200', async () => {
+    const run = await createRun(api);
+    await putPlan(run.headers);
+    await postStatus(run.headers, { ...unit, status: 'running' });
+    await postLog(run.headers, { ...unit, seq: 0, data: 'tick 0\n' });
+    expect((await api.app.inject({ method: 'POST', url: `/workflow/cancel?id=${run.workflowId}`, headers: adminHeaders })).statusCode).toBe(200);
+    // the route's check ran before the cancel committed: the store itself decides
+    const late = appendLogChunk(api.database.db, run.workflowId, { ...unit, seq: 1, data: 'tick 1\n' }, 1 << 20);
+    await expect(late).rejects.toBeInstanceOf(UnauthorizedError);
+    await expect(late).rejects.toThrow('the run of this token has ended (cancelled)');
+    expect(await appendLogChunk(api.database.db, run.workflowId, { ...unit, seq: 0, data: 'tick 0\n' }, 1 << 20)).toEqual({ outcome: 'duplicate', bytes: 0 });
     expect((await executionOf(run.workflowId)).logChunks.map((c) => c.seq)).toEqual([0]);
   });
 

@@ -1,6 +1,6 @@
 import { formatDuration } from '@factoryci/run-state';
 import { createLogCapper, type LogCapper } from './log-capper.js';
-import type { EngineEvent, OutputEvent, Reporter, StatusEvent } from './run-model.js';
+import type { AttemptEvent, EngineEvent, OutputEvent, Reporter, StatusEvent } from './run-model.js';
 import { isTerminal } from './run-model.js';
 
 /**
@@ -72,10 +72,11 @@ export function createConsoleReporter({ write, mask, commands = new Map(), capBy
     cappers.delete(prefix);
   };
 
-  const detail = (event: StatusEvent) => {
+  const detail = (event: StatusEvent | AttemptEvent) => {
     const parts: string[] = [];
+    if (event.type === 'status' && event.attempt !== undefined) parts.push(`attempt ${event.attempt}`);
     if (event.reason !== undefined) parts.push(event.reason);
-    if (event.durationMs !== undefined) parts.push(formatDuration(event.durationMs));
+    if (event.type === 'status' && event.durationMs !== undefined) parts.push(formatDuration(event.durationMs));
     return parts.length > 0 ? ` (${parts.join(', ')})` : '';
   };
 
@@ -88,7 +89,8 @@ export function createConsoleReporter({ write, mask, commands = new Map(), capBy
       } else if (isTerminal(event.status)) {
         flush(prefix);
         // Executions that never started are covered by their pipeline's or stage's line and the summary.
-        if (event.startedAt !== undefined || event.status === 'error') write(`<-- ${prefix}: ${event.status}${detail(event)}\n`);
+        const allowed = event.allowedFailure === true ? ', allowed' : '';
+        if (event.startedAt !== undefined || event.status === 'error') write(`<-- ${prefix}: ${event.status}${allowed}${detail(event)}\n`);
       }
     } else if (node.kind === 'pipeline') {
       if (event.status === 'running') write(`==> ${node.pipeline}: started\n`);
@@ -98,9 +100,17 @@ export function createConsoleReporter({ write, mask, commands = new Map(), capBy
     }
   };
 
+  /** A failed attempt that is tried again: its own end line, then the next attempt's start. */
+  const onAttempt = (event: AttemptEvent) => {
+    const prefix = prefixOf(event.node);
+    flush(prefix);
+    write(`<-- ${prefix}: attempt ${event.attempt} ${event.status}${detail(event)}\n--> ${prefix}: attempt ${event.attempt + 1}\n`);
+  };
+
   return {
     onEvent(event: EngineEvent) {
       if (event.type === 'output') onOutput(event);
+      else if (event.type === 'attempt') onAttempt(event);
       else onStatus(event, event.node.kind === 'execution' ? commands.get(prefixOf(event.node)) : undefined);
     },
   };

@@ -1,11 +1,20 @@
 import { resolve } from 'node:path';
 import { buildExecutionEnv } from './execution-env.js';
-import { formatDuration } from '@factoryci/run-state';
+import {
+  DEFAULT_RUN_CONDITION,
+  formatDuration,
+  pipelineRunDecision,
+  shouldRetry,
+  stageOutcome,
+  stageRunDecision,
+  type RetryTrigger,
+} from '@factoryci/run-state';
 import { createStreamMasker } from './masker.js';
 import { runCommand, SpawnError } from './run-command.js';
 import { resolveWorkingDir } from './working-dir.js';
 import type { ExecutionSandbox } from './sandbox.js';
 import type {
+  AttemptResult,
   ExecutionResult,
   NodeRef,
   PipelineResult,
@@ -48,6 +57,8 @@ export interface EngineOptions {
   secretsAllowed?(pipeline: string): boolean;
   /** A manual trigger's inputs, given to every execution as `INPUT_<NAME>` (execution-env.ts). */
   inputs?: Readonly<Record<string, string>>;
+  /** A server run's variables of its workflow (`FACTORY_SHA`, …), given to every execution (execution-env.ts). */
+  runVariables?: Readonly<Record<string, string>>;
   /** Where each execution's shell runs (sandbox.ts); default: as a plain child of the agent. */
   sandbox?: ExecutionSandbox;
   /**
@@ -59,7 +70,12 @@ export interface EngineOptions {
 
 export const DEFAULT_KILL_GRACE_MS = 5000;
 
-type Extra = Partial<Pick<ExecutionResult, 'exitCode' | 'signal' | 'reason'>>;
+type Extra = Partial<Pick<ExecutionResult, 'exitCode' | 'signal' | 'reason' | 'allowedFailure'>> & { attempt?: number };
+
+/** `{ allowedFailure: true }` for an execution whose failure is allowed, to add to its failing status. */
+function allowedFailure(execution: RunnableExecution): { allowedFailure?: true } {
+  return execution.allowFailure === true ? { allowedFailure: true } : {};
+}
 
 export async function runWorkflow(options: EngineOptions): Promise<WorkflowResult> {
   const { plan, reporter, signal } = options;
@@ -103,8 +119,8 @@ export async function runWorkflow(options: EngineOptions): Promise<WorkflowResul
   };
 
   /** Ends a node that never started (and everything under it) with `status`. */
-  const endUnstarted = (pipeline: PipelineResult, status: Status, reason: string, fromStage = 0) => {
-    for (const stage of pipeline.stages.slice(fromStage)) {
+  const endUnstarted = (pipeline: PipelineResult, status: Status, reason: string, fromStage = 0, toStage = pipeline.stages.length) => {
+    for (const stage of pipeline.stages.slice(fromStage, toStage)) {
       for (const execution of stage.executions) {
         setStatus(ref(pipeline, stage, execution), execution, status, { reason });
       }
@@ -131,10 +147,11 @@ export async function runWorkflow(options: EngineOptions): Promise<WorkflowResul
       const why = allowed ? 'not provided' : `not given to pipeline "${pipeline.name}" of an untrusted pull request`;
       return setStatus(eRef, eResult, 'error', {
         reason: `declared ${plural} ${names} ${why}; not started (an empty value is never substituted)`,
+        ...allowedFailure(execution),
       });
     }
     const place = await resolveWorkingDir(workdir, execution.workingDir);
-    if (!place.ok) return setStatus(eRef, eResult, 'error', { reason: place.reason });
+    if (!place.ok) return setStatus(eRef, eResult, 'error', { reason: place.reason, ...allowedFailure(execution) });
     const { cwd } = place;
 
     const secrets: Record<string, string> = {};
@@ -150,9 +167,11 @@ export async function runWorkflow(options: EngineOptions): Promise<WorkflowResul
       executionEnv: execution.env,
       secrets,
       ...(options.inputs ? { inputs: options.inputs } : {}),
+      ...(options.runVariables ? { runVariables: options.runVariables } : {}),
     });
 
     let seq = 0;
+    let attempt = 1;
     const maskers = { stdout: createStreamMasker(secretValues), stderr: createStreamMasker(secretValues) };
     const emit = (stream: 'stdout' | 'stderr', text: string) => {
       if (text === '') return;
@@ -165,39 +184,55 @@ export async function runWorkflow(options: EngineOptions): Promise<WorkflowResul
         seq: seq++,
         text,
         at: new Date().toISOString(),
+        ...(attempt > 1 ? { attempt } : {}),
       });
     };
 
-    setStatus(eRef, eResult, 'running');
-    try {
-      const outcome = await runCommand({
-        command: execution.command,
-        cwd,
-        env,
-        timeoutMs: execution.timeoutMs,
-        killGraceMs,
-        signal,
-        ...(options.sandbox ? { sandbox: options.sandbox } : {}),
-        onOutput: (stream, text) => {
-          emit(stream, maskers[stream].push(text));
-          return options.backpressure?.({ pipeline: pipeline.name, stage: stage.name, execution: execution.name });
-        },
-      });
-      emit('stdout', maskers.stdout.end());
-      emit('stderr', maskers.stderr.end());
-      const exit = { exitCode: outcome.exitCode, signal: outcome.signal };
-      if (outcome.cancelled) setStatus(eRef, eResult, 'cancelled', { ...exit, reason: 'cancelled while running' });
-      else if (outcome.timedOut) {
-        setStatus(eRef, eResult, 'failure', {
-          ...exit,
-          reason: `timed out after ${formatDuration(execution.timeoutMs ?? 0)}`,
+    /** One run of the command: how it ended, and for a failure which kind (for `retry_on`). */
+    const attemptOnce = async (): Promise<{ status: Status; extra: Extra; failure?: RetryTrigger }> => {
+      try {
+        const outcome = await runCommand({
+          command: execution.command,
+          cwd,
+          env,
+          timeoutMs: execution.timeoutMs,
+          killGraceMs,
+          signal,
+          ...(options.sandbox ? { sandbox: options.sandbox } : {}),
+          onOutput: (stream, text) => {
+            emit(stream, maskers[stream].push(text));
+            return options.backpressure?.({ pipeline: pipeline.name, stage: stage.name, execution: execution.name });
+          },
         });
-      } else if (outcome.exitCode === 0) setStatus(eRef, eResult, 'success', exit);
-      else if (outcome.exitCode !== null) setStatus(eRef, eResult, 'failure', { ...exit, reason: `exit code ${outcome.exitCode}` });
-      else setStatus(eRef, eResult, 'failure', { ...exit, reason: `killed by signal ${outcome.signal ?? 'unknown'}` });
-    } catch (error) {
-      if (!(error instanceof SpawnError)) throw error;
-      setStatus(eRef, eResult, 'error', { reason: error.message });
+        emit('stdout', maskers.stdout.end());
+        emit('stderr', maskers.stderr.end());
+        const exit = { exitCode: outcome.exitCode, signal: outcome.signal };
+        if (outcome.cancelled) return { status: 'cancelled', extra: { ...exit, reason: 'cancelled while running' } };
+        if (outcome.timedOut) {
+          return { status: 'failure', failure: 'timeout', extra: { ...exit, reason: `timed out after ${formatDuration(execution.timeoutMs ?? 0)}` } };
+        }
+        if (outcome.exitCode === 0) return { status: 'success', extra: exit };
+        if (outcome.exitCode !== null) return { status: 'failure', failure: 'exit_code', extra: { ...exit, reason: `exit code ${outcome.exitCode}` } };
+        return { status: 'failure', failure: 'exit_code', extra: { ...exit, reason: `killed by signal ${outcome.signal ?? 'unknown'}` } };
+      } catch (error) {
+        if (!(error instanceof SpawnError)) throw error;
+        return { status: 'error', failure: 'agent_error', extra: { reason: error.message } };
+      }
+    };
+
+    setStatus(eRef, eResult, 'running');
+    for (;;) {
+      const attemptStartedAt = new Date().toISOString();
+      const ended = await attemptOnce();
+      if (ended.failure && !aborted() && shouldRetry(execution.retry, attempt, ended.failure)) {
+        const failed: AttemptResult = { attempt, status: ended.status as AttemptResult['status'], startedAt: attemptStartedAt, finishedAt: new Date().toISOString(), ...ended.extra };
+        (eResult.retriedAttempts ??= []).push(failed);
+        reporter.onEvent({ type: 'attempt', node: eRef, at: failed.finishedAt, ...failed });
+        attempt++;
+        continue;
+      }
+      const allowed = ended.failure !== undefined && execution.allowFailure === true ? { allowedFailure: true as const } : {};
+      return setStatus(eRef, eResult, ended.status, { ...ended.extra, ...allowed, ...(attempt > 1 ? { attempt } : {}) });
     }
   };
 
@@ -208,42 +243,28 @@ export async function runWorkflow(options: EngineOptions): Promise<WorkflowResul
         runExecution(pipeline, stage, execution, pResult, sResult, sResult.executions[i] as ExecutionResult),
       ),
     );
-    const bad = sResult.executions.find((e) => e.status === 'failure' || e.status === 'error');
-    if (sResult.executions.some((e) => e.status === 'cancelled')) {
-      setStatus(ref(pResult, sResult), sResult, 'cancelled', { reason: 'run cancelled' });
-    } else if (bad) {
-      const what = bad.status === 'error' ? 'could not start' : 'failed';
-      setStatus(ref(pResult, sResult), sResult, 'failure', { reason: `execution "${bad.name}" ${what}` });
-    } else setStatus(ref(pResult, sResult), sResult, 'success');
+    const outcome = stageOutcome(
+      sResult.executions.map((e, i) => ({ name: e.name, status: e.status, allowFailure: stage.executions[i]?.allowFailure === true })),
+    );
+    setStatus(ref(pResult, sResult), sResult, outcome.status, outcome.reason === undefined ? {} : { reason: outcome.reason });
   };
 
   const runPipeline = async (pipeline: RunnablePipeline, pResult: PipelineResult, deps: PipelineResult[]) => {
     const pRef = ref(pResult);
-    if (aborted()) {
-      endUnstarted(pResult, 'cancelled', 'run cancelled before it started');
-      return setStatus(pRef, pResult, 'cancelled', { reason: 'run cancelled before it started' });
-    }
-    const blocker = deps.find((d) => d.status !== 'success');
-    if (blocker) {
-      const how = blocker.status === 'failure' || blocker.status === 'error' ? 'failed' : `was ${blocker.status}`;
-      const reason = `dependency "${blocker.name}" ${how}`;
-      endUnstarted(pResult, 'skipped', reason);
-      return setStatus(pRef, pResult, 'skipped', { reason });
+    const decision = pipelineRunDecision(pipeline.when ?? DEFAULT_RUN_CONDITION, deps, aborted());
+    if (!decision.run) {
+      endUnstarted(pResult, decision.status, decision.reason);
+      return setStatus(pRef, pResult, decision.status, { reason: decision.reason });
     }
     setStatus(pRef, pResult, 'running');
     for (const [i, stage] of pipeline.stages.entries()) {
       const sResult = pResult.stages[i] as StageResult;
-      if (aborted()) {
-        endUnstarted(pResult, 'cancelled', 'run cancelled before it started', i);
-        break;
+      const stageDecision = stageRunDecision(stage.when ?? DEFAULT_RUN_CONDITION, pResult.stages.slice(0, i), aborted());
+      if (!stageDecision.run) {
+        endUnstarted(pResult, stageDecision.status, stageDecision.reason, i, i + 1);
+        continue;
       }
       await runStage(pipeline, stage, pResult, sResult);
-      if (sResult.status !== 'success') {
-        const status = sResult.status === 'cancelled' ? 'cancelled' : 'skipped';
-        const reason = sResult.status === 'cancelled' ? 'run cancelled before it started' : `stage "${stage.name}" failed`;
-        endUnstarted(pResult, status, reason, i + 1);
-        break;
-      }
     }
     const failed = pResult.stages.find((s) => s.status === 'failure');
     if (pResult.stages.some((s) => s.status === 'cancelled')) setStatus(pRef, pResult, 'cancelled', { reason: 'run cancelled' });

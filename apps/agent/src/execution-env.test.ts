@@ -47,4 +47,15 @@ describe('buildExecutionEnv', () => {
     expect(env).toMatchObject({ INPUT_TARGET: 'staging', INPUT_KEPT: 'kept', INPUT_TOKEN: 'from-secret', INPUT_EVENT: 'push', FACTORY_EVENT: 'manual' });
     expect(env).not.toHaveProperty('TARGET');
   });
+
+  it('gives a server run\'s variables of its workflow over the base env; a .factory env entry of the same name wins', () => {
+    const env = buildExecutionEnv({
+      ...input,
+      baseEnv: { FACTORY_SHA: 'from-base' },
+      pipelineEnv: { FACTORY_COMMIT_AUTHOR: 'pipeline' },
+      runVariables: { FACTORY_SHA: 'c'.repeat(40), FACTORY_RUN_NUMBER: '7', FACTORY_COMMIT_AUTHOR: 'octocat', FACTORY_EVENT: 'not-this' },
+      context: { event: 'push', branch: 'main' },
+    });
+    expect(env).toMatchObject({ FACTORY_SHA: 'c'.repeat(40), FACTORY_RUN_NUMBER: '7', FACTORY_COMMIT_AUTHOR: 'pipeline', FACTORY_EVENT: 'push' });
+  });
 });

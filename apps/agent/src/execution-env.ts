@@ -6,7 +6,8 @@ import type { RunContext } from './run-model.js';
  * 1. the base environment the caller passes in (the local CLI: its own environment; a server-run agent: a filtered
  *    one) — the engine never reads `process.env` itself;
  * 2. the CI variables (`CI`, `FACTORY`, `FACTORY_EVENT`, `FACTORY_BRANCH`, `FACTORY_TAG`, `FACTORY_PIPELINE`,
- *    `FACTORY_STAGE`, `FACTORY_EXECUTION`, `FACTORY_WORKSPACE`);
+ *    `FACTORY_STAGE`, `FACTORY_EXECUTION`, `FACTORY_WORKSPACE`), and a server run's variables of its workflow
+ *    (`runVariables`: `FACTORY_SHA`, `FACTORY_RUN_NUMBER`, …; server/run-variables.ts);
  * 3. the pipeline's `env`; 4. the execution's `env`;
  * 5. a manual trigger's inputs, each as `INPUT_<NAME>` (so a `.factory` env entry `INPUT_X` is a default the trigger
  *    overrides; being `INPUT_` names they never replace a `FACTORY_*` variable);
@@ -27,6 +28,8 @@ export interface ExecutionEnvInput {
   secrets: Readonly<Record<string, string>>;
   /** A manual trigger's inputs by name (without the `INPUT_` prefix); none otherwise. */
   inputs?: Readonly<Record<string, string>>;
+  /** The run's variables of its workflow (server/run-variables.ts); none for `factory-agent run`. */
+  runVariables?: Readonly<Record<string, string>>;
 }
 
 export function ciVariables(input: Pick<ExecutionEnvInput, 'context' | 'pipeline' | 'stage' | 'execution' | 'workspace'>) {
@@ -48,5 +51,5 @@ export function buildExecutionEnv(input: ExecutionEnvInput): Record<string, stri
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(input.baseEnv)) if (value !== undefined) env[name] = value;
   const inputs = Object.fromEntries(Object.entries(input.inputs ?? {}).map(([name, value]) => [inputVariable(name), value]));
-  return { ...env, ...ciVariables(input), ...input.pipelineEnv, ...input.executionEnv, ...inputs, ...input.secrets };
+  return { ...env, ...input.runVariables, ...ciVariables(input), ...input.pipelineEnv, ...input.executionEnv, ...inputs, ...input.secrets };
 }

@@ -1,5 +1,48 @@
+import { loadConfigFromFiles, planWorkflow } from '@factoryci/config';
 import { describe, expect, it } from 'vitest';
-import { formatServices } from './plan-text.js';
+import { formatPlan, formatServices } from './plan-text.js';
+
+describe('formatPlan', () => {
+  it('shows when, allow_failure and retry', async () => {
+    const config = await loadConfigFromFiles([
+      {
+        path: '.factory/a.hcl',
+        content: `
+pipeline "build" {
+  stage "test" {
+    execution "unit" {
+      command  = "npm test"
+      retry    = 2
+      retry_on = ["timeout"]
+    }
+    execution "lint" {
+      command       = "npm run lint"
+      allow_failure = true
+    }
+  }
+  stage "cleanup" {
+    when = "always"
+    execution "rm" { command = "rm -rf tmp" }
+  }
+}
+pipeline "notify" {
+  depends_on = ["build"]
+  when       = "on_failure"
+  stage "tell" {
+    execution "mail" { command = "echo failed" }
+  }
+}
+`,
+      },
+    ]);
+    const text = formatPlan(planWorkflow(config, { event: 'push', branch: 'main' }));
+    expect(text).toContain('  1. build\n       stage test (2 executions in parallel)\n');
+    expect(text).toContain('         unit  $ npm test  [retry 2 on timeout]\n');
+    expect(text).toContain('         lint  $ npm run lint  [allow failure]\n');
+    expect(text).toContain('       stage cleanup  [when always]\n');
+    expect(text).toContain('  2. notify  (after build)  [when on_failure]\n');
+  });
+});
 
 const at = { file: '.factory/runner.hcl', line: 3, column: 3 };
 

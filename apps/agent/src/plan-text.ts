@@ -1,4 +1,4 @@
-import type { Plan, PlanContext, ServiceSpec } from '@factoryci/config';
+import type { Execution, Plan, PlanContext, RunCondition, ServiceSpec } from '@factoryci/config';
 import { formatDuration } from '@factoryci/run-state';
 
 /** One line naming the event, e.g. `push to branch "main", 2 changed paths`. */
@@ -29,16 +29,17 @@ export function formatPlan(plan: Plan): string {
   else lines.push(`runs ${plan.pipelines.length} pipeline${plan.pipelines.length === 1 ? '' : 's'}, in this order:`);
   plan.pipelines.forEach((pipeline, i) => {
     const after = pipeline.dependsOn.length > 0 ? `  (after ${pipeline.dependsOn.join(', ')})` : '';
-    lines.push(`  ${i + 1}. ${pipeline.name}${after}`);
+    lines.push(`  ${i + 1}. ${pipeline.name}${after}${whenNote(pipeline.when)}`);
     for (const stage of pipeline.stages) {
       const parallel = stage.executions.length > 1 ? ` (${stage.executions.length} executions in parallel)` : '';
-      lines.push(`       stage ${stage.name}${parallel}`);
+      lines.push(`       stage ${stage.name}${parallel}${whenNote(stage.when)}`);
       const width = Math.max(...stage.executions.map((e) => e.name.length));
       for (const execution of stage.executions) {
         const notes: string[] = [];
         if (execution.timeoutMs !== undefined) notes.push(`timeout ${formatDuration(execution.timeoutMs)}`);
         if (execution.workingDir !== undefined) notes.push(`in ${execution.workingDir}`);
         if (execution.secrets.length > 0) notes.push(`secrets ${execution.secrets.join(', ')}`);
+        notes.push(...conditionNotes(execution));
         const command = execution.command.trim().split('\n');
         const shown = command.length > 1 ? `${command[0]} …` : (command[0] ?? '');
         lines.push(`         ${execution.name.padEnd(width)}  $ ${shown}${notes.length > 0 ? `  [${notes.join('; ')}]` : ''}`);
@@ -51,4 +52,17 @@ export function formatPlan(plan: Plan): string {
     for (const skipped of plan.skipped) lines.push(`  ${skipped.name.padEnd(width)}  ${skipped.reason}: ${skipped.message}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** `  [when on_failure]` for a stage or pipeline that does not run only after success. */
+function whenNote(when: RunCondition | undefined): string {
+  return when === undefined || when === 'on_success' ? '' : `  [when ${when}]`;
+}
+
+/** `allow failure` and `retry 2 on exit_code, timeout` of an execution. */
+export function conditionNotes(execution: Pick<Execution, 'allowFailure' | 'retry'>): string[] {
+  const notes: string[] = [];
+  if (execution.allowFailure === true) notes.push('allow failure');
+  if (execution.retry) notes.push(`retry ${execution.retry.max} on ${execution.retry.on.join(', ')}`);
+  return notes;
 }

@@ -3,6 +3,7 @@
  * needs (a `Plan` is assignable to `RunnablePlan`), so the engine can be driven by any planner, and tested with plain
  * objects.
  */
+import type { RetryPolicy, RunCondition } from '@factoryci/run-state';
 
 export interface RunnableExecution {
   name: string;
@@ -11,11 +12,17 @@ export interface RunnableExecution {
   secrets: string[];
   timeoutMs?: number;
   workingDir?: string;
+  /** Its failure does not fail its stage. */
+  allowFailure?: boolean;
+  /** Further attempts after a failure of the kinds listed. */
+  retry?: RetryPolicy;
 }
 
 export interface RunnableStage {
   name: string;
   executions: RunnableExecution[];
+  /** Default `on_success`: runs when no earlier stage of its pipeline failed. */
+  when?: RunCondition;
 }
 
 export interface RunnablePipeline {
@@ -24,6 +31,8 @@ export interface RunnablePipeline {
   dependsOn: string[];
   env: Record<string, string>;
   stages: RunnableStage[];
+  /** Default `on_success`: runs when all of `dependsOn` succeeded. */
+  when?: RunCondition;
 }
 
 export interface RunContext {
@@ -81,6 +90,23 @@ export interface ExecutionResult extends Timing {
   exitCode?: number | null;
   /** The signal that ended it, if one did. */
   signal?: string | null;
+  /** Set when it failed (or could not start) and `allow_failure` is set: its stage did not fail because of it. */
+  allowedFailure?: true;
+  /** The number of its last attempt, when it was tried more than once. */
+  attempt?: number;
+  /** The attempts that failed and were tried again (`retry`), in order; the execution's own fields are its last attempt. */
+  retriedAttempts?: AttemptResult[];
+}
+
+/** One attempt of an execution that failed and was tried again. `attempt` counts from 1. */
+export interface AttemptResult {
+  attempt: number;
+  status: 'failure' | 'error';
+  exitCode?: number | null;
+  signal?: string | null;
+  reason?: string;
+  startedAt?: string;
+  finishedAt: string;
 }
 
 export interface StageResult extends Timing {
@@ -119,6 +145,17 @@ export interface StatusEvent extends Timing {
   at: string;
   exitCode?: number | null;
   signal?: string | null;
+  /** An execution's failure that does not fail its stage (`allow_failure`). */
+  allowedFailure?: true;
+  /** For an execution that runs or ended: which attempt (from 1); absent on the first. */
+  attempt?: number;
+}
+
+/** An attempt of an execution failed and another starts (`retry`); the execution stays `running`. */
+export interface AttemptEvent extends AttemptResult {
+  type: 'attempt';
+  node: NodeRef;
+  at: string;
 }
 
 export interface OutputEvent {
@@ -132,9 +169,11 @@ export interface OutputEvent {
   /** Already masked. Not split on lines: a chunk may hold several lines or part of one. */
   text: string;
   at: string;
+  /** Which attempt produced it (from 1); absent on the first. */
+  attempt?: number;
 }
 
-export type EngineEvent = StatusEvent | OutputEvent;
+export type EngineEvent = StatusEvent | OutputEvent | AttemptEvent;
 
 /** Receives every event of a run, in order. Must not throw; must be fast (it is called on the engine's path). */
 export interface Reporter {

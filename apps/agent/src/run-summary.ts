@@ -1,5 +1,5 @@
 import { formatDuration } from '@factoryci/run-state';
-import type { Status, WorkflowResult } from './run-model.js';
+import type { ExecutionResult, Status, WorkflowResult } from './run-model.js';
 
 /** Exit codes of `factory-agent`. */
 export const EXIT = { success: 0, failure: 1, usage: 2, cancelled: 130 } as const;
@@ -23,7 +23,7 @@ export function formatSummary(result: WorkflowResult): string {
     }
     for (const stage of pipeline.stages) {
       for (const execution of stage.executions) {
-        rows.push([pipeline.name, stage.name, execution.name, execution.status, duration(execution.durationMs), execution.reason ?? '']);
+        rows.push([pipeline.name, stage.name, execution.name, shownStatus(execution), duration(execution.durationMs), executionDetail(execution)]);
       }
     }
   }
@@ -57,6 +57,19 @@ export function formatSummary(result: WorkflowResult): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** `failure (allowed)` for an allowed failure, else the status. */
+function shownStatus(execution: ExecutionResult): string {
+  return execution.allowedFailure === true ? `${execution.status} (allowed)` : execution.status;
+}
+
+/** The reason, and for a retried execution how each earlier attempt ended: `exit code 0 on attempt 2 (1: exit code 7)`. */
+function executionDetail(execution: ExecutionResult): string {
+  const reason = execution.reason ?? '';
+  if (!execution.retriedAttempts) return reason;
+  const earlier = execution.retriedAttempts.map((a) => `${a.attempt}: ${a.reason ?? a.status}`).join('; ');
+  return `${reason}${reason ? ' ' : ''}on attempt ${execution.attempt ?? 1} (${earlier})`.trim();
+}
+
 const timing = (node: { status: Status; reason?: string; startedAt?: string; finishedAt?: string; durationMs?: number }) => ({
   status: node.status,
   reason: node.reason ?? null,
@@ -88,6 +101,17 @@ export function resultToJson(result: WorkflowResult) {
           ...timing(execution),
           exitCode: execution.exitCode ?? null,
           signal: execution.signal ?? null,
+          allowedFailure: execution.allowedFailure === true,
+          attempt: execution.attempt ?? 1,
+          retriedAttempts: (execution.retriedAttempts ?? []).map((a) => ({
+            attempt: a.attempt,
+            status: a.status,
+            exitCode: a.exitCode ?? null,
+            signal: a.signal ?? null,
+            reason: a.reason ?? null,
+            startedAt: a.startedAt ?? null,
+            finishedAt: a.finishedAt,
+          })),
         })),
       })),
     })),

@@ -22,7 +22,7 @@ export function createApiMetrics(registry: Registry = new Registry()): ApiMetric
     ...createProcessMetrics('api', registry),
     deliveries: new Counter({
       name: 'factoryci_webhook_deliveries_total',
-      help: 'GitHub webhook deliveries answered, by outcome (accepted, awaiting_approval, redelivery, handled, ignored, not_admitted, refused, unavailable, error)',
+      help: 'GitHub webhook deliveries answered, by outcome (accepted, awaiting_approval, redelivery, handled, ignored, not_admitted, skipped, refused, unavailable, error)',
       labelNames: ['outcome'],
       registers,
     }),

@@ -127,6 +127,10 @@ const projectSettings = {
   max_cpu: { type: 'string', maxLength: 20, pattern: '^[0-9]+(\\.[0-9]+)?m?$', description: 'Kubernetes CPU quantity, e.g. "2" or "500m"' },
   max_memory: { type: 'string', maxLength: 20, pattern: '^[0-9]+(Ki|Mi|Gi|Ti|K|M|G|T)?$', description: 'Kubernetes memory quantity, e.g. "4Gi"' },
   max_concurrent_runs: { type: 'integer', minimum: 1, maximum: 1000 },
+  cancel_superseded: {
+    type: 'boolean',
+    description: "a newer push to a branch (a new commit of a pull request) cancels that branch's (pull request's) older queued and running workflows",
+  },
   log_cap_bytes: {
     type: ['integer', 'null'],
     minimum: MIN_LOG_CAP_BYTES,
@@ -193,6 +197,7 @@ export const projectSchema = {
     max_cpu: { type: 'string' },
     max_memory: { type: 'string' },
     max_concurrent_runs: { type: 'integer' },
+    cancel_superseded: { type: 'boolean' },
     log_cap_bytes: { type: ['integer', 'null'] },
     created_at: timestamp,
     updated_at: timestamp,
@@ -286,7 +291,30 @@ const stepBase = {
   finished_at: nullable('string', { format: 'date-time' }),
 } as const;
 
-const executionProperties = { ...stepBase, command: { type: 'string' }, exit_code: nullable('integer'), reason: nullable('string') } as const;
+/** A failed attempt of an execution that was tried again (`.factory`'s `retry`); the execution's own fields are its last attempt. */
+const attemptProperties = {
+  attempt: { type: 'integer', minimum: 1 },
+  status: { type: 'string', enum: ['failure', 'error'] },
+  exit_code: nullable('integer'),
+  reason: nullable('string'),
+  started_at: nullable('string', { format: 'date-time' }),
+  finished_at: { type: 'string', format: 'date-time' },
+  log_seq: { type: 'integer', minimum: 0, description: 'the first log chunk seq of the next attempt: the chunks before it are this attempt\'s and earlier ones\'' },
+} as const;
+
+const executionProperties = {
+  ...stepBase,
+  command: { type: 'string' },
+  exit_code: nullable('integer'),
+  reason: nullable('string'),
+  allow_failure: { type: 'boolean', description: '`allow_failure = true`: a failure does not fail its stage' },
+  allowed_failure: { type: 'boolean', description: 'it failed (or could not start) and its failure is allowed' },
+  attempts: {
+    type: 'array',
+    description: 'the attempts that failed and were tried again, in order (empty: it ran once)',
+    items: { type: 'object', properties: attemptProperties, required: keysOf(attemptProperties), additionalProperties: false },
+  },
+} as const;
 
 const stageProperties = {
   ...stepBase,

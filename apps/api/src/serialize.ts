@@ -1,4 +1,4 @@
-import type { ApiToken, Execution, Owner, Pipeline, Project, Stage, User, Workflow } from '@factoryci/db';
+import { recordedAttempts, type ApiToken, type Execution, type Owner, type Pipeline, type Project, type Stage, type User, type Workflow } from '@factoryci/db';
 import type { EventName } from '@factoryci/run-state';
 
 /** Database rows → the API's JSON (snake_case, ids of GitHub objects as numbers, never a stored secret). */
@@ -41,6 +41,7 @@ export function projectJson(p: Project & { owner: Pick<Owner, 'id' | 'name'> }) 
     max_cpu: p.maxCpu,
     max_memory: p.maxMemory,
     max_concurrent_runs: p.maxConcurrentRuns,
+    cancel_superseded: p.cancelSuperseded,
     log_cap_bytes: p.logCapBytes,
     created_at: p.createdAt.toISOString(),
     updated_at: p.updatedAt.toISOString(),
@@ -92,6 +93,19 @@ const stepJson = (s: Step) => ({
   finished_at: iso(s.finishedAt),
 });
 
+/** An execution's retried attempts as the API shows them (the JSON column as the agent reported it). */
+function attemptsJson(value: unknown) {
+  return recordedAttempts(value).map((a) => ({
+    attempt: a.attempt,
+    status: a.status,
+    exit_code: a.exitCode,
+    reason: a.reason,
+    started_at: a.startedAt,
+    finished_at: a.finishedAt,
+    log_seq: a.logSeq,
+  }));
+}
+
 export type WorkflowTree = Workflow & { pipelines: (Pipeline & { stages: (Stage & { executions: Execution[] })[] })[] };
 
 export function workflowTreeJson(w: WorkflowTree) {
@@ -104,7 +118,15 @@ export function workflowTreeJson(w: WorkflowTree) {
       reused_from: p.reusedFrom,
       stages: p.stages.map((s) => ({
         ...stepJson(s),
-        executions: s.executions.map((e) => ({ ...stepJson(e), command: e.command, exit_code: e.exitCode, reason: e.reason })),
+        executions: s.executions.map((e) => ({
+          ...stepJson(e),
+          command: e.command,
+          exit_code: e.exitCode,
+          reason: e.reason,
+          allow_failure: e.allowFailure,
+          allowed_failure: e.allowFailure && (e.status === 'failure' || e.status === 'error'),
+          attempts: attemptsJson(e.attempts),
+        })),
       })),
     })),
   };

@@ -3,7 +3,7 @@ import type { Project, Workflow, WorkflowTree } from './api-types.js';
 import { integerFlag, keyValues, runId } from './cli-args.js';
 import { print, type Command } from './context.js';
 import { listAllProjects, resolveProjectId } from './project-ref.js';
-import { checkStatus, mergeNewestFirst, projectRuns } from './run-selection.js';
+import { checkEvent, checkStatus, mergeNewestFirst, projectRuns } from './run-selection.js';
 import { APPROVE_USAGE, CANCEL_USAGE, PROJECTS_USAGE, RERUN_USAGE, RUN_USAGE, RUNS_USAGE, TRIGGER_USAGE, UsageError } from './usage.js';
 import { projectsTable, runLine, runsTable, runTreeText } from './views.js';
 
@@ -23,10 +23,10 @@ export const projectsCommand: Command = {
 
 export const runsCommand: Command = {
   usage: RUNS_USAGE,
-  args: { options: { project: { type: 'string' }, branch: { type: 'string' }, status: { type: 'string' }, limit: { type: 'string' } } },
+  args: { options: { project: { type: 'string' }, branch: { type: 'string' }, event: { type: 'string' }, status: { type: 'string' }, limit: { type: 'string' } } },
   async run(args, context) {
     const limit = integerFlag('limit', str(args.values.limit), 1, 200) ?? 20;
-    const filter = { branch: str(args.values.branch), status: checkStatus(str(args.values.status)) };
+    const filter = { branch: str(args.values.branch), event: checkEvent(str(args.values.event)), status: checkStatus(str(args.values.status)) };
     const api = await context.client();
     const ref = str(args.values.project);
     let runs: Workflow[];

@@ -1,28 +1,26 @@
 /**
- * `factoryctl runs` filters: GET /workflows lists a project's runs newest first, with no branch or status filter, so
- * pages are read until enough runs match (or the project has no more). Pure parts tested as data.
+ * `factoryctl runs` filters: GET /workflows lists a project's runs newest first, filtered by branch, event and status
+ * on the server. Pure parts tested as data.
  */
+import { EVENT_NAMES, WORKFLOW_STATUSES } from '@factoryci/run-state';
 import type { ApiClient } from './api-client.js';
 import type { Workflow } from './api-types.js';
 import { UsageError } from './usage.js';
 
 export interface RunFilter {
   branch?: string;
+  event?: string;
   status?: string;
 }
 
-export const WORKFLOW_STATUSES = ['awaiting_approval', 'queued', 'provisioning', 'running', 'success', 'failure', 'cancelled', 'error'];
-
-export function checkStatus(status: string | undefined): string | undefined {
-  if (status !== undefined && !WORKFLOW_STATUSES.includes(status)) {
-    throw new UsageError(`--status must be one of ${WORKFLOW_STATUSES.join(', ')}, not "${status}"`);
-  }
-  return status;
+/** `value` when it is one of `allowed` (or not given); a usage error naming the flag and the choices otherwise. */
+function oneOf(flag: string, allowed: readonly string[], value: string | undefined): string | undefined {
+  if (value !== undefined && !allowed.includes(value)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')}, not "${value}"`);
+  return value;
 }
 
-export function runMatches(run: Workflow, filter: RunFilter): boolean {
-  return (filter.branch === undefined || run.branch === filter.branch) && (filter.status === undefined || run.status === filter.status);
-}
+export const checkStatus = (status: string | undefined): string | undefined => oneOf('--status', WORKFLOW_STATUSES, status);
+export const checkEvent = (event: string | undefined): string | undefined => oneOf('--event', EVENT_NAMES, event);
 
 /** Runs of several projects as one list, newest first (by creation, then number), at most `limit`. */
 export function mergeNewestFirst(lists: readonly (readonly Workflow[])[], limit: number): Workflow[] {
@@ -32,19 +30,7 @@ export function mergeNewestFirst(lists: readonly (readonly Workflow[])[], limit:
     .slice(0, limit);
 }
 
-const PAGE = 200;
-/** At most this many pages (of 200 runs) are read for a filtered list. */
-export const MAX_FILTER_PAGES = 25;
-
 /** Up to `limit` runs of a project matching the filter, newest first. */
-export async function projectRuns(api: ApiClient, projectId: string, filter: RunFilter, limit: number): Promise<Workflow[]> {
-  const filtered = filter.branch !== undefined || filter.status !== undefined;
-  if (!filtered) return api.json<Workflow[]>('GET', '/workflows', { query: { project: projectId, limit } });
-  const found: Workflow[] = [];
-  for (let page = 0; page < MAX_FILTER_PAGES && found.length < limit; page++) {
-    const batch = await api.json<Workflow[]>('GET', '/workflows', { query: { project: projectId, limit: PAGE, offset: page * PAGE } });
-    found.push(...batch.filter((run) => runMatches(run, filter)));
-    if (batch.length < PAGE) break;
-  }
-  return found.slice(0, limit);
+export function projectRuns(api: ApiClient, projectId: string, filter: RunFilter, limit: number): Promise<Workflow[]> {
+  return api.json<Workflow[]>('GET', '/workflows', { query: { project: projectId, ...filter, limit } });
 }

@@ -69,12 +69,13 @@ export const PROJECTS_USAGE = `usage: factoryctl projects [--owner <name>] [--li
   --limit <n>        at most n projects (default 50, at most 200)
 ${JSON_FLAG}`;
 
-export const RUNS_USAGE = `usage: factoryctl runs [--project <id|owner/name>] [--branch <name>] [--status <status>] [--limit <n>]
+export const RUNS_USAGE = `usage: factoryctl runs [--project <id|owner/name>] [--branch <name>] [--event <e>] [--status <status>] [--limit <n>]
 
 Lists runs, newest first: of one project, or of every project.
 
   --project <p>      a project id, owner/name, or a name that only one owner has
-  --branch <name>    only runs of this branch
+  --branch <name>    only runs of this branch (a pull request's: its base branch)
+  --event <e>        only runs of this event (push, pull_request, tag, manual)
   --status <s>       only runs in this status (awaiting_approval, queued, provisioning, running,
                      success, failure, cancelled, error)
   --limit <n>        at most n runs (default 20, at most 200)

@@ -34,24 +34,28 @@ const plan: PlanBody = {
       name: 'build',
       position: 0,
       dependsOn: [],
-      stages: [{ name: 'test', position: 0, executions: [{ name: 'unit', position: 0, command: 'npm test', secrets: [] }] }],
+      stages: [{ name: 'test', position: 0, executions: [{ name: 'unit', position: 0, command: 'npm test', secrets: [], allowFailure: false }] }],
     },
     {
       name: 'deploy',
       position: 1,
       dependsOn: ['build'],
-      stages: [{ name: 'ship', position: 0, executions: [{ name: 'helm', position: 0, command: './deploy.sh', secrets: ['DEPLOY_TOKEN', 'KUBECONFIG_B64'] }] }],
+      stages: [{ name: 'ship', position: 0, executions: [{ name: 'helm', position: 0, command: './deploy.sh', secrets: ['DEPLOY_TOKEN', 'KUBECONFIG_B64'], allowFailure: true }] }],
     },
   ],
   skipped: [{ name: 'docs', reason: 'filter', message: 'branch main does not match docs/*' }],
   reused: [{ name: 'lint', position: 2, dependsOn: [] }],
+  cancelSuperseded: false,
 };
 
 describe('PUT /agent/v1/plan body (planBodySchema)', () => {
   it('accepts a plan, and one without skipped or reused pipelines (the default, [], is filled in)', () => {
     expect(checkPlan(plan)).toEqual({ ok: true, value: plan });
     const bare = { pipelines: [] };
-    expect(checkPlan(bare)).toEqual({ ok: true, value: { pipelines: [], skipped: [], reused: [] } });
+    expect(checkPlan(bare)).toEqual({ ok: true, value: { pipelines: [], skipped: [], reused: [], cancelSuperseded: false } });
+    // allowFailure defaults to false (an agent from before allow_failure)
+    const older = { pipelines: [{ name: 'b', position: 0, dependsOn: [], stages: [{ name: 's', position: 0, executions: [{ name: 'e', position: 0, command: 'true' }] }] }] };
+    expect(checkPlan(older)).toMatchObject({ ok: true, value: { pipelines: [{ stages: [{ executions: [{ allowFailure: false, secrets: [] }] }] }] } });
     expect(problems(checkPlan, { pipelines: [], reused: [{ name: 'lint', position: 0 }] })).toEqual(['reused[0].dependsOn is missing']);
     expectTypeOf<PlanBody['skipped'][number]>().toEqualTypeOf<{ name: string; reason: string; message: string }>();
   });
@@ -78,7 +82,7 @@ describe('PUT /agent/v1/plan body (planBodySchema)', () => {
       pipelines: [{ name: 'p', position: 0, dependsOn: [], stages: [{ name: 's', position: 0, executions: [{ name: 'e', position: 0, command: 'true', secrets }] }] }],
     });
     const bare = { pipelines: [{ name: 'p', position: 0, dependsOn: [], stages: [{ name: 's', position: 0, executions: [{ name: 'e', position: 0, command: 'true' }] }] }] };
-    expect(checkPlan(bare)).toEqual({ ok: true, value: { ...withSecrets([]), skipped: [], reused: [] } });
+    expect(checkPlan(bare)).toMatchObject({ ok: true, value: { ...withSecrets([]), skipped: [], reused: [], cancelSuperseded: false } });
     expectTypeOf<PlanBody['pipelines'][number]['stages'][number]['executions'][number]['secrets']>().toEqualTypeOf<string[]>();
     const at = 'pipelines[0].stages[0].executions[0].secrets';
     expect(problems(checkPlan, withSecrets(['npm-token']))).toEqual([
@@ -127,6 +131,16 @@ describe('POST /agent/v1/status body (statusReportSchema)', () => {
     expect(problems(checkStatus, { status: 'failure', exitCode: 1.5 })).toEqual(['exitCode must be an integer or null']);
     expect(problems(checkStatus, { status: 'failure', reason: 'x'.repeat(MAX_REASON_CHARS + 1) })).toEqual([`reason is longer than ${MAX_REASON_CHARS} characters`]);
     expect(problems(checkStatus, { pipeline: 'build' })).toEqual(['status is missing']);
+  });
+
+  it('carries a retried attempt (retry): attempts 1 to MAX_RETRIES, failed or errored, with the next attempt\'s first log seq', () => {
+    const retriedAttempt = { attempt: 1, status: 'failure', exitCode: 7, reason: 'exit code 7', startedAt: '2026-11-24T10:00:01.000Z', finishedAt: '2026-11-24T10:00:02.000Z', logSeq: 3 };
+    const report = { pipeline: 'build', stage: 'test', execution: 'unit', status: 'running', retriedAttempt };
+    expect(checkStatus(report)).toEqual({ ok: true, value: report });
+    expect(problems(checkStatus, { ...report, retriedAttempt: { ...retriedAttempt, attempt: 6 } })).toEqual(['retriedAttempt.attempt must be <= 5']);
+    expect(problems(checkStatus, { ...report, retriedAttempt: { ...retriedAttempt, status: 'success' } })).toEqual(['retriedAttempt.status "success" is not one of failure, error']);
+    const { logSeq: _logSeq, ...noSeq } = retriedAttempt;
+    expect(problems(checkStatus, { ...report, retriedAttempt: noSeq })).toEqual(['retriedAttempt.logSeq is missing']);
   });
 });
 

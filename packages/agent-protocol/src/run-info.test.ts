@@ -24,8 +24,10 @@ function answer(): RunInfo {
       headRepoFullName: 'someone/widgets',
       trusted: false,
       changedPaths: ['src/a.ts'],
+      commitMessage: 'Widgets: the blue one',
+      commitAuthor: 'someone',
     },
-    project: { id: '6f1c2a9e-0000-4000-8000-000000000002', owner: 'acme', name: 'widgets' },
+    project: { id: '6f1c2a9e-0000-4000-8000-000000000002', owner: 'acme', name: 'widgets', repository: 'acme/widgets' },
     configSha: BASE,
     clone: { url: 'https://github.com/acme/widgets.git', token: 'ghs_token', tokenExpiresAt: '2026-11-24T11:00:00.000Z' },
     forkSecretPipelines: ['deploy'],
@@ -62,7 +64,7 @@ describe('GET /agent/v1/run answer (runInfoSchema)', () => {
     expect(validateRunInfo(answer())).toEqual({ ok: true, value: answer() });
     const push = changed({
       ...Object.fromEntries(
-        Object.entries({ event: 'push', action: null, ref: 'refs/heads/main', prNumber: null, baseSha: null, headRepoFullName: null, trusted: true, changedPaths: null }).map(
+        Object.entries({ event: 'push', action: null, ref: 'refs/heads/main', prNumber: null, baseSha: null, headRepoFullName: null, trusted: true, changedPaths: null, commitMessage: null, commitAuthor: null }).map(
           ([key, value]) => [`workflow.${key}`, value],
         ),
       ),

@@ -32,6 +32,16 @@ describe('examples/.factory', () => {
     const deploy = config.pipelines.find((p) => p.name === 'deploy');
     expect(deploy?.dependsOn).toEqual(['build']);
     expect(deploy?.stages[0]?.executions[0]?.secrets).toEqual(['DEPLOY_TOKEN']);
+    // release shows retry, allow_failure and a stage that runs whatever happened before it
+    const release = config.pipelines.find((p) => p.name === 'release');
+    expect(release?.stages.map((s) => [s.name, s.when])).toEqual([
+      ['publish', undefined],
+      ['cleanup', 'always'],
+    ]);
+    expect(release?.stages[0]?.executions.map((e) => [e.name, e.retry, e.allowFailure])).toEqual([
+      ['notes', { max: 1, on: ['exit_code', 'timeout'] }, undefined],
+      ['announce', undefined, true],
+    ]);
   });
 
   it('plans a push to main: build, then deploy', async () => {

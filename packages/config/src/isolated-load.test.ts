@@ -31,9 +31,33 @@ describe('loadConfigFromFilesInWorker', () => {
     expect(config).toEqual(await loadConfigFromFiles(exampleFiles));
   });
 
+  it('loads in this thread, without a Worker, when the fast parser takes every file', async () => {
+    const workerLoads: string[][] = [];
+    const inWorker = async (files: readonly ConfigFile[]) => {
+      workerLoads.push(files.map((file) => file.path));
+      throw new Error('not expected');
+    };
+    expect(await loadConfigFromFilesInWorker(exampleFiles, {}, inWorker)).toEqual(await loadConfigFromFiles(exampleFiles));
+    const invalid = [{ path: 'a.hcl', content: 'pipeline "x" {\n  nope = 1\n}\n' }];
+    expect((await rejection(loadConfigFromFilesInWorker(invalid, {}, inWorker))).message).toBe((await rejection(loadConfigFromFiles(invalid))).message);
+    expect(workerLoads).toEqual([]);
+  });
+
+  it('loads in the Worker when a file needs hcl2json', async () => {
+    const workerLoads: string[][] = [];
+    const files = [...exampleFiles, { path: 'z.hcl', content: 'pipeline "z" {\n  env = { A = "${x}" }\n}\n' }];
+    const inWorker = async (given: readonly ConfigFile[]) => {
+      workerLoads.push(given.map((file) => file.path));
+      throw new Error('the worker answered');
+    };
+    await expect(loadConfigFromFilesInWorker(files, {}, inWorker)).rejects.toThrow('the worker answered');
+    expect(workerLoads).toEqual([files.map((file) => file.path)]);
+  });
+
   it('throws a ConfigError with the same diagnostics, in the same order, "more not shown" last', async () => {
     const broken = Array.from({ length: 6 }, (_, i) => `pipeline "p${i}" {\n  stage "s" {\n    execution "e" { comand = "true" }\n  }\n}\n`).join('');
-    const files = [{ path: 'b.hcl', content: broken }, { path: 'a.hcl', content: 'pipeline "x" {\n  nope = 1\n}\n' }];
+    // the interpolation sends the load to the Worker (the fast parser leaves it to hcl2json)
+    const files = [{ path: 'b.hcl', content: broken }, { path: 'a.hcl', content: 'pipeline "x" {\n  nope = "${x}"\n}\n' }];
     const options = { limits: { ...CONFIG_LIMITS, maxDiagnostics: 3 } };
     const inWorker = await rejection(loadConfigFromFilesInWorker(files, options));
     const here = await rejection(loadConfigFromFiles(files, options));

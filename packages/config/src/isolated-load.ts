@@ -1,13 +1,15 @@
 /**
- * `loadConfigFromFiles` in a `worker_threads` Worker that ends with the parse. The parsers are WebAssembly (hcl2json
- * runs a Go runtime; tree-sitter its grammar) that, once loaded, hold tens of MB for the rest of a process's life:
- * parsed in a Worker, that memory goes with the Worker, and a long-lived process keeps only the plain configuration.
+ * `loadConfigFromFiles` that never loads hcl2json and tree-sitter in the calling thread. They are WebAssembly
+ * (hcl2json runs a Go runtime; tree-sitter its grammar) that, once loaded, hold tens of MB for the rest of a process's
+ * life: when a file needs them, the load runs in a `worker_threads` Worker that ends with the parse, so that memory
+ * goes with the Worker and a long-lived process keeps only the plain configuration. Most configurations need neither
+ * (the fast parser takes them) and are loaded in this thread, without a Worker's start.
  */
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ConfigError, type Diagnostic } from './diagnostics.js';
-import type { ConfigFile, LoadOptions } from './load.js';
+import { loadConfigFromFilesWith, SlowParseRefused, type ConfigFile, type LoadOptions } from './load.js';
 import type { FactoryConfig } from './model.js';
 
 /** What the worker answers. */
@@ -36,9 +38,24 @@ const configModuleUrl = (): string => pathToFileURL(createRequire(import.meta.ur
 
 /**
  * The same as `loadConfigFromFiles(files, options)` (a ConfigError with the same diagnostics when the configuration
- * is invalid), parsed in a Worker that is terminated once it answered.
+ * is invalid). When the fast parser takes every file, in this thread (no WebAssembly is loaded); when a file needs
+ * hcl2json, the whole load runs again in a Worker that is terminated once it answered. `inWorker` is that Worker's
+ * load (replaced only to observe it).
  */
-export function loadConfigFromFilesInWorker(files: readonly ConfigFile[], options: LoadOptions = {}): Promise<FactoryConfig> {
+export async function loadConfigFromFilesInWorker(
+  files: readonly ConfigFile[],
+  options: LoadOptions = {},
+  inWorker: (files: readonly ConfigFile[], options: LoadOptions) => Promise<FactoryConfig> = loadInWorker,
+): Promise<FactoryConfig> {
+  try {
+    return await loadConfigFromFilesWith(files, options, () => Promise.reject(new SlowParseRefused('a file needs hcl2json')));
+  } catch (error) {
+    if (!(error instanceof SlowParseRefused)) throw error;
+  }
+  return inWorker(files, options);
+}
+
+function loadInWorker(files: readonly ConfigFile[], options: LoadOptions): Promise<FactoryConfig> {
   return new Promise<FactoryConfig>((resolve, reject) => {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,

@@ -1,11 +1,10 @@
 import { open, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, createDiagnosticSink, sortDiagnostics, type Diagnostic } from './diagnostics.js';
-import { buildDocument, createLocator, firstSyntaxProblem } from './hcl-document.js';
-import { hclTreeParser, parseJson, parseTree } from './hcl-syntax.js';
 import { binaryProblem, CONFIG_LIMITS, fileCountProblem, fileSizeProblem, positionAt, totalSizeProblem, type ConfigLimits } from './limits.js';
 import type { FactoryConfig } from './model.js';
 import { deepNestingAt } from './nesting.js';
+import { normaliseText, parseFiles, parseWithHcl2json, type FileParse, type SlowParse } from './parse-files.js';
 import { buildConfig, type ParsedFile } from './validate.js';
 
 export interface ConfigFile {
@@ -82,7 +81,15 @@ function preParseProblem(file: ConfigFile, limits: ConfigLimits): Diagnostic | u
  * merged in the order of their paths. Bounded by CONFIG_LIMITS (checked before parsing). Throws ConfigError with
  * every problem of every file, and nothing else.
  */
-export async function loadConfigFromFiles(files: readonly ConfigFile[], options: LoadOptions = {}): Promise<FactoryConfig> {
+export function loadConfigFromFiles(files: readonly ConfigFile[], options: LoadOptions = {}): Promise<FactoryConfig> {
+  return loadConfigFromFilesWith(files, options, parseWithHcl2json);
+}
+
+/** Thrown by a `slowParse` that will not load hcl2json here (isolated-load.ts); passed through as it is. */
+export class SlowParseRefused extends Error {}
+
+/** `loadConfigFromFiles` with the parse of the files the fast parser declines given (parse-files.ts). */
+export async function loadConfigFromFilesWith(files: readonly ConfigFile[], options: LoadOptions, slowParse: SlowParse): Promise<FactoryConfig> {
   const dir = options.dir ?? '.factory';
   const limits = options.limits ?? CONFIG_LIMITS;
   const selected = files
@@ -92,15 +99,15 @@ export async function loadConfigFromFiles(files: readonly ConfigFile[], options:
   const tooBig = sizeDiagnostics(selected, dir, limits);
   if (tooBig.length > 0) throw new ConfigError(tooBig);
   try {
-    return await parseAndCheck(selected, dir, limits);
+    return await parseAndCheck(selected, dir, limits, slowParse);
   } catch (error) {
-    if (error instanceof ConfigError) throw error;
+    if (error instanceof ConfigError || error instanceof SlowParseRefused) throw error;
     // The parsers' own failures (their input is the user's): reported as the configuration's problem, never a crash.
     throw new ConfigError([{ file: dir, line: 0, column: 0, message: `the configuration could not be parsed: ${(error as Error).message ?? String(error)}` }]);
   }
 }
 
-async function parseAndCheck(selected: readonly ConfigFile[], dir: string, limits: ConfigLimits): Promise<FactoryConfig> {
+async function parseAndCheck(selected: readonly ConfigFile[], dir: string, limits: ConfigLimits, slowParse: SlowParse): Promise<FactoryConfig> {
   const sink = createDiagnosticSink();
   const parsed: ParsedFile[] = [];
   const unavailable = new Set<string>();
@@ -108,40 +115,26 @@ async function parseAndCheck(selected: readonly ConfigFile[], dir: string, limit
     for (const diagnostic of diagnostics) sink.list.push(diagnostic);
     for (const name of pipelineNamesIn(file.content)) unavailable.add(name);
   };
-  // Windows line ends and a byte order mark would otherwise end up in commands (`echo hi\r`) and shift columns.
-  const normalised = selected.map((file) => ({ path: file.path, content: file.content.replace(/^\uFEFF/, '').replace(/\r\n/g, '\n') }));
+  const normalised = selected.map((file) => ({ path: file.path, content: normaliseText(file.content) }));
   const parseable = normalised.filter((file) => {
     const problem = preParseProblem(file, limits);
     if (problem) refuse(file, [problem]);
     return !problem;
   });
-  void hclTreeParser(); // start loading the tree-sitter grammar while hcl2json starts its runtime
-  const results = await Promise.all(parseable.map(async (file) => ({ file, json: await parseJson(file.path, file.content) })));
-  for (const { file, json } of results) {
-    if (!json.ok) {
-      refuse(file, json.diagnostics);
-      continue;
-    }
-    const tree = await parseTree(file.content);
-    try {
-      const locate = createLocator(file.path, file.content);
-      const problem = firstSyntaxProblem(tree.rootNode);
-      if (problem) {
-        // hcl2json accepted what the position parser could not follow: report rather than guess locations.
-        sink.add(locate(problem), `unsupported syntax near "${problem.text.split('\n')[0]?.slice(0, 40) ?? ''}"`);
-        continue;
-      }
-      parsed.push({ file: file.path, body: buildDocument(tree.rootNode, json.json, locate) });
-    } finally {
-      tree.delete();
-    }
+  const parses = await parseFiles(parseable, slowParse);
+  for (const [i, file] of parseable.entries()) {
+    const parse = parses[i] as FileParse;
+    if (parse.ok) parsed.push({ file: file.path, body: parse.body });
+    else if (parse.cause === 'positions') {
+      for (const diagnostic of parse.diagnostics) sink.list.push(diagnostic);
+    } else refuse(file, parse.diagnostics);
   }
-  const { runner, pipelines } = buildConfig(sink, parsed, unavailable, limits);
+  const { runner, workflow, pipelines } = buildConfig(sink, parsed, unavailable, limits);
   if (pipelines.length === 0 && sink.list.length === 0) {
     sink.list.push({ file: dir, line: 0, column: 0, message: 'no pipeline defined: add pipeline "name" { ... } to a .hcl file' });
   }
   if (sink.list.length > 0) throw boundedError(sink.list, dir, limits.maxDiagnostics);
-  return { ...(runner ? { runner } : {}), pipelines, files: selected.map((file) => file.path) };
+  return { ...(runner ? { runner } : {}), ...(workflow ? { workflow } : {}), pipelines, files: selected.map((file) => file.path) };
 }
 
 /** Reads at most `max + 1` bytes of a file: enough to tell that it is too large without reading it all. */

@@ -1,4 +1,5 @@
 import { EVENT_NAMES, type EventName } from '@factoryci/run-state';
+import { RUN_CONDITIONS, RETRY_TRIGGERS, MAX_RETRIES, type RunCondition, type RetryPolicy, type RetryTrigger } from '@factoryci/run-state';
 /**
  * The typed model of a `.factory` configuration: what every `.factory/*.hcl` file of a repository
  * merges into once it has been parsed and validated. Everything inside FactoryCI trusts these types;
@@ -14,6 +15,9 @@ export interface SourceLocation {
 
 /** The events a workflow can be started by (declared in `@factoryci/run-state`). A pushed tag is the `tag` event, not `push`. */
 export { EVENT_NAMES, type EventName };
+
+/** Run conditions, allowed failures and retries (declared in `@factoryci/run-state`, docs/factory-hcl.md "Conditions"). */
+export { RUN_CONDITIONS, RETRY_TRIGGERS, MAX_RETRIES, type RunCondition, type RetryPolicy, type RetryTrigger };
 
 /** When a pipeline runs. Every condition that is given must hold; an absent one always holds. */
 export interface Filter {
@@ -61,6 +65,10 @@ export interface Execution {
   timeoutMs?: number;
   /** Relative to the checkout; undefined = the checkout's root. */
   workingDir?: string;
+  /** `allow_failure = true`: its failure does not fail its stage (shown as an allowed failure). */
+  allowFailure?: boolean;
+  /** `retry` / `retry_on`: further attempts after a failure; undefined = none. */
+  retry?: RetryPolicy;
   location: SourceLocation;
   /** A matrix copy's values (axis → value, in axis order); its name is then e.g. `unit (node=18)`. */
   matrix?: MatrixValues;
@@ -69,6 +77,8 @@ export interface Execution {
 export interface Stage {
   name: string;
   executions: Execution[];
+  /** When the stage runs, given the earlier stages of its pipeline; undefined = `on_success`. */
+  when?: RunCondition;
   location: SourceLocation;
 }
 
@@ -79,6 +89,8 @@ export interface Pipeline {
   env: Record<string, string>;
   /** Milliseconds; the default timeout of this pipeline's executions (already applied to each `Execution.timeoutMs`). */
   timeoutMs?: number;
+  /** When the pipeline runs, given how its `dependsOn` ended; undefined = `on_success`. */
+  when?: RunCondition;
   stages: Stage[];
   location: SourceLocation;
   /** A matrix copy's values (axis → value, in axis order); its name is then e.g. `test (node=18)`. */
@@ -98,8 +110,16 @@ export interface MatrixSpec {
   location: SourceLocation;
 }
 
+/** The `workflow` block: settings of the whole workflow. */
+export interface WorkflowSettings {
+  /** A newer run of the same branch (pull request) cancels this one's older runs (docs/factory-hcl.md#workflow). */
+  cancelSuperseded?: boolean;
+  location: SourceLocation;
+}
+
 export interface FactoryConfig {
   runner?: RunnerSpec;
+  workflow?: WorkflowSettings;
   /** In the order they were declared (files sorted by name). */
   pipelines: Pipeline[];
   /** The files that were merged, relative to the directory that was loaded. */

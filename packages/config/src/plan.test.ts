@@ -147,11 +147,13 @@ describe('plan JSON', () => {
           dependsOn: [],
           env: { A: '1' },
           timeoutMs: 60_000,
+          when: 'on_success',
           matrix: null,
           stages: [
             {
               name: 'ship',
               location: '.factory/b.hcl:5:3',
+              when: 'on_success',
               executions: [
                 {
                   name: 'helm',
@@ -161,6 +163,8 @@ describe('plan JSON', () => {
                   secrets: ['KUBECONFIG_B64'],
                   timeoutMs: 60_000,
                   workingDir: 'deploy',
+                  allowFailure: false,
+                  retry: null,
                   matrix: null,
                 },
               ],

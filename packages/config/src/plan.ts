@@ -1,7 +1,8 @@
 import { formatLocation } from './diagnostics.js';
 import { compileGlobs } from './glob.js';
+import { DEFAULT_RUN_CONDITION } from '@factoryci/run-state';
+import type { Execution, FactoryConfig, Filter, Pipeline, PlanContext, RetryPolicy, RunCondition, RunnerSpec } from './model.js';
 import { servicesToJson, type ServiceJson } from './services.js';
-import type { FactoryConfig, Filter, Pipeline, PlanContext, RunnerSpec } from './model.js';
 
 /** A pipeline that runs; `dependsOn` holds only pipelines that run (a planned pipeline's dependencies all run). */
 export type PlannedPipeline = Pipeline;
@@ -170,11 +171,13 @@ export interface PlanJson {
     dependsOn: string[];
     env: Record<string, string>;
     timeoutMs: number | null;
+    when: RunCondition;
     /** A matrix copy's values (axis → value), else null. */
     matrix: Record<string, string> | null;
     stages: {
       name: string;
       location: string;
+      when: RunCondition;
       executions: {
         name: string;
         location: string;
@@ -183,6 +186,8 @@ export interface PlanJson {
         secrets: string[];
         timeoutMs: number | null;
         workingDir: string | null;
+        allowFailure: boolean;
+        retry: RetryPolicy | null;
         /** A matrix copy's values (axis → value), else null. */
         matrix: Record<string, string> | null;
       }[];
@@ -210,10 +215,12 @@ export function planToJson(plan: Plan): PlanJson {
       dependsOn: [...pipeline.dependsOn],
       env: { ...pipeline.env },
       timeoutMs: pipeline.timeoutMs ?? null,
+      when: pipeline.when ?? DEFAULT_RUN_CONDITION,
       matrix: pipeline.matrix ? { ...pipeline.matrix } : null,
       stages: pipeline.stages.map((stage) => ({
         name: stage.name,
         location: formatLocation(stage.location),
+        when: stage.when ?? DEFAULT_RUN_CONDITION,
         executions: stage.executions.map((execution) => ({
           name: execution.name,
           location: formatLocation(execution.location),
@@ -222,10 +229,16 @@ export function planToJson(plan: Plan): PlanJson {
           secrets: [...execution.secrets],
           timeoutMs: execution.timeoutMs ?? null,
           workingDir: execution.workingDir ?? null,
+          ...conditionsJson(execution),
           matrix: execution.matrix ? { ...execution.matrix } : null,
         })),
       })),
     })),
     skipped: plan.skipped.map((skip) => ({ name: skip.name, reason: skip.reason, message: skip.message })),
   };
+}
+
+/** An execution's `allow_failure` and `retry` in the plan JSON (added in version 1: new keys, nothing changed). */
+function conditionsJson(execution: Execution): { allowFailure: boolean; retry: RetryPolicy | null } {
+  return { allowFailure: execution.allowFailure === true, retry: execution.retry ? { max: execution.retry.max, on: [...execution.retry.on] } : null };
 }

@@ -7,16 +7,19 @@ import {
   type EventName,
   type Filter,
   type Pipeline,
+  type RunCondition,
   type RunnerSpec,
   type ServiceSpec,
   type SourceLocation,
+  type WorkflowSettings,
 } from './model.js';
+import { checkWhenCanHold, readAllowFailure, readRetry, readWhen } from './conditions.js';
 import { expandedExecutionCount, expandedExecutionLocation, expandMatrices, MATRIX_BLOCK, readMatrixBlocks, type DeclaredExecution, type DeclaredPipeline, type DeclaredStage } from './matrix.js';
 import { quantityProblem } from './quantity.js';
 import { readServices, SERVICE_ATTRIBUTES, SERVICE_BLOCK } from './services.js';
 import { CONFIG_LIMITS, MAX_NAME_LENGTH, shownName, type ConfigLimits } from './limits.js';
 import { createSuggestionBudget, didYouMean, type SuggestionBudget } from './suggest.js';
-import { readDuration, readEnv, readScalarAsString, readString, readStringList, type LocatedString } from './values.js';
+import { readBool, readDuration, readEnv, readScalarAsString, readString, readStringList, type LocatedString } from './values.js';
 
 /** One successfully parsed file of a configuration. */
 export interface ParsedFile {
@@ -42,18 +45,23 @@ interface BodySchema {
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 const SECRET_NAME = /^[A-Z_][A-Z0-9_]*$/;
 
+/** The attributes of run conditions, allowed failures and retries (conditions.ts). */
+const CONDITION_ATTRIBUTES = { pipeline: ['when'], stage: ['when'], execution: ['allow_failure', 'retry', 'retry_on'] } as const;
+
 const ROOT: BodySchema = {
   where: 'at the top level',
   attributes: [],
   blocks: {
     runner: { labels: 0, example: 'runner { image = "node:20" }' },
+    workflow: { labels: 0, example: 'workflow { cancel_superseded = true }' },
     pipeline: { labels: 1, example: 'pipeline "build" { ... }' },
   },
 };
 const RUNNER_ATTRIBUTES = ['image', 'cpu', 'memory'] as const;
-const PIPELINE_ATTRIBUTES = ['depends_on', 'env', 'timeout'] as const;
+const WORKFLOW_ATTRIBUTES = ['cancel_superseded'] as const;
+const PIPELINE_ATTRIBUTES = ['depends_on', 'env', 'timeout', ...CONDITION_ATTRIBUTES.pipeline] as const;
 const FILTER_ATTRIBUTES = ['events', 'branches', 'tags', 'paths'] as const;
-const EXECUTION_ATTRIBUTES = ['command', 'env', 'secrets', 'timeout', 'working_dir'] as const;
+const EXECUTION_ATTRIBUTES = ['command', 'env', 'secrets', 'timeout', 'working_dir', ...CONDITION_ATTRIBUTES.execution] as const;
 
 const pipelineSchema = (name: string): BodySchema => ({
   where: `in pipeline "${name}"`,
@@ -66,7 +74,7 @@ const pipelineSchema = (name: string): BodySchema => ({
 });
 const stageSchema = (name: string): BodySchema => ({
   where: `in stage "${name}"`,
-  attributes: [],
+  attributes: CONDITION_ATTRIBUTES.stage,
   blocks: { execution: { labels: 1, example: 'execution "unit" { command = "npm test" }' } },
 });
 const executionSchema = (name: string): BodySchema => ({ where: `in execution "${name}"`, attributes: EXECUTION_ATTRIBUTES, blocks: { matrix: MATRIX_BLOCK } });
@@ -159,6 +167,16 @@ function readRunner(sink: DiagnosticSink, block: HclBlock): RunnerSpec {
   return runner;
 }
 
+/** The `workflow` block: settings of the whole workflow. */
+function readWorkflowSettings(sink: DiagnosticSink, block: HclBlock): WorkflowSettings {
+  const { attributes } = checkBody(sink, block.body, leafSchema('in workflow', WORKFLOW_ATTRIBUTES));
+  const settings: WorkflowSettings = { location: block.typeLocation };
+  const cancel = attributes.get('cancel_superseded');
+  const flag = cancel && readBool(sink, 'cancel_superseded', cancel.value);
+  if (flag) settings.cancelSuperseded = flag.value;
+  return settings;
+}
+
 const GLOB_KINDS: Record<'branches' | 'tags' | 'paths', GlobKind> = { branches: 'branch', tags: 'tag', paths: 'path' };
 
 function readFilter(sink: DiagnosticSink, block: HclBlock): Filter {
@@ -238,11 +256,28 @@ function readExecution(sink: DiagnosticSink, block: HclBlock, name: string, defa
   const workingDir = attributes.get('working_dir');
   const dir = workingDir && readWorkingDir(sink, workingDir);
   if (dir !== undefined) execution.workingDir = dir;
+  readExecutionConditions(sink, attributes, execution);
   return execution;
 }
 
-function readStage(sink: DiagnosticSink, block: HclBlock, name: string, defaultTimeoutMs: number | undefined, pipelineAxes: readonly string[]): DeclaredStage {
-  const { blocks } = checkBody(sink, block.body, stageSchema(name));
+/** `allow_failure`, `retry` and `retry_on` of an execution. */
+function readExecutionConditions(sink: DiagnosticSink, attributes: Map<string, HclAttribute>, execution: DeclaredExecution): void {
+  const allowFailure = readAllowFailure(sink, attributes.get('allow_failure'));
+  if (allowFailure !== undefined) execution.allowFailure = allowFailure;
+  const retry = readRetry(sink, attributes.get('retry'), attributes.get('retry_on'));
+  if (retry) execution.retry = retry;
+}
+
+/** A stage's or a pipeline's `when`; `nothingBefore` says why `on_failure` could never hold there, if it could not. */
+function readRunCondition(sink: DiagnosticSink, attributes: Map<string, HclAttribute>, target: { when?: RunCondition }, nothingBefore: string | undefined): void {
+  const attribute = attributes.get('when');
+  const when = readWhen(sink, attribute);
+  checkWhenCanHold(sink, attribute, when, nothingBefore);
+  if (when !== undefined) target.when = when;
+}
+
+function readStage(sink: DiagnosticSink, block: HclBlock, name: string, defaultTimeoutMs: number | undefined, pipelineAxes: readonly string[], first: boolean): DeclaredStage {
+  const { attributes, blocks } = checkBody(sink, block.body, stageSchema(name));
   const register = createNameRegistry(sink, 'execution', ` in stage "${name}"`);
   const executions: DeclaredExecution[] = [];
   for (const child of blocks) {
@@ -252,7 +287,9 @@ function readStage(sink: DiagnosticSink, block: HclBlock, name: string, defaultT
     if (register(label.value, label.location)) executions.push(execution);
   }
   if (blocks.length === 0) sink.add(block.typeLocation, `stage "${name}" has no executions: add execution "name" { command = "..." }`);
-  return { name, executions, location: block.typeLocation };
+  const stage: DeclaredStage = { name, executions, location: block.typeLocation };
+  readRunCondition(sink, attributes, stage, first ? 'it is the first stage of its pipeline' : undefined);
+  return stage;
 }
 
 /** A `depends_on` list; longer than the pipeline limit it is refused as a whole (it must repeat or name unknowns). */
@@ -278,6 +315,7 @@ function readPipeline(sink: DiagnosticSink, block: HclBlock, name: string): Chec
   if (env) pipeline.env = readEnv(sink, env);
   const dependsOnAttribute = attributes.get('depends_on');
   const dependsOn = (dependsOnAttribute && readDependsOn(sink, dependsOnAttribute)) ?? [];
+  readRunCondition(sink, attributes, pipeline, dependsOn.length === 0 ? 'the pipeline has no depends_on' : undefined);
 
   let filterLocation: SourceLocation | undefined;
   const registerStage = createNameRegistry(sink, 'stage', ` in pipeline "${name}"`);
@@ -294,7 +332,7 @@ function readPipeline(sink: DiagnosticSink, block: HclBlock, name: string): Chec
       stageCount++;
       if (!checkName(sink, child)) continue;
       const label = child.labels[0] as HclBlock['labels'][number];
-      const stage = readStage(sink, child, label.value, timeoutMs, pipelineAxes);
+      const stage = readStage(sink, child, label.value, timeoutMs, pipelineAxes, stageCount === 1);
       if (registerStage(label.value, label.location)) pipeline.stages.push(stage);
     }
   }
@@ -416,8 +454,9 @@ export function buildConfig(
   files: readonly ParsedFile[],
   unavailable: ReadonlySet<string>,
   limits: Pick<ConfigLimits, 'maxPipelines' | 'maxExecutions' | 'maxSuggestionCells'> = CONFIG_LIMITS,
-): { runner?: RunnerSpec; pipelines: Pipeline[] } {
+): { runner?: RunnerSpec; workflow?: WorkflowSettings; pipelines: Pipeline[] } {
   let runner: RunnerSpec | undefined;
+  let workflow: WorkflowSettings | undefined;
   const pipelines: CheckedPipeline[] = [];
   const all: CheckedPipeline[] = [];
   const registerPipeline = createNameRegistry(sink, 'pipeline');
@@ -433,6 +472,11 @@ export function buildConfig(
       if (block.type === 'runner') {
         if (runner) sink.add(block.typeLocation, `duplicate runner block; first defined at ${formatLocation(runner.location)}`);
         else runner = readRunner(sink, block);
+        continue;
+      }
+      if (block.type === 'workflow') {
+        if (workflow) sink.add(block.typeLocation, `duplicate workflow block; first defined at ${formatLocation(workflow.location)}`);
+        else workflow = readWorkflowSettings(sink, block);
         continue;
       }
       if (++pipelineBlocks > limits.maxPipelines) {
@@ -464,5 +508,5 @@ export function buildConfig(
   // When a limit stopped the reading, the pipelines not read may be the ones named: no name is reported as unknown.
   const notRead = (name: string) => stopped || unavailable.has(name);
   checkDependencies(sink, all, pipelines, notRead, createSuggestionBudget(limits.maxSuggestionCells));
-  return { ...(runner ? { runner } : {}), pipelines: expandMatrices(pipelines.map((checked) => checked.pipeline)) };
+  return { ...(runner ? { runner } : {}), ...(workflow ? { workflow } : {}), pipelines: expandMatrices(pipelines.map((checked) => checked.pipeline)) };
 }

@@ -43,6 +43,12 @@ export function readString(sink: DiagnosticSink, what: string, value: HclValue):
   return wrongType(sink, what, 'a string', value);
 }
 
+export function readBool(sink: DiagnosticSink, what: string, value: HclValue): { value: boolean; location: SourceLocation } | undefined {
+  if (value.kind === 'bool') return { value: value.value, location: value.location };
+  if (value.kind === 'null') return undefined;
+  return wrongType(sink, what, 'a bool (true or false)', value);
+}
+
 /** A string, or a number/bool written without quotes (converted to its decimal text), e.g. `PORT = 8080`. */
 export function readScalarAsString(sink: DiagnosticSink, what: string, value: HclValue): LocatedString | undefined {
   if (value.kind === 'number' || value.kind === 'bool') return { value: String(value.value), location: value.location };

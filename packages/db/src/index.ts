@@ -24,4 +24,4 @@ export {
   type TransactionOptions,
 } from './transient-retry.js';
 export { takeRunNumber, takeRunNumbers, nextRunNumbers, ensureRunCounter } from './run-numbers.js';
-export { insertWorkflowsWithDeliveries, deliveredWorkflows, type WorkflowInsert, type DeliveryInsert, type DeliveredWorkflow } from './run-intake.js';
+export { insertWorkflowsWithDeliveries, deliveredWorkflows, markEnqueued, type WorkflowInsert, type DeliveryInsert, type DeliveredWorkflow } from './run-intake.js';

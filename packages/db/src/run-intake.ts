@@ -92,3 +92,16 @@ export async function deliveredWorkflows(db: Db, deliveryIds: readonly string[])
   )) as { delivery_id: string; id: string | null; number: number | null; status: string | null }[];
   return new Map(rows.map((r) => [r.delivery_id, r.id === null ? null : { id: r.id, number: Number(r.number), status: r.status as string }]));
 }
+
+/**
+ * Marks the workflows whose jobs were just added as queued (`enqueued_at`, where it is not set yet), in one UPDATE on
+ * the driver's pool: this runs once per intake batch, where Prisma's prepare, execute and close of a statement (and
+ * its query engine) cost as much as the rest of the batch's database work.
+ */
+export async function markEnqueued(db: Db, workflowIds: readonly string[]): Promise<void> {
+  if (workflowIds.length === 0) return;
+  await driverPool(db).query(
+    `UPDATE \`workflows\` SET \`enqueued_at\` = NOW(3), \`updated_at\` = NOW(3) WHERE \`id\` IN (${workflowIds.map(() => '?').join(', ')}) AND \`enqueued_at\` IS NULL`,
+    [...workflowIds],
+  );
+}

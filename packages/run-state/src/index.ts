@@ -7,3 +7,4 @@ export * from './reports.js';
 export * from './config-sha.js';
 export * from './run-times.js';
 export * from './run-events.js';
+export * from './conditions.js';

@@ -8,7 +8,7 @@ import {
   type StatusReport,
 } from '@factoryci/agent-protocol';
 import type { Logger } from 'pino';
-import type { EngineEvent, OutputEvent, Reporter, StatusEvent } from '../run-model.js';
+import type { AttemptEvent, EngineEvent, OutputEvent, Reporter, StatusEvent } from '../run-model.js';
 import { isTerminal } from '../run-model.js';
 import { ApiRejectedError, type AgentApiClient } from './api-client.js';
 import { createLogCapper, type LogCapper } from '../log-capper.js';
@@ -237,6 +237,34 @@ export function createApiReporter(options: ApiReporterOptions): ApiReporter {
     if (entry.partial[stream] !== '') entry.partialTimer[stream] ??= setTimeout(() => cut(key, [stream]), PARTIAL_LINE_MS);
   };
 
+  /**
+   * A failed attempt that is tried again: its log so far is sent, then a line marking where the next attempt starts
+   * (within the log cap, like any output), then the attempt is reported with the seq its next attempt's log starts at.
+   */
+  const onAttempt = (event: AttemptEvent) => {
+    const { node } = event;
+    const key = keyOf(node);
+    cut(key, BOTH);
+    const entry = entryOf(node as Names);
+    const logSeq = entry.nextSeq;
+    const marker = entry.capper.take(attemptMarker(event));
+    if (marker !== '') {
+      chunks++;
+      enqueue({ path: AGENT_PATHS.logs, body: { ...entry.names, seq: entry.nextSeq++, data: marker }, key, windowBytes: 0 });
+    }
+    const retriedAttempt: NonNullable<StatusReport['retriedAttempt']> = {
+      attempt: event.attempt,
+      status: event.status,
+      finishedAt: event.finishedAt,
+      logSeq,
+      ...(event.exitCode !== undefined ? { exitCode: event.exitCode } : {}),
+      ...(event.reason !== undefined ? { reason: event.reason.slice(0, MAX_REASON_CHARS) } : {}),
+      ...(event.startedAt !== undefined ? { startedAt: event.startedAt } : {}),
+    };
+    const body: StatusReport = { status: 'running', at: event.at, retriedAttempt, pipeline: entry.names.pipeline, stage: entry.names.stage, execution: entry.names.execution };
+    enqueue({ path: AGENT_PATHS.status, body });
+  };
+
   const onStatus = (event: StatusEvent) => {
     const { node } = event;
     if (event.status === 'pending') return;
@@ -261,6 +289,7 @@ export function createApiReporter(options: ApiReporterOptions): ApiReporter {
     onEvent(event: EngineEvent) {
       if (failure) return;
       if (event.type === 'output') onOutput(event);
+      else if (event.type === 'attempt') onAttempt(event);
       else onStatus(event);
     },
     async drain() {
@@ -274,4 +303,10 @@ export function createApiReporter(options: ApiReporterOptions): ApiReporter {
     stats: () => ({ requests, chunks, pending: queue.length }),
     backpressure: (names) => (failure ? undefined : pending.get(keyOf(names))?.window.wait()),
   };
+}
+
+/** The log line where the next attempt of a retried execution starts, e.g. `--- attempt 1 failed (exit code 7); attempt 2 ---`. */
+export function attemptMarker(event: Pick<AttemptEvent, 'attempt' | 'status' | 'reason'>): string {
+  const what = event.status === 'error' ? 'could not start' : 'failed';
+  return `--- attempt ${event.attempt} ${what}${event.reason ? ` (${event.reason.replace(/\n/g, ' ')})` : ''}; attempt ${event.attempt + 1} ---\n`;
 }

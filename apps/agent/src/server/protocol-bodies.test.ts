@@ -32,6 +32,16 @@ describe('the bodies the agent sends', () => {
     expect(declared).toContainEqual(['deploy/ship/release', ['DEPLOY_TOKEN']]);
   });
 
+  it('PUT /agent/v1/plan carries the workflow block\'s cancel_superseded (false without it)', async () => {
+    const plan = planWorkflow(await loadConfig(EXAMPLES), { event: 'push', branch: 'main' });
+    const location = { file: '.factory/a.hcl', line: 1, column: 1 };
+    expect(planBody(plan, (text) => text).cancelSuperseded).toBe(false);
+    expect(planBody(plan, (text) => text, [], { location }).cancelSuperseded).toBe(false);
+    const body = planBody(plan, (text) => text, [], { cancelSuperseded: true, location });
+    expect(body.cancelSuperseded).toBe(true);
+    expect(checkPlan(body)).toEqual({ ok: true, value: body });
+  });
+
   it('PUT /agent/v1/plan of a re-run of the failed pipelines: the reused ones by name, place and dependencies only', async () => {
     const plan = planWorkflow(await loadConfig(EXAMPLES), { event: 'push', branch: 'main' });
     const [first, ...rest] = plan.pipelines.map((p) => p.name);

@@ -1,5 +1,5 @@
 import { AGENT_PATHS, MAX_REASON_CHARS, type PlanBody, type StatusReport } from '@factoryci/agent-protocol';
-import { ConfigError, loadConfigFromFilesInWorker, planWorkflow, type Plan } from '@factoryci/config';
+import { ConfigError, loadConfigFromFilesInWorker, planWorkflow, type Plan, type WorkflowSettings } from '@factoryci/config';
 import {
   consulFromUrl,
   consulServiceLocator,
@@ -11,6 +11,7 @@ import { runTokenWorkflowId } from '@factoryci/run-token';
 import type { CliIo } from '../cli-io.js';
 import { createConsoleReporter } from '../console-reporter.js';
 import { runWorkflow } from '../engine.js';
+import { runVariables } from './run-variables.js';
 import type { EngineEvent, Reporter } from '../run-model.js';
 import { EXIT, exitCodeOf, formatSummary } from '../run-summary.js';
 import { sandboxForRun } from '../sandbox.js';
@@ -70,7 +71,7 @@ function fanOut(...reporters: Reporter[]): Reporter {
  * `PUT /agent/v1/plan`'s body: the plan tree, commands masked; the pipelines a re-run of the failed pipelines reuses
  * (`reused`) only by name, place and dependencies. Positions are the whole plan's.
  */
-export function planBody(plan: Plan, mask: (text: string) => string, reused: readonly string[] = []): PlanBody {
+export function planBody(plan: Plan, mask: (text: string) => string, reused: readonly string[] = [], workflow?: WorkflowSettings): PlanBody {
   const placed = plan.pipelines.map((pipeline, position) => ({ pipeline, position }));
   return {
     pipelines: placed
@@ -87,11 +88,13 @@ export function planBody(plan: Plan, mask: (text: string) => string, reused: rea
             position: executionPosition,
             command: mask(execution.command),
             secrets: [...execution.secrets],
+            allowFailure: execution.allowFailure === true,
           })),
         })),
       })),
     skipped: plan.skipped.map(({ name, reason, message }) => ({ name, reason, message })),
     reused: placed.filter(({ pipeline }) => reused.includes(pipeline.name)).map(({ pipeline, position }) => ({ name: pipeline.name, position, dependsOn: pipeline.dependsOn })),
+    cancelSuperseded: workflow?.cancelSuperseded === true,
   };
 }
 
@@ -216,10 +219,13 @@ async function runPhases(ctx: PhaseContext): Promise<number> {
 
   state.phase = 'config';
   let plan: Plan;
+  let workflowSettings: WorkflowSettings | undefined;
   try {
     const files = await readConfigFiles(info.configSha, gitOptions);
     // parsed in a Worker: the parsers' WebAssembly is released before the executions run (docs/operations.md)
-    plan = planWorkflow(await loadConfigFromFilesInWorker(files), planContextOf(info));
+    const config = await loadConfigFromFilesInWorker(files);
+    workflowSettings = config.workflow;
+    plan = planWorkflow(config, planContextOf(info));
   } catch (error) {
     if (signal.aborted) return cancelled();
     if (error instanceof ConfigError) {
@@ -239,7 +245,7 @@ async function runPhases(ctx: PhaseContext): Promise<number> {
   const reused = plan.pipelines.filter((p) => info.reusedPipelines.includes(p.name)).map((p) => p.name);
   logger.info({ pipelines: plan.pipelines.map((p) => p.name), skipped: plan.skipped.map((p) => p.name), reused }, 'planned');
   try {
-    await client.request('PUT', AGENT_PATHS.plan, planBody(plan, redactor.mask, reused));
+    await client.request('PUT', AGENT_PATHS.plan, planBody(plan, redactor.mask, reused, workflowSettings));
   } catch (error) {
     logger.error({ error: (error as Error).message }, 'could not report the plan');
     return signal.aborted ? EXIT.cancelled : finish('error', `could not report the plan: ${(error as Error).message}`, EXIT.failure);
@@ -293,6 +299,7 @@ async function runPhases(ctx: PhaseContext): Promise<number> {
     baseEnv,
     secrets,
     inputs: info.inputs,
+    runVariables: runVariables(info),
     extraMasks: redactor.values(),
     secretsAllowed: secretsAllowedFor(info),
     sandbox: sandboxed.sandbox,

@@ -3,7 +3,7 @@ import { admitChunk, cutToBytes, isTruncationMarker, truncationReason, type LogC
 import { retryingTransaction } from '@factoryci/db';
 import { isFinalStepStatus, isFinalWorkflowStatus } from '@factoryci/run-state';
 import type { Db } from '../db.js';
-import { ConflictError, NotFoundError, PayloadTooLargeError } from '../errors.js';
+import { ConflictError, NotFoundError, PayloadTooLargeError, UnauthorizedError } from '../errors.js';
 import { fromByte, fromLine, tailLines, type LogRange } from '../runs/log-ranges.js';
 
 export type AppendedChunk = { outcome: 'stored'; bytes: number } | { outcome: 'duplicate'; bytes: 0 };
@@ -17,7 +17,8 @@ const DUPLICATE: AppendedChunk = { outcome: 'duplicate', bytes: 0 };
  * truncation marker, or refused (PayloadTooLargeError, 413). Whenever it cannot be stored as new (refused, an ended
  * execution, its seq already stored), a chunk already stored under (execution, seq) makes it a retry ("duplicate")
  * when its data is the same (or the stored prefix of a chunk the API cut at the cap) and a ConflictError otherwise; a
- * new chunk for an execution that has ended is a ConflictError. `executions.log_bytes` counts the
+ * new chunk for an execution that has ended is a ConflictError, for a run that has ended an UnauthorizedError (the end
+ * raced past the route's run-token check, which answers 401 for it). `executions.log_bytes` counts the
  * stored bytes, so the cap is checked without reading the log; a cut or a marker writes the truncation reason on the
  * execution (unless it has one). A stored chunk is never replaced. The transaction holds the workflow's row while it
  * inserts, so within a workflow chunk ids grow in commit order (the events stream resumes by id). The answer says how many bytes were stored (0 for
@@ -52,7 +53,9 @@ export async function appendLogChunk(db: Db, workflowId: string, chunk: LogChunk
     };
     if (!workflow || isFinalWorkflowStatus(workflow.status)) {
       if (await retried()) return DUPLICATE;
-      throw new ConflictError(`the run has ended: execution ${node} takes no new chunk`);
+      // what the run-token check answers (run-auth.ts) had the end come before it: the token died with its run, so
+      // the agent stops as cancelled rather than failing on a conflict
+      throw new UnauthorizedError(`the run of this token has ended (${workflow?.status ?? 'deleted'})`);
     }
     if (isFinalStepStatus(execution.status)) {
       if (await retried()) return DUPLICATE;

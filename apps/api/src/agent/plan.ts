@@ -57,7 +57,14 @@ export async function savePlan(db: Db, workflowId: string, plan: PlanBody): Prom
         const stageId = randomUUID();
         stages.push({ id: stageId, pipelineId, name: s.name, position: s.position });
         for (const e of s.executions) {
-          executions.push({ stageId, name: e.name, position: e.position, command: e.command, ...(e.secrets.length > 0 ? { secrets: e.secrets } : {}) });
+          executions.push({
+            stageId,
+            name: e.name,
+            position: e.position,
+            command: e.command,
+            allowFailure: e.allowFailure,
+            ...(e.secrets.length > 0 ? { secrets: e.secrets } : {}),
+          });
         }
       }
     }

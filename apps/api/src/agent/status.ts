@@ -1,5 +1,5 @@
 import type { StatusReport } from '@factoryci/agent-protocol';
-import { recordStepReport, recordWorkflowReport, type StepAddress } from '@factoryci/db';
+import { recordRetriedAttempt, recordStepReport, recordWorkflowReport, type StepAddress } from '@factoryci/db';
 import { isStepReportStatus, isWorkflowReportStatus, WORKFLOW_REPORT_STATUSES } from '@factoryci/run-state';
 import type { Db } from '../db.js';
 import { BadRequestError } from '../errors.js';
@@ -38,6 +38,7 @@ export async function applyStatus(db: Db, workflowId: string, report: StatusRepo
   if (!isStepReportStatus(status)) {
     throw new BadRequestError(`a pipeline, stage or execution cannot be reported "${status}"`);
   }
+  if (report.retriedAttempt !== undefined) return applyRetriedAttempt(db, workflowId, address, report);
   const outcome = await asApiErrors(() =>
     recordStepReport(db, workflowId, address, {
       status,
@@ -47,6 +48,28 @@ export async function applyStatus(db: Db, workflowId: string, report: StatusRepo
     }),
   );
   return { ...outcome, workflow: false };
+}
+
+/**
+ * A `running` report of an execution with the attempt that failed and is tried again: the attempt is added to the
+ * execution's attempts (idempotent per attempt number); the execution stays `running`.
+ */
+async function applyRetriedAttempt(db: Db, workflowId: string, address: StepAddress, report: StatusReport): Promise<StatusOutcome> {
+  const attempt = report.retriedAttempt;
+  if (address.kind !== 'execution' || report.status !== 'running' || attempt === undefined) {
+    throw new BadRequestError('retriedAttempt goes with an execution\'s "running" report');
+  }
+  const record = {
+    attempt: attempt.attempt,
+    status: attempt.status,
+    exitCode: attempt.exitCode ?? null,
+    reason: attempt.reason ?? null,
+    startedAt: attempt.startedAt ?? null,
+    finishedAt: attempt.finishedAt,
+    logSeq: attempt.logSeq,
+  };
+  const changed = await asApiErrors(() => recordRetriedAttempt(db, workflowId, address, record));
+  return { changed, node: `execution:${address.pipeline}/${address.stage}/${address.execution}`, workflow: false };
 }
 
 /** The step a report names (undefined: the workflow itself); BadRequestError for names that do not fit together. */

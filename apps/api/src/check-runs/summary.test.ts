@@ -37,4 +37,24 @@ describe('the check run of a workflow', () => {
     const text = summary(workflow({ pipelines: [pipeline] as unknown as CheckRunTree['pipelines'] }));
     expect(text).toContain('- ♻️ **build**: reused (succeeded in the workflow re-run; not run again)');
   });
+
+  it('concludes skipped when the workflow ran no pipeline, else by its status', () => {
+    const p = (status: string) => ({ name: status, status, reason: null, stages: [] });
+    const cases: { status: CheckRunTree['status']; pipelines: string[]; conclusion: string }[] = [
+      { status: 'success', pipelines: ['skipped', 'skipped'], conclusion: 'skipped' },
+      { status: 'success', pipelines: [], conclusion: 'skipped' },
+      { status: 'success', pipelines: ['success', 'skipped'], conclusion: 'success' },
+      { status: 'success', pipelines: ['reused', 'skipped'], conclusion: 'success' },
+      { status: 'failure', pipelines: ['failure', 'skipped'], conclusion: 'failure' },
+      { status: 'error', pipelines: [], conclusion: 'failure' },
+      { status: 'cancelled', pipelines: ['skipped'], conclusion: 'cancelled' },
+    ];
+    for (const c of cases) {
+      const body = checkRunBody(workflow({ status: c.status, finishedAt: new Date(), pipelines: c.pipelines.map(p) as unknown as CheckRunTree['pipelines'] }), null);
+      expect([c.status, c.pipelines, body.conclusion]).toEqual([c.status, c.pipelines, c.conclusion]);
+    }
+    expect(checkRunBody(workflow({ status: 'success', finishedAt: new Date(), pipelines: [p('skipped')] as unknown as CheckRunTree['pipelines'] }), null).output?.title).toBe(
+      '#3 skipped: no pipeline runs for this event',
+    );
+  });
 });

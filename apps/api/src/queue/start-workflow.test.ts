@@ -1,13 +1,41 @@
+/**
+ * startWorkflow(s) against the real MariaDB (the mark is an UPDATE of enqueued_at) with a queue that records what it
+ * is asked, Redis up or down; a database that cannot be reached makes the mark fail.
+ */
+import { randomUUID } from 'node:crypto';
 import pino from 'pino';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb } from '@factoryci/db';
+import { createTestDatabase, type TestDatabase } from '../../../../test/support/db.js';
 import type { Db } from '../db.js';
 import { requestCheckRunSyncs, startWorkflow, startWorkflows, type StartWorkflowDeps } from './start-workflow.js';
 import type { WorkflowQueue } from './workflow-queue.js';
 
-/** A queue and a database that record what startWorkflow asks of them, with Redis up or down and the mark failing or not. */
+let database: TestDatabase;
+let projectId: string;
+let unreachable: Db;
+beforeAll(async () => {
+  database = await createTestDatabase();
+  const owner = await database.db.owner.create({ data: { name: `o-${randomUUID().slice(0, 8)}` } });
+  projectId = (await database.db.project.create({ data: { ownerId: owner.id, name: 'app', url: 'file:///srv/git/app', webhookSecretEncrypted: 'x' } })).id;
+  unreachable = createDb('mysql://root@127.0.0.1:1/factory?pool_timeout=0.3&connect_timeout=0.3');
+});
+afterAll(async () => {
+  await unreachable?.$disconnect();
+  await database?.drop();
+});
+
+let number = 0;
+/** A committed `queued` workflow without enqueued_at (as the intake leaves it before starting it). */
+async function queuedWorkflow(): Promise<string> {
+  const { id } = await database.db.workflow.create({ data: { projectId, number: ++number, event: 'push', ref: 'refs/heads/main', sha: 'a'.repeat(40), status: 'queued' } });
+  return id;
+}
+const enqueuedAt = async (id: string) => (await database.db.workflow.findUniqueOrThrow({ where: { id } })).enqueuedAt;
+
+/** A queue that records what startWorkflow asks of it, Redis up or down; the real database, or an unreachable one. */
 function fakes(options: { redis: boolean; markFails?: boolean }) {
   const calls: string[] = [];
-  const marks: unknown[] = [];
   const queue = {
     enqueueMany: async (ids: readonly string[]) => {
       calls.push(`enqueue ${ids.join(',')}`);
@@ -18,41 +46,37 @@ function fakes(options: { redis: boolean; markFails?: boolean }) {
       return options.redis;
     },
   } as Partial<WorkflowQueue> as WorkflowQueue;
-  const db = {
-    workflow: {
-      updateMany: async (args: unknown) => {
-        calls.push('mark');
-        if (options.markFails) throw new Error('connection lost');
-        marks.push(args);
-        return { count: 1 };
-      },
-    },
-  } as unknown as Db;
   const lines: Record<string, unknown>[] = [];
   const log = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
-  const deps: StartWorkflowDeps = { db, queue };
-  return { deps, calls, marks, lines, log };
+  const deps: StartWorkflowDeps = { db: options.markFails ? unreachable : database.db, queue };
+  return { deps, calls, lines, log };
 }
 
 describe('startWorkflow', () => {
-  it('adds the job, then marks enqueued_at where it is not set yet', async () => {
+  it('adds the job, then marks enqueued_at where it is not set yet (a second start keeps the first mark)', async () => {
     const f = fakes({ redis: true });
-    expect(await startWorkflow(f.deps, f.log, 'w-1')).toBe('queued');
-    expect(f.calls).toEqual(['enqueue w-1', 'mark']);
-    expect(f.marks).toEqual([{ where: { id: { in: ['w-1'] }, enqueuedAt: null }, data: { enqueuedAt: expect.any(Date) } }]);
+    const id = await queuedWorkflow();
+    expect(await startWorkflow(f.deps, f.log, id)).toBe('queued');
+    expect(f.calls).toEqual([`enqueue ${id}`]);
+    const first = await enqueuedAt(id);
+    expect(first).toBeInstanceOf(Date);
+    expect(await startWorkflow(f.deps, f.log, id)).toBe('queued');
+    expect(await enqueuedAt(id)).toEqual(first);
     expect(f.lines).toEqual([]);
   });
 
   it('Redis unavailable: nothing is marked (the reconciler queues it later), and it does not throw', async () => {
     const f = fakes({ redis: false });
-    expect(await startWorkflow(f.deps, f.log, 'w-2')).toBe('redis_unavailable');
-    expect(f.calls).toEqual(['enqueue w-2']);
+    const id = await queuedWorkflow();
+    expect(await startWorkflow(f.deps, f.log, id)).toBe('redis_unavailable');
+    expect(f.calls).toEqual([`enqueue ${id}`]);
+    expect(await enqueuedAt(id)).toBeNull();
   });
 
   it('a failed mark is logged with the workflow id and does not throw (the reconciler adds the job again and marks it)', async () => {
     const f = fakes({ redis: true, markFails: true });
     expect(await startWorkflow(f.deps, f.log, 'w-3')).toBe('not_marked');
-    expect(f.lines).toEqual([expect.objectContaining({ level: 40, workflowIds: ['w-3'], err: expect.objectContaining({ message: 'connection lost' }) })]);
+    expect(f.lines).toEqual([expect.objectContaining({ level: 40, workflowIds: ['w-3'], err: expect.objectContaining({ message: expect.stringMatching(/connection/) }) })]);
   });
 });
 
@@ -71,9 +95,10 @@ describe('requestCheckRunSyncs', () => {
 describe('startWorkflows', () => {
   it('adds every job in one call and marks them with one UPDATE', async () => {
     const f = fakes({ redis: true });
-    expect(await startWorkflows(f.deps, f.log, ['w-6', 'w-7'])).toBe('queued');
-    expect(f.calls).toEqual(['enqueue w-6,w-7', 'mark']);
-    expect(f.marks).toEqual([{ where: { id: { in: ['w-6', 'w-7'] }, enqueuedAt: null }, data: { enqueuedAt: expect.any(Date) } }]);
+    const ids = [await queuedWorkflow(), await queuedWorkflow()];
+    expect(await startWorkflows(f.deps, f.log, ids)).toBe('queued');
+    expect(f.calls).toEqual([`enqueue ${ids.join(',')}`]);
+    for (const id of ids) expect(await enqueuedAt(id)).toBeInstanceOf(Date);
   });
 
   it('asks nothing of Redis or the database for no workflows', async () => {

@@ -1,3 +1,4 @@
+import { markEnqueued } from '@factoryci/db';
 import type { Db } from '../db.js';
 import type { Logger } from '../logger.js';
 import type { WorkflowQueue } from './workflow-queue.js';
@@ -34,7 +35,7 @@ export async function startWorkflows(deps: StartWorkflowDeps, log: Logger, workf
   if (workflowIds.length === 0) return 'queued';
   if (!(await deps.queue.enqueueMany(workflowIds))) return 'redis_unavailable';
   try {
-    await deps.db.workflow.updateMany({ where: { id: { in: [...workflowIds] }, enqueuedAt: null }, data: { enqueuedAt: new Date() } });
+    await markEnqueued(deps.db, workflowIds);
     return 'queued';
   } catch (error) {
     log.warn({ err: error, workflowIds }, 'could not mark workflows as queued: the reconciler will');

@@ -10,13 +10,14 @@ import {
   statusReportSchema,
   type StatusReport,
 } from '@factoryci/agent-protocol';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import { appendLogChunk } from '../agent/logs.js';
 import { savePlan } from '../agent/plan.js';
 import { runInfo } from '../agent/run-info.js';
 import { runSecrets } from '../agent/run-secrets.js';
 import { runTokenAuth } from '../agent/run-auth.js';
 import { applyStatus } from '../agent/status.js';
+import { cancelSupersededRuns } from '../runs/supersede.js';
 import type { RoutePlugin } from './route-plugin.js';
 
 /** Every error answer is the shared `Error` schema (the same shape as @factoryci/agent-protocol's errorAnswerSchema). */
@@ -84,6 +85,19 @@ export const agentRoutes: RoutePlugin = async (app, deps) => {
     },
   );
 
+  /**
+   * The run's configuration asks to cancel superseded runs (`workflow { cancel_superseded = true }`): known once its
+   * plan is recorded. The plan is committed: a failure here is logged, not the agent's concern.
+   */
+  const supersede = async (log: FastifyBaseLogger, workflowId: string) => {
+    try {
+      const cancelled = await cancelSupersededRuns(deps, log, workflowId);
+      if (cancelled.length > 0) log.info({ workflowId, cancelled }, 'superseded runs cancelled (workflow block)');
+    } catch (error) {
+      log.error({ workflowId, error: (error as Error).message }, 'could not cancel the runs this one supersedes');
+    }
+  };
+
   app.put(
     AGENT_ROUTES.plan.path,
     {
@@ -96,6 +110,7 @@ export const agentRoutes: RoutePlugin = async (app, deps) => {
         request.log.info({ workflowId: request.runWorkflowId, pipelines: request.body.pipelines.length }, 'plan recorded');
         syncCheckRun(request, 'plan');
         announce(request, 'status');
+        if (request.body.cancelSuperseded === true) await supersede(request.log, request.runWorkflowId);
       }
       return { ok: true, changed: result === 'created' };
     },

@@ -3,15 +3,18 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FromSchema } from 'json-schema-to-ts';
 import { BadRequestError, NotFoundError, PayloadTooLargeError, UnauthorizedError } from '../errors.js';
 import { applyInstallationEvent } from '../github/installations.js';
+import { cancelSupersededRuns } from '../runs/supersede.js';
 import { UUID_PATTERN, uuidProperty } from '../schemas.js';
 import { recordDelivery, type DeliveryInfo } from '../webhooks/accept-run.js';
 import { admitRun } from '../webhooks/admission.js';
 import { hookAnswerSchema, runAnswer, type HookAnswer } from '../webhooks/answers.js';
 import { ByteBudget } from '../webhooks/byte-budget.js';
 import { rerunCheckRun } from '../webhooks/check-run-rerun.js';
+import { rerunCheckSuite } from '../webhooks/check-suite-rerun.js';
 import { answerOutcome, countDeliveries } from '../webhooks/delivery-outcome.js';
 import { MAX_DELIVERY_BYTES, parseDeliveryBody, RawDelivery } from '../webhooks/delivery-body.js';
 import { interpretDelivery } from '../webhooks/events.js';
+import { skipRequested } from '../webhooks/skip-markers.js';
 import { StreamingSignature } from '../webhooks/signature.js';
 import { type FindSigners, type Signer, type SignerProject } from '../webhooks/signers.js';
 import { createRunStarter } from '../webhooks/start-run.js';
@@ -121,6 +124,13 @@ export const githubHooksRoutes: RoutePlugin = async (app, deps) => {
         return { code: 204, body: null };
       case 'run': {
         if (!project) throw new NotFoundError(`no project for repository ${repositoryName(payload)}`);
+        const skip = skipRequested(delivery.event, payload);
+        if (skip) {
+          request.log.info({ delivery: delivery.id, projectId, marker: skip.marker, where: skip.where }, 'run skipped by a skip marker');
+          deliveries.note(request, 'skipped');
+          await recordDelivery(deps.db, delivery, projectId, 200, skip.marker);
+          return { code: 200, body: { delivery: delivery.id, message: `skipped: ${skip.marker} in the ${skip.where}` } };
+        }
         const admission = admitRun(meaning.run, project.forkPolicy);
         if (!admission.admitted) {
           request.log.info({ delivery: delivery.id, projectId, reason: admission.reason }, 'run not admitted');
@@ -129,10 +139,25 @@ export const githubHooksRoutes: RoutePlugin = async (app, deps) => {
           return { code: 204, body: null };
         }
         const started = await startRun({ projectId: project.id, delivery, run: meaning.run, initialStatus: admission.initialStatus });
+        if (project.cancelSuperseded && !started.redelivery && started.workflowId !== null) await supersede(request, started.workflowId);
         return runAnswer(delivery.id, started);
       }
       case 'rerun':
         return rerunCheckRun(deps, request.log, delivery, projectId, meaning.rerequest);
+      case 'rerun-suite':
+        return rerunCheckSuite(deps, request.log, delivery, projectId, meaning.rerequest);
+    }
+  };
+
+  /**
+   * The project cancels superseded runs: the older unended runs of the new run's branch (pull request) are cancelled.
+   * The new run is committed: a failure here is logged and leaves the older runs to end on their own.
+   */
+  const supersede = async (request: FastifyRequest, workflowId: string) => {
+    try {
+      await cancelSupersededRuns(deps, request.log, workflowId);
+    } catch (error) {
+      request.log.error({ workflowId, error: (error as Error).message }, 'could not cancel the runs this one supersedes');
     }
   };
 

@@ -27,6 +27,7 @@ function settingsData(body: ProjectSettings) {
     maxCpu: body.max_cpu,
     maxMemory: body.max_memory,
     maxConcurrentRuns: body.max_concurrent_runs,
+    cancelSuperseded: body.cancel_superseded,
     logCapBytes: body.log_cap_bytes,
   };
 }

@@ -3,7 +3,7 @@ import { principalOf } from '../auth/authenticate.js';
 import { actorOf } from '../auth/principal.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { announceAndStart } from '../queue/start-workflow.js';
-import { cancelWorkflow } from '../runs/cancel.js';
+import { cancelWorkflow, stopCancelledRun } from '../runs/cancel.js';
 import { createRerun } from '../runs/rerun.js';
 import { createManualRun } from '../runs/trigger.js';
 import { errorResponses, idQuery, rerunQuery, triggerBody, workflowListQuery, workflowTreeSchema } from '../schemas.js';
@@ -150,15 +150,9 @@ export const workflowRoutes: RoutePlugin = async (app, deps) => {
       const { id } = request.query;
       const principal = principalOf(request);
       await access.workflow(principal, id, 'cancel');
-      const { previous } = await cancelWorkflow(db, id, actorOf(principal));
-      // A job that has not started goes; one an orchestrator holds (or a running run) is stopped through the channel,
-      // which is published in every case: it costs nothing and covers a job taken between our read and the removal.
-      const removed = previous === 'queued' ? await deps.queue.remove(id) : false;
-      const published = await deps.queue.publishCancel(id);
-      if (!published) request.log.warn({ workflowId: id }, 'could not publish the cancel (Redis unavailable): the orchestrator sees it when it re-reads the run');
-      await deps.queue.syncCheckRun(id, 'cancelled');
-      await deps.queue.publishRunChanges([{ workflowId: id, kind: 'status' }]);
-      request.log.info({ workflowId: id, previous, jobRemoved: removed }, 'workflow cancelled');
+      const outcome = await cancelWorkflow(db, id, actorOf(principal));
+      const { jobRemoved } = await stopCancelledRun(deps.queue, request.log, id, outcome);
+      request.log.info({ workflowId: id, previous: outcome.previous, jobRemoved }, 'workflow cancelled');
       return workflowJson(await db.workflow.findUniqueOrThrow({ where: { id } }));
     },
   );

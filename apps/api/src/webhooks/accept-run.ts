@@ -148,12 +148,12 @@ function previous(workflow: DeliveredWorkflow): AcceptedRun {
 }
 
 /**
- * Records a delivery that starts no run (ping, ignored events, App bookkeeping) so it is visible and deduplicated.
- * Returns the status recorded the first time when the delivery id was seen before.
+ * Records a delivery that starts no run (ping, ignored events, App bookkeeping, a skip marker: `skippedBy`) so it is
+ * visible and deduplicated. Returns the status recorded the first time when the delivery id was seen before.
  */
-export async function recordDelivery(db: Db, delivery: DeliveryInfo, projectId: string | null, status: number): Promise<number> {
+export async function recordDelivery(db: Db, delivery: DeliveryInfo, projectId: string | null, status: number, skippedBy: string | null = null): Promise<number> {
   try {
-    await db.webhookDelivery.create({ data: { id: delivery.id, event: delivery.event, action: delivery.action, projectId, status } });
+    await db.webhookDelivery.create({ data: { id: delivery.id, event: delivery.event, action: delivery.action, projectId, status, skippedBy } });
     return status;
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;

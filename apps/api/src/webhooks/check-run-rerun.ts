@@ -28,44 +28,71 @@ export async function rerunCheckRun(
   rerequest: CheckRunRerequest,
 ): Promise<HookAnswer> {
   const { db } = deps;
-  const ignored = async (reason: string): Promise<HookAnswer> => {
-    log.info({ delivery: delivery.id, checkRunId: rerequest.checkRunId, reason }, 'check run re-run ignored');
-    await recordDelivery(db, delivery, projectId, 200);
-    return { code: 200, body: { delivery: delivery.id, message: `ignored: ${reason}` } };
-  };
-
-  const seen = await db.webhookDelivery.findUnique({ where: { id: delivery.id }, include: { workflow: true } });
-  if (seen?.workflow) {
-    const { id, number, status } = seen.workflow;
-    return { code: 200, body: { delivery: delivery.id, workflow_id: id, number, status, redelivery: true, message: 'delivery already accepted' } };
-  }
+  const seen = await answeredBefore(db, delivery);
+  if (seen) return seen;
   const original = projectId === null ? null : await ourWorkflow(db, projectId, rerequest);
-  if (!original) return ignored(`check run ${rerequest.checkRunId} is not one of FactoryCI's for this repository`);
+  if (!original) return ignoredRerun(db, log, delivery, projectId, `check run ${rerequest.checkRunId} is not one of FactoryCI's for this repository`);
 
   let id: string;
   try {
     id = await createRerun(db, original.id, { failedOnly: false, requestedBy: githubActor(rerequest.sender) });
   } catch (error) {
-    if (error instanceof ConflictError) return ignored(error.message);
+    if (error instanceof ConflictError) return ignoredRerun(db, log, delivery, projectId, error.message);
     throw error;
   }
-  await db.webhookDelivery
-    .create({ data: { id: delivery.id, event: delivery.event, action: delivery.action, projectId, workflowId: id, status: 202 } })
-    .catch((error: unknown) => log.warn({ err: error, delivery: delivery.id, workflowId: id }, 'could not record the delivery of a check run re-run'));
   log.info({ delivery: delivery.id, workflowId: id, rerunOf: original.id, by: rerequest.sender }, 'workflow re-run from its check run');
-  const outcome = await announceAndStart(deps, log, { announce: [id], start: [id] }, 'created');
-  const created = await db.workflow.findUniqueOrThrow({ where: { id }, select: { number: true, status: true } });
+  const [started] = await recordAndStartReruns(deps, log, delivery, projectId, [id]);
+  return rerunAnswer(delivery, started as StartedRerun, `workflow #${started?.number} re-runs #${original.number} (check run re-requested)`);
+}
+
+/** A re-run a delivery started: its workflow, as committed. */
+export interface StartedRerun {
+  id: string;
+  number: number;
+  status: string;
+  queued: boolean;
+}
+
+/** The answer for a delivery seen before (a redelivery): the re-run it made the first time; null when it is new. */
+export async function answeredBefore(db: Db, delivery: DeliveryInfo): Promise<HookAnswer | null> {
+  const seen = await db.webhookDelivery.findUnique({ where: { id: delivery.id }, include: { workflow: true } });
+  if (!seen?.workflow) return null;
+  const { id, number, status } = seen.workflow;
+  return { code: 200, body: { delivery: delivery.id, workflow_id: id, number, status, redelivery: true, message: 'delivery already accepted' } };
+}
+
+/** A re-run request that starts nothing: recorded (200) and answered with the reason. */
+export async function ignoredRerun(db: Db, log: Logger, delivery: DeliveryInfo, projectId: string | null, reason: string): Promise<HookAnswer> {
+  log.info({ delivery: delivery.id, reason }, 're-run request ignored');
+  await recordDelivery(db, delivery, projectId, 200);
+  return { code: 200, body: { delivery: delivery.id, message: `ignored: ${reason}` } };
+}
+
+/**
+ * Records the delivery (pointing at the first re-run, so a redelivery answers with it), then starts the committed
+ * re-runs (check runs, queue) together; their workflows as they stand.
+ */
+export async function recordAndStartReruns(
+  deps: StartWorkflowDeps & { db: Db },
+  log: Logger,
+  delivery: DeliveryInfo,
+  projectId: string | null,
+  ids: readonly string[],
+): Promise<StartedRerun[]> {
+  const { db } = deps;
+  await db.webhookDelivery
+    .create({ data: { id: delivery.id, event: delivery.event, action: delivery.action, projectId, workflowId: ids[0] ?? null, status: 202 } })
+    .catch((error: unknown) => log.warn({ err: error, delivery: delivery.id, workflowIds: ids }, 'could not record the delivery of a re-run'));
+  const outcome = await announceAndStart(deps, log, { announce: ids, start: ids }, 'created');
+  const rows = await db.workflow.findMany({ where: { id: { in: [...ids] } }, select: { id: true, number: true, status: true } });
+  return ids.map((id) => ({ ...(rows.find((row) => row.id === id) as { id: string; number: number; status: string }), queued: outcome === 'queued' }));
+}
+
+/** 202 naming the (first) re-run. */
+export function rerunAnswer(delivery: DeliveryInfo, first: StartedRerun, message: string): HookAnswer {
   return {
     code: 202,
-    body: {
-      delivery: delivery.id,
-      workflow_id: id,
-      number: created.number,
-      status: created.status,
-      queued: outcome === 'queued',
-      redelivery: false,
-      message: `workflow #${created.number} re-runs #${original.number} (check run re-requested)`,
-    },
+    body: { delivery: delivery.id, workflow_id: first.id, number: first.number, status: first.status, queued: first.queued, redelivery: false, message },
   };
 }
 

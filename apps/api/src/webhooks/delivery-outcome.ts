@@ -6,7 +6,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { HookAnswerBody } from './answers.js';
 
-export const DELIVERY_OUTCOMES = ['accepted', 'awaiting_approval', 'redelivery', 'handled', 'ignored', 'not_admitted', 'refused', 'unavailable', 'error'] as const;
+export const DELIVERY_OUTCOMES = ['accepted', 'awaiting_approval', 'redelivery', 'handled', 'ignored', 'not_admitted', 'skipped', 'refused', 'unavailable', 'error'] as const;
 export type DeliveryOutcome = (typeof DELIVERY_OUTCOMES)[number];
 
 /**

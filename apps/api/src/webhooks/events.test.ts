@@ -85,3 +85,18 @@ describe('check_run: GitHub\'s Re-run of a check run', () => {
     }
   });
 });
+
+describe('check_suite: GitHub\'s Re-run all checks of a commit', () => {
+  const suite = (action: string, headSha: unknown) => ({ action, check_suite: { id: 9, head_sha: headSha }, sender: { login: 'octocat' } });
+
+  it('rerequested names the commit and who asked; other actions start nothing', () => {
+    expect(interpretEvent('check_suite', suite('rerequested', 'c'.repeat(40)))).toEqual({ kind: 'rerun-suite', rerequest: { headSha: 'c'.repeat(40), sender: 'octocat' } });
+    expect(interpretEvent('check_suite', suite('requested', 'c'.repeat(40)))).toEqual({ kind: 'ignore', reason: 'check_suite "requested" does not start workflows' });
+    expect(interpretEvent('check_suite', suite('completed', 'c'.repeat(40)))).toEqual({ kind: 'ignore', reason: 'check_suite "completed" does not start workflows' });
+  });
+
+  it('a head_sha that is no commit sha is malformed', () => {
+    expect(() => interpretEvent('check_suite', suite('rerequested', 'main'))).toThrow(new PayloadShapeError('check_suite.head_sha must be a 40-character commit sha'));
+    expect(() => interpretEvent('check_suite', suite('rerequested', 42))).toThrow(PayloadShapeError);
+  });
+});

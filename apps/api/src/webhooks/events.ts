@@ -41,10 +41,17 @@ export interface CheckRunRerequest {
   sender: string | null;
 }
 
+/** GitHub's "Re-run all checks" of a commit (`check_suite` `rerequested`): the commit, and who asked. */
+export interface CheckSuiteRerequest {
+  headSha: string;
+  sender: string | null;
+}
+
 export type EventMeaning =
   | { kind: 'ping' }
   | { kind: 'run'; run: RunRequest }
   | { kind: 'rerun'; rerequest: CheckRunRerequest }
+  | { kind: 'rerun-suite'; rerequest: CheckSuiteRerequest }
   | { kind: 'installation'; change: InstallationChange }
   | { kind: 'ignore'; reason: string };
 
@@ -73,6 +80,8 @@ export function interpretEvent(event: string, payload: Record<string, unknown>):
       return interpretPullRequest(payload);
     case 'check_run':
       return interpretCheckRun(payload);
+    case 'check_suite':
+      return interpretCheckSuite(payload);
     case 'installation':
     case 'installation_repositories':
       return { kind: 'installation', change: readInstallationEvent(event, payload) };
@@ -137,6 +146,13 @@ function interpretCheckRun(p: Record<string, unknown>): EventMeaning {
   if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1) throw new PayloadShapeError('check_run.id must be a positive integer');
   const externalId = typeof checkRun.external_id === 'string' ? checkRun.external_id : '';
   return { kind: 'rerun', rerequest: { checkRunId: id, externalId, sender: optionalLogin(p.sender) } };
+}
+
+function interpretCheckSuite(p: Record<string, unknown>): EventMeaning {
+  const action = str(p, 'action');
+  if (action !== 'rerequested') return { kind: 'ignore', reason: `check_suite "${action}" does not start workflows` };
+  const headSha = sha(str(obj(p, 'check_suite'), 'head_sha'), 'check_suite.head_sha');
+  return { kind: 'rerun-suite', rerequest: { headSha, sender: optionalLogin(p.sender) } };
 }
 
 function interpretPullRequest(p: Record<string, unknown>): EventMeaning {

@@ -15,6 +15,8 @@ export interface SignerProject {
   id: string;
   url: string;
   forkPolicy: ForkPolicy;
+  /** Whether a newer push (pull request commit) cancels the older runs of its branch (pull request): supersede.ts. */
+  cancelSuperseded: boolean;
 }
 
 /** A secret that may have signed the delivery: a project's, or the App's (`project` null). */
@@ -69,7 +71,7 @@ export type FindSigners = (payload: Record<string, unknown>) => Promise<Signers>
 /** Finds the signer of a delivery to `/hooks/github/<project id>` (see createSignerLookups). */
 export type FindProjectSigner = (projectId: string) => Promise<Signer & { project: SignerProject }>;
 
-const select = { id: true, url: true, webhookSecretEncrypted: true, forkPolicy: true } as const;
+const select = { id: true, url: true, webhookSecretEncrypted: true, forkPolicy: true, cancelSuperseded: true } as const;
 
 type FoundProject = { project: SignerProject; secret: string };
 

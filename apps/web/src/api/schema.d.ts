@@ -141,12 +141,22 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /**
+                         * @description the configuration's `workflow { cancel_superseded = true }`: this run cancels the older unended runs of its branch (pull request)
+                         * @default false
+                         */
+                        cancelSuperseded?: boolean;
                         pipelines: {
                             dependsOn: string[];
                             name: string;
                             position: number;
                             stages: {
                                 executions: {
+                                    /**
+                                     * @description `allow_failure = true`: its failure does not fail its stage
+                                     * @default false
+                                     */
+                                    allowFailure?: boolean;
                                     command: string;
                                     name: string;
                                     position: number;
@@ -310,6 +320,8 @@ export interface paths {
                                 id: string;
                                 name: string;
                                 owner: string;
+                                /** @description the GitHub repository ("owner/name") the project follows; null for another host or a local one */
+                                repository: string | null;
                             };
                             /** @description a re-run of the failed pipelines: the pipelines not to run, reused from the workflow re-run (they count as succeeded for depends_on); [] otherwise */
                             reusedPipelines: string[];
@@ -318,6 +330,10 @@ export interface paths {
                                 baseSha: string | null;
                                 branch: string | null;
                                 changedPaths: string[] | null;
+                                /** @description the head commit's author (GitHub username, else name), a pull request's author; null when unknown */
+                                commitAuthor: string | null;
+                                /** @description a push's head commit message, a pull request's title; null when unknown */
+                                commitMessage: string | null;
                                 /** @enum {string} */
                                 event: "push" | "pull_request" | "tag" | "manual";
                                 headRepoFullName: string | null;
@@ -556,6 +572,18 @@ export interface paths {
                         exitCode?: number | null;
                         pipeline?: string;
                         reason?: string | null;
+                        retriedAttempt?: {
+                            attempt: number;
+                            exitCode?: number | null;
+                            /** Format: date-time */
+                            finishedAt: string;
+                            logSeq: number;
+                            reason?: string | null;
+                            /** Format: date-time */
+                            startedAt?: string;
+                            /** @enum {string} */
+                            status: "failure" | "error";
+                        };
                         stage?: string;
                         /** @enum {string} */
                         status: "running" | "success" | "failure" | "cancelled" | "skipped" | "error";
@@ -2670,6 +2698,8 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description a newer push to a branch (a new commit of a pull request) cancels that branch's (pull request's) older queued and running workflows */
+                        cancel_superseded?: boolean;
                         default_branch?: string;
                         /**
                          * @description pull requests from forks: disabled = do not run; no_secrets = run with .factory/ from the base commit and without secrets; approval = as no_secrets after a maintainer approves
@@ -2701,6 +2731,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            cancel_superseded?: boolean;
                             /** Format: date-time */
                             created_at: string;
                             default_branch: string;
@@ -2815,6 +2846,8 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description a newer push to a branch (a new commit of a pull request) cancels that branch's (pull request's) older queued and running workflows */
+                        cancel_superseded?: boolean;
                         default_branch?: string;
                         /**
                          * @description pull requests from forks: disabled = do not run; no_secrets = run with .factory/ from the base commit and without secrets; approval = as no_secrets after a maintainer approves
@@ -2848,6 +2881,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            cancel_superseded?: boolean;
                             /** Format: date-time */
                             created_at: string;
                             default_branch: string;
@@ -4028,6 +4062,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            cancel_superseded?: boolean;
                             /** Format: date-time */
                             created_at: string;
                             default_branch: string;
@@ -4899,6 +4934,24 @@ export interface paths {
                                 reused_from: string | null;
                                 stages: {
                                     executions: {
+                                        /** @description `allow_failure = true`: a failure does not fail its stage */
+                                        allow_failure: boolean;
+                                        /** @description it failed (or could not start) and its failure is allowed */
+                                        allowed_failure: boolean;
+                                        /** @description the attempts that failed and were tried again, in order (empty: it ran once) */
+                                        attempts: {
+                                            attempt: number;
+                                            exit_code: number | null;
+                                            /** Format: date-time */
+                                            finished_at: string;
+                                            /** @description the first log chunk seq of the next attempt: the chunks before it are this attempt's and earlier ones' */
+                                            log_seq: number;
+                                            reason: string | null;
+                                            /** Format: date-time */
+                                            started_at: string | null;
+                                            /** @enum {string} */
+                                            status: "failure" | "error";
+                                        }[];
                                         command: string;
                                         exit_code: number | null;
                                         /** Format: date-time */
@@ -5680,6 +5733,7 @@ export interface components {
             updated_at: string;
         };
         Project: {
+            cancel_superseded?: boolean;
             /** Format: date-time */
             created_at: string;
             default_branch: string;

@@ -7,6 +7,7 @@ import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Pipeline, WorkflowDetail } from '../api/types';
 import { paths } from '../app';
 import { layoutGraph } from '../run/graph-layout';
+import { attemptLines, executionStatusWords } from '../run/execution-words';
 import { StatusBadge } from './status';
 import { Duration } from './time';
 
@@ -108,14 +109,17 @@ function PipelineNode({ pipeline, run, selected, onSelect }: { pipeline: Pipelin
               <li key={execution.id}>
                 <button
                   type="button"
-                  class={`execution status-${execution.status}`}
+                  class={`execution status-${execution.status}${execution.allowed_failure ? ' allowed-failure' : ''}`}
                   aria-pressed={execution.id === selected}
-                  title={`${execution.name}: ${execution.reason ?? execution.command}`}
+                  title={[`${execution.name}: ${execution.reason ?? execution.command}`, ...attemptLines(execution)].join('\n')}
                   onClick={() => onSelect(execution.id)}
                 >
                   <span class="status-dot" aria-hidden="true" />
                   <span class="execution-name">{execution.name}</span>
-                  <span class="execution-status">{execution.status.replace(/_/g, ' ')}</span>
+                  <span class="execution-status">
+                    {executionStatusWords(execution)}
+                    {execution.attempts.length > 0 && <span class="execution-attempts"> · attempt {execution.attempts.length + 1}</span>}
+                  </span>
                   {execution.started_at && (
                     <span class="execution-time">
                       <Duration from={execution.started_at} to={execution.finished_at} />

@@ -8,6 +8,7 @@ import { api, ok } from '../api/client';
 import type { WorkflowDetail } from '../api/types';
 import { paths } from '../app';
 import { Failure, useLoad } from '../components/load';
+import { ExecutionNotes } from '../components/execution-notes';
 import { LogViewer } from '../components/log-viewer';
 import { PipelineGraph } from '../components/pipeline-graph';
 import { RunActionsBar } from '../components/run-actions';
@@ -64,6 +65,7 @@ export function RunPage() {
           <h2 id="log-title">
             Log of <span class="mono">{executionLabel(run, execution.id)}</span>
           </h2>
+          <ExecutionNotes execution={execution} />
           <LogViewer workflowId={run.id} executionId={execution.id} executionName={executionLabel(run, execution.id)} running={execution.status === 'running' || execution.status === 'pending'} />
         </section>
       )}

@@ -4,6 +4,7 @@
  * read), for the page to read the tree again.
  */
 import type { StatusEvent, WorkflowDetail } from '../api/types';
+import { isAllowedFailure } from './execution-words';
 
 /** The node's fields as the event says them now (absent in the event: not set). */
 const times = (event: StatusEvent) => ({ started_at: event.started_at ?? null, finished_at: event.finished_at ?? null });
@@ -30,7 +31,9 @@ export function applyStatus(tree: WorkflowDetail, event: StatusEvent): WorkflowD
     case 'execution': {
       if (!tree.pipelines.some((p) => p.stages.some((s) => s.executions.some((e) => e.id === event.id)))) return null;
       const apply = (e: WorkflowDetail['pipelines'][number]['stages'][number]['executions'][number]) =>
-        e.id === event.id ? { ...e, status: event.status, reason: event.reason ?? null, exit_code: event.exit_code ?? null, ...times(event) } : e;
+        e.id === event.id
+          ? { ...e, status: event.status, reason: event.reason ?? null, exit_code: event.exit_code ?? null, allowed_failure: isAllowedFailure(e.allow_failure, event.status), ...times(event) }
+          : e;
       return {
         ...tree,
         pipelines: tree.pipelines.map((p) => ({ ...p, stages: p.stages.map((s) => ({ ...s, executions: s.executions.map(apply) })) })),

@@ -5,7 +5,7 @@ type Pipeline = WorkflowDetail['pipelines'][number];
 type Execution = Pipeline['stages'][number]['executions'][number];
 
 export function execution(id: string, over: Partial<Execution> = {}): Execution {
-  return { id, name: id, position: 0, status: 'pending', started_at: null, finished_at: null, command: 'true', exit_code: null, reason: null, ...over };
+  return { id, name: id, position: 0, status: 'pending', started_at: null, finished_at: null, command: 'true', exit_code: null, reason: null, allow_failure: false, allowed_failure: false, attempts: [], ...over };
 }
 
 export function pipeline(name: string, executions: Execution[], over: Partial<Pipeline> = {}): Pipeline {

@@ -22,3 +22,4 @@ export {
   type StepReport,
   type StepReportOutcome,
 } from './reports.js';
+export { recordRetriedAttempt, recordedAttempts, withAttempt, type RetriedAttemptRecord, type ExecutionAddress } from './attempts.js';

@@ -103,12 +103,12 @@ export interface CancelOutcome {
 }
 
 /**
- * Marks a workflow that has not ended `cancelled` (reason "cancelled by <who>", `cancelledBy` who, finishedAt now) together with its
+ * Marks a workflow that has not ended `cancelled` (reason "cancelled by <who>" unless given, `cancelledBy` who, finishedAt now) together with its
  * pipelines, stages and executions that had not ended, in one transaction. The update is conditional on the status it
  * read, so a concurrent final report either lands first (then this is a TransitionRefusedError or a
  * ConcurrentChangeError) or finds the run cancelled.
  */
-export async function cancelWorkflow(db: Db, workflowId: string, who: string): Promise<CancelOutcome> {
+export async function cancelWorkflow(db: Db, workflowId: string, who: string, reason = `cancelled by ${who}`): Promise<CancelOutcome> {
   return retryingTransaction(db, async (tx) => {
     const current = await tx.workflow.findUnique({ where: { id: workflowId }, select: { status: true } });
     if (!current) throw new WorkflowNotFoundError(workflowId);
@@ -118,7 +118,6 @@ export async function cancelWorkflow(db: Db, workflowId: string, who: string): P
       throw new TransitionRefusedError(verdict.why, verdict.why === 'ended' ? `workflow ${workflowId} is ${previous}: it has already ended` : verdict.message);
     }
     const at = new Date();
-    const reason = `cancelled by ${who}`;
     const updated = await tx.workflow.updateMany({
       where: { id: workflowId, status: previous },
       data: { status: 'cancelled', statusReason: reason, cancelledBy: who, finishedAt: at },

@@ -1,4 +1,4 @@
-/** What one run of the project may take: CPU, memory, runs at once, the log cap; and its default branch. */
+/** What one run of the project may take: CPU, memory, runs at once, the log cap; its default branch; whether newer pushes cancel older runs. */
 import { useState } from 'preact/hooks';
 import { api, ok } from '../../api/client';
 import { describedBy, Field, SaveRow } from './field';
@@ -6,8 +6,8 @@ import { logCapText, parseConcurrentRuns, parseLogCap } from './rules';
 import type { Project } from './types';
 import { useSave } from './use-save';
 
-const FIELDS = ['default_branch', 'max_cpu', 'max_memory', 'max_concurrent_runs', 'log_cap_bytes'] as const;
-type LimitField = (typeof FIELDS)[number];
+const FIELDS = ['default_branch', 'max_cpu', 'max_memory', 'max_concurrent_runs', 'log_cap_bytes', 'cancel_superseded'] as const;
+type LimitField = Exclude<(typeof FIELDS)[number], 'cancel_superseded'>;
 
 const textOf = (project: Project): Record<LimitField, string> => ({
   default_branch: project.default_branch,
@@ -19,6 +19,7 @@ const textOf = (project: Project): Record<LimitField, string> => ({
 
 export function LimitsSection({ project, onSaved }: { project: Project; onSaved(project: Project): void }) {
   const [values, setValues] = useState(() => textOf(project));
+  const [cancelSuperseded, setCancelSuperseded] = useState(project.cancel_superseded ?? false);
   const save = useSave(FIELDS);
   const set = (field: LimitField) => (event: Event) => setValues({ ...values, [field]: (event.currentTarget as HTMLInputElement).value });
   const input = (field: LimitField, id: string, extra: Record<string, unknown> = {}) => (
@@ -38,10 +39,12 @@ export function LimitsSection({ project, onSaved }: { project: Project; onSaved(
         max_memory: values.max_memory.trim(),
         max_concurrent_runs: runs.value,
         log_cap_bytes: logCap.value,
+        cancel_superseded: cancelSuperseded,
       };
       const saved = await ok(api.PUT('/project', { params: { query: { id: project.id } }, body }));
       onSaved(saved);
       setValues(textOf(saved));
+      setCancelSuperseded(saved.cancel_superseded ?? false);
       return 'Saved.';
     });
   };
@@ -69,6 +72,21 @@ export function LimitsSection({ project, onSaved }: { project: Project; onSaved(
           error={save.errorOf('log_cap_bytes')}
         >
           {input('log_cap_bytes', 'log-cap', { type: 'number', min: 0.0625, max: 1024, step: 'any', placeholder: 'server default', inputMode: 'decimal' })}
+        </Field>
+        <Field
+          id="cancel-superseded"
+          label="Cancel superseded runs"
+          hint="A newer push to a branch, or a new commit of a pull request, cancels that branch's or pull request's older queued and running runs."
+          error={save.errorOf('cancel_superseded')}
+        >
+          <input
+            id="cancel-superseded"
+            name="cancel_superseded"
+            type="checkbox"
+            checked={cancelSuperseded}
+            onChange={(e) => setCancelSuperseded(e.currentTarget.checked)}
+            aria-describedby={describedBy('cancel-superseded', save.errorOf('cancel_superseded'))}
+          />
         </Field>
         <SaveRow state={save} />
       </form>
