@@ -78,7 +78,9 @@ describe('following a run through connections that fail', () => {
       while (reasons.length < 2) await new Promise((r) => setTimeout(r, 20));
       await api.app.inject({ method: 'POST', url: '/agent/v1/status', headers: run.headers, payload: { status: 'success' } });
       expect(await following).toBe('success');
-      expect(reasons).toEqual([expect.stringMatching(/^connection lost/), 'no data for 300ms']);
+      // the cut, then the silent connection; a slow machine may take one more silent attempt before the snapshot
+      expect(reasons.slice(0, 2)).toEqual([expect.stringMatching(/^connection lost/), 'no data for 300ms']);
+      expect(reasons.slice(2).filter((reason) => reason !== 'no data for 300ms')).toEqual([]);
       expect(proxy.connections()).toBeGreaterThanOrEqual(3);
     } finally {
       await proxy.close();

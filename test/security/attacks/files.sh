@@ -19,7 +19,9 @@ try "write to /usr/local" touch /usr/local/pwned
 try "write to the state directory" touch "$STATE_DIR/pwned"
 try "write to the run's own output log" sh -c "echo forged >> '$OWN_RUN_DIR/output.log'"
 try "read of the run's own state (run.json)" cat "$OWN_RUN_DIR/run.json"
-for name in FACTORY_RUN_TOKEN FACTORY_ENCRYPTION_KEY FACTORY_ADMIN_TOKEN DATABASE_URL REDIS_URL FACTORY_API_URL FACTORY_SANDBOX FACTORY_RUN_ID; do
+# the agent's and the server's own settings; FACTORY_RUN_ID is not one of them any more: it is a run variable (the
+# workflow's id, no credential; docs/factory-hcl.md#variables)
+for name in FACTORY_RUN_TOKEN FACTORY_ENCRYPTION_KEY FACTORY_ADMIN_TOKEN DATABASE_URL REDIS_URL FACTORY_API_URL FACTORY_SANDBOX; do
   if env | grep -q "^$name="; then echo "ALLOWED $name in the execution's environment"; fi
 done
 if env | grep -q 'frt_'; then echo "ALLOWED a run token in the execution's environment"; fi
