@@ -56,5 +56,9 @@ describe('the check run of a workflow', () => {
     expect(checkRunBody(workflow({ status: 'success', finishedAt: new Date(), pipelines: [p('skipped')] as unknown as CheckRunTree['pipelines'] }), null).output?.title).toBe(
       '#3 skipped: no pipeline runs for this event',
     );
+    const skipped = checkRunBody(workflow({ status: 'success', finishedAt: new Date(), pipelines: [p('skipped')] as unknown as CheckRunTree['pipelines'] }), null).output?.summary;
+    expect(skipped?.split('\n')[0]).toMatch(/\): \*\*skipped \(no pipeline runs for this event\)\*\*$/);
+    const ran = checkRunBody(workflow({ status: 'success', finishedAt: new Date(), pipelines: [p('success')] as unknown as CheckRunTree['pipelines'] }), null).output?.summary;
+    expect(ran?.split('\n')[0]).toMatch(/\): \*\*success\*\*$/);
   });
 });

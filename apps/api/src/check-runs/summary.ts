@@ -93,7 +93,9 @@ export function allowedFailures(w: CheckRunTree): string[] {
 
 export function summary(w: CheckRunTree): string {
   const on = w.event === 'pull_request' ? `pull request #${w.prNumber ?? '?'}` : w.tag ? `tag \`${w.tag}\`` : `\`${w.branch ?? w.ref}\``;
-  const lines = [`Workflow #${w.number} (${w.event}, ${on}, \`${w.sha.slice(0, 7)}\`): **${w.status}**`];
+  // a success that ran no pipeline is shown as what its check run concludes
+  const shown = ranNoPipeline(w) ? 'skipped (no pipeline runs for this event)' : w.status;
+  const lines = [`Workflow #${w.number} (${w.event}, ${on}, \`${w.sha.slice(0, 7)}\`): **${shown}**`];
   if (w.statusReason) lines.push('', `> ${w.statusReason.replace(/\n/g, ' ')}`);
   const allowed = allowedFailures(w);
   if (allowed.length > 0) {
