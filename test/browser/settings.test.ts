@@ -61,7 +61,7 @@ describe('project settings', () => {
   it('an admin of the project changes fork policy and limits: saved, shown after a reload, answered by the API', async () => {
     const page = adminPage;
     await settingsOf(page);
-    await expect(page.title()).resolves.toBe('Settings · acme/widgets · FactoryCI');
+    await expect.poll(() => page.title()).toBe('Settings · acme/widgets · FactoryCI');
     await expect(page.getByRole('heading', { level: 1 }).count()).resolves.toBe(1);
 
     const forks = section(page, 'Pull requests from forks');

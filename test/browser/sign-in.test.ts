@@ -21,7 +21,7 @@ describe('signing in', () => {
     const { page } = await stack.newPage();
     await page.goto('/');
     await page.waitForURL('**/sign-in');
-    await expect(page.title()).resolves.toBe('Sign in · FactoryCI');
+    await expect.poll(() => page.title()).toBe('Sign in · FactoryCI');
     await stack.screenshot(page, 'sign-in');
 
     await page.getByLabel('Login', { exact: true }).fill('ada');
@@ -33,7 +33,7 @@ describe('signing in', () => {
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.waitForURL((url) => url.pathname === '/');
     await expect(page.locator('.who').textContent()).resolves.toBe('ada');
-    await expect(page.title()).resolves.toBe('Projects · FactoryCI');
+    await expect.poll(() => page.title()).toBe('Projects · FactoryCI');
 
     await signOut(page);
     // the session is over: the API no longer knows the cookie
