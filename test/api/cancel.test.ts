@@ -1,23 +1,17 @@
-import { CANCEL_CHANNEL } from '@factoryci/queue';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listenForCancels, type CancelNotices } from './cancel-notices.js';
 import { createRun, samplePlan } from './agent-fixtures.js';
-import { adminHeaders, REDIS_URL, startApi, waitUntil, type ApiHarness } from './harness.js';
+import { adminHeaders, startApi, waitUntil, type ApiHarness } from './harness.js';
 
 let api: ApiHarness;
-let subscriber: Redis;
-const published: string[] = [];
+let cancels: CancelNotices;
 
 beforeAll(async () => {
   api = await startApi();
-  subscriber = new Redis(REDIS_URL);
-  subscriber.on('message', (channel: string, message: string) => {
-    if (channel === CANCEL_CHANNEL) published.push(message);
-  });
-  await subscriber.subscribe(CANCEL_CHANNEL);
+  cancels = await listenForCancels();
 });
 afterAll(async () => {
-  subscriber?.disconnect();
+  cancels?.close();
   await api?.close();
 });
 
@@ -59,7 +53,7 @@ describe('POST /workflow/cancel', () => {
     const res = await cancel(run.workflowId);
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ status: 'cancelled', status_reason: 'cancelled by admin' });
-    await waitUntil(() => published.includes(run.workflowId), 2000);
+    await waitUntil(() => cancels.published.includes(run.workflowId), 2000);
 
     const tree = await api.database.db.pipeline.findMany({ where: { workflowId: run.workflowId }, include: { stages: { include: { executions: true } } } });
     const statuses = Object.fromEntries(tree.flatMap((p) => [[p.name, p.status], ...p.stages.flatMap((s) => [[s.name, s.status], ...s.executions.map((e) => [e.name, e.status])])]));

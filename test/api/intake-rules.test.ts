@@ -1,29 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import { CANCEL_CHANNEL } from '@factoryci/queue';
 import { deriveRunTokenKey, mintRunToken } from '@factoryci/run-token';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listenForCancels, type CancelNotices } from './cancel-notices.js';
 import { deliver } from './deliver.js';
-import { adminHeaders, createHelloWorldProject, REDIS_URL, startApi, waitUntil, type ApiHarness } from './harness.js';
+import { adminHeaders, createHelloWorldProject, startApi, waitUntil, type ApiHarness } from './harness.js';
 import { exampleOf } from './webhook-examples.js';
 
 let api: ApiHarness;
 let secret: string;
 let projectId: string;
-let subscriber: Redis;
-const published: string[] = [];
+let cancels: CancelNotices;
 
 beforeAll(async () => {
   api = await startApi();
   ({ id: projectId, webhook_secret: secret } = await createHelloWorldProject(api));
-  subscriber = new Redis(REDIS_URL);
-  subscriber.on('message', (channel: string, message: string) => {
-    if (channel === CANCEL_CHANNEL) published.push(message);
-  });
-  await subscriber.subscribe(CANCEL_CHANNEL);
+  cancels = await listenForCancels();
 });
 afterAll(async () => {
-  subscriber?.disconnect();
+  cancels?.close();
   await api?.close();
 });
 
@@ -103,8 +97,8 @@ describe('superseded runs (the project setting cancel_superseded)', () => {
       // through the one cancel path: the queued run's job is gone, the running one is told to stop
       expect(await api.jobs.getJob(queued.workflow_id)).toBeUndefined();
       expect(await api.jobs.getJob(newest.workflow_id)).toBeTruthy();
-      await waitUntil(() => published.includes(running.workflow_id) && published.includes(queued.workflow_id), 5000);
-      expect(published).not.toContain(newest.workflow_id);
+      await waitUntil(() => cancels.published.includes(running.workflow_id) && cancels.published.includes(queued.workflow_id), 5000);
+      expect(cancels.published).not.toContain(newest.workflow_id);
     } finally {
       await setCancelSuperseded(false);
     }
@@ -145,7 +139,7 @@ describe('superseded runs (the workflow block, known when the newer run\'s plan 
     expect((await putPlan(middle.workflow_id, true)).statusCode).toBe(200);
     expect(await workflow(older.workflow_id)).toMatchObject({ status: 'cancelled', statusReason: expect.stringMatching(new RegExp(`^superseded by #${middle.number} `)) });
     expect(await workflow(newest.workflow_id)).toMatchObject({ status: 'queued' });
-    await waitUntil(() => published.includes(older.workflow_id), 5000);
+    await waitUntil(() => cancels.published.includes(older.workflow_id), 5000);
 
     // a plan without it cancels nothing
     const another = (await deliver(api.app, { event: 'push', payload: push('block', 'four'), secret })).json() as { workflow_id: string };
