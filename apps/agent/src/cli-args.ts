@@ -6,7 +6,7 @@ import { UsageError } from './usage.js';
  * The events, as in `@factoryci/config`'s EVENT_NAMES; repeated here (checked to be complete at compile time) so that
  * parsing a command line does not load the configuration parser.
  */
-const EVENT_NAMES = ['push', 'pull_request', 'tag', 'manual'] as const satisfies readonly EventName[];
+const EVENT_NAMES = ['push', 'pull_request', 'tag', 'manual', 'schedule'] as const satisfies readonly EventName[];
 const _allEvents: Exclude<EventName, (typeof EVENT_NAMES)[number]> extends never ? true : never = true;
 
 type Options = NonNullable<ParseArgsConfig['options']>;

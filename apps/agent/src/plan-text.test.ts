@@ -1,6 +1,6 @@
 import { loadConfigFromFiles, planWorkflow } from '@factoryci/config';
 import { describe, expect, it } from 'vitest';
-import { formatPlan, formatServices } from './plan-text.js';
+import { describeContext, formatPlan, formatSchedules, formatServices } from './plan-text.js';
 
 describe('formatPlan', () => {
   it('shows when, allow_failure and retry', async () => {
@@ -64,5 +64,31 @@ describe('formatServices', () => {
   it('says nothing without services', () => {
     expect(formatServices(undefined)).toEqual([]);
     expect(formatServices([])).toEqual([]);
+  });
+});
+
+describe('formatSchedules', () => {
+  it('lists each schedule with its cron, zone, branch and next due time (in UTC), after a blank line', () => {
+    const now = new Date('2026-12-07T05:00:00Z');
+    expect(
+      formatSchedules(
+        [
+          { name: 'nightly', cron: '0 3 * * *', location: at },
+          { name: 'release', cron: '@weekly', timezone: 'Europe/Berlin', branch: 'release/2.x', location: at },
+        ],
+        now,
+      ),
+    ).toEqual([
+      '',
+      "schedules (started by the server from the default branch's configuration):",
+      '  nightly  0 3 * * *  UTC, on the default branch, next 2026-12-08 03:00 UTC',
+      '  release  @weekly    Europe/Berlin, on branch "release/2.x", next 2026-12-12 23:00 UTC',
+    ]);
+    expect(formatSchedules([], now)).toEqual([]);
+  });
+
+  it('a scheduled or manual run is "on" its branch, a push "to" it', () => {
+    expect(describeContext({ event: 'schedule', branch: 'main' })).toBe('schedule on branch "main", changed paths unknown');
+    expect(describeContext({ event: 'push', branch: 'main', changedPaths: [] })).toBe('push to branch "main", 0 changed paths');
   });
 });

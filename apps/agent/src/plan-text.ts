@@ -1,9 +1,9 @@
-import type { Execution, Plan, PlanContext, RunCondition, ServiceSpec } from '@factoryci/config';
+import { DEFAULT_TIMEZONE, nextDue, type Execution, type Plan, type PlanContext, type RunCondition, type ScheduleSpec, type ServiceSpec } from '@factoryci/config';
 import { formatDuration } from '@factoryci/run-state';
 
 /** One line naming the event, e.g. `push to branch "main", 2 changed paths`. */
 export function describeContext(context: PlanContext): string {
-  const ref = context.event === 'tag' ? `tag "${context.tag ?? ''}"` : `${context.event} to branch "${context.branch ?? ''}"`;
+  const ref = context.event === 'tag' ? `tag "${context.tag ?? ''}"` : `${context.event} ${context.event === 'push' || context.event === 'pull_request' ? 'to' : 'on'} branch "${context.branch ?? ''}"`;
   const changed = context.changedPaths;
   const paths = changed === undefined ? 'changed paths unknown' : `${changed.length} changed path${changed.length === 1 ? '' : 's'}`;
   return `${context.event === 'tag' ? `tag event for ${ref}` : ref}, ${paths}`;
@@ -22,8 +22,26 @@ export function formatServices(services: readonly ServiceSpec[] | undefined): st
   return [...lines, ''];
 }
 
-/** The human-readable form of `factory-agent plan`. */
-export function formatPlan(plan: Plan): string {
+/** `2026-12-08 03:00 UTC` */
+const utcMinute = (time: Date): string => `${time.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
+/** The schedules, one line each with the next due time after `now`, after a blank line; nothing without schedules. */
+export function formatSchedules(schedules: readonly ScheduleSpec[], now: Date): string[] {
+  if (schedules.length === 0) return [];
+  const width = Math.max(...schedules.map((s) => s.name.length));
+  const cronWidth = Math.max(...schedules.map((s) => s.cron.length));
+  const lines = ['', `schedules (started by the server from the default branch's configuration):`];
+  for (const schedule of schedules) {
+    const timezone = schedule.timezone ?? DEFAULT_TIMEZONE;
+    const branch = schedule.branch === undefined ? 'the default branch' : `branch "${schedule.branch}"`;
+    const next = nextDue(schedule.cron, timezone, now);
+    lines.push(`  ${schedule.name.padEnd(width)}  ${schedule.cron.padEnd(cronWidth)}  ${timezone}, on ${branch}${next ? `, next ${utcMinute(next)}` : ''}`);
+  }
+  return lines;
+}
+
+/** The human-readable form of `factory-agent plan` (`now`: from when the schedules' next due times are shown). */
+export function formatPlan(plan: Plan, now = new Date()): string {
   const lines = [`plan for ${describeContext(plan.context)}`, '', ...formatServices(plan.runner?.services)];
   if (plan.pipelines.length === 0) lines.push('no pipeline runs for this event');
   else lines.push(`runs ${plan.pipelines.length} pipeline${plan.pipelines.length === 1 ? '' : 's'}, in this order:`);
@@ -51,6 +69,7 @@ export function formatPlan(plan: Plan): string {
     const width = Math.max(...plan.skipped.map((s) => s.name.length));
     for (const skipped of plan.skipped) lines.push(`  ${skipped.name.padEnd(width)}  ${skipped.reason}: ${skipped.message}`);
   }
+  lines.push(...formatSchedules(plan.schedules, now));
   return `${lines.join('\n')}\n`;
 }
 

@@ -90,7 +90,7 @@ describe('GET /agent/v1/run answer (runInfoSchema)', () => {
     ['a workflow that is not an object', { workflow: 'wf' }, 'workflow must be an object'],
     ['a workflow without id', { 'workflow.id': REMOVE }, 'workflow.id is missing'],
     ['a workflow id that is not a string', { 'workflow.id': 7 }, 'workflow.id must be a string'],
-    ['an unknown event', { 'workflow.event': 'release' }, 'workflow.event "release" is not one of push, pull_request, tag, manual'],
+    ['an unknown event', { 'workflow.event': 'release' }, 'workflow.event "release" is not one of push, pull_request, tag, manual, schedule'],
     ['a sha that is not a commit id', { 'workflow.sha': 'main' }, 'workflow.sha is not a commit id (40 hex digits)'],
     ['a configSha that is not a commit id', { configSha: SHA.toUpperCase() }, 'configSha is not a commit id (40 hex digits)'],
     ['no clone.url', { 'clone.url': REMOVE }, 'clone.url is missing'],

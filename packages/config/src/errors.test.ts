@@ -178,7 +178,7 @@ describe('configuration errors name file:line:col', () => {
   it('reports bad globs and bad event names at the list element', async () => {
     const filter = 'filter {\n    events   = ["push", "pr"]\n    branches = ["main", "release/[0-9"]\n    paths    = ["/etc/**", "src/{a,b"]\n    tags     = []\n  }\n';
     expect(await errorsOf({ 'a.hcl': ok('x').replace('{\n', `{\n  ${filter}`) })).toEqual([
-      'a.hcl:3:25: unknown event "pr"; events are "push", "pull_request", "tag", "manual"',
+      'a.hcl:3:25: unknown event "pr"; events are "push", "pull_request", "tag", "manual", "schedule"',
       'a.hcl:4:25: invalid glob "release/[0-9": Missing closing: "]" - use "\\\\]" to match literal characters',
       'a.hcl:5:17: path glob "/etc/**" must be relative to the checkout (no leading "/")',
       'a.hcl:5:28: invalid glob "src/{a,b": Missing closing: "}" - use "\\\\}" to match literal characters',

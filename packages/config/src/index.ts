@@ -12,4 +12,6 @@ export { CONFIG_LIMITS, MAX_NAME_LENGTH, fileCountProblem, fileSizeProblem, form
 export { compileGlobs, matchesAnyGlob, globProblem, type GlobKind } from './glob.js';
 export { effectiveEnv } from './env.js';
 export { copyName, expandMatrices, matrixCopies, matrixEnv, matrixVariable, MATRIX_LIMITS, type DeclaredExecution, type DeclaredPipeline, type DeclaredStage } from './matrix.js';
+export { MAX_SCHEDULES, branchNameProblem } from './schedules.js';
+export { cronProblem, nextDue, latestDue, normalizeCron, timezoneProblem, DEFAULT_TIMEZONE, MAX_CRON_LENGTH, type CronProblem } from './cron.js';
 export { MAX_SERVICES, MAX_SERVICE_PORTS, portProblem, serviceNameProblem, servicesToJson, type ServiceJson } from './services.js';

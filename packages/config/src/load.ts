@@ -129,12 +129,12 @@ async function parseAndCheck(selected: readonly ConfigFile[], dir: string, limit
       for (const diagnostic of parse.diagnostics) sink.list.push(diagnostic);
     } else refuse(file, parse.diagnostics);
   }
-  const { runner, workflow, pipelines } = buildConfig(sink, parsed, unavailable, limits);
+  const { runner, workflow, schedules, pipelines } = buildConfig(sink, parsed, unavailable, limits);
   if (pipelines.length === 0 && sink.list.length === 0) {
     sink.list.push({ file: dir, line: 0, column: 0, message: 'no pipeline defined: add pipeline "name" { ... } to a .hcl file' });
   }
   if (sink.list.length > 0) throw boundedError(sink.list, dir, limits.maxDiagnostics);
-  return { ...(runner ? { runner } : {}), ...(workflow ? { workflow } : {}), pipelines, files: selected.map((file) => file.path) };
+  return { ...(runner ? { runner } : {}), ...(workflow ? { workflow } : {}), ...(schedules ? { schedules } : {}), pipelines, files: selected.map((file) => file.path) };
 }
 
 /** Reads at most `max + 1` bytes of a file: enough to tell that it is too large without reading it all. */

@@ -117,9 +117,23 @@ export interface WorkflowSettings {
   location: SourceLocation;
 }
 
+/** A `schedule "name" { cron, branch, timezone }` block: runs started by the clock (docs/factory-hcl.md#schedules). */
+export interface ScheduleSpec {
+  name: string;
+  /** Five fields or a macro, fields separated by one space (`cron.ts`). */
+  cron: string;
+  /** The IANA time zone the fields are read in; absent = UTC. */
+  timezone?: string;
+  /** The branch to run on; absent = the project's default branch. */
+  branch?: string;
+  location: SourceLocation;
+}
+
 export interface FactoryConfig {
   runner?: RunnerSpec;
   workflow?: WorkflowSettings;
+  /** In declaration order; read by the server from the default branch's configuration only. */
+  schedules?: ScheduleSpec[];
   /** In the order they were declared (files sorted by name). */
   pipelines: Pipeline[];
   /** The files that were merged, relative to the directory that was loaded. */

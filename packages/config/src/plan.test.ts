@@ -173,6 +173,7 @@ describe('plan JSON', () => {
         },
       ],
       skipped: [{ name: 'pr', reason: 'events', message: 'event "push" is not one of ["pull_request"]' }],
+      schedules: [],
     });
     expect(JSON.parse(JSON.stringify(json))).toEqual(json);
   });

@@ -1,7 +1,8 @@
 import { formatLocation } from './diagnostics.js';
 import { compileGlobs } from './glob.js';
 import { DEFAULT_RUN_CONDITION } from '@factoryci/run-state';
-import type { Execution, FactoryConfig, Filter, Pipeline, PlanContext, RetryPolicy, RunCondition, RunnerSpec } from './model.js';
+import { DEFAULT_TIMEZONE } from './cron.js';
+import type { Execution, FactoryConfig, Filter, Pipeline, PlanContext, RetryPolicy, RunCondition, RunnerSpec, ScheduleSpec } from './model.js';
 import { servicesToJson, type ServiceJson } from './services.js';
 
 /** A pipeline that runs; `dependsOn` holds only pipelines that run (a planned pipeline's dependencies all run). */
@@ -23,6 +24,8 @@ export interface Plan {
   pipelines: PlannedPipeline[];
   /** In declaration order. */
   skipped: SkippedPipeline[];
+  /** The configuration's schedules, whatever the event (the server reads them from default-branch pushes). */
+  schedules: ScheduleSpec[];
 }
 
 const list = (items: readonly string[]): string => `[${items.map((item) => JSON.stringify(item)).join(', ')}]`;
@@ -156,6 +159,7 @@ export function planWorkflow(config: FactoryConfig, ctx: PlanContext): Plan {
     ...(config.runner ? { runner: config.runner } : {}),
     pipelines: ordered.filter((pipeline) => !skipped.has(pipeline.name)),
     skipped: config.pipelines.flatMap((pipeline) => skipped.get(pipeline.name) ?? []),
+    schedules: config.schedules ?? [],
   };
 }
 
@@ -194,6 +198,8 @@ export interface PlanJson {
     }[];
   }[];
   skipped: SkippedPipeline[];
+  /** `branch` null: the project's default branch. */
+  schedules: { name: string; location: string; cron: string; timezone: string; branch: string | null }[];
 }
 
 /** A stable JSON form of a plan: fixed key order, `null` for absent values, secrets by name only. */
@@ -235,6 +241,13 @@ export function planToJson(plan: Plan): PlanJson {
       })),
     })),
     skipped: plan.skipped.map((skip) => ({ name: skip.name, reason: skip.reason, message: skip.message })),
+    schedules: plan.schedules.map((schedule) => ({
+      name: schedule.name,
+      location: formatLocation(schedule.location),
+      cron: schedule.cron,
+      timezone: schedule.timezone ?? DEFAULT_TIMEZONE,
+      branch: schedule.branch ?? null,
+    })),
   };
 }
 

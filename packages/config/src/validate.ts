@@ -9,6 +9,7 @@ import {
   type Pipeline,
   type RunCondition,
   type RunnerSpec,
+  type ScheduleSpec,
   type ServiceSpec,
   type SourceLocation,
   type WorkflowSettings,
@@ -17,6 +18,7 @@ import { checkWhenCanHold, readAllowFailure, readRetry, readWhen } from './condi
 import { expandedExecutionCount, expandedExecutionLocation, expandMatrices, MATRIX_BLOCK, readMatrixBlocks, type DeclaredExecution, type DeclaredPipeline, type DeclaredStage } from './matrix.js';
 import { quantityProblem } from './quantity.js';
 import { readServices, SERVICE_ATTRIBUTES, SERVICE_BLOCK } from './services.js';
+import { readSchedules, SCHEDULE_ATTRIBUTES, SCHEDULE_BLOCK } from './schedules.js';
 import { CONFIG_LIMITS, MAX_NAME_LENGTH, shownName, type ConfigLimits } from './limits.js';
 import { createSuggestionBudget, didYouMean, type SuggestionBudget } from './suggest.js';
 import { readBool, readDuration, readEnv, readScalarAsString, readString, readStringList, type LocatedString } from './values.js';
@@ -54,6 +56,7 @@ const ROOT: BodySchema = {
   blocks: {
     runner: { labels: 0, example: 'runner { image = "node:20" }' },
     workflow: { labels: 0, example: 'workflow { cancel_superseded = true }' },
+    schedule: SCHEDULE_BLOCK,
     pipeline: { labels: 1, example: 'pipeline "build" { ... }' },
   },
 };
@@ -454,9 +457,10 @@ export function buildConfig(
   files: readonly ParsedFile[],
   unavailable: ReadonlySet<string>,
   limits: Pick<ConfigLimits, 'maxPipelines' | 'maxExecutions' | 'maxSuggestionCells'> = CONFIG_LIMITS,
-): { runner?: RunnerSpec; workflow?: WorkflowSettings; pipelines: Pipeline[] } {
+): { runner?: RunnerSpec; workflow?: WorkflowSettings; schedules?: ScheduleSpec[]; pipelines: Pipeline[] } {
   let runner: RunnerSpec | undefined;
   let workflow: WorkflowSettings | undefined;
+  const scheduleBlocks: { block: HclBlock; name: string }[] = [];
   const pipelines: CheckedPipeline[] = [];
   const all: CheckedPipeline[] = [];
   const registerPipeline = createNameRegistry(sink, 'pipeline');
@@ -477,6 +481,10 @@ export function buildConfig(
       if (block.type === 'workflow') {
         if (workflow) sink.add(block.typeLocation, `duplicate workflow block; first defined at ${formatLocation(workflow.location)}`);
         else workflow = readWorkflowSettings(sink, block);
+        continue;
+      }
+      if (block.type === 'schedule') {
+        if (checkName(sink, block)) scheduleBlocks.push({ block, name: (block.labels[0] as HclBlock['labels'][number]).value });
         continue;
       }
       if (++pipelineBlocks > limits.maxPipelines) {
@@ -508,5 +516,7 @@ export function buildConfig(
   // When a limit stopped the reading, the pipelines not read may be the ones named: no name is reported as unknown.
   const notRead = (name: string) => stopped || unavailable.has(name);
   checkDependencies(sink, all, pipelines, notRead, createSuggestionBudget(limits.maxSuggestionCells));
-  return { ...(runner ? { runner } : {}), ...(workflow ? { workflow } : {}), pipelines: expandMatrices(pipelines.map((checked) => checked.pipeline)) };
+  const readScheduleBody = (block: HclBlock, name: string) => checkBody(sink, block.body, leafSchema(`in schedule "${name}"`, SCHEDULE_ATTRIBUTES)).attributes;
+  const schedules = readSchedules(sink, scheduleBlocks, readScheduleBody);
+  return { ...(runner ? { runner } : {}), ...(workflow ? { workflow } : {}), ...(schedules.length > 0 ? { schedules } : {}), pipelines: expandMatrices(pipelines.map((checked) => checked.pipeline)) };
 }

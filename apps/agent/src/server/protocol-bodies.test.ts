@@ -107,7 +107,7 @@ describe('checkRunInfo', () => {
     expect(error).toBeInstanceOf(ProtocolError);
     const { message, problems } = error as ProtocolError;
     expect(message.startsWith('unexpected answer from GET /agent/v1/run: ')).toBe(true);
-    expect(problems).toContain('workflow.event "release" is not one of push, pull_request, tag, manual');
+    expect(problems).toContain('workflow.event "release" is not one of push, pull_request, tag, manual, schedule');
     expect(problems).toContain('workflow.sha is missing');
     expect(problems).toContain('clone is missing');
     expect(message).toContain(problems.join('; '));

@@ -335,7 +335,7 @@ export interface paths {
                                 /** @description a push's head commit message, a pull request's title; null when unknown */
                                 commitMessage: string | null;
                                 /** @enum {string} */
-                                event: "push" | "pull_request" | "tag" | "manual";
+                                event: "push" | "pull_request" | "tag" | "manual" | "schedule";
                                 headRepoFullName: string | null;
                                 id: string;
                                 number: number;
@@ -3946,7 +3946,7 @@ export interface paths {
                             /** @description the newest run a webhook delivery started (not a re-run or manual trigger); null: none yet */
                             last_delivery: {
                                 /** @enum {string} */
-                                event: "push" | "pull_request" | "tag" | "manual";
+                                event: "push" | "pull_request" | "tag" | "manual" | "schedule";
                                 number: number;
                                 /** Format: date-time */
                                 received_at: string;
@@ -4912,7 +4912,7 @@ export interface paths {
                             /** Format: date-time */
                             enqueued_at: string | null;
                             /** @enum {string} */
-                            event: "push" | "pull_request" | "tag" | "manual";
+                            event: "push" | "pull_request" | "tag" | "manual" | "schedule";
                             /** Format: date-time */
                             finished_at: string | null;
                             head_repo_full_name: string | null;
@@ -5617,7 +5617,7 @@ export interface paths {
                     /** @description only this branch's (a pull request's: its base branch) */
                     branch?: string;
                     /** @description only workflows of this event */
-                    event?: "push" | "pull_request" | "tag" | "manual";
+                    event?: "push" | "pull_request" | "tag" | "manual" | "schedule";
                     limit?: number;
                     offset?: number;
                     project: string;
@@ -5814,7 +5814,7 @@ export interface components {
             /** Format: date-time */
             enqueued_at: string | null;
             /** @enum {string} */
-            event: "push" | "pull_request" | "tag" | "manual";
+            event: "push" | "pull_request" | "tag" | "manual" | "schedule";
             /** Format: date-time */
             finished_at: string | null;
             head_repo_full_name: string | null;

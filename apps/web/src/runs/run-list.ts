@@ -9,13 +9,13 @@ export const PAGE_SIZE = 25;
 
 type Event = Workflow['event'];
 /** Every value of the API's enums, in the order the filters offer them (`satisfies` keeps them the API's). */
-export const EVENTS = ['push', 'pull_request', 'tag', 'manual'] as const satisfies readonly Event[];
+export const EVENTS = ['push', 'pull_request', 'tag', 'manual', 'schedule'] as const satisfies readonly Event[];
 export const STATUSES = ['queued', 'awaiting_approval', 'provisioning', 'running', 'success', 'failure', 'cancelled', 'error'] as const satisfies readonly Status[];
 /** Fails to compile when the API gains an event or status the filters do not offer. */
-const everyEvent: Record<Event, true> = { push: true, pull_request: true, tag: true, manual: true };
+const everyEvent: Record<Event, true> = { push: true, pull_request: true, tag: true, manual: true, schedule: true };
 const everyStatus: Record<Status, true> = { queued: true, awaiting_approval: true, provisioning: true, running: true, success: true, failure: true, cancelled: true, error: true };
 
-export const EVENT_WORDS: Record<Event, string> = { push: 'push', pull_request: 'pull request', tag: 'tag', manual: 'manual' };
+export const EVENT_WORDS: Record<Event, string> = { push: 'push', pull_request: 'pull request', tag: 'tag', manual: 'manual', schedule: 'schedule' };
 
 export interface RunFilters {
   branch?: string;
