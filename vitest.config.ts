@@ -6,6 +6,8 @@ const src = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 export default defineConfig({
   resolve: {
     alias: {
+      // a subpath before its package (an alias also matches what starts with its name and "/")
+      '@factoryci/config/cron': src('./packages/config/src/cron.ts'),
       '@factoryci/config': src('./packages/config/src/index.ts'),
       '@factoryci/db': src('./packages/db/src/index.ts'),
       '@factoryci/discovery': src('./packages/discovery/src/index.ts'),

@@ -203,6 +203,7 @@ const ROUTES: RouteCase[] = [
   { route: 'PUT /project', level: 'admin', ok: 200, request: () => ({ method: 'PUT', url: `/project?id=${projectId}`, payload: { max_concurrent_runs: 3 } }), missing: noProject },
   { route: 'DELETE /project', level: 'admin', ok: 204, request: async () => ({ method: 'DELETE', url: `/project?id=${await createProject()}` }), missing: noProject },
   { route: 'GET /project/webhook', level: 'read', ok: 200, request: () => ({ method: 'GET', url: `/project/webhook?id=${projectId}` }), missing: noProject },
+  { route: 'GET /project/schedules', level: 'read', ok: 200, request: () => ({ method: 'GET', url: `/project/schedules?id=${projectId}` }), missing: noProject },
   { route: 'GET /project/secrets', level: 'admin', ok: 200, request: () => ({ method: 'GET', url: `/project/secrets?id=${projectId}` }), missing: noProject },
   { route: 'PUT /project/secret', level: 'admin', ok: 200, request: () => ({ method: 'PUT', url: `/project/secret?id=${projectId}&name=TOKEN`, payload: { value: 'value' } }), missing: noProject },
   {

@@ -25,6 +25,7 @@ import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { ownerRoutes } from './routes/owners.js';
 import { ownerMemberRoutes, projectMemberRoutes } from './routes/members.js';
+import { projectScheduleRoutes } from './routes/project-schedules.js';
 import { projectSecretRoutes } from './routes/project-secrets.js';
 import { projectWebhookRoutes } from './routes/project-webhook.js';
 import { projectRoutes } from './routes/projects.js';
@@ -191,6 +192,7 @@ export async function buildApp(input: BuildAppDeps): Promise<FastifyInstance> {
     await admin.register(ownerMemberRoutes, deps);
     await admin.register(projectRoutes, deps);
     await admin.register(projectSecretRoutes, deps);
+    await admin.register(projectScheduleRoutes, deps);
     await admin.register(projectWebhookRoutes, deps);
     await admin.register(workflowRoutes, deps);
     await admin.register(executionRoutes, deps);

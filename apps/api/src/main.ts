@@ -9,6 +9,7 @@ import { appHookDeliveries, redeliverySettingsFromEnv, startRedelivery } from '.
 import { createLogger } from './logger.js';
 import { createApiMetrics } from './metrics.js';
 import { reconcilerSettingsFromEnv, startReconciler } from './queue/reconcile.js';
+import { schedulerIntervalFromEnv, startScheduler } from './schedules/scheduler.js';
 import { createWorkflowQueue } from './queue/workflow-queue.js';
 import { retentionSettingsFromEnv, startRetention } from './runs/retention.js';
 
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
   const redeliverySettings = redeliverySettingsFromEnv(process.env, problems);
   const retentionSettings = retentionSettingsFromEnv(process.env, problems);
   const reconcilerSettings = reconcilerSettingsFromEnv(process.env, problems);
+  const schedulerIntervalMs = schedulerIntervalFromEnv(process.env, problems);
   if (!config || problems.length > 0) {
     for (const problem of problems) process.stderr.write(`factory-api: ${problem}\n`);
     process.exit(2);
@@ -53,6 +55,8 @@ async function main(): Promise<void> {
   const checkRuns = startCheckRunWorker({ db, github, logger, publicUrl: config.publicUrl }, { redisUrl: config.redisUrl, prefix: config.queuePrefix, countRedisError: () => metrics.redisError('check-runs') });
   let redelivery: { stop(): Promise<void> } | null = null;
   const retention = retentionSettings ? startRetention({ db, logger }, retentionSettings) : null;
+  // the due schedules' runs, whichever instance gets to each due time first
+  const scheduler = startScheduler({ db, queue, github, logger }, schedulerIntervalMs);
 
   const registration = config.consul
     ? consulServiceRegistration({
@@ -74,6 +78,7 @@ async function main(): Promise<void> {
     await reconciler.stop();
     await redelivery?.stop();
     await retention?.stop();
+    await scheduler?.stop();
     await checkRuns.close();
     await app.close();
     await queue.close();

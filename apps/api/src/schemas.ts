@@ -366,6 +366,8 @@ export const workflowProperties = {
     additionalProperties: { type: 'string' },
     description: 'a manual trigger\'s inputs (POST /workflow/trigger), given to every execution as INPUT_<NAME>; null otherwise',
   },
+  schedule: nullable('string', { description: 'the schedule (`.factory`\'s `schedule "name"`) that started a run of event schedule, also on its re-runs; null otherwise' }),
+  scheduled_for: nullable('string', { format: 'date-time', description: 'the due time of its schedule it runs for (one run per due time); null otherwise, and on re-runs' }),
 } as const;
 
 export const workflowSchema = {
@@ -482,3 +484,49 @@ export interface SchemaTypeOptions {
 }
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
+
+/** `?id=<project>` */
+export const projectIdQuery = {
+  type: 'object',
+  properties: { id: uuidProperty({ description: 'the project' }) },
+  required: ['id'],
+  additionalProperties: false,
+} as const;
+
+const scheduleProperties = {
+  name: { type: 'string' },
+  cron: { type: 'string', description: 'five fields (minute hour day-of-month month day-of-week) or a macro such as @daily' },
+  timezone: { type: 'string', description: 'the IANA time zone the cron is read in' },
+  branch: nullable('string', { description: "the branch it runs on; null: the project's default branch" }),
+  next_due_at: nullable('string', { format: 'date-time', description: 'when it next starts a run; null: never again' }),
+  last_due_at: nullable('string', { format: 'date-time', description: 'the due time it last started (or tried to start) a run for' }),
+  last_run: {
+    anyOf: [
+      { type: 'object', properties: { id: { type: 'string' }, number: { type: 'integer' }, status: { type: 'string', enum: WORKFLOW_STATUSES } }, required: ['id', 'number', 'status'] },
+      { type: 'null' },
+    ],
+    description: 'the run of its last due time (null: none, or deleted)',
+  },
+  last_error: nullable('string', { description: 'why its last due time started no run (e.g. the branch does not exist); null when it started one' }),
+} as const;
+
+/** GET /project/schedules: the schedules and the push whose configuration they come from. */
+export const schedulesAnswerSchema = {
+  type: 'object',
+  properties: {
+    default_branch: { type: 'string' },
+    source: {
+      anyOf: [
+        {
+          type: 'object',
+          properties: { workflow_id: { type: 'string' }, number: { type: 'integer' }, sha: { type: 'string' }, updated_at: timestamp },
+          required: ['workflow_id', 'number', 'sha', 'updated_at'],
+        },
+        { type: 'null' },
+      ],
+      description: "the push to the default branch whose `.factory` the schedules were read from; null before the first",
+    },
+    schedules: { type: 'array', items: { type: 'object', properties: scheduleProperties, required: keysOf(scheduleProperties) } },
+  },
+  required: ['default_branch', 'source', 'schedules'],
+} as const;

@@ -80,6 +80,8 @@ export function workflowJson(w: Workflow) {
     approved_by: w.approvedBy,
     cancelled_by: w.cancelledBy,
     inputs: inputsOf(w.inputs),
+    schedule: w.schedule,
+    scheduled_for: iso(w.scheduledFor),
   };
 }
 

@@ -46,13 +46,14 @@ const plan: PlanBody = {
   skipped: [{ name: 'docs', reason: 'filter', message: 'branch main does not match docs/*' }],
   reused: [{ name: 'lint', position: 2, dependsOn: [] }],
   cancelSuperseded: false,
+  schedules: [{ name: 'nightly', cron: '0 3 * * *', timezone: 'UTC', branch: null }],
 };
 
 describe('PUT /agent/v1/plan body (planBodySchema)', () => {
   it('accepts a plan, and one without skipped or reused pipelines (the default, [], is filled in)', () => {
     expect(checkPlan(plan)).toEqual({ ok: true, value: plan });
     const bare = { pipelines: [] };
-    expect(checkPlan(bare)).toEqual({ ok: true, value: { pipelines: [], skipped: [], reused: [], cancelSuperseded: false } });
+    expect(checkPlan(bare)).toEqual({ ok: true, value: { pipelines: [], skipped: [], reused: [], cancelSuperseded: false, schedules: [] } });
     // allowFailure defaults to false (an agent from before allow_failure)
     const older = { pipelines: [{ name: 'b', position: 0, dependsOn: [], stages: [{ name: 's', position: 0, executions: [{ name: 'e', position: 0, command: 'true' }] }] }] };
     expect(checkPlan(older)).toMatchObject({ ok: true, value: { pipelines: [{ stages: [{ executions: [{ allowFailure: false, secrets: [] }] }] }] } });
@@ -82,7 +83,7 @@ describe('PUT /agent/v1/plan body (planBodySchema)', () => {
       pipelines: [{ name: 'p', position: 0, dependsOn: [], stages: [{ name: 's', position: 0, executions: [{ name: 'e', position: 0, command: 'true', secrets }] }] }],
     });
     const bare = { pipelines: [{ name: 'p', position: 0, dependsOn: [], stages: [{ name: 's', position: 0, executions: [{ name: 'e', position: 0, command: 'true' }] }] }] };
-    expect(checkPlan(bare)).toMatchObject({ ok: true, value: { ...withSecrets([]), skipped: [], reused: [], cancelSuperseded: false } });
+    expect(checkPlan(bare)).toMatchObject({ ok: true, value: { ...withSecrets([]), skipped: [], reused: [], cancelSuperseded: false, schedules: [] } });
     expectTypeOf<PlanBody['pipelines'][number]['stages'][number]['executions'][number]['secrets']>().toEqualTypeOf<string[]>();
     const at = 'pipelines[0].stages[0].executions[0].secrets';
     expect(problems(checkPlan, withSecrets(['npm-token']))).toEqual([

@@ -30,6 +30,9 @@ export const MAX_REASON_CHARS = 10_000;
 /** The longest command of a planned execution (characters). */
 export const MAX_COMMAND_CHARS = 65_535;
 
+/** The most schedules one plan may hold (`.factory` allows 20). */
+export const MAX_PLAN_SCHEDULES = 20;
+
 /** The most pipelines one plan may hold. */
 export const MAX_PLAN_PIPELINES = 1000;
 

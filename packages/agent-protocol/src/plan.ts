@@ -1,6 +1,6 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { nameSchema, secretNameSchema } from './keywords.js';
-import { MAX_COMMAND_CHARS, MAX_EXECUTION_SECRETS, MAX_PLAN_PIPELINES, MAX_SKIP_MESSAGE_CHARS, MAX_SKIP_REASON_CHARS } from './limits.js';
+import { nameSchema, nullable, secretNameSchema } from './keywords.js';
+import { MAX_COMMAND_CHARS, MAX_EXECUTION_SECRETS, MAX_PLAN_PIPELINES, MAX_PLAN_SCHEDULES, MAX_SKIP_MESSAGE_CHARS, MAX_SKIP_REASON_CHARS, NAME_PATTERN } from './limits.js';
 
 const position = { type: 'integer', minimum: 0 } as const;
 
@@ -60,6 +60,22 @@ export const reusedPipelineSchema = {
 } as const;
 
 /**
+ * A `schedule` block of the run's configuration as read (cron fields separated by one space; `branch` null: the
+ * project's default branch). The API keeps a configuration's schedules only from a push to the default branch.
+ */
+export const planScheduleSchema = {
+  type: 'object',
+  properties: {
+    name: { type: 'string', pattern: NAME_PATTERN },
+    cron: { type: 'string', minLength: 1, maxLength: 200 },
+    timezone: { type: 'string', minLength: 1, maxLength: 64 },
+    branch: nullable('string', { minLength: 1, maxLength: 244 }),
+  },
+  required: ['name', 'cron', 'timezone', 'branch'],
+  additionalProperties: false,
+} as const;
+
+/**
  * `PUT /agent/v1/plan`'s body: the plan tree before anything runs. `skipped` and `reused` default to `[]` (the API
  * fills them in).
  */
@@ -74,6 +90,13 @@ export const planBodySchema = {
       default: false,
       description: "the configuration's `workflow { cancel_superseded = true }`: this run cancels the older unended runs of its branch (pull request)",
     },
+    schedules: {
+      type: 'array',
+      default: [],
+      maxItems: MAX_PLAN_SCHEDULES,
+      items: planScheduleSchema,
+      description: "the configuration's `schedule` blocks, whatever the event: kept by the API from a push to the project's default branch",
+    },
   },
   required: ['pipelines'],
   additionalProperties: false,
@@ -84,5 +107,6 @@ export type PlanStage = FromSchema<typeof planStageSchema>;
 export type PlanPipeline = FromSchema<typeof planPipelineSchema>;
 export type SkippedPipeline = FromSchema<typeof skippedPipelineSchema>;
 export type ReusedPipeline = FromSchema<typeof reusedPipelineSchema>;
+export type PlanSchedule = FromSchema<typeof planScheduleSchema>;
 /** The plan body as the API's handler sees it (and as the agent sends it): `skipped` and `reused` are always there. */
 export type PlanBody = FromSchema<typeof planBodySchema>;

@@ -32,6 +32,7 @@ export const runInfoSchema = {
         changedPaths: nullable('array', { items: { type: 'string' } }),
         commitMessage: nullable('string', { description: "a push's head commit message, a pull request's title; null when unknown" }),
         commitAuthor: nullable('string', { description: "the head commit's author (GitHub username, else name), a pull request's author; null when unknown" }),
+        schedule: nullable('string', { description: 'the `schedule` block that started a run of event schedule (its re-runs too); null (or absent from an older API) otherwise' }),
       },
       required: ['id', 'projectId', 'number', 'event', 'action', 'ref', 'sha', 'branch', 'tag', 'prNumber', 'baseSha', 'headRepoFullName', 'trusted', 'changedPaths', 'commitMessage', 'commitAuthor'],
       additionalProperties: false,

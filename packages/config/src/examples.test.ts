@@ -13,7 +13,8 @@ async function planOf(ctx: PlanContext) {
 describe('examples/.factory', () => {
   it('is valid and merges every file', async () => {
     const config = await loadConfig(examples);
-    expect(config.files).toEqual(['build.hcl', 'compat.hcl', 'deploy.hcl', 'pr.hcl', 'release.hcl', 'runner.hcl']);
+    expect(config.files).toEqual(['build.hcl', 'compat.hcl', 'deploy.hcl', 'pr.hcl', 'release.hcl', 'runner.hcl', 'schedule.hcl']);
+    expect(config.schedules).toEqual([{ name: 'nightly', cron: '0 3 * * *', location: { file: expect.stringMatching(/examples\/\.factory\/schedule\.hcl$/), line: 4, column: 10 } }]);
     expect(config.runner).toMatchObject({ image: 'node:20-bookworm', cpu: '1', memory: '1Gi' });
     expect(config.pipelines.map((p) => p.name)).toEqual(['build', 'compat (os=linux, node=20)', 'compat (os=linux, node=22)', 'compat (os=mac, node=22)', 'deploy', 'pr-checks', 'docs', 'release']);
     // the matrix pipeline's copies: their values, as MATRIX_* variables too

@@ -39,6 +39,12 @@ describe('runVariables', () => {
     });
   });
 
+  it('a scheduled run names its schedule; other events have no FACTORY_SCHEDULE', () => {
+    const scheduled = { ...workflow, event: 'schedule' as const, commitMessage: null, commitAuthor: null, schedule: 'nightly' };
+    expect(runVariables({ workflow: scheduled, project })).toMatchObject({ FACTORY_SCHEDULE: 'nightly', FACTORY_REF: 'refs/heads/main' });
+    expect(runVariables({ workflow: { ...workflow, schedule: 'nightly' }, project })).not.toHaveProperty('FACTORY_SCHEDULE');
+  });
+
   it('an untrusted pull request: its number, base branch and commit, head repository, and trusted false', () => {
     const pr = { ...workflow, event: 'pull_request' as const, ref: 'refs/pull/7/head', prNumber: 7, baseSha: BASE, headRepoFullName: 'mallory/widgets', trusted: false };
     expect(runVariables({ workflow: pr, project })).toMatchObject({

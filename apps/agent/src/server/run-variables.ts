@@ -24,5 +24,6 @@ export function runVariables(info: Pick<RunInfo, 'workflow' | 'project'>): Recor
   }
   if (workflow.commitMessage !== null) vars.FACTORY_COMMIT_MESSAGE = workflow.commitMessage;
   if (workflow.commitAuthor !== null) vars.FACTORY_COMMIT_AUTHOR = workflow.commitAuthor;
+  if (workflow.event === 'schedule' && typeof workflow.schedule === 'string') vars.FACTORY_SCHEDULE = workflow.schedule;
   return vars;
 }

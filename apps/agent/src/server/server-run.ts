@@ -1,5 +1,5 @@
 import { AGENT_PATHS, MAX_REASON_CHARS, type PlanBody, type StatusReport } from '@factoryci/agent-protocol';
-import { ConfigError, loadConfigFromFilesInWorker, planWorkflow, type Plan, type WorkflowSettings } from '@factoryci/config';
+import { ConfigError, DEFAULT_TIMEZONE, loadConfigFromFilesInWorker, planWorkflow, type Plan, type WorkflowSettings } from '@factoryci/config';
 import {
   consulFromUrl,
   consulServiceLocator,
@@ -95,6 +95,7 @@ export function planBody(plan: Plan, mask: (text: string) => string, reused: rea
     skipped: plan.skipped.map(({ name, reason, message }) => ({ name, reason, message })),
     reused: placed.filter(({ pipeline }) => reused.includes(pipeline.name)).map(({ pipeline, position }) => ({ name: pipeline.name, position, dependsOn: pipeline.dependsOn })),
     cancelSuperseded: workflow?.cancelSuperseded === true,
+    schedules: plan.schedules.map((schedule) => ({ name: schedule.name, cron: schedule.cron, timezone: schedule.timezone ?? DEFAULT_TIMEZONE, branch: schedule.branch ?? null })),
   };
 }
 

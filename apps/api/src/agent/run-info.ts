@@ -47,6 +47,7 @@ export async function runInfo(deps: AppDeps, workflowId: string): Promise<RunInf
       changedPaths: Array.isArray(w.changedPaths) ? strings(w.changedPaths) : null,
       commitMessage: w.commitMessage,
       commitAuthor: w.commitAuthor,
+      schedule: w.schedule,
     },
     project: { id: p.id, owner: p.owner.name, name: p.name, repository: p.githubFullName },
     configSha: configSha(w),

@@ -18,6 +18,7 @@ import { runSecrets } from '../agent/run-secrets.js';
 import { runTokenAuth } from '../agent/run-auth.js';
 import { applyStatus } from '../agent/status.js';
 import { cancelSupersededRuns } from '../runs/supersede.js';
+import { keepSchedules } from '../schedules/keep-schedules.js';
 import type { RoutePlugin } from './route-plugin.js';
 
 /** Every error answer is the shared `Error` schema (the same shape as @factoryci/agent-protocol's errorAnswerSchema). */
@@ -112,6 +113,10 @@ export const agentRoutes: RoutePlugin = async (app, deps) => {
         announce(request, 'status');
         if (request.body.cancelSuperseded === true) await supersede(request.log, request.runWorkflowId);
       }
+      // every time (idempotent): a retried PUT after a failure here still keeps them
+      const schedules = await keepSchedules(deps.db, request.runWorkflowId, request.body.schedules);
+      if ('kept' in schedules) request.log.info({ workflowId: request.runWorkflowId, ...schedules.kept }, 'schedules kept from this run');
+      else if ('older' in schedules) request.log.info({ workflowId: request.runWorkflowId }, 'schedules not kept: a newer push to the default branch set them');
       return { ok: true, changed: result === 'created' };
     },
   );

@@ -1,7 +1,7 @@
 import { principalOf } from '../auth/authenticate.js';
 import { isForeignKeyViolation } from '../db-errors.js';
 import { NotFoundError } from '../errors.js';
-import { errorResponses, uuidProperty } from '../schemas.js';
+import { errorResponses, projectIdQuery, uuidProperty } from '../schemas.js';
 import type { RoutePlugin } from './route-plugin.js';
 import { secretValueBody, secretValueErrorFormatter } from './secret-value.js';
 import { SECRET_NAME_PATTERN } from '@factoryci/agent-protocol';
@@ -12,12 +12,6 @@ const secretQuery = {
   type: 'object',
   properties: { id: uuidProperty({ description: 'the project' }), name: { type: 'string', pattern: SECRET_NAME_PATTERN } },
   required: ['id', 'name'],
-  additionalProperties: false,
-} as const;
-const projectQuery = {
-  type: 'object',
-  properties: { id: uuidProperty({ description: 'the project' }) },
-  required: ['id'],
   additionalProperties: false,
 } as const;
 const secretSchema = {
@@ -41,7 +35,7 @@ export const projectSecretRoutes: RoutePlugin = async (app, deps) => {
   app.get(
     '/project/secrets',
     {
-      schema: { tags, summary: 'Names of a project\'s run secrets (never their values)', querystring: projectQuery, response: { 200: { type: 'array', items: secretSchema }, ...errorResponses } },
+      schema: { tags, summary: 'Names of a project\'s run secrets (never their values)', querystring: projectIdQuery, response: { 200: { type: 'array', items: secretSchema }, ...errorResponses } },
     },
     async (request) => {
       await access.project(principalOf(request), request.query.id, 'manage_secrets');

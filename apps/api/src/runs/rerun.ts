@@ -52,6 +52,8 @@ export async function createRerun(db: Db, id: string, options: RerunOptions): Pr
       commitAuthor: original.commitAuthor,
       changedPaths: original.changedPaths ?? undefined,
       inputs: original.inputs ?? undefined,
+      // a re-run of a scheduled run names its schedule (FACTORY_SCHEDULE) but runs for no due time of it
+      schedule: original.schedule,
       status: 'queued',
       rerunOf: original.id,
       requestedBy: options.requestedBy,

@@ -11,6 +11,7 @@
 import { FINAL_WORKFLOW_STATUSES } from '@factoryci/run-state';
 import type { Db } from '../db.js';
 import type { Logger } from '../logger.js';
+import { startPeriodic } from '../periodic.js';
 
 export interface RetentionSettings {
   /** Runs that finished longer ago than this are deleted. */
@@ -120,26 +121,7 @@ export async function deleteOldRuns(deps: RetentionDeps, settings: Pick<Retentio
 
 /** Runs a pass now and every `intervalMs`; a failed pass is logged and the next one goes on. */
 export function startRetention(deps: RetentionDeps, settings: RetentionSettings): { stop(): Promise<void> } {
-  let running: Promise<unknown> | null = null;
-  let stopped = false;
-  const pass = (): void => {
-    if (running || stopped) return;
-    running = deleteOldRuns(deps, settings)
-      .catch((error: unknown) => deps.logger.warn({ err: error }, 'retention: pass failed; trying again next time'))
-      .finally(() => {
-        running = null;
-      });
-  };
-  pass();
-  const timer = setInterval(pass, settings.intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return startPeriodic('retention', () => deleteOldRuns(deps, settings), settings.intervalMs, deps.logger);
 }
 
 type Env = Record<string, string | undefined>;

@@ -173,6 +173,16 @@ export interface paths {
                             name: string;
                             position: number;
                         }[];
+                        /**
+                         * @description the configuration's `schedule` blocks, whatever the event: kept by the API from a push to the project's default branch
+                         * @default []
+                         */
+                        schedules?: {
+                            branch: string | null;
+                            cron: string;
+                            name: string;
+                            timezone: string;
+                        }[];
                         /** @default [] */
                         skipped?: {
                             message: string;
@@ -342,6 +352,8 @@ export interface paths {
                                 prNumber: number | null;
                                 projectId: string;
                                 ref: string;
+                                /** @description the `schedule` block that started a run of event schedule (its re-runs too); null (or absent from an older API) otherwise */
+                                schedule?: string | null;
                                 sha: string;
                                 tag: string | null;
                                 trusted: boolean;
@@ -4985,6 +4997,13 @@ export interface paths {
                             /** @description the workflow this one re-runs (POST /workflow/rerun), if any */
                             rerun_of: string | null;
                             runner_handle: string | null;
+                            /** @description the schedule (`.factory`'s `schedule "name"`) that started a run of event schedule, also on its re-runs; null otherwise */
+                            schedule: string | null;
+                            /**
+                             * Format: date-time
+                             * @description the due time of its schedule it runs for (one run per due time); null otherwise, and on re-runs
+                             */
+                            scheduled_for: string | null;
                             sender: string | null;
                             sha: string;
                             /** Format: date-time */
@@ -5832,6 +5851,13 @@ export interface components {
             /** @description the workflow this one re-runs (POST /workflow/rerun), if any */
             rerun_of: string | null;
             runner_handle: string | null;
+            /** @description the schedule (`.factory`'s `schedule "name"`) that started a run of event schedule, also on its re-runs; null otherwise */
+            schedule: string | null;
+            /**
+             * Format: date-time
+             * @description the due time of its schedule it runs for (one run per due time); null otherwise, and on re-runs
+             */
+            scheduled_for: string | null;
             sender: string | null;
             sha: string;
             /** Format: date-time */

@@ -55,6 +55,8 @@ export function run(pipelines: Pipeline[], over: Partial<WorkflowDetail> = {}): 
     approved_by: null,
     cancelled_by: null,
     inputs: null,
+    schedule: null,
+    scheduled_for: null,
     pipelines,
     ...over,
   };
