@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { expect } from 'vitest';
 import { startCheckRunWorker } from '../../apps/api/src/check-runs/worker.js';
-import { createGithubAppClient } from '../../apps/api/src/github/github-app.js';
+import { createGithubAppClient, type GithubAppClient } from '../../apps/api/src/github/github-app.js';
 import { saveInstallation } from '../../apps/api/src/github/installations.js';
 import { signPayload } from '../../apps/api/src/webhooks/signature.js';
 import { makeAppIdentity, startStandinFor } from '../api/github-fixtures.js';
@@ -45,6 +45,8 @@ export interface E2E {
   api: ApiHarness;
   apiUrl: string;
   github: GithubStandin;
+  /** The API's GitHub App client (against the stand-in), for what the test runs in the API's place (the scheduler). */
+  githubApp: GithubAppClient;
   git: GitHttpServer;
   consul?: ConsulStandin;
   kubernetes?: KubernetesStandin;
@@ -115,6 +117,7 @@ export async function startE2E(options: E2EOptions): Promise<E2E> {
     api,
     apiUrl,
     github,
+    githubApp: client,
     git,
     ...(consul ? { consul } : {}),
     ...(kubernetes ? { kubernetes } : {}),
