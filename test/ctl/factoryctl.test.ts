@@ -336,6 +336,27 @@ describe('cancel, rerun and approve', () => {
   });
 });
 
+describe('schedules', () => {
+  it("lists the project's schedules kept from a push's plan, as a table and as the API's JSON", async () => {
+    const { projectId, headers } = await createRun(api, { status: 'running' });
+    const plan = await api.app.inject({
+      method: 'PUT',
+      url: '/agent/v1/plan',
+      headers,
+      payload: { ...samplePlan, schedules: [{ name: 'nightly', cron: '0 3 * * *', timezone: 'UTC', branch: null }] },
+    });
+    expect(plan.statusCode, plan.body).toBe(200);
+    const table = await ctl(['schedules', '--project', projectId], { env: env() });
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/^NAME\s+CRON\s+ZONE\s+BRANCH\s+NEXT\s+LAST RUN\nnightly\s+0 3 \* \* \*\s+UTC\s+main \(default\)\s+\d{4}-\d\d-\d\d 03:00 UTC \(in \d+[mh]\)\s+never run\nFrom the \.factory of run #\d+ \(aaaaaaa\), the newest push to main that planned\.\n$/);
+    const json = await ctl(['schedules', '--project', projectId, '--json'], { env: env() });
+    expect(JSON.parse(json.stdout)).toMatchObject({ default_branch: 'main', schedules: [{ name: 'nightly', cron: '0 3 * * *', last_run: null }] });
+    const missing = await ctl(['schedules'], { env: env() });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--project is required');
+  });
+});
+
 describe('secrets', () => {
   it('sets a secret from standard input (never from argv), lists names only, deletes it', async () => {
     const { projectId } = await createRun(api, { status: 'running' });

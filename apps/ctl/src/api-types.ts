@@ -87,3 +87,19 @@ export interface CreatedToken {
   created_at: string;
   expires_at: string | null;
 }
+
+/** GET /project/schedules */
+export interface Schedules {
+  default_branch: string;
+  source: { workflow_id: string; number: number; sha: string; updated_at: string } | null;
+  schedules: {
+    name: string;
+    cron: string;
+    timezone: string;
+    branch: string | null;
+    next_due_at: string | null;
+    last_due_at: string | null;
+    last_run: { id: string; number: number; status: string } | null;
+    last_error: string | null;
+  }[];
+}

@@ -3,6 +3,7 @@ import { processIo, type CliIo } from './cli-io.js';
 import { approveCommand, cancelCommand, projectsCommand, rerunCommand, runCommand, runsCommand, triggerCommand } from './cmd-runs.js';
 import { loginCommand, logoutCommand, whoamiCommand } from './cmd-login.js';
 import { logsCommand } from './cmd-logs.js';
+import { schedulesCommand } from './cmd-schedules.js';
 import { secretsDeleteCommand, secretsListCommand, secretsSetCommand } from './cmd-secrets.js';
 import { tokensCreateCommand, tokensListCommand, tokensRevokeCommand } from './cmd-tokens.js';
 import { createContext, type Command } from './context.js';
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, Command> = {
   rerun: rerunCommand,
   approve: approveCommand,
   trigger: triggerCommand,
+  schedules: schedulesCommand,
 };
 
 /** Commands with subcommands: `secrets list`, `tokens create`, … */

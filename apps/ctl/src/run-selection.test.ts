@@ -16,6 +16,6 @@ describe('runs --branch --status', () => {
     expect(checkStatus(undefined)).toBeUndefined();
     expect(() => checkStatus('done')).toThrow('--status must be one of awaiting_approval, queued');
     expect(checkEvent('pull_request')).toBe('pull_request');
-    expect(() => checkEvent('pr')).toThrow('--event must be one of push, pull_request, tag, manual, not "pr"');
+    expect(() => checkEvent('pr')).toThrow('--event must be one of push, pull_request, tag, manual, schedule, not "pr"');
   });
 });

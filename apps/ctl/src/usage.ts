@@ -26,6 +26,7 @@ Runs:
   trigger      start a run of a project's branch or commit
 
 Settings:
+  schedules    a project's schedules: when each runs next and how its last run went
   secrets      list, set or delete a project's run secrets
   tokens       create, list or revoke your personal access tokens
 
@@ -145,4 +146,10 @@ export const TOKENS_USAGE = `usage: factoryctl tokens <create|list|revoke>
   tokens create --name <name> [--expires-in-days <1-365>]   a new personal access token (shown once)
   tokens list                                               your tokens (never their values)
   tokens revoke <id>                                        revoke one
+${JSON_FLAG}`;
+
+export const SCHEDULES_USAGE = `usage: factoryctl schedules --project <id|owner/name>
+
+  The project's schedules (\`schedule\` blocks of its default branch's .factory): cron, time zone,
+  branch, when each runs next (UTC) and its last run, or why its last due time started none.
 ${JSON_FLAG}`;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Project, Workflow, WorkflowTree } from './api-types.js';
 import { colorsWanted, palette, statusText, visibleWidth } from './colors.js';
 import { renderTable } from './table.js';
-import { projectsTable, runsTable, runSubject, runTreeText, whoamiText } from './views.js';
+import { formatUntil, projectsTable, runsTable, runSubject, runTreeText, schedulesTable, whoamiText } from './views.js';
 
 const now = Date.parse('2026-12-06T12:00:00Z');
 const plain = { now, colors: palette(false) };
@@ -112,5 +112,41 @@ describe('who the token is', () => {
     expect(whoamiText({ kind: 'user', via: 'token', user: { id: 'u', login: 'ada', name: 'Ada L', admin: false } }, 'https://ci')).toBe(
       'ada (Ada L) by a personal access token on https://ci\n',
     );
+  });
+});
+
+describe('schedulesTable', () => {
+  const schedule = { cron: '0 3 * * *', timezone: 'UTC', branch: null, last_due_at: null, last_run: null, last_error: null };
+  it('shows each schedule with its next due time (UTC, and how long until), its last run or why none, and the push they come from', () => {
+    const text = schedulesTable(
+      {
+        default_branch: 'main',
+        source: { workflow_id: 'w9', number: 9, sha: 'abcdef0123', updated_at: at(60) },
+        schedules: [
+          { ...schedule, name: 'nightly', next_due_at: '2026-12-07T03:00:00.000Z', last_due_at: '2026-12-06T03:00:00.000Z', last_run: { id: 'w8', number: 8, status: 'success' } },
+          { ...schedule, name: 'weekly', cron: '@weekly', timezone: 'Europe/Berlin', branch: 'release', next_due_at: '2026-12-06T12:30:00.000Z', last_due_at: at(86_400), last_error: 'branch "release" does not exist' },
+          { ...schedule, name: 'fresh', cron: '*/5 * * * *', next_due_at: '2026-12-06T12:05:00.000Z' },
+        ],
+      },
+      plain,
+    );
+    expect(text.split('\n').map((line) => line.trimEnd())).toEqual([
+      'NAME     CRON         ZONE           BRANCH          NEXT                           LAST RUN',
+      'nightly  0 3 * * *    UTC            main (default)  2026-12-07 03:00 UTC (in 15h)  #8 ✓ success',
+      'weekly   @weekly      Europe/Berlin  release         2026-12-06 12:30 UTC (in 30m)  no run: branch "release" does not exist',
+      'fresh    */5 * * * *  UTC            main (default)  2026-12-06 12:05 UTC (in 5m)   never run',
+      'From the .factory of run #9 (abcdef0), the newest push to main that planned.',
+      '',
+    ]);
+  });
+
+  it('says where schedules come from when there are none', () => {
+    expect(schedulesTable({ default_branch: 'trunk', source: null, schedules: [] }, plain)).toBe(
+      'No schedules.\nNo push to trunk has been planned yet: schedules are read from its .factory.\n',
+    );
+  });
+
+  it('formatUntil counts minutes, hours and days ahead', () => {
+    expect([1, 59, 60, 47 * 60, 48 * 60, 0, -5].map((minutes) => formatUntil(new Date(now + minutes * 60_000).toISOString(), now))).toEqual(['in 1m', 'in 59m', 'in 1h', 'in 47h', 'in 2d', 'due now', 'due now']);
   });
 });

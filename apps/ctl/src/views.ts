@@ -1,5 +1,5 @@
 /** What the commands print for people, as pure functions of the API's JSON, the time and a palette. */
-import type { ExecutionNode, Me, Project, Secret, TokenInfo, Workflow, WorkflowTree } from './api-types.js';
+import type { ExecutionNode, Me, Project, Schedules, Secret, TokenInfo, Workflow, WorkflowTree } from './api-types.js';
 import { statusText, type Palette } from './colors.js';
 import { formatElapsed, formatRelative } from '@factoryci/run-state';
 import { renderTable } from './table.js';
@@ -86,6 +86,43 @@ export function secretsTable(secrets: readonly Secret[], { now, colors }: ViewCo
     secrets.map((s) => [s.name, formatRelative(s.created_at, now), formatRelative(s.updated_at, now)]),
     ['NAME', 'CREATED', 'UPDATED'].map(colors.bold),
   );
+}
+
+/** `2026-12-08 03:00 UTC` */
+const utcMinute = (iso: string): string => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+
+/** How long until `iso`: `in 5m`, `in 3h`, `in 2d`; `due now` once it has come. */
+export function formatUntil(iso: string, now: number): string {
+  const minutes = Math.ceil((Date.parse(iso) - now) / 60_000);
+  if (!(minutes > 0)) return 'due now';
+  if (minutes < 60) return `in ${minutes}m`;
+  if (minutes < 48 * 60) return `in ${Math.floor(minutes / 60)}h`;
+  return `in ${Math.floor(minutes / 1440)}d`;
+}
+
+/** A project's schedules: when each runs next, its last run (or why it started none), and where they were read. */
+export function schedulesTable(answer: Schedules, { now, colors }: ViewContext): string {
+  const from = answer.source
+    ? `From the .factory of run #${answer.source.number} (${answer.source.sha.slice(0, 7)}), the newest push to ${answer.default_branch} that planned.\n`
+    : `No push to ${answer.default_branch} has been planned yet: schedules are read from its .factory.\n`;
+  if (answer.schedules.length === 0) return `No schedules.\n${from}`;
+  const last = (s: Schedules['schedules'][number]): string => {
+    if (s.last_error) return colors.red(`no run: ${s.last_error}`);
+    if (s.last_run) return `#${s.last_run.number} ${statusText(s.last_run.status, colors)}`;
+    return s.last_due_at ? 'deleted' : 'never run';
+  };
+  const table = renderTable(
+    answer.schedules.map((s) => [
+      s.name,
+      s.cron,
+      s.timezone,
+      s.branch ?? `${answer.default_branch} (default)`,
+      s.next_due_at ? `${utcMinute(s.next_due_at)} (${formatUntil(s.next_due_at, now)})` : 'never',
+      last(s),
+    ]),
+    ['NAME', 'CRON', 'ZONE', 'BRANCH', 'NEXT', 'LAST RUN'].map(colors.bold),
+  );
+  return `${table}${from}`;
 }
 
 export function tokensTable(tokens: readonly TokenInfo[], { now, colors }: ViewContext): string {

@@ -137,7 +137,7 @@ function RunRow({ run, projectPath }: { run: Workflow; projectPath: string }) {
         <StatusBadge status={run.status} title={run.status_reason ?? undefined} />
       </td>
       <td class="commit-cell">
-        <span class="commit-message">{message ?? <span class="muted">{run.event === 'manual' ? 'Run by hand' : 'No commit message'}</span>}</span>
+        <span class="commit-message">{message ?? <span class="muted">{run.event === 'manual' ? 'Run by hand' : run.event === 'schedule' ? `Scheduled: ${run.schedule ?? 'schedule'}` : 'No commit message'}</span>}</span>
         <span class="mono muted commit-sha" title={run.sha}>
           {run.sha.slice(0, 7)}
         </span>
