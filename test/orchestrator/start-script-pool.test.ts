@@ -3,7 +3,6 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadOrchestratorConfig } from '../../apps/orchestrator/src/config.js';
 
 const START = fileURLToPath(new URL('../../scripts/start.sh', import.meta.url));
 
@@ -15,7 +14,5 @@ describe('scripts/start.sh', () => {
       execFileSync('bash', ['-c', `${setting[0]}; printf %s "$FACTORY_LOCAL_POOL_SIZE"`], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env } }).toString();
     expect(size({})).toBe('2');
     expect(size({ FACTORY_LOCAL_POOL_SIZE: '0' })).toBe('0');
-    const base = { DATABASE_URL: 'mysql://root@127.0.0.1:3306/factory', REDIS_URL: 'redis://127.0.0.1:6379', FACTORY_ENCRYPTION_KEY: '11'.repeat(32) };
-    expect(loadOrchestratorConfig({ ...base, FACTORY_LOCAL_POOL_SIZE: size({}) }).local.poolSize).toBe(2);
   });
 });
