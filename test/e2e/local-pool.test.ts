@@ -5,10 +5,11 @@
  * while a claimed agent runs, its idle agent ends and leaves no directory, and the restarted orchestrator adopts the
  * claimed run, which ends once.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN } from '../api/harness.js';
+import { findSupervisor } from '../../apps/orchestrator/src/local/supervisor.js';
 import { stopOrchestratorProcess, type OrchestratorProcess } from '../support/orchestrator-process.js';
 import { pushToMain, startE2E, storedTree, waitUntil, type E2E, type TestProject } from './harness.js';
 
@@ -37,6 +38,31 @@ const claimedBy = (orchestrator: OrchestratorProcess, runId: string) =>
 const idleDirectories = () => readdirSync(e2e.stateDir).filter((name) => name.startsWith('.pool-'));
 const warm = () => waitUntil(() => idleDirectories().length === 1, 20_000, 'an idle agent');
 
+/** The children of `pid` on the host. */
+const childrenOf = (pid: number) =>
+  readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((name) => {
+      try {
+        const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+
+/** An execution trying to reach its own warm agent: its environment, its claim pipe (fd 0), its memory, a signal. */
+const ATTACK = [
+  'for pid in $AGENT_PIDS; do',
+  '  if cat /proc/$pid/environ >/dev/null 2>&1; then echo ALLOWED environ of $pid; else echo BLOCKED environ of $pid; fi',
+  '  if cat /proc/$pid/fd/0 >/dev/null 2>&1; then echo ALLOWED claim pipe of $pid; else echo BLOCKED claim pipe of $pid; fi',
+  '  if head -c 1 /proc/$pid/mem >/dev/null 2>&1; then echo ALLOWED memory of $pid; else echo BLOCKED memory of $pid; fi',
+  '  if kill -0 $pid 2>/dev/null; then echo ALLOWED signal to $pid; else echo BLOCKED signal to $pid; fi',
+  'done',
+  'env | grep -c FACTORY_RUN_TOKEN || true',
+].join('\n');
+
 describe('the local runner\'s pool of warm agents, end to end', () => {
   it('a push runs on a claimed warm agent; a claimed agent\'s run is cancelled as any', async () => {
     await warm();
@@ -58,6 +84,28 @@ describe('the local runner\'s pool of warm agents, end to end', () => {
     await ended(second);
     expect((await storedTree(e2e.api, second)).executions.map((e) => [e.path, e.status])).toEqual([['build/s/e', 'cancelled']]);
     await waitUntil(() => !existsSync(join(e2e.stateDir, second)), 10_000, 'the cancelled run\'s directory to go');
+  });
+
+  it('an execution cannot reach its warm agent\'s environment, claim pipe or memory (bubblewrap)', async () => {
+    await warm();
+    const [directory] = idleDirectories();
+    const supervisor = findSupervisor(join(e2e.stateDir, directory as string)) as number;
+    const agentPids = [supervisor, ...childrenOf(supervisor)];
+    expect(agentPids).toHaveLength(2);
+    const sha = project.repo.commit(
+      { 'attack.sh': `${ATTACK}\n`, '.factory/build.hcl': `pipeline "build" {\n  env = { AGENT_PIDS = "${agentPids.join(' ')}" }\n  stage "s" {\n    execution "e" {\n      command = "sh attack.sh"\n    }\n  }\n}\n` },
+      'attack',
+    );
+    const id = await pushToMain(e2e, project, sha, ['attack.sh', '.factory/build.hcl']);
+    await ended(id);
+    expect(claimedBy(e2e.orchestrator, id)).toBe(true);
+    expect(e2e.orchestrator.output()).toContain('"sandbox":"bwrap"');
+    const log = (await storedTree(e2e.api, id)).byPath['build/s/e']?.log ?? '';
+    expect(log).not.toContain('ALLOWED');
+    for (const pid of agentPids) {
+      for (const what of ['environ of', 'claim pipe of', 'memory of', 'signal to']) expect(log).toContain(`BLOCKED ${what} ${pid}`);
+    }
+    expect(log.trim().split('\n').at(-1)).toBe('0');
   });
 
   it('the orchestrator SIGKILLed while a claimed agent runs: its idle agent ends, the restarted one adopts the run', async () => {
