@@ -5,7 +5,7 @@
  * restart and idle agents of a dead orchestrator behave as for fresh agents.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -16,6 +16,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createLocalRunner, POOL_DIRECTORY_PREFIX, type LocalRunner } from '../../apps/orchestrator/src/local/local-runner.js';
 import { findSupervisor } from '../../apps/orchestrator/src/local/supervisor.js';
 import type { RunStart } from '../../apps/orchestrator/src/runner.js';
+import { decideRunEnd } from '../../apps/orchestrator/src/processing/run-end.js';
 import { groupAlive, waitFor } from './helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'factoryci-local-pool-test-'));
@@ -158,6 +159,36 @@ describe('the local runner\'s pool of warm agents', () => {
     expect(await restarted.watch(handle)).toEqual({ status: 'failure', exitCode: 2 });
     expect(await restarted.logs(handle)).toContain('started\n');
     expect(existsSync(handle.name)).toBe(false);
+  });
+
+  it('an idle agent whose claim pipe is closed cannot be claimed: the run gets a fresh agent (a start while the pool closes)', async () => {
+    const stateDir = join(root, 'closing');
+    const local = runner(['sh', '-c', 'read -r claim || { [ -n "$FACTORY_RUN_TOKEN" ] && echo "fresh $FACTORY_RUN_ID"; exit 0; }; echo "pooled $claim"'], 1, stateDir);
+    await warmed(local, 1);
+    const closing = local.closePool(); // releases the idle agent: its pipe is closed at once
+    const run = newRun();
+    const handle = await local.start(run);
+    expect(lstatSync(handle.name).isDirectory()).toBe(true);
+    expect(await local.watch(handle)).toEqual({ status: 'success' });
+    expect(await local.logs(handle)).toBe(`fresh ${run.runId}\n`);
+    await closing;
+    await waitFor(() => idleDirectories(stateDir).length === 0, 3000);
+  });
+
+  it('a claimed agent that exited unclaimed (its orchestrator stopped between run.json and the claim) ends AgentLost, which is retried', async () => {
+    const stateDir = join(root, 'never-handed');
+    mkdirSync(join(stateDir, '.pool-cut'), { recursive: true });
+    // pid 2**22+1 is above Linux's pid_max: the supervisor is gone; it recorded the agent's exit 75
+    writeFileSync(join(stateDir, '.pool-cut', 'run.json'), JSON.stringify({ runId: 'cut-run', pid: 4194305, startedAt: 0, deadlineAt: Date.now() + 60_000, pool: true }));
+    writeFileSync(join(stateDir, '.pool-cut', 'exit.json'), JSON.stringify({ exitCode: 75, signal: null }));
+    symlinkSync('.pool-cut', join(stateDir, 'cut-run'));
+    const restarted = runner(['sh', '-c', 'exit 0'], 0, stateDir);
+    const handle = await restarted.adopt('cut-run');
+    expect(handle).toEqual({ kind: 'local', runId: 'cut-run', name: join(stateDir, 'cut-run') });
+    const outcome = await restarted.watch(handle as NonNullable<typeof handle>);
+    expect(outcome).toMatchObject({ status: 'error', reason: 'AgentLost' });
+    expect(decideRunEnd({ outcome, attempt: 1, status: 'provisioning', anyExecutionStarted: false, cancelRequested: false, retryLostAgents: true }).kind).toBe('retry');
+    expect(readdirSync(stateDir)).toEqual([]);
   });
 
   it('closing the pool ends the idle agents and removes their directories', async () => {

@@ -253,7 +253,8 @@ export function createLocalRunner(options: LocalRunnerOptions): LocalRunner {
     if (existing) return existing;
     const fit = poolFit(run.runner, LOCAL_POOL_SHAPE);
     const idle = pool && fit.fits ? pool.take() : undefined;
-    if (idle) return claim(idle, run);
+    const claimed = idle ? claim(idle, run) : undefined;
+    if (claimed) return claimed;
     if (pool && !fit.fits) log.info({ runId: run.runId, why: fit.why }, 'the run does not fit the pool: a fresh agent');
     const directory = join(stateDir, run.runId);
     const files = paths(directory);
@@ -283,24 +284,35 @@ export function createLocalRunner(options: LocalRunnerOptions): LocalRunner {
    * also by a restarted orchestrator), its run.json is written, and only then does the claim — run id and token —
    * go down the agent's claim pipe, which is closed after it. An orchestrator stopped before the claim is written
    * leaves an agent that exits unclaimed (its pipe closed): its run ends `AgentLost` (`outcomeOf`) and is retried.
+   * When the claim cannot be made (the agent is gone, the link cannot be written), what was done is undone, the
+   * agent ended, and undefined returned: the run gets a fresh agent.
    */
-  function claim(agent: IdleAgent, run: RunStart): RunHandle {
+  function claim(agent: IdleAgent, run: RunStart): RunHandle | undefined {
     const link = join(stateDir, run.runId);
-    removeRunPath(link); // a leftover of an earlier attempt that nothing adopts
-    symlinkSync(basename(agent.directory), link);
-    const startedAt = Date.now();
-    const meta: RunMeta = {
-      runId: run.runId,
-      pid: agent.pid,
-      startedAt,
-      deadlineAt: startedAt + run.limits.timeoutSeconds * 1000,
-      ...(options.database ? { db: options.database } : {}),
-      pool: true,
-    };
-    writeJsonAtomically(paths(agent.directory).meta, meta);
+    try {
+      removeRunPath(link); // a leftover of an earlier attempt that nothing adopts
+      symlinkSync(basename(agent.directory), link);
+      const startedAt = Date.now();
+      const meta: RunMeta = {
+        runId: run.runId,
+        pid: agent.pid,
+        startedAt,
+        deadlineAt: startedAt + run.limits.timeoutSeconds * 1000,
+        ...(options.database ? { db: options.database } : {}),
+        pool: true,
+      };
+      writeJsonAtomically(paths(agent.directory).meta, meta);
+      if (!agent.hand(claimLine(run.runId, run.runToken))) throw new Error('its claim pipe is closed (the agent is gone)');
+    } catch (error) {
+      log.warn({ runId: run.runId, pid: agent.pid, err: error }, 'could not claim the idle agent; starting a fresh one');
+      agent.release();
+      killGroup(agent.pid, 'SIGKILL');
+      removeRunPath(link);
+      rmSync(agent.directory, { recursive: true, force: true });
+      return undefined;
+    }
     children.set(run.runId, agent.child);
     agent.child.once('exit', () => children.delete(run.runId));
-    if (!agent.hand(claimLine(run.runId, run.runToken))) log.warn({ runId: run.runId, pid: agent.pid }, 'the idle agent\'s claim pipe closed before its claim');
     log.info({ runId: run.runId, pid: agent.pid, directory: agent.directory }, 'claimed a warm agent');
     return { kind: 'local', runId: run.runId, name: link };
   }
