@@ -3,7 +3,7 @@
 # installs what is missing (git, MariaDB, Redis, npm packages), builds, starts private MariaDB and Redis under .data/,
 # migrates the database, creates the local admin user on the first start, shows factory-agent on examples/.factory, makes the demo repository .data/demo (a copy of
 # examples/.factory, for README "Try it"), then runs the API and the orchestrator (local runner: agents are child
-# processes, no Kubernetes or Consul needed) until Ctrl-C and prints how to try it.
+# processes, two of them kept warm, no Kubernetes or Consul needed) until Ctrl-C and prints how to try it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -35,6 +35,9 @@ if [ ! -f .data/factory.env ]; then
 fi
 set -a; . .data/factory.env; set +a
 export PORT="${PORT:-8080}" FACTORY_RUNNER="${FACTORY_RUNNER:-local}"
+# warm agents: two idle agents wait with their modules loaded, so that a push starts running at once (docs/runners.md
+# "Warm agents"); FACTORY_LOCAL_POOL_SIZE=0 turns the pool off
+export FACTORY_LOCAL_POOL_SIZE="${FACTORY_LOCAL_POOL_SIZE:-2}"
 export PUBLIC_URL="${PUBLIC_URL:-http://127.0.0.1:$PORT}"
 
 echo "== migrate"

@@ -52,6 +52,8 @@ export interface E2E {
   kubernetes?: KubernetesStandin;
   orchestrator: OrchestratorProcess;
   startOrchestrator(): Promise<OrchestratorProcess>;
+  /** The local runner's state directory (FACTORY_LOCAL_STATE_DIR). */
+  stateDir: string;
   /** A repository `acme/<name>` holding `files`, served as the GitHub host's, and its project (App installed). */
   createProject(name: string, files: Record<string, string>): Promise<TestProject>;
   /** Sends a signed webhook over HTTP as GitHub does. */
@@ -64,6 +66,8 @@ export interface E2EOptions {
   consul: boolean;
   /** Repository names (`acme/<name>`) the App installation may use. */
   repositories: string[];
+  /** Orchestrator settings over the defaults below (e.g. FACTORY_LOCAL_POOL_SIZE). */
+  orchestratorEnv?: Record<string, string>;
 }
 
 export async function startE2E(options: E2EOptions): Promise<E2E> {
@@ -105,6 +109,7 @@ export async function startE2E(options: E2EOptions): Promise<E2E> {
     FACTORY_RUN_TIMEOUT_SECONDS: '300',
     ...(consul ? { FACTORY_CONSUL_URL: consul.url } : {}),
     ...(kubernetes ? { FACTORY_K8S_SERVER: kubernetes.url, FACTORY_K8S_NAMESPACE: NAMESPACE, FACTORY_K8S_PENDING_GRACE_SECONDS: '10' } : {}),
+    ...options.orchestratorEnv,
   };
 
   async function startOrchestrator(): Promise<OrchestratorProcess> {
@@ -122,6 +127,7 @@ export async function startE2E(options: E2EOptions): Promise<E2E> {
     ...(consul ? { consul } : {}),
     ...(kubernetes ? { kubernetes } : {}),
     orchestrator: await startOrchestrator(),
+    stateDir,
     async startOrchestrator() {
       e2e.orchestrator = await startOrchestrator();
       return e2e.orchestrator;

@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+
 /** Where the CLI writes and what it reads from its process; injectable so commands stay plain functions. */
 export interface CliIo {
   out(text: string): void;
@@ -6,6 +8,8 @@ export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
   /** Registers a handler for SIGINT, SIGTERM and SIGHUP; returns a function that unregisters it. */
   onInterrupt(handler: (signal: NodeJS.Signals) => void): () => void;
+  /** Standard input: a pooled agent's claim channel (server/claim.ts); nothing else reads it. */
+  input?: Readable;
 }
 
 const INTERRUPTS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -18,6 +22,10 @@ export function processIo(): CliIo {
     out: (text) => void process.stdout.write(text),
     err: (text) => void process.stderr.write(text),
     env: process.env,
+    // a getter: process.stdin is made on first use, and only a pooled agent uses it
+    get input() {
+      return process.stdin;
+    },
     onInterrupt(handler) {
       for (const signal of INTERRUPTS) process.on(signal, handler);
       return () => {

@@ -7,7 +7,9 @@ import { runWorkflow } from './engine.js';
 import { localServicesProblem } from './local-services.js';
 import { createMasker } from './masker.js';
 import { describeContext } from './plan-text.js';
-import { isServerMode, SERVER_FLAGS, serverSettings } from './server/server-args.js';
+import { checkClaimSettings, isPooled, isServerMode, SERVER_FLAGS, serverSettings } from './server/server-args.js';
+import { ClaimError, parseClaim, readClaimLine, UNCLAIMED_EXIT } from './server/claim.js';
+import type { FlagValues } from './cli-args.js';
 import { RUN_USAGE, UsageError } from './usage.js';
 import { EXIT, exitCodeOf, formatSummary, resultToJson } from './run-summary.js';
 
@@ -27,6 +29,7 @@ export async function runCommandLine(argv: string[], io: CliIo): Promise<number>
     io.out(RUN_USAGE);
     return EXIT.success;
   }
+  if (isServerMode(values, io.env) && isPooled(io.env)) return pooledRun(values, io);
   if (isServerMode(values, io.env)) {
     const settings = await serverSettings(values, io.env);
     const { serverRun } = await import('./server/server-run.js');
@@ -77,6 +80,32 @@ export async function runCommandLine(argv: string[], io: CliIo): Promise<number>
   } finally {
     stopListening();
   }
+}
+
+/**
+ * A pooled agent (server/claim.ts): warm up, then wait for the claim on standard input and run that one workflow.
+ * Without a claim (the channel closed) it exits UNCLAIMED_EXIT having asked the API nothing.
+ */
+async function pooledRun(values: FlagValues, io: CliIo): Promise<number> {
+  checkClaimSettings(values, io.env);
+  if (!io.input) throw new UsageError('a pooled agent needs its standard input (the claim channel)');
+  const { warmUp } = await import('./server/warm-up.js');
+  const { serverRun } = await warmUp();
+  io.out('factory-agent: warm; waiting to be claimed\n');
+  let claim;
+  try {
+    const line = await readClaimLine(io.input);
+    if (line === undefined) {
+      io.out('factory-agent: the claim channel closed before a claim; exiting\n');
+      return UNCLAIMED_EXIT;
+    }
+    claim = parseClaim(line);
+  } catch (error) {
+    if (error instanceof ClaimError) throw new UsageError(error.message);
+    throw error;
+  }
+  io.out(`factory-agent: claimed for run ${claim.runId}\n`);
+  return serverRun(await serverSettings(values, io.env, claim), io);
 }
 
 async function isDirectory(path: string): Promise<boolean> {

@@ -70,4 +70,6 @@ Gets its run from the API, clones it into --workdir, runs it and reports everyth
   --consul <url>        Consul (default: FACTORY_CONSUL_URL): finds the API as service factory-api
                         when no API URL is given, and registers this agent as factory-agent
   --clone-depth <n>     history depth of the checkout; 0 = all (default: 1)
+With FACTORY_AGENT_CLAIM=stdin (a warm agent of the local runner's pool) it loads what a run needs, then reads
+its run id and token as one line {"runId","token"} from stdin; it exits 75 when stdin ends without one.
 `;

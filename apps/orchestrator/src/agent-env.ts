@@ -30,6 +30,17 @@ export class MissingEndpointError extends Error {
 }
 
 /**
+ * The environment of an idle agent of a pool (it gets its run id and token when claimed): where the API is.
+ */
+export function idleAgentEnvironment(endpoints: AgentEndpoints): Record<string, string> {
+  if (!endpoints.apiUrl && !endpoints.consulUrl) throw new MissingEndpointError();
+  return {
+    ...(endpoints.apiUrl ? { [AGENT_ENV.apiUrl]: endpoints.apiUrl } : {}),
+    ...(endpoints.consulUrl ? { [AGENT_ENV.consulUrl]: endpoints.consulUrl } : {}),
+  };
+}
+
+/**
  * The environment an agent gets, the same for every runner: the run id, its token, and where the API is. Never
  * database or other long-lived credentials: the agent runs untrusted code.
  */

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadOrchestratorConfig } from './config.js';
+import { ConfigError, loadOrchestratorConfig, MAX_LOCAL_POOL_SIZE } from './config.js';
 
 const BASE = {
   DATABASE_URL: 'mysql://root@127.0.0.1:3306/factory',
@@ -17,6 +17,17 @@ describe('loadOrchestratorConfig', () => {
     expect(config.queue).toEqual({ prefix: 'bull', concurrency: 10, lockSeconds: 30, stalledCheckSeconds: 30 });
     expect(config.run).toEqual({ timeoutSeconds: 3600, statusPollSeconds: 5, projectRecheckSeconds: 60, retryLostAgents: true, configParseTimeoutSeconds: 5 });
     expect(config.healthPort).toBe(8081);
+  });
+
+  it('reads the local pool of warm agents: none unless FACTORY_LOCAL_POOL_SIZE says how many', () => {
+    expect(loadOrchestratorConfig(BASE).local.poolSize).toBe(0);
+    expect(loadOrchestratorConfig({ ...BASE, FACTORY_LOCAL_POOL_SIZE: '2' }).local.poolSize).toBe(2);
+    expect(loadOrchestratorConfig({ ...BASE, FACTORY_LOCAL_POOL_SIZE: '0' }).local.poolSize).toBe(0);
+    for (const wrong of ['-1', 'two', '1.5', String(MAX_LOCAL_POOL_SIZE + 1)]) {
+      expect(() => loadOrchestratorConfig({ ...BASE, FACTORY_LOCAL_POOL_SIZE: wrong })).toThrow(
+        `FACTORY_LOCAL_POOL_SIZE must be a whole number from 0 (no pool) to ${MAX_LOCAL_POOL_SIZE} (got "${wrong}")`,
+      );
+    }
   });
 
   it('reads the default agent resources as Kubernetes quantities (1 cpu and 2Gi unless given)', () => {

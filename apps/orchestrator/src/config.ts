@@ -36,6 +36,8 @@ export interface LocalSettings {
   agentCommand?: string[];
   /** How executions are sandboxed (FACTORY_LOCAL_SANDBOX…, docs/security.md); default: bubblewrap when it works. */
   sandbox?: LocalSandboxOptions;
+  /** FACTORY_LOCAL_POOL_SIZE: warm agents kept idle (docs/runners.md "Warm agents"); default 0, none. */
+  poolSize: number;
 }
 
 export interface QueueSettings {
@@ -87,6 +89,9 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
+
+/** The most idle agents FACTORY_LOCAL_POOL_SIZE may ask for (each holds ~50–100 MB while it waits). */
+export const MAX_LOCAL_POOL_SIZE = 32;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Reads and checks the orchestrator's environment; throws ConfigError listing every problem at once. */
@@ -227,6 +232,9 @@ export function loadOrchestratorConfig(env: Env): OrchestratorConfig {
     configParseTimeoutSeconds: positive('FACTORY_CONFIG_PARSE_TIMEOUT_SECONDS', 5),
   };
   const localSandbox = localSandboxSettings(value, problems);
+  const poolSizeText = value('FACTORY_LOCAL_POOL_SIZE') ?? '0';
+  const poolSize = Number(poolSizeText);
+  if (!/^\d+$/.test(poolSizeText) || poolSize > MAX_LOCAL_POOL_SIZE) problems.push(`FACTORY_LOCAL_POOL_SIZE must be a whole number from 0 (no pool) to ${MAX_LOCAL_POOL_SIZE} (got "${poolSizeText}")`);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     databaseUrl,
@@ -241,7 +249,7 @@ export function loadOrchestratorConfig(env: Env): OrchestratorConfig {
     kubernetes,
     ...(github ? { github } : {}),
     healthPort,
-    local: { ...(value('FACTORY_LOCAL_STATE_DIR') ? { stateDir: value('FACTORY_LOCAL_STATE_DIR') } : {}), ...(agentCommand ? { agentCommand } : {}), ...(localSandbox ? { sandbox: localSandbox } : {}) },
+    local: { poolSize, ...(value('FACTORY_LOCAL_STATE_DIR') ? { stateDir: value('FACTORY_LOCAL_STATE_DIR') } : {}), ...(agentCommand ? { agentCommand } : {}), ...(localSandbox ? { sandbox: localSandbox } : {}) },
     logLevel,
   };
 }

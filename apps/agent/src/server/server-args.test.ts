@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../usage.js';
-import { isServerMode, serverSettings } from './server-args.js';
+import { checkClaimSettings, isPooled, isServerMode, serverSettings } from './server-args.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'factory-token-file-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -57,5 +57,31 @@ describe('the services of a server run', () => {
     expect(set.services).toEqual([{ name: 'db', ports: [3306] }]);
     expect(set.servicesTimeoutMs).toBe(60_000);
     await expect(serverSettings({ workdir }, { ...env, FACTORY_SERVICES: 'db' })).rejects.toThrow(new UsageError('FACTORY_SERVICES is not JSON'));
+  });
+});
+
+describe('a pooled agent (FACTORY_AGENT_CLAIM)', () => {
+  it('is a server run whose run id and token come from its claim, not from the environment', async () => {
+    const workdir = join(dir, 'work');
+    const env = { ...api, FACTORY_AGENT_CLAIM: 'stdin' };
+    expect(isServerMode({}, env)).toBe(true);
+    expect(isPooled(env)).toBe(true);
+    expect(isPooled(api)).toBe(false);
+    expect(isServerMode({ event: 'push' }, env)).toBe(false);
+    expect(() => checkClaimSettings({}, env)).not.toThrow();
+    const settings = await serverSettings({ workdir }, { ...env, FACTORY_RUN_ID: 'not-this-one' }, { runId: 'wf-7', token: 'frt_claimed' });
+    expect(settings).toMatchObject({ runId: 'wf-7', token: 'frt_claimed', apiUrl: api.FACTORY_API_URL });
+  });
+
+  it('refuses another claim channel, and a token given besides the claim', () => {
+    expect(() => checkClaimSettings({}, { ...api, FACTORY_AGENT_CLAIM: 'fd3' })).toThrow(/not a claim channel/);
+    for (const [values, extra] of [
+      [{}, { FACTORY_RUN_TOKEN: 'frt_x' }],
+      [{}, { FACTORY_RUN_TOKEN_FILE: '/run/token' }],
+      [{ token: 'frt_x' }, {}],
+      [{ 'token-file': '/run/token' }, {}],
+    ] as const) {
+      expect(() => checkClaimSettings(values, { ...api, FACTORY_AGENT_CLAIM: 'stdin', ...extra })).toThrow(/gets its run token when it is claimed/);
+    }
   });
 });

@@ -5,6 +5,7 @@ import { sandboxSettingsFromEnv } from '../sandbox-settings.js';
 import { providedServicesFromEnv, SERVICES_ENV, type ProvidedService } from '../service-readiness.js';
 import { UsageError } from '../usage.js';
 import type { ServerSettings } from './server-run.js';
+import { CLAIM_ENV, type Claim } from './claim.js';
 
 /** The flags of `factory-agent run` in server mode (docs/agent.md, "Server mode"). */
 export const SERVER_FLAGS = {
@@ -22,11 +23,25 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /**
  * Server mode: `--server`, `--token`, `--token-file` or `--consul` given, or — as in a runner pod, where the
- * orchestrator starts a bare `factory-agent run` — FACTORY_RUN_TOKEN or FACTORY_RUN_TOKEN_FILE set and no `--event`.
+ * orchestrator starts a bare `factory-agent run` — FACTORY_RUN_TOKEN, FACTORY_RUN_TOKEN_FILE or FACTORY_AGENT_CLAIM
+ * (a pooled agent, claim.ts) set and no `--event`.
  */
 export function isServerMode(values: FlagValues, env: Env): boolean {
   if (values.server !== undefined || values.token !== undefined || values['token-file'] !== undefined || values.consul !== undefined) return true;
-  return values.event === undefined && Boolean(env.FACTORY_RUN_TOKEN || env.FACTORY_RUN_TOKEN_FILE);
+  return values.event === undefined && Boolean(env.FACTORY_RUN_TOKEN || env.FACTORY_RUN_TOKEN_FILE || isPooled(env));
+}
+
+/** A pooled agent: it gets its run and token at claim time on its standard input (claim.ts). */
+export function isPooled(env: Env): boolean {
+  return env[CLAIM_ENV] !== undefined;
+}
+
+/** FACTORY_AGENT_CLAIM's one value, checked before the agent waits for a claim. */
+export function checkClaimSettings(values: FlagValues, env: Env): void {
+  if (env[CLAIM_ENV] !== 'stdin') throw new UsageError(`${CLAIM_ENV}: "${env[CLAIM_ENV]}" is not a claim channel (only "stdin")`);
+  if (values.token !== undefined || values['token-file'] !== undefined || env.FACTORY_RUN_TOKEN || env.FACTORY_RUN_TOKEN_FILE) {
+    throw new UsageError(`a pooled agent (${CLAIM_ENV}) gets its run token when it is claimed: give no --token, --token-file, FACTORY_RUN_TOKEN or FACTORY_RUN_TOKEN_FILE`);
+  }
 }
 
 /**
@@ -75,11 +90,13 @@ function readProvidedServices(env: Env): ProvidedService[] | undefined {
   }
 }
 
-export async function serverSettings(values: FlagValues, env: Env): Promise<ServerSettings> {
+/** The server run's settings; a pooled agent's run id and token are its claim's (claim.ts), not the environment's. */
+export async function serverSettings(values: FlagValues, env: Env, claim?: Claim): Promise<ServerSettings> {
   for (const flag of LOCAL_ONLY) {
     if (values[flag] !== undefined) throw new UsageError(`--${flag} does not apply to a server run (the API says what runs)`);
   }
-  const token = await runToken(values, env);
+  const token = claim ? claim.token : await runToken(values, env);
+  const runId = claim ? claim.runId : env.FACTORY_RUN_ID;
   const apiFlag = (values.server as string | undefined) ?? env.FACTORY_API_URL;
   const consulFlag = (values.consul as string | undefined) ?? env.FACTORY_CONSUL_URL;
   if (!apiFlag && !consulFlag) {
@@ -92,7 +109,7 @@ export async function serverSettings(values: FlagValues, env: Env): Promise<Serv
     ...(apiFlag ? { apiUrl: url('--server', apiFlag) } : {}),
     ...(consulFlag ? { consulUrl: url('--consul', consulFlag) } : {}),
     token,
-    ...(env.FACTORY_RUN_ID ? { runId: env.FACTORY_RUN_ID } : {}),
+    ...(runId ? { runId } : {}),
     agentAddress: env.FACTORY_AGENT_ADDRESS || '127.0.0.1',
     statusPort: whole('FACTORY_AGENT_PORT', env.FACTORY_AGENT_PORT, 0, 65535),
     workdir,

@@ -1,15 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, lstatSync, mkdirSync, openSync, closeSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { AGENT_ENV, agentEnvironment, type AgentEndpoints } from '../agent-env.js';
+import { AGENT_ENV, agentEnvironment, idleAgentEnvironment, type AgentEndpoints } from '../agent-env.js';
 import { assertRunId, type RunEvent, type RunHandle, type Runner, type RunOutcome, type RunStart } from '../runner.js';
 import { resolveLocalSandbox, sandboxAgentEnv, SandboxUnavailableError, untraversable, type LocalSandbox, type LocalSandboxOptions } from './local-sandbox.js';
 import { readFileTail } from './file-tail.js';
 import { killExecutionGroups } from './execution-groups.js';
-import { SUPERVISOR_SOURCE } from './supervisor.js';
+import { findSupervisor, SUPERVISOR_SOURCE } from './supervisor.js';
+import { POOL_DIRECTORY_PREFIX } from './pool-directory.js';
+import { CLAIM_ENV, claimLine, createAgentPool, UNCLAIMED_EXIT, type AgentPool, type IdleAgent } from './agent-pool.js';
+import { poolFit, type PoolShape } from '../pool-decisions.js';
 
 export interface LocalRunnerOptions extends AgentEndpoints {
   logger: Logger;
@@ -27,7 +31,27 @@ export interface LocalRunnerOptions extends AgentEndpoints {
   sandbox?: LocalSandboxOptions;
   /** The database the runs belong to (sweep.ts `databaseFingerprint`), written in run.json: the sweep's owner check. */
   database?: string;
+  /**
+   * How many warm agents to keep idle (FACTORY_LOCAL_POOL_SIZE; docs/runners.md "Warm agents"); default 0: every run
+   * gets a fresh agent. The agent command must then speak the claim protocol (apps/agent/src/server/claim.ts).
+   */
+  poolSize?: number;
 }
+
+/** The local runner: a `Runner`, and its pool of warm agents. */
+export interface LocalRunner extends Runner {
+  /** Starts the pool's idle agents (none when its size is 0). */
+  startPool(): void;
+  /** How many agents are idle and how many are being started. */
+  poolCounts(): { idle: number; starting: number };
+  /** Starts no more idle agents and ends the idle ones (runs under way go on). */
+  closePool(): Promise<void>;
+}
+
+/** What the local pool's agents are: what a fresh local agent is (the local runner applies no `runner` block). */
+export const LOCAL_POOL_SHAPE: PoolShape = { appliesRunnerBlock: false };
+
+export { POOL_DIRECTORY_PREFIX };
 
 export const DEFAULT_AGENT_BIN = fileURLToPath(new URL('../../../agent/bin/factory-agent.js', import.meta.url));
 
@@ -40,6 +64,8 @@ interface RunMeta {
   startedAt: number;
   deadlineAt: number;
   db?: string;
+  /** The run went to an idle agent of the pool (its directory is `.pool-…`, the run id a link to it). */
+  pool?: boolean;
 }
 
 interface ExitRecord {
@@ -70,18 +96,29 @@ function killGroup(pgid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** The pid of the supervisor of the run in `directory` (`node -e <supervisor> <directory> …`), if one runs. */
-function findSupervisor(directory: string): number | undefined {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (argv[1] === '-e' && argv[3] === directory) return Number(entry);
-    } catch {
-      // gone meanwhile, or not ours to read
-    }
+/** Removes a run's directory; for a claimed pool agent's run, the link named by the run id and the directory it names. */
+export function removeRunPath(path: string): void {
+  let link = false;
+  try {
+    link = lstatSync(path).isSymbolicLink();
+  } catch {
+    return; // gone
   }
-  return undefined;
+  if (link) {
+    try {
+      rmSync(realpathSync(path), { recursive: true, force: true });
+    } catch {
+      // the directory is gone already
+    }
+    rmSync(path, { force: true });
+    return;
+  }
+  rmSync(path, { recursive: true, force: true });
+}
+
+function writeJsonAtomically(path: string, value: unknown): void {
+  writeFileSync(`${path}.tmp`, JSON.stringify(value), { mode: 0o600 });
+  renameSync(`${path}.tmp`, path);
 }
 
 function readJson<T>(path: string): T | undefined {
@@ -98,7 +135,7 @@ function readJson<T>(path: string): T | undefined {
  * group (so cancel kills everything the agent started) and records the agent's exit status, which lets a restarted
  * orchestrator adopt the run. The directory is removed once the run's end has been seen.
  */
-export function createLocalRunner(options: LocalRunnerOptions): Runner {
+export function createLocalRunner(options: LocalRunnerOptions): LocalRunner {
   const stateDir = options.stateDir ?? defaultStateDir();
   const command = options.command ?? [process.execPath, DEFAULT_AGENT_BIN, 'run'];
   const killGraceMs = options.killGraceMs ?? 5000;
@@ -164,10 +201,8 @@ export function createLocalRunner(options: LocalRunnerOptions): Runner {
     return started;
   }
 
-  async function startOnce(run: RunStart): Promise<RunHandle> {
-    const existing = await adopt(run.runId);
-    if (existing) return existing;
-    const directory = join(stateDir, run.runId);
+  /** Makes a run directory (a fresh run's, or an idle agent's) as the sandbox needs it; resolves with the sandbox. */
+  async function prepareDirectory(directory: string): Promise<LocalSandbox> {
     const files = paths(directory);
     const chosen = await sandbox();
     rmSync(directory, { recursive: true, force: true });
@@ -182,25 +217,54 @@ export function createLocalRunner(options: LocalRunnerOptions): Runner {
     mkdirSync(files.workspace);
     mkdirSync(files.home, { mode: 0o700 });
     mkdirSync(files.execHome, { mode: 0o700 });
-    const env: Record<string, string> = {
+    return chosen;
+  }
+
+  /** The agent's environment: without `run` an idle agent's, which has neither a run id nor a token (agent-pool.ts). */
+  function agentEnv(directory: string, chosen: LocalSandbox, run?: RunStart): Record<string, string> {
+    const files = paths(directory);
+    return {
       ...Object.fromEntries(passEnv.flatMap((name) => (process.env[name] !== undefined ? [[name, process.env[name] as string]] : []))),
       HOME: files.home,
-      ...agentEnvironment(run.runId, run.runToken, options),
+      ...(run ? agentEnvironment(run.runId, run.runToken, options) : { ...idleAgentEnvironment(options), [CLAIM_ENV]: 'stdin' }),
       [AGENT_ENV.agentAddress]: '127.0.0.1',
       ...sandboxAgentEnv(chosen, files.execHome),
     };
+  }
+
+  /** Spawns the supervisor (and so the agent) of the run in `directory`; an idle agent's gets the claim pipe as stdin. */
+  function spawnSupervisor(directory: string, env: Record<string, string>, idle: boolean): ChildProcess {
+    const files = paths(directory);
+    const output = openSync(files.output, 'a', 0o600);
+    try {
+      return spawn(process.execPath, ['-e', SUPERVISOR_SOURCE, directory, ...command], {
+        cwd: files.workspace,
+        env: idle ? { ...env, FACTORY_POOL_SLOT: '1' } : env,
+        detached: true,
+        stdio: [idle ? 'pipe' : 'ignore', output, output],
+      });
+    } finally {
+      closeSync(output);
+    }
+  }
+
+  async function startOnce(run: RunStart): Promise<RunHandle> {
+    const existing = await adopt(run.runId);
+    if (existing) return existing;
+    const fit = poolFit(run.runner, LOCAL_POOL_SHAPE);
+    const idle = pool && fit.fits ? pool.take() : undefined;
+    const claimed = idle ? claim(idle, run) : undefined;
+    if (claimed) return claimed;
+    if (pool && !fit.fits) log.info({ runId: run.runId, why: fit.why }, 'the run does not fit the pool: a fresh agent');
+    const directory = join(stateDir, run.runId);
+    const files = paths(directory);
+    const chosen = await prepareDirectory(directory);
+    const env = agentEnv(directory, chosen, run);
     // recorded before the spawn, so that a restart after a kill right after it still finds the run (adopt)
     const startedAt = Date.now();
     const starting: Omit<RunMeta, 'pid'> = { runId: run.runId, startedAt, deadlineAt: startedAt + run.limits.timeoutSeconds * 1000, ...(options.database ? { db: options.database } : {}) };
     writeFileSync(files.starting, JSON.stringify(starting), { mode: 0o600 });
-    const output = openSync(files.output, 'a', 0o600);
-    const child = spawn(process.execPath, ['-e', SUPERVISOR_SOURCE, directory, ...command], {
-      cwd: files.workspace,
-      env,
-      detached: true,
-      stdio: ['ignore', output, output],
-    });
-    closeSync(output);
+    const child = spawnSupervisor(directory, env, false);
     const pid = child.pid;
     if (pid === undefined) {
       rmSync(directory, { recursive: true, force: true });
@@ -214,6 +278,87 @@ export function createLocalRunner(options: LocalRunnerOptions): Runner {
     log.info({ runId: run.runId, pid, directory }, 'started local agent');
     return { kind: 'local', runId: run.runId, name: directory };
   }
+
+  /**
+   * Hands the run to an idle agent: the run id becomes a link to its directory (so the run is found as any other,
+   * also by a restarted orchestrator), its run.json is written, and only then does the claim — run id and token —
+   * go down the agent's claim pipe, which is closed after it. An orchestrator stopped before the claim is written
+   * leaves an agent that exits unclaimed (its pipe closed): its run ends `AgentLost` (`outcomeOf`) and is retried.
+   * When the claim cannot be made (the agent is gone, the link cannot be written), what was done is undone, the
+   * agent ended, and undefined returned: the run gets a fresh agent.
+   */
+  function claim(agent: IdleAgent, run: RunStart): RunHandle | undefined {
+    const link = join(stateDir, run.runId);
+    try {
+      removeRunPath(link); // a leftover of an earlier attempt that nothing adopts
+      symlinkSync(basename(agent.directory), link);
+      const startedAt = Date.now();
+      const meta: RunMeta = {
+        runId: run.runId,
+        pid: agent.pid,
+        startedAt,
+        deadlineAt: startedAt + run.limits.timeoutSeconds * 1000,
+        ...(options.database ? { db: options.database } : {}),
+        pool: true,
+      };
+      writeJsonAtomically(paths(agent.directory).meta, meta);
+      if (!agent.hand(claimLine(run.runId, run.runToken))) throw new Error('its claim pipe is closed (the agent is gone)');
+    } catch (error) {
+      log.warn({ runId: run.runId, pid: agent.pid, err: error }, 'could not claim the idle agent; starting a fresh one');
+      agent.release();
+      killGroup(agent.pid, 'SIGKILL');
+      removeRunPath(link);
+      rmSync(agent.directory, { recursive: true, force: true });
+      return undefined;
+    }
+    children.set(run.runId, agent.child);
+    agent.child.once('exit', () => children.delete(run.runId));
+    log.info({ runId: run.runId, pid: agent.pid, directory: agent.directory }, 'claimed a warm agent');
+    return { kind: 'local', runId: run.runId, name: link };
+  }
+
+  /** Starts one idle agent: a run directory `.pool-<random>` and its supervisor, with the claim pipe as stdin. */
+  async function startIdleAgent(): Promise<IdleAgent> {
+    const directory = join(stateDir, `${POOL_DIRECTORY_PREFIX}${randomBytes(6).toString('hex')}`);
+    const chosen = await prepareDirectory(directory);
+    const child = spawnSupervisor(directory, agentEnv(directory, chosen), true);
+    const pid = child.pid;
+    const channel = child.stdin;
+    if (pid === undefined || !channel) {
+      rmSync(directory, { recursive: true, force: true });
+      throw new Error('could not start an idle agent\'s supervisor');
+    }
+    child.unref();
+    channel.on('error', () => undefined); // EPIPE: the agent is gone; its exit says the rest
+    log.debug({ pid, directory }, 'started an idle agent');
+    return {
+      directory,
+      pid,
+      child,
+      hand(line) {
+        if (channel.destroyed || !channel.writable) return false;
+        channel.end(line);
+        return true;
+      },
+      release: () => void channel.destroy(),
+    };
+  }
+
+  /** An idle agent ended unclaimed: ends what is left of it and removes its directory (its supervisor may have). */
+  function idleAgentEnded(agent: IdleAgent, expected: boolean): void {
+    agent.release();
+    killGroup(agent.pid, 'SIGKILL');
+    killExecutionGroups(agent.directory);
+    if (!expected && existsSync(agent.directory)) {
+      const exit = readJson<ExitRecord>(paths(agent.directory).exit);
+      log.warn({ pid: agent.pid, exit, output: readFileTail(paths(agent.directory).output, 2048) }, 'an idle agent ended unclaimed');
+    }
+    rmSync(agent.directory, { recursive: true, force: true });
+  }
+
+  const poolSize = options.poolSize ?? 0;
+  const pool: AgentPool | undefined =
+    poolSize > 0 ? createAgentPool({ size: poolSize, start: startIdleAgent, ended: idleAgentEnded, logger: log.child({ pool: poolSize }) }) : undefined;
 
   function stop(meta: RunMeta, directory: string): void {
     killGroup(meta.pid, 'SIGTERM');
@@ -240,11 +385,15 @@ export function createLocalRunner(options: LocalRunnerOptions): Runner {
     while (outputs.size > OUTPUTS_KEPT) outputs.delete(outputs.keys().next().value as string);
   }
 
-  function outcomeOf(files: ReturnType<typeof paths>, deadlinePassed: boolean): RunOutcome {
+  function outcomeOf(files: ReturnType<typeof paths>, deadlinePassed: boolean, meta: RunMeta): RunOutcome {
     const exit = readJson<ExitRecord>(files.exit);
     if (existsSync(files.cancelled)) return { status: 'cancelled' };
     if (deadlinePassed) return { status: 'error', reason: 'DeadlineExceeded', message: 'the run took longer than its limit' };
     if (!exit) return { status: 'error', reason: 'ProcessLost', message: 'the agent process ended without an exit status' };
+    if (meta.pool && exit.exitCode === UNCLAIMED_EXIT) {
+      // the orchestrator that claimed it stopped before the claim was written: the agent never had the run
+      return { status: 'error', reason: 'AgentLost', message: 'the warm agent was never handed its run (its orchestrator stopped while claiming it)' };
+    }
     if (exit.error) return { status: 'error', reason: 'StartError', message: exit.error };
     if (exit.exitCode === 0) return { status: 'success' };
     if (exit.exitCode !== null) return { status: 'failure', exitCode: exit.exitCode };
@@ -277,9 +426,9 @@ export function createLocalRunner(options: LocalRunnerOptions): Runner {
     } finally {
       clearTimeout(deadline);
     }
-    const outcome = outcomeOf(files, deadlinePassed);
+    const outcome = outcomeOf(files, deadlinePassed, meta);
     keepOutput(handle.runId, files.output);
-    rmSync(handle.name, { recursive: true, force: true });
+    removeRunPath(handle.name);
     log.info({ runId: handle.runId, outcome }, 'local agent finished');
     return outcome;
   }
@@ -290,5 +439,16 @@ export function createLocalRunner(options: LocalRunnerOptions): Runner {
     return readFileTail(paths(handle.name).output, OUTPUT_KEPT_BYTES);
   }
 
-  return { kind: 'local', wantsRunnerBlock: false, start, adopt, watch, cancel, logs };
+  return {
+    kind: 'local',
+    wantsRunnerBlock: false,
+    start,
+    adopt,
+    watch,
+    cancel,
+    logs,
+    startPool: () => pool?.fill(),
+    poolCounts: () => pool?.counts() ?? { idle: 0, starting: 0 },
+    closePool: async () => pool?.close(),
+  };
 }

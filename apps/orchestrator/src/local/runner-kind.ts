@@ -11,13 +11,14 @@ import { databaseFingerprint, sweepRunDirectories } from './sweep.js';
  * Sweeps the state directory once, in the background (sweep.ts), with a connection of its own that it closes after:
  * the directories (and processes) of runs that ended while no orchestrator followed them.
  */
-function startSweep(config: OrchestratorConfig, stateDir: string, db: string, logger: Logger): void {
+function startSweep(config: OrchestratorConfig, stateDir: string, db: string, logger: Logger): Promise<void> {
   const database = createDb(config.databaseUrl);
   const statuses = async (ids: string[]) => {
     const rows = await database.workflow.findMany({ where: { id: { in: ids } }, select: { id: true, status: true } });
     return new Map<string, WorkflowStatus>(rows.map((row) => [row.id, row.status]));
   };
-  sweepRunDirectories({ stateDir, db, statuses, logger: logger.child({ runner: 'local' }) })
+  return sweepRunDirectories({ stateDir, db, statuses, logger: logger.child({ runner: 'local' }) })
+    .then(() => undefined)
     .catch((error: unknown) => logger.warn({ err: error }, 'sweep: the database did not answer; no run directory removed'))
     .finally(() => void database.$disconnect().catch(() => undefined));
 }
@@ -33,8 +34,10 @@ export const localRunnerKind: RunnerKind = {
       database,
       ...(config.local.agentCommand ? { command: config.local.agentCommand } : {}),
       ...(config.local.sandbox ? { sandbox: config.local.sandbox } : {}),
+      poolSize: config.local.poolSize,
     });
-    startSweep(config, stateDir, database, logger);
+    // the pool's idle agents start once the sweep has looked at the state directory (it judges idle agents' directories too)
+    void startSweep(config, stateDir, database, logger).finally(() => runner.startPool());
     return runner;
   },
   agentsOnThisMachine: true,

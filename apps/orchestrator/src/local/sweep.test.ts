@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { WorkflowStatus } from '@factoryci/run-state';
-import { databaseFingerprint, sweepRunDirectories, sweepVerdict, workflowIdsOfRun } from './sweep.js';
+import { databaseFingerprint, idleAgentVerdict, IDLE_DIRECTORY_GRACE_MS, sweepRunDirectories, sweepVerdict, workflowIdsOfRun } from './sweep.js';
 
 const DB = databaseFingerprint('mysql://root:pw@127.0.0.1:33306/factory');
 const meta = (db: string | null = DB) => ({ runId: 'r', pid: 1234, ...(db !== null ? { db } : {}) });
@@ -26,6 +26,18 @@ describe('sweepVerdict', () => {
     [undefined, 'success', 'keep'],
   ] as const)('%j, workflow %s → %s', (m, status, kind) => {
     expect(sweepVerdict(m, status as WorkflowStatus | undefined, DB).kind).toBe(kind);
+  });
+});
+
+describe('idleAgentVerdict', () => {
+  it.each([
+    [true, 0, 'keep'],
+    [true, 10 * IDLE_DIRECTORY_GRACE_MS, 'keep'],
+    [false, 1000, 'keep'],
+    [false, IDLE_DIRECTORY_GRACE_MS - 1, 'keep'],
+    [false, IDLE_DIRECTORY_GRACE_MS, 'remove'],
+  ] as const)('supervisor running %s, %i ms old → %s', (supervisorRunning, ageMs, kind) => {
+    expect(idleAgentVerdict({ supervisorRunning, ageMs }).kind).toBe(kind);
   });
 });
 
@@ -77,6 +89,36 @@ describe('sweepRunDirectories', () => {
     expect(result.kept.sort()).toEqual(['foreign', 'no-meta', 'open', 'open-2']);
     expect(readdirSync(stateDir).sort()).toEqual(['foreign', 'no-meta', 'open', 'open-2']);
     expect(asked).toHaveLength(1);
+  });
+
+  it('judges a claimed warm agent by its run (removing its link with it), an unclaimed one by its supervisor and age, and drops dangling links', async () => {
+    const pooled = mkdtempSync(join(tmpdir(), 'factoryci-sweep-pool-test-'));
+    try {
+      const claimed = (directory: string, runId: string) => {
+        mkdirSync(join(pooled, directory, 'workspace'), { recursive: true });
+        writeFileSync(join(pooled, directory, 'run.json'), JSON.stringify({ runId, pid: 4194305, startedAt: 0, deadlineAt: 0, db: DB, pool: true }));
+        symlinkSync(directory, join(pooled, runId));
+      };
+      claimed('.pool-aaa', 'ended-run');
+      claimed('.pool-bbb', 'open-run');
+      mkdirSync(join(pooled, '.pool-old'));
+      const longAgo = (Date.now() - 2 * IDLE_DIRECTORY_GRACE_MS) / 1000;
+      utimesSync(join(pooled, '.pool-old'), longAgo, longAgo);
+      mkdirSync(join(pooled, '.pool-new'));
+      symlinkSync('.pool-gone', join(pooled, 'dangling-run'));
+      const statuses: Record<string, WorkflowStatus> = { 'ended-run': 'success', 'open-run': 'running' };
+      const result = await sweepRunDirectories({
+        stateDir: pooled,
+        db: DB,
+        logger,
+        statuses: async (ids) => new Map(ids.flatMap((id) => (statuses[id] ? [[id, statuses[id]] as const] : []))),
+      });
+      expect(result.removed.sort()).toEqual(['.pool-aaa', '.pool-old']);
+      expect(result.kept.sort()).toEqual(['.pool-bbb', '.pool-new']);
+      expect(readdirSync(pooled).sort()).toEqual(['.pool-bbb', '.pool-new', 'open-run']);
+    } finally {
+      rmSync(pooled, { recursive: true, force: true });
+    }
   });
 
   it('removes nothing when the database does not answer', async () => {

@@ -5,13 +5,20 @@
  * This covers runs that ended, or were cancelled, while no orchestrator followed them. A directory of an open
  * workflow is never touched (an orchestrator adopts it), nor one written for another database (another
  * installation sharing the directory), nor one whose owner cannot be told; an unreachable database removes nothing.
+ *
+ * Warm agents (agent-pool.ts) live in `.pool-…` directories: a claimed one's run.json names its run (whose id is a
+ * link to the directory) and is judged as any run's, its link removed with it; an unclaimed one's is removed once no
+ * supervisor runs in it (its agent ended: its orchestrator is gone) and it is older than a minute (one just being
+ * made has no supervisor yet). Links whose directory is gone are removed.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { isFinalWorkflowStatus, type WorkflowStatus } from '@factoryci/run-state';
 import { killExecutionGroups } from './execution-groups.js';
+import { POOL_DIRECTORY_PREFIX } from './pool-directory.js';
+import { findSupervisor } from './supervisor.js';
 
 /** What the sweep reads of a run directory's `run.json`. */
 export interface SweptRunMeta {
@@ -39,6 +46,16 @@ export function sweepVerdict(meta: SweptRunMeta | undefined, status: WorkflowSta
   if (status === undefined) return { kind: 'remove', why: 'its workflow no longer exists' };
   if (isFinalWorkflowStatus(status)) return { kind: 'remove', why: `its workflow is ${status}` };
   return { kind: 'keep', why: `its workflow is ${status}` };
+}
+
+/** An idle agent's directory is left this long for its supervisor to start before the sweep may take it. */
+export const IDLE_DIRECTORY_GRACE_MS = 60_000;
+
+/** What to do with an unclaimed idle agent's directory (pure): `supervisorRunning` in it, made `ageMs` ago. */
+export function idleAgentVerdict(facts: { supervisorRunning: boolean; ageMs: number }): SweepVerdict {
+  if (facts.supervisorRunning) return { kind: 'keep', why: 'an idle agent waits in it' };
+  if (facts.ageMs < IDLE_DIRECTORY_GRACE_MS) return { kind: 'keep', why: 'an idle agent may be starting in it' };
+  return { kind: 'remove', why: 'its idle agent ended unclaimed' };
 }
 
 export interface SweepDeps {
@@ -76,18 +93,31 @@ function isSupervisorOf(pid: number, directory: string): boolean {
 
 /** Sweeps `stateDir` once (see the module's comment). */
 export async function sweepRunDirectories(deps: SweepDeps): Promise<SweepResult> {
-  let names: string[];
+  let entries: Dirent[];
   try {
-    names = readdirSync(deps.stateDir, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+    entries = readdirSync(deps.stateDir, { withFileTypes: true });
   } catch {
     return { removed: [], kept: [] }; // no state directory yet
   }
-  const runs = names.map((name) => ({ name, directory: join(deps.stateDir, name), meta: readMeta(join(deps.stateDir, name)) }));
-  const statuses = await deps.statuses([...new Set(runs.flatMap((run) => workflowIdsOfRun(run.name)))]);
+  const runs = entries
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => {
+      const directory = join(deps.stateDir, entry.name);
+      const meta = readMeta(directory);
+      const pooled = entry.name.startsWith(POOL_DIRECTORY_PREFIX);
+      return { name: entry.name, directory, meta, pooled, runId: pooled ? meta?.runId : entry.name };
+    });
+  const runIds = runs.flatMap((run) => (run.runId ? [run.runId] : []));
+  const statuses = await deps.statuses([...new Set(runIds.flatMap((runId) => workflowIdsOfRun(runId)))]);
   const result: SweepResult = { removed: [], kept: [] };
   for (const run of runs) {
-    const status = workflowIdsOfRun(run.name).map((id) => statuses.get(id)).find((s) => s !== undefined);
-    const verdict = sweepVerdict(run.meta, status, deps.db);
+    let verdict: SweepVerdict;
+    if (run.runId === undefined) {
+      verdict = idleAgentVerdict({ supervisorRunning: findSupervisor(run.directory) !== undefined, ageMs: Date.now() - ageOf(run.directory) });
+    } else {
+      const status = workflowIdsOfRun(run.runId).map((id) => statuses.get(id)).find((s) => s !== undefined);
+      verdict = sweepVerdict(run.meta, status, deps.db);
+    }
     if (verdict.kind === 'keep') {
       result.kept.push(run.name);
       continue;
@@ -101,11 +131,35 @@ export async function sweepRunDirectories(deps: SweepDeps): Promise<SweepResult>
     }
     const groups = killExecutionGroups(run.directory);
     rmSync(run.directory, { recursive: true, force: true });
+    if (run.pooled && run.runId) removeLinkTo(join(deps.stateDir, run.runId), run.name);
     result.removed.push(run.name);
-    deps.logger.info({ runId: run.name, why: verdict.why, endedGroups: groups }, 'sweep: removed the directory of a run that is over');
+    deps.logger.info({ runId: run.runId ?? null, directory: run.name, why: verdict.why, endedGroups: groups }, 'sweep: removed the directory of a run that is over');
+  }
+  // a claimed warm agent's run id is a link to its directory: one whose directory is gone leads nowhere
+  for (const entry of entries.filter((e) => e.isSymbolicLink())) {
+    const link = join(deps.stateDir, entry.name);
+    if (!existsSync(link)) rmSync(link, { force: true });
   }
   if (result.removed.length > 0 || result.kept.length > 0) deps.logger.info({ removed: result.removed.length, kept: result.kept.length }, 'sweep: run directories swept');
   return result;
+}
+
+/** When `directory` was last changed (its start, for an idle agent's), in ms since the epoch; now when unknown. */
+function ageOf(directory: string): number {
+  try {
+    return statSync(directory).mtimeMs;
+  } catch {
+    return Date.now();
+  }
+}
+
+/** Removes `link` when it is a symbolic link to `target` (a name in the same directory). */
+function removeLinkTo(link: string, target: string): void {
+  try {
+    if (lstatSync(link).isSymbolicLink() && readlinkSync(link) === target) rmSync(link, { force: true });
+  } catch {
+    // no link
+  }
 }
 
 /** Which database a run directory belongs to: a hash of the database URL's host, port and name (no credentials). */
