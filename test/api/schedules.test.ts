@@ -3,6 +3,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveRunTokenKey, mintRunToken } from '@factoryci/run-token';
 import { ensureRunCounter, takeRunNumber } from '@factoryci/db';
+import type { Schedules } from '../../apps/ctl/src/api-types.js';
 import { fireDueSchedules, type SchedulerDeps } from '../../apps/api/src/schedules/scheduler.js';
 import { createGitRepo, type GitRepo } from '../orchestrator/git-repo.js';
 import { samplePlan } from './agent-fixtures.js';
@@ -59,20 +60,10 @@ async function run(kind: Kind): Promise<{ id: string; number: number; headers: {
 const putPlan = (headers: { authorization: string }, schedules: object[]) =>
   api.app.inject({ method: 'PUT', url: '/agent/v1/plan', headers, payload: { ...samplePlan, schedules } });
 
-interface ListedSchedule {
-  name: string;
-  cron: string;
-  timezone: string;
-  branch: string | null;
-  next_due_at: string | null;
-  last_due_at: string | null;
-  last_run: { id: string; number: number; status: string } | null;
-  last_error: string | null;
-}
 const list = async () => {
   const res = await api.app.inject({ method: 'GET', url: `/project/schedules?id=${projectId}`, headers: adminHeaders });
   expect(res.statusCode, res.body).toBe(200);
-  return res.json() as { default_branch: string; source: { workflow_id: string; number: number; sha: string } | null; schedules: ListedSchedule[] };
+  return res.json() as Schedules;
 };
 
 const nightly = { name: 'nightly', cron: '0 3 * * *', timezone: 'UTC', branch: null };

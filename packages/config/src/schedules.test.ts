@@ -1,15 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { cronProblem, latestDue, nextDue, normalizeCron, timezoneProblem } from './cron.js';
 import { branchNameProblem } from './schedules.js';
-import { ConfigError, formatDiagnostic, loadConfigFromFiles, planToJson, planWorkflow } from './index.js';
+import { planToJson, planWorkflow } from './index.js';
+import { errorsOfFiles as errorsOf, loadFiles as load, ONE_PIPELINE as PIPELINE } from './load-files.test-support.js';
 
-const PIPELINE = 'pipeline "build" {\n  stage "s" {\n    execution "e" {\n      command = "true"\n    }\n  }\n}\n';
-const load = (files: Record<string, string>) => loadConfigFromFiles(Object.entries(files).map(([name, content]) => ({ path: `.factory/${name}`, content })));
-const errorsOf = async (files: Record<string, string>) => {
-  const error = await load(files).then(() => undefined, (caught: unknown) => caught);
-  expect(error).toBeInstanceOf(ConfigError);
-  return (error as ConfigError).diagnostics.map(formatDiagnostic);
-};
 const at = (iso: string) => new Date(iso);
 
 describe('schedule blocks', () => {

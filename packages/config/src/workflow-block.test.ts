@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, formatDiagnostic, loadConfigFromFiles } from './index.js';
-
-const PIPELINE = 'pipeline "build" {\n  stage "s" {\n    execution "e" {\n      command = "true"\n    }\n  }\n}\n';
-const load = (files: Record<string, string>) => loadConfigFromFiles(Object.entries(files).map(([name, content]) => ({ path: `.factory/${name}`, content })));
-const errorsOf = async (files: Record<string, string>) => {
-  const error = await load(files).then(() => undefined, (caught: unknown) => caught);
-  expect(error).toBeInstanceOf(ConfigError);
-  return (error as ConfigError).diagnostics.map(formatDiagnostic);
-};
+import { errorsOfFiles as errorsOf, loadFiles as load, ONE_PIPELINE as PIPELINE } from './load-files.test-support.js';
 
 describe('the workflow block', () => {
   it('cancel_superseded is read as a bool; without the block there are no workflow settings', async () => {

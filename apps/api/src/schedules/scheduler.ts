@@ -17,6 +17,7 @@ import { startPeriodic } from '../periodic.js';
 import { announceAndStart, type StartWorkflowDeps } from '../queue/start-workflow.js';
 import { branchHead } from '../runs/branch-head.js';
 import { COLUMN_LIMITS } from '../webhooks/column-limits.js';
+import type { StoredSchedule } from './schedule-changes.js';
 
 export interface SchedulerDeps extends StartWorkflowDeps {
   /** Asked for a GitHub project's branch head; null without the App (a local repository is asked with git). */
@@ -44,13 +45,7 @@ const dueSelect = {
   project: { select: { id: true, url: true, githubFullName: true, installationId: true, defaultBranch: true } },
 } as const;
 
-type DueSchedule = {
-  id: string;
-  name: string;
-  cron: string;
-  timezone: string;
-  branch: string | null;
-  nextDueAt: Date | null;
+type DueSchedule = StoredSchedule & {
   project: { id: string; url: string; githubFullName: string | null; installationId: bigint | null; defaultBranch: string };
 };
 
