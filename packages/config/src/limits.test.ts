@@ -232,10 +232,12 @@ describe('count limits', () => {
     expect(await errorsOf([{ path: 'a.hcl', content: executions }], { limits: small })).toEqual(['a.hcl:12:5: too many executions: a configuration has at most 5']);
   });
 
-  it('refuses names longer than 128 characters', async () => {
-    expect(await errorsOf([{ path: 'a.hcl', content: pipeline('p'.repeat(129)) }])).toEqual([
-      `a.hcl:1:10: invalid pipeline name "${'p'.repeat(40)}…" (129 characters): a name has at most 128 characters`,
+  it('refuses names longer than 100 characters (what the API stores), takes 100', async () => {
+    expect(await errorsOf([{ path: 'a.hcl', content: pipeline('p'.repeat(101)) }])).toEqual([
+      `a.hcl:1:10: invalid pipeline name "${'p'.repeat(40)}…" (101 characters): a name has at most 100 characters`,
     ]);
+    const longest = await loadConfigFromFiles([{ path: 'a.hcl', content: pipeline('p'.repeat(100)) }]);
+    expect(longest.pipelines.map((p) => p.name.length)).toEqual([100]);
   });
 
   it('reports the first problems and counts the rest', async () => {

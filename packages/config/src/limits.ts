@@ -37,8 +37,11 @@ export const CONFIG_LIMITS: ConfigLimits = Object.freeze({
   maxSuggestionCells: 1_000_000,
 });
 
-/** Characters of a pipeline, stage or execution name (longer `depends_on` elements name no pipeline). */
-export const MAX_NAME_LENGTH = 128;
+/**
+ * Characters of a pipeline, stage or execution name (longer `depends_on` elements name no pipeline): what the API
+ * stores (`STEP_NAME_PATTERN` of @factoryci/agent-protocol), so a configuration that validates is one a server run records.
+ */
+export const MAX_NAME_LENGTH = 100;
 
 /** `512 KiB`, `1 MiB`, `300 bytes`. */
 export function formatBytes(bytes: number): string {

@@ -12,8 +12,6 @@ import { readString, type LocatedString } from './values.js';
 
 /** Schedules of one configuration. */
 export const MAX_SCHEDULES = 20;
-/** A schedule's name is stored and shown by the API (at most 100 characters, as project names). */
-export const MAX_SCHEDULE_NAME_LENGTH = 100;
 /** A branch becomes `refs/heads/<branch>`, a ref of at most 255 characters. */
 export const MAX_BRANCH_LENGTH = 244;
 export const SCHEDULE_ATTRIBUTES = ['cron', 'branch', 'timezone'] as const;
@@ -77,10 +75,6 @@ export function readSchedules(sink: DiagnosticSink, blocks: readonly { block: Hc
     }
     const attributes = readBody(block, name);
     const label = block.labels[0]?.location ?? block.typeLocation;
-    if (name.length > MAX_SCHEDULE_NAME_LENGTH) {
-      sink.add(label, `invalid schedule name "${name.slice(0, 40)}…": a schedule name has at most ${MAX_SCHEDULE_NAME_LENGTH} characters`);
-      continue;
-    }
     const previous = first.get(name);
     if (previous) {
       sink.add(label, `duplicate schedule "${name}"; first defined at ${formatLocation(previous)}`);
