@@ -41,6 +41,19 @@ const statuses = (result: WorkflowResult) =>
   ]);
 
 describe('run conditions', () => {
+  it('an "on_failure" pipeline after one skipped because of a failure further up runs; after a filter-free success chain it does not', async () => {
+    const chain = (command: string) => [
+      pipeline('build', [stage('test', [exec('unit', command)])]),
+      pipeline('deploy', [stage('ship', [exec('go', 'true')])], { dependsOn: ['build'] }),
+      pipeline('rollback', [stage('undo', [exec('revert', 'true')])], { dependsOn: ['deploy'], when: 'on_failure' }),
+    ];
+    const failed = await run(chain('exit 1'));
+    expect(statuses(failed.result).filter((line) => !line.includes('/'))).toEqual(['build: failure', 'deploy: skipped', 'rollback: success']);
+    expect(failed.result.pipelines[1]?.reason).toBe('dependency "build" failed');
+    const passed = await run(chain('true'));
+    expect(statuses(passed.result).filter((line) => !line.includes('/'))).toEqual(['build: success', 'deploy: success', 'rollback: skipped']);
+  });
+
   it('runs an "always" stage and an "on_failure" pipeline after a failure, and skips what waits for success', async () => {
     const { result } = await run([
       pipeline('build', [

@@ -253,6 +253,7 @@ export async function runWorkflow(options: EngineOptions): Promise<WorkflowResul
     const pRef = ref(pResult);
     const decision = pipelineRunDecision(pipeline.when ?? DEFAULT_RUN_CONDITION, deps, aborted());
     if (!decision.run) {
+      if (decision.afterFailure) pResult.afterFailure = true;
       endUnstarted(pResult, decision.status, decision.reason);
       return setStatus(pRef, pResult, decision.status, { reason: decision.reason });
     }

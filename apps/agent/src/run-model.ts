@@ -118,6 +118,8 @@ export interface PipelineResult extends Timing {
   name: string;
   dependsOn: string[];
   stages: StageResult[];
+  /** Skipped because a failure further up stopped it (pipelineRunDecision): `on_failure` pipelines after it run. */
+  afterFailure?: boolean;
 }
 
 export interface WorkflowResult extends Timing {

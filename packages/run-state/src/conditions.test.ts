@@ -27,7 +27,7 @@ describe('does this pipeline run, given how its dependencies ended?', () => {
   const cases: { when: RunCondition; deps: StepStatus[]; cancelled?: true; expected: ReturnType<typeof pipelineRunDecision> }[] = [
     { when: 'on_success', deps: [], expected: { run: true } },
     { when: 'on_success', deps: ['success', 'reused'], expected: { run: true } },
-    { when: 'on_success', deps: ['success', 'failure'], expected: { run: false, status: 'skipped', reason: 'dependency "s2" failed' } },
+    { when: 'on_success', deps: ['success', 'failure'], expected: { run: false, status: 'skipped', reason: 'dependency "s2" failed', afterFailure: true } },
     { when: 'on_success', deps: ['skipped'], expected: { run: false, status: 'skipped', reason: 'dependency "s1" was skipped' } },
     { when: 'on_failure', deps: ['success', 'failure'], expected: { run: true } },
     { when: 'on_failure', deps: ['error'], expected: { run: true } },
@@ -38,6 +38,19 @@ describe('does this pipeline run, given how its dependencies ended?', () => {
   ];
   it.each(cases)('$when after $deps (cancelled: $cancelled)', ({ when, deps, cancelled, expected }) => {
     expect(pipelineRunDecision(when, steps(...deps), cancelled === true)).toEqual(expected);
+  });
+
+  it('a dependency skipped after a failure further up counts as failed for on_failure, and passes that on', () => {
+    const afterFailure: PriorStep = { name: 'b', status: 'skipped', afterFailure: true };
+    expect(pipelineRunDecision('on_failure', [afterFailure], false)).toEqual({ run: true });
+    expect(pipelineRunDecision('on_success', [{ name: 'a', status: 'success' }, afterFailure], false)).toEqual({
+      run: false,
+      status: 'skipped',
+      reason: 'dependency "b" was skipped after a failure',
+      afterFailure: true,
+    });
+    // skipped by a filter, not after a failure: nothing failed
+    expect(pipelineRunDecision('on_success', steps('skipped'), false)).toEqual({ run: false, status: 'skipped', reason: 'dependency "s1" was skipped' });
   });
 });
 

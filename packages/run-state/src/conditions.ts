@@ -29,10 +29,12 @@ export interface RetryPolicy {
 export interface PriorStep {
   name: string;
   status: StepStatus;
+  /** A pipeline skipped because a dependency failed (or was itself skipped so): a failure further up, for `on_failure`. */
+  afterFailure?: boolean;
 }
 
 /** Whether a step runs, and when not, how it ends (`skipped` or `cancelled`) and why. */
-export type RunDecision = { run: true } | { run: false; status: 'skipped' | 'cancelled'; reason: string };
+export type RunDecision = { run: true } | { run: false; status: 'skipped' | 'cancelled'; reason: string; afterFailure?: true };
 
 const RUN: RunDecision = { run: true };
 
@@ -58,20 +60,23 @@ export function stageRunDecision(when: RunCondition, earlier: readonly PriorStep
 
 /**
  * Whether a pipeline runs, given how its dependencies ended. Cancellation stops everything; otherwise `on_success`
- * runs when every dependency succeeded, `on_failure` when at least one failed, `always` whatever they did.
+ * runs when every dependency succeeded, `on_failure` when at least one failed — or was skipped after a failure further
+ * up (`afterFailure`: A fails, B after A is skipped, an `on_failure` C after B runs) — `always` whatever they did. A
+ * pipeline skipped while a failure is among its dependencies says so (`afterFailure`), for the pipelines after it.
  */
 export function pipelineRunDecision(when: RunCondition, dependencies: readonly PriorStep[], cancelled: boolean): RunDecision {
   if (cancelled || dependencies.some((dependency) => dependency.status === 'cancelled')) {
     return { run: false, status: 'cancelled', reason: 'run cancelled before it started' };
   }
   if (when === 'always') return RUN;
-  const failed = dependencies.find((dependency) => isFailed(dependency.status));
+  const failed = dependencies.find((dependency) => isFailed(dependency.status) || dependency.afterFailure === true);
   if (when === 'on_failure') {
     return failed ? RUN : { run: false, status: 'skipped', reason: 'when = "on_failure": no dependency failed' };
   }
   const blocker = dependencies.find((dependency) => !isSucceeded(dependency.status));
   if (!blocker) return RUN;
-  return { run: false, status: 'skipped', reason: `dependency "${blocker.name}" ${isFailed(blocker.status) ? 'failed' : `was ${blocker.status}`}` };
+  const reason = `dependency "${blocker.name}" ${isFailed(blocker.status) ? 'failed' : `was ${blocker.status}${blocker.afterFailure ? ' after a failure' : ''}`}`;
+  return { run: false, status: 'skipped', reason, ...(failed ? { afterFailure: true as const } : {}) };
 }
 
 /** An execution of a stage that ended: its status and whether its failure is allowed (`allow_failure = true`). */
