@@ -39,6 +39,10 @@ export interface ExecutionNode extends Step {
   command: string;
   exit_code: number | null;
   reason: string | null;
+  /** It failed and `allow_failure = true` let its stage go on (absent from older servers). */
+  allowed_failure?: boolean;
+  /** The attempts that failed and were tried again (`retry`), in order; absent from older servers. */
+  attempts?: { attempt: number; status: string; exit_code: number | null }[];
 }
 
 export interface StageNode extends Step {

@@ -76,6 +76,11 @@ describe('a run as a tree', () => {
               executions: [
                 { id: 'e1', name: 'unit', status: 'success', started_at: at(290), finished_at: at(280), command: 'npm test', exit_code: 0, reason: null },
                 { id: 'e2', name: 'lint', status: 'failure', started_at: at(290), finished_at: at(200), command: 'npm run lint', exit_code: 1, reason: 'timed out after 1m' },
+                {
+                  id: 'e3', name: 'flaky', status: 'success', started_at: at(290), finished_at: at(280), command: 'npm run e2e', exit_code: 0, reason: null,
+                  attempts: [{ attempt: 1, status: 'failure', exit_code: 1 }, { attempt: 2, status: 'error', exit_code: null }],
+                },
+                { id: 'e4', name: 'audit', status: 'failure', started_at: at(290), finished_at: at(280), command: 'npm audit', exit_code: 1, reason: null, allowed_failure: true },
               ],
             },
           ],
@@ -95,6 +100,8 @@ describe('a run as a tree', () => {
         '  test                ✗ failure  1m30s',
         '    unit              ✓ success  10s    exit 0',
         '    lint              ✗ failure  1m30s  exit 1 · timed out after 1m',
+        '    flaky             ✓ success  10s    exit 0 · attempt 3; earlier: exit 1, error',
+        '    audit             ✗ failure  10s    exit 1 · allowed failure',
         'deploy (after build)  - skipped         build failed',
         'docs                  - skipped         filter: branch main does not match docs/*',
         '',

@@ -46,9 +46,12 @@ export function runLine(run: Workflow, { colors }: ViewContext): string {
   return `run #${run.number} ${run.id}: ${statusText(run.status, colors)} (${run.event} ${runSubject(run)} ${run.sha.slice(0, 7)})\n`;
 }
 
+/** Its exit code, whether its failure was allowed, its retries (`attempt 3; earlier: exit 1, error`) and its reason. */
 function executionNote(execution: ExecutionNode): string {
-  const parts = [execution.exit_code === null ? '' : `exit ${execution.exit_code}`, execution.reason ?? ''].filter(Boolean);
-  return parts.join(' · ');
+  const earlier = execution.attempts ?? [];
+  const retried = earlier.length > 0 ? `attempt ${earlier.length + 1}; earlier: ${earlier.map((a) => (a.exit_code === null ? a.status : `exit ${a.exit_code}`)).join(', ')}` : '';
+  const parts = [execution.exit_code === null ? '' : `exit ${execution.exit_code}`, execution.allowed_failure ? 'allowed failure' : '', retried, execution.reason ?? ''];
+  return parts.filter(Boolean).join(' · ');
 }
 
 /** A run as a tree: the run's header, then pipelines → stages → executions with status, duration and notes. */
