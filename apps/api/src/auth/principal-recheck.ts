@@ -4,6 +4,7 @@
  */
 import type { Db } from '../db.js';
 import { accessTokenRefusal } from './access-tokens.js';
+import { sessionRefusal } from './sessions.js';
 import type { Principal, PrincipalUser } from './principal.js';
 
 type UserRow = { id: string; login: string; name: string | null; admin: boolean; githubLogin: string | null; disabledAt: Date | null };
@@ -26,7 +27,7 @@ export async function recheckPrincipal(db: Db, principal: Principal, now = new D
     }
     case 'session': {
       const session = await db.userSession.findUnique({ where: { id: principal.sessionId }, include: { user: true } });
-      if (!session || session.expiresAt <= now || session.user.disabledAt !== null) return null;
+      if (!session || sessionRefusal(session, session.user, now) !== null) return null;
       return { ...principal, user: principalUser(session.user) };
     }
   }

@@ -77,6 +77,13 @@ export interface ActiveSession {
  * minute ago, last_seen_at and expires_at move on and the cookies are set again (the CSRF cookie when the request
  * carries the right one).
  */
+/** Why a stored session does not let its holder in, or null when it does (pure; as accessTokenRefusal for tokens). */
+export function sessionRefusal(session: { expiresAt: Date }, user: { disabledAt: Date | null }, now: Date): 'expired' | 'user disabled' | null {
+  if (session.expiresAt <= now) return 'expired';
+  if (user.disabledAt !== null) return 'user disabled';
+  return null;
+}
+
 export async function resolveSession(
   deps: SessionDeps,
   token: string,
@@ -85,11 +92,9 @@ export async function resolveSession(
 ): Promise<ActiveSession | null> {
   const session = await deps.db.userSession.findUnique({ where: { tokenHash: sha256Hex(token) }, include: { user: true } });
   if (!session) return null;
-  if (session.expiresAt <= now) {
-    await deps.db.userSession.deleteMany({ where: { id: session.id } });
-    return null;
-  }
-  if (session.user.disabledAt !== null) return null;
+  const refusal = sessionRefusal(session, session.user, now);
+  if (refusal === 'expired') await deps.db.userSession.deleteMany({ where: { id: session.id } });
+  if (refusal !== null) return null;
   if (now.getTime() - session.lastSeenAt.getTime() >= SESSION_SLIDE_EVERY_MS) {
     await deps.db.userSession.updateMany({
       where: { id: session.id },
