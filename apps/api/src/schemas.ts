@@ -3,7 +3,7 @@
  * are serialised through them (so nothing unlisted — like a stored secret — can leak). They also make /docs/json.
  */
 import { errorAnswerSchema, inputsSchema, MAX_LOG_CAP_BYTES, MIN_LOG_CAP_BYTES, NAME_PATTERN } from '@factoryci/agent-protocol';
-import { EVENT_NAMES, runNodeStatusSchema, WORKFLOW_STATUSES } from '@factoryci/run-state';
+import { EVENT_NAMES, runAttemptSchema, runNodeStatusSchema, WORKFLOW_STATUSES } from '@factoryci/run-state';
 import { PROJECT_ACTIONS, PROJECT_ROLES } from './auth/permissions.js';
 
 /** `type` or null; `extra` adds keywords (format, items, description). Literal types survive, for FromSchema. */
@@ -291,16 +291,6 @@ const stepBase = {
   finished_at: nullable('string', { format: 'date-time' }),
 } as const;
 
-/** A failed attempt of an execution that was tried again (`.factory`'s `retry`); the execution's own fields are its last attempt. */
-const attemptProperties = {
-  attempt: { type: 'integer', minimum: 1 },
-  status: { type: 'string', enum: ['failure', 'error'] },
-  exit_code: nullable('integer'),
-  reason: nullable('string'),
-  started_at: nullable('string', { format: 'date-time' }),
-  finished_at: { type: 'string', format: 'date-time' },
-  log_seq: { type: 'integer', minimum: 0, description: 'the first log chunk seq of the next attempt: the chunks before it are this attempt\'s and earlier ones\'' },
-} as const;
 
 const executionProperties = {
   ...stepBase,
@@ -312,7 +302,7 @@ const executionProperties = {
   attempts: {
     type: 'array',
     description: 'the attempts that failed and were tried again, in order (empty: it ran once)',
-    items: { type: 'object', properties: attemptProperties, required: keysOf(attemptProperties), additionalProperties: false },
+    items: runAttemptSchema,
   },
 } as const;
 

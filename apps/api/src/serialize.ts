@@ -1,5 +1,5 @@
 import { recordedAttempts, type ApiToken, type Execution, type Owner, type Pipeline, type Project, type Stage, type User, type Workflow } from '@factoryci/db';
-import type { EventName } from '@factoryci/run-state';
+import type { EventName, RunAttempt } from '@factoryci/run-state';
 
 /** Database rows → the API's JSON (snake_case, ids of GitHub objects as numbers, never a stored secret). */
 
@@ -96,7 +96,7 @@ const stepJson = (s: Step) => ({
 });
 
 /** An execution's retried attempts as the API shows them (the JSON column as the agent reported it). */
-function attemptsJson(value: unknown) {
+export function attemptsJson(value: unknown): RunAttempt[] {
   return recordedAttempts(value).map((a) => ({
     attempt: a.attempt,
     status: a.status,

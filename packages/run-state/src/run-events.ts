@@ -5,6 +5,27 @@
 import type { FromSchema } from 'json-schema-to-ts';
 
 /**
+ * A failed attempt of an execution that was tried again (`.factory`'s `retry`); the execution's own fields are its
+ * last attempt. In the REST run tree (`attempts` of an execution) and in the events streams' execution nodes.
+ */
+export const runAttemptSchema = {
+  type: 'object',
+  properties: {
+    attempt: { type: 'integer', minimum: 1 },
+    status: { type: 'string', enum: ['failure', 'error'] },
+    exit_code: { type: ['integer', 'null'] },
+    reason: { type: ['string', 'null'] },
+    started_at: { type: ['string', 'null'], format: 'date-time' },
+    finished_at: { type: 'string', format: 'date-time' },
+    log_seq: { type: 'integer', minimum: 0, description: "the first log chunk seq of the next attempt: the chunks before it are this attempt's and earlier ones'" },
+  },
+  required: ['attempt', 'status', 'exit_code', 'reason', 'started_at', 'finished_at', 'log_seq'],
+  additionalProperties: false,
+} as const;
+
+export type RunAttempt = FromSchema<typeof runAttemptSchema>;
+
+/**
  * One node of the run tree as it is now: the data of a `status` event, and each entry of a `snapshot`. A JSON schema
  * (the API documents the streams with it in /docs/json) and the type derived from it.
  */
@@ -20,6 +41,7 @@ export const runNodeStatusSchema = {
     exit_code: { type: 'integer' },
     started_at: { type: 'string', format: 'date-time' },
     finished_at: { type: 'string', format: 'date-time' },
+    attempts: { type: 'array', items: runAttemptSchema, description: "an execution's earlier attempts (retry), when it has any; absent: none" },
   },
   required: ['kind', 'id', 'status'],
   additionalProperties: false,

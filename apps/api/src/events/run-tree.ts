@@ -18,7 +18,7 @@ export async function readRunTree(db: Db, workflowId: string): Promise<RunTreeRo
           reason: true,
           stages: {
             orderBy: { position: 'asc' },
-            select: { ...node, name: true, executions: { orderBy: { position: 'asc' }, select: { ...node, name: true, reason: true, exitCode: true } } },
+            select: { ...node, name: true, executions: { orderBy: { position: 'asc' }, select: { ...node, name: true, reason: true, exitCode: true, attempts: true } } },
           },
         },
       },

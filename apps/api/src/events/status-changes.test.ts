@@ -69,6 +69,16 @@ describe('statusPayloads', () => {
       finished_at: '2026-01-01T00:00:04.000Z',
     });
   });
+
+  it("carries an execution's earlier attempts when it has any, so a retry is an event", () => {
+    const recorded = [{ attempt: 1, status: 'failure', exitCode: 3, reason: 'exit code 3', startedAt: at(1).toISOString(), finishedAt: at(2).toISOString(), logSeq: 5 }];
+    const [, , , execution] = statusPayloads(tree({ execution: { status: 'running', attempts: recorded, startedAt: at(3) } }));
+    expect(execution?.attempts).toEqual([
+      { attempt: 1, status: 'failure', exit_code: 3, reason: 'exit code 3', started_at: at(1).toISOString(), finished_at: at(2).toISOString(), log_seq: 5 },
+    ]);
+    const before = tree({ execution: { status: 'running', startedAt: at(1) } });
+    expect(changesSince(statusPayloads(before), statusPayloads(tree({ execution: { status: 'running', attempts: recorded, startedAt: at(1) } }))).map((p) => p.id)).toEqual(['e']);
+  });
 });
 
 describe('changesSince', () => {

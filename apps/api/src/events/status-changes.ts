@@ -3,6 +3,7 @@
  * payloads (one per node), and the status events to send are the payloads that differ from those last sent. Pure.
  */
 import type { RunNodeStatus } from '@factoryci/run-state';
+import { attemptsJson } from '../serialize.js';
 
 /** The data of a `status` event (and each entry of a `snapshot`): @factoryci/run-state's RunNodeStatus. */
 export type StatusPayload = RunNodeStatus;
@@ -20,7 +21,7 @@ export interface RunTreeRow extends NodeRow {
   pipelines: (NodeRow & {
     name: string;
     reason: string | null;
-    stages: (NodeRow & { name: string; executions: (NodeRow & { name: string; reason: string | null; exitCode: number | null })[] })[];
+    stages: (NodeRow & { name: string; executions: (NodeRow & { name: string; reason: string | null; exitCode: number | null; attempts?: unknown })[] })[];
   })[];
 }
 
@@ -32,7 +33,7 @@ export function statusPayloads(tree: RunTreeRow): StatusPayload[] {
     for (const stage of pipeline.stages) {
       payloads.push(payload('stage', stage, { name: stage.name }));
       for (const execution of stage.executions) {
-        payloads.push(payload('execution', execution, { name: execution.name, reason: execution.reason, exitCode: execution.exitCode }));
+        payloads.push(payload('execution', execution, { name: execution.name, reason: execution.reason, exitCode: execution.exitCode, attempts: attemptsJson(execution.attempts) }));
       }
     }
   }
@@ -42,7 +43,7 @@ export function statusPayloads(tree: RunTreeRow): StatusPayload[] {
 function payload(
   kind: StatusPayload['kind'],
   node: NodeRow,
-  extra: { name?: string; reason?: string | null; exitCode?: number | null },
+  extra: { name?: string; reason?: string | null; exitCode?: number | null; attempts?: RunNodeStatus['attempts'] },
 ): StatusPayload {
   return {
     kind,
@@ -53,6 +54,7 @@ function payload(
     ...(extra.exitCode != null ? { exit_code: extra.exitCode } : {}),
     ...(node.startedAt ? { started_at: node.startedAt.toISOString() } : {}),
     ...(node.finishedAt ? { finished_at: node.finishedAt.toISOString() } : {}),
+    ...(extra.attempts?.length ? { attempts: extra.attempts } : {}),
   };
 }
 

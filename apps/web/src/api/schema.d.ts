@@ -3616,6 +3616,146 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/project/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A project's schedules as its default branch's configuration declares them, with when each is due and its last run */
+        get: {
+            parameters: {
+                query: {
+                    /** @description the project */
+                    id: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            default_branch: string;
+                            schedules: {
+                                /** @description the branch it runs on; null: the project's default branch */
+                                branch: string | null;
+                                /** @description five fields (minute hour day-of-month month day-of-week) or a macro such as @daily */
+                                cron: string;
+                                /**
+                                 * Format: date-time
+                                 * @description the due time it last started (or tried to start) a run for
+                                 */
+                                last_due_at: string | null;
+                                /** @description why its last due time started no run (e.g. the branch does not exist); null when it started one */
+                                last_error: string | null;
+                                /** @description the run of its last due time (null: none, or deleted) */
+                                last_run: {
+                                    id: string;
+                                    number: number;
+                                    /** @enum {string} */
+                                    status: "awaiting_approval" | "queued" | "provisioning" | "running" | "success" | "failure" | "cancelled" | "error";
+                                } | null;
+                                name: string;
+                                /**
+                                 * Format: date-time
+                                 * @description when it next starts a run; null: never again
+                                 */
+                                next_due_at: string | null;
+                                /** @description the IANA time zone the cron is read in */
+                                timezone: string;
+                            }[];
+                            /** @description the push to the default branch whose `.factory` the schedules were read from; null before the first */
+                            source: {
+                                number: number;
+                                sha: string;
+                                /** Format: date-time */
+                                updated_at: string;
+                                workflow_id: string;
+                            } | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/project/secret": {
         parameters: {
             query?: never;
@@ -5785,6 +5925,20 @@ export interface components {
         };
         /** @description one node of the run tree as it is now; absent properties are not set, and a workflow has no name */
         StatusEvent: {
+            /** @description an execution's earlier attempts (retry), when it has any; absent: none */
+            attempts?: {
+                attempt: number;
+                exit_code: number | null;
+                /** Format: date-time */
+                finished_at: string;
+                /** @description the first log chunk seq of the next attempt: the chunks before it are this attempt's and earlier ones' */
+                log_seq: number;
+                reason: string | null;
+                /** Format: date-time */
+                started_at: string | null;
+                /** @enum {string} */
+                status: "failure" | "error";
+            }[];
             exit_code?: number;
             /** Format: date-time */
             finished_at?: string;

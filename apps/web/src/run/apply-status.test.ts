@@ -13,6 +13,13 @@ describe('applyStatus', () => {
     expect(tree.pipelines[0]?.stages[0]?.executions[1]?.status).toBe('pending');
   });
 
+  it("an execution's earlier attempts come with its events, as they happen", () => {
+    const attempt = { attempt: 1, status: 'failure' as const, exit_code: 1, reason: 'exit code 1', started_at: '2026-01-01T00:00:02.000Z', finished_at: '2026-01-01T00:00:03.000Z', log_seq: 4 };
+    const retrying = applyStatus(tree, { kind: 'execution', id: 'e1', name: 'e1', status: 'running', started_at: '2026-01-01T00:00:03.500Z', attempts: [attempt] });
+    expect(retrying?.pipelines[0]?.stages[0]?.executions[0]).toMatchObject({ status: 'running', attempts: [attempt] });
+    expect(applyStatus(tree, { kind: 'execution', id: 'e1', name: 'e1', status: 'running' })?.pipelines[0]?.stages[0]?.executions[0]?.attempts).toEqual([]);
+  });
+
   it('an absent field is not set: a reason that went away is cleared', () => {
     const failed = applyStatus(tree, { kind: 'pipeline', id: 'p-test', name: 'test', status: 'skipped', reason: 'build failed' });
     expect(failed?.pipelines[1]).toMatchObject({ status: 'skipped', reason: 'build failed' });

@@ -32,7 +32,16 @@ export function applyStatus(tree: WorkflowDetail, event: StatusEvent): WorkflowD
       if (!tree.pipelines.some((p) => p.stages.some((s) => s.executions.some((e) => e.id === event.id)))) return null;
       const apply = (e: WorkflowDetail['pipelines'][number]['stages'][number]['executions'][number]) =>
         e.id === event.id
-          ? { ...e, status: event.status, reason: event.reason ?? null, exit_code: event.exit_code ?? null, allowed_failure: isAllowedFailure(e.allow_failure, event.status), ...times(event) }
+          ? {
+              ...e,
+              status: event.status,
+              reason: event.reason ?? null,
+              exit_code: event.exit_code ?? null,
+              allowed_failure: isAllowedFailure(e.allow_failure, event.status),
+              // an event holds every earlier attempt (none when absent): attempts show as they happen
+              attempts: event.attempts ?? [],
+              ...times(event),
+            }
           : e;
       return {
         ...tree,
