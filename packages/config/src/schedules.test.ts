@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { cronProblem, latestDue, nextDue, normalizeCron, timezoneProblem } from './cron.js';
 import { branchNameProblem } from './schedules.js';
 import { planToJson, planWorkflow } from './index.js';
-import { errorsOfFiles as errorsOf, loadFiles as load, ONE_PIPELINE as PIPELINE } from './load-files.test-support.js';
+import { errorsOfFiles as errorsOf, loadFiles as load, ONE_PIPELINE as PIPELINE } from '../../../test/config/load-files.js';
 
 const at = (iso: string) => new Date(iso);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errorsOfFiles as errorsOf, loadFiles as load, ONE_PIPELINE as PIPELINE } from './load-files.test-support.js';
+import { errorsOfFiles as errorsOf, loadFiles as load, ONE_PIPELINE as PIPELINE } from '../../../test/config/load-files.js';
 
 describe('the workflow block', () => {
   it('cancel_superseded is read as a bool; without the block there are no workflow settings', async () => {

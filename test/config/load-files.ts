@@ -1,6 +1,6 @@
-/** For the tests of this package: a configuration from `{ file name: content }` under `.factory/`, and its errors. */
+/** For the tests of packages/config: a configuration from `{ file name: content }` under `.factory/`, and its errors. */
 import { expect } from 'vitest';
-import { ConfigError, formatDiagnostic, loadConfigFromFiles } from './index.js';
+import { ConfigError, formatDiagnostic, loadConfigFromFiles } from '../../packages/config/src/index.js';
 
 /** A valid pipeline, for configurations whose point is elsewhere. */
 export const ONE_PIPELINE = 'pipeline "build" {\n  stage "s" {\n    execution "e" {\n      command = "true"\n    }\n  }\n}\n';
