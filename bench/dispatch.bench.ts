@@ -17,6 +17,7 @@ import { createWorkflow } from '../test/api/agent-fixtures.js';
 import { waitUntil } from '../test/api/harness.js';
 import { startFaultSystem } from '../test/faults/system.js';
 import { startKubernetesStandin, type KubernetesStandin } from '../test/standins/kubernetes/server.js';
+import { oneJobEach } from './checks.js';
 import { measureLoad, percentileOf, printLoadTable, type LoadMeasurement } from './lib.js';
 import { ensureServices, orchestratorBuilt } from './servers.js';
 
@@ -114,19 +115,6 @@ async function throughOrchestrator(count: number): Promise<Dispatched> {
     await system.close();
     await k8s.close();
   }
-}
-
-/** What is wrong with `jobRunIds` (the run-id label of every Job) for `workflowIds`: none, once each, is right. */
-export function oneJobEach(workflowIds: readonly string[], jobRunIds: readonly string[]): string[] {
-  const counts = new Map<string, number>(workflowIds.map((id) => [id, 0]));
-  const problems: string[] = [];
-  for (const runId of jobRunIds) {
-    const seen = counts.get(runId);
-    if (seen === undefined) problems.push(`a Job of no queued workflow: ${runId}`);
-    else counts.set(runId, seen + 1);
-  }
-  for (const [id, seen] of counts) if (seen !== 1) problems.push(`workflow ${id}: ${seen} Jobs`);
-  return problems;
 }
 
 export default async function bench(): Promise<void> {

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { AGENT_BIN, createRepo, seedRun } from '../test/agent/harness.js';
 import { startApi } from '../test/api/harness.js';
 import { startBuiltApi } from '../test/support/built-api.js';
+import { checkOrderedOutput } from './checks.js';
 import { memoryOf, printMemoryTable, printTable, runNode, runProcess, type MemoryMeasurement } from './lib.js';
 import { ensureServices, orchestratorBuilt } from './servers.js';
 
@@ -29,32 +30,6 @@ const nodeArgs = process.env.LOGS_BENCH_NODE_ARGS?.split(' ') ?? [];
 
 /** The line numbered `i`, as the command prints it. */
 const line = (i: number) => `${String(i).padStart(9, '0')} ${FILL}\n`;
-
-/**
- * Whether `pages` (the stored chunks' data, in seq order) are exactly the command's output; read page by page, never
- * held whole. The first difference, if any.
- */
-export async function checkOrderedOutput(pages: AsyncIterable<readonly string[]>, lines: number): Promise<{ ok: boolean; bytes: number; firstDifference?: number }> {
-  let bytes = 0;
-  let pending = '';
-  let next = 0;
-  for await (const page of pages) {
-    for (const data of page) {
-      bytes += Buffer.byteLength(data);
-      pending += data;
-      let end = pending.indexOf('\n');
-      let start = 0;
-      while (end !== -1) {
-        if (pending.slice(start, end + 1) !== line(next)) return { ok: false, bytes, firstDifference: next };
-        next++;
-        start = end + 1;
-        end = pending.indexOf('\n', start);
-      }
-      pending = pending.slice(start);
-    }
-  }
-  return pending === '' && next === lines ? { ok: true, bytes } : { ok: false, bytes, firstDifference: next };
-}
 
 export default async function bench(): Promise<void> {
   if (!orchestratorBuilt('logs')) return;
@@ -94,7 +69,7 @@ export default async function bench(): Promise<void> {
         yield chunks.map((chunk) => chunk.data);
       }
     };
-    const check = await checkOrderedOutput(pages(), LINES);
+    const check = await checkOrderedOutput(pages(), LINES, line);
     const mib = (LINES * LINE_BYTES) / MIB;
     const perSecond = (ms: number) => `${((mib * 1000) / ms).toFixed(1)} MiB/s`;
     printTable(
