@@ -23,6 +23,8 @@ import { ensureServices, orchestratorBuilt } from './servers.js';
 
 const WORKFLOWS = Number(process.env.DISPATCH_BENCH_WORKFLOWS ?? 1000);
 const NAMESPACE = 'factoryci';
+/** How long the orchestrator may take (on the loaded 2-core machine it managed 2–5 workflows a second). */
+const WAIT_MS = 20 * 60_000;
 const FACTORY_FILES = {
   '.factory/ci.hcl': 'runner {\n  image  = "node:20-bookworm"\n  cpu    = "1"\n  memory = "512Mi"\n}\n\npipeline "build" {\n  stage "test" {\n    execution "unit" {\n      command = "npm test"\n    }\n  }\n}\n',
 };
@@ -88,13 +90,13 @@ async function throughOrchestrator(count: number): Promise<Dispatched> {
     const enqueuedAt = Date.now();
     const start = performance.now();
     if (!(await system.api.queue.enqueueMany(ids))) throw new Error('the workflows could not be queued');
-    await waitUntil(() => jobCreations() >= count, 300_000).catch(async (error: unknown) => {
+    await waitUntil(() => jobCreations() >= count, WAIT_MS).catch(async (error: unknown) => {
       throw new Error(`${(error as Error).message}: ${jobCreations()} Jobs created; ${await system.diagnose(ids.slice(0, 3))}`);
     });
     const elapsedMs = performance.now() - start;
     // every run's handle stored: its start is over, no second Job can be on its way
     const db = system.api.database.db;
-    await waitUntil(async () => (await db.workflow.count({ where: { id: { in: ids }, runnerHandle: { not: null } } })) === count, 300_000);
+    await waitUntil(async () => (await db.workflow.count({ where: { id: { in: ids }, runnerHandle: { not: null } } })) === count, WAIT_MS);
 
     const jobs = k8s.jobs(NAMESPACE);
     const latencies = jobs.map((job) => Date.parse(job.metadata.creationTimestamp) - enqueuedAt).sort((a, b) => a - b);

@@ -10,6 +10,8 @@ export const REACTION_MARKS = {
   admitted: { from: 'orchestrator', msg: 'provisioning' },
   /** the orchestrator's line once the runner started the agent (its handle stored) */
   runnerStarted: { from: 'orchestrator', msg: 'runner started' },
+  /** the agent's first line, once node and its modules are loaded */
+  agentStarted: { from: 'agent', msg: 'agent started' },
   /** the agent's line once it has its run from the API and reported `running` */
   runReceived: { from: 'agent', msg: 'run received' },
   /** the agent's line after the checkout */
@@ -24,7 +26,8 @@ export type MarkName = keyof typeof REACTION_MARKS;
 export const REACTION_PARTS = [
   ['queue wait and admission', 'accepted', 'admitted'],
   ['provisioning (runner block, token, runner start)', 'admitted', 'runnerStarted'],
-  ['agent start (node, modules, run from the API)', 'runnerStarted', 'runReceived'],
+  ["agent start (process, node, the agent's modules)", 'runnerStarted', 'agentStarted'],
+  ['run from the API (GET run, POST running)', 'agentStarted', 'runReceived'],
   ['checkout', 'runReceived', 'checkedOut'],
   ['parse + plan', 'checkedOut', 'planned'],
   ['plan reported, spawn of the first execution', 'planned', 'executionStarted'],

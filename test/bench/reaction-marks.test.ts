@@ -9,6 +9,7 @@ const orchestrator = [
   '{"level":30,"time":1796622609999,"runId":"w1","msg":"runner started"}',
 ].join('\n');
 const agent = [
+  '{"level":30,"time":"2026-12-07T05:50:00.300Z","runId":"w1","bootMs":180,"msg":"agent started"}',
   '{"level":30,"time":"2026-12-07T05:50:00.400Z","runId":"w1","msg":"run received"}',
   '{"level":30,"time":"2026-12-07T05:50:00.450Z","runId":"w1","msg":"checked out"}',
   '{"level":30,"time":"2026-12-07T05:50:00.470Z","runId":"w1","msg":"planned"',
@@ -20,6 +21,7 @@ describe('marksOf', () => {
     expect(marksOf('w1', { orchestrator, agent })).toEqual({
       admitted: 1796622600120,
       runnerStarted: 1796622600150,
+      agentStarted: Date.parse('2026-12-07T05:50:00.300Z'),
       runReceived: Date.parse('2026-12-07T05:50:00.400Z'),
       checkedOut: Date.parse('2026-12-07T05:50:00.450Z'),
       planned: Date.parse('2026-12-07T05:50:00.480Z'),
@@ -44,12 +46,13 @@ describe('clockReadingOf', () => {
 
 describe('reactionParts', () => {
   it('gives each part from one moment to the next, and the whole', () => {
-    const moments = { accepted: 1000, admitted: 1010, runnerStarted: 1030, runReceived: 1330, checkedOut: 1400, planned: 1450, executionStarted: 1500 };
+    const moments = { accepted: 1000, admitted: 1010, runnerStarted: 1030, agentStarted: 1250, runReceived: 1330, checkedOut: 1400, planned: 1450, executionStarted: 1500 };
     expect(reactionParts(moments)).toEqual({
       parts: {
         'queue wait and admission': 10,
         'provisioning (runner block, token, runner start)': 20,
-        'agent start (node, modules, run from the API)': 300,
+        "agent start (process, node, the agent's modules)": 220,
+        'run from the API (GET run, POST running)': 80,
         checkout: 70,
         'parse + plan': 50,
         'plan reported, spawn of the first execution': 50,
