@@ -44,7 +44,7 @@ async function bareCreations(count: number, concurrency: number): Promise<LoadMe
       `bare client: Job + Secret, concurrency ${concurrency}`,
       async (i) => {
         const run = { runId: `bare${i}`, projectId: 'bench', runToken: 'token', runner: null, limits: { cpu: '2', memory: '2Gi', timeoutSeconds: 3600 } };
-        const job = await batch.createNamespacedJob({ namespace: NAMESPACE, body: buildAgentJob(run, { namespace: NAMESPACE, apiUrl: 'http://127.0.0.1:1'}) });
+        const job = await batch.createNamespacedJob({ namespace: NAMESPACE, body: buildAgentJob(run, { namespace: NAMESPACE, apiUrl: 'http://127.0.0.1:1' }) });
         await core.createNamespacedSecret({ namespace: NAMESPACE, body: buildAgentTokenSecret(run, NAMESPACE, { uid: job.metadata?.uid ?? '' }) });
       },
       { requests: count, concurrency, warmup: 0 },
