@@ -33,7 +33,8 @@ export const REACTION_PARTS = [
   ['plan reported, spawn of the first execution', 'planned', 'executionStarted'],
 ] as const;
 
-export type Moments = Record<MarkName | 'accepted' | 'executionStarted', number>;
+/** The moments of a run: the push accepted and the execution started are always known; the others when logged. */
+export type Moments = Partial<Record<MarkName, number>> & { accepted: number; executionStarted: number };
 
 /** A pino line's time in ms since the epoch: `time` as a number (the orchestrator) or an ISO string (the agent). */
 function timeOf(line: { time?: unknown }): number | undefined {
@@ -76,8 +77,21 @@ export function clockReadingOf(output: string): number | undefined {
   return /^\d{13}$/.test(first) ? Number(first) : undefined;
 }
 
-/** Every part of the reaction (ms) and the whole, accepted → the execution's process started. */
-export function reactionParts(moments: Moments): { parts: Record<(typeof REACTION_PARTS)[number][0], number>; totalMs: number } {
-  const parts = Object.fromEntries(REACTION_PARTS.map(([name, from, to]) => [name, moments[to] - moments[from]])) as Record<(typeof REACTION_PARTS)[number][0], number>;
+/**
+ * Every part of the reaction (ms) whose two moments are known, and the whole, accepted → the execution's process
+ * started. An agent that started before its run was handed to it (a warm one, from a pool) has an agent start of 0.
+ */
+export function reactionParts(moments: Moments): { parts: Partial<Record<(typeof REACTION_PARTS)[number][0], number>>; totalMs: number } {
+  const { agentStarted, runnerStarted } = moments;
+  const known: Partial<Record<MarkName | 'accepted' | 'executionStarted', number>> = {
+    ...moments,
+    ...(agentStarted !== undefined && runnerStarted !== undefined ? { agentStarted: Math.max(agentStarted, runnerStarted) } : {}),
+  };
+  const parts: Partial<Record<(typeof REACTION_PARTS)[number][0], number>> = {};
+  for (const [name, from, to] of REACTION_PARTS) {
+    const start = known[from];
+    const end = known[to];
+    if (start !== undefined && end !== undefined) parts[name] = end - start;
+  }
   return { parts, totalMs: moments.executionStarted - moments.accepted };
 }

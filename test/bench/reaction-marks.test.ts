@@ -60,4 +60,17 @@ describe('reactionParts', () => {
       totalMs: 500,
     });
   });
+
+  it('gives an agent that started before its run (a warm one) a start of 0, and leaves out parts whose moments were not logged', () => {
+    const moments = { accepted: 1000, admitted: 1010, runnerStarted: 1030, agentStarted: 400, runReceived: 1060, executionStarted: 1200 };
+    expect(reactionParts(moments)).toEqual({
+      parts: {
+        'queue wait and admission': 10,
+        'provisioning (runner block, token, runner start)': 20,
+        "agent start (process, node, the agent's modules)": 0,
+        'run from the API (GET run, POST running)': 30,
+      },
+      totalMs: 200,
+    });
+  });
 });
