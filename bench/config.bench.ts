@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -8,60 +7,17 @@ import { parse as hcl2json } from '@cdktf/hcl2json';
 import { loadConfig, loadConfigFromFiles } from '../packages/config/src/index.js';
 import { fastParseHcl } from '../packages/config/src/fast-hcl.js';
 import { parseTree } from '../packages/config/src/hcl-syntax.js';
-import { measure, printMemoryTable, printTable, type Measurement, type MemoryMeasurement } from './lib.js';
+import { measure, printMemoryTable, printTable, runNode, type Measurement, type MemoryMeasurement } from './lib.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const agentBin = path.join(root, 'apps/agent/bin/factory-agent.js');
-
-interface ProcessRun {
-  ms: number;
-  /** The most resident memory seen while it ran (VmRSS sampled every 20 ms from /proc), bytes. */
-  rssBytes: number;
-  /** Its peak resident memory (VmHWM, last sample), bytes. */
-  peakBytes: number;
-}
-
-/** Reads VmRSS and VmHWM of a running process (Linux); zeros elsewhere or once it has ended. */
-async function memoryOf(pid: number): Promise<{ rss: number; hwm: number }> {
-  try {
-    const status = await readFile(`/proc/${pid}/status`, 'utf8');
-    const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
-    return { rss: kib('VmRSS'), hwm: kib('VmHWM') };
-  } catch {
-    return { rss: 0, hwm: 0 };
-  }
-}
-
-/** Runs `node args` in `cwd` to its end: wall time (spawn to exit) and resident memory. */
-function runNode(args: readonly string[], cwd = root): Promise<ProcessRun> {
-  return new Promise((resolve, reject) => {
-    const start = performance.now();
-    const child = spawn(process.execPath, args, { cwd, stdio: 'ignore' });
-    let rssBytes = 0;
-    let peakBytes = 0;
-    const sample = async () => {
-      const { rss, hwm } = await memoryOf(child.pid as number);
-      rssBytes = Math.max(rssBytes, rss);
-      peakBytes = Math.max(peakBytes, hwm);
-    };
-    const timer = setInterval(() => void sample(), 20);
-    void sample();
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      const ms = performance.now() - start;
-      clearInterval(timer);
-      if (code !== 0) reject(new Error(`node ${args.join(' ')} exited with ${code}`));
-      else resolve({ ms, rssBytes, peakBytes });
-    });
-  });
-}
 
 /** Median and minimum of `runs` cold starts of each command, taken in turns so that the machine's load hits all alike. */
 async function coldStarts(commands: Record<string, readonly string[]>, runs: number): Promise<Measurement[]> {
   const times = new Map<string, number[]>(Object.keys(commands).map((name) => [name, []]));
   for (let i = 0; i < runs + 1; i++) {
     for (const [name, args] of Object.entries(commands)) {
-      const { ms } = await runNode(args);
+      const { ms } = await runNode(args, root);
       if (i > 0) times.get(name)?.push(ms); // the first round warms the file cache
     }
   }
@@ -145,8 +101,8 @@ async function agentFigures(bigDir: string): Promise<void> {
     10,
   ).finally(() => rm(typicalDir, { recursive: true, force: true }));
   printTable('config: cold start of a new process (spawn to exit), examples/.factory unless said', cold, 'node -e 0');
-  const idle = await runNode(['-e', 'setTimeout(() => {}, 300)']);
-  const validate = await runNode([agentBin, 'validate', ...dir]);
+  const idle = await runNode(['-e', 'setTimeout(() => {}, 300)'], root);
+  const validate = await runNode([agentBin, 'validate', ...dir], root);
   // a typical local run: examples/.factory for a push to main; the agent waits while its commands run
   const run = await runNode([agentBin, 'run', '--event', 'push', '--branch', 'main', '--secret', 'DEPLOY_TOKEN=bench'], path.join(root, 'examples'));
   const rows: MemoryMeasurement[] = [

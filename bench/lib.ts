@@ -1,4 +1,6 @@
 /** Small helpers shared by the bench files: timing and a plain-text table. No absolute thresholds are asserted. */
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 
 export interface Measurement {
   name: string;
@@ -209,4 +211,52 @@ export function printMemoryTable(title: string, rows: readonly MemoryMeasurement
     ...(per ? [row.name === baseline ? '' : growth(row).toFixed(0)] : []),
   ]);
   printCells(title, header, cells);
+}
+
+/** Reads VmRSS and VmHWM of a running process (Linux); zeros elsewhere or once it has ended. */
+export async function memoryOf(pid: number): Promise<{ rss: number; hwm: number }> {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+    return { rss: kib('VmRSS'), hwm: kib('VmHWM') };
+  } catch {
+    return { rss: 0, hwm: 0 };
+  }
+}
+
+export interface ProcessRun {
+  ms: number;
+  /** The most resident memory seen while it ran (VmRSS sampled every 20 ms from /proc), bytes. */
+  rssBytes: number;
+  /** Its peak resident memory (VmHWM, last sample), bytes. */
+  peakBytes: number;
+}
+
+/** Runs `file args` to its end (stdio ignored): wall time (spawn to exit) and resident memory; rejects unless it exits 0. */
+export function runProcess(file: string, args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<ProcessRun> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    const child = spawn(file, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: 'ignore' });
+    let rssBytes = 0;
+    let peakBytes = 0;
+    const sample = async () => {
+      const { rss, hwm } = await memoryOf(child.pid as number);
+      rssBytes = Math.max(rssBytes, rss);
+      peakBytes = Math.max(peakBytes, hwm);
+    };
+    const timer = setInterval(() => void sample(), 20);
+    void sample();
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      const ms = performance.now() - start;
+      clearInterval(timer);
+      if (code !== 0) reject(new Error(`${file} ${args.join(' ')} exited with ${code}`));
+      else resolve({ ms, rssBytes, peakBytes });
+    });
+  });
+}
+
+/** `runProcess` of this node with `args`. */
+export function runNode(args: readonly string[], cwd: string, env?: NodeJS.ProcessEnv): Promise<ProcessRun> {
+  return runProcess(process.execPath, args, { cwd, ...(env ? { env } : {}) });
 }

@@ -141,5 +141,10 @@ describe('factory-agent run in server mode', () => {
     expect(logLinesJson.length).toBeGreaterThan(3);
     for (const line of logLinesJson) expect(line.runId).toBe(run.workflowId);
     expect(logLinesJson.map((line) => line.msg)).toContain('API request failed; retrying');
+    // the moments bench/reaction.bench.ts reads, in order, the first with the process's own start-up time
+    const moments = ['agent started', 'run received', 'checked out', 'planned'].map((msg) => logLinesJson.findIndex((line) => line.msg === msg));
+    expect(moments[0]).toBe(0);
+    expect(moments).toEqual([...moments].sort((a, b) => a - b));
+    expect((logLinesJson[0] as { bootMs?: unknown }).bootMs).toBeGreaterThan(0);
   });
 });

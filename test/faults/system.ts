@@ -44,6 +44,8 @@ export interface FaultSystemOptions {
   databaseServerUrl?: string;
   /** Orchestrator settings over the defaults below (e.g. FACTORY_CONCURRENCY). */
   orchestratorEnv?: Record<string, string>;
+  /** Node's options for the orchestrator processes (e.g. `--cpu-prof`, which NODE_OPTIONS does not allow). */
+  orchestratorNodeArgs?: string[];
 }
 
 export interface FaultProject {
@@ -138,7 +140,7 @@ export async function startFaultSystem(options: FaultSystemOptions = {}): Promis
       stateDir,
       orchestrators,
       async startOrchestrator() {
-        const started = await startOrchestratorProcess(env, ORCHESTRATOR_BUILT);
+        const started = await startOrchestratorProcess(env, [...(options.orchestratorNodeArgs ?? []), ...ORCHESTRATOR_BUILT]);
         orchestrators.push(started);
         return started;
       },

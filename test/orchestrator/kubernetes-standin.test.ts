@@ -100,4 +100,20 @@ describe('the Kubernetes stand-in', () => {
     await waitFor(() => !groupAlive(pid), 3000);
     await waitFor(() => standin.pods('ns').every((candidate) => candidate.metadata.name !== pod?.metadata.name), 3000);
   });
+  it('keeps scheduled pods in ContainerCreating without a process when told not to start containers', async () => {
+    const idle = await startKubernetesStandin({ startContainers: false });
+    try {
+      await kubeConfigFor({ server: idle.url }).makeApiClient(BatchV1Api).createNamespacedJob({ namespace: 'ns', body: job('never-started', ['sleep', '30']) });
+      const waiting = () => idle.pods('ns').map((pod) => (pod.status.containerStatuses?.[0]?.state.waiting as { reason?: string } | undefined)?.reason);
+      await waitFor(() => waiting()[0] === 'ContainerCreating');
+      // the container would be started on the next turns of the event loop
+      for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
+      const [pod] = idle.pods('ns');
+      expect(pod?.status.phase).toBe('Pending');
+      expect(waiting()).toEqual(['ContainerCreating']);
+      expect(idle.podPid(pod?.metadata.name ?? '')).toBeUndefined();
+    } finally {
+      await idle.close();
+    }
+  });
 });

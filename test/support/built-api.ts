@@ -16,12 +16,15 @@ export interface BuiltApi {
   stop(): void;
 }
 
-/** Builds and starts the API on `harness`'s database and Redis (same admin token and key); resolves once healthy. */
-export async function startBuiltApi(harness: ApiHarness, options: { heapLimitMb?: number } = {}): Promise<BuiltApi> {
+/**
+ * Builds and starts the API on `harness`'s database and Redis (same admin token and key), with node's `nodeArgs` (e.g.
+ * `--cpu-prof`); resolves once healthy.
+ */
+export async function startBuiltApi(harness: ApiHarness, options: { heapLimitMb?: number; nodeArgs?: string[] } = {}): Promise<BuiltApi> {
   execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-b', 'apps/api'], { cwd: root });
   const port = await freePort();
   const heap = options.heapLimitMb === undefined ? [] : [`--max-old-space-size=${options.heapLimitMb}`];
-  const served = spawn(process.execPath, [...heap, `${root}apps/api/dist/main.js`], {
+  const served = spawn(process.execPath, [...heap, ...(options.nodeArgs ?? []), `${root}apps/api/dist/main.js`], {
     env: {
       PATH: process.env.PATH ?? '',
       DATABASE_URL: harness.database.url,

@@ -5,6 +5,7 @@ import { consulRunHealthWatcher, staticRunHealthWatcher, type RunHealthWatcher }
 import { createGithubFactoryFilesReader } from './github/factory-files.js';
 import { createRunnerBlockReader, type RunnerBlockReader } from './processing/runner-block.js';
 import { createWorkerRunnerBlockParser, DEFAULT_RUNNER_BLOCK_PARSE_LIMITS } from './processing/runner-block-parse.js';
+import { shareRunnerBlockParses } from './processing/shared-parses.js';
 import type { Runner } from './runner.js';
 import { RUNNER_KINDS } from './runners.js';
 
@@ -21,9 +22,9 @@ export function runHealthFromConfig(config: OrchestratorConfig, logger: Logger):
 
 /**
  * Reads `.factory/`'s runner block from repositories on disk, and from GitHub when the GitHub App is configured; each
- * parse in a Worker stopped after FACTORY_CONFIG_PARSE_TIMEOUT_SECONDS.
+ * parse in a Worker stopped after FACTORY_CONFIG_PARSE_TIMEOUT_SECONDS, shared (`shared-parses.ts`: by content, two at a time).
  */
 export function runnerBlockReaderFromConfig(config: OrchestratorConfig): RunnerBlockReader {
-  const parse = createWorkerRunnerBlockParser({ ...DEFAULT_RUNNER_BLOCK_PARSE_LIMITS, timeoutMs: config.run.configParseTimeoutSeconds * 1000 });
+  const parse = shareRunnerBlockParses(createWorkerRunnerBlockParser({ ...DEFAULT_RUNNER_BLOCK_PARSE_LIMITS, timeoutMs: config.run.configParseTimeoutSeconds * 1000 }));
   return createRunnerBlockReader({ parse, ...(config.github ? { github: createGithubFactoryFilesReader(config.github) } : {}) });
 }

@@ -25,6 +25,7 @@
  * - When the stand-in runs as root, a container's `securityContext.capabilities` (drop ALL, add some) become the
  *   process's bounding set (so that root in the container has only those) and `allowPrivilegeEscalation: false` sets
  *   no_new_privs, through util-linux `setpriv`, as a container runtime does. Its uid stays the stand-in's.
+ * - With `startContainers: false`, a scheduled pod's container waits in ContainerCreating for good (no process).
  * - `evict(podName)` is a test hook that evicts a running pod as the kubelet does under node pressure;
  *   `dropWatches()` ends every open watch stream.
  */
@@ -197,6 +198,11 @@ export interface KubernetesStandinOptions {
   terminationGraceMs?: number;
   /** How often memory use is sampled against the memory limit. */
   memorySampleMs?: number;
+  /**
+   * false: scheduled pods wait in ContainerCreating for good and no process is started (a node that never gets to
+   * start them), for measuring the API side alone (the dispatch bench). Default true.
+   */
+  startContainers?: boolean;
 }
 
 export interface KubernetesStandin {
@@ -246,6 +252,7 @@ export async function startKubernetesStandin(options: KubernetesStandinOptions =
   const backOffAfter = options.imagePullBackOffAfterMs ?? 200;
   const grace = options.terminationGraceMs ?? 1000;
   const memorySample = options.memorySampleMs ?? 50;
+  const startContainers = options.startContainers ?? true;
 
   let resourceVersion = 1;
   const store: Record<Resource, Map<string, StoredObject>> = { jobs: new Map(), pods: new Map() };
@@ -407,7 +414,7 @@ export async function startKubernetesStandin(options: KubernetesStandinOptions =
       setWaiting(pod, 'ErrImagePull', `rpc error: code = NotFound desc = failed to pull and unpack image "${image}": not found`);
       const process = processes.get(key(pod.metadata.namespace, pod.metadata.name));
       process?.timers.push(setTimeout(() => setWaiting(pod, 'ImagePullBackOff', `Back-off pulling image "${image}"`), backOffAfter));
-    } else {
+    } else if (startContainers) {
       setImmediate(() => runContainer(pod, container));
     }
   }

@@ -109,6 +109,8 @@ export async function serverRun(settings: ServerSettings, io: CliIo): Promise<nu
   const redactor = createRedactor([settings.token]);
   const runId = settings.runId ?? runTokenWorkflowId(settings.token) ?? 'unknown';
   const logger = createAgentLogger({ runId, redactor, write: io.err, ...(settings.logLevel ? { level: settings.logLevel } : {}) });
+  // how long node and the agent's modules took to start (ms since the process began): the reaction bench reads it
+  logger.info({ bootMs: Math.round(performance.now()) }, 'agent started');
   const consul = settings.consulUrl ? consulFromUrl(settings.consulUrl) : undefined;
   const locator = settings.apiUrl
     ? fixedApiLocator(settings.apiUrl)

@@ -4,6 +4,7 @@
  */
 import { admitWorkflow, type Admission } from '@factoryci/db';
 import { isFinalWorkflowStatus, type WorkflowStatus } from '@factoryci/run-state';
+import type { KeyedTurns } from './keyed-turns.js';
 import type { RunContext } from './run-context.js';
 
 export type EntryDecision =
@@ -40,9 +41,12 @@ export function admissionVerdict(admission: Admission, recheckMs: number): Admis
   return { kind: 'deferred', delayMs: recheckMs, why };
 }
 
-/** Moves the queued workflow to `provisioning` if its project has room (and says so to GitHub). */
-export async function admit(run: RunContext, found: { projectId: string; number: number }): Promise<AdmissionVerdict> {
-  const admission = await admitWorkflow(run.db, run.workflowId);
+/**
+ * Moves the queued workflow to `provisioning` if its project has room (and says so to GitHub); the admissions of one
+ * project in this process take turns (`inTurn`, keyed-turns.ts).
+ */
+export async function admit(run: RunContext, found: { projectId: string; number: number }, inTurn: KeyedTurns = (_key, task) => task()): Promise<AdmissionVerdict> {
+  const admission = await inTurn(found.projectId, () => admitWorkflow(run.db, run.workflowId));
   const verdict = admissionVerdict(admission, run.settings.projectRecheckMs);
   if (!admission.admitted && admission.why === 'project-limit') {
     run.log.info({ active: admission.active, ahead: admission.ahead, limit: admission.limit }, 'waiting for a slot of the project');

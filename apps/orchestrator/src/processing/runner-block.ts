@@ -14,6 +14,7 @@ import type { FactoryFilesReader } from '../github/factory-files.js';
 import type { RunnerRequest } from '../runner.js';
 import { configReads, parseLsTreeLong } from './config-reads.js';
 import { createWorkerRunnerBlockParser, type RunnerBlockParser } from './runner-block-parse.js';
+import { shareRunnerBlockParses } from './shared-parses.js';
 
 const run = promisify(execFile);
 
@@ -32,7 +33,7 @@ export type RunnerBlockReader = (source: ConfigSource, logger: Logger) => Promis
 export interface RunnerBlockReaderOptions {
   /** Reads GitHub repositories of an installation; without it, only repositories on disk are read. */
   github?: FactoryFilesReader;
-  /** Parses the files; default: in a Worker with the default deadline (`createWorkerRunnerBlockParser`). */
+  /** Parses the files; default: in a Worker with the default deadline (`createWorkerRunnerBlockParser`), shared (`shared-parses.ts`). */
   parse?: RunnerBlockParser;
 }
 
@@ -42,7 +43,7 @@ export interface RunnerBlockReaderOptions {
  * the event loop (`runner-block-parse.ts`).
  */
 export function createRunnerBlockReader(options: RunnerBlockReaderOptions = {}): RunnerBlockReader {
-  const parse = options.parse ?? createWorkerRunnerBlockParser();
+  const parse = options.parse ?? shareRunnerBlockParses(createWorkerRunnerBlockParser());
   return async (source, logger) => {
     const repo = localRepositoryDirectory(source.url);
     if (repo && !/^[0-9a-f]{7,64}$/i.test(source.sha)) throw new Error(`not a commit id: "${source.sha}"`);
