@@ -273,6 +273,27 @@ describe('POST /hooks/github: other cases', () => {
     const shape = await deliver(api.app, { event: 'push', payload: { repository: { full_name: 'Codertocat/Hello-World' }, ref: 'refs/heads/x' }, secret });
     expect(shape.statusCode).toBe(400);
   });
+
+  it('a batch whose transaction keeps failing with a lock wait timeout is 503 (after the retries inside) and writes nothing; its redelivery is accepted', async () => {
+    const delivery = randomUUID();
+    // the server's own error, raised inside the intake's transaction after the run numbers were taken
+    await api.database.db.$executeRawUnsafe(
+      `CREATE TRIGGER lock_wait_${delivery.slice(0, 8)} BEFORE INSERT ON webhook_deliveries FOR EACH ROW BEGIN IF NEW.id = '${delivery}' THEN SIGNAL SQLSTATE 'HY000' SET MYSQL_ERRNO = 1205, MESSAGE_TEXT = 'Lock wait timeout exceeded; try restarting transaction'; END IF; END`,
+    );
+    const before = await counts();
+    try {
+      const res = await deliver(api.app, { event: 'push', payload: branchPush(), secret, delivery });
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toMatchObject({ error: 'unavailable' });
+    } finally {
+      await api.database.db.$executeRawUnsafe(`DROP TRIGGER lock_wait_${delivery.slice(0, 8)}`);
+    }
+    expect(await counts()).toEqual(before);
+    const again = await deliver(api.app, { event: 'push', payload: branchPush(), secret, delivery });
+    expect(again.statusCode).toBe(202);
+    expect(again.json()).toMatchObject({ delivery, redelivery: false, queued: true });
+    expect(await counts()).toEqual({ deliveries: before.deliveries + 1, workflows: before.workflows + 1 });
+  });
 });
 
 describe('GitHub App bookkeeping events', () => {

@@ -1,11 +1,13 @@
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import { Redis, type ChainableCommander } from 'ioredis';
 import {
   CANCEL_CHANNEL,
   CHECK_RUN_QUEUE_NAME,
   checkRunSyncJob,
   enqueueCheckRunSync,
   publishRunChange,
+  RUN_CHANGE_CHANNEL,
+  runChangeMessage,
   WORKFLOW_JOB_NAME,
   WORKFLOW_QUEUE_NAME,
   type CheckRunJobData,
@@ -172,7 +174,9 @@ export function createWorkflowQueue(options: WorkflowQueueOptions): WorkflowQueu
       return attempt(() => redis.publish(CANCEL_CHANNEL, workflowId));
     },
     publishRunChanges(notices) {
-      return notices.length === 0 ? Promise.resolve(true) : attempt(() => Promise.all(notices.map((notice) => publishRunChange(redis, notice))));
+      if (notices.length === 1) return attempt(() => publishRunChange(redis, notices[0] as RunChangeNotice));
+      // several (an intake batch): one pipeline, one write to the socket
+      return notices.length === 0 ? Promise.resolve(true) : attempt(() => execPipeline(notices.reduce((pipeline, notice) => pipeline.publish(RUN_CHANGE_CHANNEL, runChangeMessage(notice)), redis.pipeline())));
     },
     syncCheckRun(workflowId, change) {
       return attempt(() => enqueueCheckRunSync(checkRuns, workflowId, change));
@@ -221,4 +225,11 @@ function jobStateOf(state: string): WorkflowJobState {
     default:
       return 'missing';
   }
+}
+
+/** Runs a pipeline, throwing its first command's error (exec reports them per command instead). */
+async function execPipeline(pipeline: ChainableCommander): Promise<void> {
+  const results = (await pipeline.exec()) ?? [];
+  const failed = results.find(([error]) => error);
+  if (failed) throw failed[0];
 }
