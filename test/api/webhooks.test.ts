@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHECK_RUN_QUEUE_NAME, type CheckRunJobData } from '@factoryci/queue';
 import { signPayload } from '../../apps/api/src/webhooks/signature.js';
 import { deliver } from './deliver.js';
 import { adminHeaders, createHelloWorldProject, startApi, type ApiHarness } from './harness.js';
@@ -100,6 +102,18 @@ describe('POST /hooks/github: push', () => {
     expect(job?.name).toBe('workflow');
     const stored = await api.database.db.webhookDelivery.findUniqueOrThrow({ where: { id: delivery } });
     expect(stored).toMatchObject({ event: 'push', projectId, workflowId: body.workflow_id, status: 202 });
+  });
+
+  it('asks for no check run where there can be none (no GitHub App here): no check-run job for the new workflow', async () => {
+    const res = await deliver(api.app, { event: 'push', payload: branchPush(), secret });
+    expect(res.statusCode).toBe(202);
+    const checkRuns = new Queue<CheckRunJobData>(CHECK_RUN_QUEUE_NAME, { connection: { url: api.config.redisUrl }, prefix: api.prefix });
+    try {
+      const jobs = await checkRuns.getJobs(['waiting', 'delayed', 'prioritized', 'active', 'completed', 'failed']);
+      expect(jobs.filter((job) => job.data.workflowId === res.json().workflow_id)).toEqual([]);
+    } finally {
+      await checkRuns.close();
+    }
   });
 
   it('a redelivery answers 200 with the same workflow and queues nothing new', async () => {

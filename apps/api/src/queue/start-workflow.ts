@@ -56,21 +56,24 @@ export async function requestCheckRunSyncs(deps: { queue: WorkflowQueue }, log: 
 }
 
 /**
- * After a commit that made workflows (webhook acceptance, approval, re-run): asks for the check runs of `announce`
- * (for `change`), starts those of `start` (startWorkflows: committed as `queued`) and tells the events streams, all
- * at once. Never throws: Redis being unavailable only delays the runs (the reconciler queues them), and is logged.
+ * After a commit that made workflows (webhook acceptance, approval, re-run): asks for the check runs of `checkRuns`
+ * (default `announce`; for `change`), starts those of `start` (startWorkflows: committed as `queued`) and tells the events streams, all
+ * at once (one write to Redis). Never throws: Redis being unavailable only delays the runs (the reconciler queues them), and is logged.
  */
 export async function announceAndStart(
   deps: StartWorkflowDeps,
   log: Logger,
-  workflows: { announce: readonly string[]; start: readonly string[] },
+  workflows: { announce: readonly string[]; start: readonly string[]; checkRuns?: readonly string[] },
   change: string,
 ): Promise<StartOutcome> {
-  const [, outcome] = await Promise.all([
-    requestCheckRunSyncs(deps, log, workflows.announce, change),
-    startWorkflows(deps, log, workflows.start),
-    deps.queue.publishRunChanges(workflows.announce.map((workflowId) => ({ workflowId, kind: 'status' as const }))),
-  ]);
+  // the jobs, the check-run jobs and the notices in one write to Redis
+  const [, outcome] = await deps.queue.inOneWrite(() =>
+    Promise.all([
+      requestCheckRunSyncs(deps, log, workflows.checkRuns ?? workflows.announce, change),
+      startWorkflows(deps, log, workflows.start),
+      deps.queue.publishRunChanges(workflows.announce.map((workflowId) => ({ workflowId, kind: 'status' as const }))),
+    ]),
+  );
   if (outcome === 'redis_unavailable') log.warn({ workflowIds: workflows.start }, 'Redis unavailable: workflows committed, the reconciler will queue them');
   return outcome;
 }
