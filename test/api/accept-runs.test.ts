@@ -73,7 +73,10 @@ describe('acceptRuns (one batch of deliveries)', () => {
     const workflows = await database.db.workflow.findMany({ where: { projectId: { in: [a, b] } }, orderBy: [{ projectId: 'asc' }, { number: 'asc' }], include: { delivery: true } });
     expect(workflows).toHaveLength(4);
     const d1Row = workflows.find((w) => w.id === d1?.workflowId);
-    expect(d1Row).toMatchObject({ projectId: a, number: 2, event: 'push', ref: 'refs/heads/main', sha: 'c'.repeat(40), trusted: true, repositoryPrivate: false, sender: 'octocat', commitMessage: 'Fix the build ✓\n\nwith a body', commitAuthor: 'octocat', changedPaths: ['src/a.ts', 'README.md'], status: 'queued', enqueuedAt: null });
+    expect(d1Row).toMatchObject({ projectId: a, number: 2, event: 'push', ref: 'refs/heads/main', sha: 'c'.repeat(40), trusted: true, repositoryPrivate: false, sender: 'octocat', commitMessage: 'Fix the build ✓\n\nwith a body', commitAuthor: 'octocat', changedPaths: ['src/a.ts', 'README.md'], status: 'queued' });
+    // a queued run is committed marked enqueued_at (its job is added right after); one awaiting approval is not
+    expect(d1Row?.enqueuedAt).toBeInstanceOf(Date);
+    expect(workflows.find((w) => w.id === d2?.workflowId)?.enqueuedAt).toBeNull();
     expect(d1Row?.delivery).toMatchObject({ id: 'd-1', event: 'push', projectId: a, status: 202 });
     expect(d1Row?.updatedAt.getTime()).toBeGreaterThan(Date.now() - 60_000);
   });
@@ -155,6 +158,7 @@ describe('insertFreshRuns (the short way alone)', () => {
     expect(outcome).toEqual({ kind: 'committed', numbers: [2, 2, 3] });
     const rows = await database.db.workflow.findMany({ where: { delivery: { id: { in: ['t-1', 'i-1', 't-2'] } } }, include: { delivery: true } });
     expect(rows.map((w) => [w.delivery?.id, w.number]).sort()).toEqual([['i-1', 2], ['t-1', 2], ['t-2', 3]]);
+    for (const row of rows) expect(row.enqueuedAt).toBeInstanceOf(Date);
   });
 
   it('writes nothing and takes no number when a delivery was seen before or a project has no counter', async () => {

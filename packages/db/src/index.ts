@@ -30,6 +30,7 @@ export {
   freshRunsScript,
   deliveredWorkflows,
   markEnqueued,
+  unmarkEnqueued,
   type WorkflowInsert,
   type DeliveryInsert,
   type DeliveredWorkflow,

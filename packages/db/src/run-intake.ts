@@ -11,7 +11,11 @@ import { withTransientRetry } from './transient-retry.js';
 /** The columns the intake writes of a new workflow (the others keep their defaults), typed by the Prisma schema. */
 type IntakeColumns = 'id' | 'projectId' | 'number' | 'event' | 'action' | 'ref' | 'sha' | 'branch' | 'tag' | 'prNumber' | 'baseSha' | 'headRepoFullName' | 'trusted' | 'repositoryPrivate' | 'sender' | 'commitMessage' | 'commitAuthor';
 
-/** A new workflow as the intake creates it. */
+/**
+ * A new workflow as the intake creates it. A `queued` one is written with `enqueued_at` set: its job is added right
+ * after the commit (apps/api/src/webhooks/start-run.ts), which clears the mark again when Redis refuses the job; a
+ * process that dies in between leaves it to the reconciler, which re-adds a missing job whatever the mark says.
+ */
 export type WorkflowInsert = Required<Pick<Prisma.WorkflowUncheckedCreateInput, IntakeColumns>> & {
   changedPaths: string[] | null;
   status: 'queued' | 'awaiting_approval';
@@ -58,7 +62,7 @@ function multiRowInsert(table: string, columns: readonly string[], rows: number,
 export async function insertWorkflowsWithDeliveries(db: Db, workflows: readonly WorkflowInsert[], deliveries: readonly DeliveryInsert[]): Promise<void> {
   if (workflows.length === 0 && deliveries.length === 0) return;
   const pool = driverPool(db);
-  const workflowSql = multiRowInsert('workflows', WORKFLOW_COLUMNS, workflows.length, { updated_at: 'NOW(3)' });
+  const workflowSql = multiRowInsert('workflows', WORKFLOW_COLUMNS, workflows.length, { updated_at: 'NOW(3)', enqueued_at: "IF(`status` = 'queued', NOW(3), NULL)" });
   const deliverySql = multiRowInsert('webhook_deliveries', DELIVERY_COLUMNS, deliveries.length);
   await withTransientRetry(async () => {
     const conn = await pool.getConnection();
@@ -97,6 +101,18 @@ type DeliveredRow = { delivery_id: string; id: string | null; number: number | n
 
 const deliveredRows = (rows: readonly DeliveredRow[]): Map<string, DeliveredWorkflow> =>
   new Map(rows.map((r) => [r.delivery_id, r.id === null ? null : { id: r.id, number: Number(r.number), status: r.status as string }]));
+
+/**
+ * Clears `enqueued_at` of workflows the intake marked when Redis then refused their jobs (the reconciler queues them
+ * as never queued), in one UPDATE.
+ */
+export async function unmarkEnqueued(db: Db, workflowIds: readonly string[]): Promise<void> {
+  if (workflowIds.length === 0) return;
+  await driverPool(db).query(
+    `UPDATE \`workflows\` SET \`enqueued_at\` = NULL, \`updated_at\` = NOW(3) WHERE \`id\` IN (${workflowIds.map(() => '?').join(', ')}) AND \`status\` = 'queued'`,
+    [...workflowIds],
+  );
+}
 
 /**
  * Marks the workflows whose jobs were just added as queued (`enqueued_at`, where it is not set yet), in one UPDATE on
@@ -183,7 +199,11 @@ export function freshRunsScript(runs: readonly FreshRun[]): FreshRunsScript {
   });
   const numberAt = WORKFLOW_COLUMNS.indexOf('number');
   add(
-    insertSelect('workflows', [...WORKFLOW_COLUMNS, 'updated_at'], workflowRows.map((row) => WORKFLOW_COLUMNS.map((_, c) => (c === numberAt ? row.number : '?')).concat('NOW(3)'))),
+    insertSelect(
+      'workflows',
+      [...WORKFLOW_COLUMNS, 'updated_at', 'enqueued_at'],
+      workflowRows.map((row, r) => WORKFLOW_COLUMNS.map((_, c) => (c === numberAt ? row.number : '?')).concat('NOW(3)', (runs[r] as FreshRun).workflow.status === 'queued' ? 'NOW(3)' : 'NULL')),
+    ),
     ...workflowRows.flatMap((row) => row.values.filter((_, c) => c !== numberAt)),
   );
   add(insertSelect('webhook_deliveries', DELIVERY_COLUMNS, runs.map(() => DELIVERY_COLUMNS.map(() => '?'))), ...runs.flatMap(({ delivery: d }) => deliveryValues(d)));

@@ -1,7 +1,7 @@
 /**
  * Step 5 of the intake: the admitted run is accepted durably, its check run announced, and started when queued.
- * Deliveries that arrive together are written together (group commit, batch-calls.ts): one transaction, one round of
- * Redis commands and one UPDATE per batch, each delivery still answered only after its own run is committed.
+ * Deliveries that arrive together are written together (group commit, batch-calls.ts): one script and one write of
+ * Redis commands per batch, each delivery still answered only after its own run is committed.
  */
 import { batchCalls } from '../batching/batch-calls.js';
 import type { Db } from '../db.js';
@@ -46,7 +46,8 @@ async function startRuns(deps: StartRunDeps, runs: RunToStart[]): Promise<(Start
   const accepted = await acceptRuns(deps.db, runs);
   const created = accepted.flatMap((a, i) => (!(a instanceof Error) && !a.redelivery && a.workflowId !== null ? [{ ...a, workflowId: a.workflowId, checkRun: (runs[i] as RunToStart).checkRun }] : []));
   const toQueue = created.filter((a) => a.status === 'queued').map((a) => a.workflowId);
-  const workflows = { announce: created.map((a) => a.workflowId), checkRuns: created.filter((a) => a.checkRun).map((a) => a.workflowId), start: toQueue };
+  // acceptRuns commits a queued workflow with enqueued_at set: adding its job needs no UPDATE after it
+  const workflows = { announce: created.map((a) => a.workflowId), checkRuns: created.filter((a) => a.checkRun).map((a) => a.workflowId), start: toQueue, marked: true };
   const outcome = await announceAndStart(deps, deps.logger, workflows, 'created');
   return accepted.map((a) => {
     if (a instanceof Error) return a;
