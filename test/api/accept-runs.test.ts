@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertFreshRuns, type FreshRun } from '@factoryci/db';
+import { createDb, driverPool, scriptPool } from '../../packages/db/src/client.js';
 import { acceptRuns, type AcceptedRun, type RunToAccept } from '../../apps/api/src/webhooks/accept-run.js';
 import type { RunRequest } from '../../apps/api/src/webhooks/events.js';
 import { NotFoundError } from '../../apps/api/src/errors.js';
@@ -171,6 +172,20 @@ describe('insertFreshRuns (the short way alone)', () => {
     expect(await counter(a)).toBe(2);
     expect(await counter(fresh_)).toBeNull();
     expect(await database.db.webhookDelivery.count({ where: { id: { in: ['k-1', 'k-2', 'l-1'] } } })).toBe(0);
+  });
+});
+
+describe('scriptPool', () => {
+  it('accepts several statements in one query, and is ended with its client', async () => {
+    const db = createDb(database.url);
+    const pool = scriptPool(db);
+    expect(scriptPool(db)).toBe(pool);
+    expect(await pool.query('SELECT 1 AS a; SELECT 2 AS b')).toEqual([[{ a: 1 }], [{ b: 2 }]]);
+    // the pool every other statement uses does not
+    await expect(driverPool(db).query('SELECT 1 AS a; SELECT 2 AS b')).rejects.toThrow(/SQL syntax/);
+    await db.$disconnect();
+    expect(pool.totalConnections()).toBe(0);
+    await expect(pool.query('SELECT 1')).rejects.toThrow();
   });
 });
 
