@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertFreshRuns, type FreshRun } from '@factoryci/db';
+import { createDb, driverPool, scriptPool } from '../../packages/db/src/client.js';
 import { acceptRuns, type AcceptedRun, type RunToAccept } from '../../apps/api/src/webhooks/accept-run.js';
 import type { RunRequest } from '../../apps/api/src/webhooks/events.js';
 import { NotFoundError } from '../../apps/api/src/errors.js';
@@ -72,7 +74,10 @@ describe('acceptRuns (one batch of deliveries)', () => {
     const workflows = await database.db.workflow.findMany({ where: { projectId: { in: [a, b] } }, orderBy: [{ projectId: 'asc' }, { number: 'asc' }], include: { delivery: true } });
     expect(workflows).toHaveLength(4);
     const d1Row = workflows.find((w) => w.id === d1?.workflowId);
-    expect(d1Row).toMatchObject({ projectId: a, number: 2, event: 'push', ref: 'refs/heads/main', sha: 'c'.repeat(40), trusted: true, repositoryPrivate: false, sender: 'octocat', commitMessage: 'Fix the build ✓\n\nwith a body', commitAuthor: 'octocat', changedPaths: ['src/a.ts', 'README.md'], status: 'queued', enqueuedAt: null });
+    expect(d1Row).toMatchObject({ projectId: a, number: 2, event: 'push', ref: 'refs/heads/main', sha: 'c'.repeat(40), trusted: true, repositoryPrivate: false, sender: 'octocat', commitMessage: 'Fix the build ✓\n\nwith a body', commitAuthor: 'octocat', changedPaths: ['src/a.ts', 'README.md'], status: 'queued' });
+    // a queued run is committed marked enqueued_at (its job is added right after); one awaiting approval is not
+    expect(d1Row?.enqueuedAt).toBeInstanceOf(Date);
+    expect(workflows.find((w) => w.id === d2?.workflowId)?.enqueuedAt).toBeNull();
     expect(d1Row?.delivery).toMatchObject({ id: 'd-1', event: 'push', projectId: a, status: 202 });
     expect(d1Row?.updatedAt.getTime()).toBeGreaterThan(Date.now() - 60_000);
   });
@@ -98,4 +103,94 @@ describe('acceptRuns (one batch of deliveries)', () => {
     const byDelivery = new Map(workflows.map((w) => [w.delivery?.id, w.id]));
     for (const outcomes of batches) (outcomes as AcceptedRun[]).forEach((o, i) => expect(o.workflowId).toBe(byDelivery.get(ids[i])));
   });
+
+  it('a new project has no run counter: its first batch goes the long way (creating it), the next the short way, numbered on without a gap', async () => {
+    const a = await project('epsilon');
+    expect(await counter(a)).toBeNull();
+    const first = (await acceptRuns(database.db, [item(a, 'e-1'), item(a, 'e-2')])) as AcceptedRun[];
+    expect(first.map((o) => o.number)).toEqual([1, 2]);
+    expect(await counter(a)).toBe(3);
+    const next = (await acceptRuns(database.db, [item(a, 'e-3'), item(a, 'e-4')])) as AcceptedRun[];
+    expect(next.map((o) => [o.number, o.redelivery])).toEqual([[3, false], [4, false]]);
+    expect(await counter(a)).toBe(5);
+  });
+
+  it('a batch with a redelivery takes numbers for its new deliveries only (no gap)', async () => {
+    const a = await project('zeta');
+    await acceptRuns(database.db, [item(a, 'z-1')]);
+    const outcomes = (await acceptRuns(database.db, [item(a, 'z-2'), item(a, 'z-1'), item(a, 'z-3')])) as AcceptedRun[];
+    expect(outcomes.map((o) => [o.number, o.redelivery])).toEqual([[2, false], [1, true], [3, false]]);
+    expect(await counter(a)).toBe(4);
+  });
+
+  it('a database error in the middle of the one-trip script rolls it back: nothing written, and the next batch is accepted', async () => {
+    const a = await project('eta');
+    await acceptRuns(database.db, [item(a, 'h-0')]);
+    // a real error from the server after the counters' UPDATEs, inside the transaction: the deliveries' INSERT fails
+    await database.db.$executeRawUnsafe(
+      "CREATE TRIGGER refuse_h1 BEFORE INSERT ON webhook_deliveries FOR EACH ROW BEGIN IF NEW.id = 'h-1' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by the test'; END IF; END",
+    );
+    try {
+      await expect(acceptRuns(database.db, [item(a, 'h-2'), item(a, 'h-1')])).rejects.toThrow('refused by the test');
+    } finally {
+      await database.db.$executeRawUnsafe('DROP TRIGGER refuse_h1');
+    }
+    expect(await database.db.workflow.count({ where: { projectId: a } })).toBe(1);
+    expect(await database.db.webhookDelivery.count({ where: { id: { in: ['h-1', 'h-2'] } } })).toBe(0);
+    const again = (await acceptRuns(database.db, [item(a, 'h-2'), item(a, 'h-1')])) as AcceptedRun[];
+    expect(again.map((o) => o.redelivery)).toEqual([false, false]);
+    expect(await database.db.workflow.count({ where: { projectId: a } })).toBe(3);
+  });
 });
+
+describe('insertFreshRuns (the short way alone)', () => {
+  const fresh = (projectId: string, deliveryId: string): FreshRun => {
+    const workflowId = randomUUID();
+    return {
+      workflow: { id: workflowId, projectId, ...run, status: 'queued' },
+      delivery: { id: deliveryId, event: 'push', action: null, projectId, workflowId, status: 202 },
+    };
+  };
+
+  it('commits new runs of projects with counters in one script, numbering each project in order', async () => {
+    const [a, b] = [await project('theta'), await project('iota')];
+    await acceptRuns(database.db, [item(a, 't-0'), item(b, 'i-0')]); // the counters
+    const outcome = await insertFreshRuns(database.db, [fresh(a, 't-1'), fresh(b, 'i-1'), fresh(a, 't-2')]);
+    expect(outcome).toEqual({ kind: 'committed', numbers: [2, 2, 3] });
+    const rows = await database.db.workflow.findMany({ where: { delivery: { id: { in: ['t-1', 'i-1', 't-2'] } } }, include: { delivery: true } });
+    expect(rows.map((w) => [w.delivery?.id, w.number]).sort()).toEqual([['i-1', 2], ['t-1', 2], ['t-2', 3]]);
+    for (const row of rows) expect(row.enqueuedAt).toBeInstanceOf(Date);
+  });
+
+  it('writes nothing and takes no number when a delivery was seen before or a project has no counter', async () => {
+    const [a, fresh_] = [await project('kappa'), await project('lambda')];
+    const [first] = (await acceptRuns(database.db, [item(a, 'k-0')])) as AcceptedRun[];
+    const redelivered = await insertFreshRuns(database.db, [fresh(a, 'k-1'), fresh(a, 'k-0')]);
+    expect(redelivered).toEqual({ kind: 'not_written', seen: new Map([['k-0', { id: first?.workflowId, number: 1, status: 'queued' }]]) });
+    const noCounter = await insertFreshRuns(database.db, [fresh(a, 'k-2'), fresh(fresh_, 'l-1')]);
+    expect(noCounter).toEqual({ kind: 'not_written', seen: new Map() });
+    expect(await counter(a)).toBe(2);
+    expect(await counter(fresh_)).toBeNull();
+    expect(await database.db.webhookDelivery.count({ where: { id: { in: ['k-1', 'k-2', 'l-1'] } } })).toBe(0);
+  });
+});
+
+describe('scriptPool', () => {
+  it('accepts several statements in one query, and is ended with its client', async () => {
+    const db = createDb(database.url);
+    const pool = scriptPool(db);
+    expect(scriptPool(db)).toBe(pool);
+    expect(await pool.query('SELECT 1 AS a; SELECT 2 AS b')).toEqual([[{ a: 1 }], [{ b: 2 }]]);
+    // the pool every other statement uses does not
+    await expect(driverPool(db).query('SELECT 1 AS a; SELECT 2 AS b')).rejects.toThrow(/SQL syntax/);
+    await db.$disconnect();
+    expect(pool.totalConnections()).toBe(0);
+    await expect(pool.query('SELECT 1')).rejects.toThrow();
+  });
+});
+
+/** The project's next run number as its counter holds it (null: no counter). */
+async function counter(projectId: string): Promise<number | null> {
+  const rows = await database.db.$queryRawUnsafe<{ next_run_number: number }[]>('SELECT next_run_number FROM project_run_counters WHERE project_id = ?', projectId);
+  return rows[0] ? Number(rows[0].next_run_number) : null;
+}

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHECK_RUN_QUEUE_NAME, type CheckRunJobData } from '@factoryci/queue';
 import { signPayload } from '../../apps/api/src/webhooks/signature.js';
 import { deliver } from './deliver.js';
 import { adminHeaders, createHelloWorldProject, startApi, type ApiHarness } from './harness.js';
@@ -100,6 +102,18 @@ describe('POST /hooks/github: push', () => {
     expect(job?.name).toBe('workflow');
     const stored = await api.database.db.webhookDelivery.findUniqueOrThrow({ where: { id: delivery } });
     expect(stored).toMatchObject({ event: 'push', projectId, workflowId: body.workflow_id, status: 202 });
+  });
+
+  it('asks for no check run where there can be none (no GitHub App here): no check-run job for the new workflow', async () => {
+    const res = await deliver(api.app, { event: 'push', payload: branchPush(), secret });
+    expect(res.statusCode).toBe(202);
+    const checkRuns = new Queue<CheckRunJobData>(CHECK_RUN_QUEUE_NAME, { connection: { url: api.config.redisUrl }, prefix: api.prefix });
+    try {
+      const jobs = await checkRuns.getJobs(['waiting', 'delayed', 'prioritized', 'active', 'completed', 'failed']);
+      expect(jobs.filter((job) => job.data.workflowId === res.json().workflow_id)).toEqual([]);
+    } finally {
+      await checkRuns.close();
+    }
   });
 
   it('a redelivery answers 200 with the same workflow and queues nothing new', async () => {
@@ -272,6 +286,27 @@ describe('POST /hooks/github: other cases', () => {
     expect(noEvent.statusCode).toBe(400);
     const shape = await deliver(api.app, { event: 'push', payload: { repository: { full_name: 'Codertocat/Hello-World' }, ref: 'refs/heads/x' }, secret });
     expect(shape.statusCode).toBe(400);
+  });
+
+  it('a batch whose transaction keeps failing with a lock wait timeout is 503 (after the retries inside) and writes nothing; its redelivery is accepted', async () => {
+    const delivery = randomUUID();
+    // the server's own error, raised inside the intake's transaction after the run numbers were taken
+    await api.database.db.$executeRawUnsafe(
+      `CREATE TRIGGER lock_wait_${delivery.slice(0, 8)} BEFORE INSERT ON webhook_deliveries FOR EACH ROW BEGIN IF NEW.id = '${delivery}' THEN SIGNAL SQLSTATE 'HY000' SET MYSQL_ERRNO = 1205, MESSAGE_TEXT = 'Lock wait timeout exceeded; try restarting transaction'; END IF; END`,
+    );
+    const before = await counts();
+    try {
+      const res = await deliver(api.app, { event: 'push', payload: branchPush(), secret, delivery });
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toMatchObject({ error: 'unavailable' });
+    } finally {
+      await api.database.db.$executeRawUnsafe(`DROP TRIGGER lock_wait_${delivery.slice(0, 8)}`);
+    }
+    expect(await counts()).toEqual(before);
+    const again = await deliver(api.app, { event: 'push', payload: branchPush(), secret, delivery });
+    expect(again.statusCode).toBe(202);
+    expect(again.json()).toMatchObject({ delivery, redelivery: false, queued: true });
+    expect(await counts()).toEqual({ deliveries: before.deliveries + 1, workflows: before.workflows + 1 });
   });
 });
 

@@ -9,6 +9,9 @@ export type Db = PrismaClient;
 /** The driver's pool under each client createDb made: for the few statements whose OK packet Prisma does not hand on. */
 const pools = new WeakMap<object, Pool>();
 
+/** Each client's pool for multi-statement scripts (scriptPool), made on first use. */
+const scriptPools = new WeakMap<object, { open(): Pool; close(): Promise<void> }>();
+
 /** Where a client's errors are reported (createDb's `onError`), for the transaction retries of transient-retry.ts. */
 const errorHooks = new WeakMap<object, DbErrorHook>();
 
@@ -38,6 +41,24 @@ export function driverPool(db: Db): Pool {
 }
 
 /**
+ * The connections of a client's script pool: the intake runs at most two batches at once (apps/api/src/batching), each
+ * one script on one connection.
+ */
+const SCRIPT_POOL_SIZE = 2;
+
+/**
+ * A pool of `db`'s database whose connections accept several statements in one query (`multipleStatements`), for the
+ * few hot paths that send a whole script in one write and one round trip (run-intake.ts). Kept apart from the pool
+ * Prisma uses, so that no other statement can carry a second one; its values are still passed as placeholders. Made on
+ * first use, ended by `$disconnect()`.
+ */
+export function scriptPool(db: Db): Pool {
+  const scripts = scriptPools.get(db);
+  if (!scripts) throw new Error('not a client of createDb: it has no script pool');
+  return scripts.open();
+}
+
+/**
  * A Prisma client for `databaseUrl` (mysql://user:password@host:port/database) on the Rust-free engine with the
  * MariaDB driver adapter, which speaks to MySQL 8 and MariaDB alike. `?connection_limit=N` sizes the pool (default 10);
  * `?pool_timeout=S` and `?connect_timeout=S` (seconds) bound the waits for a connection. `options.onError` is told of
@@ -48,13 +69,12 @@ export function createDb(databaseUrl: string, options: DbOptions = {}): Db {
   const url = parseDatabaseUrl(databaseUrl);
   if (!url.database) throw new InvalidDatabaseUrlError('database URL names no database (mysql://…/<database>)');
   const limit = Number(url.params.get('connection_limit') ?? 10);
-  const pool = mariadb.createPool({
+  const connection = {
     host: url.host,
     port: url.port,
     user: url.user,
     password: url.password,
     database: url.database,
-    connectionLimit: Number.isInteger(limit) && limit > 0 ? limit : 10,
     // Prisma's URL parameters, in seconds: how long to wait for a free connection / for a new one to open.
     ...secondsParam(url.params, 'pool_timeout', 'acquireTimeout'),
     ...secondsParam(url.params, 'connect_timeout', 'connectTimeout'),
@@ -64,12 +84,36 @@ export function createDb(databaseUrl: string, options: DbOptions = {}): Db {
     allowPublicKeyRetrieval: true,
     // what the adapter sets on a pool it makes itself (it leaves a pool it is given alone)
     prepareCacheLength: 0,
-  });
+  };
+  const pool = mariadb.createPool({ ...connection, connectionLimit: Number.isInteger(limit) && limit > 0 ? limit : 10 });
   const { onError } = options;
-  // the pool is an EventEmitter that emits 'error' when it fails to open a connection; its typings omit the event
-  if (onError) (pool as unknown as EventEmitter).on('error', (error: unknown) => onError(error, 'connect'));
+  const reportConnectErrors = (p: Pool) => {
+    // the pool is an EventEmitter that emits 'error' when it fails to open a connection; its typings omit the event
+    if (onError) (p as unknown as EventEmitter).on('error', (error: unknown) => onError(error, 'connect'));
+  };
+  reportConnectErrors(pool);
   const client = new PrismaClient({ adapter: new PrismaMariaDb(pool, { disposeExternalPool: true }) });
   pools.set(client, pool);
+  let scripts: Pool | undefined;
+  scriptPools.set(client, {
+    open() {
+      if (!scripts) {
+        scripts = mariadb.createPool({ ...connection, multipleStatements: true, connectionLimit: SCRIPT_POOL_SIZE, minimumIdle: 0 });
+        reportConnectErrors(scripts);
+      }
+      return scripts;
+    },
+    async close() {
+      const open = scripts;
+      scripts = undefined;
+      await open?.end();
+    },
+  });
+  // $disconnect ends the script pool too (the adapter ends the main one)
+  const disconnect = client.$disconnect.bind(client);
+  client.$disconnect = async () => {
+    await Promise.all([disconnect(), scriptPools.get(client)?.close()]);
+  };
   if (onError) errorHooks.set(client, onError);
   return client;
 }

@@ -1,4 +1,4 @@
-export { createDb, type Db, type DbErrorHook, type DbOptions } from './client.js';
+export { createDb, scriptPool, type Db, type DbErrorHook, type DbOptions } from './client.js';
 export { parseDatabaseUrl, withDatabase, quoteIdentifier, InvalidDatabaseUrlError, type DatabaseUrl } from './database-url.js';
 export {
   migrate,
@@ -24,4 +24,17 @@ export {
   type TransactionOptions,
 } from './transient-retry.js';
 export { takeRunNumber, takeRunNumbers, nextRunNumbers, ensureRunCounter } from './run-numbers.js';
-export { insertWorkflowsWithDeliveries, deliveredWorkflows, markEnqueued, type WorkflowInsert, type DeliveryInsert, type DeliveredWorkflow } from './run-intake.js';
+export {
+  insertWorkflowsWithDeliveries,
+  insertFreshRuns,
+  freshRunsScript,
+  deliveredWorkflows,
+  markEnqueued,
+  unmarkEnqueued,
+  type WorkflowInsert,
+  type DeliveryInsert,
+  type DeliveredWorkflow,
+  type FreshRun,
+  type FreshRunsOutcome,
+  type FreshRunsScript,
+} from './run-intake.js';

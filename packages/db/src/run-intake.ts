@@ -4,14 +4,18 @@
  * many deliveries a second the API can accept. The columns are those of prisma/schema.prisma's Workflow and
  * WebhookDelivery; the intake's integration tests read the rows back through Prisma.
  */
-import { driverPool, type Db } from './client.js';
+import { driverPool, scriptPool, type Db } from './client.js';
 import type { Prisma } from './generated/prisma/client.js';
 import { withTransientRetry } from './transient-retry.js';
 
 /** The columns the intake writes of a new workflow (the others keep their defaults), typed by the Prisma schema. */
 type IntakeColumns = 'id' | 'projectId' | 'number' | 'event' | 'action' | 'ref' | 'sha' | 'branch' | 'tag' | 'prNumber' | 'baseSha' | 'headRepoFullName' | 'trusted' | 'repositoryPrivate' | 'sender' | 'commitMessage' | 'commitAuthor';
 
-/** A new workflow as the intake creates it. */
+/**
+ * A new workflow as the intake creates it. A `queued` one is written with `enqueued_at` set: its job is added right
+ * after the commit (apps/api/src/webhooks/start-run.ts), which clears the mark again when Redis refuses the job; a
+ * process that dies in between leaves it to the reconciler, which re-adds a missing job whatever the mark says.
+ */
 export type WorkflowInsert = Required<Pick<Prisma.WorkflowUncheckedCreateInput, IntakeColumns>> & {
   changedPaths: string[] | null;
   status: 'queued' | 'awaiting_approval';
@@ -58,7 +62,7 @@ function multiRowInsert(table: string, columns: readonly string[], rows: number,
 export async function insertWorkflowsWithDeliveries(db: Db, workflows: readonly WorkflowInsert[], deliveries: readonly DeliveryInsert[]): Promise<void> {
   if (workflows.length === 0 && deliveries.length === 0) return;
   const pool = driverPool(db);
-  const workflowSql = multiRowInsert('workflows', WORKFLOW_COLUMNS, workflows.length, { updated_at: 'NOW(3)' });
+  const workflowSql = multiRowInsert('workflows', WORKFLOW_COLUMNS, workflows.length, { updated_at: 'NOW(3)', enqueued_at: "IF(`status` = 'queued', NOW(3), NULL)" });
   const deliverySql = multiRowInsert('webhook_deliveries', DELIVERY_COLUMNS, deliveries.length);
   await withTransientRetry(async () => {
     const conn = await pool.getConnection();
@@ -68,7 +72,7 @@ export async function insertWorkflowsWithDeliveries(db: Db, workflows: readonly 
       const steps = await Promise.allSettled([
         conn.beginTransaction(),
         workflows.length > 0 ? conn.query(workflowSql, workflows.flatMap(workflowValues)) : null,
-        deliveries.length > 0 ? conn.query(deliverySql, deliveries.flatMap((d) => [d.id, d.event, d.action, d.projectId, d.workflowId, d.status])) : null,
+        deliveries.length > 0 ? conn.query(deliverySql, deliveries.flatMap(deliveryValues)) : null,
       ]);
       const failed = steps.find((step) => step.status === 'rejected');
       if (failed) throw failed.reason;
@@ -89,8 +93,25 @@ export async function deliveredWorkflows(db: Db, deliveryIds: readonly string[])
   const rows = (await driverPool(db).query(
     `SELECT d.id AS delivery_id, w.id, w.number, w.status FROM webhook_deliveries d LEFT JOIN workflows w ON w.id = d.workflow_id WHERE d.id IN (${ids.map(() => '?').join(', ')})`,
     ids,
-  )) as { delivery_id: string; id: string | null; number: number | null; status: string | null }[];
-  return new Map(rows.map((r) => [r.delivery_id, r.id === null ? null : { id: r.id, number: Number(r.number), status: r.status as string }]));
+  )) as DeliveredRow[];
+  return deliveredRows(rows);
+}
+
+type DeliveredRow = { delivery_id: string; id: string | null; number: number | null; status: string | null };
+
+const deliveredRows = (rows: readonly DeliveredRow[]): Map<string, DeliveredWorkflow> =>
+  new Map(rows.map((r) => [r.delivery_id, r.id === null ? null : { id: r.id, number: Number(r.number), status: r.status as string }]));
+
+/**
+ * Clears `enqueued_at` of workflows the intake marked when Redis then refused their jobs (the reconciler queues them
+ * as never queued), in one UPDATE.
+ */
+export async function unmarkEnqueued(db: Db, workflowIds: readonly string[]): Promise<void> {
+  if (workflowIds.length === 0) return;
+  await driverPool(db).query(
+    `UPDATE \`workflows\` SET \`enqueued_at\` = NULL, \`updated_at\` = NOW(3) WHERE \`id\` IN (${workflowIds.map(() => '?').join(', ')}) AND \`status\` = 'queued'`,
+    [...workflowIds],
+  );
 }
 
 /**
@@ -104,4 +125,134 @@ export async function markEnqueued(db: Db, workflowIds: readonly string[]): Prom
     `UPDATE \`workflows\` SET \`enqueued_at\` = NOW(3), \`updated_at\` = NOW(3) WHERE \`id\` IN (${workflowIds.map(() => '?').join(', ')}) AND \`enqueued_at\` IS NULL`,
     [...workflowIds],
   );
+}
+
+/** A new run as the one-trip intake writes it: its workflow without a number (the script takes it) and its delivery. */
+export interface FreshRun {
+  workflow: Omit<WorkflowInsert, 'number'>;
+  delivery: DeliveryInsert;
+}
+
+/**
+ * What `insertFreshRuns` did:
+ * - `committed`: every run is written, numbered `numbers` (in order);
+ * - `not_written`: nothing was written, because some delivery ids were seen before (`seen`: their workflows) or a
+ *   project has no run counter yet (or no longer exists); the caller goes the long way (accept-run.ts).
+ */
+export type FreshRunsOutcome = { kind: 'committed'; numbers: number[] } | { kind: 'not_written'; seen: Map<string, DeliveredWorkflow> };
+
+/** The script's statements, in order: what each answers is read back by position. */
+export interface FreshRunsScript {
+  sql: string;
+  values: unknown[];
+  /** Each project of the batch (first-seen order), how many runs it gets, and the position of its counter's UPDATE. */
+  projects: { projectId: string; count: number; statement: number }[];
+}
+
+const VARIABLE_PREFIX = '@factory_intake';
+
+/**
+ * The one-trip intake's script for `runs` (distinct delivery ids), pure:
+ * 1. the workflows of delivery ids seen before (a redelivery), as `deliveredWorkflows` reads them;
+ * 2. `@ok`: none of them was seen and every project has its run counter;
+ * 3. per project, only when `@ok`, its next numbers taken by one autocommit UPDATE (as run-numbers.ts does: no lock
+ *    held past the statement), and the first kept in a session variable;
+ * 4. one transaction of two INSERT … SELECT … WHERE @ok: the workflows, numbered from those variables, then their
+ *    deliveries.
+ * When `@ok` is false nothing is written and no number is taken (no gap). A run whose delivery id a concurrent request
+ * committed after step 2 fails the INSERT (a unique violation) after its numbers were taken: those numbers stay unused.
+ */
+export function freshRunsScript(runs: readonly FreshRun[]): FreshRunsScript {
+  if (runs.length === 0) throw new RangeError('freshRunsScript: no runs');
+  const ids = runs.map((r) => r.delivery.id);
+  const inIds = ids.map(() => '?').join(', ');
+  const counts = new Map<string, number>();
+  for (const r of runs) counts.set(r.workflow.projectId, (counts.get(r.workflow.projectId) ?? 0) + 1);
+  const projectIds = [...counts.keys()];
+  const statements: string[] = [];
+  const values: unknown[] = [];
+  const add = (sql: string, ...params: unknown[]): number => {
+    values.push(...params);
+    return statements.push(sql) - 1;
+  };
+  add(`SELECT d.id AS delivery_id, w.id, w.number, w.status FROM webhook_deliveries d LEFT JOIN workflows w ON w.id = d.workflow_id WHERE d.id IN (${inIds})`, ...ids);
+  add(
+    `SET ${VARIABLE_PREFIX}_ok = NOT EXISTS (SELECT 1 FROM webhook_deliveries WHERE id IN (${inIds})) AND (SELECT COUNT(*) FROM project_run_counters WHERE project_id IN (${projectIds.map(() => '?').join(', ')})) = ?`,
+    ...ids,
+    ...projectIds,
+    projectIds.length,
+  );
+  const projects = projectIds.map((projectId, p) => {
+    const count = counts.get(projectId) as number;
+    const statement = add(`UPDATE project_run_counters SET next_run_number = LAST_INSERT_ID(next_run_number + ?) WHERE project_id = ? AND ${VARIABLE_PREFIX}_ok`, count, projectId);
+    // ROW_COUNT() is the UPDATE's matched rows: 0 when @ok was false (or the counter is gone), then nothing is written
+    add(`SET ${VARIABLE_PREFIX}_ok = ${VARIABLE_PREFIX}_ok AND ROW_COUNT() > 0, ${VARIABLE_PREFIX}_n${p} = IF(${VARIABLE_PREFIX}_ok, LAST_INSERT_ID() - ?, NULL)`, count);
+    return { projectId, count, statement };
+  });
+  add('START TRANSACTION');
+  const nth = new Map<string, number>();
+  const workflowRows = runs.map(({ workflow }) => {
+    const p = projectIds.indexOf(workflow.projectId);
+    const k = nth.get(workflow.projectId) ?? 0;
+    nth.set(workflow.projectId, k + 1);
+    return { values: workflowValues({ ...workflow, number: 0 }), number: `${VARIABLE_PREFIX}_n${p} + ${k}` };
+  });
+  const numberAt = WORKFLOW_COLUMNS.indexOf('number');
+  add(
+    insertSelect(
+      'workflows',
+      [...WORKFLOW_COLUMNS, 'updated_at', 'enqueued_at'],
+      workflowRows.map((row, r) => WORKFLOW_COLUMNS.map((_, c) => (c === numberAt ? row.number : '?')).concat('NOW(3)', (runs[r] as FreshRun).workflow.status === 'queued' ? 'NOW(3)' : 'NULL')),
+    ),
+    ...workflowRows.flatMap((row) => row.values.filter((_, c) => c !== numberAt)),
+  );
+  add(insertSelect('webhook_deliveries', DELIVERY_COLUMNS, runs.map(() => DELIVERY_COLUMNS.map(() => '?'))), ...runs.flatMap(({ delivery: d }) => deliveryValues(d)));
+  add('COMMIT');
+  return { sql: statements.join(';\n'), values, projects };
+}
+
+/** `INSERT INTO table (columns) SELECT * FROM (SELECT row UNION ALL SELECT row …) AS v WHERE @ok`: rows written only when the script's checks passed. */
+function insertSelect(table: string, columns: readonly string[], rows: string[][]): string {
+  const selects = rows.map((row, r) => `SELECT ${r === 0 ? row.map((expr, c) => `${expr} AS \`${columns[c]}\``).join(', ') : row.join(', ')}`);
+  return `INSERT INTO \`${table}\` (${columns.map((c) => `\`${c}\``).join(', ')}) SELECT * FROM (${selects.join(' UNION ALL ')}) AS v WHERE ${VARIABLE_PREFIX}_ok`;
+}
+
+const deliveryValues = (d: DeliveryInsert): unknown[] => [d.id, d.event, d.action, d.projectId, d.workflowId, d.status];
+
+/**
+ * Accepts a batch of new runs in one write and one round trip when nothing stands in the way (freshRunsScript), on
+ * the client's script pool: the common case of a burst. A database error rolls the transaction back and is thrown
+ * (a unique or foreign key violation as the driver reports it: a concurrent duplicate, a project deleted meanwhile);
+ * a deadlock or lock wait timeout runs the script again.
+ */
+export async function insertFreshRuns(db: Db, runs: readonly FreshRun[]): Promise<FreshRunsOutcome> {
+  if (runs.length === 0) return { kind: 'committed', numbers: [] };
+  const script = freshRunsScript(runs);
+  const answers = await withTransientRetry(async () => {
+    const conn = await scriptPool(db).getConnection();
+    try {
+      return (await conn.query(script.sql, script.values)) as unknown[];
+    } catch (error) {
+      // a failed statement ends the script; a transaction it opened is still open
+      await conn.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      await conn.release();
+    }
+  });
+  const seen = deliveredRows(answers[0] as DeliveredRow[]);
+  const firsts = new Map<string, number>();
+  for (const { projectId, count, statement } of script.projects) {
+    const taken = answers[statement] as { affectedRows: number; insertId: bigint | number };
+    if (taken.affectedRows === 0) return { kind: 'not_written', seen };
+    firsts.set(projectId, Number(taken.insertId) - count);
+  }
+  return {
+    kind: 'committed',
+    numbers: runs.map(({ workflow }) => {
+      const next = firsts.get(workflow.projectId) as number;
+      firsts.set(workflow.projectId, next + 1);
+      return next;
+    }),
+  };
 }

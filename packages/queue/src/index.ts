@@ -82,7 +82,12 @@ export interface RunChangePublisher {
 }
 
 export function publishRunChange(publisher: RunChangePublisher, notice: RunChangeNotice): Promise<unknown> {
-  return publisher.publish(RUN_CHANGE_CHANNEL, JSON.stringify({ workflowId: notice.workflowId, kind: notice.kind } satisfies RunChangeNotice));
+  return publisher.publish(RUN_CHANGE_CHANNEL, runChangeMessage(notice));
+}
+
+/** The RUN_CHANGE_CHANNEL message of a notice (what publishRunChange publishes; parseRunChange reads it). */
+export function runChangeMessage(notice: RunChangeNotice): string {
+  return JSON.stringify({ workflowId: notice.workflowId, kind: notice.kind } satisfies RunChangeNotice);
 }
 
 /** The notice a RUN_CHANGE_CHANNEL message carries; undefined for anything else (ignored by subscribers). */

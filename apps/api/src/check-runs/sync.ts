@@ -1,5 +1,6 @@
 import type { Db } from '../db.js';
 import type { GithubAppClient } from '../github/github-app.js';
+import { hasCheckRuns } from './has-check-runs.js';
 import type { Logger } from '../logger.js';
 import { checkRunBody } from './summary.js';
 
@@ -31,9 +32,9 @@ export async function syncCheckRun(deps: CheckRunSyncDeps, workflowId: string): 
       },
     },
   });
-  const fullName = workflow?.project.githubFullName;
-  const installationId = workflow?.project.installationId;
-  if (!workflow || !deps.github || !fullName || installationId === null || installationId === undefined) return 'skipped';
+  if (!workflow || !deps.github || !hasCheckRuns(workflow.project, true)) return 'skipped';
+  const fullName = workflow.project.githubFullName as string;
+  const installationId = workflow.project.installationId as bigint;
 
   const body = checkRunBody(workflow, deps.publicUrl);
   const log = deps.logger.child({ workflowId, repository: fullName });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '@factoryci/db';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/db.js';
 import type { Db } from '../db.js';
-import { requestCheckRunSyncs, startWorkflow, startWorkflows, type StartWorkflowDeps } from './start-workflow.js';
+import { requestCheckRunSyncs, startMarkedWorkflows, startWorkflow, startWorkflows, type StartWorkflowDeps } from './start-workflow.js';
 import type { WorkflowQueue } from './workflow-queue.js';
 
 let database: TestDatabase;
@@ -105,5 +105,34 @@ describe('startWorkflows', () => {
     const f = fakes({ redis: false });
     expect(await startWorkflows(f.deps, f.log, [])).toBe('queued');
     expect(f.calls).toEqual([]);
+  });
+});
+
+describe('startMarkedWorkflows (committed with enqueued_at set, as the intake does)', () => {
+  const markedWorkflow = async () => {
+    const id = await queuedWorkflow();
+    await database.db.workflow.update({ where: { id }, data: { enqueuedAt: new Date('2026-01-01T00:00:00Z') } });
+    return id;
+  };
+
+  it('adds the jobs and keeps the marks (no UPDATE)', async () => {
+    const f = fakes({ redis: true });
+    const ids = [await markedWorkflow(), await markedWorkflow()];
+    expect(await startMarkedWorkflows(f.deps, f.log, ids)).toBe('queued');
+    expect(f.calls).toEqual([`enqueue ${ids.join(',')}`]);
+    for (const id of ids) expect(await enqueuedAt(id)).toEqual(new Date('2026-01-01T00:00:00Z'));
+  });
+
+  it('Redis unavailable: the marks are cleared, so the reconciler queues them as never queued', async () => {
+    const f = fakes({ redis: false });
+    const ids = [await markedWorkflow(), await markedWorkflow()];
+    expect(await startMarkedWorkflows(f.deps, f.log, ids)).toBe('redis_unavailable');
+    for (const id of ids) expect(await enqueuedAt(id)).toBeNull();
+  });
+
+  it('Redis unavailable and the database too: logged, not thrown (the reconciler re-adds the missing jobs)', async () => {
+    const f = fakes({ redis: false, markFails: true });
+    expect(await startMarkedWorkflows(f.deps, f.log, ['w-6'])).toBe('redis_unavailable');
+    expect(f.lines).toEqual([expect.objectContaining({ level: 40, workflowIds: ['w-6'] })]);
   });
 });

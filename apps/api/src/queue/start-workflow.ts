@@ -1,4 +1,4 @@
-import { markEnqueued } from '@factoryci/db';
+import { markEnqueued, unmarkEnqueued } from '@factoryci/db';
 import type { Db } from '../db.js';
 import type { Logger } from '../logger.js';
 import type { WorkflowQueue } from './workflow-queue.js';
@@ -44,6 +44,21 @@ export async function startWorkflows(deps: StartWorkflowDeps, log: Logger, workf
 }
 
 /**
+ * Starts workflows the intake committed as `queued` with `enqueued_at` already set (run-intake.ts): one round of
+ * Redis commands and no UPDATE. When Redis refuses the jobs, the marks are cleared again, so the reconciler queues
+ * them as never queued; should that fail too, it is logged, and the reconciler still re-adds the missing jobs.
+ */
+export async function startMarkedWorkflows(deps: StartWorkflowDeps, log: Logger, workflowIds: readonly string[]): Promise<StartOutcome> {
+  if (workflowIds.length === 0 || (await deps.queue.enqueueMany(workflowIds))) return 'queued';
+  try {
+    await unmarkEnqueued(deps.db, workflowIds);
+  } catch (error) {
+    log.warn({ err: error, workflowIds }, 'could not clear enqueued_at of workflows whose jobs Redis refused: the reconciler re-adds them');
+  }
+  return 'redis_unavailable';
+}
+
+/**
  * Asks the check-runs worker to bring the workflows' check runs up to date (`change` names why, e.g. `created`), in
  * one round of Redis commands; when Redis is unavailable the check runs wait for their workflows' next change, which
  * is logged.
@@ -56,21 +71,30 @@ export async function requestCheckRunSyncs(deps: { queue: WorkflowQueue }, log: 
 }
 
 /**
- * After a commit that made workflows (webhook acceptance, approval, re-run): asks for the check runs of `announce`
- * (for `change`), starts those of `start` (startWorkflows: committed as `queued`) and tells the events streams, all
- * at once. Never throws: Redis being unavailable only delays the runs (the reconciler queues them), and is logged.
+ * After a commit that made workflows (webhook acceptance, approval, re-run): asks for the check runs of `checkRuns`
+ * (default `announce`; for `change`), starts those of `start` (startWorkflows: committed as `queued`) and tells the events streams, all
+ * at once (one write to Redis). Never throws: Redis being unavailable only delays the runs (the reconciler queues them), and is logged.
  */
 export async function announceAndStart(
   deps: StartWorkflowDeps,
   log: Logger,
-  workflows: { announce: readonly string[]; start: readonly string[] },
+  workflows: {
+    announce: readonly string[];
+    start: readonly string[];
+    checkRuns?: readonly string[];
+    /** Those of `start` are committed with `enqueued_at` set (the intake's): startMarkedWorkflows. */
+    marked?: boolean;
+  },
   change: string,
 ): Promise<StartOutcome> {
-  const [, outcome] = await Promise.all([
-    requestCheckRunSyncs(deps, log, workflows.announce, change),
-    startWorkflows(deps, log, workflows.start),
-    deps.queue.publishRunChanges(workflows.announce.map((workflowId) => ({ workflowId, kind: 'status' as const }))),
-  ]);
+  // the jobs, the check-run jobs and the notices in one write to Redis
+  const [, outcome] = await deps.queue.inOneWrite(() =>
+    Promise.all([
+      requestCheckRunSyncs(deps, log, workflows.checkRuns ?? workflows.announce, change),
+      (workflows.marked ? startMarkedWorkflows : startWorkflows)(deps, log, workflows.start),
+      deps.queue.publishRunChanges(workflows.announce.map((workflowId) => ({ workflowId, kind: 'status' as const }))),
+    ]),
+  );
   if (outcome === 'redis_unavailable') log.warn({ workflowIds: workflows.start }, 'Redis unavailable: workflows committed, the reconciler will queue them');
   return outcome;
 }

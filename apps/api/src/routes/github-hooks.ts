@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FromSchema } from 'json-schema-to-ts';
+import { hasCheckRuns } from '../check-runs/has-check-runs.js';
 import { BadRequestError, NotFoundError, PayloadTooLargeError, UnauthorizedError } from '../errors.js';
 import { applyInstallationEvent } from '../github/installations.js';
 import { cancelSupersededRuns } from '../runs/supersede.js';
@@ -138,7 +139,8 @@ export const githubHooksRoutes: RoutePlugin = async (app, deps) => {
           await recordDelivery(deps.db, delivery, projectId, 204);
           return { code: 204, body: null };
         }
-        const started = await startRun({ projectId: project.id, delivery, run: meaning.run, initialStatus: admission.initialStatus });
+        const checkRun = hasCheckRuns(project, deps.github !== null);
+        const started = await startRun({ projectId: project.id, delivery, run: meaning.run, initialStatus: admission.initialStatus, checkRun });
         if (project.cancelSuperseded && !started.redelivery && started.workflowId !== null) await supersede(request, started.workflowId);
         return runAnswer(delivery.id, started);
       }

@@ -1,5 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { deliveredWorkflows, insertWorkflowsWithDeliveries, nextRunNumbers, type DeliveredWorkflow, type WorkflowInsert } from '@factoryci/db';
+import {
+  deliveredWorkflows,
+  insertFreshRuns,
+  insertWorkflowsWithDeliveries,
+  nextRunNumbers,
+  type DeliveredWorkflow,
+  type FreshRun,
+  type FreshRunsOutcome,
+  type WorkflowInsert,
+} from '@factoryci/db';
 import type { Db } from '../db.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../db-errors.js';
 import { NotFoundError } from '../errors.js';
@@ -32,30 +41,60 @@ export interface RunToAccept {
 
 /**
  * Durably accepts a batch of runs (group commit: the intake hands over what arrived together, see batch-calls.ts),
- * answering one outcome per item in order:
- * 1. delivery ids seen before (a redelivery, the same event through another hook, a duplicate in this batch) are
- *    answered with the workflow recorded the first time, and nothing is written for them;
- * 2. each project's next run numbers are taken at once (run-numbers.ts: one autocommit statement per project, no lock
- *    held across anything);
- * 3. one short transaction inserts every new workflow and every delivery pointing at one, one multi-row INSERT each.
- * When that transaction hits a unique or foreign key (a concurrent duplicate delivery on another replica committed
- * first, a project deleted meanwhile), each item is inserted alone with the number it was given (insertAlone), so one
- * item's conflict decides only its own outcome; only a duplicate's number is left unused (a gap).
+ * answering one outcome per item in order. A delivery id that occurs more than once in the batch is accepted once and
+ * its later occurrences answered from the first, as a redelivery. Then, for the distinct ones:
+ * 1. the short way (run-intake.ts, insertFreshRuns): one script in one round trip checks that no delivery id was seen
+ *    before and that every project has its run counter, takes each project's numbers (one autocommit UPDATE per
+ *    project, no lock held across anything) and inserts the workflows and their deliveries in one transaction;
+ * 2. otherwise (nothing was written, no number taken) the long way: delivery ids seen before (a redelivery, the same
+ *    event through another hook) are answered with the workflow recorded the first time and nothing is written for
+ *    them; each project's next run numbers are taken (run-numbers.ts, creating a new project's counter); one short
+ *    transaction inserts the rest. When that transaction hits a unique or foreign key (a concurrent duplicate delivery
+ *    on another replica committed first, a project deleted meanwhile), each item is inserted alone with the number it
+ *    was given (insertAlone), so one item's conflict decides only its own outcome.
+ * A unique or foreign key violation on the short way (the same races) goes the long way; the numbers the script took
+ * are left unused (a gap), as a duplicate's number is on the long way.
  */
 export async function acceptRuns(db: Db, items: readonly RunToAccept[]): Promise<(AcceptedRun | Error)[]> {
-  const outcomes: (AcceptedRun | Error | undefined)[] = new Array(items.length);
-  const seen = await deliveredWorkflows(db, items.map((item) => item.delivery.id));
   const firstOfId = new Map<string, number>();
+  items.forEach((item, i) => {
+    if (!firstOfId.has(item.delivery.id)) firstOfId.set(item.delivery.id, i);
+  });
+  const firsts = [...firstOfId.values()];
+  const distinct = await acceptDistinct(db, firsts.map((i) => items[i] as RunToAccept));
+  const byId = new Map(firsts.map((i, k) => [(items[i] as RunToAccept).delivery.id, distinct[k] as AcceptedRun | Error]));
+  return items.map((item, i) => {
+    const outcome = byId.get(item.delivery.id) as AcceptedRun | Error;
+    // a duplicate within the batch: the first's workflow, as a redelivery
+    return firstOfId.get(item.delivery.id) === i || outcome instanceof Error ? outcome : { ...outcome, redelivery: true };
+  });
+}
+
+/** acceptRuns for items whose delivery ids are distinct: the short way, else the long way. */
+async function acceptDistinct(db: Db, items: readonly RunToAccept[]): Promise<(AcceptedRun | Error)[]> {
+  const runs = items.map((item) => ({ item, workflowId: randomUUID() }));
+  let short: FreshRunsOutcome;
+  try {
+    short = await insertFreshRuns(db, runs.map(({ item, workflowId }) => freshRun(item, workflowId)));
+  } catch (error) {
+    if (!isUniqueViolation(error) && !isForeignKeyViolation(error)) throw error;
+    short = { kind: 'not_written', seen: await deliveredWorkflows(db, items.map((item) => item.delivery.id)) };
+  }
+  if (short.kind === 'committed') {
+    const { numbers } = short;
+    return runs.map((run, k) => accepted({ ...run, number: numbers[k] as number }));
+  }
+  return acceptTheLongWay(db, items, short.seen);
+}
+
+/** The long way (see acceptRuns), given the workflows of the delivery ids seen before. */
+async function acceptTheLongWay(db: Db, items: readonly RunToAccept[], seen: Map<string, DeliveredWorkflow>): Promise<(AcceptedRun | Error)[]> {
+  const outcomes: (AcceptedRun | Error)[] = new Array(items.length);
   const fresh: number[] = [];
   items.forEach((item, i) => {
-    const id = item.delivery.id;
-    const before = seen.get(id);
+    const before = seen.get(item.delivery.id);
     if (before !== undefined) outcomes[i] = previous(before);
-    else if (firstOfId.has(id)) return; // a duplicate within the batch: answered from its first below
-    else {
-      firstOfId.set(id, i);
-      fresh.push(i);
-    }
+    else fresh.push(i);
   });
   const numbers = await takeNumbers(db, fresh.map((i) => (items[i] as RunToAccept).projectId));
   const rows: (NumberedRun & { index: number })[] = [];
@@ -73,13 +112,7 @@ export async function acceptRuns(db: Db, items: readonly RunToAccept[]): Promise
       for (const row of rows) outcomes[row.index] = await insertAlone(db, row).catch((e: unknown) => toError(e));
     }
   }
-  // duplicates within the batch: the first's workflow, as a redelivery
-  return items.map((item, i) => {
-    const own = outcomes[i];
-    if (own !== undefined) return own;
-    const first = outcomes[firstOfId.get(item.delivery.id) as number] as AcceptedRun | Error;
-    return first instanceof Error ? first : { ...first, redelivery: true };
-  });
+  return outcomes;
 }
 
 /** A run to insert: its workflow's id and number are chosen. */
@@ -132,12 +165,21 @@ function insertRuns(db: Db, rows: readonly NumberedRun[]): Promise<void> {
   return insertWorkflowsWithDeliveries(
     db,
     rows.map(({ item, workflowId, number }) => workflowRow(item, workflowId, number)),
-    rows.map(({ item: { delivery, projectId }, workflowId }) => ({ id: delivery.id, event: delivery.event, action: delivery.action, projectId, workflowId, status: 202 })),
+    rows.map(({ item, workflowId }) => freshRun(item, workflowId).delivery),
   );
 }
 
 function workflowRow({ projectId, run, initialStatus }: RunToAccept, id: string, number: number): WorkflowInsert {
   return { id, projectId, number, ...run, status: initialStatus };
+}
+
+/** An item as the short way writes it (its number is taken by the script). */
+function freshRun(item: RunToAccept, workflowId: string): FreshRun {
+  const { delivery, projectId, run, initialStatus } = item;
+  return {
+    workflow: { id: workflowId, projectId, ...run, status: initialStatus },
+    delivery: { id: delivery.id, event: delivery.event, action: delivery.action, projectId, workflowId, status: 202 },
+  };
 }
 
 const toError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));

@@ -4,9 +4,9 @@ import { signPayload } from './signature.js';
 import { signersOf, type SignerFacts, type SignerProject } from './signers.js';
 import { verifyDelivery } from './verify.js';
 
-const widgets: SignerProject = { id: 'p-widgets', url: 'https://github.com/acme/widgets', forkPolicy: 'no_secrets', cancelSuperseded: false };
-const gadgets: SignerProject = { id: 'p-gadgets', url: 'https://github.com/acme/widgets', forkPolicy: 'approval', cancelSuperseded: false };
-const local: SignerProject = { id: 'p-local', url: 'file:///srv/git/widgets', forkPolicy: 'no_secrets', cancelSuperseded: false };
+const widgets: SignerProject = { id: 'p-widgets', url: 'https://github.com/acme/widgets', forkPolicy: 'no_secrets', cancelSuperseded: false, githubFullName: null, installationId: null };
+const gadgets: SignerProject = { id: 'p-gadgets', url: 'https://github.com/acme/widgets', forkPolicy: 'approval', cancelSuperseded: false, githubFullName: null, installationId: null };
+const local: SignerProject = { id: 'p-local', url: 'file:///srv/git/widgets', forkPolicy: 'no_secrets', cancelSuperseded: false, githubFullName: null, installationId: null };
 const repository = { fullName: 'acme/widgets', id: 42 };
 const facts = (over: Partial<SignerFacts>): SignerFacts => ({ repository, localPaths: [], projects: [], appSecret: null, ...over });
 

@@ -17,6 +17,9 @@ export interface SignerProject {
   forkPolicy: ForkPolicy;
   /** Whether a newer push (pull request commit) cancels the older runs of its branch (pull request): supersede.ts. */
   cancelSuperseded: boolean;
+  /** Its GitHub repository and the App's installation on it, if any: whether its runs get check runs (has-check-runs.ts). */
+  githubFullName: string | null;
+  installationId: bigint | null;
 }
 
 /** A secret that may have signed the delivery: a project's, or the App's (`project` null). */
@@ -71,7 +74,7 @@ export type FindSigners = (payload: Record<string, unknown>) => Promise<Signers>
 /** Finds the signer of a delivery to `/hooks/github/<project id>` (see createSignerLookups). */
 export type FindProjectSigner = (projectId: string) => Promise<Signer & { project: SignerProject }>;
 
-const select = { id: true, url: true, webhookSecretEncrypted: true, forkPolicy: true, cancelSuperseded: true } as const;
+const select = { id: true, url: true, webhookSecretEncrypted: true, forkPolicy: true, cancelSuperseded: true, githubFullName: true, installationId: true } as const;
 
 type FoundProject = { project: SignerProject; secret: string };
 

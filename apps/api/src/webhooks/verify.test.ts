@@ -3,8 +3,8 @@ import { UnauthorizedError } from '../errors.js';
 import { signersOf, type SignerProject } from './signers.js';
 import { verifiedByApp } from './verify.js';
 
-const widgets: SignerProject = { id: 'p-widgets', url: 'https://github.com/acme/widgets', forkPolicy: 'no_secrets', cancelSuperseded: false };
-const local: SignerProject = { id: 'p-local', url: 'file:///srv/git/widgets', forkPolicy: 'no_secrets', cancelSuperseded: false };
+const widgets: SignerProject = { id: 'p-widgets', url: 'https://github.com/acme/widgets', forkPolicy: 'no_secrets', cancelSuperseded: false, githubFullName: null, installationId: null };
+const local: SignerProject = { id: 'p-local', url: 'file:///srv/git/widgets', forkPolicy: 'no_secrets', cancelSuperseded: false, githubFullName: null, installationId: null };
 
 describe('verifiedByApp (a delivery whose bytes the App\'s secret signed)', () => {
   it('is about the repository\'s first project, or none', () => {
