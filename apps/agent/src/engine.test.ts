@@ -181,7 +181,7 @@ describe('runWorkflow', () => {
     expect(build).toMatchObject({ status: 'failure', reason: 'stage "test" failed' });
     expect(deploy).toMatchObject({ status: 'skipped', reason: 'dependency "build" failed' });
     expect(deploy?.startedAt).toBeUndefined();
-    expect(afterDeploy).toMatchObject({ status: 'skipped', reason: 'dependency "deploy" was skipped' });
+    expect(afterDeploy).toMatchObject({ status: 'skipped', reason: 'dependency "deploy" was skipped after a failure' });
     expect(docs?.status).toBe('success');
     expect(existsSync(join(workdir, 'never-ran'))).toBe(false);
     expect(existsSync(join(workdir, 'deployed'))).toBe(false);
