@@ -48,7 +48,8 @@ describe('waitForServices', () => {
     const error = await waitForServices([{ name: 'cache', ports: [open] }, { name: 'db', ports: [port] }], { timeoutMs: 300, intervalMs: 50 }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ServiceNotReadyError);
     expect(error).toMatchObject({ service: 'db', port });
-    expect((error as Error).message).toMatch(new RegExp(`^service "db" is not ready: localhost:${port} did not accept a TCP connection within 300ms \\(ECONNREFUSED\\)$`));
+    // the last try's error: refused, or on a loaded machine a try that had not been answered when the time ran out
+    expect((error as Error).message).toMatch(new RegExp(`^service "db" is not ready: localhost:${port} did not accept a TCP connection within 300ms \\((ECONNREFUSED|connection timed out)\\)$`));
     expect(Date.now() - started).toBeLessThan(2000);
   });
 

@@ -61,8 +61,9 @@ async function promptVisible(question: string): Promise<string> {
 
 function promptHidden(question: string): Promise<string> {
   const stdin = process.stdin;
-  process.stderr.write(question);
+  // echo off before the question shows: what is typed (or pasted) as soon as it shows is never echoed
   stdin.setRawMode(true);
+  process.stderr.write(question);
   stdin.setEncoding('utf8');
   stdin.resume();
   return new Promise((resolve, reject) => {
