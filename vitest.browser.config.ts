@@ -9,6 +9,8 @@ export default defineConfig({
   ...base,
   test: {
     ...base.test,
+    // one run of these files alone, not the main suite's projects
+    projects: undefined,
     include: ['test/browser/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 90_000,

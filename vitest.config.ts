@@ -3,6 +3,19 @@ import { defineConfig } from 'vitest/config';
 
 const src = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
+const INCLUDE = ['apps/*/src/**/*.test.ts', 'packages/*/src/**/*.test.ts', 'test/**/*.test.ts'];
+const EXCLUDE = ['**/node_modules/**', '**/dist/**', 'test/faults/**', 'test/browser/**'];
+
+/** Files that bound a process's memory or a request's time under load, or see every agent on the machine. */
+const ALONE = [
+  'test/security/intake.test.ts',
+  'test/security/local-sandbox.test.ts',
+  'test/security/agent-sandbox.test.ts',
+  'test/agent/log-cap.test.ts',
+  'test/api/events.test.ts',
+  'test/ctl/follow-run.test.ts',
+];
+
 export default defineConfig({
   resolve: {
     alias: {
@@ -20,12 +33,18 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['apps/*/src/**/*.test.ts', 'packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],
     // the scenarios that kill things run apart: `npm run test:faults` (vitest.faults.config.ts)
-    exclude: ['**/node_modules/**', '**/dist/**', 'test/faults/**', 'test/browser/**'],
+    exclude: EXCLUDE,
     globalSetup: ['./test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Two files at a time (most of a file's time is waiting for MariaDB, Redis and processes), then the files that
+    // measure time or memory or look at every process of the machine, one at a time, after the rest.
+    projects: [
+      // (a project that extends the root adds its include and exclude to the root's: the root has no include)
+      { extends: true, test: { name: 'main', include: INCLUDE, exclude: ALONE, maxWorkers: 2, sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'alone', include: ALONE, fileParallelism: false, sequence: { groupOrder: 1 } } },
+    ],
   },
 });
