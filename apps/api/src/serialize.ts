@@ -4,7 +4,7 @@ import type { EventName, RunAttempt } from '@factoryci/run-state';
 /** Database rows → the API's JSON (snake_case, ids of GitHub objects as numbers, never a stored secret). */
 
 const num = (v: bigint | null): number | null => (v === null ? null : Number(v));
-const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
+export const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
 /** A workflow's stored inputs (a JSON object of strings), or null. */

@@ -1,9 +1,8 @@
 import { principalOf } from '../auth/authenticate.js';
 import { NotFoundError } from '../errors.js';
 import { errorResponses, projectIdQuery, schedulesAnswerSchema } from '../schemas.js';
+import { iso } from '../serialize.js';
 import type { RoutePlugin } from './route-plugin.js';
-
-const iso = (time: Date | null): string | null => time?.toISOString() ?? null;
 
 /** GET /project/schedules (readers): the project's schedules, kept from its default branch's `.factory` (docs/schedules.md). */
 export const projectScheduleRoutes: RoutePlugin = async (app, deps) => {
