@@ -12,6 +12,7 @@ import type { GithubApp } from '@factoryci/github-app';
 import type { Db } from '../db.js';
 import type { Logger } from '../logger.js';
 import { GithubRequestError } from './github-app.js';
+import { startPeriodic } from '../periodic.js';
 
 /** One delivery of the App's webhook as GitHub lists it (the fields the decision reads). */
 export interface HookDelivery {
@@ -186,30 +187,10 @@ export async function redeliverLostDeliveries(deps: RedeliveryDeps, asked: Asked
   return report;
 }
 
-/**
- * Runs a pass now and every `intervalMs`; a failed pass is logged and the next one tries again. `stop()` waits for a
- * running pass to end.
- */
+/** Runs a pass now and every `intervalMs` (`startPeriodic`: one pass at once, a failed one logged and tried again). */
 export function startRedelivery(deps: RedeliveryDeps, options: RedeliveryOptions & { intervalMs: number }): { stop(): Promise<void> } {
   const asked = new AskedGuids();
-  let running: Promise<unknown> | null = null;
-  const pass = (): void => {
-    if (running) return;
-    running = redeliverLostDeliveries(deps, asked, options)
-      .catch((error: unknown) => deps.logger.warn({ err: error }, 'redelivery: pass failed; trying again next time'))
-      .finally(() => {
-        running = null;
-      });
-  };
-  pass();
-  const timer = setInterval(pass, options.intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return startPeriodic('redelivery', () => redeliverLostDeliveries(deps, asked, options), options.intervalMs, deps.logger);
 }
 
 /** The App's webhook deliveries through the App's Octokit (`app.octokit`, JWT auth). */
