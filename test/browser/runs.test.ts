@@ -18,6 +18,9 @@ pipeline "build" {
 }
 `;
 
+/** A schedule that comes due once a year, so none of its runs starts during the test. */
+const NIGHTLY = 'schedule "yearly" {\n  cron     = "0 3 1 1 *"\n  timezone = "Europe/Berlin"\n}\n';
+
 let stack: BrowserStack;
 let web: TestProject;
 let hidden: TestProject;
@@ -27,7 +30,7 @@ let pagedId: string;
 
 beforeAll(async () => {
   stack = await startBrowserStack({ repositories: ['web', 'hidden'] });
-  web = await stack.e2e.createProject('web', { '.factory/build.hcl': FACTORY });
+  web = await stack.e2e.createProject('web', { '.factory/build.hcl': FACTORY, '.factory/nightly.hcl': NIGHTLY });
   hidden = await stack.e2e.createProject('hidden', { '.factory/build.hcl': FACTORY });
   web.repo.git('branch', 'feature/x');
   const wren = await stack.createUser('wren');
@@ -86,6 +89,23 @@ describe('the projects page and a project\'s runs', () => {
     await rowOf(1).locator('.status-success').waitFor({ timeout: 60_000 });
     await expect(page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).resolves.toBe(true);
     await stack.screenshot(page, 'runs-page');
+  });
+
+  it('shows the schedules the default branch declares, folded above the runs', async () => {
+    // the push's plan kept them (the run above); the page reads them when it loads
+    await page.reload();
+    const schedules = page.locator('details.schedules');
+    await expect(schedules.locator('summary').textContent()).resolves.toMatch(/Schedules\s*\(1\)/);
+    expect(await schedules.getByRole('table').isVisible()).toBe(false);
+    await schedules.locator('summary').click();
+    const row = schedules.getByRole('row', { name: /yearly/ });
+    await expect(row.textContent()).resolves.toMatch(/yearly[\s\S]*0 3 1 1 \* \(Europe\/Berlin\)[\s\S]*main[\s\S]*(in \d+ (d|h|min)|on \S+)[\s\S]*not run yet/);
+    const due = await row.locator('time').getAttribute('datetime');
+    const stored = await stack.e2e.api.database.db.schedule.findFirstOrThrow({ where: { projectId: web.id, name: 'yearly' } });
+    expect(due).toBe(stored.nextDueAt?.toISOString());
+    await schedules.getByRole('link', { name: 'run #1' }).waitFor();
+    await stack.screenshot(page, 'runs-schedules');
+    await schedules.locator('summary').click();
   });
 
   it('runs a branch by hand: an API error shows in the form, then it lands on the new run\'s page', async () => {

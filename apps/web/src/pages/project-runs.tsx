@@ -13,6 +13,7 @@ import { Age, Duration } from '../components/time';
 import { useTitle } from '../components/title';
 import { paths } from '../app';
 import { RunBranchForm } from '../runs/run-branch-form';
+import { ScheduleList } from '../runs/schedule-list';
 import {
   EVENT_WORDS,
   EVENTS,
@@ -248,6 +249,7 @@ export function ProjectRunsPage() {
       {formOpen && canTrigger && (
         <RunBranchForm projectId={projectId} defaultBranch={project.value.default_branch} onClose={() => setFormOpen(false)} onStarted={(run) => location.route(paths.run(run.id))} />
       )}
+      <ScheduleList projectId={projectId} />
       <div class="runs-toolbar">
         <Filters view={view} onChange={show} />
         <span class={`live ${live.state}`} role="status">
