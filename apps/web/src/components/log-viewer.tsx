@@ -3,13 +3,15 @@
  * the execution runs (from the last chunk GET /execution/log included, on the events stream narrowed to the
  * execution), search, timestamps on demand, download. Rows have one fixed height and only those in view are in the
  * DOM, so a 100,000-line log stays fast; a log over 5 MB opens at its end and loads earlier ranges as the reader
- * scrolls up. Secrets are masked before they are stored: the viewer shows what is stored.
+ * scrolls up. While lines arrive live, the page keeps at most LIVE_KEPT of them (twice that while the reader looks
+ * further up): the earliest go, and load again as the reader scrolls up. Secrets are masked before they are stored:
+ * the viewer shows what is stored.
  */
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { followEvents } from '../api/event-stream';
 import { lineHtml, plainText } from '../log/ansi';
 import { clickedRange, formatLineHash, inRange, parseLineHash, type LineRange } from '../log/line-ranges';
-import { LogLines } from '../log/log-lines';
+import { LIVE_KEPT, LogLines, type KeptLimits } from '../log/log-lines';
 import { findMatches, firstMatchFrom, MAX_MATCHES, piecesOf, stepMatch, type Match } from '../log/log-search';
 import { downloadLog, loadEarlier, loadLog } from '../log/log-source';
 import { atBottom, centeredScrollTop, visibleRows } from '../log/visible-rows';
@@ -27,6 +29,9 @@ export interface LogViewerProps {
 }
 
 type Phase = { kind: 'loading' } | { kind: 'ready' } | { kind: 'failed'; error: Error };
+
+/** While the reader looks further up than the end, lines go only past twice the bound (the view then stays on its lines). */
+const READING_KEPT: KeptLimits = { maxLines: LIVE_KEPT.maxLines * 2, maxChars: LIVE_KEPT.maxChars * 2 };
 
 const timeOf = (at: number): string => {
   const date = new Date(at);
@@ -46,6 +51,11 @@ function LogViewerOf({ workflowId, executionId, executionName, running }: LogVie
   const [startByte, setStartByte] = useState(0);
   const [lastChunkId, setLastChunkId] = useState<string | null>(null);
   const [follow, setFollow] = useState(true);
+  const following = useRef(true);
+  following.current = follow;
+  /** Whether live lines went to keep the page within LIVE_KEPT; rows that went since the last render. */
+  const [trimmed, setTrimmed] = useState(false);
+  const trimmedRows = useRef(0);
   const [timestamps, setTimestamps] = useState(false);
   const [selected, setSelected] = useState<LineRange | null>(null);
   const [query, setQuery] = useState('');
@@ -100,6 +110,14 @@ function LogViewerOf({ workflowId, executionId, executionName, running }: LogVie
         const chunk = data as { execution_id: string; data: string; at: string };
         if (chunk.execution_id !== executionId) return;
         model.append(chunk.data, Date.parse(chunk.at));
+        const gone = model.trimFront(following.current ? LIVE_KEPT : READING_KEPT);
+        if (gone.lines > 0) {
+          trimmedRows.current += gone.lines;
+          setStartByte((start) => start + gone.bytes);
+          setTrimmed(true);
+          setCurrent(-1);
+          setSelected(null);
+        }
         changed();
       },
     });
@@ -166,6 +184,9 @@ function LogViewerOf({ workflowId, executionId, executionName, running }: LogVie
     if (!box) return;
     const target = pendingScroll.current;
     pendingScroll.current = null;
+    // rows that went at the top: the lines in view stay in view
+    if (trimmedRows.current > 0 && !follow && typeof target !== 'number') box.scrollTop = Math.max(0, box.scrollTop - trimmedRows.current * ROW);
+    trimmedRows.current = 0;
     if (typeof target === 'number') box.scrollTop = centeredScrollTop(target, box.clientHeight, ROW);
     else if (target === 'end' || follow) box.scrollTop = box.scrollHeight;
     setView({ top: box.scrollTop, height: box.clientHeight });
@@ -315,7 +336,9 @@ function LogViewerOf({ workflowId, executionId, executionName, running }: LogVie
       {unknownTimes && <p class="muted log-note">Lines stored before this page opened show no time: times come with lines that arrive live.</p>}
       {!numbered && phase.kind === 'ready' && (
         <p class="log-note">
-          This log is large: it opened at its end, and earlier lines load as you scroll up. Line numbers appear once its start is loaded.{' '}
+          {trimmed
+            ? `Earlier lines were let go to keep this page light: it keeps the last ${LIVE_KEPT.maxLines.toLocaleString('en')} lines of a live log. They load again as you scroll up; line numbers appear once the start is loaded.`
+            : 'This log is large: it opened at its end, and earlier lines load as you scroll up. Line numbers appear once its start is loaded.'}{' '}
           <button type="button" class="button subtle" onClick={() => void earlier()}>
             Load earlier lines
           </button>

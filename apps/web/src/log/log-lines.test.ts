@@ -45,3 +45,54 @@ describe('LogLines', () => {
     expect(tail.carried).toEqual(['', '\x1b[32m', '\x1b[32m', '']);
   });
 });
+
+describe('LogLines.trimFront', () => {
+  const limits = { maxLines: 8, maxChars: 1000 };
+
+  it('keeps everything within the limits', () => {
+    const log = new LogLines();
+    log.append('1\n2\n3\n4\n5\n6\n7\n8\n');
+    expect(log.trimFront(limits)).toEqual({ lines: 0, bytes: 0 });
+    expect(log.count).toBe(8);
+  });
+
+  it('past the line limit, lets the earliest lines go down to three quarters, with the bytes they were', () => {
+    const log = new LogLines();
+    log.append('a\nbb\né\n4\n5\n6\n7\n8\n9\n', 1);
+    // 9 lines: down to 6; "a\n" 2 bytes, "bb\n" 3, "é\n" 3 (é is two bytes of UTF-8)
+    expect(log.trimFront(limits)).toEqual({ lines: 3, bytes: 8 });
+    expect(log.text).toEqual(['4', '5', '6', '7', '8', '9']);
+    expect(log.times).toHaveLength(6);
+    expect(log.carried).toHaveLength(6);
+    log.append('10\n');
+    expect(log.text.at(-1)).toBe('10');
+  });
+
+  it('past the character limit, lets lines go until three quarters of the characters are left, never the last line', () => {
+    const log = new LogLines();
+    log.append(`${'x'.repeat(600)}\n${'y'.repeat(300)}\n${'z'.repeat(200)}`);
+    expect(log.trimFront(limits)).toEqual({ lines: 1, bytes: 601 });
+    expect(log.text).toEqual(['y'.repeat(300), 'z'.repeat(200)]);
+    const long = new LogLines();
+    long.append('w'.repeat(2000));
+    expect(long.trimFront(limits)).toEqual({ lines: 0, bytes: 0 });
+    expect(long.count).toBe(1);
+  });
+
+  it('counts what earlier ranges put back and what open lines grow by', () => {
+    const log = new LogLines();
+    log.append('c\nd');
+    log.prepend(`${'p'.repeat(990)}\n`);
+    log.append('e'.repeat(20));
+    expect(log.trimFront(limits)).toEqual({ lines: 1, bytes: 991 });
+    expect(log.text).toEqual(['c', `d${'e'.repeat(20)}`]);
+  });
+
+  it('keeps the colours in force at the first kept line', () => {
+    const log = new LogLines();
+    log.append('\u001b[31mred starts\nstill red\n1\n2\n3\n4\n5\n6\n7\n');
+    log.trimFront(limits);
+    expect(log.text[0]).toBe('2'); // 9 lines: down to 6
+    expect(log.carried[0]).not.toBe('');
+  });
+});

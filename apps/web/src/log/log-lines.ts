@@ -6,6 +6,21 @@
  */
 import { carriedAfter } from './ansi';
 
+/** How much of a log a viewer keeps while lines arrive live; past either bound it lets the earliest lines go. */
+export interface KeptLimits {
+  maxLines: number;
+  /** Characters of text (a JavaScript string's length). */
+  maxChars: number;
+}
+
+/**
+ * A live log's bound: an endless log keeps ≈ 16 MB of text in the page at most. Past a bound the earliest lines go
+ * until a quarter of it is free again, so a trim is rare and cheap per line; they load again as the reader scrolls up.
+ */
+export const LIVE_KEPT: KeptLimits = { maxLines: 50_000, maxChars: 8 * 1024 * 1024 };
+
+const encoder = new TextEncoder();
+
 export class LogLines {
   /** The lines' text, without their newline (ANSI escapes kept). */
   readonly text: string[] = [];
@@ -15,6 +30,8 @@ export class LogLines {
   readonly carried: string[] = [];
   /** Whether the last line still waits for its newline. */
   private open = false;
+  /** The characters of all lines (for `trimFront`). */
+  private chars = 0;
 
   get count(): number {
     return this.text.length;
@@ -31,11 +48,13 @@ export class LogLines {
     if (this.open && parts.length > 0) {
       from -= 1;
       this.text[from] += parts[0]!;
+      this.chars += parts[0]!.length;
       start = 1;
     }
     for (let i = start; i < parts.length; i++) {
       this.text.push(parts[i]!);
       this.times.push(at);
+      this.chars += parts[i]!.length;
     }
     // "a\n" after an open line closes it; "" parts were popped, so an empty chunk part is a real (empty) line
     this.open = !endsLine;
@@ -52,10 +71,36 @@ export class LogLines {
     const parts = text.split('\n');
     if (parts[parts.length - 1] === '') parts.pop();
     this.text.unshift(...parts);
+    this.chars += parts.reduce((sum, part) => sum + part.length, 0);
     this.times.unshift(...parts.map(() => null));
     this.carried.unshift(...parts.map(() => ''));
     this.carryFrom(0, parts.length);
     return parts.length;
+  }
+
+  /**
+   * Lets the earliest lines go once the log is past `limits` (lines or characters), until a quarter of each is free,
+   * never the last line. Returns how many lines went and how many bytes of the stored log they were (UTF-8, each with
+   * its newline), so the caller can move its start byte and load them again later. The first kept line keeps its colours.
+   */
+  trimFront(limits: KeptLimits): { lines: number; bytes: number } {
+    if (this.text.length <= limits.maxLines && this.chars <= limits.maxChars) return { lines: 0, bytes: 0 };
+    const lineGoal = Math.floor(limits.maxLines * 0.75);
+    const charGoal = Math.floor(limits.maxChars * 0.75);
+    let lines = 0;
+    let chars = this.chars;
+    let bytes = 0;
+    while (lines < this.text.length - 1 && (this.text.length - lines > lineGoal || chars > charGoal)) {
+      const line = this.text[lines]!;
+      chars -= line.length;
+      bytes += encoder.encode(line).length + 1;
+      lines += 1;
+    }
+    this.text.splice(0, lines);
+    this.times.splice(0, lines);
+    this.carried.splice(0, lines);
+    this.chars = chars;
+    return { lines, bytes };
   }
 
   /**
