@@ -27,6 +27,20 @@ pipeline "needs-secret" {
     }
   }
 }
+
+pipeline "copies" {
+  matrix {
+    n = ["1", "2"]
+  }
+  stage "s" {
+    execution "uses" {
+      command = <<-EOT
+        echo "copy $MATRIX_N got a secret of length $\${#DEPLOY_TOKEN}"
+      EOT
+      secrets = ["DEPLOY_TOKEN"]
+    }
+  }
+}
 `;
 
 /** What a fork would like to run: print the secret, in the clear and disguised. */
@@ -74,7 +88,7 @@ describe('factory-agent server run: trust', () => {
     expect(result.code, result.stderr).toBe(1);
 
     const stored = await storedRun(api, run.workflowId);
-    expect([...stored.pipelines.keys()].sort()).toEqual(['checks', 'needs-secret']); // no "evil"
+    expect([...stored.pipelines.keys()].sort()).toEqual(['checks', 'copies (n=1)', 'copies (n=2)', 'needs-secret']); // no "evil"
     expect(stored.executions.get('checks/s/which-config')).toMatchObject({
       status: 'success',
       log: 'base config ran\nfork marker\nsecret: unset\n', // the base's job code ran on the pull request's files
@@ -84,6 +98,7 @@ describe('factory-agent server run: trust', () => {
       reason: 'declared secret "DEPLOY_TOKEN" not given to pipeline "needs-secret" of an untrusted pull request; not started (an empty value is never substituted)',
       log: '',
     });
+    expect(stored.executions.get('copies (n=1)/s/uses')).toMatchObject({ status: 'error', log: '' });
     const reversed = [...SECRET].reverse().join('');
     for (const text of [...[...stored.executions.values()].map((e) => e.log), result.stdout, result.stderr]) {
       expect(text).not.toContain(SECRET);
@@ -91,10 +106,10 @@ describe('factory-agent server run: trust', () => {
     }
   });
 
-  it('gives the secrets of an untrusted run only to the pipelines the project allows', async () => {
+  it('gives the secrets of an untrusted run only to the pipelines the project allows (a listed matrix pipeline: each copy)', async () => {
     const run = await seedRun(api, {
       url: repo.bare, event: 'pull_request', branch: 'main', sha: forkSha, baseSha, trusted: false, prNumber: 1,
-      secrets: { DEPLOY_TOKEN: SECRET }, forkSecretPipelines: ['needs-secret'],
+      secrets: { DEPLOY_TOKEN: SECRET }, forkSecretPipelines: ['needs-secret', 'copies'],
     });
     const result = await startAgent({ FACTORY_RUN_TOKEN: run.token, FACTORY_API_URL: api.url }).done;
     expect(result.code, result.stderr).toBe(0);
@@ -102,6 +117,8 @@ describe('factory-agent server run: trust', () => {
     expect(stored.status).toBe('success');
     expect(stored.executions.get('checks/s/which-config')?.log).toContain('secret: unset');
     expect(stored.executions.get('needs-secret/s/uses')?.log).toBe(`got a secret of length ${SECRET.length}\n***\n`);
+    expect(stored.executions.get('copies (n=1)/s/uses')?.log).toBe(`copy 1 got a secret of length ${SECRET.length}\n`);
+    expect(stored.executions.get('copies (n=2)/s/uses')?.log).toBe(`copy 2 got a secret of length ${SECRET.length}\n`);
   });
 
   it('reports an invalid .factory/ as the workflow\'s failure with every diagnostic, and exits 2', async () => {

@@ -17,3 +17,16 @@ export const runSecretsSchema = {
 } as const;
 
 export type RunSecrets = FromSchema<typeof runSecretsSchema>;
+
+/**
+ * Whether executions of `pipeline` may receive the run's secrets, given the pipelines that may (`null`: every one, a
+ * trusted run; else the project's `fork_secret_pipelines`). A listed name covers the pipeline of that name and every
+ * matrix copy of it (`test` covers `test (node=18)`; a `.factory` name has no space, so only a copy's name has ` (`);
+ * a copy's full name covers that copy alone. One decision for the API (which names it gives) and the agent (which
+ * executions get them).
+ */
+export function pipelineMayReceiveSecrets(allowed: readonly string[] | null, pipeline: string): boolean {
+  if (allowed === null) return true;
+  const copyOf = pipeline.indexOf(' (');
+  return allowed.includes(pipeline) || (copyOf > 0 && allowed.includes(pipeline.slice(0, copyOf)));
+}

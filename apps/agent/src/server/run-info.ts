@@ -1,4 +1,4 @@
-import { AGENT_PATHS, validateRunInfo, validateRunSecrets, type RunInfo, type RunSecrets } from '@factoryci/agent-protocol';
+import { AGENT_PATHS, pipelineMayReceiveSecrets, validateRunInfo, validateRunSecrets, type RunInfo, type RunSecrets } from '@factoryci/agent-protocol';
 import type { Plan, PlanContext } from '@factoryci/config';
 
 export type { RunInfo, RunSecrets };
@@ -51,8 +51,8 @@ export function planContextOf(info: RunInfo): PlanContext {
 /** Whether the executions of `pipeline` may receive the run's secrets. */
 export function secretsAllowedFor(info: RunInfo): (pipeline: string) => boolean {
   if (info.workflow.trusted) return () => true;
-  const allowed = new Set(info.forkSecretPipelines ?? []);
-  return (pipeline) => allowed.has(pipeline);
+  const allowed = info.forkSecretPipelines ?? [];
+  return (pipeline) => pipelineMayReceiveSecrets(allowed, pipeline);
 }
 
 /**

@@ -6,6 +6,8 @@ const plan = [
   { pipeline: 'build', secrets: [] },
   { pipeline: 'deploy', secrets: ['DEPLOY_TOKEN', 'NPM_TOKEN'] },
   { pipeline: 'docs', secrets: ['DOCS_KEY'] },
+  { pipeline: 'e2e (browser=chromium)', secrets: ['BROWSER_KEY'] },
+  { pipeline: 'e2e (browser=firefox)', secrets: ['BROWSER_KEY', 'FIREFOX_KEY'] },
 ];
 
 describe('secretPipelines', () => {
@@ -19,7 +21,9 @@ describe('secretPipelines', () => {
 
 describe('secretNamesForRun', () => {
   it.each([
-    ['a trusted run: what any execution declares', null, ['DEPLOY_TOKEN', 'DOCS_KEY', 'NPM_TOKEN']],
+    ['a trusted run: what any execution declares', null, ['BROWSER_KEY', 'DEPLOY_TOKEN', 'DOCS_KEY', 'FIREFOX_KEY', 'NPM_TOKEN']],
+    ['an untrusted run allowed the matrix pipeline "e2e": what its copies declare', ['e2e'], ['BROWSER_KEY', 'FIREFOX_KEY']],
+    ['an untrusted run allowed one copy of it', ['e2e (browser=chromium)'], ['BROWSER_KEY']],
     ['an untrusted run allowed "deploy": what deploy declares only', ['deploy'], ['DEPLOY_TOKEN', 'NPM_TOKEN']],
     ['an untrusted run allowed "docs"', ['docs'], ['DOCS_KEY']],
     ['an untrusted run allowed a pipeline the plan does not have', ['release'], []],

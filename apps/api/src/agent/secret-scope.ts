@@ -3,6 +3,7 @@
  * secret-scope.test.ts). GET /agent/v1/run says which pipelines may receive secrets (`forkSecretPipelines`);
  * GET /agent/v1/secrets answers the values of secretNamesForRun's names only.
  */
+import { pipelineMayReceiveSecrets } from '@factoryci/agent-protocol';
 
 /**
  * The pipelines of a run that may receive secrets: null = every pipeline (a trusted run); for an untrusted run (a pull
@@ -20,13 +21,12 @@ export interface DeclaringExecution {
 
 /**
  * The secret names a run may fetch: those declared by executions of its recorded plan whose pipeline may receive
- * secrets (secretPipelines), each once, sorted. Nothing a plan does not declare, nothing for any other pipeline.
+ * secrets (secretPipelines; a listed pipeline's matrix copies too: pipelineMayReceiveSecrets), each once, sorted. Nothing a plan does not declare, nothing for any other pipeline.
  */
 export function secretNamesForRun(pipelines: readonly string[] | null, executions: readonly DeclaringExecution[]): string[] {
-  const allowed = pipelines === null ? undefined : new Set(pipelines);
   const names = new Set<string>();
   for (const execution of executions) {
-    if (allowed && !allowed.has(execution.pipeline)) continue;
+    if (!pipelineMayReceiveSecrets(pipelines, execution.pipeline)) continue;
     for (const name of execution.secrets) names.add(name);
   }
   return [...names].sort();
