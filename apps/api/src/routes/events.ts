@@ -2,6 +2,7 @@ import { principalOf } from '../auth/authenticate.js';
 import type { Principal } from '../auth/principal.js';
 import { recheckPrincipal } from '../auth/principal-recheck.js';
 import { endWhenRefused } from '../events/access-watch.js';
+import { sharedAnswers } from '../events/shared-answers.js';
 import { BadRequestError, NotFoundError, UnauthorizedError } from '../errors.js';
 import { resumeCursor } from '../events/last-event-id.js';
 import { streamProjectEvents } from '../events/project-stream.js';
@@ -27,6 +28,11 @@ async function logSelection(db: Db, workflowId: string, query: { logs?: 'all' | 
 const eventStream = { type: 'string', description: 'text/event-stream (docs/api.md, "Events streams")' } as const;
 
 /** /workflow/events and /project/events (read role on the project): Server-Sent Events read from the database (docs/api.md). */
+/** Which credential a principal came with: the admin token, an access token or a session (its id). */
+function credentialKey(principal: Principal): string {
+  return principal.via === 'admin_token' ? 'admin' : principal.via === 'token' ? `token:${principal.tokenId}` : `session:${principal.sessionId}`;
+}
+
 export const eventRoutes: RoutePlugin = async (app, deps) => {
   const tags = ['events'];
   // Open streams end when the server closes (they would keep it open otherwise).
@@ -35,28 +41,28 @@ export const eventRoutes: RoutePlugin = async (app, deps) => {
     for (const stream of open) stream.end();
   });
   const reads = sharedStreamReads(deps.db, deps.events);
+  // a revocation is seen within 1.5 × accessRecheckMs: an answer is shared for half a period
+  const rechecks = sharedAnswers(deps.events.accessRecheckMs / 2);
   const streamDeps = (log: EventStreamDeps['log']): EventStreamDeps => ({ db: deps.db, runChanges: deps.runChanges, settings: deps.events, log, reads });
   /**
    * Runs a stream until it ends, asking every `accessRecheckMs` whether its caller may still read it (`mayRead`, given
-   * the principal as it stands now: recheckPrincipal), and ending it when not.
+   * the principal as it stands now: recheckPrincipal), and ending it when not. The streams of one credential on one
+   * `resource` share each answer (`sharedAnswers`).
    */
   const follow = async (
     stream: SseStream,
     request: { principal: Principal; log: EventStreamDeps['log'] },
+    resource: string,
     mayRead: (principal: Principal) => Promise<unknown>,
     run: (stream: SseStream) => Promise<void>,
   ): Promise<void> => {
     open.add(stream);
-    const stopWatching = endWhenRefused(
-      stream,
-      deps.events.accessRecheckMs,
-      async () => {
-        const now = await recheckPrincipal(deps.db, request.principal);
-        if (!now) throw new UnauthorizedError('the credential of this stream was revoked, expired or signed out');
-        await mayRead(now);
-      },
-      request.log,
-    );
+    const check = async () => {
+      const now = await recheckPrincipal(deps.db, request.principal);
+      if (!now) throw new UnauthorizedError('the credential of this stream was revoked, expired or signed out');
+      await mayRead(now);
+    };
+    const stopWatching = endWhenRefused(stream, deps.events.accessRecheckMs, () => rechecks(`${credentialKey(request.principal)} ${resource}`, check), request.log);
     try {
       await run(stream);
     } finally {
@@ -96,6 +102,7 @@ export const eventRoutes: RoutePlugin = async (app, deps) => {
       await follow(
         openSse(reply.raw),
         { principal, log: request.log },
+        `workflow:${id}`,
         (now) => deps.access.workflow(now, id, 'read'),
         (stream) => streamWorkflowEvents(streamDeps(request.log), stream, id, after, logs),
       );
@@ -125,6 +132,7 @@ export const eventRoutes: RoutePlugin = async (app, deps) => {
       await follow(
         openSse(reply.raw),
         { principal, log: request.log },
+        `project:${id}`,
         (now) => deps.access.project(now, id, 'read'),
         (stream) => streamProjectEvents(streamDeps(request.log), stream, id, limit),
       );
