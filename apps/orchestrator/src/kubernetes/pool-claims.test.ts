@@ -15,7 +15,7 @@ const reg = (pod: string, options: { status?: string; tags?: string[]; port?: nu
   Service: { ID: `idle-${pod}`, Address: options.address ?? '10.0.0.1', Port: options.port ?? 7000, Tags: options.tags ?? ['idle'], Meta: { pod } },
   Checks: [{ Status: options.status ?? 'passing' }],
 });
-const agent = (job: string, createdAtMs: number, extra: Partial<IdleAgentState> = {}): IdleAgentState => ({ job, pod: `${job}-p`, phase: 'Running', createdAtMs, ended: false, ...extra });
+const agent = (job: string, createdAtMs: number, extra: Partial<IdleAgentState> = {}): IdleAgentState => ({ job, pod: `${job}-p`, ip: '10.0.0.1', phase: 'Running', createdAtMs, ended: false, ...extra });
 
 describe('claimCandidates', () => {
   const own = [agent('b', 2), agent('a', 1), agent('c', 3)];
@@ -26,12 +26,13 @@ describe('claimCandidates', () => {
     ['not a critical registration', [reg('a-p', { status: 'critical' })], new Set<string>(), []],
     ['not an agent being claimed', [reg('a-p'), reg('b-p')], new Set(['a']), ['b']],
     ['one candidate per pod, however often it is registered', [reg('a-p'), reg('a-p', { port: 7001 })], new Set<string>(), ['a']],
+    ['not a registration naming our pod at another address', [reg('a-p', { address: '10.9.9.9' }), reg('b-p')], new Set<string>(), ['b']],
   ])('%s', (_what, registrations, busy, jobs) => {
     expect(claimCandidates(registrations, own, busy).map((candidate) => candidate.job)).toEqual(jobs);
   });
 
   it('skips pods not running or ended, and builds the claim URL', () => {
-    const states = [agent('a', 1, { phase: 'Pending' }), agent('b', 2, { ended: true }), agent('c', 3)];
+    const states = [agent('a', 1, { phase: 'Pending' }), agent('b', 2, { ended: true }), agent('c', 3, { ip: 'fd00::1' })];
     expect(claimCandidates([reg('a-p'), reg('b-p'), reg('c-p', { address: 'fd00::1', port: 9 })], states, new Set())).toEqual([{ job: 'c', pod: 'c-p', url: 'http://[fd00::1]:9' }]);
   });
 });
@@ -75,6 +76,7 @@ describe('the claim patches and the token path', () => {
       spec: { activeDeadlineSeconds: 63 },
     });
     expect(claimPatch({ runId: 'r1', projectId: 'p1' })).not.toHaveProperty('spec');
+    expect(claimPatch({ runId: 'r1', projectId: 'p1' }, 5, '42')).toMatchObject({ metadata: { resourceVersion: '42' } });
   });
 
   it.each([

@@ -18,6 +18,8 @@ export interface IdleAgentState {
   pod?: string;
   /** Its pod's phase (`Pending`, `Running`, `Succeeded`, `Failed`), once it has one. */
   phase?: string;
+  /** Its pod's IP: a registration must name it. */
+  ip?: string;
   /** When the Job was created (ms since the epoch). */
   createdAtMs: number;
   /** The Job has ended (complete or failed). */
@@ -66,7 +68,8 @@ export function claimCandidates(registrations: readonly AgentRegistration[], own
     if (!pod || !agent || seen.has(pod) || !passing(entry)) continue;
     const address = entry.Service?.Address || entry.Node?.Address;
     const port = entry.Service?.Port;
-    if (!address || !port) continue;
+    // the pod's own address only: a registration naming our pod with another address is not our agent's
+    if (!address || !port || address !== agent.ip) continue;
     seen.add(pod);
     candidates.push({ job: agent.job, pod, url: `http://${address.includes(':') ? `[${address}]` : address}:${port}`, createdAtMs: agent.createdAtMs });
   }
@@ -113,10 +116,13 @@ export function claimDeadlineSeconds(jobStartMs: number, nowMs: number, timeoutS
   return Math.max(0, Math.ceil((nowMs - jobStartMs) / 1000)) + timeoutSeconds;
 }
 
-/** The merge patch that gives an idle Job (or, without `deadlineSeconds`, its pod) to a run. */
-export function claimPatch(run: { runId: string; projectId: string }, deadlineSeconds?: number): Record<string, unknown> {
+/**
+ * The merge patch that gives an idle Job (or, without `deadlineSeconds`, its pod) to a run; with `resourceVersion`, the
+ * patch applies only to that version of the object (409 otherwise: someone else changed it, e.g. claimed it).
+ */
+export function claimPatch(run: { runId: string; projectId: string }, deadlineSeconds?: number, resourceVersion?: string): Record<string, unknown> {
   return {
-    metadata: { labels: { [LABELS.runId]: run.runId, [LABELS.projectId]: run.projectId } },
+    metadata: { labels: { [LABELS.runId]: run.runId, [LABELS.projectId]: run.projectId }, ...(resourceVersion ? { resourceVersion } : {}) },
     ...(deadlineSeconds !== undefined ? { spec: { activeDeadlineSeconds: deadlineSeconds } } : {}),
   };
 }
