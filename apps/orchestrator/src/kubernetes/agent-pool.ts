@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import { CLAIM_PATH, IDLE_TAG, newClaim, openAnswer, sealClaimMessage } from '@factoryci/discovery';
 import { poolFit, poolTopUp, type PoolShape } from '../pool-decisions.js';
 import type { RunHandle, RunStart } from '../runner.js';
-import { LABELS, type AgentJobOptions } from './agent-job.js';
+import { DEFAULT_AGENT_IMAGE, LABELS, type AgentJobOptions } from './agent-job.js';
 import { buildClaimKeySecret, buildIdleAgentJob, claimKeyOf, claimKeySecretName, IDLE_SELECTOR, idleAgentName, newClaimKey, POOL_LABELS } from './idle-agent-job.js';
 import {
   claimCandidates,
@@ -79,7 +79,7 @@ export function createKubernetesAgentPool(options: KubernetesPoolOptions): Kuber
   const claimTimeoutMs = options.claimTimeoutMs ?? 5000;
   const shape: PoolShape & { cpu: string; memory: string } = {
     appliesRunnerBlock: true,
-    ...(options.jobOptions.defaultImage ? { image: options.jobOptions.defaultImage } : {}),
+    image: options.jobOptions.defaultImage ?? DEFAULT_AGENT_IMAGE,
     cpu: options.jobOptions.defaultCpu ?? '1',
     memory: options.jobOptions.defaultMemory ?? '2Gi',
   };
