@@ -231,7 +231,10 @@ export function createKubernetesAgentPool(options: KubernetesPoolOptions): Kuber
       await deleteJob(candidate.job, 'its claim failed');
       throw error;
     }
-    await batch.patchNamespacedJob({ name: candidate.job, namespace, body: claimedPatch() }, mergePatch);
+    // the agent runs the run now: whatever fails below, the run is this Job's (never claim another agent for it)
+    await batch.patchNamespacedJob({ name: candidate.job, namespace, body: claimedPatch() }, mergePatch).catch((error: unknown) => {
+      log.warn({ err: error, job: candidate.job, runId: run.runId }, 'could not mark a claimed agent\'s Job claimed (adoption after a restart would start its run again)');
+    });
     keys.delete(candidate.job);
     await core.deleteNamespacedSecret({ name: claimKeySecretName(candidate.job), namespace }).catch((error: unknown) => {
       if (code(error) !== 404) log.warn({ err: error, job: candidate.job }, 'could not delete a claimed agent\'s claim key secret (its Job\'s garbage collection will)');

@@ -118,7 +118,7 @@ export function createKubernetesRunner(options: KubernetesRunnerOptions): Kubern
     const path = tokenPath(job.metadata?.labels);
     if (!jobEnded(job) && (path === 'unclaimed' || (path === 'secret' && !(await tokenSecretExists(runId))))) {
       const name = job.metadata?.name ?? agentJobName(runId);
-      log.warn({ runId, job: name }, 'agent job without its token secret: deleting it so that the run starts again');
+      log.warn({ runId, job: name, tokenPath: path }, 'agent job whose agent has no token (no token secret, or a pool claim never answered): deleting it so that the run starts again');
       try {
         await batch.deleteNamespacedJob({ name, namespace: options.namespace, propagationPolicy: 'Background' });
       } catch (error) {
