@@ -54,14 +54,14 @@ afterAll(async () => {
   await consul.close();
 });
 
-function poolRunner(size: number, staleAfterMs = 20_000): KubernetesRunner {
+function poolRunner(size: number, staleAfterMs = 20_000, other: { command?: string[]; namespace?: string } = {}): KubernetesRunner {
   const runner = createKubernetesRunner({
     kubeConfig: kubeConfigFor({ server: standin.url }),
     logger: pino({ level: 'silent' }),
-    namespace: NAMESPACE,
+    namespace: other.namespace ?? NAMESPACE,
     apiUrl,
     consulUrl: consul.url,
-    command: ['env', 'FACTORY_CONSUL_TTL_SECONDS=1', 'FACTORY_REPORT_GIVE_UP_SECONDS=0', process.execPath, AGENT_BIN, 'run'],
+    command: other.command ?? ['env', 'FACTORY_CONSUL_TTL_SECONDS=1', 'FACTORY_REPORT_GIVE_UP_SECONDS=0', process.execPath, AGENT_BIN, 'run'],
     defaultCpu: '1',
     defaultMemory: '2Gi',
     pendingGraceMs: 2000,
@@ -220,6 +220,22 @@ describe('the Kubernetes pool of warm agents', () => {
     expect(await runner.adopt(run.runId)).toBeUndefined();
     expect(standin.jobs(NAMESPACE).some((job) => job.metadata.name === idle?.metadata.name)).toBe(false);
   });
+
+  it('starts a broken agent later and later, one at a time (not in a loop), while runs get fresh Jobs', async () => {
+    const namespace = 'broken';
+    const creates = () => standin.requests.filter((request) => request.method === 'POST' && request.path === `/apis/batch/v1/namespaces/${namespace}/jobs`).length;
+    const runner = poolRunner(2, 20_000, { namespace, command: ['sh', '-c', 'echo broken >&2; exit 1'] });
+    runner.startPool();
+    // the first two fail and are deleted; the next starts come one at a time, 0.5 s, 1 s, 2 s... apart
+    await waitFor(() => creates() >= 3, 10_000);
+    const third = Date.now();
+    await waitFor(() => creates() >= 4, 10_000);
+    expect(Date.now() - third).toBeGreaterThanOrEqual(1000);
+    expect(standin.jobs(namespace).length).toBeLessThanOrEqual(2);
+    const run = newRun();
+    expect((await runner.start(run)).name).toBe(`factory-run-${run.runId}`);
+    await runner.closePool();
+  }, 30_000);
 
   it('replaces an idle agent that stops heart-beating in Consul', async () => {
     await poolReady(2);
