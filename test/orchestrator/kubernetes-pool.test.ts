@@ -7,8 +7,11 @@
  * pod and adoption by another runner work for claimed Jobs as for fresh ones; an idle agent that stops heart-beating is
  * deleted and replaced.
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { consulFromUrl, consulServiceRegistration } from '@factoryci/discovery';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -235,6 +238,45 @@ describe('the Kubernetes pool of warm agents', () => {
     const run = newRun();
     expect((await runner.start(run)).name).toBe(`factory-run-${run.runId}`);
     await runner.closePool();
+  }, 30_000);
+
+  it('sends a pod that cannot open its claim no token, deletes it, and gives the run a fresh Job', async () => {
+    const namespace = 'keyless';
+    const dir = mkdtempSync(join(tmpdir(), 'k8s-pool-keyless-'));
+    const seen = join(dir, 'claims');
+    writeFileSync(seen, ''); // made now: the stand-in rewrites a /tmp path the host does not have into the pod's /tmp
+    const script = join(dir, 'keyless-agent.mjs');
+    // in our own pod, registered as idle like an agent, but without the key: it answers every claim 403
+    writeFileSync(script, `
+      import { appendFileSync } from 'node:fs';
+      import { createServer } from 'node:http';
+      const pod = process.env.FACTORY_AGENT_POD_NAME;
+      const server = createServer((request, response) => {
+        let body = '';
+        request.on('data', (chunk) => (body += chunk));
+        request.on('end', () => { appendFileSync(process.argv[2], body + '\\n'); response.writeHead(403).end('{"error":"refused"}'); });
+      });
+      server.listen(0, '127.0.0.1', () => fetch(process.env.FACTORY_CONSUL_URL + '/v1/agent/service/register', {
+        method: 'PUT',
+        body: JSON.stringify({ Name: 'factory-agent', ID: 'idle-' + pod, Address: '127.0.0.1', Port: server.address().port, Tags: ['idle'], Meta: { pod }, Check: { TTL: '60s', Status: 'passing' } }),
+      }));
+    `);
+    const runner = poolRunner(1, 20_000, { namespace, command: [process.execPath, script, seen] });
+    runner.startPool();
+    const registered = () => standin.pods(namespace).some((pod) => consul.services().some((service) => service.ID === `idle-${pod.metadata.name}`));
+    await waitFor(registered, 20_000);
+    const [impostor] = standin.jobs(namespace);
+    const run = newRun();
+    const handle = await runner.start(run);
+    expect(handle.name).toBe(`factory-run-${run.runId}`);
+    const claims = readFileSync(seen, 'utf8');
+    expect(claims).toContain('"sealed"');
+    expect(claims).not.toContain(run.runToken);
+    expect(claims).not.toContain(run.runId);
+    expect(standin.jobs(namespace).some((job) => job.metadata.name === impostor?.metadata.name)).toBe(false);
+    await runner.closePool();
+    await runner.cancel(handle);
+    rmSync(dir, { recursive: true, force: true });
   }, 30_000);
 
   it('replaces an idle agent that stops heart-beating in Consul', async () => {
