@@ -71,5 +71,5 @@ describe('end to end with the Kubernetes warm pool', () => {
     expect(jobsOf(workflowId).map((job) => job.metadata.name)).toEqual([claimed?.metadata.name]);
     const { byPath } = await storedTree(e2e.api, workflowId);
     expect(byPath['slow/wait/long']?.log).toContain('finished');
-  });
+  }, 120_000);
 });

@@ -125,7 +125,7 @@ async function networkPooledRun(values: FlagValues, io: CliIo): Promise<number> 
   const { warmUp } = await import('./server/warm-up.js');
   const { serverRun } = await warmUp();
   const consulUrl = (values.consul as string | undefined) ?? io.env.FACTORY_CONSUL_URL ?? '';
-  const source = await startPodNetworkClaim(io.env, consulUrl, key, (why) => io.out(`factory-agent: refused a claim (${why})\n`));
+  const source = await startPodNetworkClaim(io.env, consulUrl, key, (message) => io.out(`factory-agent: ${message}\n`));
   io.out(`factory-agent: warm; waiting to be claimed on port ${source.port}\n`);
   let stopListening = () => {};
   const interrupted = new Promise<undefined>((resolve) => {

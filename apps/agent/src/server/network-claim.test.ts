@@ -56,7 +56,7 @@ describe('startNetworkClaim', () => {
       pod,
       host: '127.0.0.1',
       port: 0,
-      onRefused: (why) => refused.push(why),
+      log: (message) => refused.push(message),
       async register(request): Promise<ServiceRegistration> {
         registered = request;
         events.push('registered');
@@ -74,7 +74,25 @@ describe('startNetworkClaim', () => {
     expect(openAnswer(key, pod, ((await good.json()) as { sealed: string }).sealed, claim).nonce).toBe(claim.nonce);
     expect(await source.claim).toEqual({ runId: 'wf-9', token: 'frt_run.token' });
     expect(events).toEqual(['registered', 'deregistered']);
-    expect(refused).toEqual(['403 refused']);
+    expect(refused).toEqual(['refused a claim (403 refused)']);
     await expect(post(sealClaimMessage(key, 'claim', pod, claim))).rejects.toThrow();
+  });
+});
+
+describe('startNetworkClaim when Consul refuses the deregistration', () => {
+  it('still hands over the claim, saying so', async () => {
+    const said: string[] = [];
+    const source = await startNetworkClaim({
+      key,
+      pod,
+      host: '127.0.0.1',
+      port: 0,
+      log: (message) => said.push(message),
+      register: async () => ({ start: async () => {}, stop: async () => Promise.reject(new Error('consul 500')) }),
+    });
+    const good = await fetch(`http://127.0.0.1:${source.port}/claim`, { method: 'POST', body: body(sealClaimMessage(key, 'claim', pod, claim)) });
+    expect(good.status).toBe(200);
+    expect(await source.claim).toEqual({ runId: 'wf-9', token: 'frt_run.token' });
+    expect(said).toEqual(['could not deregister the idle instance (consul 500)']);
   });
 });

@@ -56,8 +56,8 @@ export interface NetworkClaimOptions {
   port: number;
   /** Registers the idle instance (and heart-beats it) until stopped. */
   register(request: IdleRegistrationRequest): Promise<ServiceRegistration>;
-  /** A refused claim, for the agent's log. */
-  onRefused?(why: string): void;
+  /** What the agent should say: a refused claim, a failed deregistration. */
+  log?(message: string): void;
 }
 
 export interface NetworkClaimSource {
@@ -125,7 +125,7 @@ export async function startNetworkClaim(options: NetworkClaimOptions): Promise<N
       (body) => {
         if (body === undefined) return send(413, { error: 'too_large' });
         const answer = answerClaim(options.key, options.pod, body, claimed);
-        if (answer.status !== 200) options.onRefused?.(`${answer.status} ${String(answer.body.error)}`);
+        if (answer.status !== 200) options.log?.(`refused a claim (${answer.status} ${String(answer.body.error)})`);
         if (answer.claim) claimed = true;
         send(answer.status, answer.body);
         if (answer.claim) resolveClaim(answer.claim);
@@ -151,7 +151,12 @@ export async function startNetworkClaim(options: NetworkClaimOptions): Promise<N
     throw error;
   }
   let stopped: Promise<void> | undefined;
-  const close = () => (stopped ??= Promise.all([registration.stop(), stopServer()]).then(() => undefined));
+  // a deregistration Consul refuses does not stop the agent: its heartbeats have stopped, the instance turns critical
+  const close = () =>
+    (stopped ??= Promise.all([
+      registration.stop().catch((error: unknown) => options.log?.(`could not deregister the idle instance (${(error as Error).message})`)),
+      stopServer(),
+    ]).then(() => undefined));
   return {
     port,
     claim: claim.then(async (taken) => {
@@ -169,7 +174,7 @@ type Env = Readonly<Record<string, string | undefined>>;
  * else, so that a pod without its key fails at once), listening on FACTORY_AGENT_ADDRESS, registered in the Consul at
  * `consulUrl` with the TTL of FACTORY_CONSUL_TTL_SECONDS (default 15 s). Settings were checked by checkClaimSettings.
  */
-export async function startPodNetworkClaim(env: Env, consulUrl: string, key: Buffer, onRefused: (why: string) => void): Promise<NetworkClaimSource> {
+export async function startPodNetworkClaim(env: Env, consulUrl: string, key: Buffer, log: (message: string) => void): Promise<NetworkClaimSource> {
   const consul = consulFromUrl(consulUrl);
   const ttl = Number(env.FACTORY_CONSUL_TTL_SECONDS || '15');
   return startNetworkClaim({
@@ -177,7 +182,7 @@ export async function startPodNetworkClaim(env: Env, consulUrl: string, key: Buf
     pod: env[NETWORK_CLAIM_ENV.podName] ?? '',
     host: env.FACTORY_AGENT_ADDRESS || '127.0.0.1',
     port: 0,
-    onRefused,
+    log,
     async register(request) {
       const registration = consulServiceRegistration({ consul, service: 'factory-agent', ...request, ttlSeconds: Number.isFinite(ttl) && ttl > 0 ? ttl : 15 });
       await registration.start();
