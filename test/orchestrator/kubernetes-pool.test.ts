@@ -57,7 +57,7 @@ afterAll(async () => {
   await consul.close();
 });
 
-function poolRunner(size: number, staleAfterMs = 20_000, other: { command?: string[]; namespace?: string } = {}): KubernetesRunner {
+function poolRunner(size: number, staleAfterMs = 20_000, other: { command?: string[]; namespace?: string; consulUrl?: string } = {}): KubernetesRunner {
   const runner = createKubernetesRunner({
     kubeConfig: kubeConfigFor({ server: standin.url }),
     logger: pino({ level: 'silent' }),
@@ -69,7 +69,7 @@ function poolRunner(size: number, staleAfterMs = 20_000, other: { command?: stri
     defaultMemory: '2Gi',
     pendingGraceMs: 2000,
     rewatchDelayMs: 100,
-    pool: { size, consul: consulFromUrl(consul.url), staleAfterMs, checkEveryMs: 300, claimTimeoutMs: 5000 },
+    pool: { size, consul: consulFromUrl(other.consulUrl ?? consul.url), staleAfterMs, checkEveryMs: 300, claimTimeoutMs: 5000 },
   });
   runners.push(runner);
   return runner;
@@ -278,6 +278,18 @@ describe('the Kubernetes pool of warm agents', () => {
     await runner.cancel(handle);
     rmSync(dir, { recursive: true, force: true });
   }, 30_000);
+
+  it('gives a run a fresh Job when Consul does not answer', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const deadUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const runner = poolRunner(1, 20_000, { namespace: 'no-consul', consulUrl: deadUrl });
+    const run = newRun();
+    const handle = await runner.start(run);
+    expect(handle.name).toBe(`factory-run-${run.runId}`);
+    await runner.cancel(handle);
+  });
 
   it('replaces an idle agent that stops heart-beating in Consul', async () => {
     await poolReady(2);

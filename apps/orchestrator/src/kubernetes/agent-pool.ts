@@ -250,7 +250,15 @@ export function createKubernetesAgentPool(options: KubernetesPoolOptions): Kuber
       log.info({ runId: run.runId, why: fitsLimits.why }, 'the run does not fit the pool: a fresh agent job');
       return undefined;
     }
-    const { own, registrations } = await look(true);
+    let seen: Awaited<ReturnType<typeof look>>;
+    try {
+      seen = await look(true);
+    } catch (error) {
+      // Consul or the Kubernetes API did not answer: the run does not wait for the pool
+      log.warn({ err: error, runId: run.runId }, 'could not look for an idle agent: a fresh agent job');
+      return undefined;
+    }
+    const { own, registrations } = seen;
     try {
       for (const candidate of claimCandidates(registrations, own, busy)) {
         if (busy.has(candidate.job)) continue;
