@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadOrchestratorConfig } from '../../apps/orchestrator/src/config.js';
+import { buildIdleAgentJob } from '../../apps/orchestrator/src/kubernetes/idle-agent-job.js';
 import { buildAgentJob, type AgentJobOptions } from '../../apps/orchestrator/src/kubernetes/agent-job.js';
 import { parseQuantity } from '../../apps/orchestrator/src/quantity.js';
 import type { RunStart } from '../../apps/orchestrator/src/runner.js';
@@ -149,7 +150,24 @@ describe.each(valueSets())('the agent Job the orchestrator creates under the cha
       expect(selects(policy.spec.podSelector, podTemplate(workload).metadata?.labels ?? {}), workload.metadata.name).toBe(false);
     }
     expect(policy.spec.policyTypes.sort()).toEqual(['Egress', 'Ingress']);
-    expect(policy.spec.ingress ?? []).toEqual([]);
+    // the warm pool's idle agents are agent pods too
+    const idle = buildIdleAgentJob('factory-idle-0123456789', jobOptionsFromChart(all)) as unknown as Manifest;
+    expect(selects(policy.spec.podSelector, podTemplate(idle).metadata?.labels ?? {})).toBe(true);
+    // no connections in, but for the orchestrator's claims of idle agents when the warm pool is on
+    const orchestrator = findOne(all, 'Deployment', '-orchestrator');
+    const poolOn = envOf(podTemplate(orchestrator).spec.containers[0] as Container).has('FACTORY_K8S_POOL_SIZE');
+    if (!poolOn) expect(policy.spec.ingress ?? []).toEqual([]);
+    else {
+      const from = (policy.spec.ingress as { from?: { podSelector?: { matchLabels?: Record<string, string> }; namespaceSelector?: { matchLabels?: Record<string, string> } }[]; ports?: unknown }[]).flatMap((rule) => rule.from ?? []);
+      expect(from).toHaveLength(1);
+      expect(selects(from[0]?.podSelector ?? {}, podTemplate(orchestrator).metadata?.labels ?? {})).toBe(true);
+      for (const workload of all.filter((manifest) => manifest.kind === 'Deployment' && manifest !== orchestrator)) {
+        expect(selects(from[0]?.podSelector ?? {}, podTemplate(workload).metadata?.labels ?? {}), workload.metadata.name).toBe(false);
+      }
+      if (orchestrator.metadata.namespace !== job.metadata.namespace) {
+        expect(from[0]?.namespaceSelector?.matchLabels).toEqual({ 'kubernetes.io/metadata.name': orchestrator.metadata.namespace });
+      }
+    }
 
     // the API address the agent gets is the API Service, whose pods the policy lets it reach on their port
     const agentEnv = envOf(podTemplate(job).spec.containers[0] as Container);

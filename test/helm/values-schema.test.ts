@@ -25,12 +25,16 @@ const rejected: { name: string; values: Record<string, unknown>; message: RegExp
   { name: 'a runs namespace that is not a DNS label', values: { runner: { namespace: 'CI_Runs' } }, message: /\/runner\/namespace/ },
   { name: 'a ServiceMonitor switch that is not a boolean', values: { metrics: { serviceMonitor: { enabled: 'sometimes' } } }, message: /\/metrics\/serviceMonitor\/enabled/ },
   { name: 'a scrape interval that is not a duration', values: { metrics: { serviceMonitor: { interval: '30 seconds' } } }, message: /\/metrics\/serviceMonitor\/interval/ },
+  { name: 'a negative warm pool', values: { runner: { pool: { size: -1 } } }, message: /\/runner\/pool\/size/ },
+  { name: 'a warm pool size as a word', values: { runner: { pool: { size: 'two' } } }, message: /\/runner\/pool\/size/ },
+  { name: 'a warm pool larger than the orchestrator takes', values: { runner: { pool: { size: 101 } } }, message: /\/runner\/pool\/size/ },
   { name: 'a git CIDR without a prefix length', values: { networkPolicy: { agent: { gitCidrs: ['140.82.112.0'] } } }, message: /\/networkPolicy\/agent\/gitCidrs\/0/ },
 ];
 
 /** Value sets the schema accepts but the templates refuse, with a message that says why. */
 const refusedByTemplates: { name: string; values: Record<string, unknown>; message: RegExp }[] = [
   { name: 'a quota on the release namespace', values: { runner: { quota: { enabled: true } } }, message: /runner.quota needs a runs namespace of its own/ },
+  { name: 'a warm pool without Consul', values: { runner: { pool: { size: 2 } } }, message: /runner.pool.size needs Consul/ },
   { name: 'Consul without a way for agents to reach it', values: { consul: { enabled: true, address: 'http://consul:8500' } }, message: /consul.agentEgress needs/ },
 ];
 

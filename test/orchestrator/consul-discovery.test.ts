@@ -111,13 +111,19 @@ describe('run health watcher', () => {
     await watcher.ready;
     const healthy = agentRegistration('run-healthy');
     const dying = agentRegistration('run-dying', { heartbeatMs: 60_000 });
+    // an idle agent of a warm pool (tag idle) is no run: never in the snapshot, never reported lost
+    const idle = consulServiceRegistration({ consul: client(), service: 'factory-agent', id: 'idle-pod-1', address: '10.1.2.4', port: 7071, tags: ['idle'], meta: { pod: 'pod-1' }, ttlSeconds: 1, heartbeatMs: 60_000, logger });
+    cleanups.push(() => idle.stop());
+    await idle.start();
     await healthy.start();
     await dying.start();
     await waitFor(() => watcher.snapshot().get('run-dying') === 'passing', 3000);
+    expect(watcher.snapshot().has('idle-pod-1')).toBe(false);
     expect(watcher.snapshot().get('run-healthy')).toBe('passing');
     await waitFor(() => lost.length > 0, 4000);
     expect(lost).toEqual([['run-dying', expect.stringContaining('TTL expired')]]);
     expect(watcher.snapshot().get('run-dying')).toBe('critical');
+    expect(watcher.snapshot().has('idle-pod-1')).toBe(false);
     expect(watcher.snapshot().get('run-healthy')).toBe('passing');
     const blocking = consulStandin.requests.filter((request) => request.path === '/v1/health/service/factory-agent' && Number(request.query.get('index')) > 0);
     expect(blocking.length).toBeGreaterThan(0);

@@ -1,4 +1,4 @@
-import { ApiException, BatchV1Api, CoreV1Api, Watch, type V1Job } from '@kubernetes/client-node';
+import { ApiException, BatchV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, Watch, type V1Job } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubeConfigFor } from '../../apps/orchestrator/src/kubernetes/client.js';
 import { startKubernetesStandin, type KubernetesStandin } from '../standins/kubernetes/server.js';
@@ -50,6 +50,25 @@ describe('the Kubernetes stand-in', () => {
     expect(duplicate.code).toBe(409);
     expect(duplicate.body).toMatchObject({ reason: 'AlreadyExists', message: 'jobs.batch "dup" already exists', details: { name: 'dup', group: 'batch', kind: 'jobs' } });
     await batch.deleteNamespacedJob({ name: 'dup', namespace: 'ns', propagationPolicy: 'Background' });
+  });
+
+  it('takes merge patches of labels and a Job\'s deadline (counted from its start), with resourceVersion as a precondition', async () => {
+    const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+    const created = await batch.createNamespacedJob({ namespace: 'ns', body: job('patched', ['sleep', '30'], { a: '1', b: '2' }) });
+    await waitFor(() => standin.jobs('ns').some((entry) => entry.metadata.name === 'patched' && entry.status.startTime !== undefined));
+    const stale = created.metadata?.resourceVersion;
+    const patched = await batch.patchNamespacedJob({ name: 'patched', namespace: 'ns', body: { metadata: { labels: { a: null, c: '3' } }, spec: { activeDeadlineSeconds: 1 } } }, merge);
+    expect(patched.metadata?.labels).toEqual({ b: '2', c: '3' });
+    const conflict = await apiError(batch.patchNamespacedJob({ name: 'patched', namespace: 'ns', body: { metadata: { resourceVersion: stale, labels: { d: '4' } } } }, merge));
+    expect(conflict).toMatchObject({ code: 409, body: { reason: 'Conflict' } });
+    const other = await apiError(batch.patchNamespacedJob({ name: 'patched', namespace: 'ns', body: { spec: { parallelism: 2 } } }, merge));
+    expect(other).toMatchObject({ code: 422, body: { reason: 'Invalid' } });
+    const jsonPatch = await apiError(batch.patchNamespacedJob({ name: 'patched', namespace: 'ns', body: [{ op: 'add', path: '/metadata/labels/x', value: 'y' }] }));
+    expect(jsonPatch.code).toBe(415);
+    const [pod] = standin.pods('ns').filter((entry) => entry.metadata.labels['job-name'] === 'patched');
+    expect((await core.patchNamespacedPod({ name: pod?.metadata.name ?? '', namespace: 'ns', body: { metadata: { labels: { run: 'r1' } } } }, merge)).metadata?.labels).toMatchObject({ run: 'r1', a: '1' });
+    // the new deadline ends the Job
+    await waitFor(() => standin.jobs('ns').some((entry) => entry.metadata.name === 'patched' && entry.status.conditions?.some((c) => c.reason === 'DeadlineExceeded')), 5000);
   });
 
   it('lists by label selector, streams watch events, and serves pod logs', async () => {

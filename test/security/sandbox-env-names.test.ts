@@ -23,3 +23,11 @@ describe('the local runner\'s pool and the agent agree on the claim', () => {
     expect(parseClaim(line.trimEnd())).toEqual({ runId: 'wf-1-2', token: 'frt_abc.def' });
   });
 });
+
+describe('the Kubernetes pool and the agent agree on the network claim', () => {
+  it('uses the same variables', async () => {
+    const { NETWORK_CLAIM_ENV } = await import('../../apps/agent/src/server/claim.js');
+    const { CLAIM_ENV: K8S_CLAIM_ENV } = await import('../../apps/orchestrator/src/kubernetes/idle-agent-job.js');
+    expect(K8S_CLAIM_ENV).toEqual({ source: AGENT_CLAIM_ENV, keyFile: NETWORK_CLAIM_ENV.keyFile, podName: NETWORK_CLAIM_ENV.podName });
+  });
+});

@@ -8,7 +8,7 @@ import { localServicesProblem } from './local-services.js';
 import { createMasker } from './masker.js';
 import { describeContext } from './plan-text.js';
 import { checkClaimSettings, isPooled, isServerMode, SERVER_FLAGS, serverSettings } from './server/server-args.js';
-import { ClaimError, parseClaim, readClaimLine, UNCLAIMED_EXIT } from './server/claim.js';
+import { CLAIM_ENV, ClaimError, NETWORK_CLAIM_ENV, parseClaim, readClaimLine, UNCLAIMED_EXIT } from './server/claim.js';
 import type { FlagValues } from './cli-args.js';
 import { RUN_USAGE, UsageError } from './usage.js';
 import { EXIT, exitCodeOf, formatSummary, resultToJson } from './run-summary.js';
@@ -88,6 +88,7 @@ export async function runCommandLine(argv: string[], io: CliIo): Promise<number>
  */
 async function pooledRun(values: FlagValues, io: CliIo): Promise<number> {
   checkClaimSettings(values, io.env);
+  if (io.env[CLAIM_ENV] === 'network') return networkPooledRun(values, io);
   if (!io.input) throw new UsageError('a pooled agent needs its standard input (the claim channel)');
   const { warmUp } = await import('./server/warm-up.js');
   const { serverRun } = await warmUp();
@@ -103,6 +104,39 @@ async function pooledRun(values: FlagValues, io: CliIo): Promise<number> {
   } catch (error) {
     if (error instanceof ClaimError) throw new UsageError(error.message);
     throw error;
+  }
+  io.out(`factory-agent: claimed for run ${claim.runId}\n`);
+  return serverRun(await serverSettings(values, io.env, claim), io);
+}
+
+/**
+ * A pooled agent of the Kubernetes pool (server/network-claim.ts): read the claim key, warm up, register as idle in
+ * Consul and wait for the one claim that opens with the key; then run that workflow.
+ */
+async function networkPooledRun(values: FlagValues, io: CliIo): Promise<number> {
+  const { readClaimKey, startPodNetworkClaim } = await import('./server/network-claim.js');
+  let key: Buffer;
+  try {
+    key = await readClaimKey(io.env[NETWORK_CLAIM_ENV.keyFile] ?? '');
+  } catch (error) {
+    if (error instanceof ClaimError) throw new UsageError(error.message);
+    throw error;
+  }
+  const { warmUp } = await import('./server/warm-up.js');
+  const { serverRun } = await warmUp();
+  const consulUrl = (values.consul as string | undefined) ?? io.env.FACTORY_CONSUL_URL ?? '';
+  const source = await startPodNetworkClaim(io.env, consulUrl, key, (message) => io.out(`factory-agent: ${message}\n`));
+  io.out(`factory-agent: warm; waiting to be claimed on port ${source.port}\n`);
+  let stopListening = () => {};
+  const interrupted = new Promise<undefined>((resolve) => {
+    stopListening = io.onInterrupt(() => resolve(undefined));
+  });
+  const claim = await Promise.race([source.claim, interrupted]);
+  stopListening();
+  if (!claim) {
+    await source.close();
+    io.out('factory-agent: stopped before a claim; exiting\n');
+    return UNCLAIMED_EXIT;
   }
   io.out(`factory-agent: claimed for run ${claim.runId}\n`);
   return serverRun(await serverSettings(values, io.env, claim), io);

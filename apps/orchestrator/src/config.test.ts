@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadOrchestratorConfig, MAX_LOCAL_POOL_SIZE } from './config.js';
+import { ConfigError, loadOrchestratorConfig, MAX_K8S_POOL_SIZE, MAX_LOCAL_POOL_SIZE } from './config.js';
 
 const BASE = {
   DATABASE_URL: 'mysql://root@127.0.0.1:3306/factory',
@@ -28,6 +28,19 @@ describe('loadOrchestratorConfig', () => {
         `FACTORY_LOCAL_POOL_SIZE must be a whole number from 0 (no pool) to ${MAX_LOCAL_POOL_SIZE} (got "${wrong}")`,
       );
     }
+  });
+
+  it('reads the Kubernetes pool of warm agents: none unless FACTORY_K8S_POOL_SIZE says how many, and then only with Consul', () => {
+    expect(loadOrchestratorConfig(BASE).kubernetes).toMatchObject({ poolSize: 0, poolStaleSeconds: 60 });
+    const consul = { ...BASE, FACTORY_CONSUL_URL: 'http://consul:8500' };
+    expect(loadOrchestratorConfig({ ...consul, FACTORY_K8S_POOL_SIZE: '3', FACTORY_K8S_POOL_STALE_SECONDS: '20' }).kubernetes).toMatchObject({ poolSize: 3, poolStaleSeconds: 20 });
+    expect(() => loadOrchestratorConfig({ ...BASE, FACTORY_K8S_POOL_SIZE: '3' })).toThrow('FACTORY_K8S_POOL_SIZE needs Consul (FACTORY_CONSUL_URL)');
+    for (const wrong of ['-1', 'two', '1.5', String(MAX_K8S_POOL_SIZE + 1)]) {
+      expect(() => loadOrchestratorConfig({ ...consul, FACTORY_K8S_POOL_SIZE: wrong })).toThrow(
+        `FACTORY_K8S_POOL_SIZE must be a whole number from 0 (no pool) to ${MAX_K8S_POOL_SIZE} (got "${wrong}")`,
+      );
+    }
+    expect(() => loadOrchestratorConfig({ ...consul, FACTORY_K8S_POOL_STALE_SECONDS: '0' })).toThrow(/FACTORY_K8S_POOL_STALE_SECONDS/);
   });
 
   it('reads the default agent resources as Kubernetes quantities (1 cpu and 2Gi unless given)', () => {
@@ -104,6 +117,8 @@ describe('loadOrchestratorConfig', () => {
       jobTtlSeconds: 3600,
       nodeSelector: { pool: 'ci', disk: 'ssd' },
       imagePullSecrets: ['regcred', 'other'],
+      poolSize: 0,
+      poolStaleSeconds: 60,
     });
   });
 

@@ -25,6 +25,10 @@ export interface KubernetesSettings {
   imagePullSecrets?: string[];
   /** FACTORY_K8S_HOST_USERS=false: agent pods get their own user namespace (`hostUsers: false`, docs/security.md). */
   hostUsers?: boolean;
+  /** FACTORY_K8S_POOL_SIZE: warm agent pods kept idle (docs/runners.md "Warm agents on Kubernetes"); default 0, none. Needs Consul. */
+  poolSize: number;
+  /** FACTORY_K8S_POOL_STALE_SECONDS: an idle agent not heart-beating in Consul this long after its start is replaced. */
+  poolStaleSeconds: number;
 }
 
 export interface LocalSettings {
@@ -92,6 +96,8 @@ type Env = Record<string, string | undefined>;
 
 /** The most idle agents FACTORY_LOCAL_POOL_SIZE may ask for (each holds ~50–100 MB while it waits). */
 export const MAX_LOCAL_POOL_SIZE = 32;
+/** The most idle agent pods FACTORY_K8S_POOL_SIZE may ask for. */
+export const MAX_K8S_POOL_SIZE = 100;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Reads and checks the orchestrator's environment; throws ConfigError listing every problem at once. */
@@ -214,7 +220,15 @@ export function loadOrchestratorConfig(env: Env): OrchestratorConfig {
     ...(value('FACTORY_K8S_SERVICE_ACCOUNT') ? { serviceAccountName: value('FACTORY_K8S_SERVICE_ACCOUNT') } : {}),
     ...(list('FACTORY_K8S_IMAGE_PULL_SECRETS') ? { imagePullSecrets: list('FACTORY_K8S_IMAGE_PULL_SECRETS') } : {}),
     ...(value('FACTORY_K8S_HOST_USERS') ? { hostUsers: value('FACTORY_K8S_HOST_USERS') !== 'false' } : {}),
+    poolSize: Number(value('FACTORY_K8S_POOL_SIZE') ?? '0'),
+    poolStaleSeconds: positive('FACTORY_K8S_POOL_STALE_SECONDS', 60),
   };
+  const k8sPoolText = value('FACTORY_K8S_POOL_SIZE') ?? '0';
+  if (!/^\d+$/.test(k8sPoolText) || kubernetes.poolSize > MAX_K8S_POOL_SIZE) {
+    problems.push(`FACTORY_K8S_POOL_SIZE must be a whole number from 0 (no pool) to ${MAX_K8S_POOL_SIZE} (got "${k8sPoolText}")`);
+  } else if (kubernetes.poolSize > 0 && !consulUrl) {
+    problems.push('FACTORY_K8S_POOL_SIZE needs Consul (FACTORY_CONSUL_URL): idle agents register there');
+  }
   if (value('FACTORY_K8S_HOST_USERS') && !['true', 'false'].includes(value('FACTORY_K8S_HOST_USERS') ?? '')) {
     problems.push(`FACTORY_K8S_HOST_USERS must be true or false (got "${value('FACTORY_K8S_HOST_USERS')}")`);
   }

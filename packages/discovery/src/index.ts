@@ -19,3 +19,20 @@ export {
   type RunHealthWatcher,
 } from './run-health.js';
 export { consulServiceLocator, staticServiceLocator, ServiceUnavailableError, type ServiceLocator } from './service-locator.js';
+export {
+  CLAIM_KEY_BYTES,
+  CLAIM_PATH,
+  ClaimSealError,
+  IDLE_POD_META,
+  IDLE_TAG,
+  idleInstanceId,
+  MAX_CLAIM_BODY_BYTES,
+  newClaim,
+  openAnswer,
+  openClaim,
+  openClaimMessage,
+  sealClaimMessage,
+  type ClaimAnswer,
+  type SealedClaim,
+  type SealPurpose,
+} from './claim-channel.js';

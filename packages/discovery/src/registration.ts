@@ -22,6 +22,8 @@ export interface ConsulRegistrationOptions {
   address: string;
   port: number;
   meta?: Record<string, string>;
+  /** Consul tags, e.g. `idle` for a pooled agent waiting for its claim. */
+  tags?: string[];
   /** The check turns critical when not passed for this long. */
   ttlSeconds?: number;
   /** How often the check is passed; default a third of the TTL. */
@@ -54,6 +56,7 @@ export function consulServiceRegistration(options: ConsulRegistrationOptions): S
       address: options.address,
       port: options.port,
       meta: options.meta ?? {},
+      ...(options.tags ? { tags: options.tags } : {}),
       // starts passing so that a run is not taken for lost before its first heartbeat; the typings demand a
       // `timeout`, which only interval checks use
       check: {

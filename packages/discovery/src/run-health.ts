@@ -1,5 +1,6 @@
 import type Consul from 'consul';
 import type { Logger as PinoLogger } from 'pino';
+import { IDLE_TAG } from './claim-channel.js';
 
 /** What discovery logs with: any pino-compatible logger (pino itself, Fastify's). */
 type Logger = Pick<PinoLogger, 'info' | 'warn'>;
@@ -19,7 +20,7 @@ export interface RunHealthWatcher {
 
 export interface HealthEntry {
   Node?: { Address?: string };
-  Service?: { ID?: string; Address?: string; Port?: number };
+  Service?: { ID?: string; Address?: string; Port?: number; Tags?: string[] | null };
   Checks?: { Status?: string; Output?: string; CheckID?: string }[];
 }
 
@@ -47,7 +48,10 @@ export interface ConsulRunHealthOptions {
   logger?: Logger;
 }
 
-/** Follows `/v1/health/service/factory-agent` with blocking queries; a run whose check is critical is lost. */
+/**
+ * Follows `/v1/health/service/factory-agent` with blocking queries; a run whose check is critical is lost. Idle agents
+ * of a warm pool (tag `idle`) are not runs and are left out.
+ */
 export function consulRunHealthWatcher(options: ConsulRunHealthOptions): RunHealthWatcher {
   const listeners = new Set<(runId: string, detail: string) => void>();
   const health = new Map<string, HealthStatus>();
@@ -66,7 +70,8 @@ export function consulRunHealthWatcher(options: ConsulRunHealthOptions): RunHeal
     const seen = new Set<string>();
     for (const entry of entries) {
       const runId = entry.Service?.ID;
-      if (!runId) continue;
+      // an idle agent of a warm pool is no run (its pool looks after it: apps/orchestrator/src/kubernetes/agent-pool.ts)
+      if (!runId || entry.Service?.Tags?.includes(IDLE_TAG)) continue;
       seen.add(runId);
       const { status, detail } = entryHealth(entry);
       health.set(runId, status);

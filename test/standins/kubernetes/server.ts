@@ -26,6 +26,10 @@
  *   process's bounding set (so that root in the container has only those) and `allowPrivilegeEscalation: false` sets
  *   no_new_privs, through util-linux `setpriv`, as a container runtime does. Its uid stays the stand-in's.
  * - With `startContainers: false`, a scheduled pod's container waits in ContainerCreating for good (no process).
+ * - Jobs and pods take a JSON merge patch (`application/merge-patch+json`, RFC 7386) of their labels and annotations,
+ *   and a Job of its `spec.activeDeadlineSeconds` (counted from its start, as the job controller does); any other
+ *   patch is refused (415 for another patch type, 422 for other fields). A `metadata.resourceVersion` in the patch is
+ *   a precondition: 409 Conflict when the object's is another.
  * - `evict(podName)` is a test hook that evicts a running pod as the kubelet does under node pressure;
  *   `dropWatches()` ends every open watch stream.
  */
@@ -725,6 +729,55 @@ export async function startKubernetesStandin(options: KubernetesStandinOptions =
     if (job) failJob(job, 'BackoffLimitExceeded', 'Job has reached the specified backoff limit');
   }
 
+  /** Arms (again) a Job's deadline, counted from its start. */
+  function armDeadline(job: StandinJob): void {
+    const id = key(job.metadata.namespace, job.metadata.name);
+    for (const timer of jobTimers.get(id) ?? []) clearTimeout(timer);
+    jobTimers.delete(id);
+    const deadline = job.spec.activeDeadlineSeconds;
+    if (deadline === undefined || jobFinished(job)) return;
+    const started = job.status.startTime ? Date.parse(job.status.startTime) : Date.now();
+    const timer = setTimeout(() => failJob(job, 'DeadlineExceeded', 'Job was active longer than specified deadline'), Math.max(0, started + deadline * 1000 - Date.now()));
+    jobTimers.set(id, [timer]);
+  }
+
+  function mergeLabels(current: Record<string, string> | undefined, patch: unknown): Record<string, string> | string {
+    if (patch === undefined) return current ?? {};
+    if (patch === null) return {};
+    if (typeof patch !== 'object' || Array.isArray(patch)) return 'must be an object';
+    const merged = { ...(current ?? {}) };
+    for (const [name, value] of Object.entries(patch as Record<string, unknown>)) {
+      if (value === null) delete merged[name];
+      else if (typeof value === 'string') merged[name] = value;
+      else return `${name}: must be a string`;
+    }
+    return merged;
+  }
+
+  /** A JSON merge patch of an object's labels and annotations (and a Job's activeDeadlineSeconds); a problem as text. */
+  function applyPatch(resource: Resource, object: StoredObject, patch: Json): string | undefined {
+    const { metadata, spec, ...rest } = patch as { metadata?: Json; spec?: Json };
+    if (Object.keys(rest).length > 0) return `the stand-in patches only metadata and spec (got ${Object.keys(rest).join(', ')})`;
+    const { labels, annotations, resourceVersion: expectedVersion, ...otherMeta } = metadata ?? {};
+    if (expectedVersion !== undefined && expectedVersion !== object.metadata.resourceVersion) return 'conflict';
+    if (Object.keys(otherMeta).length > 0) return `the stand-in patches only metadata.labels and metadata.annotations (got ${Object.keys(otherMeta).join(', ')})`;
+    const { activeDeadlineSeconds, ...otherSpec } = spec ?? {};
+    if (Object.keys(otherSpec).length > 0 || (resource === 'pods' && activeDeadlineSeconds !== undefined)) return 'the stand-in patches only a Job\'s spec.activeDeadlineSeconds';
+    if (activeDeadlineSeconds !== undefined && (!Number.isInteger(activeDeadlineSeconds) || (activeDeadlineSeconds as number) <= 0)) return 'spec.activeDeadlineSeconds: must be greater than 0';
+    const newLabels = mergeLabels(object.metadata.labels, labels);
+    if (typeof newLabels === 'string') return `metadata.labels: ${newLabels}`;
+    const newAnnotations = mergeLabels(object.metadata.annotations as Record<string, string> | undefined, annotations);
+    if (typeof newAnnotations === 'string') return `metadata.annotations: ${newAnnotations}`;
+    object.metadata.labels = newLabels;
+    if (annotations !== undefined) object.metadata.annotations = newAnnotations;
+    if (resource === 'jobs' && activeDeadlineSeconds !== undefined) {
+      const job = object as StandinJob;
+      job.spec.activeDeadlineSeconds = activeDeadlineSeconds as number;
+      armDeadline(job);
+    }
+    return undefined;
+  }
+
   // ---- HTTP ----
 
   function status(response: ServerResponse, code: number, reason: string, message: string, details: Json = {}): void {
@@ -889,6 +942,15 @@ export async function startKubernetesStandin(options: KubernetesStandinOptions =
       return;
     }
     if (method === 'GET') return send(response, 200, object);
+    if (method === 'PATCH') {
+      const type = String(request.headers['content-type'] ?? '').split(';')[0]?.trim();
+      if (type !== 'application/merge-patch+json') return status(response, 415, 'UnsupportedMediaType', `the stand-in takes only application/merge-patch+json (got "${type}")`);
+      const problem = applyPatch(resource, object, await readBody(request));
+      if (problem === 'conflict') return status(response, 409, 'Conflict', `Operation cannot be fulfilled on ${kindName} "${name}": the object has been modified; please apply your changes to the latest version and try again`, details(name));
+      if (problem) return status(response, 422, 'Invalid', `${resource === 'jobs' ? 'Job.batch' : 'Pod'} "${name}" is invalid: ${problem}`, details(name));
+      put(resource, object, 'MODIFIED');
+      return send(response, 200, object);
+    }
     if (method === 'DELETE') {
       const body = await readBody(request);
       const policy = String(url.searchParams.get('propagationPolicy') ?? body.propagationPolicy ?? 'Orphan');

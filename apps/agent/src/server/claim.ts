@@ -10,8 +10,14 @@
  */
 import type { Readable } from 'node:stream';
 
-/** The variable that makes `factory-agent run` a pooled agent; its only value is `stdin`. */
+/** The variable that makes `factory-agent run` a pooled agent: `stdin`, or `network` (network-claim.ts). */
 export const CLAIM_ENV = 'FACTORY_AGENT_CLAIM';
+
+/**
+ * The variables of the network source: the claim key's file and the pod's name (the orchestrator's side:
+ * apps/orchestrator/src/kubernetes/idle-agent-job.ts; keep both in step).
+ */
+export const NETWORK_CLAIM_ENV = { keyFile: 'FACTORY_AGENT_CLAIM_KEY_FILE', podName: 'FACTORY_AGENT_POD_NAME' } as const;
 
 /** The exit code of a pooled agent whose claim channel closed before it was claimed (EX_TEMPFAIL). */
 export const UNCLAIMED_EXIT = 75;

@@ -82,6 +82,16 @@ describe('a pooled agent (FACTORY_AGENT_CLAIM)', () => {
       [{ 'token-file': '/run/token' }, {}],
     ] as const) {
       expect(() => checkClaimSettings(values, { ...api, FACTORY_AGENT_CLAIM: 'stdin', ...extra })).toThrow(/gets its run token when it is claimed/);
+      expect(() => checkClaimSettings(values, { ...network, ...extra })).toThrow(/gets its run token when it is claimed/);
     }
+  });
+
+  const network = { FACTORY_AGENT_CLAIM: 'network', FACTORY_AGENT_CLAIM_KEY_FILE: '/k/key', FACTORY_AGENT_POD_NAME: 'p-1', FACTORY_CONSUL_URL: 'http://consul:8500' };
+  it('takes a network claim with its key file, its pod name and Consul, and refuses it without any of them', () => {
+    expect(() => checkClaimSettings({}, network)).not.toThrow();
+    expect(() => checkClaimSettings({ consul: 'http://consul:8500' }, { ...network, FACTORY_CONSUL_URL: undefined })).not.toThrow();
+    expect(() => checkClaimSettings({}, { ...network, FACTORY_AGENT_CLAIM_KEY_FILE: undefined })).toThrow(/needs FACTORY_AGENT_CLAIM_KEY_FILE/);
+    expect(() => checkClaimSettings({}, { ...network, FACTORY_AGENT_POD_NAME: '' })).toThrow(/needs FACTORY_AGENT_POD_NAME/);
+    expect(() => checkClaimSettings({}, { ...network, FACTORY_CONSUL_URL: undefined })).toThrow(/registers in Consul/);
   });
 });

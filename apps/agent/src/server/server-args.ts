@@ -5,7 +5,7 @@ import { sandboxSettingsFromEnv } from '../sandbox-settings.js';
 import { providedServicesFromEnv, SERVICES_ENV, type ProvidedService } from '../service-readiness.js';
 import { UsageError } from '../usage.js';
 import type { ServerSettings } from './server-run.js';
-import { CLAIM_ENV, type Claim } from './claim.js';
+import { CLAIM_ENV, NETWORK_CLAIM_ENV, type Claim } from './claim.js';
 
 /** The flags of `factory-agent run` in server mode (docs/agent.md, "Server mode"). */
 export const SERVER_FLAGS = {
@@ -36,9 +36,19 @@ export function isPooled(env: Env): boolean {
   return env[CLAIM_ENV] !== undefined;
 }
 
-/** FACTORY_AGENT_CLAIM's one value, checked before the agent waits for a claim. */
+/**
+ * FACTORY_AGENT_CLAIM's value, checked before the agent waits for a claim: `stdin` (the local pool), or `network` (the
+ * Kubernetes pool, network-claim.ts), which also needs its claim key file, its pod name and Consul.
+ */
 export function checkClaimSettings(values: FlagValues, env: Env): void {
-  if (env[CLAIM_ENV] !== 'stdin') throw new UsageError(`${CLAIM_ENV}: "${env[CLAIM_ENV]}" is not a claim channel (only "stdin")`);
+  const source = env[CLAIM_ENV];
+  if (source !== 'stdin' && source !== 'network') throw new UsageError(`${CLAIM_ENV}: "${source}" is not a claim channel (only "stdin" or "network")`);
+  if (source === 'network') {
+    for (const name of [NETWORK_CLAIM_ENV.keyFile, NETWORK_CLAIM_ENV.podName]) {
+      if (!env[name]) throw new UsageError(`a pooled agent claimed over the network (${CLAIM_ENV}=network) needs ${name}`);
+    }
+    if (values.consul === undefined && !env.FACTORY_CONSUL_URL) throw new UsageError(`a pooled agent claimed over the network (${CLAIM_ENV}=network) registers in Consul: give --consul <url> (FACTORY_CONSUL_URL)`);
+  }
   if (values.token !== undefined || values['token-file'] !== undefined || env.FACTORY_RUN_TOKEN || env.FACTORY_RUN_TOKEN_FILE) {
     throw new UsageError(`a pooled agent (${CLAIM_ENV}) gets its run token when it is claimed: give no --token, --token-file, FACTORY_RUN_TOKEN or FACTORY_RUN_TOKEN_FILE`);
   }

@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import { assertRunId, type RunEvent, type RunHandle, type Runner, type RunOutcome, type RunStart } from '../runner.js';
 import { agentJobName, agentTokenSecretName, buildAgentJob, buildAgentTokenSecret, LABELS, type AgentJobOptions } from './agent-job.js';
 import { jobEnded, judgeRun, type ObservedRun } from './run-judgement.js';
+import { createKubernetesAgentPool, type KubernetesPoolOptions } from './agent-pool.js';
+import { tokenPath } from './pool-claims.js';
 
 export interface KubernetesRunnerOptions extends AgentJobOptions {
   kubeConfig: KubeConfig;
@@ -11,6 +13,16 @@ export interface KubernetesRunnerOptions extends AgentJobOptions {
   pendingGraceMs?: number;
   /** Delay before a dropped watch is re-established. */
   rewatchDelayMs?: number;
+  /** The pool of warm agents (agent-pool.ts); without it, or with size 0, every run gets a fresh Job. */
+  pool?: Pick<KubernetesPoolOptions, 'size' | 'consul' | 'staleAfterMs' | 'checkEveryMs' | 'claimTimeoutMs'>;
+}
+
+/** The Kubernetes runner: a `Runner`, and its pool of warm agents. */
+export interface KubernetesRunner extends Runner {
+  /** Starts looking after the pool (nothing when it has none). */
+  startPool(): void;
+  /** Stops looking after the pool; its idle agents stay for the next orchestrator. */
+  closePool(): Promise<void>;
 }
 
 /** The Kubernetes API refused a request for a reason the runner cannot handle. */
@@ -60,7 +72,7 @@ function wrap(operation: string, error: unknown): Error {
  * owned by it; the pod waits for it to mount it) that is deleted with the run. The Job's pod is followed with list-then-watch streams (re-established
  * when they drop) and judged by `judgeRun`; stuck pods end the run after `pendingGraceMs` and their Job is deleted.
  */
-export function createKubernetesRunner(options: KubernetesRunnerOptions): Runner {
+export function createKubernetesRunner(options: KubernetesRunnerOptions): KubernetesRunner {
   const batch = options.kubeConfig.makeApiClient(BatchV1Api);
   const core = options.kubeConfig.makeApiClient(CoreV1Api);
   const watcher = new Watch(options.kubeConfig);
@@ -68,6 +80,7 @@ export function createKubernetesRunner(options: KubernetesRunnerOptions): Runner
   const rewatchDelayMs = options.rewatchDelayMs ?? 1000;
   const log = options.logger.child({ runner: 'kubernetes', namespace: options.namespace });
   const cancelled = new Set<string>();
+  const pool = options.pool && options.pool.size > 0 ? createKubernetesAgentPool({ ...options.pool, batch, core, jobOptions: options, logger: log.child({ pool: options.pool.size }) }) : undefined;
 
   function handleFor(job: V1Job, runId: string): RunHandle {
     return { kind: 'kubernetes', runId, name: job.metadata?.name ?? agentJobName(runId), namespace: job.metadata?.namespace ?? options.namespace };
@@ -95,14 +108,17 @@ export function createKubernetesRunner(options: KubernetesRunnerOptions): Runner
 
   /**
    * The run's Job, unless it is one whose pod can never start: unfinished and without its token Secret (an
-   * orchestrator stopped between creating the two). That one is deleted, so that the run is started again with a token.
+   * orchestrator stopped between creating the two), or a pool Job labelled for the run whose claim was never answered
+   * (an orchestrator stopped between labelling and claiming: `tokenPath`). That one is deleted, so that the run is started again with a token.
    */
   async function adopt(runId: string): Promise<RunHandle | undefined> {
     const job = await findJob(runId);
     if (!job) return undefined;
-    if (!jobEnded(job) && !(await tokenSecretExists(runId))) {
+    // a claimed pool agent got its token over the claim channel; one labelled for the run but not claimed never will
+    const path = tokenPath(job.metadata?.labels);
+    if (!jobEnded(job) && (path === 'unclaimed' || (path === 'secret' && !(await tokenSecretExists(runId))))) {
       const name = job.metadata?.name ?? agentJobName(runId);
-      log.warn({ runId, job: name }, 'agent job without its token secret: deleting it so that the run starts again');
+      log.warn({ runId, job: name, tokenPath: path }, 'agent job whose agent has no token (no token secret, or a pool claim never answered): deleting it so that the run starts again');
       try {
         await batch.deleteNamespacedJob({ name, namespace: options.namespace, propagationPolicy: 'Background' });
       } catch (error) {
@@ -147,6 +163,12 @@ export function createKubernetesRunner(options: KubernetesRunnerOptions): Runner
   }
 
   async function start(run: RunStart): Promise<RunHandle> {
+    if (pool) {
+      const existing = await findJob(run.runId);
+      if (existing) return handleFor(existing, run.runId);
+      const claimed = await pool.claim(run);
+      if (claimed) return claimed;
+    }
     const job = buildAgentJob(run, options);
     let created: V1Job;
     try {
@@ -329,5 +351,15 @@ export function createKubernetesRunner(options: KubernetesRunnerOptions): Runner
     });
   }
 
-  return { kind: 'kubernetes', wantsRunnerBlock: true, start, adopt, watch, cancel, logs };
+  return {
+    kind: 'kubernetes',
+    wantsRunnerBlock: true,
+    start,
+    adopt,
+    watch,
+    cancel,
+    logs,
+    startPool: () => pool?.start(),
+    closePool: async () => pool?.close(),
+  };
 }

@@ -5,9 +5,13 @@ import type { RunnerKind } from '../runner.js';
 export const kubernetesRunnerKind: RunnerKind = {
   async create(config, logger) {
     // loaded only for this kind: @kubernetes/client-node is heavy
-    const [{ kubeConfigFor }, { createKubernetesRunner }] = await Promise.all([import('./client.js'), import('./kubernetes-runner.js')]);
+    const [{ kubeConfigFor }, { createKubernetesRunner }, { consulFromUrl }] = await Promise.all([
+      import('./client.js'),
+      import('./kubernetes-runner.js'),
+      import('@factoryci/discovery'),
+    ]);
     const k8s = config.kubernetes;
-    return createKubernetesRunner({
+    const runner = createKubernetesRunner({
       logger,
       ...agentEndpointsOf(config),
       kubeConfig: kubeConfigFor({
@@ -27,7 +31,13 @@ export const kubernetesRunnerKind: RunnerKind = {
       ...(k8s.serviceAccountName ? { serviceAccountName: k8s.serviceAccountName } : {}),
       ...(k8s.imagePullSecrets ? { imagePullSecrets: k8s.imagePullSecrets } : {}),
       ...(k8s.hostUsers !== undefined ? { hostUsers: k8s.hostUsers } : {}),
+      // the pool needs Consul (the configuration checks it)
+      ...(k8s.poolSize > 0 && config.consulUrl
+        ? { pool: { size: k8s.poolSize, consul: consulFromUrl(config.consulUrl, config.consulToken), staleAfterMs: k8s.poolStaleSeconds * 1000 } }
+        : {}),
     });
+    runner.startPool();
+    return runner;
   },
   agentsOnThisMachine: false,
   handle: {
