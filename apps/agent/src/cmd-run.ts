@@ -90,7 +90,7 @@ async function pooledRun(values: FlagValues, io: CliIo): Promise<number> {
   checkClaimSettings(values, io.env);
   if (!io.input) throw new UsageError('a pooled agent needs its standard input (the claim channel)');
   const { warmUp } = await import('./server/warm-up.js');
-  const { serverRun } = await warmUp();
+  const { serverRun, repository } = await warmUp(resolve((values.workdir as string | undefined) ?? '.'), io.env);
   io.out('factory-agent: warm; waiting to be claimed\n');
   let claim;
   try {
@@ -105,7 +105,8 @@ async function pooledRun(values: FlagValues, io: CliIo): Promise<number> {
     throw error;
   }
   io.out(`factory-agent: claimed for run ${claim.runId}\n`);
-  return serverRun(await serverSettings(values, io.env, claim), io);
+  const settings = await serverSettings(values, io.env, claim);
+  return serverRun({ ...settings, repositoryReady: repository === settings.workdir }, io);
 }
 
 async function isDirectory(path: string): Promise<boolean> {
