@@ -1,10 +1,13 @@
 /**
  * What a pooled agent does while it waits for its claim (server/claim.ts): everything a run needs before its first
  * request that does not depend on the run — the server run's modules (engine, API client, Consul, git checkout), the
- * configuration parser with one small configuration parsed and planned (so its code is compiled), and `fetch`
- * (loaded on first use) — and the workspace made an empty repository (`git init`, the checkout's first step). Nothing
- * here reaches the network or the API.
+ * configuration parser with one small configuration parsed and planned (so its code is compiled), and `fetch`'s
+ * HTTP client (loaded and compiled on a first request: one GET and one POST to a server of this process on loopback)
+ * — and the workspace made an empty repository (`git init`, the checkout's first step). Nothing here reaches the
+ * network or the API.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { serverBaseEnv } from './base-env.js';
 import { initRepository } from './git-checkout.js';
 
@@ -39,7 +42,29 @@ export async function warmUp(workdir: string, env: Readonly<Record<string, strin
   const [serverRunModule, config] = await Promise.all([import('./server-run.js'), import('@factoryci/config')]);
   const loaded = await config.loadConfigFromFilesInWorker([{ path: '.factory/warm.hcl', content: WARM_UP_CONFIG }]);
   config.planWorkflow(loaded, { event: 'push', branch: 'main', changedPaths: ['src/a.ts'] });
-  await fetch('data:,warm').then((response) => response.text());
+  await warmHttpClient();
   const made = await repository;
   return { serverRun: serverRunModule.serverRun, ...(made ? { repository: made } : {}) };
+}
+
+/**
+ * Requests as the API client makes them (a GET, a POST with a JSON body) to a server of this process on 127.0.0.1:
+ * the first request through `fetch` loads and compiles undici's HTTP client and its parser (tens of ms, more under
+ * load), which a claimed agent's first request to the API would otherwise pay. The server is closed after.
+ */
+export async function warmHttpClient(): Promise<void> {
+  const server = createServer((request, response) => {
+    request.resume();
+    request.once('end', () => response.writeHead(200, { 'content-type': 'application/json' }).end('{"warm":true}'));
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', () => resolve()));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/warm`;
+    const headers = { authorization: 'Bearer warm', accept: 'application/json' };
+    await fetch(url, { headers }).then((response) => response.json());
+    await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: '{"warm":true}' }).then((response) => response.text());
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
 }
