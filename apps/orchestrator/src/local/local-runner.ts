@@ -14,7 +14,7 @@ import { findSupervisor, SUPERVISOR_SOURCE } from './supervisor.js';
 import { POOL_DIRECTORY_PREFIX } from './pool-directory.js';
 import { CLAIM_ENV, claimLine, createAgentPool, UNCLAIMED_EXIT, type AgentPool, type IdleAgent } from './agent-pool.js';
 import { poolFit, type PoolShape } from '../pool-decisions.js';
-import { atNice, idleNice, setGroupPriority, thisProcessMayRaisePriority } from './process-priority.js';
+import { atPriority, findOnPath, idlePriority, setGroupPriority, thisProcessMayRaisePriority, type IdlePriority } from './process-priority.js';
 
 export interface LocalRunnerOptions extends AgentEndpoints {
   logger: Logger;
@@ -37,11 +37,6 @@ export interface LocalRunnerOptions extends AgentEndpoints {
    * gets a fresh agent. The agent command must then speak the claim protocol (apps/agent/src/server/claim.ts).
    */
   poolSize?: number;
-  /**
-   * The nice value idle agents start at, raised to 0 when one is claimed (process-priority.ts); default IDLE_NICE when
-   * this process may raise a priority again, else 0.
-   */
-  idleNice?: number;
 }
 
 /** The local runner: a `Runner`, and its pool of warm agents. */
@@ -242,7 +237,7 @@ export function createLocalRunner(options: LocalRunnerOptions): LocalRunner {
   function spawnSupervisor(directory: string, env: Record<string, string>, idle: boolean): ChildProcess {
     const files = paths(directory);
     const output = openSync(files.output, 'a', 0o600);
-    const [file, ...args] = atNice(idle ? poolNice() : 0, [process.execPath, '-e', SUPERVISOR_SOURCE, directory, ...command]) as [string, ...string[]];
+    const [file, ...args] = atPriority(idle ? poolPriority() : { nice: 0 }, [process.execPath, '-e', SUPERVISOR_SOURCE, directory, ...command]) as [string, ...string[]];
     try {
       return spawn(file, args, {
         cwd: files.workspace,
@@ -331,7 +326,7 @@ export function createLocalRunner(options: LocalRunnerOptions): LocalRunner {
    * run goes on (slower) and says so.
    */
   function raiseClaimed(agent: IdleAgent, runId: string): void {
-    if (poolNice() === 0) return;
+    if (poolPriority().nice === 0) return;
     try {
       setGroupPriority(agent.pid, 0);
     } catch (error) {
@@ -379,11 +374,15 @@ export function createLocalRunner(options: LocalRunnerOptions): LocalRunner {
   }
 
   const poolSize = options.poolSize ?? 0;
-  let chosenNice: number | undefined;
-  /** The nice value idle agents start at (decided once, when the first starts). */
-  function poolNice(): number {
-    chosenNice ??= options.idleNice ?? idleNice(thisProcessMayRaisePriority());
-    return chosenNice;
+  let chosenPriority: IdlePriority | undefined;
+  /**
+   * How idle agents start (decided once, when the first starts): at nice IDLE_NICE, raised to 0 when one is claimed,
+   * where this process may raise a priority again and `nice` is on the PATH; else at the normal priority
+   * (process-priority.ts).
+   */
+  function poolPriority(): IdlePriority {
+    chosenPriority ??= idlePriority(thisProcessMayRaisePriority(), findOnPath('nice', process.env.PATH));
+    return chosenPriority;
   }
   const pool: AgentPool | undefined =
     poolSize > 0 ? createAgentPool({ size: poolSize, start: startIdleAgent, ended: idleAgentEnded, logger: log.child({ pool: poolSize }) }) : undefined;

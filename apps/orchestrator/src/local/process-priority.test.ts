@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { atNice, IDLE_NICE, idleNice, mayRaisePriority, statFields } from './process-priority.js';
+import { atPriority, findOnPath, IDLE_NICE, idlePriority, mayRaisePriority, statFields } from './process-priority.js';
 
 const status = (capEff: string) => `Name:\tnode\nCapInh:\t0000000000000000\nCapEff:\t${capEff}\nCapBnd:\t000001ffffffffff\n`;
 const limits = (nice: string) => `Limit                     Soft Limit           Hard Limit           Units     \nMax nice priority         ${nice}                    ${nice}                    \nMax realtime priority     0                    0                    \n`;
@@ -16,12 +16,20 @@ describe('the idle agents\' priority', () => {
     expect(mayRaisePriority('', '')).toBe(false);
   });
 
-  it('is low only where it can be raised at the claim; the supervisor (and all it starts) runs through nice', () => {
-    expect(idleNice(true)).toBe(IDLE_NICE);
+  it('is low only where it can be raised at the claim and `nice` is found; the supervisor (and all it starts) runs through nice', () => {
+    expect(idlePriority(true, '/usr/bin/nice')).toEqual({ nice: IDLE_NICE, niceCommand: '/usr/bin/nice' });
     expect(IDLE_NICE).toBeGreaterThan(0);
-    expect(idleNice(false)).toBe(0);
-    expect(atNice(10, ['node', '-e', 'x'])).toEqual(['nice', '-n', '10', 'node', '-e', 'x']);
-    expect(atNice(0, ['node', '-e', 'x'])).toEqual(['node', '-e', 'x']);
+    expect(idlePriority(false, '/usr/bin/nice')).toEqual({ nice: 0 });
+    expect(idlePriority(true, undefined)).toEqual({ nice: 0 });
+    expect(atPriority({ nice: 10, niceCommand: '/usr/bin/nice' }, ['node', '-e', 'x'])).toEqual(['/usr/bin/nice', '-n', '10', 'node', '-e', 'x']);
+    expect(atPriority({ nice: 0 }, ['node', '-e', 'x'])).toEqual(['node', '-e', 'x']);
+  });
+
+  it('finds `nice` on the PATH, the first executable one', () => {
+    const executables = new Set(['/usr/bin/nice', '/bin/nice']);
+    expect(findOnPath('nice', '/opt/none::/usr/bin:/bin', (file) => executables.has(file))).toBe('/usr/bin/nice');
+    expect(findOnPath('nice', '/opt/none', (file) => executables.has(file))).toBeUndefined();
+    expect(findOnPath('nice', undefined, () => true)).toBeUndefined();
   });
 
   it('reads the process group and nice value of a /proc stat line, whatever its command name holds', () => {

@@ -4,11 +4,12 @@
  * ms — on a small machine, the same cores the claimed run needs for its checkout and first execution. So an idle agent
  * starts at a low priority (nice `IDLE_NICE`) and is raised to the normal one when it is claimed, before its run
  * starts its executions (which inherit it). That needs the right to raise a priority (CAP_SYS_NICE, e.g. root, or an
- * RLIMIT_NICE that allows nice 0); without it the agents start at the normal priority as before: a claimed run never
- * stays low.
+ * RLIMIT_NICE that allows nice 0) and coreutils' `nice` is on the PATH; otherwise the agents start at the normal
+ * priority as before: a claimed run never stays low.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
+import { delimiter, join } from 'node:path';
 
 /** The nice value idle agents start at (0 is normal; 19 the lowest). */
 export const IDLE_NICE = 10;
@@ -27,9 +28,18 @@ export function mayRaisePriority(status: string, limits: string): boolean {
   return niceLimit === 'unlimited' || (niceLimit !== undefined && Number(niceLimit) >= 20);
 }
 
-/** The nice value to start idle agents at (pure): low when it can be raised again at the claim, else normal. */
-export function idleNice(mayRaise: boolean): number {
-  return mayRaise ? IDLE_NICE : 0;
+/** How idle agents start: at which nice value, through which `nice` (absolute path). */
+export interface IdlePriority {
+  nice: number;
+  niceCommand?: string;
+}
+
+/**
+ * How to start idle agents (pure): low when the priority can be raised again at the claim and `nice` was found
+ * (`niceCommand`), else at the normal priority.
+ */
+export function idlePriority(mayRaise: boolean, niceCommand: string | undefined): IdlePriority {
+  return mayRaise && niceCommand ? { nice: IDLE_NICE, niceCommand } : { nice: 0 };
 }
 
 /** This process's right to raise priorities, read from /proc (false where /proc cannot tell). */
@@ -41,9 +51,28 @@ export function thisProcessMayRaisePriority(): boolean {
   }
 }
 
-/** `argv` run at nice `nice` (pure): through coreutils' `nice`, so that every thread of it starts there. */
-export function atNice(nice: number, argv: readonly string[]): string[] {
-  return nice === 0 ? [...argv] : ['nice', '-n', String(nice), ...argv];
+/** The first executable `name` in the directories of `path` (a PATH value); undefined when there is none. */
+export function findOnPath(name: string, path: string | undefined, executable: (file: string) => boolean = isExecutable): string | undefined {
+  for (const directory of (path ?? '').split(delimiter)) {
+    if (directory === '') continue;
+    const file = join(directory, name);
+    if (executable(file)) return file;
+  }
+  return undefined;
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `argv` run as `priority` says (pure): through `nice`, so that every thread of it starts there. */
+export function atPriority(priority: IdlePriority, argv: readonly string[]): string[] {
+  return priority.nice === 0 || !priority.niceCommand ? [...argv] : [priority.niceCommand, '-n', String(priority.nice), ...argv];
 }
 
 /** The process group and nice value of a `/proc/<pid>/stat` line (pure); undefined when it is not one. */
