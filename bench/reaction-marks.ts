@@ -12,7 +12,7 @@ export const REACTION_MARKS = {
   runnerStarted: { from: 'orchestrator', msg: 'runner started' },
   /** the agent's first line, once node and its modules are loaded */
   agentStarted: { from: 'agent', msg: 'agent started' },
-  /** the agent's line once it has its run from the API and reported `running` */
+  /** the agent's line once it has its run from the API (its `running` report is then under way) */
   runReceived: { from: 'agent', msg: 'run received' },
   /** the agent's line after the checkout */
   checkedOut: { from: 'agent', msg: 'checked out' },
@@ -27,9 +27,9 @@ export const REACTION_PARTS = [
   ['queue wait and admission', 'accepted', 'admitted'],
   ['provisioning (runner block, token, runner start)', 'admitted', 'runnerStarted'],
   ["agent start (process, node, the agent's modules)", 'runnerStarted', 'agentStarted'],
-  ['run from the API (GET run, POST running)', 'agentStarted', 'runReceived'],
-  ['checkout', 'runReceived', 'checkedOut'],
-  ['parse + plan', 'checkedOut', 'planned'],
+  ['run from the API (GET run; POST running goes on beside the checkout)', 'agentStarted', 'runReceived'],
+  ['checkout (.factory/ read and parsed beside it)', 'runReceived', 'checkedOut'],
+  ['parse + plan (what is left of it after the checkout)', 'checkedOut', 'planned'],
   ['plan reported, spawn of the first execution', 'planned', 'executionStarted'],
 ] as const;
 

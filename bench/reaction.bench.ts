@@ -57,7 +57,11 @@ async function measureReaction(env: Record<string, string>): Promise<Measured> {
       const chunk = await db.logChunk.findFirst({ where: { seq: 0, execution: { stage: { pipeline: { workflowId } } } }, select: { data: true } });
       const marks = marksOf(workflowId, { orchestrator: system.orchestrators[0]?.output() ?? '', agent: readFileSync(agentLog, 'utf8') });
       const executionStarted = clockReadingOf(chunk?.data ?? '');
-      if (executionStarted === undefined) throw new Error(`reaction: run ${workflowId} (${JSON.stringify(await system.countByStatus([workflowId]))}) printed no clock reading`);
+      if (executionStarted === undefined) {
+        // what the run's agent logged, to tell why
+        const said = readFileSync(agentLog, 'utf8').split('\n').filter((line) => line.includes(workflowId)).slice(-20).join('\n');
+        throw new Error(`reaction: run ${workflowId} (${JSON.stringify(await system.countByStatus([workflowId]))}) printed no clock reading; its agent logged:\n${said}`);
+      }
       if (run < 0) continue;
       const { parts, totalMs } = reactionParts({ ...marks, accepted, executionStarted });
       measured.totals.push(totalMs);

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkoutCommit, GitError, readConfigFiles } from '../../apps/agent/src/server/git-checkout.js';
+import { CHECKOUT_STEPS, checkoutCommit, GitError, initRepository, readConfigFiles } from '../../apps/agent/src/server/git-checkout.js';
 import { startGitHttpServer, type GitHttpServer } from '../support/git-http.js';
 import { createRepo, type TestRepo } from './harness.js';
 
@@ -60,5 +60,32 @@ describe('checkout of a server run over authenticated HTTP', () => {
     expect((error as GitError).message).toMatch(/^git fetch failed/);
     const wrong = await checkoutCommit({ cwd: workdir(), env, url, token: 'wrong', sha, configSha: sha, depth: 1 }).catch((e: unknown) => e);
     expect(wrong).toBeInstanceOf(GitError);
+  });
+
+  it('in a repository made ahead (a pooled agent\'s warm-up) runs no `git init`, and checks out the same commit', async () => {
+    const notARepository = await checkoutCommit({ cwd: workdir(), env, url, token: TOKEN, sha, configSha, depth: 1, initialized: true }).catch((e: unknown) => e);
+    expect(notARepository).toBeInstanceOf(GitError); // no init of its own: the fetch finds no repository
+
+    const dir = workdir();
+    await initRepository({ cwd: dir, env });
+    await checkoutCommit({ cwd: dir, env, url, token: TOKEN, sha, configSha, depth: 1, initialized: true });
+    expect(readFileSync(join(dir, 'file.txt'), 'utf8')).toBe('two');
+    expect(readFileSync(join(dir, '.git', 'HEAD'), 'utf8').trim()).toBe(sha);
+    expect(existsSync(join(dir, '.git', 'hooks'))).toBe(false); // no template copied: not even sample hooks
+    expect(await readConfigFiles(configSha, { cwd: dir, env })).toEqual([
+      { path: '.factory/a.hcl', content: 'base a' },
+      { path: '.factory/b.hcl', content: 'base b' },
+    ]);
+  });
+});
+
+describe('the checkout\'s git commands', () => {
+  it('init copies no template; fetch takes the exact commits, no tags, no FETCH_HEAD, no maintenance after it', () => {
+    expect(CHECKOUT_STEPS.init).toEqual(['init', '-q', '--template=']);
+    expect(CHECKOUT_STEPS.fetch({ url: 'https://h/r.git', sha: 'a'.repeat(40), configSha: 'a'.repeat(40), depth: 1 })).toEqual([
+      'fetch', '-q', '--no-tags', '--no-write-fetch-head', '--no-auto-maintenance', '--depth=1', 'https://h/r.git', 'a'.repeat(40),
+    ]);
+    expect(CHECKOUT_STEPS.fetch({ url: 'u', sha: 'a'.repeat(40), configSha: 'b'.repeat(40), depth: 0 }).slice(-3)).toEqual(['u', 'a'.repeat(40), 'b'.repeat(40)]);
+    expect(CHECKOUT_STEPS.checkout('c'.repeat(40))).toEqual(['checkout', '-q', '-f', '--detach', 'c'.repeat(40)]);
   });
 });

@@ -1,12 +1,13 @@
 /**
  * The built factory-agent as a pooled agent (FACTORY_AGENT_CLAIM=stdin; docs/runners.md "Warm agents"), against a
- * stand-in API that records what it is asked: it warms up holding no run token and asks nothing; once its claim line
+ * stand-in API that records what it is asked: it warms up holding no run token and asks nothing (its workdir made an
+ * empty repository meanwhile); once its claim line
  * arrives it asks for the run that line names with the token the line carries; and it exits 75 having asked nothing
  * when its claim channel closes without a claim. (A claimed agent running a whole run against the real API, through the
  * orchestrator: test/e2e/local-pool.test.ts.)
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,7 +41,7 @@ function startPooledAgent() {
   child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
   child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
   const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { child, stdout: () => stdout, stderr: () => stderr, done, cleanup: () => rmSync(workdir, { recursive: true, force: true }) };
+  return { child, workdir, stdout: () => stdout, stderr: () => stderr, done, cleanup: () => rmSync(workdir, { recursive: true, force: true }) };
 }
 
 describe('factory-agent run as a pooled agent', () => {
@@ -51,6 +52,9 @@ describe('factory-agent run as a pooled agent', () => {
       const environ = readFileSync(`/proc/${agent.child.pid}/environ`, 'utf8');
       expect(environ).not.toMatch(/FACTORY_RUN_TOKEN|FACTORY_RUN_ID/);
       expect(requests).toEqual([]);
+      // its workdir is an empty repository already (the checkout's `git init`, done while it waits): no template, no hooks
+      expect(readFileSync(join(agent.workdir, '.git', 'HEAD'), 'utf8')).toMatch(/^ref: refs\/heads\//);
+      expect(readdirSync(join(agent.workdir, '.git')).sort()).toEqual(['HEAD', 'config', 'objects', 'refs']);
 
       agent.child.stdin.end(`${JSON.stringify({ runId: 'wf-claimed', token: 'frt_claimed.token' })}\n`);
       expect(await agent.done).toBe(1);

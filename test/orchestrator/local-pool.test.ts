@@ -13,6 +13,7 @@ import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createLocalRunner, POOL_DIRECTORY_PREFIX, type LocalRunner } from '../../apps/orchestrator/src/local/local-runner.js';
 import { findSupervisor } from '../../apps/orchestrator/src/local/supervisor.js';
+import { IDLE_NICE, statFields, threadsOfGroup } from '../../apps/orchestrator/src/local/process-priority.js';
 import type { RunStart } from '../../apps/orchestrator/src/runner.js';
 import { decideRunEnd } from '../../apps/orchestrator/src/processing/run-end.js';
 import { groupAlive, waitFor } from './helpers.js';
@@ -81,6 +82,32 @@ describe('the local runner\'s pool of warm agents', () => {
     expect(after).toHaveLength(2);
     expect(after.filter((name) => !before.includes(name))).toHaveLength(1);
     expect(readdirSync(stateDir).filter((name) => !name.startsWith(POOL_DIRECTORY_PREFIX))).toEqual([]);
+  });
+
+  it('idle agents start at a low priority; a claimed one runs at the normal one, its replacement started at once (low)', async () => {
+    const stateDir = join(root, 'priority');
+    // after the claim the agent prints its own nice value (`nice` with no command), which its executions would inherit
+    const local = runner(pooled('nice'), 1, stateDir);
+    await warmed(local, 1);
+    const [idle] = idleDirectories(stateDir) as [string];
+    await waitFor(() => existsSync(join(stateDir, idle, 'idle-env')), 5000); // its `sh` runs
+    /** The nice value of every thread of the process group led by the idle agent's supervisor. */
+    const nices = (name: string) => threadsOfGroup(findSupervisor(join(stateDir, name)) ?? -1).map(({ pid, tid }) => statFields(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'))?.nice);
+    const idleNices = nices(idle);
+    expect(idleNices.length).toBeGreaterThan(1); // the supervisor's threads and the agent's
+    expect(new Set(idleNices)).toEqual(new Set([IDLE_NICE]));
+
+    const handle = await local.start(newRun());
+    const counts = local.poolCounts(); // the replacement, started with the claim (spawned already, or being started)
+    expect(counts.idle + counts.starting).toBe(1);
+    expect(await local.watch(handle)).toEqual({ status: 'success' });
+    expect((await local.logs(handle))?.trim()).toBe('0');
+
+    await warmed(local, 1);
+    const [replacement] = idleDirectories(stateDir) as [string];
+    expect(replacement).not.toBe(idle);
+    await waitFor(() => existsSync(join(stateDir, replacement, 'idle-env')), 5000);
+    expect(new Set(nices(replacement))).toEqual(new Set([IDLE_NICE]));
   });
 
   it('a run finding no idle agent gets a fresh one: two runs at once with a pool of one', async () => {

@@ -91,7 +91,7 @@ async function pooledRun(values: FlagValues, io: CliIo): Promise<number> {
   if (io.env[CLAIM_ENV] === 'network') return networkPooledRun(values, io);
   if (!io.input) throw new UsageError('a pooled agent needs its standard input (the claim channel)');
   const { warmUp } = await import('./server/warm-up.js');
-  const { serverRun } = await warmUp();
+  const { serverRun, repository } = await warmUp(resolve((values.workdir as string | undefined) ?? '.'), io.env);
   io.out('factory-agent: warm; waiting to be claimed\n');
   let claim;
   try {
@@ -106,7 +106,8 @@ async function pooledRun(values: FlagValues, io: CliIo): Promise<number> {
     throw error;
   }
   io.out(`factory-agent: claimed for run ${claim.runId}\n`);
-  return serverRun(await serverSettings(values, io.env, claim), io);
+  const settings = await serverSettings(values, io.env, claim);
+  return serverRun({ ...settings, repositoryReady: repository === settings.workdir }, io);
 }
 
 /**

@@ -1,7 +1,8 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { runInfo as precompiledRunInfo, runSecrets as precompiledRunSecrets } from './generated/answer-validators.js';
 import { PATTERN_MEANINGS } from './keywords.js';
-import { runInfoSchema, type RunInfo } from './run-info.js';
-import { runSecretsSchema, type RunSecrets } from './secrets.js';
+import type { RunInfo } from './run-info.js';
+import type { RunSecrets } from './secrets.js';
 
 /**
  * Checks a value against one of the protocol's schemas with Ajv (defaults filled in, as the API's Fastify does) and
@@ -20,8 +21,13 @@ export interface SchemaCheckOptions {
 /** RFC 3339 date-time, as the API's `format: date-time`. */
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
+/** Ajv's options for the protocol's checks (also those of the precompiled validators, answer-validators-source.ts). */
+export function ajvOptions(dropUnknown: boolean) {
+  return { allErrors: true, allowUnionTypes: true, verbose: true, useDefaults: true, removeAdditional: dropUnknown } as const;
+}
+
 function createAjv(dropUnknown: boolean): Ajv {
-  const ajv = new Ajv({ allErrors: true, allowUnionTypes: true, verbose: true, useDefaults: true, removeAdditional: dropUnknown });
+  const ajv = new Ajv(ajvOptions(dropUnknown));
   ajv.addFormat('date-time', (text: string) => DATE_TIME.test(text) && !Number.isNaN(Date.parse(text)));
   return ajv;
 }
@@ -43,11 +49,25 @@ export function schemaCheck<T>(schema: object, options: SchemaCheckOptions = {})
   };
 }
 
-/** GET /agent/v1/run's answer, as the agent checks it: properties it does not know are dropped, not refused. */
-export const validateRunInfo: SchemaCheck<RunInfo> = schemaCheck<RunInfo>(runInfoSchema, { dropUnknown: true, name: 'the answer' });
+/** A validator Ajv compiled ahead of time (generated/answer-validators.ts): it sets `errors` as a compiled one does. */
+export type PrecompiledValidator = ((value: unknown) => boolean) & { errors?: ErrorObject[] | null };
 
-/** GET /agent/v1/secrets's answer, as the agent checks it (unknown properties dropped; values never quoted). */
-export const validateRunSecrets: SchemaCheck<RunSecrets> = schemaCheck<RunSecrets>(runSecretsSchema, { dropUnknown: true, name: 'the answer' });
+/** A check by a precompiled validator: the same answers and problems as `schemaCheck` of its schema, without compiling. */
+export function precompiledCheck<T>(validate: PrecompiledValidator, options: Pick<SchemaCheckOptions, 'name'> = {}): SchemaCheck<T> {
+  return (value) => {
+    if (validate(value)) return { ok: true, value: value as T };
+    return { ok: false, problems: describeErrors(validate.errors ?? [], options.name) };
+  };
+}
+
+/**
+ * GET /agent/v1/run's answer, as the agent checks it: properties it does not know are dropped, not refused. Compiled
+ * ahead of time (answer-validators-source.ts): the agent of every run checks it first thing.
+ */
+export const validateRunInfo: SchemaCheck<RunInfo> = precompiledCheck<RunInfo>(precompiledRunInfo, { name: 'the answer' });
+
+/** GET /agent/v1/secrets's answer, as the agent checks it (unknown properties dropped; values never quoted; precompiled). */
+export const validateRunSecrets: SchemaCheck<RunSecrets> = precompiledCheck<RunSecrets>(precompiledRunSecrets, { name: 'the answer' });
 
 /** Ajv's errors in words; the first of each path only (a missing object is not also "not an object"). */
 export function describeErrors(errors: readonly ErrorObject[], name = 'the body'): string[] {

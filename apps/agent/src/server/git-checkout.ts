@@ -62,15 +62,46 @@ export interface CheckoutSpec extends GitOptions {
   configSha: string;
   /** History depth to fetch; 0 = all. */
   depth: number;
+  /** The workspace is a repository already (`initRepository` ran while a pooled agent warmed up): no `git init`. */
+  initialized?: boolean;
 }
 
-export async function checkoutCommit(spec: CheckoutSpec): Promise<void> {
+/**
+ * The git commands of a checkout (pure). `init` copies no template (so no sample hooks, nothing but an empty
+ * repository); `fetch` starts no `git maintenance` after it (a one-commit repository that is thrown away after the run
+ * has nothing to maintain, and a process less on the run's path).
+ */
+export const CHECKOUT_STEPS = {
+  init: ['init', '-q', '--template='],
+  fetch(spec: Pick<CheckoutSpec, 'url' | 'sha' | 'configSha' | 'depth'>): string[] {
+    const shas = spec.configSha === spec.sha ? [spec.sha] : [spec.sha, spec.configSha];
+    const depth = spec.depth > 0 ? [`--depth=${spec.depth}`] : [];
+    return ['fetch', '-q', '--no-tags', '--no-write-fetch-head', '--no-auto-maintenance', ...depth, spec.url, ...shas];
+  },
+  checkout: (sha: string): string[] => ['checkout', '-q', '-f', '--detach', sha],
+} as const;
+
+/** Makes the workspace an empty repository (what a checkout starts with; a pooled agent does it while warming up). */
+export async function initRepository(options: GitOptions): Promise<void> {
+  await git([...CHECKOUT_STEPS.init], options);
+}
+
+/** Fetches the exact commits of the run (`sha`, and `configSha` when it differs) into the workspace's repository. */
+export async function fetchCommits(spec: CheckoutSpec): Promise<void> {
   const auth: Record<string, string> = spec.token ? { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'http.extraheader', GIT_CONFIG_VALUE_0: `Authorization: ${basicAuthHeader(spec.token)}` } : {};
-  await git(['init', '-q'], spec);
-  const shas = spec.configSha === spec.sha ? [spec.sha] : [spec.sha, spec.configSha];
-  const depth = spec.depth > 0 ? [`--depth=${spec.depth}`] : [];
-  await git(['fetch', '-q', '--no-tags', '--no-write-fetch-head', ...depth, spec.url, ...shas], { ...spec, extraEnv: auth });
-  await git(['checkout', '-q', '-f', '--detach', spec.sha], spec);
+  if (!spec.initialized) await initRepository(spec);
+  await git(CHECKOUT_STEPS.fetch(spec), { ...spec, extraEnv: auth });
+}
+
+/** Checks a fetched commit out, detached, into the work tree. */
+export async function checkoutFetched(sha: string, options: GitOptions): Promise<void> {
+  await git(CHECKOUT_STEPS.checkout(sha), options);
+}
+
+/** The whole checkout: fetch the commits, check `sha` out. */
+export async function checkoutCommit(spec: CheckoutSpec): Promise<void> {
+  await fetchCommits(spec);
+  await checkoutFetched(spec.sha, spec);
 }
 
 const REGULAR_FILE = /^100(644|755)$/;

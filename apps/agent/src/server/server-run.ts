@@ -1,5 +1,5 @@
 import { AGENT_PATHS, MAX_REASON_CHARS, type PlanBody, type StatusReport } from '@factoryci/agent-protocol';
-import { ConfigError, DEFAULT_TIMEZONE, loadConfigFromFilesInWorker, planWorkflow, type Plan, type WorkflowSettings } from '@factoryci/config';
+import { ConfigError, DEFAULT_TIMEZONE, loadConfigFromFilesInWorker, planWorkflow, type FactoryConfig, type Plan, type WorkflowSettings } from '@factoryci/config';
 import {
   consulFromUrl,
   consulServiceLocator,
@@ -20,7 +20,7 @@ import { createAgentLogger, type Logger } from './agent-logger.js';
 import { ApiRejectedError, cachedApiLocator, createAgentApiClient, fixedApiLocator, type AgentApiClient } from './api-client.js';
 import { createApiReporter } from './api-reporter.js';
 import { serverBaseEnv } from './base-env.js';
-import { basicAuthHeader, checkoutCommit, GitError, readConfigFiles } from './git-checkout.js';
+import { basicAuthHeader, checkoutFetched, fetchCommits, GitError, readConfigFiles } from './git-checkout.js';
 import { createRedactor, type Redactor } from './redaction.js';
 import { checkRunInfo, checkRunSecrets, needsSecrets, planContextOf, secretsAllowedFor, withoutReused, type RunInfo } from './run-info.js';
 import { servicesProblem, waitForServices, type ProvidedService } from '../service-readiness.js';
@@ -39,6 +39,8 @@ export interface ServerSettings {
   workdir: string;
   /** History depth of the checkout; 0 = all. */
   cloneDepth: number;
+  /** The workdir is an empty repository already (a pooled agent's warm-up made it, warm-up.ts): the checkout skips `git init`. */
+  repositoryReady?: boolean;
   /** How long one report to the API may keep failing before the run is given up as `error`. */
   giveUpAfterMs: number;
   /** TTL of the Consul check, in seconds. */
@@ -174,8 +176,38 @@ interface PhaseContext {
 async function runPhases(ctx: PhaseContext): Promise<number> {
   const { settings, io, logger, client, redactor, state, signal } = ctx;
   const now = () => new Date().toISOString();
+  let info: RunInfo;
+  try {
+    info = checkRunInfo(await client.request('GET', AGENT_PATHS.run));
+  } catch (error) {
+    logger.error({ error: (error as Error).message }, 'could not start the run with the API');
+    return ctx.interrupted() ? EXIT.cancelled : EXIT.failure;
+  }
+  redactor.add(info.clone.token ?? undefined);
+  if (info.clone.token) redactor.add(basicAuthHeader(info.clone.token).slice('Basic '.length));
+  // `running` is reported while the checkout starts (both need only the run info); every later report waits for it
+  const runningAbort = new AbortController();
+  const running = client.request('POST', AGENT_PATHS.status, { status: 'running', at: now() } satisfies StatusReport).then(
+    () => {
+      state.status = 'running';
+      return undefined;
+    },
+    (error: unknown) => {
+      runningAbort.abort();
+      return error as Error;
+    },
+  );
+  /** Undefined once `running` is reported; else the exit code of a run the API did not let start (logged). */
+  const notStarted = async (): Promise<number | undefined> => {
+    const error = await running;
+    if (!error) return undefined;
+    logger.error({ error: error.message }, 'could not start the run with the API');
+    return ctx.interrupted() ? EXIT.cancelled : EXIT.failure;
+  };
   /** Reports the workflow's final status when the engine did not run (or could not report); returns `code`. */
   const finish = async (status: WorkflowReportStatus, reason: string, code: number): Promise<number> => {
+    const refusedStart = await notStarted();
+    if (refusedStart !== undefined) return refusedStart;
     state.status = status;
     try {
       const masked = redactor.mask(reason);
@@ -188,17 +220,6 @@ async function runPhases(ctx: PhaseContext): Promise<number> {
   };
   const cancelled = () => finish('cancelled', `agent stopped by ${ctx.interrupted() ?? 'a signal'} before the run started`, EXIT.cancelled);
 
-  let info: RunInfo;
-  try {
-    info = checkRunInfo(await client.request('GET', AGENT_PATHS.run));
-    redactor.add(info.clone.token ?? undefined);
-    if (info.clone.token) redactor.add(basicAuthHeader(info.clone.token).slice('Basic '.length));
-    await client.request('POST', AGENT_PATHS.status, { status: 'running', at: now() } satisfies StatusReport);
-    state.status = 'running';
-  } catch (error) {
-    logger.error({ error: (error as Error).message }, 'could not start the run with the API');
-    return ctx.interrupted() ? EXIT.cancelled : EXIT.failure;
-  }
   const { workflow } = info;
   logger.info(
     { workflow: workflow.id, number: workflow.number, event: workflow.event, ref: workflow.ref, sha: workflow.sha, configSha: info.configSha, trusted: workflow.trusted },
@@ -211,10 +232,28 @@ async function runPhases(ctx: PhaseContext): Promise<number> {
 
   if (signal.aborted) return cancelled();
   state.phase = 'checkout';
+  // .factory/ is read from git's objects and parsed while the work tree is written (both only once fetched)
+  let configLoad: Promise<FactoryConfig> | undefined;
   try {
-    await checkoutCommit({ ...gitOptions, url: info.clone.url, token: info.clone.token ?? undefined, sha: workflow.sha, configSha: info.configSha, depth: settings.cloneDepth });
+    const checkoutSignal = AbortSignal.any([signal, runningAbort.signal]);
+    await fetchCommits({
+      ...gitOptions,
+      signal: checkoutSignal,
+      url: info.clone.url,
+      token: info.clone.token ?? undefined,
+      sha: workflow.sha,
+      configSha: info.configSha,
+      depth: settings.cloneDepth,
+      initialized: settings.repositoryReady === true,
+    });
+    // parsed in a Worker when it needs the slow parser: its WebAssembly is released before the executions run (docs/operations.md)
+    configLoad = readConfigFiles(info.configSha, gitOptions).then((files) => loadConfigFromFilesInWorker(files));
+    configLoad.catch(() => undefined); // awaited below, unless the checkout fails first
+    await checkoutFetched(workflow.sha, { ...gitOptions, signal: checkoutSignal });
     logger.info({ sha: workflow.sha, workdir: settings.workdir }, 'checked out');
   } catch (error) {
+    const refusedStart = await notStarted();
+    if (refusedStart !== undefined) return refusedStart;
     if (signal.aborted) return cancelled();
     logger.error({ error: (error as Error).message }, 'checkout failed');
     return finish('error', `checkout failed: ${(error as Error).message}`, EXIT.failure);
@@ -224,9 +263,7 @@ async function runPhases(ctx: PhaseContext): Promise<number> {
   let plan: Plan;
   let workflowSettings: WorkflowSettings | undefined;
   try {
-    const files = await readConfigFiles(info.configSha, gitOptions);
-    // parsed in a Worker: the parsers' WebAssembly is released before the executions run (docs/operations.md)
-    const config = await loadConfigFromFilesInWorker(files);
+    const config = await configLoad;
     workflowSettings = config.workflow;
     plan = planWorkflow(config, planContextOf(info));
   } catch (error) {
@@ -247,6 +284,8 @@ async function runPhases(ctx: PhaseContext): Promise<number> {
   }
   const reused = plan.pipelines.filter((p) => info.reusedPipelines.includes(p.name)).map((p) => p.name);
   logger.info({ pipelines: plan.pipelines.map((p) => p.name), skipped: plan.skipped.map((p) => p.name), reused }, 'planned');
+  const refusedStart = await notStarted();
+  if (refusedStart !== undefined) return refusedStart;
   try {
     await client.request('PUT', AGENT_PATHS.plan, planBody(plan, redactor.mask, reused, workflowSettings));
   } catch (error) {

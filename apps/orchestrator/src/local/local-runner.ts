@@ -14,6 +14,7 @@ import { findSupervisor, SUPERVISOR_SOURCE } from './supervisor.js';
 import { POOL_DIRECTORY_PREFIX } from './pool-directory.js';
 import { CLAIM_ENV, claimLine, createAgentPool, UNCLAIMED_EXIT, type AgentPool, type IdleAgent } from './agent-pool.js';
 import { poolFit, type PoolShape } from '../pool-decisions.js';
+import { atPriority, findOnPath, idlePriority, setGroupPriority, thisProcessMayRaisePriority, type IdlePriority } from './process-priority.js';
 
 export interface LocalRunnerOptions extends AgentEndpoints {
   logger: Logger;
@@ -236,8 +237,9 @@ export function createLocalRunner(options: LocalRunnerOptions): LocalRunner {
   function spawnSupervisor(directory: string, env: Record<string, string>, idle: boolean): ChildProcess {
     const files = paths(directory);
     const output = openSync(files.output, 'a', 0o600);
+    const [file, ...args] = atPriority(idle ? poolPriority() : { nice: 0 }, [process.execPath, '-e', SUPERVISOR_SOURCE, directory, ...command]) as [string, ...string[]];
     try {
-      return spawn(process.execPath, ['-e', SUPERVISOR_SOURCE, directory, ...command], {
+      return spawn(file, args, {
         cwd: files.workspace,
         env: idle ? { ...env, FACTORY_POOL_SLOT: '1' } : env,
         detached: true,
@@ -302,6 +304,7 @@ export function createLocalRunner(options: LocalRunnerOptions): LocalRunner {
         pool: true,
       };
       writeJsonAtomically(paths(agent.directory).meta, meta);
+      raiseClaimed(agent, run.runId);
       if (!agent.hand(claimLine(run.runId, run.runToken))) throw new Error('its claim pipe is closed (the agent is gone)');
     } catch (error) {
       log.warn({ runId: run.runId, pid: agent.pid, err: error }, 'could not claim the idle agent; starting a fresh one');
@@ -315,6 +318,20 @@ export function createLocalRunner(options: LocalRunnerOptions): LocalRunner {
     agent.child.once('exit', () => children.delete(run.runId));
     log.info({ runId: run.runId, pid: agent.pid, directory: agent.directory }, 'claimed a warm agent');
     return { kind: 'local', runId: run.runId, name: link };
+  }
+
+  /**
+   * A claimed agent runs at the normal priority: every thread of its process group is raised before the claim is
+   * handed over, so its run and the executions it starts never inherit the idle agents' low one. When that fails, the
+   * run goes on (slower) and says so.
+   */
+  function raiseClaimed(agent: IdleAgent, runId: string): void {
+    if (poolPriority().nice === 0) return;
+    try {
+      setGroupPriority(agent.pid, 0);
+    } catch (error) {
+      log.warn({ runId, pid: agent.pid, err: error }, 'could not raise the claimed agent to the normal priority');
+    }
   }
 
   /** Starts one idle agent: a run directory `.pool-<random>` and its supervisor, with the claim pipe as stdin. */
@@ -357,6 +374,16 @@ export function createLocalRunner(options: LocalRunnerOptions): LocalRunner {
   }
 
   const poolSize = options.poolSize ?? 0;
+  let chosenPriority: IdlePriority | undefined;
+  /**
+   * How idle agents start (decided once, when the first starts): at nice IDLE_NICE, raised to 0 when one is claimed,
+   * where this process may raise a priority again and `nice` is on the PATH; else at the normal priority
+   * (process-priority.ts).
+   */
+  function poolPriority(): IdlePriority {
+    chosenPriority ??= idlePriority(thisProcessMayRaisePriority(), findOnPath('nice', process.env.PATH));
+    return chosenPriority;
+  }
   const pool: AgentPool | undefined =
     poolSize > 0 ? createAgentPool({ size: poolSize, start: startIdleAgent, ended: idleAgentEnded, logger: log.child({ pool: poolSize }) }) : undefined;
 

@@ -1,0 +1,116 @@
+/**
+ * The CPU priority of the local pool's idle agents (docs/runners.md, "Warm agents"). A replacement is started the
+ * moment an agent is claimed, and warming up (node, the agent's modules, the parsers) takes a core for a few hundred
+ * ms — on a small machine, the same cores the claimed run needs for its checkout and first execution. So an idle agent
+ * starts at a low priority (nice `IDLE_NICE`) and is raised to the normal one when it is claimed, before its run
+ * starts its executions (which inherit it). That needs the right to raise a priority (CAP_SYS_NICE, e.g. root, or an
+ * RLIMIT_NICE that allows nice 0) and coreutils' `nice` is on the PATH; otherwise the agents start at the normal
+ * priority as before: a claimed run never stays low.
+ */
+import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
+import { delimiter, join } from 'node:path';
+
+/** The nice value idle agents start at (0 is normal; 19 the lowest). */
+export const IDLE_NICE = 10;
+
+/** Linux's capability number of CAP_SYS_NICE. */
+const CAP_SYS_NICE = 23n;
+
+/**
+ * Whether this process may raise a priority back to nice 0 (pure): from its `/proc/self/status` (CapEff) and
+ * `/proc/self/limits` ("Max nice priority": a soft limit r allows nice down to 20 - r).
+ */
+export function mayRaisePriority(status: string, limits: string): boolean {
+  const capabilities = /^CapEff:\s*([0-9a-f]+)\s*$/m.exec(status)?.[1];
+  if (capabilities !== undefined && ((BigInt(`0x${capabilities}`) >> CAP_SYS_NICE) & 1n) === 1n) return true;
+  const niceLimit = /^Max nice priority\s+(\S+)/m.exec(limits)?.[1];
+  return niceLimit === 'unlimited' || (niceLimit !== undefined && Number(niceLimit) >= 20);
+}
+
+/** How idle agents start: at which nice value, through which `nice` (absolute path). */
+export interface IdlePriority {
+  nice: number;
+  niceCommand?: string;
+}
+
+/**
+ * How to start idle agents (pure): low when the priority can be raised again at the claim and `nice` was found
+ * (`niceCommand`), else at the normal priority.
+ */
+export function idlePriority(mayRaise: boolean, niceCommand: string | undefined): IdlePriority {
+  return mayRaise && niceCommand ? { nice: IDLE_NICE, niceCommand } : { nice: 0 };
+}
+
+/** This process's right to raise priorities, read from /proc (false where /proc cannot tell). */
+export function thisProcessMayRaisePriority(): boolean {
+  try {
+    return mayRaisePriority(readFileSync('/proc/self/status', 'utf8'), readFileSync('/proc/self/limits', 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** The first executable `name` in the directories of `path` (a PATH value); undefined when there is none. */
+export function findOnPath(name: string, path: string | undefined, executable: (file: string) => boolean = isExecutable): string | undefined {
+  for (const directory of (path ?? '').split(delimiter)) {
+    if (directory === '') continue;
+    const file = join(directory, name);
+    if (executable(file)) return file;
+  }
+  return undefined;
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `argv` run as `priority` says (pure): through `nice`, so that every thread of it starts there. */
+export function atPriority(priority: IdlePriority, argv: readonly string[]): string[] {
+  return priority.nice === 0 || !priority.niceCommand ? [...argv] : [priority.niceCommand, '-n', String(priority.nice), ...argv];
+}
+
+/** The process group and nice value of a `/proc/<pid>/stat` line (pure); undefined when it is not one. */
+export function statFields(stat: string): { pgrp: number; nice: number } | undefined {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const pgrp = Number(fields[2]);
+  const nice = Number(fields[16]);
+  return Number.isInteger(pgrp) && Number.isInteger(nice) ? { pgrp, nice } : undefined;
+}
+
+/** Every thread of every process in process group `pgid` (from /proc; those gone meanwhile are skipped). */
+export function threadsOfGroup(pgid: number): { pid: number; tid: number }[] {
+  const threads: { pid: number; tid: number }[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (statFields(readFileSync(`/proc/${entry}/stat`, 'utf8'))?.pgrp !== pgid) continue;
+      for (const task of readdirSync(`/proc/${entry}/task`)) threads.push({ pid: Number(entry), tid: Number(task) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return threads;
+}
+
+/**
+ * Sets every thread of process group `pgid` to nice `nice` (Linux keeps a priority per thread, so a process's own is
+ * not enough); returns how many were set. Throws the first error other than a thread having ended meanwhile.
+ */
+export function setGroupPriority(pgid: number, nice: number): number {
+  let set = 0;
+  for (const { tid } of threadsOfGroup(pgid)) {
+    try {
+      setPriority(tid, nice);
+      set += 1;
+    } catch (error) {
+      if ((error as { info?: { code?: string } }).info?.code !== 'ESRCH' && (error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
+  }
+  return set;
+}
