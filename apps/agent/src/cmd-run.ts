@@ -124,7 +124,7 @@ async function networkPooledRun(values: FlagValues, io: CliIo): Promise<number> 
     throw error;
   }
   const { warmUp } = await import('./server/warm-up.js');
-  const { serverRun } = await warmUp();
+  const { serverRun, repository } = await warmUp(resolve((values.workdir as string | undefined) ?? '.'), io.env);
   const consulUrl = (values.consul as string | undefined) ?? io.env.FACTORY_CONSUL_URL ?? '';
   const source = await startPodNetworkClaim(io.env, consulUrl, key, (message) => io.out(`factory-agent: ${message}\n`));
   io.out(`factory-agent: warm; waiting to be claimed on port ${source.port}\n`);
@@ -140,7 +140,8 @@ async function networkPooledRun(values: FlagValues, io: CliIo): Promise<number> 
     return UNCLAIMED_EXIT;
   }
   io.out(`factory-agent: claimed for run ${claim.runId}\n`);
-  return serverRun(await serverSettings(values, io.env, claim), io);
+  const settings = await serverSettings(values, io.env, claim);
+  return serverRun({ ...settings, repositoryReady: repository === settings.workdir }, io);
 }
 
 async function isDirectory(path: string): Promise<boolean> {
