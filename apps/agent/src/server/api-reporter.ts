@@ -1,10 +1,12 @@
 import {
   AGENT_PATHS,
   DEFAULT_LOG_CAP_BYTES,
+  MAX_LOG_BATCH_CHUNKS,
   MAX_LOG_CHUNK_CHARS,
   MAX_REASON_CHARS,
   truncationReason,
-  type LogChunk,
+  type LogBatch,
+  type LogChunkItem,
   type StatusReport,
 } from '@factoryci/agent-protocol';
 import type { Logger } from 'pino';
@@ -23,7 +25,9 @@ import { createOutputWindow, type OutputWindow } from './output-window.js';
  *   execution's end), so that a line of one stream is not cut by a line of the other.
  * - Everything is sent one request at a time, in the order it happened: an execution's chunks in `seq` order, and
  *   its status change only after its earlier chunks were acknowledged (its pending output is cut into a chunk first).
- *   The final workflow status, the engine's last event, is therefore sent last.
+ *   The final workflow status, the engine's last event, is therefore sent last. Chunks of one execution queued one
+ *   after another go in one request (up to MAX_LOG_BATCH_CHUNKS), which the API stores in one transaction: while a
+ *   request is in flight the next batch fills, so a fast writer is sent in batches of several chunks.
  * - A request is retried by the client (backoff, bounded time). When the client gives up, or the API rejects a
  *   request, the reporter stops sending, keeps the error, and calls `onFatal` once: the run cannot be reported.
  *   (Except a log chunk refused 413: that execution's log is full at the API; its further output is dropped.)
@@ -64,7 +68,7 @@ export interface ApiReporter extends Reporter {
 
 /** A log chunk holds `windowBytes` of its execution's window until it is acknowledged (0 for the marker). */
 type Item =
-  | { path: typeof AGENT_PATHS.logs; body: LogChunk; key: string; windowBytes: number }
+  | { path: typeof AGENT_PATHS.logs; chunk: LogChunkItem; names: Names; key: string; windowBytes: number }
   | { path: typeof AGENT_PATHS.status; body: StatusReport };
 
 interface Pending {
@@ -87,8 +91,8 @@ const PARTIAL_LINE_MS = 1000;
 /** …and so is one longer than this. */
 const PARTIAL_LINE_BYTES = 8 * 1024;
 const BOTH = ['stdout', 'stderr'] as ('stdout' | 'stderr')[];
-/** Four chunks of the largest size the API takes. */
-export const DEFAULT_WINDOW_BYTES = 4 * MAX_LOG_CHUNK_CHARS;
+/** Two requests of the most chunks the API takes: one in flight while the next fills (4 MiB). */
+export const DEFAULT_WINDOW_BYTES = 2 * MAX_LOG_BATCH_CHUNKS * MAX_LOG_CHUNK_CHARS;
 
 export function createApiReporter(options: ApiReporterOptions): ApiReporter {
   const batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
@@ -119,23 +123,40 @@ export function createApiReporter(options: ApiReporterOptions): ApiReporter {
     kick();
   };
 
+  /** The request for the queue's head: a status report, or the log chunks of one execution queued one after another. */
+  const nextRequest = (): { path: Item['path']; body: StatusReport | LogBatch; items: number } => {
+    const head = queue[0] as Item;
+    if (head.path === AGENT_PATHS.status) return { path: head.path, body: head.body, items: 1 };
+    const chunks: LogChunkItem[] = [head.chunk];
+    for (let i = 1; i < queue.length && chunks.length < MAX_LOG_BATCH_CHUNKS; i++) {
+      const item = queue[i] as Item;
+      if (item.path !== AGENT_PATHS.logs || item.key !== head.key) break;
+      chunks.push(item.chunk);
+    }
+    return { path: head.path, body: { ...head.names, chunks }, items: chunks.length };
+  };
+
+  /** Takes the first `count` items off the queue, giving their chunks' bytes back to their executions' windows. */
+  const acknowledged = (count: number) => {
+    for (const item of queue.splice(0, count)) if (item.path === AGENT_PATHS.logs) pending.get(item.key)?.window.release(item.windowBytes);
+  };
+
   async function pump(): Promise<void> {
     while (queue.length > 0 && !failure) {
-      const item = queue[0] as Item;
+      const next = nextRequest();
       try {
-        await options.client.request('POST', item.path, item.body);
+        await options.client.request('POST', next.path, next.body);
         requests++;
-        queue.shift();
-        if (item.path === AGENT_PATHS.logs) pending.get(item.key)?.window.release(item.windowBytes);
+        acknowledged(next.items);
       } catch (error) {
-        if (item.path === AGENT_PATHS.logs && error instanceof ApiRejectedError && error.status === 413) {
-          // the API's cap is lower than ours (the project's setting changed): that log is full; drop what follows
+        if (next.path === AGENT_PATHS.logs && error instanceof ApiRejectedError && error.status === 413) {
+          // the API's cap is lower than ours (the project's setting changed): that log is full (the chunks that fit
+          // were stored); drop what follows
           requests++;
-          queue.shift();
-          const entry = pending.get(item.key);
-          entry?.capper.close();
-          entry?.window.release(item.windowBytes);
-          options.logger.warn({ ...item.body, data: undefined, error: error.message }, 'the API refused a log chunk: the log is full; dropping this execution\'s further output');
+          const head = queue[0] as Item & { path: typeof AGENT_PATHS.logs };
+          acknowledged(next.items);
+          pending.get(head.key)?.capper.close();
+          options.logger.warn({ ...head.names, seq: head.chunk.seq, chunks: next.items, error: error.message }, 'the API refused log chunks: the log is full; dropping this execution\'s further output');
           continue;
         }
         failure = error as Error;
@@ -146,7 +167,7 @@ export function createApiReporter(options: ApiReporterOptions): ApiReporter {
           clearTimeout(entry.partialTimer.stderr);
           entry.window.open();
         }
-        options.logger.error({ error: failure.message, route: item.path }, 'reporting to the API failed; stopping the run');
+        options.logger.error({ error: failure.message, route: next.path }, 'reporting to the API failed; stopping the run');
         options.onFatal(failure);
       }
     }
@@ -178,7 +199,7 @@ export function createApiReporter(options: ApiReporterOptions): ApiReporter {
     entry.bytes = 0;
     chunks++;
     // the chunk holds its bytes of the window (taken in onOutput) until it is acknowledged
-    enqueue({ path: AGENT_PATHS.logs, body: { ...entry.names, seq: entry.nextSeq++, data }, key, windowBytes: Buffer.byteLength(data) });
+    enqueue({ path: AGENT_PATHS.logs, chunk: { seq: entry.nextSeq++, data }, names: entry.names, key, windowBytes: Buffer.byteLength(data) });
   };
 
   const entryOf = (names: Names): Pending & { names: Names } => {
@@ -208,7 +229,7 @@ export function createApiReporter(options: ApiReporterOptions): ApiReporter {
     const marker = entry?.capper.marker();
     if (!entry || marker === undefined) return undefined;
     chunks++;
-    enqueue({ path: AGENT_PATHS.logs, body: { ...entry.names, seq: entry.nextSeq++, data: marker }, key, windowBytes: 0 });
+    enqueue({ path: AGENT_PATHS.logs, chunk: { seq: entry.nextSeq++, data: marker }, names: entry.names, key, windowBytes: 0 });
     options.logger.warn({ ...entry.names, capBytes: logCapBytes, droppedBytes: entry.capper.droppedBytes }, 'execution output reached the log cap; the rest was dropped');
     return truncationReason(logCapBytes);
   };
@@ -250,7 +271,7 @@ export function createApiReporter(options: ApiReporterOptions): ApiReporter {
     const marker = entry.capper.take(attemptMarker(event));
     if (marker !== '') {
       chunks++;
-      enqueue({ path: AGENT_PATHS.logs, body: { ...entry.names, seq: entry.nextSeq++, data: marker }, key, windowBytes: 0 });
+      enqueue({ path: AGENT_PATHS.logs, chunk: { seq: entry.nextSeq++, data: marker }, names: entry.names, key, windowBytes: 0 });
     }
     const retriedAttempt: NonNullable<StatusReport['retriedAttempt']> = {
       attempt: event.attempt,
