@@ -1,4 +1,4 @@
-import { AGENT_PATHS, MAX_LOG_BATCH_CHUNKS, truncationMarker, type LogBatch, type LogChunkItem, type StatusReport } from '@factoryci/agent-protocol';
+import { AGENT_PATHS, MAX_LOG_BATCH_CHUNKS, MAX_LOG_REQUESTS_IN_FLIGHT, truncationMarker, type LogBatch, type LogChunkItem, type StatusReport } from '@factoryci/agent-protocol';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { ApiRejectedError, type AgentApiClient } from '../../apps/agent/src/server/api-client.js';
@@ -163,5 +163,51 @@ describe('the API reporter: batches of chunks', () => {
     await drained;
     expect(reporter.failure).toBeUndefined();
     expect(chunksSent(api.sent).map((chunk) => chunk.data)).toEqual(['a\n', 'b\n', 'c\n']);
+  });
+});
+
+describe('the API reporter: log requests in flight', () => {
+  it(`keeps up to MAX_LOG_REQUESTS_IN_FLIGHT (${MAX_LOG_REQUESTS_IN_FLIGHT}) log requests in flight, and sends a status alone once everything before it was acknowledged`, async () => {
+    const api = heldClient();
+    const reporter = createApiReporter({ client: api.client, logger, onFatal: () => {}, workflowRunningSent: true, batchBytes: 2, windowBytes: 1 << 20 });
+    const batch = (from: number) => Array.from({ length: MAX_LOG_BATCH_CHUNKS }, (_, i) => `${(from + i).toString(36)}\n`);
+    for (const line of [...batch(0), ...batch(8)]) reporter.onEvent(output(line));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(api.inFlight()).toBe(2);
+    reporter.onEvent(output('x\n'));
+    reporter.onEvent(output('y\n', 'other'));
+    reporter.onEvent({ type: 'status', node: { kind: 'execution', ...names }, status: 'success', exitCode: 0, at });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(api.inFlight()).toBe(2); // no third request before the first answer
+    // as each answer comes, the next request goes, until the status: it waits for every request before it
+    const statusSentWith = async (): Promise<number> => {
+      for (;;) {
+        await api.ack();
+        if (api.sent.at(-1)?.path === AGENT_PATHS.status) return api.inFlight();
+        expect(api.inFlight()).toBeLessThanOrEqual(2);
+      }
+    };
+    expect(await statusSentWith()).toBe(1);
+    const drained = reporter.drain();
+    await api.ackAll();
+    await drained;
+    const unit = chunksSent(api.sent.filter((s) => (s.body as LogBatch).execution === 'unit'));
+    expect(unit.map((chunk) => chunk.seq)).toEqual(Array.from({ length: 2 * MAX_LOG_BATCH_CHUNKS + 1 }, (_, seq) => seq));
+    expect(api.sent.filter((s) => s.path === AGENT_PATHS.status)).toHaveLength(1);
+    expect(reporter.stats()).toMatchObject({ requests: api.sent.length, pending: 0 });
+  });
+
+  it('a request that fails for good while another is in flight stops reporting once, in the order sent', async () => {
+    const api = heldClient((_path, body) => ((body as LogBatch).chunks[0]?.seq === 0 ? new ApiRejectedError(400, 'POST /agent/v1/logs', 'bad') : undefined));
+    const fatal: Error[] = [];
+    const reporter = createApiReporter({ client: api.client, logger, onFatal: (error) => fatal.push(error), workflowRunningSent: true, batchBytes: 2, windowBytes: 1 << 20 });
+    for (let i = 0; i < 2 * MAX_LOG_BATCH_CHUNKS; i++) reporter.onEvent(output(`${i.toString(36)}\n`));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(api.inFlight()).toBe(2);
+    await api.ack();
+    await api.ack();
+    await expect(reporter.drain()).rejects.toBeInstanceOf(ApiRejectedError);
+    expect(fatal).toHaveLength(1);
+    expect(reporter.backpressure(names)).toBeUndefined();
   });
 });

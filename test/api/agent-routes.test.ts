@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { validateRunInfo } from '@factoryci/agent-protocol';
 import { deriveRunTokenKey, mintRunToken } from '@factoryci/run-token';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendLogChunks } from '../../apps/api/src/agent/logs.js';
+import { LogOutOfOrderError } from '../../apps/api/src/errors.js';
 import { createRun, declaringPlan, planDeclaring, samplePlan } from './agent-fixtures.js';
 import { ADMIN_TOKEN, adminHeaders, startApi, type ApiHarness } from './harness.js';
 
@@ -272,6 +274,31 @@ describe('POST /agent/v1/logs and GET /execution/log', () => {
     // ids (the events stream's cursor) grow with seq within a batch and across batches
     expect(rows).toEqual(['a\n', 'b\n', 'c\n', 'd\n'].map((data, seq) => ({ seq, data })));
     expect((await api.database.db.execution.findUniqueOrThrow({ where: { id: execution.id } })).logBytes).toBe(8);
+  });
+
+  it('a batch that overtakes the one before it (two requests in flight) waits for it: chunks are stored, and ids given, in seq order', async () => {
+    const run = await createRun(api);
+    await putPlan(run.headers);
+    const batch = (seq: number, ...data: string[]) => ({ ...unit, chunks: data.map((text, i) => ({ seq: seq + i, data: text })) });
+    expect((await postLog(run.headers, batch(0, 'a\n'))).statusCode).toBe(200);
+    let secondAnswered = false;
+    const second = postLog(run.headers, batch(3, 'd\n', 'e\n')).then((answer) => {
+      secondAnswered = true;
+      return answer;
+    });
+    // the second batch is tried again while it waits; it cannot be stored before the first
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(secondAnswered).toBe(false);
+    expect((await postLog(run.headers, batch(1, 'b\n', 'c\n'))).json()).toEqual({ ok: true, changed: true });
+    expect((await second).json()).toEqual({ ok: true, changed: true });
+    const execution = await api.database.db.execution.findFirstOrThrow({ where: { name: 'unit', stage: { pipeline: { workflowId: run.workflowId } } } });
+    const rows = await api.database.db.logChunk.findMany({ where: { executionId: execution.id }, orderBy: { id: 'asc' }, select: { seq: true } });
+    expect(rows.map((row) => row.seq)).toEqual([0, 1, 2, 3, 4]);
+    // one whose chunks before never come is refused 503 after the wait (the agent's client retries it), nothing stored
+    const early = appendLogChunks(api.database.db, run.workflowId, batch(7, 'h\n'), 1 << 20, 50);
+    await expect(early).rejects.toBeInstanceOf(LogOutOfOrderError);
+    await expect(early).rejects.toThrow('chunks 7–7 of execution build/test/unit came before chunk 5');
+    expect(await api.database.db.logChunk.count({ where: { executionId: execution.id } })).toBe(5);
   });
 
   it('answers 404 for an unknown execution, an empty log for one without output, and needs the admin token', async () => {

@@ -27,6 +27,13 @@ export const MAX_LOG_CHUNK_CHARS = 256 * 1024;
 /** The most chunks one POST /agent/v1/logs carries (consecutive, of one execution): 8 × 256 Ki = 2 Mi characters. */
 export const MAX_LOG_BATCH_CHUNKS = 8;
 
+/**
+ * The most POST /agent/v1/logs an agent keeps in flight at once. The API stores a request only right after the chunks
+ * it follows, so a second request that overtakes the first waits for it (briefly, then 503) rather than being stored
+ * out of order.
+ */
+export const MAX_LOG_REQUESTS_IN_FLIGHT = 2;
+
 /** The longest `reason` of a status report (characters); the agent shortens longer ones. */
 export const MAX_REASON_CHARS = 10_000;
 

@@ -5,7 +5,7 @@ import { planLogBatch, type LogBatchInput } from './log-batch-plan.js';
 const CAP = 10;
 const marker = truncationMarker(CAP, 5);
 const plan = (input: Partial<LogBatchInput> & Pick<LogBatchInput, 'chunks'>) =>
-  planLogBatch({ target: 'open', storedBytes: 0, capBytes: CAP, stored: new Map(), ...input });
+  planLogBatch({ target: 'open', storedBytes: 0, capBytes: CAP, nextSeq: input.chunks[0]?.seq ?? 0, stored: new Map(), ...input });
 const chunks = (seq: number, ...data: string[]) => data.map((text, i) => ({ seq: seq + i, data: text }));
 const rows = (seq: number, ...data: string[]) => data.map((text, i) => ({ seq: seq + i, data: text, bytes: Buffer.byteLength(text) }));
 
@@ -23,6 +23,10 @@ describe('planLogBatch: what storing a batch does, chunk by chunk', () => {
     ['an ended execution takes retries only', { target: 'execution-ended', chunks: chunks(0, 'ab'), stored: new Map([[0, 'ab']]) }, { kind: 'store', rows: [], truncated: false, duplicates: 1, refused: 0 }],
     ['an ended execution refuses a new chunk: nothing of the batch is stored', { target: 'execution-ended', chunks: chunks(0, 'ab', 'cd'), stored: new Map([[0, 'ab']]) }, { kind: 'execution-ended', seq: 1 }],
     ['an ended run refuses a new chunk', { target: 'run-ended', chunks: chunks(4, 'ab') }, { kind: 'run-ended', seq: 4 }],
+    ['a batch after a gap waits for the chunks before it', { nextSeq: 3, chunks: chunks(4, 'ab') }, { kind: 'early', nextSeq: 3 }],
+    ['a batch right after the stored chunks, or overlapping them, is in order', { nextSeq: 4, storedBytes: 4, chunks: chunks(3, 'cd', 'ef'), stored: new Map([[3, 'cd']]) }, { kind: 'store', rows: rows(4, 'ef'), truncated: false, duplicates: 1, refused: 0 }],
+    ['a full log takes the marker after a gap (the chunks refused before it were never stored)', { nextSeq: 6, storedBytes: CAP, chunks: chunks(9, marker) }, { kind: 'store', rows: rows(9, marker), truncated: true, duplicates: 0, refused: 0 }],
+    ['an ended execution answers a retry after a gap as a retry', { target: 'execution-ended', nextSeq: 0, chunks: chunks(4, 'ab'), stored: new Map([[4, 'ab']]) }, { kind: 'store', rows: [], truncated: false, duplicates: 1, refused: 0 }],
   ] as const)('%s', (_name, input, expected) => {
     expect(plan({ ...input, chunks: [...input.chunks] })).toEqual(expected);
   });

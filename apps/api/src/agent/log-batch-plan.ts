@@ -8,6 +8,8 @@ export interface LogBatchInput {
   /** Bytes the execution's log holds already (`executions.log_bytes`). */
   storedBytes: number;
   capBytes: number;
+  /** The seq after the execution's last stored chunk (0 when none is). */
+  nextSeq: number;
   /** Consecutive chunks, in seq order. */
   chunks: readonly { seq: number; data: string }[];
   /** The data of the batch's seqs that are stored already. */
@@ -35,10 +37,15 @@ export type LogBatchPlan =
   /** A chunk's seq is stored with other data: nothing of the batch is stored. */
   | { kind: 'conflict'; seq: number }
   /** A new chunk for an execution, or a run, that has ended: nothing is stored. */
-  | { kind: 'execution-ended' | 'run-ended'; seq: number };
+  | { kind: 'execution-ended' | 'run-ended'; seq: number }
+  /** The chunks before the batch are not all stored yet (an earlier request still in flight): nothing is stored. */
+  | { kind: 'early'; nextSeq: number };
 
 /**
  * What storing a batch of chunks does, chunk by chunk in seq order (the same as storing them one at a time):
+ * - an open execution whose log is not full takes a batch only right after its stored chunks (its first seq at most
+ *   `nextSeq`): a batch that arrives before an earlier one (two requests in flight) waits, so chunks are stored, and
+ *   their ids given, in seq order (a full log stores nothing new but the marker, so its order no longer matters);
  * - a seq stored already is a retry when its data is the same, or the stored head of a chunk the API cut at the cap
  *   (the log is full); other data is a conflict, and then nothing of the batch is stored;
  * - a new chunk of an ended execution or run stores nothing of the batch;
@@ -52,6 +59,8 @@ export function planLogBatch(input: LogBatchInput): LogBatchPlan {
   let truncated = false;
   let duplicates = 0;
   let refused = 0;
+  const first = chunks[0]?.seq ?? 0;
+  if (target === 'open' && input.storedBytes < capBytes && first > input.nextSeq) return { kind: 'early', nextSeq: input.nextSeq };
   for (const chunk of chunks) {
     const before = stored.get(chunk.seq);
     if (before !== undefined) {

@@ -3,7 +3,8 @@ import { logBatchSeqError, truncationReason, type LogBatch } from '@factoryci/ag
 import { retryingTransaction } from '@factoryci/db';
 import { isFinalStepStatus, isFinalWorkflowStatus } from '@factoryci/run-state';
 import type { Db } from '../db.js';
-import { BadRequestError, ConflictError, NotFoundError, PayloadTooLargeError, UnauthorizedError } from '../errors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BadRequestError, ConflictError, LogOutOfOrderError, NotFoundError, PayloadTooLargeError, UnauthorizedError } from '../errors.js';
 import { planLogBatch, type LogTarget } from './log-batch-plan.js';
 import { fromByte, fromLine, tailLines, type LogRange } from '../runs/log-ranges.js';
 
@@ -14,12 +15,19 @@ export interface AppendedBatch {
   bytes: number;
 }
 
+/** How long a batch that came before the chunks it follows waits for them (tried again every EARLY_RETRY_MS). */
+export const EARLY_WAIT_MS = 2000;
+const EARLY_RETRY_MS = 5;
+
 /**
  * Stores a batch of consecutive chunks of an execution's output (POST /agent/v1/logs) in one transaction. The
  * execution is found by its names inside the workflow (with its project's log cap: `projects.log_cap_bytes`, else
  * `defaultCapBytes`); then, holding the workflow's and the execution's rows, the batch's seqs already stored are read
  * and planLogBatch decides chunk by chunk (log-batch-plan.ts): new chunks are stored (cut at the cap, or the one
- * truncation marker) with one multi-row insert, retried ones are skipped. A chunk stored with other data is a
+ * truncation marker) with one multi-row insert, retried ones are skipped. A batch that came before the chunks it
+ * follows (the agent keeps two requests in flight; the other is not stored yet) stores nothing and is tried again
+ * for up to `earlyWaitMs`, then LogOutOfOrderError (503: the agent retries it), so chunks are inserted in seq order
+ * and their ids follow it. A chunk stored with other data is a
  * ConflictError (nothing stored); a new chunk for an execution that has ended is a ConflictError, for a run that has
  * ended an UnauthorizedError (the end raced past the route's run-token check, which answers 401 for it). When the
  * full log refused some new chunks, the others are stored and then PayloadTooLargeError (413) says so; a retry
@@ -28,7 +36,7 @@ export interface AppendedBatch {
  * The transaction holds the workflow's row while it inserts, so within a workflow chunk ids grow in commit order
  * (the events stream resumes by id), and in seq order within a batch.
  */
-export async function appendLogChunks(db: Db, workflowId: string, batch: LogBatch, defaultCapBytes: number): Promise<AppendedBatch> {
+export async function appendLogChunks(db: Db, workflowId: string, batch: LogBatch, defaultCapBytes: number, earlyWaitMs = EARLY_WAIT_MS): Promise<AppendedBatch> {
   const node = `${batch.pipeline}/${batch.stage}/${batch.execution}`;
   const seqError = logBatchSeqError(batch.chunks);
   if (seqError !== undefined) throw new BadRequestError(seqError);
@@ -40,7 +48,7 @@ export async function appendLogChunks(db: Db, workflowId: string, batch: LogBatc
   const capBytes = found.stage.pipeline.workflow.project.logCapBytes ?? defaultCapBytes;
   const first = (batch.chunks[0] as { seq: number }).seq;
   const last = first + batch.chunks.length - 1;
-  const outcome = await retryingTransaction(db, async (tx) => {
+  const store = () => retryingTransaction(db, async (tx) => {
     // The workflow's row first (as every status write of the run): its chunks are inserted one transaction after
     // another, so their ids (log_chunks.id, the events stream's cursor) are in commit order within the workflow and a
     // reader never sees a chunk after one with a larger id.
@@ -52,9 +60,20 @@ export async function appendLogChunks(db: Db, workflowId: string, batch: LogBatc
     if (!execution) throw new NotFoundError(`no execution ${node} in this run's plan`);
     const stored = await tx.$queryRaw<{ seq: number; data: string }[]>`
       SELECT seq, data FROM log_chunks WHERE execution_id = ${found.id} AND seq BETWEEN ${first} AND ${last}`;
+    const [{ next }] = (await tx.$queryRaw<{ next: bigint | number }[]>`
+      SELECT COALESCE(MAX(seq) + 1, 0) AS next FROM log_chunks WHERE execution_id = ${found.id}`) as [{ next: bigint | number }];
     const target: LogTarget = !workflow || isFinalWorkflowStatus(workflow.status) ? 'run-ended' : isFinalStepStatus(execution.status) ? 'execution-ended' : 'open';
-    const plan = planLogBatch({ target, storedBytes: Number(execution.log_bytes), capBytes, chunks: batch.chunks, stored: new Map(stored.map((row) => [Number(row.seq), row.data])) });
+    const plan = planLogBatch({
+      target,
+      storedBytes: Number(execution.log_bytes),
+      capBytes,
+      nextSeq: Number(next),
+      chunks: batch.chunks,
+      stored: new Map(stored.map((row) => [Number(row.seq), row.data])),
+    });
     switch (plan.kind) {
+      case 'early':
+        return { early: plan.nextSeq };
       case 'conflict':
         throw new ConflictError(`chunk ${plan.seq} of execution ${node} is already stored with other data; a stored chunk is never replaced`);
       case 'execution-ended':
@@ -74,6 +93,15 @@ export async function appendLogChunks(db: Db, workflowId: string, batch: LogBatc
       UPDATE executions SET log_bytes = log_bytes + ${bytes}, reason = COALESCE(reason, ${reason}) WHERE id = ${found.id}`;
     return { stored: plan.rows.length, bytes, refused: plan.refused };
   });
+  const waitUntil = Date.now() + earlyWaitMs;
+  let outcome = await store();
+  while ('early' in outcome) {
+    if (Date.now() >= waitUntil) {
+      throw new LogOutOfOrderError(`chunks ${first}–${last} of execution ${node} came before chunk ${outcome.early}: send them again once the chunks before them are stored`);
+    }
+    await sleep(EARLY_RETRY_MS);
+    outcome = await store();
+  }
   if (outcome.refused > 0) {
     throw new PayloadTooLargeError(`the log of execution ${node} reached its cap of ${capBytes} bytes: it takes no more output (${outcome.refused} of ${batch.chunks.length} chunks refused${outcome.stored > 0 ? `, ${outcome.stored} stored` : ''})`);
   }
