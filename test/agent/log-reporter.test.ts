@@ -143,7 +143,9 @@ describe('the API reporter: batches of chunks', () => {
     const requests = api.sent.map(({ path, body }) =>
       path === AGENT_PATHS.logs ? `${(body as LogBatch).execution}: ${(body as LogBatch).chunks.map((chunk) => chunk.seq).join(',')}` : `status ${(body as StatusReport).status}`,
     );
-    expect(requests).toEqual(['status running', 'unit: 0,1,2,3,4,5,6,7', 'unit: 8,9,10', 'other: 0', 'unit: 11', 'status success']);
+    const seqs = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i).join(',');
+    const max = MAX_LOG_BATCH_CHUNKS;
+    expect(requests).toEqual(['status running', `unit: ${seqs(0, max)}`, `unit: ${seqs(max, 3)}`, 'other: 0', `unit: ${max + 3}`, 'status success']);
     expect(chunksSent(api.sent).filter((_, i) => i < lines.length).map((chunk) => chunk.data)).toEqual(lines);
     expect(reporter.stats()).toMatchObject({ requests: 6, chunks: MAX_LOG_BATCH_CHUNKS + 5, pending: 0 });
   });

@@ -24,8 +24,8 @@ export const COMMIT_SHA_PATTERN = '^[0-9a-f]{40}$';
 /** The largest chunk of output (characters): one row of the log, and the most one read of GET /execution/log holds per chunk. */
 export const MAX_LOG_CHUNK_CHARS = 256 * 1024;
 
-/** The most chunks one POST /agent/v1/logs carries (consecutive, of one execution): 8 × 256 Ki = 2 Mi characters. */
-export const MAX_LOG_BATCH_CHUNKS = 8;
+/** The most chunks one POST /agent/v1/logs carries (consecutive, of one execution): 4 × 256 Ki = 1 Mi characters. */
+export const MAX_LOG_BATCH_CHUNKS = 4;
 
 /**
  * The most POST /agent/v1/logs an agent keeps in flight at once. The API stores a request only right after the chunks
