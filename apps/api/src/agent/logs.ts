@@ -151,7 +151,7 @@ export interface LoggedExecution {
 
 /**
  * The execution's size, last chunk and names; NotFoundError for an unknown execution. Size and last chunk are read in
- * one transaction (one consistent snapshot: a chunk and the size it adds are stored together, appendLogChunk), so the
+ * one transaction (one consistent snapshot: a chunk and the size it adds are stored together, appendLogChunks), so the
  * size is that of the chunks up to the last one.
  */
 export async function loggedExecution(db: Db, executionId: string): Promise<LoggedExecution> {
