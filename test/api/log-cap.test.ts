@@ -108,6 +108,17 @@ describe('the log cap at the API (POST /agent/v1/logs)', () => {
     expect(await stored()).toEqual({ log: a + b.slice(0, CAP - 40_000), logBytes: CAP, reason: `log truncated at ${CAP} bytes` });
   });
 
+  it('the bytes a batch answered 413 stored are counted (factoryci_log_bytes_stored_total)', async () => {
+    const { run } = await runWithCap(CAP);
+    const counted = async () => {
+      const line = (await api.app.inject({ method: 'GET', url: '/metrics' })).body.split('\n').find((text) => text.startsWith('factoryci_log_bytes_stored_total '));
+      return Number(line?.split(' ')[1] ?? 0);
+    };
+    const before = await counted();
+    expect((await postLog(run.headers, 0, 'a'.repeat(40_000), 'b'.repeat(40_000), 'c')).statusCode).toBe(413);
+    expect((await counted()) - before).toBe(CAP);
+  });
+
   it('counts bytes, not characters, and never cuts inside a character', async () => {
     const { run, stored } = await runWithCap(CAP);
     // "€" is 3 bytes: 21,846 of them are 65,538 bytes, 2 past the cap

@@ -4,7 +4,7 @@ import { retryingTransaction } from '@factoryci/db';
 import { isFinalStepStatus, isFinalWorkflowStatus } from '@factoryci/run-state';
 import type { Db } from '../db.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BadRequestError, ConflictError, LogOutOfOrderError, NotFoundError, PayloadTooLargeError, UnauthorizedError } from '../errors.js';
+import { BadRequestError, ConflictError, LogOutOfOrderError, NotFoundError, UnauthorizedError } from '../errors.js';
 import { planLogBatch, type LogTarget } from './log-batch-plan.js';
 import { fromByte, fromLine, tailLines, type LogRange } from '../runs/log-ranges.js';
 
@@ -13,6 +13,8 @@ export interface AppendedBatch {
   stored: number;
   /** The bytes they hold. */
   bytes: number;
+  /** Why some new chunks were refused (the log is full; the others were stored): the answer is 413. */
+  refusal?: string;
 }
 
 /** How long a batch that came before the chunks it follows waits for them (tried again every EARLY_RETRY_MS). */
@@ -30,7 +32,7 @@ const EARLY_RETRY_MS = 5;
  * and their ids follow it. A chunk stored with other data is a
  * ConflictError (nothing stored); a new chunk for an execution that has ended is a ConflictError, for a run that has
  * ended an UnauthorizedError (the end raced past the route's run-token check, which answers 401 for it). When the
- * full log refused some new chunks, the others are stored and then PayloadTooLargeError (413) says so; a retry
+ * full log refused some new chunks, the others are stored and `refusal` says why (the route answers 413); a retry
  * answers the same. `executions.log_bytes` counts the stored bytes, so the cap is checked without reading the log; a
  * cut or a marker writes the truncation reason on the execution (unless it has one). A stored chunk is never replaced.
  * The transaction holds the workflow's row while it inserts, so within a workflow chunk ids grow in commit order
@@ -102,10 +104,11 @@ export async function appendLogChunks(db: Db, workflowId: string, batch: LogBatc
     await sleep(EARLY_RETRY_MS);
     outcome = await store();
   }
+  const appended: AppendedBatch = { stored: outcome.stored, bytes: outcome.bytes };
   if (outcome.refused > 0) {
-    throw new PayloadTooLargeError(`the log of execution ${node} reached its cap of ${capBytes} bytes: it takes no more output (${outcome.refused} of ${batch.chunks.length} chunks refused${outcome.stored > 0 ? `, ${outcome.stored} stored` : ''})`);
+    appended.refusal = `the log of execution ${node} reached its cap of ${capBytes} bytes: it takes no more output (${outcome.refused} of ${batch.chunks.length} chunks refused${outcome.stored > 0 ? `, ${outcome.stored} stored` : ''})`;
   }
-  return { stored: outcome.stored, bytes: outcome.bytes };
+  return appended;
 }
 
 /** How many chunks one read of GET /execution/log fetches: at most 16 × 256 Ki characters (≤ 16 MiB) in memory. */

@@ -18,6 +18,7 @@ import { runInfo } from '../agent/run-info.js';
 import { runSecrets } from '../agent/run-secrets.js';
 import { runTokenAuth } from '../agent/run-auth.js';
 import { applyStatus } from '../agent/status.js';
+import { PayloadTooLargeError } from '../errors.js';
 import { cancelSupersededRuns } from '../runs/supersede.js';
 import { keepSchedules } from '../schedules/keep-schedules.js';
 import type { RoutePlugin } from './route-plugin.js';
@@ -159,6 +160,8 @@ export const agentRoutes: RoutePlugin = async (app, deps) => {
       const appended = await appendLogChunks(deps.db, request.runWorkflowId, request.body, deps.config.logCapBytes);
       deps.metrics.logBytes.inc(appended.bytes);
       if (appended.stored > 0) announce(request, 'log');
+      // the chunks before the refused ones are stored (and counted, and announced): the agent drops what follows
+      if (appended.refusal !== undefined) throw new PayloadTooLargeError(appended.refusal);
       return { ok: true, changed: appended.stored > 0 };
     },
   );
