@@ -109,7 +109,7 @@ async function apiLogToStream(): Promise<{ delivered: number[]; stored: number[]
     const delivered = await sample(async (seq) => {
       const start = performance.now();
       const arrived = seen.expect(String(seq));
-      await post(`${base}/agent/v1/logs`, run.headers, { ...execution, seq, data: CHUNK });
+      await post(`${base}/agent/v1/logs`, run.headers, { ...execution, chunks: [{ seq, data: CHUNK }] });
       if (seq >= WARMUP) stored.push(performance.now() - start);
       return (await arrived) - start;
     });

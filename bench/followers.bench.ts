@@ -96,7 +96,7 @@ async function follow(api: Api, database: TestDatabase, followers: number) {
         const entry: { count: number; sentAt: number; done?: (at: number) => void } = { count: 0, sentAt };
         latencies.push(new Promise<number>((resolve) => (entry.done = (at) => resolve(at - sentAt))));
         seen.set(seq, entry);
-        await send(`${api.base}/agent/v1/logs`, run.headers, { ...execution, seq, data: CHUNK });
+        await send(`${api.base}/agent/v1/logs`, run.headers, { ...execution, chunks: [{ seq, data: CHUNK }] });
         const next = sentAt + 1000 / CHUNKS_PER_SECOND;
         const wait = next - performance.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));

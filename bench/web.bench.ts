@@ -81,7 +81,7 @@ export default async function bench(): Promise<void> {
     await post(`${base}/agent/v1/status`, run.headers, { ...execution, status: 'running' });
     const log = Array.from({ length: LINES }, (_, i) => `line ${i + 1}\n`).join('');
     const chunks = chunksOf(log);
-    for (const [seq, data] of chunks.entries()) await post(`${base}/agent/v1/logs`, run.headers, { ...execution, seq, data });
+    for (const [seq, data] of chunks.entries()) await post(`${base}/agent/v1/logs`, run.headers, { ...execution, chunks: [{ seq, data }] });
     const unit = await api.database.db.execution.findFirstOrThrow({ where: { name: 'unit', stage: { pipeline: { workflowId: run.workflowId } } } });
     const runPage = `${base}/runs/${run.workflowId}?execution=${unit.id}`;
 
@@ -140,7 +140,7 @@ export default async function bench(): Promise<void> {
       const seen = seenInPage(page, text);
       const arrived = new Promise<number>((resolve) => streamed.set(`${text}\n`, resolve));
       const start = Date.now();
-      await post(`${base}/agent/v1/logs`, run.headers, { ...execution, seq: chunks.length + i, data: `${text}\n` });
+      await post(`${base}/agent/v1/logs`, run.headers, { ...execution, chunks: [{ seq: chunks.length + i, data: `${text}\n` }] });
       const [pageAt, streamAt] = await Promise.all([seen, arrived]);
       // the first three warm up
       if (i >= 3) {

@@ -1,4 +1,4 @@
-import { AGENT_PATHS, truncationMarker, type LogChunk, type StatusReport } from '@factoryci/agent-protocol';
+import { AGENT_PATHS, MAX_LOG_BATCH_CHUNKS, MAX_LOG_REQUESTS_IN_FLIGHT, truncationMarker, type LogBatch, type LogChunkItem, type StatusReport } from '@factoryci/agent-protocol';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { ApiRejectedError, type AgentApiClient } from '../../apps/agent/src/server/api-client.js';
@@ -40,7 +40,10 @@ function heldClient(answer: (path: string, body: unknown) => Error | undefined =
   };
 }
 
-const output = (text: string) => ({ type: 'output' as const, ...names, stream: 'stdout' as const, seq: 0, text, at });
+const output = (text: string, execution = names.execution) => ({ type: 'output' as const, ...names, execution, stream: 'stdout' as const, seq: 0, text, at });
+/** The chunks the reporter sent, in the order sent, whatever the requests that carried them. */
+const chunksSent = (sent: { path: string; body: unknown }[]): LogChunkItem[] =>
+  sent.filter((s) => s.path === AGENT_PATHS.logs).flatMap((s) => (s.body as LogBatch).chunks);
 const running = { type: 'status' as const, node: { kind: 'execution' as const, ...names }, status: 'running' as const, at };
 
 describe('the API reporter: backpressure per execution', () => {
@@ -59,14 +62,15 @@ describe('the API reporter: backpressure per execution', () => {
     void wait?.then(() => (resumed = true));
     await api.ack(); // the execution's running
     expect(resumed).toBe(false);
-    await api.ack(); // chunk 0: 200 bytes wait, within the window
+    // the three chunks queued while the status was in flight go in one request
+    expect(api.sent.at(-1)).toEqual({ path: AGENT_PATHS.logs, body: { ...names, chunks: [0, 1, 2].map((seq) => ({ seq, data: line })) } });
+    await api.ack();
     expect(resumed).toBe(true);
     expect(reporter.backpressure(names)).toBeUndefined();
     const drained = reporter.drain();
     while (api.inFlight() > 0) await api.ackAll();
     await drained;
-    const data = api.sent.filter((s) => s.path === AGENT_PATHS.logs).map((s) => (s.body as LogChunk).data);
-    expect(data).toEqual([line, line, line]);
+    expect(chunksSent(api.sent).map((chunk) => chunk.data)).toEqual([line, line, line]);
   });
 
   it('never holds the command when reporting failed: the window opens', async () => {
@@ -93,7 +97,7 @@ describe('the API reporter: the log cap', () => {
     const drained = reporter.drain();
     while (api.inFlight() > 0) await api.ackAll();
     await drained;
-    const logs = api.sent.filter((s) => s.path === AGENT_PATHS.logs).map((s) => s.body as LogChunk);
+    const logs = chunksSent(api.sent);
     const status = api.sent.filter((s) => s.path === AGENT_PATHS.status).map((s) => s.body as StatusReport);
     return { logs, status, paths: api.sent.map((s) => s.path) };
   }
@@ -116,9 +120,96 @@ describe('the API reporter: the log cap', () => {
 
   it('a chunk the API refuses 413 (its cap is lower) ends that log without failing the run', async () => {
     const refuse = (path: string, body: unknown) =>
-      path === AGENT_PATHS.logs && (body as LogChunk).seq >= 1 ? new ApiRejectedError(413, 'POST /agent/v1/logs', 'full') : undefined;
+      path === AGENT_PATHS.logs && (body as LogBatch).chunks.some((chunk) => chunk.seq >= 1) ? new ApiRejectedError(413, 'POST /agent/v1/logs', 'full') : undefined;
     const { logs, status } = await report(1000, ['01234567\n', 'abcdefgh\n', 'more\n'], refuse);
     expect(logs[0]?.data).toBe('01234567\n');
     expect(status.at(-1)).toMatchObject({ status: 'failure' });
+  });
+});
+
+describe('the API reporter: batches of chunks', () => {
+  it('sends the chunks of one execution queued one after another in one request, at most MAX_LOG_BATCH_CHUNKS, never past a status or another execution', async () => {
+    const api = heldClient();
+    const reporter = createApiReporter({ client: api.client, logger, onFatal: () => {}, workflowRunningSent: true, batchBytes: 2, windowBytes: 1 << 20 });
+    reporter.onEvent(running); // in flight while the rest queues
+    const lines = Array.from({ length: MAX_LOG_BATCH_CHUNKS + 3 }, (_, i) => `${i.toString(36)}\n`);
+    for (const line of lines) reporter.onEvent(output(line));
+    reporter.onEvent(output('o\n', 'other'));
+    reporter.onEvent(output('z\n'));
+    reporter.onEvent({ type: 'status', node: { kind: 'execution', ...names }, status: 'success', exitCode: 0, at });
+    const drained = reporter.drain();
+    while (api.inFlight() > 0) await api.ackAll();
+    await drained;
+    const requests = api.sent.map(({ path, body }) =>
+      path === AGENT_PATHS.logs ? `${(body as LogBatch).execution}: ${(body as LogBatch).chunks.map((chunk) => chunk.seq).join(',')}` : `status ${(body as StatusReport).status}`,
+    );
+    const seqs = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i).join(',');
+    const max = MAX_LOG_BATCH_CHUNKS;
+    expect(requests).toEqual(['status running', `unit: ${seqs(0, max)}`, `unit: ${seqs(max, 3)}`, 'other: 0', `unit: ${max + 3}`, 'status success']);
+    expect(chunksSent(api.sent).filter((_, i) => i < lines.length).map((chunk) => chunk.data)).toEqual(lines);
+    expect(reporter.stats()).toMatchObject({ requests: 6, chunks: MAX_LOG_BATCH_CHUNKS + 5, pending: 0 });
+  });
+
+  it('a batch refused 413 gives all its chunks back to the window and drops the output that follows', async () => {
+    const api = heldClient((path) => (path === AGENT_PATHS.logs ? new ApiRejectedError(413, 'POST /agent/v1/logs', 'full') : undefined));
+    const reporter = createApiReporter({ client: api.client, logger, onFatal: () => {}, workflowRunningSent: true, batchBytes: 2, windowBytes: 4 });
+    reporter.onEvent(running);
+    for (const line of ['a\n', 'b\n', 'c\n']) reporter.onEvent(output(line));
+    expect(reporter.backpressure(names)).toBeInstanceOf(Promise);
+    await api.ack(); // running
+    await api.ack(); // chunks 0-2 in one request: refused
+    expect(reporter.backpressure(names)).toBeUndefined();
+    reporter.onEvent(output('dropped\n'));
+    const drained = reporter.drain();
+    while (api.inFlight() > 0) await api.ackAll();
+    await drained;
+    expect(reporter.failure).toBeUndefined();
+    expect(chunksSent(api.sent).map((chunk) => chunk.data)).toEqual(['a\n', 'b\n', 'c\n']);
+  });
+});
+
+describe('the API reporter: log requests in flight', () => {
+  it(`keeps up to MAX_LOG_REQUESTS_IN_FLIGHT (${MAX_LOG_REQUESTS_IN_FLIGHT}) log requests in flight, and sends a status alone once everything before it was acknowledged`, async () => {
+    const api = heldClient();
+    const reporter = createApiReporter({ client: api.client, logger, onFatal: () => {}, workflowRunningSent: true, batchBytes: 2, windowBytes: 1 << 20 });
+    const batch = (from: number) => Array.from({ length: MAX_LOG_BATCH_CHUNKS }, (_, i) => `${(from + i).toString(36)}\n`);
+    for (const line of [...batch(0), ...batch(8)]) reporter.onEvent(output(line));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(api.inFlight()).toBe(2);
+    reporter.onEvent(output('x\n'));
+    reporter.onEvent(output('y\n', 'other'));
+    reporter.onEvent({ type: 'status', node: { kind: 'execution', ...names }, status: 'success', exitCode: 0, at });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(api.inFlight()).toBe(2); // no third request before the first answer
+    // as each answer comes, the next request goes, until the status: it waits for every request before it
+    const statusSentWith = async (): Promise<number> => {
+      for (;;) {
+        await api.ack();
+        if (api.sent.at(-1)?.path === AGENT_PATHS.status) return api.inFlight();
+        expect(api.inFlight()).toBeLessThanOrEqual(2);
+      }
+    };
+    expect(await statusSentWith()).toBe(1);
+    const drained = reporter.drain();
+    await api.ackAll();
+    await drained;
+    const unit = chunksSent(api.sent.filter((s) => (s.body as LogBatch).execution === 'unit'));
+    expect(unit.map((chunk) => chunk.seq)).toEqual(Array.from({ length: 2 * MAX_LOG_BATCH_CHUNKS + 1 }, (_, seq) => seq));
+    expect(api.sent.filter((s) => s.path === AGENT_PATHS.status)).toHaveLength(1);
+    expect(reporter.stats()).toMatchObject({ requests: api.sent.length, pending: 0 });
+  });
+
+  it('a request that fails for good while another is in flight stops reporting once, in the order sent', async () => {
+    const api = heldClient((_path, body) => ((body as LogBatch).chunks[0]?.seq === 0 ? new ApiRejectedError(400, 'POST /agent/v1/logs', 'bad') : undefined));
+    const fatal: Error[] = [];
+    const reporter = createApiReporter({ client: api.client, logger, onFatal: (error) => fatal.push(error), workflowRunningSent: true, batchBytes: 2, windowBytes: 1 << 20 });
+    for (let i = 0; i < 2 * MAX_LOG_BATCH_CHUNKS; i++) reporter.onEvent(output(`${i.toString(36)}\n`));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(api.inFlight()).toBe(2);
+    await api.ack();
+    await api.ack();
+    await expect(reporter.drain()).rejects.toBeInstanceOf(ApiRejectedError);
+    expect(fatal).toHaveLength(1);
+    expect(reporter.backpressure(names)).toBeUndefined();
   });
 });

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { validateRunInfo } from '@factoryci/agent-protocol';
 import { deriveRunTokenKey, mintRunToken } from '@factoryci/run-token';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendLogChunks } from '../../apps/api/src/agent/logs.js';
+import { LogOutOfOrderError } from '../../apps/api/src/errors.js';
 import { createRun, declaringPlan, planDeclaring, samplePlan } from './agent-fixtures.js';
 import { ADMIN_TOKEN, adminHeaders, startApi, type ApiHarness } from './harness.js';
 
@@ -234,11 +236,15 @@ describe('POST /agent/v1/logs and GET /execution/log', () => {
     const run = await createRun(api);
     await putPlan(run.headers);
     const chunks = ['one\n', 'two\n', 'three\n', 'four\n'];
-    // Sent out of order, each four times at once (retries racing each other).
-    const sends = [3, 1, 0, 2].flatMap((seq) => Array.from({ length: 4 }, () => postLog(run.headers, { ...unit, seq, data: chunks[seq] })));
+    // Sent out of order, each four times at once (retries racing each other), as single chunks and in batches.
+    const batches = [[3], [1, 2], [0], [2]];
+    const sends = batches.flatMap((seqs) =>
+      Array.from({ length: 4 }, () => postLog(run.headers, { ...unit, chunks: seqs.map((seq) => ({ seq, data: chunks[seq] })) })),
+    );
     const answers = await Promise.all(sends);
     expect(answers.every((a) => a.statusCode === 200)).toBe(true);
-    expect(answers.filter((a) => a.json().changed === true)).toHaveLength(4);
+    // one of each batch stored something (the batch [1, 2] and the chunk [2] may each have stored chunk 2 first)
+    expect(answers.filter((a) => a.json().changed === true).length).toBeGreaterThanOrEqual(3);
     const execution = await api.database.db.execution.findFirstOrThrow({ where: { name: 'unit', stage: { pipeline: { workflowId: run.workflowId } } } });
     expect(await api.database.db.logChunk.count({ where: { executionId: execution.id } })).toBe(4);
 
@@ -248,10 +254,57 @@ describe('POST /agent/v1/logs and GET /execution/log', () => {
     expect(log.body).toBe('one\ntwo\nthree\nfour\n');
   });
 
+  it('stores a batch in seq order in one transaction; a retried batch is stored once, a conflicting one not at all, a gap is 400', async () => {
+    const run = await createRun(api);
+    await putPlan(run.headers);
+    const batch = (seq: number, ...data: string[]) => ({ ...unit, chunks: data.map((text, i) => ({ seq: seq + i, data: text })) });
+    expect((await postLog(run.headers, batch(0, 'a\n', 'b\n', 'c\n'))).json()).toEqual({ ok: true, changed: true });
+    expect((await postLog(run.headers, batch(0, 'a\n', 'b\n', 'c\n'))).json()).toEqual({ ok: true, changed: false });
+    // overlapping a stored chunk with the same data: only the new one is stored
+    expect((await postLog(run.headers, batch(2, 'c\n', 'd\n'))).json()).toEqual({ ok: true, changed: true });
+    // a stored chunk with other data: 409, and the batch's new chunk is not stored either
+    const conflict = await postLog(run.headers, batch(3, 'D\n', 'e\n'));
+    expect(conflict.statusCode).toBe(409);
+    expect(conflict.json().message).toContain('chunk 3 of execution build/test/unit is already stored with other data');
+    const gap = await postLog(run.headers, { ...unit, chunks: [{ seq: 4, data: 'e\n' }, { seq: 6, data: 'g\n' }] });
+    expect(gap.statusCode).toBe(400);
+    expect(gap.json().message).toBe('chunks[1].seq is 6, not 5: a batch holds consecutive chunks in seq order');
+    const execution = await api.database.db.execution.findFirstOrThrow({ where: { name: 'unit', stage: { pipeline: { workflowId: run.workflowId } } } });
+    const rows = await api.database.db.logChunk.findMany({ where: { executionId: execution.id }, orderBy: { id: 'asc' }, select: { seq: true, data: true } });
+    // ids (the events stream's cursor) grow with seq within a batch and across batches
+    expect(rows).toEqual(['a\n', 'b\n', 'c\n', 'd\n'].map((data, seq) => ({ seq, data })));
+    expect((await api.database.db.execution.findUniqueOrThrow({ where: { id: execution.id } })).logBytes).toBe(8);
+  });
+
+  it('a batch that overtakes the one before it (two requests in flight) waits for it: chunks are stored, and ids given, in seq order', async () => {
+    const run = await createRun(api);
+    await putPlan(run.headers);
+    const batch = (seq: number, ...data: string[]) => ({ ...unit, chunks: data.map((text, i) => ({ seq: seq + i, data: text })) });
+    expect((await postLog(run.headers, batch(0, 'a\n'))).statusCode).toBe(200);
+    let secondAnswered = false;
+    const second = postLog(run.headers, batch(3, 'd\n', 'e\n')).then((answer) => {
+      secondAnswered = true;
+      return answer;
+    });
+    // the second batch is tried again while it waits; it cannot be stored before the first
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(secondAnswered).toBe(false);
+    expect((await postLog(run.headers, batch(1, 'b\n', 'c\n'))).json()).toEqual({ ok: true, changed: true });
+    expect((await second).json()).toEqual({ ok: true, changed: true });
+    const execution = await api.database.db.execution.findFirstOrThrow({ where: { name: 'unit', stage: { pipeline: { workflowId: run.workflowId } } } });
+    const rows = await api.database.db.logChunk.findMany({ where: { executionId: execution.id }, orderBy: { id: 'asc' }, select: { seq: true } });
+    expect(rows.map((row) => row.seq)).toEqual([0, 1, 2, 3, 4]);
+    // one whose chunks before never come is refused 503 after the wait (the agent's client retries it), nothing stored
+    const early = appendLogChunks(api.database.db, run.workflowId, batch(7, 'h\n'), 1 << 20, 50);
+    await expect(early).rejects.toBeInstanceOf(LogOutOfOrderError);
+    await expect(early).rejects.toThrow('chunks 7–7 of execution build/test/unit came before chunk 5');
+    expect(await api.database.db.logChunk.count({ where: { executionId: execution.id } })).toBe(5);
+  });
+
   it('answers 404 for an unknown execution, an empty log for one without output, and needs the admin token', async () => {
     const run = await createRun(api);
     await putPlan(run.headers);
-    expect((await postLog(run.headers, { ...unit, execution: 'nope', seq: 0, data: 'x' })).statusCode).toBe(404);
+    expect((await postLog(run.headers, { ...unit, execution: 'nope', chunks: [{ seq: 0, data: 'x' }] })).statusCode).toBe(404);
     const lint = await api.database.db.execution.findFirstOrThrow({ where: { name: 'lint', stage: { pipeline: { workflowId: run.workflowId } } } });
     const empty = await api.app.inject({ method: 'GET', url: `/execution/log?id=${lint.id}`, headers: adminHeaders });
     expect(empty.statusCode).toBe(200);

@@ -38,7 +38,7 @@ const post = (run: RunFixture, path: string, payload: object, method: 'POST' | '
   });
 const status = (run: RunFixture, body: object) => post(run, 'status', body);
 const log = (run: RunFixture, execution: string, seq: number, data: string) =>
-  post(run, 'logs', { pipeline: 'build', stage: 'test', execution, seq, data });
+  post(run, 'logs', { pipeline: 'build', stage: 'test', execution, chunks: [{ seq, data }] });
 
 const workflowEvents = (run: RunFixture, headers: Record<string, string> = {}, query = '') =>
   openSseClient(`${base}/workflow/events?id=${run.workflowId}${query}`, { ...adminHeaders, ...headers });

@@ -16,8 +16,9 @@ afterAll(async () => {
 });
 
 const unit = { pipeline: 'build', stage: 'test', execution: 'unit' };
-const postLog = (headers: Record<string, string>, seq: number, data: string) =>
-  api.app.inject({ method: 'POST', url: '/agent/v1/logs', headers, payload: { ...unit, seq, data } });
+/** Posts one batch: `data` the chunks' data from `seq` on. */
+const postLog = (headers: Record<string, string>, seq: number, ...data: string[]) =>
+  api.app.inject({ method: 'POST', url: '/agent/v1/logs', headers, payload: { ...unit, chunks: data.map((text, i) => ({ seq: seq + i, data: text })) } });
 
 async function runWithCap(capBytes: number | null) {
   const run = await createRun(api);
@@ -77,6 +78,45 @@ describe('the log cap at the API (POST /agent/v1/logs)', () => {
     now = await stored();
     expect(now.log).toBe(first + second.slice(0, CAP - first.length) + marker);
     expect(now.logBytes).toBe(CAP + Buffer.byteLength(marker));
+  });
+
+  it('applies the cap chunk by chunk across a batch: the chunks that fit are stored, the one crossing it cut, the marker taken, the rest refused 413', async () => {
+    const { run, stored } = await runWithCap(CAP);
+    const [a, b, c] = ['a', 'b', 'c'].map((letter) => letter.repeat(30_000)) as [string, string, string];
+    const marker = truncationMarker(CAP, 99);
+    expect((await postLog(run.headers, 0, a, b, c, marker)).json()).toEqual({ ok: true, changed: true });
+    let now = await stored();
+    expect(now.log).toBe(a + b + c.slice(0, CAP - 60_000) + marker);
+    expect(now).toMatchObject({ logBytes: CAP + Buffer.byteLength(marker), reason: `log truncated at ${CAP} bytes` });
+    // the same batch again is a retry (the cut chunk too); one more chunk after the marker is refused, nothing else changes
+    expect((await postLog(run.headers, 0, a, b, c, marker)).json()).toEqual({ ok: true, changed: false });
+    const late = await postLog(run.headers, 2, c, marker, 'late\n');
+    expect(late.statusCode).toBe(413);
+    expect(late.json().message).toContain('1 of 3 chunks refused');
+    now = await stored();
+    expect(now.log).toBe(a + b + c.slice(0, CAP - 60_000) + marker);
+  });
+
+  it('a batch crossing the cap without a marker: stores what fits, refuses the rest with 413, and a retry answers the same', async () => {
+    const { run, stored } = await runWithCap(CAP);
+    const [a, b, c] = ['a', 'b', 'c'].map((letter) => letter.repeat(40_000)) as [string, string, string];
+    for (let i = 0; i < 2; i++) {
+      const answer = await postLog(run.headers, 0, a, b, c);
+      expect(answer.statusCode).toBe(413);
+      expect(answer.json().message).toContain(`1 of 3 chunks refused${i === 0 ? ', 2 stored' : ''}`);
+    }
+    expect(await stored()).toEqual({ log: a + b.slice(0, CAP - 40_000), logBytes: CAP, reason: `log truncated at ${CAP} bytes` });
+  });
+
+  it('the bytes a batch answered 413 stored are counted (factoryci_log_bytes_stored_total)', async () => {
+    const { run } = await runWithCap(CAP);
+    const counted = async () => {
+      const line = (await api.app.inject({ method: 'GET', url: '/metrics' })).body.split('\n').find((text) => text.startsWith('factoryci_log_bytes_stored_total '));
+      return Number(line?.split(' ')[1] ?? 0);
+    };
+    const before = await counted();
+    expect((await postLog(run.headers, 0, 'a'.repeat(40_000), 'b'.repeat(40_000), 'c')).statusCode).toBe(413);
+    expect((await counted()) - before).toBe(CAP);
   });
 
   it('counts bytes, not characters, and never cuts inside a character', async () => {

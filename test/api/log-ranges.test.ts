@@ -20,7 +20,7 @@ beforeAll(async () => {
   // lines split across chunks, multi-byte characters, no newline at the end
   const chunks = ['line 1\nline 2\nli', 'ne 3 — é\n', 'line 4\n\nline 6', '\nline 7 ü'];
   for (const [seq, data] of chunks.entries()) {
-    const stored = await api.app.inject({ method: 'POST', url: '/agent/v1/logs', headers: run.headers, payload: { pipeline: 'build', stage: 'test', execution: 'unit', seq, data } });
+    const stored = await api.app.inject({ method: 'POST', url: '/agent/v1/logs', headers: run.headers, payload: { pipeline: 'build', stage: 'test', execution: 'unit', chunks: [{ seq, data }] } });
     expect(stored.statusCode).toBeLessThan(300);
   }
   whole = chunks.join('');

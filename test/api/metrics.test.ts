@@ -114,7 +114,7 @@ describe('GET /metrics on the API', () => {
     const run = await createRun(api);
     expect((await api.app.inject({ method: 'PUT', url: '/agent/v1/plan', headers: run.headers, payload: samplePlan })).statusCode).toBe(200);
     const before = (await scrape()).value('factoryci_log_bytes_stored_total') ?? 0;
-    const chunk = { pipeline: 'build', stage: 'test', execution: 'unit', seq: 0, data: 'héllo\n' };
+    const chunk = { pipeline: 'build', stage: 'test', execution: 'unit', chunks: [{ seq: 0, data: 'héllo\n' }] };
     for (let i = 0; i < 2; i++) expect((await api.app.inject({ method: 'POST', url: '/agent/v1/logs', headers: run.headers, payload: chunk })).statusCode).toBe(200);
     expect(((await scrape()).value('factoryci_log_bytes_stored_total') ?? 0) - before).toBe(Buffer.byteLength('héllo\n'));
   });

@@ -72,7 +72,7 @@ const agent = (run: RunFixture, path: string, payload: object, method: 'POST' | 
   });
 const status = (run: RunFixture, body: object) => agent(run, 'status', body);
 const chunk = (run: RunFixture, execution: string, seq: number, data: string) =>
-  agent(run, 'logs', { pipeline: 'build', stage: 'test', execution, seq, data });
+  agent(run, 'logs', { pipeline: 'build', stage: 'test', execution, chunks: [{ seq, data }] });
 
 async function waitFor(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -137,7 +137,7 @@ beforeAll(async () => {
     method: 'POST',
     url: '/agent/v1/logs',
     headers: run.headers,
-    payload: { pipeline: 'build', stage: 'test', execution: 'unit', seq: CHUNKS - 1, data: last },
+    payload: { pipeline: 'build', stage: 'test', execution: 'unit', chunks: [{ seq: CHUNKS - 1, data: last }] },
   });
   expect(stored.statusCode).toBeLessThan(300);
   console.log(`stored ${(TOTAL / 2 ** 20).toFixed(2)} MiB (${TOTAL} bytes, ${LINES} lines, ${CHUNKS} chunks) in ${((Date.now() - started) / 1000).toFixed(1)} s`);

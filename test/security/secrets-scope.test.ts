@@ -7,7 +7,7 @@
  */
 import { deriveRunTokenKey, mintRunToken } from '@factoryci/run-token';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendLogChunk } from '../../apps/api/src/agent/logs.js';
+import { appendLogChunks } from '../../apps/api/src/agent/logs.js';
 import { UnauthorizedError } from '../../apps/api/src/errors.js';
 import { createGithubAppClient } from '../../apps/api/src/github/github-app.js';
 import { saveInstallation } from '../../apps/api/src/github/installations.js';
@@ -137,11 +137,11 @@ describe('a run token cannot forge what its run reports', () => {
     const run = await createRun(api);
     await putPlan(run.headers);
     await postStatus(run.headers, { ...unit, status: 'running' });
-    expect((await postLog(run.headers, { ...unit, seq: 0, data: 'tests failed: 3\n' })).json()).toEqual({ ok: true, changed: true });
-    const forged = await postLog(run.headers, { ...unit, seq: 0, data: 'all tests passed\n' });
+    expect((await postLog(run.headers, { ...unit, chunks: [{ seq: 0, data: 'tests failed: 3\n' }] })).json()).toEqual({ ok: true, changed: true });
+    const forged = await postLog(run.headers, { ...unit, chunks: [{ seq: 0, data: 'all tests passed\n' }] });
     expect(forged.statusCode).toBe(409);
     expect(forged.json()).toMatchObject({ error: 'conflict', message: expect.stringMatching(/never replaced/) });
-    expect((await postLog(run.headers, { ...unit, seq: 0, data: 'tests failed: 3\n' })).json()).toEqual({ ok: true, changed: false });
+    expect((await postLog(run.headers, { ...unit, chunks: [{ seq: 0, data: 'tests failed: 3\n' }] })).json()).toEqual({ ok: true, changed: false });
     expect((await executionOf(run.workflowId)).logChunks.map((c) => c.data)).toEqual(['tests failed: 3\n']);
     const log = await api.app.inject({ method: 'GET', url: `/execution/log?id=${(await executionOf(run.workflowId)).id}`, headers: adminHeaders });
     expect(log.body).toBe('tests failed: 3\n');
@@ -151,13 +151,13 @@ describe('a run token cannot forge what its run reports', () => {
     const run = await createRun(api);
     await putPlan(run.headers);
     await postStatus(run.headers, { ...unit, status: 'running' });
-    await postLog(run.headers, { ...unit, seq: 0, data: 'exit 1\n' });
+    await postLog(run.headers, { ...unit, chunks: [{ seq: 0, data: 'exit 1\n' }] });
     await postStatus(run.headers, { ...unit, status: 'failure', exitCode: 1 });
-    const appended = await postLog(run.headers, { ...unit, seq: 1, data: 'just kidding, all green\n' });
+    const appended = await postLog(run.headers, { ...unit, chunks: [{ seq: 1, data: 'just kidding, all green\n' }] });
     expect(appended.statusCode).toBe(409);
     expect(appended.json().message).toMatch(/already failure/);
     // the retry of the chunk stored before the end is still a 200
-    expect((await postLog(run.headers, { ...unit, seq: 0, data: 'exit 1\n' })).json()).toEqual({ ok: true, changed: false });
+    expect((await postLog(run.headers, { ...unit, chunks: [{ seq: 0, data: 'exit 1\n' }] })).json()).toEqual({ ok: true, changed: false });
     expect((await executionOf(run.workflowId)).logChunks.map((c) => c.seq)).toEqual([0]);
   });
 
@@ -165,13 +165,13 @@ describe('a run token cannot forge what its run reports', () => {
     const run = await createRun(api);
     await putPlan(run.headers);
     await postStatus(run.headers, { ...unit, status: 'running' });
-    await postLog(run.headers, { ...unit, seq: 0, data: 'tick 0\n' });
+    await postLog(run.headers, { ...unit, chunks: [{ seq: 0, data: 'tick 0\n' }] });
     expect((await api.app.inject({ method: 'POST', url: `/workflow/cancel?id=${run.workflowId}`, headers: adminHeaders })).statusCode).toBe(200);
     // the route's check ran before the cancel committed: the store itself decides
-    const late = appendLogChunk(api.database.db, run.workflowId, { ...unit, seq: 1, data: 'tick 1\n' }, 1 << 20);
+    const late = appendLogChunks(api.database.db, run.workflowId, { ...unit, chunks: [{ seq: 0, data: 'tick 0\n' }, { seq: 1, data: 'tick 1\n' }] }, 1 << 20);
     await expect(late).rejects.toBeInstanceOf(UnauthorizedError);
     await expect(late).rejects.toThrow('the run of this token has ended (cancelled)');
-    expect(await appendLogChunk(api.database.db, run.workflowId, { ...unit, seq: 0, data: 'tick 0\n' }, 1 << 20)).toEqual({ outcome: 'duplicate', bytes: 0 });
+    expect(await appendLogChunks(api.database.db, run.workflowId, { ...unit, chunks: [{ seq: 0, data: 'tick 0\n' }] }, 1 << 20)).toEqual({ stored: 0, bytes: 0 });
     expect((await executionOf(run.workflowId)).logChunks.map((c) => c.seq)).toEqual([0]);
   });
 
@@ -186,7 +186,7 @@ describe('a run token cannot forge what its run reports', () => {
       { pipeline: 'docs', stage: 'site', status: 'running' }, // a skipped pipeline has no stages
     ];
     for (const report of outside) expect((await postStatus(run.headers, report)).statusCode, JSON.stringify(report)).toBe(404);
-    expect((await postLog(run.headers, { pipeline: 'evil', stage: 's', execution: 'e', seq: 0, data: 'x' })).statusCode).toBe(404);
+    expect((await postLog(run.headers, { pipeline: 'evil', stage: 's', execution: 'e', chunks: [{ seq: 0, data: 'x' }] })).statusCode).toBe(404);
     const tree = await db().pipeline.findMany({ where: { workflowId: run.workflowId }, include: { stages: { include: { executions: true } } } });
     expect(tree.map((p) => p.name).sort()).toEqual(['build', 'deploy', 'docs']);
     expect(tree.flatMap((p) => p.stages.flatMap((s) => s.executions.map((e) => e.status)))).toEqual(['pending', 'pending', 'pending']);
@@ -220,15 +220,15 @@ describe('a run token cannot forge what its run reports', () => {
     const b = await createRun(api, { projectId: a.projectId });
     await putPlan(a.headers);
     await postStatus(a.headers, { ...unit, status: 'running' });
-    await postLog(a.headers, { ...unit, seq: 0, data: 'a says failure\n' });
+    await postLog(a.headers, { ...unit, chunks: [{ seq: 0, data: 'a says failure\n' }] });
     // b has no plan: a's names do not exist in b's run
     expect((await postStatus(b.headers, { ...unit, status: 'success' })).statusCode).toBe(404);
-    expect((await postLog(b.headers, { ...unit, seq: 0, data: 'b rewrites a\n' })).statusCode).toBe(404);
-    expect((await postLog(b.headers, { ...unit, seq: 1, data: 'b appends to a\n' })).statusCode).toBe(404);
+    expect((await postLog(b.headers, { ...unit, chunks: [{ seq: 0, data: 'b rewrites a\n' }] })).statusCode).toBe(404);
+    expect((await postLog(b.headers, { ...unit, chunks: [{ seq: 1, data: 'b appends to a\n' }] })).statusCode).toBe(404);
     // b's own plan has the same names: its reports land in b's tree, never in a's
     await putPlan(b.headers);
     await postStatus(b.headers, { ...unit, status: 'running' });
-    expect((await postLog(b.headers, { ...unit, seq: 0, data: 'b output\n' })).json()).toEqual({ ok: true, changed: true });
+    expect((await postLog(b.headers, { ...unit, chunks: [{ seq: 0, data: 'b output\n' }] })).json()).toEqual({ ok: true, changed: true });
     expect((await postStatus(b.headers, { status: 'success' })).statusCode).toBe(200);
     const execA = await executionOf(a.workflowId);
     expect(execA).toMatchObject({ status: 'running' });

@@ -58,6 +58,15 @@ export class ServiceUnavailableError extends ApiError {
   readonly code = 'unavailable';
 }
 
+/**
+ * Log chunks that came before the chunks they follow (an agent keeps two requests in flight): retry once those are
+ * stored. 503 so that an agent's client retries it with backoff.
+ */
+export class LogOutOfOrderError extends ApiError {
+  readonly statusCode = 503;
+  readonly code = 'out_of_order';
+}
+
 /** A body too large for what it is (e.g. an unverified webhook delivery over the size parsed before its signature). */
 export class PayloadTooLargeError extends ApiError {
   readonly statusCode = 413;

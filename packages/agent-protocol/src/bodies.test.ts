@@ -5,7 +5,9 @@ import {
   AGENT_ROUTES,
   agentPath,
   errorAnswerSchema,
-  logChunkSchema,
+  logBatchSchema,
+  logBatchSeqError,
+  MAX_LOG_BATCH_CHUNKS,
   MAX_EXECUTION_SECRETS,
   MAX_LOG_CHUNK_CHARS,
   MAX_REASON_CHARS,
@@ -14,14 +16,14 @@ import {
   planBodySchema,
   schemaCheck,
   statusReportSchema,
-  type LogChunk,
+  type LogBatch,
   type PlanBody,
   type StatusReport,
 } from './index.js';
 
 const checkPlan = schemaCheck<PlanBody>(planBodySchema);
 const checkStatus = schemaCheck<StatusReport>(statusReportSchema);
-const checkLog = schemaCheck<LogChunk>(logChunkSchema);
+const checkLog = schemaCheck<LogBatch>(logBatchSchema);
 
 const problems = (check: (value: unknown) => { ok: boolean }, value: unknown): string[] => {
   const result = check(value) as { ok: true } | { ok: false; problems: string[] };
@@ -145,20 +147,31 @@ describe('POST /agent/v1/status body (statusReportSchema)', () => {
   });
 });
 
-describe('POST /agent/v1/logs body (logChunkSchema)', () => {
-  const chunk: LogChunk = { pipeline: 'build', stage: 'test', execution: 'unit', seq: 0, data: 'one\n' };
+describe('POST /agent/v1/logs body (logBatchSchema)', () => {
+  const batch: LogBatch = { pipeline: 'build', stage: 'test', execution: 'unit', chunks: [{ seq: 0, data: 'one\n' }] };
+  const chunks = (count: number, data = 'x') => Array.from({ length: count }, (_, seq) => ({ seq, data }));
 
-  it('accepts a chunk of up to MAX_LOG_CHUNK_CHARS characters', () => {
-    expect(checkLog(chunk)).toEqual({ ok: true, value: chunk });
-    expect(checkLog({ ...chunk, data: 'x'.repeat(MAX_LOG_CHUNK_CHARS) })).toMatchObject({ ok: true });
+  it('accepts 1 to MAX_LOG_BATCH_CHUNKS chunks of up to MAX_LOG_CHUNK_CHARS characters', () => {
+    expect(checkLog(batch)).toEqual({ ok: true, value: batch });
+    expect(checkLog({ ...batch, chunks: chunks(MAX_LOG_BATCH_CHUNKS, 'x'.repeat(MAX_LOG_CHUNK_CHARS)) })).toMatchObject({ ok: true });
   });
 
-  it('refuses a longer chunk, a negative or fractional seq, and a chunk without its execution', () => {
-    expect(problems(checkLog, { ...chunk, data: 'x'.repeat(MAX_LOG_CHUNK_CHARS + 1) })).toEqual([`data is longer than ${MAX_LOG_CHUNK_CHARS} characters`]);
-    expect(problems(checkLog, { ...chunk, seq: -1 })).toEqual(['seq must be >= 0']);
-    expect(problems(checkLog, { ...chunk, seq: 0.5 })).toEqual(['seq must be an integer']);
-    const { execution: _execution, ...rest } = chunk;
+  it('refuses a longer chunk, a negative or fractional seq, no chunk or too many, and a batch without its execution', () => {
+    expect(problems(checkLog, { ...batch, chunks: [{ seq: 0, data: 'x'.repeat(MAX_LOG_CHUNK_CHARS + 1) }] })).toEqual([`chunks[0].data is longer than ${MAX_LOG_CHUNK_CHARS} characters`]);
+    expect(problems(checkLog, { ...batch, chunks: [{ seq: -1, data: '' }] })).toEqual(['chunks[0].seq must be >= 0']);
+    expect(problems(checkLog, { ...batch, chunks: [{ seq: 0.5, data: '' }] })).toEqual(['chunks[0].seq must be an integer']);
+    expect(problems(checkLog, { ...batch, chunks: [] })).toEqual(['chunks must NOT have fewer than 1 items']);
+    expect(problems(checkLog, { ...batch, chunks: chunks(MAX_LOG_BATCH_CHUNKS + 1) })).toEqual([`chunks has more than ${MAX_LOG_BATCH_CHUNKS} items`]);
+    const { execution: _execution, ...rest } = batch;
     expect(problems(checkLog, rest)).toEqual(['execution is missing']);
+  });
+
+  it('logBatchSeqError: chunks must be consecutive seqs in order', () => {
+    expect(logBatchSeqError([{ seq: 4 }])).toBeUndefined();
+    expect(logBatchSeqError([{ seq: 4 }, { seq: 5 }, { seq: 6 }])).toBeUndefined();
+    expect(logBatchSeqError([{ seq: 4 }, { seq: 6 }])).toBe('chunks[1].seq is 6, not 5: a batch holds consecutive chunks in seq order');
+    expect(logBatchSeqError([{ seq: 4 }, { seq: 5 }, { seq: 5 }])).toBe('chunks[2].seq is 5, not 6: a batch holds consecutive chunks in seq order');
+    expect(logBatchSeqError([{ seq: 5 }, { seq: 4 }])).toBe('chunks[1].seq is 4, not 6: a batch holds consecutive chunks in seq order');
   });
 });
 

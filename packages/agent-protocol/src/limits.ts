@@ -21,8 +21,18 @@ export const MAX_EXECUTION_SECRETS = 100;
 /** A commit id as the run info gives it: 40 lowercase hex digits. */
 export const COMMIT_SHA_PATTERN = '^[0-9a-f]{40}$';
 
-/** The largest chunk of output accepted in one POST /agent/v1/logs (characters). */
+/** The largest chunk of output (characters): one row of the log, and the most one read of GET /execution/log holds per chunk. */
 export const MAX_LOG_CHUNK_CHARS = 256 * 1024;
+
+/** The most chunks one POST /agent/v1/logs carries (consecutive, of one execution): 4 × 256 Ki = 1 Mi characters. */
+export const MAX_LOG_BATCH_CHUNKS = 4;
+
+/**
+ * The most POST /agent/v1/logs an agent keeps in flight at once. The API stores a request only right after the chunks
+ * it follows, so a second request that overtakes the first waits for it (briefly, then 503) rather than being stored
+ * out of order.
+ */
+export const MAX_LOG_REQUESTS_IN_FLIGHT = 2;
 
 /** The longest `reason` of a status report (characters); the agent shortens longer ones. */
 export const MAX_REASON_CHARS = 10_000;

@@ -1,10 +1,13 @@
 import {
   AGENT_PATHS,
   DEFAULT_LOG_CAP_BYTES,
+  MAX_LOG_BATCH_CHUNKS,
   MAX_LOG_CHUNK_CHARS,
+  MAX_LOG_REQUESTS_IN_FLIGHT,
   MAX_REASON_CHARS,
   truncationReason,
-  type LogChunk,
+  type LogBatch,
+  type LogChunkItem,
   type StatusReport,
 } from '@factoryci/agent-protocol';
 import type { Logger } from 'pino';
@@ -21,9 +24,14 @@ import { createOutputWindow, type OutputWindow } from './output-window.js';
  *   0, 1, 2… per execution. A chunk keeps its number through retries, so the API stores it once. stdout and stderr
  *   are merged by whole lines: an unfinished line waits for its end (at most 1 s or 8 KiB, and never past the
  *   execution's end), so that a line of one stream is not cut by a line of the other.
- * - Everything is sent one request at a time, in the order it happened: an execution's chunks in `seq` order, and
- *   its status change only after its earlier chunks were acknowledged (its pending output is cut into a chunk first).
- *   The final workflow status, the engine's last event, is therefore sent last.
+ * - Everything is sent in the order it happened: an execution's chunks in `seq` order, and its status change only
+ *   after its earlier chunks were acknowledged (its pending output is cut into a chunk first). The final workflow
+ *   status, the engine's last event, is therefore sent last. Chunks of one execution queued one after another go in
+ *   one request (up to MAX_LOG_BATCH_CHUNKS), which the API stores in one transaction. Up to
+ *   MAX_LOG_REQUESTS_IN_FLIGHT log requests are in flight at once (a status report goes alone, once everything before
+ *   it was acknowledged): the API stores a request only after the chunks it follows, so the order holds, and the
+ *   next batch is read, sent and parsed while the previous one is being stored. Answers are handled in the order
+ *   the requests were sent.
  * - A request is retried by the client (backoff, bounded time). When the client gives up, or the API rejects a
  *   request, the reporter stops sending, keeps the error, and calls `onFatal` once: the run cannot be reported.
  *   (Except a log chunk refused 413: that execution's log is full at the API; its further output is dropped.)
@@ -64,8 +72,14 @@ export interface ApiReporter extends Reporter {
 
 /** A log chunk holds `windowBytes` of its execution's window until it is acknowledged (0 for the marker). */
 type Item =
-  | { path: typeof AGENT_PATHS.logs; body: LogChunk; key: string; windowBytes: number }
+  | { path: typeof AGENT_PATHS.logs; chunk: LogChunkItem; names: Names; key: string; windowBytes: number }
   | { path: typeof AGENT_PATHS.status; body: StatusReport };
+
+/** A request sent and not answered yet: `items` of the queue, from its head on (in the order sent). */
+interface Flight {
+  request: { path: Item['path']; body: StatusReport | LogBatch; items: number };
+  answered: Promise<{ error?: unknown }>;
+}
 
 interface Pending {
   parts: string[];
@@ -87,8 +101,8 @@ const PARTIAL_LINE_MS = 1000;
 /** …and so is one longer than this. */
 const PARTIAL_LINE_BYTES = 8 * 1024;
 const BOTH = ['stdout', 'stderr'] as ('stdout' | 'stderr')[];
-/** Four chunks of the largest size the API takes. */
-export const DEFAULT_WINDOW_BYTES = 4 * MAX_LOG_CHUNK_CHARS;
+/** A request of the most chunks the API takes for each one in flight, and one more filling (3 MiB). */
+export const DEFAULT_WINDOW_BYTES = (MAX_LOG_REQUESTS_IN_FLIGHT + 1) * MAX_LOG_BATCH_CHUNKS * MAX_LOG_CHUNK_CHARS;
 
 export function createApiReporter(options: ApiReporterOptions): ApiReporter {
   const batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
@@ -105,7 +119,11 @@ export function createApiReporter(options: ApiReporterOptions): ApiReporter {
   const keyOf = (names: { pipeline?: string; stage?: string; execution?: string }) =>
     `${names.pipeline}\u0000${names.stage}\u0000${names.execution}`;
 
+  /** Wakes the pump while it waits for a request: something was queued that may go now. */
+  let wake: (() => void) | undefined;
+
   const kick = () => {
+    wake?.();
     if (pumping || failure || queue.length === 0) return;
     pumping = pump().finally(() => {
       pumping = undefined;
@@ -119,36 +137,82 @@ export function createApiReporter(options: ApiReporterOptions): ApiReporter {
     kick();
   };
 
+  /** The request for the queue's items from `from`: a status report, or the log chunks of one execution queued one after another. */
+  const requestAt = (from: number): Flight['request'] => {
+    const head = queue[from] as Item;
+    if (head.path === AGENT_PATHS.status) return { path: head.path, body: head.body, items: 1 };
+    const chunks: LogChunkItem[] = [head.chunk];
+    for (let i = from + 1; i < queue.length && chunks.length < MAX_LOG_BATCH_CHUNKS; i++) {
+      const item = queue[i] as Item;
+      if (item.path !== AGENT_PATHS.logs || item.key !== head.key) break;
+      chunks.push(item.chunk);
+    }
+    return { path: head.path, body: { ...head.names, chunks }, items: chunks.length };
+  };
+
+  /** Takes the first `count` items off the queue, giving their chunks' bytes back to their executions' windows. */
+  const acknowledged = (count: number) => {
+    for (const item of queue.splice(0, count)) if (item.path === AGENT_PATHS.logs) pending.get(item.key)?.window.release(item.windowBytes);
+  };
+
+  /** Whether `item` may be sent with `flights` in flight (see the contract above). */
+  const maySend = (item: Item, flights: Flight[]) =>
+    flights.length === 0 || (item.path === AGENT_PATHS.logs && flights.length < MAX_LOG_REQUESTS_IN_FLIGHT && flights.every((flight) => flight.request.path === AGENT_PATHS.logs));
+
+  /** Handles the oldest request's answer (answers are handled in the order the requests were sent). */
+  const settle = (flight: Flight, result: { error?: unknown }) => {
+    const { request } = flight;
+    requests++;
+    if (result.error === undefined) {
+      acknowledged(request.items);
+      return;
+    }
+    const { error } = result;
+    if (request.path === AGENT_PATHS.logs && error instanceof ApiRejectedError && error.status === 413) {
+      // the API's cap is lower than ours (the project's setting changed): that log is full (the chunks that fit were
+      // stored); drop what follows
+      const head = queue[0] as Item & { path: typeof AGENT_PATHS.logs };
+      acknowledged(request.items);
+      pending.get(head.key)?.capper.close();
+      options.logger.warn({ ...head.names, seq: head.chunk.seq, chunks: request.items, error: error.message }, 'the API refused log chunks: the log is full; dropping this execution\'s further output');
+      return;
+    }
+    failure = error as Error;
+    queue.length = 0;
+    for (const entry of pending.values()) {
+      clearTimeout(entry.timer);
+      clearTimeout(entry.partialTimer.stdout);
+      clearTimeout(entry.partialTimer.stderr);
+      entry.window.open();
+    }
+    options.logger.error({ error: failure.message, route: request.path }, 'reporting to the API failed; stopping the run');
+    options.onFatal(failure);
+  };
+
   async function pump(): Promise<void> {
-    while (queue.length > 0 && !failure) {
-      const item = queue[0] as Item;
-      try {
-        await options.client.request('POST', item.path, item.body);
-        requests++;
-        queue.shift();
-        if (item.path === AGENT_PATHS.logs) pending.get(item.key)?.window.release(item.windowBytes);
-      } catch (error) {
-        if (item.path === AGENT_PATHS.logs && error instanceof ApiRejectedError && error.status === 413) {
-          // the API's cap is lower than ours (the project's setting changed): that log is full; drop what follows
-          requests++;
-          queue.shift();
-          const entry = pending.get(item.key);
-          entry?.capper.close();
-          entry?.window.release(item.windowBytes);
-          options.logger.warn({ ...item.body, data: undefined, error: error.message }, 'the API refused a log chunk: the log is full; dropping this execution\'s further output');
-          continue;
-        }
-        failure = error as Error;
-        queue.length = 0;
-        for (const entry of pending.values()) {
-          clearTimeout(entry.timer);
-          clearTimeout(entry.partialTimer.stdout);
-          clearTimeout(entry.partialTimer.stderr);
-          entry.window.open();
-        }
-        options.logger.error({ error: failure.message, route: item.path }, 'reporting to the API failed; stopping the run');
-        options.onFatal(failure);
+    const flights: Flight[] = [];
+    let sentItems = 0;
+    while (!failure) {
+      const next = queue[sentItems];
+      if (next !== undefined && maySend(next, flights)) {
+        const request = requestAt(sentItems);
+        sentItems += request.items;
+        const answered = options.client.request('POST', request.path, request.body).then(
+          () => ({}),
+          (error: unknown) => ({ error }),
+        );
+        flights.push({ request, answered });
+        continue;
       }
+      const oldest = flights[0];
+      if (!oldest) return;
+      const woken = new Promise<'woken'>((resolve) => (wake = () => resolve('woken')));
+      const result = await Promise.race([oldest.answered, woken]);
+      wake = undefined;
+      if (result === 'woken') continue;
+      flights.shift();
+      sentItems -= oldest.request.items;
+      settle(oldest, result);
     }
   }
 
@@ -178,7 +242,7 @@ export function createApiReporter(options: ApiReporterOptions): ApiReporter {
     entry.bytes = 0;
     chunks++;
     // the chunk holds its bytes of the window (taken in onOutput) until it is acknowledged
-    enqueue({ path: AGENT_PATHS.logs, body: { ...entry.names, seq: entry.nextSeq++, data }, key, windowBytes: Buffer.byteLength(data) });
+    enqueue({ path: AGENT_PATHS.logs, chunk: { seq: entry.nextSeq++, data }, names: entry.names, key, windowBytes: Buffer.byteLength(data) });
   };
 
   const entryOf = (names: Names): Pending & { names: Names } => {
@@ -208,7 +272,7 @@ export function createApiReporter(options: ApiReporterOptions): ApiReporter {
     const marker = entry?.capper.marker();
     if (!entry || marker === undefined) return undefined;
     chunks++;
-    enqueue({ path: AGENT_PATHS.logs, body: { ...entry.names, seq: entry.nextSeq++, data: marker }, key, windowBytes: 0 });
+    enqueue({ path: AGENT_PATHS.logs, chunk: { seq: entry.nextSeq++, data: marker }, names: entry.names, key, windowBytes: 0 });
     options.logger.warn({ ...entry.names, capBytes: logCapBytes, droppedBytes: entry.capper.droppedBytes }, 'execution output reached the log cap; the rest was dropped');
     return truncationReason(logCapBytes);
   };
@@ -250,7 +314,7 @@ export function createApiReporter(options: ApiReporterOptions): ApiReporter {
     const marker = entry.capper.take(attemptMarker(event));
     if (marker !== '') {
       chunks++;
-      enqueue({ path: AGENT_PATHS.logs, body: { ...entry.names, seq: entry.nextSeq++, data: marker }, key, windowBytes: 0 });
+      enqueue({ path: AGENT_PATHS.logs, chunk: { seq: entry.nextSeq++, data: marker }, names: entry.names, key, windowBytes: 0 });
     }
     const retriedAttempt: NonNullable<StatusReport['retriedAttempt']> = {
       attempt: event.attempt,

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { AGENT_PATHS, logChunkSchema, planBodySchema, schemaCheck, statusReportSchema } from '@factoryci/agent-protocol';
+import { AGENT_PATHS, logBatchSchema, planBodySchema, schemaCheck, statusReportSchema } from '@factoryci/agent-protocol';
 import { loadConfig, planWorkflow } from '@factoryci/config';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import { planBody } from './server-run.js';
 const EXAMPLES = fileURLToPath(new URL('../../../../examples/.factory', import.meta.url));
 const checkPlan = schemaCheck(planBodySchema);
 const checkStatus = schemaCheck(statusReportSchema);
-const checkLog = schemaCheck(logChunkSchema);
+const checkLog = schemaCheck(logBatchSchema);
 
 describe('the bodies the agent sends', () => {
   it('PUT /agent/v1/plan: the examples plan, commands masked, positions from 0', async () => {
@@ -89,7 +89,7 @@ describe('the bodies the agent sends', () => {
     for (const { path, body } of sent) {
       expect((path === AGENT_PATHS.logs ? checkLog : checkStatus)(body), JSON.stringify(body)).toEqual({ ok: true, value: body });
     }
-    expect(sent[2]?.body).toEqual({ ...names, seq: 0, data: 'one\ntwo\noops\n' });
+    expect(sent[2]?.body).toEqual({ ...names, chunks: [{ seq: 0, data: 'one\ntwo\noops\n' }] });
     expect(sent[3]?.body).toEqual({ ...names, status: 'failure', exitCode: 2, reason: 'exit code 2', at });
   });
 });

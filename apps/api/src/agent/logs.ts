@@ -1,38 +1,56 @@
 import { Readable } from 'node:stream';
-import { admitChunk, cutToBytes, isTruncationMarker, truncationReason, type LogChunk } from '@factoryci/agent-protocol';
+import { logBatchSeqError, truncationReason, type LogBatch } from '@factoryci/agent-protocol';
 import { retryingTransaction } from '@factoryci/db';
 import { isFinalStepStatus, isFinalWorkflowStatus } from '@factoryci/run-state';
 import type { Db } from '../db.js';
-import { ConflictError, NotFoundError, PayloadTooLargeError, UnauthorizedError } from '../errors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BadRequestError, ConflictError, LogOutOfOrderError, NotFoundError, UnauthorizedError } from '../errors.js';
+import { planLogBatch, type LogTarget } from './log-batch-plan.js';
 import { fromByte, fromLine, tailLines, type LogRange } from '../runs/log-ranges.js';
 
-export type AppendedChunk = { outcome: 'stored'; bytes: number } | { outcome: 'duplicate'; bytes: 0 };
+export interface AppendedBatch {
+  /** Chunks stored by this request (0 when all were stored before: a retry). */
+  stored: number;
+  /** The bytes they hold. */
+  bytes: number;
+  /** Why some new chunks were refused (the log is full; the others were stored): the answer is 413. */
+  refusal?: string;
+}
 
-const DUPLICATE: AppendedChunk = { outcome: 'duplicate', bytes: 0 };
+/** How long a batch that came before the chunks it follows waits for them (tried again every EARLY_RETRY_MS). */
+export const EARLY_WAIT_MS = 2000;
+const EARLY_RETRY_MS = 5;
 
 /**
- * Stores one chunk of an execution's output (POST /agent/v1/logs). The execution is found by its names inside the
- * workflow (with its project's log cap: `projects.log_cap_bytes`, else `defaultCapBytes`), then, in one transaction
- * holding the execution's row, the cap decides (admitChunk): the chunk is stored, cut at the cap, stored as the one
- * truncation marker, or refused (PayloadTooLargeError, 413). Whenever it cannot be stored as new (refused, an ended
- * execution, its seq already stored), a chunk already stored under (execution, seq) makes it a retry ("duplicate")
- * when its data is the same (or the stored prefix of a chunk the API cut at the cap) and a ConflictError otherwise; a
- * new chunk for an execution that has ended is a ConflictError, for a run that has ended an UnauthorizedError (the end
- * raced past the route's run-token check, which answers 401 for it). `executions.log_bytes` counts the
- * stored bytes, so the cap is checked without reading the log; a cut or a marker writes the truncation reason on the
- * execution (unless it has one). A stored chunk is never replaced. The transaction holds the workflow's row while it
- * inserts, so within a workflow chunk ids grow in commit order (the events stream resumes by id). The answer says how many bytes were stored (0 for
- * a duplicate).
+ * Stores a batch of consecutive chunks of an execution's output (POST /agent/v1/logs) in one transaction. The
+ * execution is found by its names inside the workflow (with its project's log cap: `projects.log_cap_bytes`, else
+ * `defaultCapBytes`); then, holding the workflow's and the execution's rows, the batch's seqs already stored are read
+ * and planLogBatch decides chunk by chunk (log-batch-plan.ts): new chunks are stored (cut at the cap, or the one
+ * truncation marker) with one multi-row insert, retried ones are skipped. A batch that came before the chunks it
+ * follows (the agent keeps two requests in flight; the other is not stored yet) stores nothing and is tried again
+ * for up to `earlyWaitMs`, then LogOutOfOrderError (503: the agent retries it), so chunks are inserted in seq order
+ * and their ids follow it. A chunk stored with other data is a
+ * ConflictError (nothing stored); a new chunk for an execution that has ended is a ConflictError, for a run that has
+ * ended an UnauthorizedError (the end raced past the route's run-token check, which answers 401 for it). When the
+ * full log refused some new chunks, the others are stored and `refusal` says why (the route answers 413); a retry
+ * answers the same. `executions.log_bytes` counts the stored bytes, so the cap is checked without reading the log; a
+ * cut or a marker writes the truncation reason on the execution (unless it has one). A stored chunk is never replaced.
+ * The transaction holds the workflow's row while it inserts, so within a workflow chunk ids grow in commit order
+ * (the events stream resumes by id), and in seq order within a batch.
  */
-export async function appendLogChunk(db: Db, workflowId: string, chunk: LogChunk, defaultCapBytes: number): Promise<AppendedChunk> {
-  const node = `${chunk.pipeline}/${chunk.stage}/${chunk.execution}`;
+export async function appendLogChunks(db: Db, workflowId: string, batch: LogBatch, defaultCapBytes: number, earlyWaitMs = EARLY_WAIT_MS): Promise<AppendedBatch> {
+  const node = `${batch.pipeline}/${batch.stage}/${batch.execution}`;
+  const seqError = logBatchSeqError(batch.chunks);
+  if (seqError !== undefined) throw new BadRequestError(seqError);
   const found = await db.execution.findFirst({
-    where: { name: chunk.execution, stage: { name: chunk.stage, pipeline: { name: chunk.pipeline, workflowId } } },
+    where: { name: batch.execution, stage: { name: batch.stage, pipeline: { name: batch.pipeline, workflowId } } },
     select: { id: true, stage: { select: { pipeline: { select: { workflow: { select: { project: { select: { logCapBytes: true } } } } } } } } },
   });
   if (!found) throw new NotFoundError(`no execution ${node} in this run's plan`);
   const capBytes = found.stage.pipeline.workflow.project.logCapBytes ?? defaultCapBytes;
-  return retryingTransaction(db, async (tx) => {
+  const first = (batch.chunks[0] as { seq: number }).seq;
+  const last = first + batch.chunks.length - 1;
+  const store = () => retryingTransaction(db, async (tx) => {
     // The workflow's row first (as every status write of the run): its chunks are inserted one transaction after
     // another, so their ids (log_chunks.id, the events stream's cursor) are in commit order within the workflow and a
     // reader never sees a chunk after one with a larger id.
@@ -42,44 +60,55 @@ export async function appendLogChunk(db: Db, workflowId: string, chunk: LogChunk
     const [execution] = await tx.$queryRaw<{ status: string; log_bytes: number }[]>`
       SELECT status, log_bytes FROM executions WHERE id = ${found.id} FOR UPDATE`;
     if (!execution) throw new NotFoundError(`no execution ${node} in this run's plan`);
-    const storedBytes = Number(execution.log_bytes);
-    /** Only when the chunk cannot be stored as new: a retry of a stored chunk, or a conflict. */
-    const retried = async (): Promise<boolean> => {
-      const stored = await tx.logChunk.findUnique({ where: { executionId_seq: { executionId: found.id, seq: chunk.seq } }, select: { data: true } });
-      if (!stored) return false;
-      const cutRetry = storedBytes >= capBytes && stored.data.length < chunk.data.length && chunk.data.startsWith(stored.data);
-      if (stored.data === chunk.data || cutRetry) return true;
-      throw new ConflictError(`chunk ${chunk.seq} of execution ${node} is already stored with other data; a stored chunk is never replaced`);
-    };
-    if (!workflow || isFinalWorkflowStatus(workflow.status)) {
-      if (await retried()) return DUPLICATE;
-      // what the run-token check answers (run-auth.ts) had the end come before it: the token died with its run, so
-      // the agent stops as cancelled rather than failing on a conflict
-      throw new UnauthorizedError(`the run of this token has ended (${workflow?.status ?? 'deleted'})`);
+    const stored = await tx.$queryRaw<{ seq: number; data: string }[]>`
+      SELECT seq, data FROM log_chunks WHERE execution_id = ${found.id} AND seq BETWEEN ${first} AND ${last}`;
+    const [{ next }] = (await tx.$queryRaw<{ next: bigint | number }[]>`
+      SELECT COALESCE(MAX(seq) + 1, 0) AS next FROM log_chunks WHERE execution_id = ${found.id}`) as [{ next: bigint | number }];
+    const target: LogTarget = !workflow || isFinalWorkflowStatus(workflow.status) ? 'run-ended' : isFinalStepStatus(execution.status) ? 'execution-ended' : 'open';
+    const plan = planLogBatch({
+      target,
+      storedBytes: Number(execution.log_bytes),
+      capBytes,
+      nextSeq: Number(next),
+      chunks: batch.chunks,
+      stored: new Map(stored.map((row) => [Number(row.seq), row.data])),
+    });
+    switch (plan.kind) {
+      case 'early':
+        return { early: plan.nextSeq };
+      case 'conflict':
+        throw new ConflictError(`chunk ${plan.seq} of execution ${node} is already stored with other data; a stored chunk is never replaced`);
+      case 'execution-ended':
+        throw new ConflictError(`execution ${node} is already ${execution.status}: its log takes no new chunk`);
+      case 'run-ended':
+        // what the run-token check answers (run-auth.ts) had the end come before it: the token died with its run, so
+        // the agent stops as cancelled rather than failing on a conflict
+        throw new UnauthorizedError(`the run of this token has ended (${workflow?.status ?? 'deleted'})`);
     }
-    if (isFinalStepStatus(execution.status)) {
-      if (await retried()) return DUPLICATE;
-      throw new ConflictError(`execution ${node} is already ${execution.status}: its log takes no new chunk`);
-    }
-    const dataBytes = Buffer.byteLength(chunk.data);
-    const admission = admitChunk({ storedBytes, capBytes, dataBytes, isMarker: isTruncationMarker(chunk.data) });
-    if (admission.kind === 'refuse') {
-      if (await retried()) return DUPLICATE;
-      throw new PayloadTooLargeError(`the log of execution ${node} reached its cap of ${capBytes} bytes: it takes no more output`);
-    }
-    const kept = admission.kind === 'cut' ? cutToBytes(chunk.data, admission.keepBytes) : { head: chunk.data, bytes: dataBytes };
-    // INSERT IGNORE on the unique (execution_id, seq) key: nothing else can be ignored (the body schema bounds data)
-    const inserted = await tx.$executeRaw`
-      INSERT IGNORE INTO log_chunks (execution_id, seq, data, created_at) VALUES (${found.id}, ${chunk.seq}, ${kept.head}, NOW(3))`;
-    if (inserted === 0) {
-      if (await retried()) return DUPLICATE;
-      throw new Error(`chunk ${chunk.seq} of execution ${node} was not stored`);
-    }
-    const reason = admission.kind === 'store' ? null : truncationReason(capBytes);
+    if (plan.rows.length === 0) return { stored: 0, bytes: 0, refused: plan.refused };
+    // one multi-row insert; createMany rather than $executeRaw, which round-trips its parameters through JSON
+    const { count: inserted } = await tx.logChunk.createMany({ data: plan.rows.map((row) => ({ executionId: found.id, seq: row.seq, data: row.data })) });
+    if (inserted !== plan.rows.length) throw new Error(`chunks ${first}–${last} of execution ${node}: ${inserted} of ${plan.rows.length} stored`);
+    const bytes = plan.rows.reduce((sum, row) => sum + row.bytes, 0);
+    const reason = plan.truncated ? truncationReason(capBytes) : null;
     await tx.$executeRaw`
-      UPDATE executions SET log_bytes = log_bytes + ${kept.bytes}, reason = COALESCE(reason, ${reason}) WHERE id = ${found.id}`;
-    return { outcome: 'stored', bytes: kept.bytes };
+      UPDATE executions SET log_bytes = log_bytes + ${bytes}, reason = COALESCE(reason, ${reason}) WHERE id = ${found.id}`;
+    return { stored: plan.rows.length, bytes, refused: plan.refused };
   });
+  const waitUntil = Date.now() + earlyWaitMs;
+  let outcome = await store();
+  while ('early' in outcome) {
+    if (Date.now() >= waitUntil) {
+      throw new LogOutOfOrderError(`chunks ${first}–${last} of execution ${node} came before chunk ${outcome.early}: send them again once the chunks before them are stored`);
+    }
+    await sleep(EARLY_RETRY_MS);
+    outcome = await store();
+  }
+  const appended: AppendedBatch = { stored: outcome.stored, bytes: outcome.bytes };
+  if (outcome.refused > 0) {
+    appended.refusal = `the log of execution ${node} reached its cap of ${capBytes} bytes: it takes no more output (${outcome.refused} of ${batch.chunks.length} chunks refused${outcome.stored > 0 ? `, ${outcome.stored} stored` : ''})`;
+  }
+  return appended;
 }
 
 /** How many chunks one read of GET /execution/log fetches: at most 16 × 256 Ki characters (≤ 16 MiB) in memory. */
@@ -125,7 +154,7 @@ export interface LoggedExecution {
 
 /**
  * The execution's size, last chunk and names; NotFoundError for an unknown execution. Size and last chunk are read in
- * one transaction (one consistent snapshot: a chunk and the size it adds are stored together, appendLogChunk), so the
+ * one transaction (one consistent snapshot: a chunk and the size it adds are stored together, appendLogChunks), so the
  * size is that of the chunks up to the last one.
  */
 export async function loggedExecution(db: Db, executionId: string): Promise<LoggedExecution> {

@@ -33,8 +33,8 @@ export function chunksWithinBytes(sizes: readonly number[], maxBytes: number): n
 /**
  * The next chunks of a workflow's executions after `after` (log_chunks.id), in id order: first the ids and sizes of at
  * most `maxChunks`, then the data of those that fit in `maxBytes`. Ids grow in commit order within a workflow (its
- * chunks are inserted holding the workflow's row, appendLogChunk), and an agent sends an execution's chunks in seq
- * order, each after the previous one was stored: so resuming after an id loses and repeats nothing, and one
+ * chunks are inserted holding the workflow's row, appendLogChunks), and an execution's chunks are stored in seq order
+ * (a batch only right after the chunks before it): so resuming after an id loses and repeats nothing, and one
  * execution's chunks come in seq order. With `executionId`, only that execution's chunks. An empty answer means the
  * stream has sent everything stored so far.
  */

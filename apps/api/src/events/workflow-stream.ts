@@ -102,7 +102,7 @@ export async function streamWorkflowEvents(
         for (const change of changesSince(sent ?? payloads, payloads)) await sse.send({ id: id(), event: 'status', data: change });
         sent = payloads;
       }
-      // final when read before the chunks just sent: no chunk is stored once a run is final (appendLogChunk)
+      // final when read before the chunks just sent: no chunk is stored once a run is final (appendLogChunks)
       if (fresh && isFinalWorkflowStatus(fresh.status)) {
         await sse.send({ id: id(), event: 'end', data: { status: fresh.status } });
         break;

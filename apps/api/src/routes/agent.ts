@@ -1,7 +1,8 @@
 import {
   AGENT_ERROR_STATUSES,
   AGENT_ROUTES,
-  logChunkSchema,
+  logBatchSchema,
+  MAX_LOG_BATCH_CHUNKS,
   MAX_LOG_CHUNK_CHARS,
   okAnswerSchema,
   planBodySchema,
@@ -11,12 +12,13 @@ import {
   type StatusReport,
 } from '@factoryci/agent-protocol';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
-import { appendLogChunk } from '../agent/logs.js';
+import { appendLogChunks } from '../agent/logs.js';
 import { savePlan } from '../agent/plan.js';
 import { runInfo } from '../agent/run-info.js';
 import { runSecrets } from '../agent/run-secrets.js';
 import { runTokenAuth } from '../agent/run-auth.js';
 import { applyStatus } from '../agent/status.js';
+import { PayloadTooLargeError } from '../errors.js';
 import { cancelSupersededRuns } from '../runs/supersede.js';
 import { keepSchedules } from '../schedules/keep-schedules.js';
 import type { RoutePlugin } from './route-plugin.js';
@@ -150,14 +152,17 @@ export const agentRoutes: RoutePlugin = async (app, deps) => {
     AGENT_ROUTES.logs.path,
     {
       preHandler: live,
-      bodyLimit: 8 * MAX_LOG_CHUNK_CHARS + 64 * 1024,
-      schema: { tags, summary: 'One ordered chunk of an execution\'s output (stored once per seq)', body: logChunkSchema, response: { 200: okAnswerSchema, ...agentErrors } },
+      // JSON escapes a character in at most 6 bytes (\u001b); 8 per character leaves room for the names and the syntax
+      bodyLimit: 8 * MAX_LOG_BATCH_CHUNKS * MAX_LOG_CHUNK_CHARS + 64 * 1024,
+      schema: { tags, summary: 'Consecutive chunks of an execution\'s output (each stored once per seq)', body: logBatchSchema, response: { 200: okAnswerSchema, ...agentErrors } },
     },
     async (request) => {
-      const appended = await appendLogChunk(deps.db, request.runWorkflowId, request.body, deps.config.logCapBytes);
+      const appended = await appendLogChunks(deps.db, request.runWorkflowId, request.body, deps.config.logCapBytes);
       deps.metrics.logBytes.inc(appended.bytes);
-      if (appended.outcome === 'stored') announce(request, 'log');
-      return { ok: true, changed: appended.outcome === 'stored' };
+      if (appended.stored > 0) announce(request, 'log');
+      // the chunks before the refused ones are stored (and counted, and announced): the agent drops what follows
+      if (appended.refusal !== undefined) throw new PayloadTooLargeError(appended.refusal);
+      return { ok: true, changed: appended.stored > 0 };
     },
   );
 };

@@ -10,7 +10,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** One ordered chunk of an execution's output (stored once per seq) */
+        /** Consecutive chunks of an execution's output (each stored once per seq) */
         post: {
             parameters: {
                 query?: never;
@@ -21,10 +21,12 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        data: string;
+                        chunks: {
+                            data: string;
+                            seq: number;
+                        }[];
                         execution: string;
                         pipeline: string;
-                        seq: number;
                         stage: string;
                     };
                 };
