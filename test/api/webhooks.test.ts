@@ -24,6 +24,26 @@ const counts = async () => ({
   workflows: await api.database.db.workflow.count(),
 });
 
+describe('POST /hooks/github: its own context', () => {
+  /** The hooks Fastify runs for a route, by kind, as printRoutes names them (lines "• (kind) [names]" under the route). */
+  const hooksOf = (url: string): Record<string, string[]> => {
+    const lines = api.app.printRoutes({ commonPrefix: false, includeHooks: true, method: 'POST' }).split('\n');
+    const at = lines.findIndex((line) => line.includes(`── ${url} (POST)`));
+    const hooks: Record<string, string[]> = {};
+    for (const line of lines.slice(at + 1)) {
+      const hook = /• \((\w+)\) (\[.*\])$/.exec(line);
+      if (!hook) break;
+      hooks[hook[1] as string] = JSON.parse(hook[2] as string) as string[];
+    }
+    return hooks;
+  };
+
+  it('runs none of the other routes\' hooks (cookies, the query checks): only its own count of deliveries', () => {
+    expect(hooksOf('/hooks/github')).toEqual({ onResponse: ['onResponse()'] });
+    expect(hooksOf('/project')).toMatchObject({ onRequest: expect.arrayContaining(['fastifyCookieHandler()']), preHandler: expect.arrayContaining(['rejectNonFiniteNumbers()']) });
+  });
+});
+
 describe('POST /hooks/github: signatures', () => {
   it('401 and nothing written without a signature, with a wrong one, or one over other bytes', async () => {
     const before = await counts();
