@@ -1,13 +1,12 @@
 import { Queue } from 'bullmq';
-import { Redis, type ChainableCommander } from 'ioredis';
+import { Redis } from 'ioredis';
 import {
   CANCEL_CHANNEL,
   CHECK_RUN_QUEUE_NAME,
   checkRunSyncJob,
   enqueueCheckRunSync,
-  publishRunChange,
   RUN_CHANGE_CHANNEL,
-  runChangeMessage,
+  runChangesMessage,
   WORKFLOW_JOB_NAME,
   WORKFLOW_QUEUE_NAME,
   type CheckRunJobData,
@@ -50,7 +49,7 @@ export interface WorkflowQueue {
   /** Publishes the workflow id on CANCEL_CHANNEL; resolves false when Redis is unavailable. */
   publishCancel(workflowId: string): Promise<boolean>;
   /**
-   * Publishes each notice on RUN_CHANGE_CHANNEL (the events streams read the database again); resolves false when
+   * Publishes the notices on RUN_CHANGE_CHANNEL in one message (the events streams read the database again); resolves false when
    * Redis is unavailable, which only delays the streams until their next timed read.
    */
   publishRunChanges(notices: readonly RunChangeNotice[]): Promise<boolean>;
@@ -180,9 +179,8 @@ export function createWorkflowQueue(options: WorkflowQueueOptions): WorkflowQueu
       return attempt(() => redis.publish(CANCEL_CHANNEL, workflowId));
     },
     publishRunChanges(notices) {
-      if (notices.length === 1) return attempt(() => publishRunChange(redis, notices[0] as RunChangeNotice));
-      // several (an intake batch): one pipeline, one write to the socket
-      return notices.length === 0 ? Promise.resolve(true) : attempt(() => execPipeline(notices.reduce((pipeline, notice) => pipeline.publish(RUN_CHANGE_CHANNEL, runChangeMessage(notice)), redis.pipeline())));
+      // several (an intake batch): one PUBLISH of them all
+      return notices.length === 0 ? Promise.resolve(true) : attempt(() => redis.publish(RUN_CHANGE_CHANNEL, runChangesMessage(notices)));
     },
     syncCheckRun(workflowId, change) {
       return attempt(() => enqueueCheckRunSync(checkRuns, workflowId, change));
@@ -240,11 +238,4 @@ function jobStateOf(state: string): WorkflowJobState {
     default:
       return 'missing';
   }
-}
-
-/** Runs a pipeline, throwing its first command's error (exec reports them per command instead). */
-async function execPipeline(pipeline: ChainableCommander): Promise<void> {
-  const results = (await pipeline.exec()) ?? [];
-  const failed = results.find(([error]) => error);
-  if (failed) throw failed[0];
 }
