@@ -63,6 +63,8 @@ export interface WorkflowQueue {
    * jobs and notices cost one write (a system call that counts under load) instead of one each.
    */
   inOneWrite<T>(issue: () => Promise<T>): Promise<T>;
+  /** Whether the connection to Redis is up now (commands are sent, not refused at once); no round trip. */
+  connected(): boolean;
   /** True when Redis answers a PING in time (`timeoutMs`, default the queue's). */
   ping(timeoutMs?: number): Promise<boolean>;
   /**
@@ -196,6 +198,9 @@ export function createWorkflowQueue(options: WorkflowQueueOptions): WorkflowQueu
         setImmediate(() => socket.uncork());
       }
       return issue();
+    },
+    connected() {
+      return redis.status === 'ready';
     },
     async ping(pingTimeoutMs = timeoutMs) {
       if (redis.status !== 'ready') return false;
