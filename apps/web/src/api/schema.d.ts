@@ -1461,7 +1461,7 @@ export interface paths {
                             delivery: string;
                             message: string;
                             number?: number | null;
-                            /** @description false when Redis was unavailable: the relay queues it later */
+                            /** @description committed queued with Redis connected: its job follows the answer; false when Redis was unavailable (the reconciler queues it later) */
                             queued?: boolean;
                             redelivery?: boolean;
                             /** @description queued, or awaiting_approval (untrusted pull request, project requires approval) */
@@ -1480,7 +1480,7 @@ export interface paths {
                             delivery: string;
                             message: string;
                             number?: number | null;
-                            /** @description false when Redis was unavailable: the relay queues it later */
+                            /** @description committed queued with Redis connected: its job follows the answer; false when Redis was unavailable (the reconciler queues it later) */
                             queued?: boolean;
                             redelivery?: boolean;
                             /** @description queued, or awaiting_approval (untrusted pull request, project requires approval) */
@@ -1585,7 +1585,7 @@ export interface paths {
                             delivery: string;
                             message: string;
                             number?: number | null;
-                            /** @description false when Redis was unavailable: the relay queues it later */
+                            /** @description committed queued with Redis connected: its job follows the answer; false when Redis was unavailable (the reconciler queues it later) */
                             queued?: boolean;
                             redelivery?: boolean;
                             /** @description queued, or awaiting_approval (untrusted pull request, project requires approval) */
@@ -1604,7 +1604,7 @@ export interface paths {
                             delivery: string;
                             message: string;
                             number?: number | null;
-                            /** @description false when Redis was unavailable: the relay queues it later */
+                            /** @description committed queued with Redis connected: its job follows the answer; false when Redis was unavailable (the reconciler queues it later) */
                             queued?: boolean;
                             redelivery?: boolean;
                             /** @description queued, or awaiting_approval (untrusted pull request, project requires approval) */
