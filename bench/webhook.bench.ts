@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
+import { Session } from 'node:inspector/promises';
 import { Queue } from 'bullmq';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { CHECK_RUN_QUEUE_NAME } from '@factoryci/queue';
@@ -82,6 +84,28 @@ function client(port: number, body: string, signature: string, status: number, m
   return { send, close: () => agent.destroy() };
 }
 
+/**
+ * WEBHOOK_BENCH_PROFILE=<file>: a CPU profile (Chrome's .cpuprofile) of this process — the API and the load client —
+ * while `measure` runs (the API's timed rows at concurrency 16, warm-up included), and nothing else of the bench.
+ */
+async function profiled<T>(measure: () => Promise<T>): Promise<T> {
+  const file = process.env.WEBHOOK_BENCH_PROFILE;
+  if (!file) return measure();
+  const session = new Session();
+  session.connect();
+  try {
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+    const result = await measure();
+    const { profile } = await session.post('Profiler.stop');
+    await writeFile(file, JSON.stringify(profile));
+    console.log(`\nwebhook: CPU profile of the API's rows written to ${file}`);
+    return result;
+  } finally {
+    session.disconnect();
+  }
+}
+
 export default async function bench(): Promise<void> {
   await ensureServices();
 
@@ -134,7 +158,7 @@ export default async function bench(): Promise<void> {
     const apiPort = await listen(api.app);
     const load = client(apiPort, body, signPayload(secret, body), 202);
     try {
-      rows.push(await measureLoad('API: verify, commit delivery + workflow, relay the job', load.send, options));
+      rows.push(await profiled(() => measureLoad('API: verify, commit delivery + workflow, relay the job', load.send, options)));
     } finally {
       load.close();
     }
