@@ -98,6 +98,26 @@ describe('publishRunChanges', () => {
   });
 });
 
+describe('enqueueMany', () => {
+  it("a batch's jobs, one add each, leave in one write", async () => {
+    const workflows = ids(5);
+    await queue.enqueueMany(ids(1));
+    const writes = countWritesTo(proxyPort);
+    try {
+      expect(await queue.enqueueMany(workflows)).toBe(true);
+    } finally {
+      writes.stop();
+    }
+    expect(writes.count).toBe(1);
+    const jobs = new Queue(WORKFLOW_QUEUE_NAME, { connection: { url: REDIS_URL }, prefix });
+    try {
+      for (const id of workflows) expect((await jobs.getJob(id))?.data).toEqual({ workflowId: id });
+    } finally {
+      await jobs.close();
+    }
+  });
+});
+
 describe('inOneWrite', () => {
   it("a batch's jobs, check-run jobs and notices leave in one write, and each is carried out", async () => {
     const workflows = ids(4);

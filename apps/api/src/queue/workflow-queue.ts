@@ -136,8 +136,20 @@ export function createWorkflowQueue(options: WorkflowQueueOptions): WorkflowQueu
   };
 
   const add = (workflowId: string) => queue.add(WORKFLOW_JOB_NAME, { workflowId }, { jobId: workflowId });
-  const addMany = (workflowIds: readonly string[]) =>
-    queue.addBulk(workflowIds.map((workflowId) => ({ name: WORKFLOW_JOB_NAME, data: { workflowId }, opts: { jobId: workflowId } })));
+  /** Corks the socket until the end of this turn of the event loop: the commands `issue` sends leave in one write. */
+  const inOneWrite = <T>(issue: () => Promise<T>): Promise<T> => {
+    const socket = redis.status === 'ready' ? redis.stream : undefined;
+    if (socket) {
+      socket.cork();
+      // after this turn's promise jobs, which is where BullMQ writes its commands
+      setImmediate(() => socket.uncork());
+    }
+    return issue();
+  };
+  // One `add` per job in one write rather than `addBulk`: ioredis builds a Pipeline for each addBulk, copying
+  // BullMQ's script commands onto it, which cost more client CPU per job than the adds (25–45 % in a loop of 3,000 jobs
+  // in batches of 2 to 25).
+  const addMany = (workflowIds: readonly string[]) => inOneWrite(() => Promise.all(workflowIds.map(add)));
 
   return {
     enqueue(workflowId) {
@@ -190,15 +202,7 @@ export function createWorkflowQueue(options: WorkflowQueueOptions): WorkflowQueu
     syncCheckRuns(workflowIds, change) {
       return workflowIds.length === 0 ? Promise.resolve(true) : attempt(() => checkRuns.addBulk(workflowIds.map((id) => checkRunSyncJob(id, change))));
     },
-    inOneWrite(issue) {
-      const socket = redis.status === 'ready' ? redis.stream : undefined;
-      if (socket) {
-        socket.cork();
-        // after this turn's promise jobs, which is where BullMQ writes its pipelines
-        setImmediate(() => socket.uncork());
-      }
-      return issue();
-    },
+    inOneWrite,
     connected() {
       return redis.status === 'ready';
     },
