@@ -99,21 +99,29 @@ describe('publishRunChanges', () => {
 });
 
 describe('enqueueMany', () => {
-  it("a batch's jobs, one add each, leave in one write", async () => {
+  it("a batch's jobs, one add each, leave in one write; so do its check-run syncs", async () => {
     const workflows = ids(5);
     await queue.enqueueMany(ids(1));
+    await queue.syncCheckRuns(ids(1), 'created');
     const writes = countWritesTo(proxyPort);
+    let counted: number[];
     try {
       expect(await queue.enqueueMany(workflows)).toBe(true);
+      counted = [writes.count];
+      expect(await queue.syncCheckRuns(workflows, 'created')).toBe(true);
+      counted.push(writes.count);
     } finally {
       writes.stop();
     }
-    expect(writes.count).toBe(1);
+    expect(counted).toEqual([1, 2]);
     const jobs = new Queue(WORKFLOW_QUEUE_NAME, { connection: { url: REDIS_URL }, prefix });
+    const checkRuns = new Queue(CHECK_RUN_QUEUE_NAME, { connection: { url: REDIS_URL }, prefix });
     try {
       for (const id of workflows) expect((await jobs.getJob(id))?.data).toEqual({ workflowId: id });
+      for (const id of workflows) expect((await checkRuns.getJob(`${id}.created`))?.opts).toMatchObject({ attempts: 11 });
     } finally {
       await jobs.close();
+      await checkRuns.close();
     }
   });
 });

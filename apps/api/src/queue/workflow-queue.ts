@@ -200,7 +200,12 @@ export function createWorkflowQueue(options: WorkflowQueueOptions): WorkflowQueu
       return attempt(() => enqueueCheckRunSync(checkRuns, workflowId, change));
     },
     syncCheckRuns(workflowIds, change) {
-      return workflowIds.length === 0 ? Promise.resolve(true) : attempt(() => checkRuns.addBulk(workflowIds.map((id) => checkRunSyncJob(id, change))));
+      // as addMany: one add each, in one write
+      const addOne = (id: string) => {
+        const job = checkRunSyncJob(id, change);
+        return checkRuns.add(job.name, job.data, job.opts);
+      };
+      return workflowIds.length === 0 ? Promise.resolve(true) : attempt(() => inOneWrite(() => Promise.all(workflowIds.map(addOne))));
     },
     inOneWrite,
     connected() {
