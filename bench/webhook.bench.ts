@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
+import { Session } from 'node:inspector/promises';
 import { Queue } from 'bullmq';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { CHECK_RUN_QUEUE_NAME } from '@factoryci/queue';
 import { findSigningSecret, signPayload } from '../apps/api/src/webhooks/signature.js';
-import { createHelloWorldProject, REDIS_URL, startApi, type ApiHarness } from '../test/api/harness.js';
+import { createHelloWorldProject, REDIS_URL, startApi, waitUntil, type ApiHarness } from '../test/api/harness.js';
 import { exampleOf } from '../test/api/webhook-examples.js';
 import { measureFixedRate, measureLoad, printLoadTable, type LoadMeasurement } from './lib.js';
 import { ensureServices, listen } from './servers.js';
@@ -82,6 +84,28 @@ function client(port: number, body: string, signature: string, status: number, m
   return { send, close: () => agent.destroy() };
 }
 
+/**
+ * WEBHOOK_BENCH_PROFILE=<file>: a CPU profile (Chrome's .cpuprofile) of this process — the API and the load client —
+ * while `measure` runs (the API's timed rows at concurrency 16, warm-up included), and nothing else of the bench.
+ */
+async function profiled<T>(measure: () => Promise<T>): Promise<T> {
+  const file = process.env.WEBHOOK_BENCH_PROFILE;
+  if (!file) return measure();
+  const session = new Session();
+  session.connect();
+  try {
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+    const result = await measure();
+    const { profile } = await session.post('Profiler.stop');
+    await writeFile(file, JSON.stringify(profile));
+    console.log(`\nwebhook: CPU profile of the API's rows written to ${file}`);
+    return result;
+  } finally {
+    session.disconnect();
+  }
+}
+
 export default async function bench(): Promise<void> {
   await ensureServices();
 
@@ -134,7 +158,7 @@ export default async function bench(): Promise<void> {
     const apiPort = await listen(api.app);
     const load = client(apiPort, body, signPayload(secret, body), 202);
     try {
-      rows.push(await measureLoad('API: verify, commit delivery + workflow, add job', load.send, options));
+      rows.push(await profiled(() => measureLoad('API: verify, commit delivery + workflow, relay the job', load.send, options)));
     } finally {
       load.close();
     }
@@ -149,8 +173,11 @@ export default async function bench(): Promise<void> {
     // Not a timing assertion: every request must really have created a workflow and a job.
     const workflows = await api.database.db.workflow.count();
     const deliveries = await api.database.db.webhookDelivery.count();
-    const jobs = await api.jobs.getJobCountByTypes('wait', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed');
     const expected = REQUESTS + WARMUP + FIXED_REQUESTS + BURST_REQUESTS;
+    // the last jobs are added just after the last answers (the intake's relay)
+    const jobCount = () => api!.jobs.getJobCountByTypes('wait', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed');
+    await waitUntil(async () => (await jobCount()) >= expected, 10_000).catch(() => undefined);
+    const jobs = await jobCount();
     if (workflows !== expected || deliveries !== expected || jobs !== expected) {
       throw new Error(`expected ${expected} workflows, deliveries and jobs; got ${workflows}, ${deliveries}, ${jobs}`);
     }

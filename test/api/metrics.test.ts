@@ -6,7 +6,7 @@ import { reconcileWorkflows } from '../../apps/api/src/queue/reconcile.js';
 import { parseExposition, type Exposition } from '../support/prometheus.js';
 import { createRun, samplePlan } from './agent-fixtures.js';
 import { deliver } from './deliver.js';
-import { adminHeaders, createHelloWorldProject, startApi, type ApiHarness } from './harness.js';
+import { adminHeaders, createHelloWorldProject, startApi, waitUntil, type ApiHarness } from './harness.js';
 import { exampleOf, forkPullRequest } from './webhook-examples.js';
 
 let api: ApiHarness;
@@ -97,6 +97,7 @@ describe('GET /metrics on the API', () => {
     const first = await deliver(api.app, { event: 'push', payload: push(), secret });
     const second = await deliver(api.app, { event: 'push', payload: push(), secret });
     expect([first.statusCode, second.statusCode]).toEqual([202, 202]);
+    await waitUntil(async () => (await api.jobs.getJobCounts('waiting')).waiting === 2, 5000);
     await createRun(api, { status: 'running' });
     await new Promise((resolve) => setTimeout(resolve, 50));
     const metrics = await scrape();
@@ -123,6 +124,7 @@ describe('GET /metrics on the API', () => {
     const metrics = createApiMetrics();
     const res = await deliver(api.app, { event: 'push', payload: push(), secret });
     const workflowId = (res.json() as { workflow_id: string }).workflow_id;
+    await waitUntil(async () => (await api.jobs.getJob(workflowId)) !== undefined, 5000);
     await api.database.db.workflow.update({ where: { id: workflowId }, data: { enqueuedAt: null } });
     const jobs = await api.jobs.getJobs(['waiting']);
     await Promise.all(jobs.filter((job) => job.id !== workflowId).map((job) => job.remove()));

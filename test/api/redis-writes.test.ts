@@ -3,7 +3,7 @@ import { createServer, connect, Socket, type AddressInfo, type Server } from 'no
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHECK_RUN_QUEUE_NAME, parseRunChange, RUN_CHANGE_CHANNEL, WORKFLOW_QUEUE_NAME, type RunChangeNotice } from '@factoryci/queue';
+import { CHECK_RUN_QUEUE_NAME, parseRunChanges, RUN_CHANGE_CHANNEL, WORKFLOW_QUEUE_NAME, type RunChangeNotice } from '@factoryci/queue';
 import { createWorkflowQueue, type WorkflowQueue } from '../../apps/api/src/queue/workflow-queue.js';
 import { REDIS_URL, waitUntil } from './harness.js';
 
@@ -17,6 +17,7 @@ let subscriber: Redis;
 let proxy: Server;
 let proxyPort = 0;
 const received: RunChangeNotice[] = [];
+const messages: string[] = [];
 const prefix = `test-${randomBytes(4).toString('hex')}`;
 
 beforeAll(async () => {
@@ -37,8 +38,8 @@ beforeAll(async () => {
   queue = createWorkflowQueue({ redisUrl: proxied.toString(), prefix });
   subscriber = new Redis(REDIS_URL);
   subscriber.on('message', (_channel: string, message: string) => {
-    const notice = parseRunChange(message);
-    if (notice) received.push(notice);
+    messages.push(message);
+    received.push(...parseRunChanges(message));
   });
   await subscriber.subscribe(RUN_CHANGE_CHANNEL);
   await waitUntil(() => queue.ping(), 5000);
@@ -73,7 +74,7 @@ function countWritesTo(port: number): { count: number; stop(): void } {
 const ids = (n: number) => Array.from({ length: n }, () => randomBytes(8).toString('hex'));
 
 describe('publishRunChanges', () => {
-  it("publishes one notice per workflow, in order, whether one or a batch's several (sent as one pipeline)", async () => {
+  it("publishes one notice per workflow, in order, whether one or a batch's several (sent as one message)", async () => {
     const workflows = ids(5);
     expect(await queue.publishRunChanges([{ workflowId: workflows[0] as string, kind: 'log' }])).toBe(true);
     expect(await queue.publishRunChanges(workflows.slice(1).map((workflowId) => ({ workflowId, kind: 'status' as const })))).toBe(true);
@@ -83,6 +84,45 @@ describe('publishRunChanges', () => {
       { workflowId: workflows[0], kind: 'log' },
       ...workflows.slice(1).map((workflowId) => ({ workflowId, kind: 'status' })),
     ]);
+    // the batch of four was one PUBLISH
+    expect(messages.filter((message) => workflows.slice(1).some((id) => message.includes(id)))).toHaveLength(1);
+  });
+
+  it('reads a single notice, an array of them, and ignores anything else', () => {
+    expect(parseRunChanges('{"workflowId":"w1","kind":"log"}')).toEqual([{ workflowId: 'w1', kind: 'log' }]);
+    expect(parseRunChanges('[{"workflowId":"w1","kind":"status"},{"workflowId":"w2","kind":"nope"},{"workflowId":"w3","kind":"log","x":1}]')).toEqual([
+      { workflowId: 'w1', kind: 'status' },
+      { workflowId: 'w3', kind: 'log' },
+    ]);
+    for (const junk of ['', 'not json', 'null', '7', '{"kind":"log"}', '[null]']) expect(parseRunChanges(junk)).toEqual([]);
+  });
+});
+
+describe('enqueueMany', () => {
+  it("a batch's jobs, one add each, leave in one write; so do its check-run syncs", async () => {
+    const workflows = ids(5);
+    await queue.enqueueMany(ids(1));
+    await queue.syncCheckRuns(ids(1), 'created');
+    const writes = countWritesTo(proxyPort);
+    let counted: number[];
+    try {
+      expect(await queue.enqueueMany(workflows)).toBe(true);
+      counted = [writes.count];
+      expect(await queue.syncCheckRuns(workflows, 'created')).toBe(true);
+      counted.push(writes.count);
+    } finally {
+      writes.stop();
+    }
+    expect(counted).toEqual([1, 2]);
+    const jobs = new Queue(WORKFLOW_QUEUE_NAME, { connection: { url: REDIS_URL }, prefix });
+    const checkRuns = new Queue(CHECK_RUN_QUEUE_NAME, { connection: { url: REDIS_URL }, prefix });
+    try {
+      for (const id of workflows) expect((await jobs.getJob(id))?.data).toEqual({ workflowId: id });
+      for (const id of workflows) expect((await checkRuns.getJob(`${id}.created`))?.opts).toMatchObject({ attempts: 11 });
+    } finally {
+      await jobs.close();
+      await checkRuns.close();
+    }
   });
 });
 

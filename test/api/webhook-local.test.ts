@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliver } from './deliver.js';
 import { localPush } from './webhook-examples.js';
-import { adminHeaders, startApi, type ApiHarness } from './harness.js';
+import { adminHeaders, startApi, waitUntil, type ApiHarness } from './harness.js';
 
 const APP_SECRET = 'the-github-app-webhook-secret';
 let api: ApiHarness;
@@ -46,6 +46,7 @@ describe('POST /hooks/github for a repository on this machine', () => {
     const workflow = await api.database.db.workflow.findUniqueOrThrow({ where: { id: body.workflow_id } });
     expect(workflow).toMatchObject({ projectId: byFileUrl.id, event: 'push', branch: 'main', sha: 'c'.repeat(40), status: 'queued', changedPaths: ['src/app.js'] });
     expect(await api.database.db.webhookDelivery.findUniqueOrThrow({ where: { id: delivery } })).toMatchObject({ projectId: byFileUrl.id, status: 202 });
+    await waitUntil(async () => (await api.jobs.getJob(body.workflow_id)) !== undefined, 5000);
     expect((await api.jobs.getJob(body.workflow_id))?.data).toEqual({ workflowId: body.workflow_id });
   });
 

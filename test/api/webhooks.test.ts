@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECK_RUN_QUEUE_NAME, type CheckRunJobData } from '@factoryci/queue';
 import { signPayload } from '../../apps/api/src/webhooks/signature.js';
 import { deliver } from './deliver.js';
-import { adminHeaders, createHelloWorldProject, startApi, type ApiHarness } from './harness.js';
+import { createWorkflowQueue } from '../../apps/api/src/queue/workflow-queue.js';
+import { adminHeaders, createHelloWorldProject, REDIS_URL, startApi, waitUntil, type ApiHarness } from './harness.js';
 import { exampleOf, forkPullRequest } from './webhook-examples.js';
 
 const APP_SECRET = 'the-github-app-webhook-secret';
@@ -22,6 +23,52 @@ const branchPush = (): Record<string, unknown> => ({ ...exampleOf('push', (p) =>
 const counts = async () => ({
   deliveries: await api.database.db.webhookDelivery.count(),
   workflows: await api.database.db.workflow.count(),
+});
+
+describe('POST /hooks/github: its own context', () => {
+  /** The hooks Fastify runs for a route, by kind, as printRoutes names them (lines "• (kind) [names]" under the route). */
+  const hooksOf = (url: string): Record<string, string[]> => {
+    const lines = api.app.printRoutes({ commonPrefix: false, includeHooks: true, method: 'POST' }).split('\n');
+    const at = lines.findIndex((line) => line.includes(`── ${url} (POST)`));
+    const hooks: Record<string, string[]> = {};
+    for (const line of lines.slice(at + 1)) {
+      const hook = /• \((\w+)\) (\[.*\])$/.exec(line);
+      if (!hook) break;
+      hooks[hook[1] as string] = JSON.parse(hook[2] as string) as string[];
+    }
+    return hooks;
+  };
+
+  it('runs none of the other routes\' hooks (cookies, the query checks): only its own count of deliveries', () => {
+    expect(hooksOf('/hooks/github')).toEqual({ onResponse: ['onResponse()'] });
+    expect(hooksOf('/project')).toMatchObject({ onRequest: expect.arrayContaining(['fastifyCookieHandler()']), preHandler: expect.arrayContaining(['rejectNonFiniteNumbers()']) });
+  });
+});
+
+describe('POST /hooks/github: Redis after the answer', () => {
+  it('answers 202 once the workflow is committed, before its job is written; the job follows (the relay)', async () => {
+    const queue = () => createWorkflowQueue({ redisUrl: REDIS_URL, prefix: api.prefix });
+    const real = queue();
+    await waitUntil(() => real.ping(), 5000);
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await api.rebuild({ queue: { ...real, enqueueMany: async (ids) => (await held, real.enqueueMany(ids)) } });
+    try {
+      const res = await deliver(api.app, { event: 'push', payload: branchPush(), secret });
+      expect(res.statusCode).toBe(202);
+      const { workflow_id: workflowId } = res.json() as { workflow_id: string };
+      expect(res.json()).toMatchObject({ queued: true });
+      expect(await api.database.db.workflow.findUniqueOrThrow({ where: { id: workflowId } })).toMatchObject({ status: 'queued', enqueuedAt: expect.any(Date) });
+      expect(await api.jobs.getJob(workflowId)).toBeUndefined();
+      release();
+      await waitUntil(async () => (await api.jobs.getJob(workflowId)) !== undefined, 5000);
+    } finally {
+      release();
+      const fresh = queue();
+      await waitUntil(() => fresh.ping(), 5000);
+      await api.rebuild({ queue: fresh });
+    }
+  });
 });
 
 describe('POST /hooks/github: signatures', () => {
@@ -97,6 +144,8 @@ describe('POST /hooks/github: push', () => {
       changedPaths: ['README.md'],
     });
     expect(workflow.enqueuedAt).toBeInstanceOf(Date);
+    // the job is added right after the answer (the relay)
+    await waitUntil(async () => (await api.jobs.getJob(body.workflow_id)) !== undefined, 5000);
     const job = await api.jobs.getJob(body.workflow_id);
     expect(job?.data).toEqual({ workflowId: body.workflow_id });
     expect(job?.name).toBe('workflow');

@@ -28,6 +28,8 @@ describe('reconciler, against real Redis', () => {
     const secret = (created.json() as { webhook_secret: string }).webhook_secret;
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await deliver(api.app, { event: 'push', payload: push(), secret })).json().workflow_id as string);
+    // the jobs are added just after the answers (the intake's relay)
+    await waitUntil(async () => (await api.jobs.getJobCounts('waiting')).waiting === 5, 10_000);
     const [lostRunning, endedProvisioning, endedSuccess, lostApproval, waitingQueued] = ids as [string, string, string, string, string];
 
     // a worker that ends every job at once (as an orchestrator that skipped them), but for the last one
@@ -72,6 +74,7 @@ describe('reconciler, against real Redis', () => {
     });
     const secret = (created.json() as { webhook_secret: string }).webhook_secret;
     const id = (await deliver(api.app, { event: 'push', payload: push(), secret })).json().workflow_id as string;
+    await waitUntil(async () => (await api.jobs.getJob(id)) !== undefined, 10_000);
     await api.jobs.remove(id);
     expect(await reconcileWorkflows({ db: api.database.db, queue: down, logger })).toEqual({ checked: 0, added: 0, replaced: 0, marked: 0, waiting: 0, stopped: true });
     expect(await api.jobs.getJobState(id)).toBe('unknown');

@@ -85,18 +85,31 @@ export function publishRunChange(publisher: RunChangePublisher, notice: RunChang
   return publisher.publish(RUN_CHANGE_CHANNEL, runChangeMessage(notice));
 }
 
-/** The RUN_CHANGE_CHANNEL message of a notice (what publishRunChange publishes; parseRunChange reads it). */
+/** The RUN_CHANGE_CHANNEL message of a notice (what publishRunChange publishes; parseRunChanges reads it). */
 export function runChangeMessage(notice: RunChangeNotice): string {
-  return JSON.stringify({ workflowId: notice.workflowId, kind: notice.kind } satisfies RunChangeNotice);
+  return JSON.stringify(noticeOf(notice));
 }
 
-/** The notice a RUN_CHANGE_CHANNEL message carries; undefined for anything else (ignored by subscribers). */
-export function parseRunChange(message: string): RunChangeNotice | undefined {
-  try {
-    const value = JSON.parse(message) as Partial<RunChangeNotice> | null;
-    if (typeof value?.workflowId !== 'string' || (value.kind !== 'log' && value.kind !== 'status')) return undefined;
-    return { workflowId: value.workflowId, kind: value.kind };
-  } catch {
-    return undefined;
-  }
+/**
+ * The RUN_CHANGE_CHANNEL message of several notices, one PUBLISH for them all (an intake batch's new workflows): a JSON
+ * array of notices. One notice is published as runChangeMessage has it.
+ */
+export function runChangesMessage(notices: readonly RunChangeNotice[]): string {
+  return notices.length === 1 ? runChangeMessage(notices[0] as RunChangeNotice) : JSON.stringify(notices.map(noticeOf));
 }
+
+/** The notices a RUN_CHANGE_CHANNEL message carries (one notice, or an array of them); none for anything else (ignored by subscribers). */
+export function parseRunChanges(message: string): RunChangeNotice[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(message);
+  } catch {
+    return [];
+  }
+  return (Array.isArray(value) ? value : [value]).flatMap((item: unknown) => {
+    const notice = item as Partial<RunChangeNotice> | null;
+    return typeof notice?.workflowId === 'string' && (notice.kind === 'log' || notice.kind === 'status') ? [{ workflowId: notice.workflowId, kind: notice.kind }] : [];
+  });
+}
+
+const noticeOf = (notice: RunChangeNotice): RunChangeNotice => ({ workflowId: notice.workflowId, kind: notice.kind });

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { parseRunChange, RUN_CHANGE_CHANNEL, type RunChangeNotice } from '@factoryci/queue';
+import { parseRunChanges, RUN_CHANGE_CHANNEL, type RunChangeNotice } from '@factoryci/queue';
 import { atMostEvery } from '../at-most-every.js';
 
 /**
@@ -62,8 +62,7 @@ export function createRunChangeHub(redisUrl: string, { onError, countError }: Ru
   });
   subscriber.on('message', (channel: string, message: string) => {
     if (channel !== RUN_CHANGE_CHANNEL) return;
-    const notice = parseRunChange(message);
-    if (notice) dispatch.dispatch(notice);
+    for (const notice of parseRunChanges(message)) dispatch.dispatch(notice);
   });
   subscriber.subscribe(RUN_CHANGE_CHANNEL).catch((error: unknown) => onError(error as Error));
   return {

@@ -1,13 +1,12 @@
 import { Queue } from 'bullmq';
-import { Redis, type ChainableCommander } from 'ioredis';
+import { Redis } from 'ioredis';
 import {
   CANCEL_CHANNEL,
   CHECK_RUN_QUEUE_NAME,
   checkRunSyncJob,
   enqueueCheckRunSync,
-  publishRunChange,
   RUN_CHANGE_CHANNEL,
-  runChangeMessage,
+  runChangesMessage,
   WORKFLOW_JOB_NAME,
   WORKFLOW_QUEUE_NAME,
   type CheckRunJobData,
@@ -50,7 +49,7 @@ export interface WorkflowQueue {
   /** Publishes the workflow id on CANCEL_CHANNEL; resolves false when Redis is unavailable. */
   publishCancel(workflowId: string): Promise<boolean>;
   /**
-   * Publishes each notice on RUN_CHANGE_CHANNEL (the events streams read the database again); resolves false when
+   * Publishes the notices on RUN_CHANGE_CHANNEL in one message (the events streams read the database again); resolves false when
    * Redis is unavailable, which only delays the streams until their next timed read.
    */
   publishRunChanges(notices: readonly RunChangeNotice[]): Promise<boolean>;
@@ -64,6 +63,8 @@ export interface WorkflowQueue {
    * jobs and notices cost one write (a system call that counts under load) instead of one each.
    */
   inOneWrite<T>(issue: () => Promise<T>): Promise<T>;
+  /** Whether the connection to Redis is up now (commands are sent, not refused at once); no round trip. */
+  connected(): boolean;
   /** True when Redis answers a PING in time (`timeoutMs`, default the queue's). */
   ping(timeoutMs?: number): Promise<boolean>;
   /**
@@ -135,8 +136,20 @@ export function createWorkflowQueue(options: WorkflowQueueOptions): WorkflowQueu
   };
 
   const add = (workflowId: string) => queue.add(WORKFLOW_JOB_NAME, { workflowId }, { jobId: workflowId });
-  const addMany = (workflowIds: readonly string[]) =>
-    queue.addBulk(workflowIds.map((workflowId) => ({ name: WORKFLOW_JOB_NAME, data: { workflowId }, opts: { jobId: workflowId } })));
+  /** Corks the socket until the end of this turn of the event loop: the commands `issue` sends leave in one write. */
+  const inOneWrite = <T>(issue: () => Promise<T>): Promise<T> => {
+    const socket = redis.status === 'ready' ? redis.stream : undefined;
+    if (socket) {
+      socket.cork();
+      // after this turn's promise jobs, which is where BullMQ writes its commands
+      setImmediate(() => socket.uncork());
+    }
+    return issue();
+  };
+  // One `add` per job in one write rather than `addBulk`: ioredis builds a Pipeline for each addBulk, copying
+  // BullMQ's script commands onto it, which cost more client CPU per job than the adds (25–45 % in a loop of 3,000 jobs
+  // in batches of 2 to 25).
+  const addMany = (workflowIds: readonly string[]) => inOneWrite(() => Promise.all(workflowIds.map(add)));
 
   return {
     enqueue(workflowId) {
@@ -180,24 +193,23 @@ export function createWorkflowQueue(options: WorkflowQueueOptions): WorkflowQueu
       return attempt(() => redis.publish(CANCEL_CHANNEL, workflowId));
     },
     publishRunChanges(notices) {
-      if (notices.length === 1) return attempt(() => publishRunChange(redis, notices[0] as RunChangeNotice));
-      // several (an intake batch): one pipeline, one write to the socket
-      return notices.length === 0 ? Promise.resolve(true) : attempt(() => execPipeline(notices.reduce((pipeline, notice) => pipeline.publish(RUN_CHANGE_CHANNEL, runChangeMessage(notice)), redis.pipeline())));
+      // several (an intake batch): one PUBLISH of them all
+      return notices.length === 0 ? Promise.resolve(true) : attempt(() => redis.publish(RUN_CHANGE_CHANNEL, runChangesMessage(notices)));
     },
     syncCheckRun(workflowId, change) {
       return attempt(() => enqueueCheckRunSync(checkRuns, workflowId, change));
     },
     syncCheckRuns(workflowIds, change) {
-      return workflowIds.length === 0 ? Promise.resolve(true) : attempt(() => checkRuns.addBulk(workflowIds.map((id) => checkRunSyncJob(id, change))));
+      // as addMany: one add each, in one write
+      const addOne = (id: string) => {
+        const job = checkRunSyncJob(id, change);
+        return checkRuns.add(job.name, job.data, job.opts);
+      };
+      return workflowIds.length === 0 ? Promise.resolve(true) : attempt(() => inOneWrite(() => Promise.all(workflowIds.map(addOne))));
     },
-    inOneWrite(issue) {
-      const socket = redis.status === 'ready' ? redis.stream : undefined;
-      if (socket) {
-        socket.cork();
-        // after this turn's promise jobs, which is where BullMQ writes its pipelines
-        setImmediate(() => socket.uncork());
-      }
-      return issue();
+    inOneWrite,
+    connected() {
+      return redis.status === 'ready';
     },
     async ping(pingTimeoutMs = timeoutMs) {
       if (redis.status !== 'ready') return false;
@@ -240,11 +252,4 @@ function jobStateOf(state: string): WorkflowJobState {
     default:
       return 'missing';
   }
-}
-
-/** Runs a pipeline, throwing its first command's error (exec reports them per command instead). */
-async function execPipeline(pipeline: ChainableCommander): Promise<void> {
-  const results = (await pipeline.exec()) ?? [];
-  const failed = results.find(([error]) => error);
-  if (failed) throw failed[0];
 }

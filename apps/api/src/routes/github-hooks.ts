@@ -66,6 +66,8 @@ export const githubHooksRoutes: RoutePlugin = async (app, deps) => {
   const unverified = new ByteBudget(UNVERIFIED_BUDGET_BYTES);
   const { findSigners, findProjectSigner } = deps.signers;
   const startRun = createRunStarter(deps);
+  // the Redis writes of the runs accepted last leave before the queue is closed
+  app.addHook('onClose', () => startRun.settled());
   // every delivery is counted by outcome once answered (factoryci_webhook_deliveries_total)
   const deliveries = countDeliveries(deps.metrics.deliveries);
   app.addHook('onResponse', deliveries.onResponse);

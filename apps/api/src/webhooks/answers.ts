@@ -9,7 +9,7 @@ export const hookAnswerSchema = {
     workflow_id: { type: ['string', 'null'] },
     number: { type: ['integer', 'null'] },
     status: { type: ['string', 'null'], description: 'queued, or awaiting_approval (untrusted pull request, project requires approval)' },
-    queued: { type: 'boolean', description: 'false when Redis was unavailable: the relay queues it later' },
+    queued: { type: 'boolean', description: 'committed queued with Redis connected: its job follows the answer; false when Redis was unavailable (the reconciler queues it later)' },
     redelivery: { type: 'boolean' },
     message: { type: 'string' },
   },

@@ -1,11 +1,12 @@
 /**
  * Step 5 of the intake: the admitted run is accepted durably, its check run announced, and started when queued.
- * Deliveries that arrive together are written together (group commit, batch-calls.ts): one script and one write of
- * Redis commands per batch, each delivery still answered only after its own run is committed.
+ * Deliveries that arrive together are written together (group commit, batch-calls.ts): one script per batch, each
+ * delivery answered once its own run is committed; the Redis writes follow the answers (job-relay.ts).
  */
 import { batchCalls } from '../batching/batch-calls.js';
 import type { Db } from '../db.js';
 import type { Logger } from '../logger.js';
+import { createJobRelay, type JobRelay } from '../queue/job-relay.js';
 import { announceAndStart } from '../queue/start-workflow.js';
 import type { WorkflowQueue } from '../queue/workflow-queue.js';
 import { acceptRuns, type AcceptedRun, type RunToAccept } from './accept-run.js';
@@ -17,7 +18,10 @@ export interface StartRunDeps {
 }
 
 export interface StartedRun extends AcceptedRun {
-  /** Whether the workflow's job is in the queue: false while awaiting approval, or when Redis was unavailable. */
+  /**
+   * Whether the workflow is committed `queued` with Redis connected: its job is added right after the answer (the
+   * relay). False while awaiting approval, or when Redis was unavailable (the reconciler queues it).
+   */
   queued: boolean;
 }
 
@@ -27,31 +31,37 @@ export interface RunToStart extends RunToAccept {
 }
 
 /** Accepts a run and starts it (see createRunStarter). */
-export type StartRun = (run: RunToStart) => Promise<StartedRun>;
+export type StartRun = ((run: RunToStart) => Promise<StartedRun>) & {
+  /** Resolves once the Redis writes of every run accepted so far are done (tests, and closing the app). */
+  settled(): Promise<void>;
+};
 
 /** The most deliveries written in one batch. */
 const MAX_BATCH = 100;
 
 /**
- * Accepts each run (acceptRuns: the delivery, the run number, the workflow in its initial status), asks for the
- * check runs of the new ones whose projects have them (created by the check-runs worker, outside the request), and starts those that are
- * `queued`. A redelivery writes and starts nothing. After the commit nothing fails a delivery: a Redis failure only
- * delays the run (the reconciler queues it).
+ * Accepts each run (acceptRuns: the delivery, the run number, the workflow in its initial status) and answers once it
+ * is committed. The Redis side — the jobs of the `queued` ones, the check runs of the new ones whose projects have them
+ * (created by the check-runs worker) and the run-change notices — is the relay's (job-relay.ts), after the answers;
+ * when Redis is not connected it is tried before answering instead, which fails at once and clears the marks, so the
+ * answer says `queued: false`. A redelivery writes and starts nothing. After the commit nothing fails a delivery.
  */
 export function createRunStarter(deps: StartRunDeps): StartRun {
-  return batchCalls<RunToStart, StartedRun>({ maxBatch: MAX_BATCH, run: (runs) => startRuns(deps, runs) });
+  const relay = createJobRelay(deps, deps.logger);
+  const start = batchCalls<RunToStart, StartedRun>({ maxBatch: MAX_BATCH, run: (runs) => startRuns(deps, relay, runs) });
+  return Object.assign(start, { settled: () => relay.settled() });
 }
 
-async function startRuns(deps: StartRunDeps, runs: RunToStart[]): Promise<(StartedRun | Error)[]> {
+async function startRuns(deps: StartRunDeps, relay: JobRelay, runs: RunToStart[]): Promise<(StartedRun | Error)[]> {
   const accepted = await acceptRuns(deps.db, runs);
   const created = accepted.flatMap((a, i) => (!(a instanceof Error) && !a.redelivery && a.workflowId !== null ? [{ ...a, workflowId: a.workflowId, checkRun: (runs[i] as RunToStart).checkRun }] : []));
-  const toQueue = created.filter((a) => a.status === 'queued').map((a) => a.workflowId);
   // acceptRuns commits a queued workflow with enqueued_at set: adding its job needs no UPDATE after it
-  const workflows = { announce: created.map((a) => a.workflowId), checkRuns: created.filter((a) => a.checkRun).map((a) => a.workflowId), start: toQueue, marked: true };
-  const outcome = await announceAndStart(deps, deps.logger, workflows, 'created');
+  const workflows = { announce: created.map((a) => a.workflowId), checkRuns: created.filter((a) => a.checkRun).map((a) => a.workflowId), start: created.filter((a) => a.status === 'queued').map((a) => a.workflowId) };
+  let queued = deps.queue.connected();
+  if (queued) relay.hand(workflows);
+  else queued = (await announceAndStart(deps, deps.logger, { ...workflows, marked: true }, 'created')) !== 'redis_unavailable';
   return accepted.map((a) => {
     if (a instanceof Error) return a;
-    const queued = !a.redelivery && a.workflowId !== null && a.status === 'queued' && outcome !== 'redis_unavailable';
-    return { ...a, queued };
+    return { ...a, queued: queued && !a.redelivery && a.workflowId !== null && a.status === 'queued' };
   });
 }

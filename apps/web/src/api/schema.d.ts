@@ -1463,7 +1463,7 @@ export interface paths {
                             delivery: string;
                             message: string;
                             number?: number | null;
-                            /** @description false when Redis was unavailable: the relay queues it later */
+                            /** @description committed queued with Redis connected: its job follows the answer; false when Redis was unavailable (the reconciler queues it later) */
                             queued?: boolean;
                             redelivery?: boolean;
                             /** @description queued, or awaiting_approval (untrusted pull request, project requires approval) */
@@ -1482,7 +1482,7 @@ export interface paths {
                             delivery: string;
                             message: string;
                             number?: number | null;
-                            /** @description false when Redis was unavailable: the relay queues it later */
+                            /** @description committed queued with Redis connected: its job follows the answer; false when Redis was unavailable (the reconciler queues it later) */
                             queued?: boolean;
                             redelivery?: boolean;
                             /** @description queued, or awaiting_approval (untrusted pull request, project requires approval) */
@@ -1587,7 +1587,7 @@ export interface paths {
                             delivery: string;
                             message: string;
                             number?: number | null;
-                            /** @description false when Redis was unavailable: the relay queues it later */
+                            /** @description committed queued with Redis connected: its job follows the answer; false when Redis was unavailable (the reconciler queues it later) */
                             queued?: boolean;
                             redelivery?: boolean;
                             /** @description queued, or awaiting_approval (untrusted pull request, project requires approval) */
@@ -1606,7 +1606,7 @@ export interface paths {
                             delivery: string;
                             message: string;
                             number?: number | null;
-                            /** @description false when Redis was unavailable: the relay queues it later */
+                            /** @description committed queued with Redis connected: its job follows the answer; false when Redis was unavailable (the reconciler queues it later) */
                             queued?: boolean;
                             redelivery?: boolean;
                             /** @description queued, or awaiting_approval (untrusted pull request, project requires approval) */
