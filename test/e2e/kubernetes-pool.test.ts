@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NAMESPACE, pushToMain, startE2E, storedTree, waitUntil, type E2E, type TestProject } from './harness.js';
+import { executionRunning, runEnded, slowPipeline } from './slow-runs.js';
 
 let e2e: E2E;
-const FINAL = ['success', 'failure', 'cancelled', 'error'];
 
 beforeAll(async () => {
   e2e = await startE2E({ runner: 'kubernetes', consul: true, repositories: ['restart'], orchestratorEnv: { FACTORY_K8S_POOL_SIZE: '1' } });
@@ -25,38 +25,18 @@ const jobsOf = (workflowId: string) => (e2e.kubernetes?.jobs(NAMESPACE) ?? []).f
 const idleAgentReady = () =>
   waitUntil(() => e2e.consul?.checks().some((check) => check.ServiceID.startsWith('idle-') && check.Status === 'passing'), 60_000, 'an idle agent in Consul');
 
-async function finished(workflowId: string, timeoutMs = 60_000): Promise<string> {
-  return waitUntil(async () => {
-    const row = await e2e.api.database.db.workflow.findUniqueOrThrow({ where: { id: workflowId } });
-    return FINAL.includes(row.status) ? row.status : undefined;
-  }, timeoutMs, `workflow ${workflowId} to end`).catch((error: Error) => {
-    throw new Error(`${error.message}\n--- orchestrator ---\n${e2e.orchestrator.output().slice(-6000)}`);
-  });
-}
 
-function SLOW(command: string): string {
-  return `pipeline "slow" {\n  stage "wait" {\n    execution "long" {\n      command = "${command}"\n    }\n  }\n}\n`;
-}
 
-async function executionRunning(workflowId: string, marker: string): Promise<void> {
-  await waitUntil(async () => {
-    const { byPath } = await storedTree(e2e.api, workflowId);
-    const execution = byPath['slow/wait/long'];
-    return execution?.status === 'running' && execution.log.includes(marker);
-  }, 60_000, 'the long execution to run').catch((error: Error) => {
-    throw new Error(`${error.message}\n--- orchestrator ---\n${e2e.orchestrator.output().slice(-6000)}`);
-  });
-}
 
 describe('end to end with the Kubernetes warm pool', () => {
   it('survives an orchestrator killed and restarted mid-run on a claimed agent: the same Job, the run finishes', async () => {
     const gate = mkdtempSync(join(tmpdir(), 'k8s-pool-restart-'));
     chmodSync(gate, 0o755);
     const release = join(gate, 'release');
-    const project = await e2e.createProject('restart', { '.factory/slow.hcl': SLOW(`echo started; while [ ! -e ${release} ]; do sleep 0.2; done; echo finished`) });
+    const project = await e2e.createProject('restart', { '.factory/slow.hcl': slowPipeline(`echo started; while [ ! -e ${release} ]; do sleep 0.2; done; echo finished`) });
     await idleAgentReady();
     const workflowId = await push(project, project.repo.commit({ 'README.md': 'x\n' }));
-    await executionRunning(workflowId, 'started');
+    await executionRunning(e2e, workflowId, 'started');
     const [claimed] = jobsOf(workflowId);
     expect(claimed?.metadata.name).toMatch(/^factory-idle-/);
     e2e.orchestrator.child.kill('SIGKILL');
@@ -66,7 +46,7 @@ describe('end to end with the Kubernetes warm pool', () => {
       throw new Error(`${error.message}\n--- restarted orchestrator ---\n${restarted.output().slice(-6000)}`);
     });
     writeFileSync(release, '');
-    expect(await finished(workflowId)).toBe('success');
+    expect(await runEnded(e2e, workflowId)).toBe('success');
     rmSync(gate, { recursive: true, force: true });
     expect(jobsOf(workflowId).map((job) => job.metadata.name)).toEqual([claimed?.metadata.name]);
     const { byPath } = await storedTree(e2e.api, workflowId);

@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_AGENT_IMAGE } from '../../apps/orchestrator/src/kubernetes/agent-job.js';
 import { ADMIN_TOKEN } from '../api/harness.js';
 import { exampleFiles, forkPullRequestPayload, NAMESPACE, randomSecret, startE2E, storedTree, waitUntil, pushToMain, type E2E, type TestProject } from './harness.js';
+import { executionRunning, runEnded, slowPipeline } from './slow-runs.js';
 
 let e2e: E2E;
-const FINAL = ['success', 'failure', 'cancelled', 'error'];
 
 beforeAll(async () => {
   e2e = await startE2E({ runner: 'kubernetes', consul: true, repositories: ['app', 'failing', 'forked', 'cancel', 'lost', 'restart'] });
@@ -34,14 +34,6 @@ async function setSecret(project: TestProject, name: string, value: string): Pro
 
 const push = (project: TestProject, sha: string): Promise<string> => pushToMain(e2e, project, sha, ['README.md']);
 
-async function finished(workflowId: string, timeoutMs = 60_000): Promise<string> {
-  return waitUntil(async () => {
-    const row = await e2e.api.database.db.workflow.findUniqueOrThrow({ where: { id: workflowId } });
-    return FINAL.includes(row.status) ? row.status : undefined;
-  }, timeoutMs, `workflow ${workflowId} to end`).catch((error: Error) => {
-    throw new Error(`${error.message}\n--- orchestrator ---\n${e2e.orchestrator.output().slice(-6000)}`);
-  });
-}
 
 const checkRunStates = (workflowId: string) =>
   (e2e.github.checkRuns.find((run) => run.external_id === workflowId)?.history ?? []).map((entry) => `${entry.status}${entry.conclusion ? `/${entry.conclusion}` : ''}`);
@@ -55,7 +47,7 @@ describe('end to end with the kubernetes runner', () => {
     const sha = project.repo.commit({ 'README.md': '# app\n\nchanged\n' }, 'change the readme');
     const workflowId = await push(project, sha);
 
-    expect(await finished(workflowId)).toBe('success');
+    expect(await runEnded(e2e, workflowId)).toBe('success');
     const { workflow, byPath, executions } = await storedTree(e2e.api, workflowId);
     expect(workflow).toMatchObject({ sha, event: 'push', branch: 'main', statusReason: null });
     expect(workflow.startedAt).toBeInstanceOf(Date);
@@ -142,7 +134,7 @@ describe('end to end with the kubernetes runner', () => {
       ].join('\n'),
     });
     const workflowId = await push(project, project.repo.commit({ 'README.md': 'x\n' }));
-    expect(await finished(workflowId)).toBe('failure');
+    expect(await runEnded(e2e, workflowId)).toBe('failure');
     const { workflow, byPath } = await storedTree(e2e.api, workflowId);
     const pipelines = Object.fromEntries(workflow.pipelines.map((pipeline) => [pipeline.name, pipeline]));
     expect(pipelines.build?.status).toBe('failure');
@@ -198,7 +190,7 @@ describe('end to end with the kubernetes runner', () => {
     const answer = await e2e.deliver('pull_request', payload, project.secret);
     expect(answer.status).toBe(202);
     const workflowId = answer.body.workflow_id as string;
-    expect(await finished(workflowId)).toBe('success');
+    expect(await runEnded(e2e, workflowId)).toBe('success');
     const { workflow, executions, byPath } = await storedTree(e2e.api, workflowId);
     expect(workflow).toMatchObject({ trusted: false, sha: forkSha, baseSha });
     expect(workflow.pipelines.map((pipeline) => pipeline.name)).not.toContain('steal');
@@ -211,14 +203,14 @@ describe('end to end with the kubernetes runner', () => {
   });
 
   it('cancels a run during a long execution: the Job and its pod go, the execution ends cancelled', async () => {
-    const project = await e2e.createProject('cancel', { '.factory/slow.hcl': SLOW('echo started; sleep 60; echo never') });
+    const project = await e2e.createProject('cancel', { '.factory/slow.hcl': slowPipeline('echo started; sleep 60; echo never') });
     const workflowId = await push(project, project.repo.commit({ 'README.md': 'x\n' }));
-    await executionRunning(workflowId, 'started');
+    await executionRunning(e2e, workflowId, 'started');
     const podPid = e2e.kubernetes?.podPid(podOf(workflowId)) ?? 0;
     expect(podPid).toBeGreaterThan(0);
     const cancel = await fetch(`${e2e.apiUrl}/workflow/cancel?id=${workflowId}`, { method: 'POST', headers: admin });
     expect(cancel.status).toBeLessThan(300);
-    expect(await finished(workflowId)).toBe('cancelled');
+    expect(await runEnded(e2e, workflowId)).toBe('cancelled');
     await waitUntil(() => jobsOf(workflowId).length === 0 && !groupAlive(podPid), 15_000, 'Job deleted and pod process gone');
     const { byPath } = await storedTree(e2e.api, workflowId);
     expect(byPath['slow/wait/long']?.status).toBe('cancelled');
@@ -226,12 +218,12 @@ describe('end to end with the kubernetes runner', () => {
   });
 
   it('ends a run whose pod froze (its Consul check went critical) as error AgentLost', async () => {
-    const project = await e2e.createProject('lost', { '.factory/slow.hcl': SLOW('echo started; sleep 60') });
+    const project = await e2e.createProject('lost', { '.factory/slow.hcl': slowPipeline('echo started; sleep 60') });
     const workflowId = await push(project, project.repo.commit({ 'README.md': 'x\n' }));
-    await executionRunning(workflowId, 'started');
+    await executionRunning(e2e, workflowId, 'started');
     const pid = e2e.kubernetes?.podPid(podOf(workflowId)) ?? 0;
     process.kill(-pid, 'SIGSTOP'); // a lost node: the pod is there as far as Kubernetes knows, its heartbeat is not
-    expect(await finished(workflowId, 30_000)).toBe('error');
+    expect(await runEnded(e2e, workflowId, 30_000)).toBe('error');
     const { workflow, byPath } = await storedTree(e2e.api, workflowId);
     expect(workflow.statusReason).toMatch(/^AgentLost: /);
     expect(byPath['slow/wait/long']?.status).toBe('error');
@@ -245,12 +237,12 @@ describe('end to end with the kubernetes runner', () => {
     const gate = mkdtempSync(join(tmpdir(), 'k8s-restart-'));
     chmodSync(gate, 0o755);
     const release = join(gate, 'release');
-    const project = await e2e.createProject('restart', { '.factory/slow.hcl': SLOW(`echo started; while [ ! -e ${release} ]; do sleep 0.2; done; echo finished`) });
+    const project = await e2e.createProject('restart', { '.factory/slow.hcl': slowPipeline(`echo started; while [ ! -e ${release} ]; do sleep 0.2; done; echo finished`) });
     const jobCreates = () =>
       (e2e.kubernetes?.requests ?? []).filter((request) => request.method === 'POST' && request.path === `/apis/batch/v1/namespaces/${NAMESPACE}/jobs`).length;
     const createsBefore = jobCreates();
     const workflowId = await push(project, project.repo.commit({ 'README.md': 'x\n' }));
-    await executionRunning(workflowId, 'started');
+    await executionRunning(e2e, workflowId, 'started');
     e2e.orchestrator.child.kill('SIGKILL');
     await e2e.orchestrator.exited;
     const restarted = await e2e.startOrchestrator();
@@ -258,7 +250,7 @@ describe('end to end with the kubernetes runner', () => {
       throw new Error(`${error.message}\n--- restarted orchestrator ---\n${restarted.output().slice(-6000)}`);
     });
     writeFileSync(release, '');
-    expect(await finished(workflowId)).toBe('success');
+    expect(await runEnded(e2e, workflowId)).toBe('success');
     rmSync(gate, { recursive: true, force: true });
     expect(jobsOf(workflowId)).toHaveLength(1);
     expect(jobCreates() - createsBefore).toBe(1);
@@ -268,20 +260,7 @@ describe('end to end with the kubernetes runner', () => {
   });
 });
 
-function SLOW(command: string): string {
-  return `pipeline "slow" {\n  stage "wait" {\n    execution "long" {\n      command = "${command}"\n    }\n  }\n}\n`;
-}
 
-/** Waits until the execution `slow/wait/long` runs and its log shows `marker`. */
-async function executionRunning(workflowId: string, marker: string): Promise<void> {
-  await waitUntil(async () => {
-    const { byPath } = await storedTree(e2e.api, workflowId);
-    const execution = byPath['slow/wait/long'];
-    return execution?.status === 'running' && execution.log.includes(marker);
-  }, 60_000, 'the long execution to run').catch((error: Error) => {
-    throw new Error(`${error.message}\n--- orchestrator ---\n${e2e.orchestrator.output().slice(-6000)}`);
-  });
-}
 
 function podOf(workflowId: string): string {
   return (e2e.kubernetes?.pods(NAMESPACE) ?? []).find((pod) => pod.metadata.labels['factoryci.dev/run-id'] === workflowId)?.metadata.name ?? '';

@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { consulFromUrl, consulServiceRegistration } from '@factoryci/discovery';
+import { BatchV1Api } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubeConfigFor } from '../../apps/orchestrator/src/kubernetes/client.js';
@@ -97,6 +98,30 @@ async function poolReady(size: number): Promise<void> {
 }
 
 describe('the Kubernetes pool of warm agents', () => {
+  it('follows the pod of the claimed Job only, not another pod labelled for the run (as an agent whose claim failed is, while it is deleted)', async () => {
+    const run = newRun();
+    const batch = kubeConfigFor({ server: standin.url }).makeApiClient(BatchV1Api);
+    const decoy = `decoy-${counter}`;
+    await batch.createNamespacedJob({
+      namespace: NAMESPACE,
+      body: {
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: { name: decoy, namespace: NAMESPACE },
+        spec: { backoffLimit: 0, template: { metadata: { labels: { [RUN]: run.runId } }, spec: { restartPolicy: 'Never', containers: [{ name: 'agent', image: 'decoy', command: ['sleep', '60'] }] } } },
+      },
+    });
+    const runner = poolRunner(1);
+    runner.startPool();
+    await poolReady(1);
+    const handle = await runner.start(run);
+    // the claimed agent is refused its run and fails before the watch begins: the decoy, listed first, still runs
+    await waitFor(() => jobsOf(run.runId).some((job) => job.metadata.name === handle.name && (job.status.conditions ?? []).some((c) => c.type === 'Failed')), 30_000);
+    expect(await runner.watch(handle)).toEqual({ status: 'failure', exitCode: 1 });
+    await batch.deleteNamespacedJob({ name: decoy, namespace: NAMESPACE, propagationPolicy: 'Background' });
+    await runner.closePool();
+  }, 60_000);
+
   it('starts idle agents holding no token; claims one for a fitting run (token over the claim channel) and starts its replacement', async () => {
     const runner = poolRunner(2);
     runner.startPool();

@@ -148,12 +148,28 @@ export function createKubernetesAgentPool(options: KubernetesPoolOptions): Kuber
     log.info({ job: name }, 'started an idle agent');
   }
 
+  /** Whether the Job is labelled for a run now (read again); a Job that is gone counts as not. */
+  async function labelledForRun(name: string): Promise<boolean> {
+    try {
+      const job = await batch.readNamespacedJob({ name, namespace });
+      return Boolean(job.metadata?.labels?.[LABELS.runId]);
+    } catch (error) {
+      if (code(error) === 404) return false;
+      throw error;
+    }
+  }
+
   async function reconcileOnce(): Promise<void> {
     if (closed || options.size <= 0) return;
     const { own, registrations } = await look(false);
     const now = Date.now();
     const stale = staleIdleAgents(own, registrations, now, staleAfterMs).filter((agent) => !busy.has(agent.job));
-    for (const agent of stale) await deleteJob(agent.job, agent.ended || agent.phase === 'Failed' || agent.phase === 'Succeeded' ? 'it ended while idle' : 'it is not heart-beating in consul');
+    for (const agent of stale) {
+      // the look is a moment old: a claim since (by this process or another) labelled it for a run, which then
+      // ended or failed; that Job is the run's now, never an idle agent to drop
+      if (await labelledForRun(agent.job)) continue;
+      await deleteJob(agent.job, agent.ended || agent.phase === 'Failed' || agent.phase === 'Succeeded' ? 'it ended while idle' : 'it is not heart-beating in consul');
+    }
     const counts = poolCounts(own, stale, registrations);
     if (stale.length > 0) failuresInARow += stale.length;
     else if (counts.idle > 0) failuresInARow = 0;

@@ -49,6 +49,14 @@ export class JobOwnershipError extends Error {
   }
 }
 
+/**
+ * Whether `pod` is the pod of the Job `job`. A run's pods are found by its run-id label, but with a pool an agent
+ * whose claim failed was labelled for the run too (and is being deleted): only the pod of the run's own Job counts.
+ */
+function ownedBy(pod: V1Pod, job: string): boolean {
+  return pod.metadata?.ownerReferences?.some((owner) => owner.kind === 'Job' && owner.name === job) ?? false;
+}
+
 function apiCode(error: unknown): number | undefined {
   return error instanceof ApiException ? error.code : undefined;
 }
@@ -209,7 +217,7 @@ export function createKubernetesRunner(options: KubernetesRunnerOptions): Kubern
 
   async function findPod(handle: RunHandle): Promise<V1Pod | undefined> {
     const list = await core.listNamespacedPod({ namespace: handle.namespace ?? options.namespace, labelSelector: `${LABELS.runId}=${handle.runId}` });
-    return list.items[0];
+    return list.items.find((pod) => ownedBy(pod, handle.name));
   }
 
   async function logs(handle: RunHandle): Promise<string | undefined> {
@@ -228,6 +236,9 @@ export function createKubernetesRunner(options: KubernetesRunnerOptions): Kubern
   function watch(handle: RunHandle, onEvent: (event: RunEvent) => void = () => {}): Promise<RunOutcome> {
     const namespace = handle.namespace ?? options.namespace;
     const observed: ObservedRun = { job: undefined, pod: undefined, cancelled: false };
+    // nothing is judged before both the Job and its pod were listed once: a Job that failed before the watch began
+    // (an agent that ended at once) is judged with its pod, never as one whose pod is lost
+    const listed = { job: false, pod: false };
     let problemSince: number | undefined;
     let problemReason: string | undefined;
     let reported: 'none' | 'provisioning' | 'running' = 'none';
@@ -263,7 +274,7 @@ export function createKubernetesRunner(options: KubernetesRunnerOptions): Kubern
       }
 
       function judge(): void {
-        if (finished) return;
+        if (finished || !listed.job || !listed.pod) return;
         observed.cancelled = cancelled.has(handle.runId);
         const now = Date.now();
         const judgement = judgeRun(observed, problemSince, now, graceMs);
@@ -305,7 +316,8 @@ export function createKubernetesRunner(options: KubernetesRunnerOptions): Kubern
               ? await batch.listNamespacedJob({ namespace, ...query })
               : await core.listNamespacedPod({ namespace, ...query });
           if (kind === 'job') observed.job = (list.items[0] as V1Job | undefined) ?? null;
-          else observed.pod = list.items[0] as V1Pod | undefined;
+          else observed.pod = (list.items as V1Pod[]).find((pod) => ownedBy(pod, handle.name));
+          listed[kind] = true;
           judge();
           if (finished) return;
           const controller = await watcher.watch(
@@ -315,7 +327,7 @@ export function createKubernetesRunner(options: KubernetesRunnerOptions): Kubern
               if (type === 'BOOKMARK') return;
               if (type === 'ERROR') return; // e.g. 410 Gone: the stream ends and is re-listed
               if (kind === 'job') observed.job = type === 'DELETED' ? null : object;
-              else observed.pod = type === 'DELETED' ? undefined : object;
+              else if (ownedBy(object, handle.name)) observed.pod = type === 'DELETED' ? undefined : object;
               judge();
             },
             (error: unknown) => {
