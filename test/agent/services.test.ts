@@ -72,7 +72,8 @@ describe('factory-agent server run with services', () => {
     expect(failed.code, failed.stderr).toBe(1);
     const stored = await storedRun(api, bad.workflowId);
     expect(stored.status).toBe('error');
-    expect(stored.reason).toMatch(new RegExp(`^service "db" is not ready: localhost:${closedPort} did not accept a TCP connection within 1s \\(ECONNREFUSED\\)$`));
+    // the last attempt's error: refused, or (on a loaded machine) still unanswered when the second was up
+    expect(stored.reason).toMatch(new RegExp(`^service "db" is not ready: localhost:${closedPort} did not accept a TCP connection within 1s \\((ECONNREFUSED|connection timed out)\\)$`));
     expect(stored.executions.get('build/s/e')?.status).not.toBe('success');
   });
 });
