@@ -14,6 +14,10 @@ const ALONE = [
   'test/agent/log-cap.test.ts',
   'test/api/events.test.ts',
   'test/ctl/follow-run.test.ts',
+  // several real agents, claims with deadlines: two at once with other files made them fail under load in CI
+  'test/orchestrator/kubernetes-pool.test.ts',
+  'test/security/kubernetes-pool-pod.test.ts',
+  'test/e2e/kubernetes-pool.test.ts',
 ];
 
 export default defineConfig({

@@ -62,17 +62,18 @@ describe('an execution in a claimed warm agent pod', () => {
     // no token Secret: the token went over the claim channel
     expect(e2e.kubernetes?.secrets(NAMESPACE).some((secret) => secret.metadata.labels['factoryci.dev/run-id'] === workflowId)).toBe(false);
 
-    const status = await waitUntil(async () => {
+    const ended = await waitUntil(async () => {
       const row = await e2e.api.database.db.workflow.findUniqueOrThrow({ where: { id: workflowId } });
-      return ['success', 'failure', 'cancelled', 'error'].includes(row.status) ? row.status : undefined;
+      return ['success', 'failure', 'cancelled', 'error'].includes(row.status) ? row : undefined;
     }, 90_000, 'the attacking run to end').catch((error: Error) => {
       throw new Error(`${error.message}\n${e2e.orchestrator.output().slice(-5000)}`);
     });
+    const status = ended.status;
     const claimed = e2e.kubernetes?.jobs(NAMESPACE).find((candidate) => candidate.metadata.name === job.metadata.name);
     expect(claimed?.metadata.labels['factoryci.dev/claimed']).toBe('true');
     const { byPath } = await storedTree(e2e.api, workflowId);
     const output = byPath['attack/inside/pod']?.log ?? '';
-    expect(status, output).toBe('success');
+    expect(status, `${ended.statusReason ?? ''}\n${output}\n--- orchestrator ---\n${e2e.orchestrator.output().slice(-5000)}`).toBe('success');
     expect(output).toContain('attacks done');
     expect(output).toContain('uid 1000');
     expect(output).toMatch(/agent pid \d+: \S*node \S*factory-agent\.js run/);
