@@ -52,6 +52,7 @@ it('a person who cancels on GitHub is told so and can try again', async () => {
   // back on the sign-in page, which says why
   await page.waitForURL('**/sign-in?error=*');
   await expect(page.getByRole('alert').textContent()).resolves.toContain('GitHub did not authorise the sign-in');
-  await expect(page.getByRole('link', { name: 'Sign in with GitHub' }).isVisible()).resolves.toBe(true);
+  // waits for it to be visible (isVisible() does not wait: the page may still be drawing it)
+  await page.getByRole('link', { name: 'Sign in with GitHub' }).waitFor({ state: 'visible' });
   await context.close();
 });
