@@ -11,7 +11,7 @@ import { resolveLocalSandbox, sandboxAgentEnv, SandboxUnavailableError, untraver
 import { readFileTail } from './file-tail.js';
 import { killExecutionGroups } from './execution-groups.js';
 import { findSupervisor, SUPERVISOR_SOURCE } from './supervisor.js';
-import { POOL_DIRECTORY_PREFIX } from './pool-directory.js';
+import { besideWithPrefix, discardDirectory, MAKING_PREFIX, POOL_DIRECTORY_PREFIX } from './state-directory.js';
 import { CLAIM_ENV, claimLine, createAgentPool, UNCLAIMED_EXIT, type AgentPool, type IdleAgent } from './agent-pool.js';
 import { poolFit, type PoolShape } from '../pool-decisions.js';
 import { atPriority, findOnPath, idlePriority, setGroupPriority, thisProcessMayRaisePriority, type IdlePriority } from './process-priority.js';
@@ -107,14 +107,14 @@ export function removeRunPath(path: string): void {
   }
   if (link) {
     try {
-      rmSync(realpathSync(path), { recursive: true, force: true });
+      discardDirectory(realpathSync(path));
     } catch {
       // the directory is gone already
     }
     rmSync(path, { force: true });
     return;
   }
-  rmSync(path, { recursive: true, force: true });
+  discardDirectory(path);
 }
 
 function writeJsonAtomically(path: string, value: unknown): void {
@@ -204,9 +204,8 @@ export function createLocalRunner(options: LocalRunnerOptions): LocalRunner {
 
   /** Makes a run directory (a fresh run's, or an idle agent's) as the sandbox needs it; resolves with the sandbox. */
   async function prepareDirectory(directory: string): Promise<LocalSandbox> {
-    const files = paths(directory);
     const chosen = await sandbox();
-    rmSync(directory, { recursive: true, force: true });
+    discardDirectory(directory);
     mkdirSync(stateDir, { recursive: true });
     if (chosen.kind === 'bwrap') {
       // the sandbox uid passes through to its workspace, but lists neither the runs nor a run's own files
@@ -214,10 +213,14 @@ export function createLocalRunner(options: LocalRunnerOptions): LocalRunner {
       const blocked = untraversable(stateDir);
       if (blocked) throw new SandboxUnavailableError(`the sandbox uid ${chosen.uid} cannot reach ${stateDir}: ${blocked} is not searchable by others (mode o+x)`);
     }
-    mkdirSync(directory, { mode: 0o711 });
-    mkdirSync(files.workspace);
-    mkdirSync(files.home, { mode: 0o700 });
-    mkdirSync(files.execHome, { mode: 0o700 });
+    // made whole under another name, then renamed into place: an orchestrator killed meanwhile leaves no part of it
+    const makingDirectory = besideWithPrefix(directory, MAKING_PREFIX);
+    const making = paths(makingDirectory);
+    mkdirSync(makingDirectory, { mode: 0o711 });
+    mkdirSync(making.workspace);
+    mkdirSync(making.home, { mode: 0o700 });
+    mkdirSync(making.execHome, { mode: 0o700 });
+    renameSync(makingDirectory, directory);
     return chosen;
   }
 
@@ -269,7 +272,7 @@ export function createLocalRunner(options: LocalRunnerOptions): LocalRunner {
     const child = spawnSupervisor(directory, env, false);
     const pid = child.pid;
     if (pid === undefined) {
-      rmSync(directory, { recursive: true, force: true });
+      discardDirectory(directory);
       throw new Error(`could not start the local agent supervisor for run ${run.runId}`);
     }
     child.unref();
@@ -311,7 +314,7 @@ export function createLocalRunner(options: LocalRunnerOptions): LocalRunner {
       agent.release();
       killGroup(agent.pid, 'SIGKILL');
       removeRunPath(link);
-      rmSync(agent.directory, { recursive: true, force: true });
+      discardDirectory(agent.directory);
       return undefined;
     }
     children.set(run.runId, agent.child);
@@ -342,7 +345,7 @@ export function createLocalRunner(options: LocalRunnerOptions): LocalRunner {
     const pid = child.pid;
     const channel = child.stdin;
     if (pid === undefined || !channel) {
-      rmSync(directory, { recursive: true, force: true });
+      discardDirectory(directory);
       throw new Error('could not start an idle agent\'s supervisor');
     }
     child.unref();
@@ -370,7 +373,7 @@ export function createLocalRunner(options: LocalRunnerOptions): LocalRunner {
       const exit = readJson<ExitRecord>(paths(agent.directory).exit);
       log.warn({ pid: agent.pid, exit, output: readFileTail(paths(agent.directory).output, 2048) }, 'an idle agent ended unclaimed');
     }
-    rmSync(agent.directory, { recursive: true, force: true });
+    discardDirectory(agent.directory);
   }
 
   const poolSize = options.poolSize ?? 0;

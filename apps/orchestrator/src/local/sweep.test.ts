@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { WorkflowStatus } from '@factoryci/run-state';
-import { databaseFingerprint, idleAgentVerdict, IDLE_DIRECTORY_GRACE_MS, sweepRunDirectories, sweepVerdict, workflowIdsOfRun } from './sweep.js';
+import { databaseFingerprint, idleAgentVerdict, IDLE_DIRECTORY_GRACE_MS, leftoverVerdict, sweepRunDirectories, sweepVerdict, workflowIdsOfRun } from './sweep.js';
 
 const DB = databaseFingerprint('mysql://root:pw@127.0.0.1:33306/factory');
 const meta = (db: string | null = DB) => ({ runId: 'r', pid: 1234, ...(db !== null ? { db } : {}) });
@@ -38,6 +38,18 @@ describe('idleAgentVerdict', () => {
     [false, IDLE_DIRECTORY_GRACE_MS, 'remove'],
   ] as const)('supervisor running %s, %i ms old → %s', (supervisorRunning, ageMs, kind) => {
     expect(idleAgentVerdict({ supervisorRunning, ageMs }).kind).toBe(kind);
+  });
+});
+
+describe('leftoverVerdict', () => {
+  it.each([
+    ['.discarded-0a1b', 0, 'remove'],
+    ['.making-0a1b', IDLE_DIRECTORY_GRACE_MS - 1, 'keep'],
+    ['.making-0a1b', IDLE_DIRECTORY_GRACE_MS, 'remove'],
+    ['.pool-0a1b', 10 * IDLE_DIRECTORY_GRACE_MS, undefined],
+    ['f4d60c3d-4598-40c0-8ea0-8b311d0c7e25', 10 * IDLE_DIRECTORY_GRACE_MS, undefined],
+  ] as const)('%s made %i ms ago: %s', (name, ageMs, kind) => {
+    expect(leftoverVerdict(name, ageMs)?.kind).toBe(kind);
   });
 });
 
@@ -118,6 +130,24 @@ describe('sweepRunDirectories', () => {
       expect(readdirSync(pooled).sort()).toEqual(['.pool-bbb', '.pool-new', 'open-run']);
     } finally {
       rmSync(pooled, { recursive: true, force: true });
+    }
+  });
+
+  it('removes what a killed removal left at once, what a killed making left after a minute, whatever the database says', async () => {
+    const leftovers = mkdtempSync(join(tmpdir(), 'factoryci-sweep-leftover-test-'));
+    try {
+      // the leftover seen in CI: a run directory's removal cut short leaves its workspace only
+      mkdirSync(join(leftovers, '.discarded-aaa', 'workspace', 'src'), { recursive: true });
+      mkdirSync(join(leftovers, '.making-old', 'workspace'), { recursive: true });
+      const longAgo = (Date.now() - 2 * IDLE_DIRECTORY_GRACE_MS) / 1000;
+      utimesSync(join(leftovers, '.making-old'), longAgo, longAgo);
+      mkdirSync(join(leftovers, '.making-new', 'workspace'), { recursive: true });
+      const result = await sweepRunDirectories({ stateDir: leftovers, db: DB, logger, statuses: async () => new Map() });
+      expect(result.removed.sort()).toEqual(['.discarded-aaa', '.making-old']);
+      expect(result.kept).toEqual(['.making-new']);
+      expect(readdirSync(leftovers)).toEqual(['.making-new']);
+    } finally {
+      rmSync(leftovers, { recursive: true, force: true });
     }
   });
 

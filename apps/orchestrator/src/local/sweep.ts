@@ -10,6 +10,9 @@
  * link to the directory) and is judged as any run's, its link removed with it; an unclaimed one's is removed once no
  * supervisor runs in it (its agent ended: its orchestrator is gone) and it is older than a minute (one just being
  * made has no supervisor yet). Links whose directory is gone are removed.
+ *
+ * A removal or a making cut short (its process killed: state-directory.ts) leaves a `.discarded-…` directory, removed
+ * at once, or a `.making-…` one, removed once older than a minute (another orchestrator may be making it).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, type Dirent } from 'node:fs';
@@ -17,7 +20,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { isFinalWorkflowStatus, type WorkflowStatus } from '@factoryci/run-state';
 import { killExecutionGroups } from './execution-groups.js';
-import { POOL_DIRECTORY_PREFIX } from './pool-directory.js';
+import { DISCARDED_PREFIX, MAKING_PREFIX, POOL_DIRECTORY_PREFIX } from './state-directory.js';
 import { findSupervisor } from './supervisor.js';
 
 /** What the sweep reads of a run directory's `run.json`. */
@@ -56,6 +59,16 @@ export function idleAgentVerdict(facts: { supervisorRunning: boolean; ageMs: num
   if (facts.supervisorRunning) return { kind: 'keep', why: 'an idle agent waits in it' };
   if (facts.ageMs < IDLE_DIRECTORY_GRACE_MS) return { kind: 'keep', why: 'an idle agent may be starting in it' };
   return { kind: 'remove', why: 'its idle agent ended unclaimed' };
+}
+
+const isLeftoverName = (name: string) => name.startsWith(DISCARDED_PREFIX) || name.startsWith(MAKING_PREFIX);
+
+/** What to do with a directory named `name`, made `ageMs` ago, when it is a removal's or a making's leftover (pure). */
+export function leftoverVerdict(name: string, ageMs: number): SweepVerdict | undefined {
+  if (name.startsWith(DISCARDED_PREFIX)) return { kind: 'remove', why: 'its removal was cut short' };
+  if (!name.startsWith(MAKING_PREFIX)) return undefined;
+  if (ageMs < IDLE_DIRECTORY_GRACE_MS) return { kind: 'keep', why: 'it may be being made' };
+  return { kind: 'remove', why: 'its making was cut short' };
 }
 
 export interface SweepDeps {
@@ -99,8 +112,21 @@ export async function sweepRunDirectories(deps: SweepDeps): Promise<SweepResult>
   } catch {
     return { removed: [], kept: [] }; // no state directory yet
   }
+  const result: SweepResult = { removed: [], kept: [] };
+  for (const entry of entries.filter((e) => e.isDirectory())) {
+    const directory = join(deps.stateDir, entry.name);
+    const verdict = leftoverVerdict(entry.name, Date.now() - ageOf(directory));
+    if (!verdict) continue;
+    if (verdict.kind === 'keep') {
+      result.kept.push(entry.name);
+      continue;
+    }
+    rmSync(directory, { recursive: true, force: true });
+    result.removed.push(entry.name);
+    deps.logger.info({ directory: entry.name, why: verdict.why }, 'sweep: removed a directory left half made or half removed');
+  }
   const runs = entries
-    .filter((entry) => entry.isDirectory())
+    .filter((entry) => entry.isDirectory() && !isLeftoverName(entry.name))
     .map((entry) => {
       const directory = join(deps.stateDir, entry.name);
       const meta = readMeta(directory);
@@ -109,7 +135,6 @@ export async function sweepRunDirectories(deps: SweepDeps): Promise<SweepResult>
     });
   const runIds = runs.flatMap((run) => (run.runId ? [run.runId] : []));
   const statuses = await deps.statuses([...new Set(runIds.flatMap((runId) => workflowIdsOfRun(runId)))]);
-  const result: SweepResult = { removed: [], kept: [] };
   for (const run of runs) {
     let verdict: SweepVerdict;
     if (run.runId === undefined) {
