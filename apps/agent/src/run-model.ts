@@ -3,26 +3,14 @@
  * needs (a `Plan` is assignable to `RunnablePlan`), so the engine can be driven by any planner, and tested with plain
  * objects.
  */
-import type { RetryPolicy, RunCondition } from '@factoryci/run-state';
+import type { Execution, Stage } from '@factoryci/config';
+import type { RunCondition } from '@factoryci/run-state';
 
-export interface RunnableExecution {
-  name: string;
-  command: string;
-  env: Record<string, string>;
-  secrets: string[];
-  timeoutMs?: number;
-  workingDir?: string;
-  /** Its failure does not fail its stage. */
-  allowFailure?: boolean;
-  /** Further attempts after a failure of the kinds listed. */
-  retry?: RetryPolicy;
-}
+/** What the engine reads of an execution; its doc comments are `@factoryci/config`'s. */
+export type RunnableExecution = Pick<Execution, 'name' | 'command' | 'env' | 'secrets' | 'timeoutMs' | 'workingDir' | 'allowFailure' | 'retry'>;
 
-export interface RunnableStage {
-  name: string;
+export interface RunnableStage extends Pick<Stage, 'name' | 'when'> {
   executions: RunnableExecution[];
-  /** Default `on_success`: runs when no earlier stage of its pipeline failed. */
-  when?: RunCondition;
 }
 
 export interface RunnablePipeline {

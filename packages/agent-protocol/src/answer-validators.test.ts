@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ANSWER_VALIDATORS_PATH, answerValidatorsSource } from './answer-validators-source.js';
-import { MIN_LOG_CAP_BYTES } from './log-cap.js';
 import { runInfoSchema } from './run-info.js';
+import { FIXTURE_SHA, runInfoFixture } from './run-info.fixture.js';
 import { runSecretsSchema } from './secrets.js';
 import { schemaCheck, validateRunInfo, validateRunSecrets, type SchemaCheck } from './validate.js';
 
@@ -11,36 +11,8 @@ import { schemaCheck, validateRunInfo, validateRunSecrets, type SchemaCheck } fr
  * they must be what the schemas generate now, and answer exactly as Ajv compiling the schema at run time does.
  */
 
-const SHA = 'a'.repeat(40);
-
-const RUN_INFO = {
-  workflow: {
-    id: '6f1c2a9e-0000-4000-8000-000000000001',
-    projectId: '6f1c2a9e-0000-4000-8000-000000000002',
-    number: 7,
-    event: 'pull_request',
-    action: 'synchronize',
-    ref: 'refs/pull/12/head',
-    sha: SHA,
-    branch: 'main',
-    tag: null,
-    prNumber: 12,
-    baseSha: 'b'.repeat(40),
-    headRepoFullName: 'someone/widgets',
-    trusted: false,
-    changedPaths: ['src/a.ts', 'README.md'],
-    commitMessage: 'Widgets: the blue one',
-    commitAuthor: 'someone',
-    schedule: null,
-  },
-  project: { id: '6f1c2a9e-0000-4000-8000-000000000002', owner: 'acme', name: 'widgets', repository: 'acme/widgets' },
-  configSha: 'b'.repeat(40),
-  clone: { url: 'https://github.com/acme/widgets.git', token: 'ghs_token', tokenExpiresAt: '2026-11-24T11:00:00.000Z' },
-  forkSecretPipelines: ['deploy'],
-  logCapBytes: MIN_LOG_CAP_BYTES * 4,
-  reusedPipelines: ['build'],
-  inputs: { TARGET: 'staging', DRY_RUN: 'true' },
-};
+const SHA = FIXTURE_SHA;
+const RUN_INFO = runInfoFixture();
 
 const SECRETS = { secrets: { DEPLOY_TOKEN: 'deploy-s3cr3t', NPM_TOKEN: 'npm' } };
 

@@ -1,41 +1,12 @@
 import type { EventName } from '@factoryci/run-state';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { MIN_LOG_CAP_BYTES, runInfoSchema, validateRunInfo, validateRunSecrets, type RunInfo, type RunSecrets } from './index.js';
+import { FIXTURE_SHA, runInfoFixture } from './run-info.fixture.js';
 
-const SHA = 'a'.repeat(40);
-const BASE = 'b'.repeat(40);
+const SHA = FIXTURE_SHA;
 const SECRET = 'deploy-s3cr3t-value-42';
 
-/** An answer as the API gives it for an untrusted pull request whose project shares secrets with one pipeline. */
-function answer(): RunInfo {
-  return {
-    workflow: {
-      id: '6f1c2a9e-0000-4000-8000-000000000001',
-      projectId: '6f1c2a9e-0000-4000-8000-000000000002',
-      number: 7,
-      event: 'pull_request',
-      action: 'synchronize',
-      ref: 'refs/pull/12/head',
-      sha: SHA,
-      branch: 'main',
-      tag: null,
-      prNumber: 12,
-      baseSha: BASE,
-      headRepoFullName: 'someone/widgets',
-      trusted: false,
-      changedPaths: ['src/a.ts'],
-      commitMessage: 'Widgets: the blue one',
-      commitAuthor: 'someone',
-    },
-    project: { id: '6f1c2a9e-0000-4000-8000-000000000002', owner: 'acme', name: 'widgets', repository: 'acme/widgets' },
-    configSha: BASE,
-    clone: { url: 'https://github.com/acme/widgets.git', token: 'ghs_token', tokenExpiresAt: '2026-11-24T11:00:00.000Z' },
-    forkSecretPipelines: ['deploy'],
-    logCapBytes: 64 * 1024 * 1024,
-    reusedPipelines: ['build'],
-    inputs: { TARGET: 'staging' },
-  };
-}
+const answer = runInfoFixture;
 
 /** Removes a property (as a value in `changed`). */
 const REMOVE = Symbol('remove');
