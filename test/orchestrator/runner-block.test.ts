@@ -3,6 +3,7 @@
  * before anything is fetched, and the parse runs in a Worker with a deadline, so the event loop keeps turning while a
  * hostile configuration is parsed, and the defaults apply to it.
  */
+import { renameSync } from 'node:fs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGithubFactoryFilesReader } from '../../apps/orchestrator/src/github/factory-files.js';
@@ -50,6 +51,31 @@ describe('reading the runner block of a repository on disk', () => {
   it('reads it in a worker', async () => {
     const sha = repo.commit({ '.factory/runner.hcl': runnerBlock, '.factory/build.hcl': pipeline }, 'good');
     expect(await createRunnerBlockReader()(source(sha), logger)).toEqual({ image: 'node:22', cpu: '2', memory: '1Gi' });
+  });
+
+  it('reads a commit once: later reads of it need no repository, another commit is read again, each run gets its own copy', async () => {
+    const own = createGitRepo();
+    const moved = `${own.path}-moved`;
+    try {
+      const first = own.commit({ '.factory/runner.hcl': runnerBlock, '.factory/build.hcl': pipeline }, 'first');
+      const second = own.commit({ '.factory/runner.hcl': runnerBlock.replace('node:22', 'node:24') }, 'second');
+      const reader = createRunnerBlockReader();
+      const at = (sha: string) => reader({ url: own.path, sha }, logger);
+      const burst = await Promise.all(Array.from({ length: 20 }, () => at(first)));
+      expect(burst.every((runner) => runner?.image === 'node:22')).toBe(true);
+      // the repository is gone: the commit read before is answered from what was kept, the other one cannot be read
+      renameSync(own.path, moved);
+      const kept = await at(first);
+      expect(kept).toEqual({ image: 'node:22', cpu: '2', memory: '1Gi' });
+      if (kept) kept.image = 'changed by one run';
+      expect((await at(first))?.image).toBe('node:22');
+      expect(await at(second)).toBeUndefined();
+      expect(lines.at(-1)).toContain('could not read the runner block of .factory/; using the defaults');
+      renameSync(moved, own.path);
+      expect((await at(second))?.image).toBe('node:24');
+    } finally {
+      own.remove();
+    }
   });
 
   it('reads its services too (name, image, env, ports), as the Kubernetes runner builds them into the pod', async () => {

@@ -3,7 +3,8 @@
  * sized before the agent starts. Repositories on disk (a path or a file:// URL) are read with `git`; GitHub
  * repositories of an installation through the GitHub App's contents API (`github/factory-files.ts`); for others the
  * defaults apply. A `.factory/` that cannot be read or has errors never holds the run up: the defaults apply, it is
- * logged, and the agent reports the configuration errors itself.
+ * logged, and the agent reports the configuration errors itself. A commit's runner block is read once
+ * (`commit-reads.ts`): the workflows of a burst at one commit share the read.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -12,6 +13,7 @@ import { localRepositoryDirectory } from '@factoryci/db';
 import type { Logger } from 'pino';
 import type { FactoryFilesReader } from '../github/factory-files.js';
 import type { RunnerRequest } from '../runner.js';
+import { commitReadKey, DEFAULT_COMMIT_READ_LIMITS, shareCommitReads, type CommitReadLimits, type CommitSource } from './commit-reads.js';
 import { configReads, parseLsTreeLong } from './config-reads.js';
 import { createWorkerRunnerBlockParser, type RunnerBlockParser } from './runner-block-parse.js';
 import { shareRunnerBlockParses } from './shared-parses.js';
@@ -35,6 +37,8 @@ export interface RunnerBlockReaderOptions {
   github?: FactoryFilesReader;
   /** Parses the files; default: in a Worker with the default deadline (`createWorkerRunnerBlockParser`), shared (`shared-parses.ts`). */
   parse?: RunnerBlockParser;
+  /** How many commits' runner blocks are kept (`commit-reads.ts`). */
+  commits?: CommitReadLimits;
 }
 
 /**
@@ -44,18 +48,26 @@ export interface RunnerBlockReaderOptions {
  */
 export function createRunnerBlockReader(options: RunnerBlockReaderOptions = {}): RunnerBlockReader {
   const parse = options.parse ?? shareRunnerBlockParses(createWorkerRunnerBlockParser());
+  const once = shareCommitReads<RunnerRequest | undefined>(options.commits ?? DEFAULT_COMMIT_READ_LIMITS);
   return async (source, logger) => {
     const repo = localRepositoryDirectory(source.url);
     if (repo && !/^[0-9a-f]{7,64}$/i.test(source.sha)) throw new Error(`not a commit id: "${source.sha}"`);
     const github = options.github;
-    const where = repo ? 'disk' : source.github && github ? 'github' : undefined;
-    if (!where) return undefined;
+    const commit: CommitSource | undefined = repo
+      ? { where: 'disk', repository: repo, sha: source.sha }
+      : source.github && github
+        ? { where: 'github', installationId: source.github.installationId, fullName: source.github.fullName, sha: source.sha }
+        : undefined;
+    if (!commit) return undefined;
     try {
-      const files = repo ? await filesOnDisk(repo, source.sha) : await (github as FactoryFilesReader)(source.github?.installationId ?? 0, source.github?.fullName ?? '', source.sha);
-      if (files.length === 0) return undefined;
-      return await parse(files);
+      const runner = await once(commitReadKey(commit), async () => {
+        const files = commit.where === 'disk' ? await filesOnDisk(commit.repository, commit.sha) : await (github as FactoryFilesReader)(commit.installationId, commit.fullName, commit.sha);
+        return files.length === 0 ? undefined : await parse(files);
+      });
+      // each run gets its own copy: nothing a caller does to it reaches another run
+      return runner === undefined ? undefined : structuredClone(runner);
     } catch (error) {
-      logger.warn({ err: error, sha: source.sha, from: where, repository: source.github?.fullName }, 'could not read the runner block of .factory/; using the defaults');
+      logger.warn({ err: error, sha: source.sha, from: commit.where, repository: source.github?.fullName }, 'could not read the runner block of .factory/; using the defaults');
       return undefined;
     }
   };
