@@ -84,6 +84,7 @@ export async function processWorkflow(job: WorkflowJobLike, deps: ProcessDeps): 
   const entry = entryDecision(found?.status);
   if (!found) return skip(run.log, 'no such workflow');
   let leftover: RunHandle | undefined;
+  let justAdmitted = false;
   if (entry.kind === 'skip') {
     leftover = await leftoverRun(run, found);
     if (!leftover) return skip(run.log, entry.why);
@@ -92,11 +93,12 @@ export async function processWorkflow(job: WorkflowJobLike, deps: ProcessDeps): 
     const verdict = await admit(run, found, deps.admissions);
     if (verdict.kind === 'skipped') return skip(run.log, verdict.why);
     if (verdict.kind === 'deferred') return verdict;
+    justAdmitted = true;
   } else {
     run.log.info({ status: found.status, runnerHandle: found.runnerHandle }, 'following a run already in progress');
   }
   const attempts: AttemptDeps = { runTokenKey: deps.runTokenKey, readRunnerBlock: deps.readRunnerBlock ?? defaultRunnerBlockReader };
-  const attach = leftover ? async () => leftover : () => attachRun(run, found, attempts);
+  const attach = leftover ? async () => leftover : () => attachRun(run, found, attempts, justAdmitted);
 
   const cancel = createCancelRequest(run);
   const unsubscribe = deps.cancels.on(run.workflowId, () => {
