@@ -4,10 +4,12 @@
  * each with its own batches) admit the same project's workflows at once.
  */
 import { randomUUID } from 'node:crypto';
-import { admitWorkflows, cancelWorkflow, createDb, type Db } from '@factoryci/db';
+import { admitWorkflows, cancelWorkflow, createDb, parseDatabaseUrl, type Db } from '@factoryci/db';
+import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdmissions } from '../../apps/orchestrator/src/processing/admission.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { waitFor } from './helpers.js';
 
 let t: TestDatabase;
 
@@ -59,6 +61,35 @@ describe('admitting a batch of one project (admitWorkflows)', () => {
       { admitted: true },
     ]);
     expect(await statuses([first, second, third])).toEqual(['cancelled', 'provisioning', 'queued']);
+  });
+
+  it('skips a workflow cancelled between the read of its place and the write, and admits the others', async () => {
+    const p = await project(5, 0, 3);
+    const [first, second, third] = p.queued as [string, string, string];
+    // another session (the API cancelling) holds the second's row while admission reads, and commits its cancel once
+    // admission's write waits for that row
+    const { host, port, user, password, database } = parseDatabaseUrl(t.url);
+    const api = await mysql.createConnection({ host, port, user, password, database });
+    try {
+      await api.beginTransaction();
+      await api.query('SELECT id FROM workflows WHERE id = ? FOR UPDATE', [second]);
+      const [[{ thread }]] = (await api.query('SELECT CONNECTION_ID() AS thread')) as unknown as [[{ thread: number }]];
+      const admitting = admitWorkflows(t.db, p.id, [first, second, third]);
+      const blockedByApi = async () => {
+        const [row] = await t.db.$queryRawUnsafe<{ n: bigint | number }[]>(
+          'SELECT COUNT(*) AS n FROM information_schema.INNODB_LOCK_WAITS w JOIN information_schema.INNODB_TRX b ON b.trx_id = w.blocking_trx_id WHERE b.trx_mysql_thread_id = ?',
+          thread,
+        );
+        return Number(row?.n ?? 0) > 0;
+      };
+      await waitFor(blockedByApi, 10_000);
+      await api.query("UPDATE workflows SET status = 'cancelled' WHERE id = ?", [second]);
+      await api.commit();
+      expect(await admitting).toEqual([{ admitted: true }, { admitted: false, why: 'not-queued' }, { admitted: true }]);
+      expect(await statuses([first, second, third])).toEqual(['provisioning', 'cancelled', 'provisioning']);
+    } finally {
+      await api.end();
+    }
   });
 
   it("admits nothing of another project's workflows", async () => {
