@@ -414,6 +414,9 @@ describe('processWorkflow with the kubernetes runner', () => {
     const container = jobOf(workflow.id)?.spec.template.spec.containers[0];
     expect(container?.image).toBe('registry.example/does-not-exist:1');
     expect(container?.resources?.limits).toEqual({ cpu: '2', memory: '512Mi' });
+    // just admitted from queued: it has never had a run, so the runner is not asked for one before the Job is created
+    const ofRun = kubernetes.requests.filter((r) => r.query.get('labelSelector')?.includes(workflow.id) || (r.method === 'POST' && r.path.endsWith('/jobs')));
+    expect(ofRun[0]).toMatchObject({ method: 'POST' });
     const result = await processing;
     expect(result).toMatchObject({ kind: 'ended', status: 'error', reason: expect.stringMatching(/^(ErrImagePull|ImagePullBackOff): /) });
     expect(jobOf(workflow.id)).toBeUndefined(); // a stuck Job is deleted

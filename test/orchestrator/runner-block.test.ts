@@ -6,6 +6,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGithubFactoryFilesReader } from '../../apps/orchestrator/src/github/factory-files.js';
+import { createGitObjects, type RepositoryObjects } from '../../apps/orchestrator/src/processing/git-objects.js';
 import { createRunnerBlockReader } from '../../apps/orchestrator/src/processing/runner-block.js';
 import { ConfigParseTimeoutError, createWorkerRunnerBlockParser, MAX_PARSE_ERROR_LENGTH } from '../../apps/orchestrator/src/processing/runner-block-parse.js';
 import { makeAppIdentity, startStandinFor } from '../api/github-fixtures.js';
@@ -50,6 +51,36 @@ describe('reading the runner block of a repository on disk', () => {
   it('reads it in a worker', async () => {
     const sha = repo.commit({ '.factory/runner.hcl': runnerBlock, '.factory/build.hcl': pipeline }, 'good');
     expect(await createRunnerBlockReader()(source(sha), logger)).toEqual({ image: 'node:22', cpu: '2', memory: '1Gi' });
+  });
+
+  it('reads a commit once: asks during the read and later ones are answered without git, another commit is read, each run gets its own copy', async () => {
+    const own = createGitRepo();
+    try {
+      const first = own.commit({ '.factory/runner.hcl': runnerBlock, '.factory/build.hcl': pipeline }, 'first');
+      const second = own.commit({ '.factory/runner.hcl': runnerBlock.replace('node:22', 'node:24') }, 'second');
+      // the real reader of git objects, its reads counted
+      const objects = createGitObjects();
+      const asked: string[] = [];
+      const counted = (repository: string): RepositoryObjects => {
+        const of = objects(repository);
+        return { info: (name) => (asked.push(name), of.info(name)), contents: (name) => (asked.push(name), of.contents(name)) };
+      };
+      const reader = createRunnerBlockReader({ gitObjects: counted });
+      const at = (sha: string) => reader({ url: own.path, sha }, logger);
+      const burst = await Promise.all(Array.from({ length: 20 }, () => at(first)));
+      expect(burst.every((runner) => runner?.image === 'node:22')).toBe(true);
+      // the commit, its .factory/ tree (sized, then read), each file sized and read
+      expect(asked).toHaveLength(7);
+      const kept = await at(first);
+      expect(kept).toEqual({ image: 'node:22', cpu: '2', memory: '1Gi' });
+      if (kept) kept.image = 'changed by one run';
+      expect((await at(first))?.image).toBe('node:22');
+      expect(asked).toHaveLength(7);
+      expect((await at(second))?.image).toBe('node:24');
+      expect(asked.length).toBeGreaterThan(7);
+    } finally {
+      own.remove();
+    }
   });
 
   it('reads its services too (name, image, env, ports), as the Kubernetes runner builds them into the pod', async () => {
@@ -112,5 +143,36 @@ describe('reading the runner block of a repository on disk', () => {
       await github.close();
       hosted.remove();
     }
+  });
+});
+
+describe('one kept git cat-file per repository (createGitObjects)', () => {
+  it('answers info and contents of objects, missing ones too, again after the process closed when idle or was dropped for another repository', async () => {
+    const one = createGitRepo();
+    const two = createGitRepo();
+    try {
+      const sha = one.commit({ '.factory/ci.hcl': runnerBlock }, 'one');
+      const other = two.commit({ 'README.md': 'two\n' }, 'two');
+      const objects = createGitObjects({ repositories: 1, idleMs: 50, timeoutMs: 10_000 });
+      const file = await objects(one.path).contents(`${sha}:.factory/ci.hcl`);
+      expect(file).toMatchObject({ found: true, type: 'blob', size: Buffer.byteLength(runnerBlock) });
+      expect(file.found && file.content?.toString()).toBe(runnerBlock);
+      expect(await objects(one.path).info(`${sha}:.factory/none.hcl`)).toEqual({ found: false, name: `${sha}:.factory/none.hcl`, why: 'missing' });
+      // closed when idle: the next read starts it again
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await objects(one.path).info(sha)).toMatchObject({ found: true, type: 'commit' });
+      // one process at most: the other repository's takes its place, then the first's comes back
+      expect(await objects(two.path).info(`${other}:README.md`)).toMatchObject({ found: true, type: 'blob', size: 4 });
+      expect(await objects(one.path).info(sha)).toMatchObject({ found: true, type: 'commit' });
+      await expect(objects(one.path).info('a\nb')).rejects.toThrow('an object name holds a newline');
+    } finally {
+      one.remove();
+      two.remove();
+    }
+  });
+
+  it('fails the reads in a directory that is no repository, with what git said', async () => {
+    const objects = createGitObjects({ repositories: 2, idleMs: 1000, timeoutMs: 10_000 });
+    await expect(objects('/nonexistent/factoryci-repo').info('HEAD')).rejects.toThrow(/^git cat-file in \/nonexistent\/factoryci-repo ended \(128\): fatal: cannot change to/);
   });
 });

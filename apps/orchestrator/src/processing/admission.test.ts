@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { admissionVerdict, entryDecision } from './admission.js';
 import { attemptOf, attemptRunId } from './attempts.js';
+import { runLookup } from './attach.js';
 import { eventChange } from './follow.js';
 
 describe('what is done with a workflow as found (entryDecision)', () => {
@@ -44,5 +45,16 @@ describe('attempts and runner events', () => {
     expect(eventChange({ type: 'running' })).toBe('running');
     expect(eventChange({ type: 'provisioning', detail: 'ErrImagePull: cannot pull x' })).toBe('provisioning-ErrImagePull');
     expect(eventChange({ type: 'provisioning' })).toBe('provisioning-');
+  });
+});
+
+describe('where a run is looked for before one is started (runLookup)', () => {
+  it.each([
+    [{ runnerHandle: 'kubernetes:…' }, false, 'stored'],
+    [{ runnerHandle: 'kubernetes:…' }, true, 'stored'],
+    [{ runnerHandle: null }, false, 'runner'],
+    [{ runnerHandle: null }, true, 'none'],
+  ] as const)('%o, just admitted %s → %s', (workflow, justAdmitted, lookup) => {
+    expect(runLookup(workflow, justAdmitted)).toBe(lookup);
   });
 });

@@ -1,10 +1,11 @@
 /**
  * Step 1, admission: whether a workflow is to be run at all (pure: `entryDecision`), and for a queued one whether its
- * project has a free slot (`admitWorkflow` under a lock on the project's row; pure: `admissionVerdict`).
+ * project has a free slot (`admitWorkflows` under a lock on the project's row, the waiting admissions of a project
+ * decided together: `keyed-batches.ts`; pure: `admissionVerdict`).
  */
-import { admitWorkflow, type Admission } from '@factoryci/db';
+import { admitWorkflows, MAX_ADMISSION_BATCH, type Admission, type Db } from '@factoryci/db';
 import { isFinalWorkflowStatus, type WorkflowStatus } from '@factoryci/run-state';
-import type { KeyedTurns } from './keyed-turns.js';
+import { createKeyedBatches, type KeyedBatches } from './keyed-batches.js';
 import type { RunContext } from './run-context.js';
 
 export type EntryDecision =
@@ -41,12 +42,22 @@ export function admissionVerdict(admission: Admission, recheckMs: number): Admis
   return { kind: 'deferred', delayMs: recheckMs, why };
 }
 
-/**
- * Moves the queued workflow to `provisioning` if its project has room (and says so to GitHub); the admissions of one
- * project in this process take turns (`inTurn`, keyed-turns.ts).
- */
-export async function admit(run: RunContext, found: { projectId: string; number: number }, inTurn: KeyedTurns = (_key, task) => task()): Promise<AdmissionVerdict> {
-  const admission = await inTurn(found.projectId, () => admitWorkflow(run.db, run.workflowId));
+/** Admissions by project: the workflow id asked for, its admission. */
+export type Admissions = KeyedBatches<string, Admission>;
+
+/** The admissions of one project waiting in this process, decided together (one transaction a batch). */
+export function createAdmissions(db: Db): Admissions {
+  return createKeyedBatches((projectId, workflowIds) => admitWorkflows(db, projectId, workflowIds), MAX_ADMISSION_BATCH);
+}
+
+/** Each admission alone (no batches): for callers without `createAdmissions`. */
+export function singleAdmissions(db: Db): Admissions {
+  return async (projectId, workflowId) => (await admitWorkflows(db, projectId, [workflowId]))[0] ?? { admitted: false, why: 'not-queued' };
+}
+
+/** Moves the queued workflow to `provisioning` if its project has room (and says so to GitHub). */
+export async function admit(run: RunContext, found: { projectId: string; number: number }, admissions: Admissions = singleAdmissions(run.db)): Promise<AdmissionVerdict> {
+  const admission = await admissions(found.projectId, run.workflowId);
   const verdict = admissionVerdict(admission, run.settings.projectRecheckMs);
   if (!admission.admitted && admission.why === 'project-limit') {
     run.log.info({ active: admission.active, ahead: admission.ahead, limit: admission.limit }, 'waiting for a slot of the project');

@@ -71,8 +71,23 @@ export async function startAttempt(run: RunContext, workflow: WorkflowToRun, att
   return handle;
 }
 
-/** The stored handle, else a run the runner already has (crash before the handle was stored), else a new one. */
-export async function attachRun(run: RunContext, workflow: WorkflowToRun, deps: AttemptDeps): Promise<RunHandle> {
+/**
+ * Where a workflow's run is looked for before one is started: a workflow this process has just admitted (moved from
+ * `queued`, which no move leads back to) has never had a run, so the runner is not asked for one (a request per
+ * workflow to the Kubernetes API); any other (adopted after a restart, a stalled job) may have one. Pure.
+ */
+export function runLookup(workflow: { runnerHandle: string | null }, justAdmitted: boolean): 'stored' | 'runner' | 'none' {
+  if (workflow.runnerHandle) return 'stored';
+  return justAdmitted ? 'none' : 'runner';
+}
+
+/**
+ * The stored handle, else a run the runner already has (crash before the handle was stored), else a new one;
+ * `justAdmitted`: see `runLookup`.
+ */
+export async function attachRun(run: RunContext, workflow: WorkflowToRun, deps: AttemptDeps, justAdmitted = false): Promise<RunHandle> {
+  const lookup = runLookup(workflow, justAdmitted);
+  if (lookup === 'none') return startAttempt(run, workflow, 1, deps);
   const stored = workflow.runnerHandle ? decodeRunHandle(workflow.runnerHandle) : undefined;
   if (stored) {
     if (stored.kind !== run.runner.kind) throw new RunnerKindMismatchError(stored.kind, run.runner.kind);

@@ -18,8 +18,7 @@ import type { Db, WorkflowStatus } from '@factoryci/db';
 import type { RunHealthWatcher } from '@factoryci/discovery';
 import type { Logger } from 'pino';
 import type { RunHandle, Runner, RunOutcome } from '../runner.js';
-import { admit, entryDecision } from './admission.js';
-import type { KeyedTurns } from './keyed-turns.js';
+import { admit, entryDecision, type Admissions } from './admission.js';
 import { attachRun, startAttempt, type AttemptDeps, type WorkflowToRun } from './attach.js';
 import { createCancelRequest, type CancelRequest } from './cancel-request.js';
 import type { CancelRegistry } from './cancellations.js';
@@ -58,8 +57,8 @@ export interface ProcessDeps {
    * project ask for a slot at once instead of at their next sweep (`slot-freed.ts`; the worker provides it).
    */
   slotFreed?: SlotFreed;
-  /** Admissions of one project take turns in this process (the worker gives one `createKeyedTurns()`); none without. */
-  admissionTurns?: KeyedTurns;
+  /** The waiting admissions of a project decided together (the worker gives one `createAdmissions(db)`); each alone without. */
+  admissions?: Admissions;
   /** Aborted when the orchestrator shuts down: following stops, the run is left running to be adopted later. */
   shutdown?: AbortSignal;
   /** The orchestrator's metrics (run timings, database errors); none counted when not given. */
@@ -85,19 +84,21 @@ export async function processWorkflow(job: WorkflowJobLike, deps: ProcessDeps): 
   const entry = entryDecision(found?.status);
   if (!found) return skip(run.log, 'no such workflow');
   let leftover: RunHandle | undefined;
+  let justAdmitted = false;
   if (entry.kind === 'skip') {
     leftover = await leftoverRun(run, found);
     if (!leftover) return skip(run.log, entry.why);
     run.log.info({ status: found.status, name: leftover.name }, 'the workflow ended while no orchestrator followed its run: following the run to its end');
   } else if (entry.kind === 'admit') {
-    const verdict = await admit(run, found, deps.admissionTurns);
+    const verdict = await admit(run, found, deps.admissions);
     if (verdict.kind === 'skipped') return skip(run.log, verdict.why);
     if (verdict.kind === 'deferred') return verdict;
+    justAdmitted = true;
   } else {
     run.log.info({ status: found.status, runnerHandle: found.runnerHandle }, 'following a run already in progress');
   }
   const attempts: AttemptDeps = { runTokenKey: deps.runTokenKey, readRunnerBlock: deps.readRunnerBlock ?? defaultRunnerBlockReader };
-  const attach = leftover ? async () => leftover : () => attachRun(run, found, attempts);
+  const attach = leftover ? async () => leftover : () => attachRun(run, found, attempts, justAdmitted);
 
   const cancel = createCancelRequest(run);
   const unsubscribe = deps.cancels.on(run.workflowId, () => {

@@ -3,20 +3,22 @@
  * sized before the agent starts. Repositories on disk (a path or a file:// URL) are read with `git`; GitHub
  * repositories of an installation through the GitHub App's contents API (`github/factory-files.ts`); for others the
  * defaults apply. A `.factory/` that cannot be read or has errors never holds the run up: the defaults apply, it is
- * logged, and the agent reports the configuration errors itself.
+ * logged, and the agent reports the configuration errors itself. A commit's runner block is read once
+ * (`commit-reads.ts`): the workflows of a burst at one commit share the read.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import type { ConfigFile } from '@factoryci/config';
+import { CONFIG_LIMITS, isConfigFileName, type ConfigFile } from '@factoryci/config';
 import { localRepositoryDirectory } from '@factoryci/db';
 import type { Logger } from 'pino';
 import type { FactoryFilesReader } from '../github/factory-files.js';
 import type { RunnerRequest } from '../runner.js';
-import { configReads, parseLsTreeLong } from './config-reads.js';
+import { commitReadKey, DEFAULT_COMMIT_READ_LIMITS, shareCommitReads, type CommitReadLimits, type CommitSource } from './commit-reads.js';
+import { configReads } from './config-reads.js';
+import { createGitObjects, parseTree, type RepositoryObjects } from './git-objects.js';
 import { createWorkerRunnerBlockParser, type RunnerBlockParser } from './runner-block-parse.js';
 import { shareRunnerBlockParses } from './shared-parses.js';
 
-const run = promisify(execFile);
+/** A `.factory/` tree larger than this is not read (about half a million entries). */
+const MAX_TREE_BYTES = 16 << 20;
 
 export interface ConfigSource {
   /** The project's repository URL or path. */
@@ -35,6 +37,10 @@ export interface RunnerBlockReaderOptions {
   github?: FactoryFilesReader;
   /** Parses the files; default: in a Worker with the default deadline (`createWorkerRunnerBlockParser`), shared (`shared-parses.ts`). */
   parse?: RunnerBlockParser;
+  /** How many commits' runner blocks are kept (`commit-reads.ts`). */
+  commits?: CommitReadLimits;
+  /** Reads the objects of repositories on disk; default: one kept `git cat-file` per repository (`git-objects.ts`). */
+  gitObjects?: (repository: string) => RepositoryObjects;
 }
 
 /**
@@ -44,29 +50,65 @@ export interface RunnerBlockReaderOptions {
  */
 export function createRunnerBlockReader(options: RunnerBlockReaderOptions = {}): RunnerBlockReader {
   const parse = options.parse ?? shareRunnerBlockParses(createWorkerRunnerBlockParser());
+  const once = shareCommitReads<RunnerRequest | undefined>(options.commits ?? DEFAULT_COMMIT_READ_LIMITS);
+  const gitObjects = options.gitObjects ?? createGitObjects();
   return async (source, logger) => {
     const repo = localRepositoryDirectory(source.url);
     if (repo && !/^[0-9a-f]{7,64}$/i.test(source.sha)) throw new Error(`not a commit id: "${source.sha}"`);
     const github = options.github;
-    const where = repo ? 'disk' : source.github && github ? 'github' : undefined;
-    if (!where) return undefined;
+    const commit: CommitSource | undefined = repo
+      ? { where: 'disk', repository: repo, sha: source.sha }
+      : source.github && github
+        ? { where: 'github', installationId: source.github.installationId, fullName: source.github.fullName, sha: source.sha }
+        : undefined;
+    if (!commit) return undefined;
     try {
-      const files = repo ? await filesOnDisk(repo, source.sha) : await (github as FactoryFilesReader)(source.github?.installationId ?? 0, source.github?.fullName ?? '', source.sha);
-      if (files.length === 0) return undefined;
-      return await parse(files);
+      const runner = await once(commitReadKey(commit), async () => {
+        const files = commit.where === 'disk' ? await filesOnDisk(gitObjects(commit.repository), commit.sha) : await (github as FactoryFilesReader)(commit.installationId, commit.fullName, commit.sha);
+        return files.length === 0 ? undefined : await parse(files);
+      });
+      // each run gets its own copy: nothing a caller does to it reaches another run
+      return runner === undefined ? undefined : structuredClone(runner);
     } catch (error) {
-      logger.warn({ err: error, sha: source.sha, from: where, repository: source.github?.fullName }, 'could not read the runner block of .factory/; using the defaults');
+      logger.warn({ err: error, sha: source.sha, from: commit.where, repository: source.github?.fullName }, 'could not read the runner block of .factory/; using the defaults');
       return undefined;
     }
   };
 }
 
-/** `.factory/*.hcl` at `sha`: listed with sizes (`git ls-tree -l`), then one `git cat-file` per file when they fit. */
-async function filesOnDisk(repo: string, sha: string): Promise<ConfigFile[]> {
-  const git = (args: string[]) => run('git', ['-C', repo, ...args], { maxBuffer: 16 << 20, timeout: 30_000 });
-  const { read, unread } = configReads(parseLsTreeLong((await git(['ls-tree', '-l', '-z', sha, '--', '.factory/'])).stdout));
-  const fetched = await Promise.all(read.map(async ({ path }) => ({ path, content: (await git(['cat-file', 'blob', `${sha}:${path}`])).stdout })));
+/**
+ * `.factory/*.hcl` at `sha`: the tree read and its configuration files sized (`git ls-tree -l` would say the same), then
+ * fetched only when they fit (`configReads`). No `.factory/` directory: no files; a commit that is not there: an error.
+ */
+async function filesOnDisk(objects: RepositoryObjects, sha: string): Promise<ConfigFile[]> {
+  const commit = await objects.info(sha);
+  if (!commit.found || !['commit', 'tag', 'tree'].includes(commit.type)) throw new Error(`not a commit of the repository: ${sha}`);
+  const listing = await objects.info(`${sha}:.factory`);
+  if (!listing.found || listing.type !== 'tree') return [];
+  if (listing.size > MAX_TREE_BYTES) throw new Error(`the .factory/ directory at ${sha} lists too much (${listing.size} bytes)`);
+  const tree = await objects.contents(listing.oid);
+  if (!tree.found || !tree.content) throw new Error(`the .factory/ directory at ${sha} could not be read`);
+  const named = parseTree(tree.content, listing.oid.length / 2).filter((entry) => entry.mode !== '40000' && entry.mode !== '160000' && isConfigFileName(entry.name));
+  // over the count, sizes change nothing: the files are refused by their number
+  const sized =
+    named.length > CONFIG_LIMITS.maxFiles
+      ? named.map((entry) => ({ path: `.factory/${entry.name}`, oid: entry.oid, bytes: 0 }))
+      : await Promise.all(named.map(async (entry) => ({ path: `.factory/${entry.name}`, oid: entry.oid, bytes: sizeOf(await objects.info(entry.oid)) })));
+  const { read, unread } = configReads(sized);
+  const oids = new Map(sized.map((file) => [file.path, file.oid]));
+  const fetched = await Promise.all(
+    read.map(async ({ path }) => {
+      const blob = await objects.contents(oids.get(path) ?? '');
+      if (!blob.found || !blob.content) throw new Error(`${path} at ${sha} could not be read`);
+      return { path, content: blob.content.toString('utf8') };
+    }),
+  );
   return [...unread, ...fetched];
+}
+
+function sizeOf(answer: Awaited<ReturnType<RepositoryObjects['info']>>): number {
+  if (!answer.found) throw new Error(`${answer.name} is ${answer.why}`);
+  return answer.size;
 }
 
 /** Repositories on disk only. */

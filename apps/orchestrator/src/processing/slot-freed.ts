@@ -3,7 +3,7 @@
  * (`projectRecheckMs`, the safety sweep for a lost event), and is released when a slot frees. The orchestrator that
  * wrote a run's end calls `slotFreed(projectId)`: the first queued workflows of that project (as many as its limit:
  * only they can be admitted, queued runs start in the order of their numbers) have their delayed jobs moved forward,
- * and each asks for a slot once more. No lock is taken here; admission itself stays `admitWorkflow`.
+ * and each asks for a slot once more. No lock is taken here; admission itself stays `admitWorkflows`.
  */
 import type { Db } from '@factoryci/db';
 import type { Logger } from 'pino';

@@ -1,6 +1,6 @@
 /**
  * The BullMQ worker on the API's `workflows` queue: calls `processWorkflow` for each job with a global concurrency
- * (the admissions of one project taking turns, `keyed-turns.ts`), hands deferred jobs (project at its limit) back as
+ * (the waiting admissions of one project decided together, `admission.ts`), hands deferred jobs (project at its limit) back as
  * delayed jobs, moved forward when a run of their project ends (`slot-freed.ts`), and on shutdown hands the runs it
  * follows back to the queue so that the next orchestrator adopts them.
  */
@@ -9,7 +9,7 @@ import { DelayedError, Queue, WaitingError, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { processWorkflow, type ProcessDeps, type ProcessResult } from './process-workflow.js';
 import { errorRetryVerdict, MAX_ERROR_RETRIES } from './job-retries.js';
-import { createKeyedTurns } from './keyed-turns.js';
+import { createAdmissions } from './admission.js';
 import { createSlotFreed, queueDelayedJobs } from './slot-freed.js';
 
 export interface WorkflowWorkerOptions {
@@ -50,11 +50,11 @@ export function createWorkflowWorker(deps: Omit<ProcessDeps, 'shutdown'>, option
   const delayed = new Queue<WorkflowJobData>(WORKFLOW_QUEUE_NAME, { connection: { url: options.redisUrl, maxRetriesPerRequest: null }, prefix: options.prefix ?? 'bull' });
   delayed.on('error', (error) => options.logger.warn({ err: error }, 'queue error (releasing held-back workflows)'));
   const slotFreed = deps.slotFreed ?? createSlotFreed({ db: deps.db, jobs: queueDelayedJobs(delayed), logger: options.logger });
-  const admissionTurns = deps.admissionTurns ?? createKeyedTurns();
+  const admissions = deps.admissions ?? createAdmissions(deps.db);
   const processor = async (job: Job<WorkflowJobData & { errors?: number }>, token?: string): Promise<ProcessResult> => {
     let result: ProcessResult;
     try {
-      result = await processWorkflow(job, { ...deps, slotFreed, admissionTurns, shutdown: shutdown.signal });
+      result = await processWorkflow(job, { ...deps, slotFreed, admissions, shutdown: shutdown.signal });
     } catch (error) {
       // e.g. the database unreachable: processWorkflow is safe to repeat (it adopts what it started), so try again later
       const errors = (job.data.errors ?? 0) + 1;

@@ -4,7 +4,6 @@
  * each other's final word: whoever writes a final status first wins.
  */
 import {
-  ACTIVE_WORKFLOW_STATUSES,
   isFinalWorkflowStatus,
   OPEN_WORKFLOW_STATUSES,
   workflowMoveSources,
@@ -30,32 +29,6 @@ function movable(workflowId: string, move: WorkflowMove) {
 export async function approveWorkflow(db: Db, workflowId: string, by: string): Promise<boolean> {
   const result = await db.workflow.updateMany({ where: movable(workflowId, 'approve'), data: { status: 'queued', approvedBy: by } });
   return result.count === 1;
-}
-
-export type Admission = { admitted: true } | { admitted: false; why: 'not-queued' } | { admitted: false; why: 'project-limit'; active: number; ahead: number; limit: number };
-
-/**
- * Moves a queued workflow to `provisioning` if its project has room. Under a lock on the project's row (so two
- * orchestrators cannot both take the last slot), it counts the project's provisioning and running workflows and the
- * queued ones with a smaller number: the workflow is admitted only when all of those fit under
- * `Project.maxConcurrentRuns`, so queued runs start in the order they were queued.
- */
-export async function admitWorkflow(db: Db, workflowId: string): Promise<Admission> {
-  return retryingTransaction(
-    db,
-    async (tx) => {
-      const workflow = await tx.workflow.findUnique({ where: { id: workflowId }, select: { projectId: true, number: true, status: true } });
-      if (!workflow || !workflowTransition(workflow.status, 'provisioning', 'admit').allowed) return { admitted: false, why: 'not-queued' } as const;
-      const rows = await tx.$queryRaw<{ max_concurrent_runs: number }[]>`SELECT max_concurrent_runs FROM projects WHERE id = ${workflow.projectId} FOR UPDATE`;
-      const limit = Math.max(1, Number(rows[0]?.max_concurrent_runs ?? 1));
-      const active = await tx.workflow.count({ where: { projectId: workflow.projectId, status: { in: [...ACTIVE_WORKFLOW_STATUSES] } } });
-      const ahead = await tx.workflow.count({ where: { projectId: workflow.projectId, status: 'queued', number: { lt: workflow.number } } });
-      if (active + ahead >= limit) return { admitted: false, why: 'project-limit', active, ahead, limit } as const;
-      const moved = await tx.workflow.updateMany({ where: movable(workflowId, 'admit'), data: { status: 'provisioning', statusReason: null } });
-      return moved.count === 1 ? ({ admitted: true } as const) : ({ admitted: false, why: 'not-queued' } as const);
-    },
-    { maxWait: 10_000, timeout: 10_000 },
-  );
 }
 
 /** Records the runner's handle (and a reason while provisioning, e.g. `ErrImagePull: …`) on a provisioning workflow. */
