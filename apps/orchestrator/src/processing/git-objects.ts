@@ -153,8 +153,10 @@ function batchProcess(repository: string, limits: GitObjectLimits, onEnd: () => 
     stderr = (stderr + chunk.toString('utf8')).slice(-2000);
   });
   child.on('error', (error) => end(error));
-  child.on('exit', (code, signal) => end(new Error(`git cat-file in ${repository} ended (${signal ?? code})${stderr ? `: ${stderr.trim()}` : ''}`)));
-  child.stdin.on('error', (error) => end(error));
+  // `close`, not `exit`: git's last words on stderr are read by then (seen missing once after `exit`)
+  child.on('close', (code, signal) => end(new Error(`git cat-file in ${repository} ended (${signal ?? code})${stderr ? `: ${stderr.trim()}` : ''}`)));
+  // a write to a git that is gone (EPIPE): its `close` fails the reads with what git said
+  child.stdin.on('error', () => undefined);
   child.unref();
   for (const stream of [child.stdin, child.stdout, child.stderr] as unknown as { unref?: () => void }[]) stream.unref?.();
 
