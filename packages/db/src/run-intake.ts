@@ -38,6 +38,7 @@ const WORKFLOW_COLUMNS = [
   'id', 'project_id', 'number', 'event', 'action', 'ref', 'sha', 'branch', 'tag', 'pr_number', 'base_sha', 'head_repo_full_name',
   'trusted', 'repository_private', 'sender', 'commit_message', 'commit_author', 'changed_paths', 'status',
 ] as const;
+const NUMBER_AT = WORKFLOW_COLUMNS.indexOf('number');
 const DELIVERY_COLUMNS = ['id', 'event', 'action', 'project_id', 'workflow_id', 'status'] as const;
 
 function workflowValues(w: WorkflowInsert): unknown[] {
@@ -152,7 +153,93 @@ export interface FreshRunsScript {
 const VARIABLE_PREFIX = '@factory_intake';
 
 /**
- * The one-trip intake's script for `runs` (distinct delivery ids), pure:
+ * What a batch's script text depends on, and nothing else: for each run, its project's slot (first-seen order) and
+ * whether it is `queued`. A burst of one project's pushes has one shape per batch size, so the text is built once and
+ * reused (scriptTexts); the values are all that is made per batch.
+ */
+export interface FreshRunsShape {
+  /** Each run's project slot, in order. */
+  slots: number[];
+  /** Each run's status is `queued` (its `enqueued_at` is set). */
+  queued: boolean[];
+  /** The projects (first-seen order) and how many runs each gets. */
+  projects: { projectId: string; count: number }[];
+  /** The text's cache key. */
+  key: string;
+}
+
+/** The shape of `runs` (see FreshRunsShape), pure. */
+export function freshRunsShape(runs: readonly FreshRun[]): FreshRunsShape {
+  const slotOf = new Map<string, number>();
+  const projects: { projectId: string; count: number }[] = [];
+  const slots: number[] = [];
+  const queued: boolean[] = [];
+  let key = '';
+  for (const { workflow } of runs) {
+    let slot = slotOf.get(workflow.projectId);
+    if (slot === undefined) {
+      slot = projects.push({ projectId: workflow.projectId, count: 0 }) - 1;
+      slotOf.set(workflow.projectId, slot);
+    }
+    (projects[slot] as { count: number }).count++;
+    slots.push(slot);
+    const isQueued = workflow.status === 'queued';
+    queued.push(isQueued);
+    key += `${slot}${isQueued ? 'q' : 'a'},`;
+  }
+  return { slots, queued, projects, key };
+}
+
+/** A script's text and where its answers are: what depends on the shape alone. */
+interface ScriptText {
+  sql: string;
+  /** The position of each project's counter UPDATE among the statements. */
+  statements: number[];
+}
+
+/** The most script texts kept (a batch's shape is its size and its projects' layout: a few dozen in practice). */
+const SCRIPT_TEXTS_KEPT = 256;
+const scriptTexts = new Map<string, ScriptText>();
+
+/** The script text for `shape`, built on first use and kept (the oldest dropped past SCRIPT_TEXTS_KEPT). */
+function scriptText(shape: FreshRunsShape): ScriptText {
+  const kept = scriptTexts.get(shape.key);
+  if (kept) return kept;
+  const built = buildScriptText(shape);
+  if (scriptTexts.size >= SCRIPT_TEXTS_KEPT) scriptTexts.delete(scriptTexts.keys().next().value as string);
+  scriptTexts.set(shape.key, built);
+  return built;
+}
+
+function buildScriptText({ slots, queued, projects }: FreshRunsShape): ScriptText {
+  const inIds = slots.map(() => '?').join(', ');
+  const sql: string[] = [];
+  sql.push(`SELECT d.id AS delivery_id, w.id, w.number, w.status FROM webhook_deliveries d LEFT JOIN workflows w ON w.id = d.workflow_id WHERE d.id IN (${inIds})`);
+  sql.push(
+    `SET ${VARIABLE_PREFIX}_ok = NOT EXISTS (SELECT 1 FROM webhook_deliveries WHERE id IN (${inIds})) AND (SELECT COUNT(*) FROM project_run_counters WHERE project_id IN (${projects.map(() => '?').join(', ')})) = ?`,
+  );
+  const statements = projects.map((_, p) => {
+    const statement = sql.push(`UPDATE project_run_counters SET next_run_number = LAST_INSERT_ID(next_run_number + ?) WHERE project_id = ? AND ${VARIABLE_PREFIX}_ok`) - 1;
+    // ROW_COUNT() is the UPDATE's matched rows: 0 when @ok was false (or the counter is gone), then nothing is written
+    sql.push(`SET ${VARIABLE_PREFIX}_ok = ${VARIABLE_PREFIX}_ok AND ROW_COUNT() > 0, ${VARIABLE_PREFIX}_n${p} = IF(${VARIABLE_PREFIX}_ok, LAST_INSERT_ID() - ?, NULL)`);
+    return statement;
+  });
+  sql.push('START TRANSACTION');
+  const nth = projects.map(() => 0);
+  sql.push(
+    insertSelect(
+      'workflows',
+      [...WORKFLOW_COLUMNS, 'updated_at', 'enqueued_at'],
+      slots.map((p, r) => WORKFLOW_COLUMNS.map((_, c) => (c === NUMBER_AT ? `${VARIABLE_PREFIX}_n${p} + ${(nth[p] as number)++}` : '?')).concat('NOW(3)', queued[r] ? 'NOW(3)' : 'NULL')),
+    ),
+  );
+  sql.push(insertSelect('webhook_deliveries', DELIVERY_COLUMNS, slots.map(() => DELIVERY_COLUMNS.map(() => '?'))));
+  sql.push('COMMIT');
+  return { sql: sql.join(';\n'), statements };
+}
+
+/**
+ * The one-trip intake's script for `runs` (distinct delivery ids), pure (its text kept per shape, see scriptTexts):
  * 1. the workflows of delivery ids seen before (a redelivery), as `deliveredWorkflows` reads them;
  * 2. `@ok`: none of them was seen and every project has its run counter;
  * 3. per project, only when `@ok`, its next numbers taken by one autocommit UPDATE (as run-numbers.ts does: no lock
@@ -164,51 +251,21 @@ const VARIABLE_PREFIX = '@factory_intake';
  */
 export function freshRunsScript(runs: readonly FreshRun[]): FreshRunsScript {
   if (runs.length === 0) throw new RangeError('freshRunsScript: no runs');
-  const ids = runs.map((r) => r.delivery.id);
-  const inIds = ids.map(() => '?').join(', ');
-  const counts = new Map<string, number>();
-  for (const r of runs) counts.set(r.workflow.projectId, (counts.get(r.workflow.projectId) ?? 0) + 1);
-  const projectIds = [...counts.keys()];
-  const statements: string[] = [];
+  const shape = freshRunsShape(runs);
+  const { sql, statements } = scriptText(shape);
   const values: unknown[] = [];
-  const add = (sql: string, ...params: unknown[]): number => {
-    values.push(...params);
-    return statements.push(sql) - 1;
-  };
-  add(`SELECT d.id AS delivery_id, w.id, w.number, w.status FROM webhook_deliveries d LEFT JOIN workflows w ON w.id = d.workflow_id WHERE d.id IN (${inIds})`, ...ids);
-  add(
-    `SET ${VARIABLE_PREFIX}_ok = NOT EXISTS (SELECT 1 FROM webhook_deliveries WHERE id IN (${inIds})) AND (SELECT COUNT(*) FROM project_run_counters WHERE project_id IN (${projectIds.map(() => '?').join(', ')})) = ?`,
-    ...ids,
-    ...projectIds,
-    projectIds.length,
-  );
-  const projects = projectIds.map((projectId, p) => {
-    const count = counts.get(projectId) as number;
-    const statement = add(`UPDATE project_run_counters SET next_run_number = LAST_INSERT_ID(next_run_number + ?) WHERE project_id = ? AND ${VARIABLE_PREFIX}_ok`, count, projectId);
-    // ROW_COUNT() is the UPDATE's matched rows: 0 when @ok was false (or the counter is gone), then nothing is written
-    add(`SET ${VARIABLE_PREFIX}_ok = ${VARIABLE_PREFIX}_ok AND ROW_COUNT() > 0, ${VARIABLE_PREFIX}_n${p} = IF(${VARIABLE_PREFIX}_ok, LAST_INSERT_ID() - ?, NULL)`, count);
-    return { projectId, count, statement };
-  });
-  add('START TRANSACTION');
-  const nth = new Map<string, number>();
-  const workflowRows = runs.map(({ workflow }) => {
-    const p = projectIds.indexOf(workflow.projectId);
-    const k = nth.get(workflow.projectId) ?? 0;
-    nth.set(workflow.projectId, k + 1);
-    return { values: workflowValues({ ...workflow, number: 0 }), number: `${VARIABLE_PREFIX}_n${p} + ${k}` };
-  });
-  const numberAt = WORKFLOW_COLUMNS.indexOf('number');
-  add(
-    insertSelect(
-      'workflows',
-      [...WORKFLOW_COLUMNS, 'updated_at', 'enqueued_at'],
-      workflowRows.map((row, r) => WORKFLOW_COLUMNS.map((_, c) => (c === numberAt ? row.number : '?')).concat('NOW(3)', (runs[r] as FreshRun).workflow.status === 'queued' ? 'NOW(3)' : 'NULL')),
-    ),
-    ...workflowRows.flatMap((row) => row.values.filter((_, c) => c !== numberAt)),
-  );
-  add(insertSelect('webhook_deliveries', DELIVERY_COLUMNS, runs.map(() => DELIVERY_COLUMNS.map(() => '?'))), ...runs.flatMap(({ delivery: d }) => deliveryValues(d)));
-  add('COMMIT');
-  return { sql: statements.join(';\n'), values, projects };
+  for (const { delivery } of runs) values.push(delivery.id);
+  for (const { delivery } of runs) values.push(delivery.id);
+  for (const { projectId } of shape.projects) values.push(projectId);
+  values.push(shape.projects.length);
+  for (const { projectId, count } of shape.projects) values.push(count, projectId, count);
+  for (const { workflow } of runs) {
+    const row = workflowValues({ ...workflow, number: 0 });
+    row.splice(NUMBER_AT, 1); // the script numbers it
+    values.push(...row);
+  }
+  for (const { delivery: d } of runs) values.push(d.id, d.event, d.action, d.projectId, d.workflowId, d.status);
+  return { sql, values, projects: shape.projects.map((project, p) => ({ ...project, statement: statements[p] as number })) };
 }
 
 /** `INSERT INTO table (columns) SELECT * FROM (SELECT row UNION ALL SELECT row …) AS v WHERE @ok`: rows written only when the script's checks passed. */
