@@ -214,7 +214,6 @@ function scriptText(shape: FreshRunsShape): ScriptText {
 function buildScriptText({ slots, queued, projects }: FreshRunsShape): ScriptText {
   const inIds = slots.map(() => '?').join(', ');
   const sql: string[] = [];
-  sql.push(`SELECT d.id AS delivery_id, w.id, w.number, w.status FROM webhook_deliveries d LEFT JOIN workflows w ON w.id = d.workflow_id WHERE d.id IN (${inIds})`);
   sql.push(
     `SET ${VARIABLE_PREFIX}_ok = NOT EXISTS (SELECT 1 FROM webhook_deliveries WHERE id IN (${inIds})) AND (SELECT COUNT(*) FROM project_run_counters WHERE project_id IN (${projects.map(() => '?').join(', ')})) = ?`,
   );
@@ -240,21 +239,19 @@ function buildScriptText({ slots, queued, projects }: FreshRunsShape): ScriptTex
 
 /**
  * The one-trip intake's script for `runs` (distinct delivery ids), pure (its text kept per shape, see scriptTexts):
- * 1. the workflows of delivery ids seen before (a redelivery), as `deliveredWorkflows` reads them;
- * 2. `@ok`: none of them was seen and every project has its run counter;
- * 3. per project, only when `@ok`, its next numbers taken by one autocommit UPDATE (as run-numbers.ts does: no lock
+ * 1. `@ok`: no delivery id was seen before (a redelivery) and every project has its run counter;
+ * 2. per project, only when `@ok`, its next numbers taken by one autocommit UPDATE (as run-numbers.ts does: no lock
  *    held past the statement), and the first kept in a session variable;
- * 4. one transaction of two INSERT … SELECT … WHERE @ok: the workflows, numbered from those variables, then their
+ * 3. one transaction of two INSERT … SELECT … WHERE @ok: the workflows, numbered from those variables, then their
  *    deliveries.
  * When `@ok` is false nothing is written and no number is taken (no gap). A run whose delivery id a concurrent request
- * committed after step 2 fails the INSERT (a unique violation) after its numbers were taken: those numbers stay unused.
+ * committed after step 1 fails the INSERT (a unique violation) after its numbers were taken: those numbers stay unused.
  */
 export function freshRunsScript(runs: readonly FreshRun[]): FreshRunsScript {
   if (runs.length === 0) throw new RangeError('freshRunsScript: no runs');
   const shape = freshRunsShape(runs);
   const { sql, statements } = scriptText(shape);
   const values: unknown[] = [];
-  for (const { delivery } of runs) values.push(delivery.id);
   for (const { delivery } of runs) values.push(delivery.id);
   for (const { projectId } of shape.projects) values.push(projectId);
   values.push(shape.projects.length);
@@ -297,11 +294,11 @@ export async function insertFreshRuns(db: Db, runs: readonly FreshRun[]): Promis
       await conn.release();
     }
   });
-  const seen = deliveredRows(answers[0] as DeliveredRow[]);
   const firsts = new Map<string, number>();
   for (const { projectId, count, statement } of script.projects) {
     const taken = answers[statement] as { affectedRows: number; insertId: bigint | number };
-    if (taken.affectedRows === 0) return { kind: 'not_written', seen };
+    // the seen deliveries are read only now, off the common path (a concurrent duplicate committed since is one too)
+    if (taken.affectedRows === 0) return { kind: 'not_written', seen: await deliveredWorkflows(db, runs.map((run) => run.delivery.id)) };
     firsts.set(projectId, Number(taken.insertId) - count);
   }
   return {
