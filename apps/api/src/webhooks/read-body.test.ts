@@ -50,5 +50,8 @@ describe('readBody', () => {
     closed.write('{"a"');
     closed.destroy();
     await expect(cut).rejects.toThrow(/closed before its body ended/);
+    const gone = new PassThrough();
+    gone.destroy();
+    await expect(readBody(gone, options(100))).rejects.toThrow(/closed before its body ended/);
   });
 });

@@ -17,11 +17,13 @@ export interface ReadBodyOptions {
 
 /**
  * Reads `stream` to its end into one Buffer. Rejects past the limit (the stream is left unread, as Fastify leaves it),
- * on the stream's error, and when it closes before its end (the client went away).
+ * on the stream's error, and when it closes before its end (the client went away), also before it was called.
  */
 export function readBody(stream: Readable, options: ReadBodyOptions): Promise<Buffer> {
   const { limit, tooLarge, contentLength, onChunk } = options;
   if (contentLength !== undefined && Number(contentLength) > limit) return Promise.reject(tooLarge());
+  // a stream destroyed before we listen emits nothing more
+  if (stream.destroyed) return Promise.reject(new Error('the request closed before its body ended'));
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
