@@ -197,8 +197,8 @@ interface ScriptText {
   statements: number[];
 }
 
-/** The most script texts kept (a batch's shape is its size and its projects' layout: a few dozen in practice). */
-const SCRIPT_TEXTS_KEPT = 256;
+/** The most script texts kept (a batch's shape is its size and its projects' layout; a text of 100 rows is ≈16 KB). */
+const SCRIPT_TEXTS_KEPT = 64;
 const scriptTexts = new Map<string, ScriptText>();
 
 /** The script text for `shape`, built on first use and kept (the oldest dropped past SCRIPT_TEXTS_KEPT). */
