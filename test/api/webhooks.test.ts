@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import net, { type AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECK_RUN_QUEUE_NAME, type CheckRunJobData } from '@factoryci/queue';
@@ -42,6 +43,38 @@ describe('POST /hooks/github: its own context', () => {
   it('runs none of the other routes\' hooks (cookies, the query checks): only its own count of deliveries', () => {
     expect(hooksOf('/hooks/github')).toEqual({ onResponse: ['onResponse()'] });
     expect(hooksOf('/project')).toMatchObject({ onRequest: expect.arrayContaining(['fastifyCookieHandler()']), preHandler: expect.arrayContaining(['rejectNonFiniteNumbers()']) });
+  });
+});
+
+describe('POST /hooks/github: reading the body over a socket', () => {
+  it('a client that goes away mid-body writes nothing and leaves the intake answering the next delivery', async () => {
+    await api.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = api.app.server.address() as AddressInfo;
+    const body = JSON.stringify(branchPush());
+    const cutId = `cut-${randomUUID()}`;
+    const socket = net.connect(port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const head = [
+      'POST /hooks/github HTTP/1.1',
+      'Host: 127.0.0.1',
+      'Content-Type: application/json',
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      'X-GitHub-Event: push',
+      `X-GitHub-Delivery: ${cutId}`,
+      `X-Hub-Signature-256: ${signPayload(secret, body)}`,
+    ];
+    // the client goes away once the server has the head and part of the body
+    const received = new Promise((resolve) => api.app.server.once('request', resolve));
+    socket.write(`${head.join('\r\n')}\r\n\r\n${body.slice(0, 1000)}`);
+    await received;
+    socket.destroy();
+    const whole = await fetch(`http://127.0.0.1:${port}/hooks/github`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': signPayload(secret, body) },
+      body,
+    });
+    expect(whole.status).toBe(202);
+    expect(await api.database.db.webhookDelivery.count({ where: { id: cutId } })).toBe(0);
   });
 });
 

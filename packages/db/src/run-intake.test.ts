@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { freshRunsScript, type FreshRun } from './run-intake.js';
+import { freshRunsScript, freshRunsShape, type FreshRun } from './run-intake.js';
 
-const run = (deliveryId: string, projectId: string): FreshRun => ({
+const run = (deliveryId: string, projectId: string, status: 'queued' | 'awaiting_approval' = 'queued'): FreshRun => ({
   workflow: {
     id: `wf-${deliveryId}`,
     projectId,
@@ -20,7 +20,7 @@ const run = (deliveryId: string, projectId: string): FreshRun => ({
     commitMessage: 'm',
     commitAuthor: 'octocat',
     changedPaths: null,
-    status: 'queued',
+    status,
   },
   delivery: { id: deliveryId, event: 'push', action: null, projectId, workflowId: `wf-${deliveryId}`, status: 202 },
 });
@@ -29,9 +29,8 @@ describe('freshRunsScript (the one-trip intake, as data)', () => {
   const script = freshRunsScript([run('d1', 'A'), run('d2', 'B'), run('d3', 'A')]);
   const statements = script.sql.split(';\n');
 
-  it('reads the seen deliveries first, then takes each project its count of numbers, then one transaction of two inserts', () => {
+  it('checks that no delivery was seen and every project has its counter, takes each project its count of numbers, then one transaction of two inserts', () => {
     expect(statements.map((s) => s.split(' ').slice(0, 2).join(' '))).toEqual([
-      'SELECT d.id',
       'SET @factory_intake_ok',
       'UPDATE project_run_counters',
       'SET @factory_intake_ok',
@@ -43,17 +42,17 @@ describe('freshRunsScript (the one-trip intake, as data)', () => {
       'COMMIT',
     ]);
     expect(script.projects).toEqual([
-      { projectId: 'A', count: 2, statement: 2 },
-      { projectId: 'B', count: 1, statement: 4 },
+      { projectId: 'A', count: 2, statement: 1 },
+      { projectId: 'B', count: 1, statement: 3 },
     ]);
   });
 
   it('numbers the workflows from their project\'s first number in order, and writes nothing unless every check passed', () => {
-    const insert = statements[7] as string;
+    const insert = statements[6] as string;
     expect(insert.match(/@factory_intake_n\d \+ \d/g)).toEqual(['@factory_intake_n0 + 0', '@factory_intake_n1 + 0', '@factory_intake_n0 + 1']);
     expect(insert).toMatch(/WHERE @factory_intake_ok$/);
-    expect(statements[8]).toMatch(/^INSERT INTO `webhook_deliveries` .* WHERE @factory_intake_ok$/);
-    expect(statements[2]).toMatch(/AND @factory_intake_ok$/);
+    expect(statements[7]).toMatch(/^INSERT INTO `webhook_deliveries` .* WHERE @factory_intake_ok$/);
+    expect(statements[1]).toMatch(/AND @factory_intake_ok$/);
   });
 
   it('passes every value as a placeholder, one per ?', () => {
@@ -64,5 +63,39 @@ describe('freshRunsScript (the one-trip intake, as data)', () => {
 
   it('refuses an empty batch', () => {
     expect(() => freshRunsScript([])).toThrow(RangeError);
+  });
+});
+
+describe('freshRunsShape and the kept script texts', () => {
+  it('a batch\'s shape is its projects\' layout and statuses, not its values', () => {
+    const shape = freshRunsShape([run('d1', 'A'), run('d2', 'B'), run('d3', 'A', 'awaiting_approval')]);
+    expect(shape.slots).toEqual([0, 1, 0]);
+    expect(shape.queued).toEqual([true, true, false]);
+    expect(shape.projects).toEqual([{ projectId: 'A', count: 2 }, { projectId: 'B', count: 1 }]);
+    expect(freshRunsShape([run('x1', 'P'), run('x2', 'Q'), run('x3', 'P', 'awaiting_approval')]).key).toBe(shape.key);
+    expect(freshRunsShape([run('d1', 'A'), run('d3', 'A'), run('d2', 'B')]).key).not.toBe(shape.key);
+    expect(freshRunsShape([run('d1', 'A'), run('d2', 'B'), run('d3', 'A')]).key).not.toBe(shape.key);
+    expect(freshRunsShape([run('d1', 'A'), run('d2', 'B')]).key).not.toBe(shape.key);
+  });
+
+  it('batches of one shape share the text and differ in their values only', () => {
+    const first = freshRunsScript([run('d1', 'A'), run('d2', 'A')]);
+    const second = freshRunsScript([run('e1', 'B'), run('e2', 'B')]);
+    expect(second.sql).toBe(first.sql);
+    expect(second.values).toEqual(first.values.map((v) => (typeof v === 'string' ? v.replace(/^d/, 'e').replace(/^wf-d/, 'wf-e').replace(/^A$/, 'B') : v)));
+    expect(second.projects).toEqual([{ projectId: 'B', count: 2, statement: 1 }]);
+  });
+
+  it('each shape gets its own text: numbering by project slot, enqueued_at by status, also after many shapes were kept', () => {
+    // more shapes than are kept, so the early ones are built again
+    for (let n = 1; n <= 300; n++) freshRunsScript(Array.from({ length: n }, (_, i) => run(`s${n}-${i}`, `P${i % 3}`)));
+    const mixed = freshRunsScript([run('d1', 'A', 'awaiting_approval'), run('d2', 'B'), run('d3', 'A')]).sql.split(';\n');
+    const insert = mixed[6] as string;
+    expect(insert.match(/@factory_intake_n\d \+ \d/g)).toEqual(['@factory_intake_n0 + 0', '@factory_intake_n1 + 0', '@factory_intake_n0 + 1']);
+    // each row's last two expressions: updated_at, then enqueued_at (NULL while awaiting approval)
+    expect(insert.match(/NOW\(3\)(?: AS `updated_at`)?, (NOW\(3\)|NULL)/g)?.map((m) => m.endsWith('NULL'))).toEqual([true, false, false]);
+    const again = freshRunsScript([run('d1', 'A'), run('d2', 'B'), run('d3', 'A')]);
+    expect(again.sql.split('?').length - 1).toBe(again.values.length);
+    expect((again.sql.split(';\n')[6] as string).match(/NULL(?=\)| UNION)/g)).toBeNull();
   });
 });

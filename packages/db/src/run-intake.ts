@@ -38,6 +38,7 @@ const WORKFLOW_COLUMNS = [
   'id', 'project_id', 'number', 'event', 'action', 'ref', 'sha', 'branch', 'tag', 'pr_number', 'base_sha', 'head_repo_full_name',
   'trusted', 'repository_private', 'sender', 'commit_message', 'commit_author', 'changed_paths', 'status',
 ] as const;
+const NUMBER_AT = WORKFLOW_COLUMNS.indexOf('number');
 const DELIVERY_COLUMNS = ['id', 'event', 'action', 'project_id', 'workflow_id', 'status'] as const;
 
 function workflowValues(w: WorkflowInsert): unknown[] {
@@ -152,63 +153,116 @@ export interface FreshRunsScript {
 const VARIABLE_PREFIX = '@factory_intake';
 
 /**
- * The one-trip intake's script for `runs` (distinct delivery ids), pure:
- * 1. the workflows of delivery ids seen before (a redelivery), as `deliveredWorkflows` reads them;
- * 2. `@ok`: none of them was seen and every project has its run counter;
- * 3. per project, only when `@ok`, its next numbers taken by one autocommit UPDATE (as run-numbers.ts does: no lock
- *    held past the statement), and the first kept in a session variable;
- * 4. one transaction of two INSERT … SELECT … WHERE @ok: the workflows, numbered from those variables, then their
- *    deliveries.
- * When `@ok` is false nothing is written and no number is taken (no gap). A run whose delivery id a concurrent request
- * committed after step 2 fails the INSERT (a unique violation) after its numbers were taken: those numbers stay unused.
+ * What a batch's script text depends on, and nothing else: for each run, its project's slot (first-seen order) and
+ * whether it is `queued`. A burst of one project's pushes has one shape per batch size, so the text is built once and
+ * reused (scriptTexts); the values are all that is made per batch.
  */
-export function freshRunsScript(runs: readonly FreshRun[]): FreshRunsScript {
-  if (runs.length === 0) throw new RangeError('freshRunsScript: no runs');
-  const ids = runs.map((r) => r.delivery.id);
-  const inIds = ids.map(() => '?').join(', ');
-  const counts = new Map<string, number>();
-  for (const r of runs) counts.set(r.workflow.projectId, (counts.get(r.workflow.projectId) ?? 0) + 1);
-  const projectIds = [...counts.keys()];
-  const statements: string[] = [];
-  const values: unknown[] = [];
-  const add = (sql: string, ...params: unknown[]): number => {
-    values.push(...params);
-    return statements.push(sql) - 1;
-  };
-  add(`SELECT d.id AS delivery_id, w.id, w.number, w.status FROM webhook_deliveries d LEFT JOIN workflows w ON w.id = d.workflow_id WHERE d.id IN (${inIds})`, ...ids);
-  add(
-    `SET ${VARIABLE_PREFIX}_ok = NOT EXISTS (SELECT 1 FROM webhook_deliveries WHERE id IN (${inIds})) AND (SELECT COUNT(*) FROM project_run_counters WHERE project_id IN (${projectIds.map(() => '?').join(', ')})) = ?`,
-    ...ids,
-    ...projectIds,
-    projectIds.length,
+export interface FreshRunsShape {
+  /** Each run's project slot, in order. */
+  slots: number[];
+  /** Each run's status is `queued` (its `enqueued_at` is set). */
+  queued: boolean[];
+  /** The projects (first-seen order) and how many runs each gets. */
+  projects: { projectId: string; count: number }[];
+  /** The text's cache key. */
+  key: string;
+}
+
+/** The shape of `runs` (see FreshRunsShape), pure. */
+export function freshRunsShape(runs: readonly FreshRun[]): FreshRunsShape {
+  const slotOf = new Map<string, number>();
+  const projects: { projectId: string; count: number }[] = [];
+  const slots: number[] = [];
+  const queued: boolean[] = [];
+  let key = '';
+  for (const { workflow } of runs) {
+    let slot = slotOf.get(workflow.projectId);
+    if (slot === undefined) {
+      slot = projects.push({ projectId: workflow.projectId, count: 0 }) - 1;
+      slotOf.set(workflow.projectId, slot);
+    }
+    (projects[slot] as { count: number }).count++;
+    slots.push(slot);
+    const isQueued = workflow.status === 'queued';
+    queued.push(isQueued);
+    key += `${slot}${isQueued ? 'q' : 'a'},`;
+  }
+  return { slots, queued, projects, key };
+}
+
+/** A script's text and where its answers are: what depends on the shape alone. */
+interface ScriptText {
+  sql: string;
+  /** The position of each project's counter UPDATE among the statements. */
+  statements: number[];
+}
+
+/** The most script texts kept (a batch's shape is its size and its projects' layout; a text of 100 rows is ≈16 KB). */
+const SCRIPT_TEXTS_KEPT = 64;
+const scriptTexts = new Map<string, ScriptText>();
+
+/** The script text for `shape`, built on first use and kept (the oldest dropped past SCRIPT_TEXTS_KEPT). */
+function scriptText(shape: FreshRunsShape): ScriptText {
+  const kept = scriptTexts.get(shape.key);
+  if (kept) return kept;
+  const built = buildScriptText(shape);
+  if (scriptTexts.size >= SCRIPT_TEXTS_KEPT) scriptTexts.delete(scriptTexts.keys().next().value as string);
+  scriptTexts.set(shape.key, built);
+  return built;
+}
+
+function buildScriptText({ slots, queued, projects }: FreshRunsShape): ScriptText {
+  const inIds = slots.map(() => '?').join(', ');
+  const sql: string[] = [];
+  sql.push(
+    `SET ${VARIABLE_PREFIX}_ok = NOT EXISTS (SELECT 1 FROM webhook_deliveries WHERE id IN (${inIds})) AND (SELECT COUNT(*) FROM project_run_counters WHERE project_id IN (${projects.map(() => '?').join(', ')})) = ?`,
   );
-  const projects = projectIds.map((projectId, p) => {
-    const count = counts.get(projectId) as number;
-    const statement = add(`UPDATE project_run_counters SET next_run_number = LAST_INSERT_ID(next_run_number + ?) WHERE project_id = ? AND ${VARIABLE_PREFIX}_ok`, count, projectId);
+  const statements = projects.map((_, p) => {
+    const statement = sql.push(`UPDATE project_run_counters SET next_run_number = LAST_INSERT_ID(next_run_number + ?) WHERE project_id = ? AND ${VARIABLE_PREFIX}_ok`) - 1;
     // ROW_COUNT() is the UPDATE's matched rows: 0 when @ok was false (or the counter is gone), then nothing is written
-    add(`SET ${VARIABLE_PREFIX}_ok = ${VARIABLE_PREFIX}_ok AND ROW_COUNT() > 0, ${VARIABLE_PREFIX}_n${p} = IF(${VARIABLE_PREFIX}_ok, LAST_INSERT_ID() - ?, NULL)`, count);
-    return { projectId, count, statement };
+    sql.push(`SET ${VARIABLE_PREFIX}_ok = ${VARIABLE_PREFIX}_ok AND ROW_COUNT() > 0, ${VARIABLE_PREFIX}_n${p} = IF(${VARIABLE_PREFIX}_ok, LAST_INSERT_ID() - ?, NULL)`);
+    return statement;
   });
-  add('START TRANSACTION');
-  const nth = new Map<string, number>();
-  const workflowRows = runs.map(({ workflow }) => {
-    const p = projectIds.indexOf(workflow.projectId);
-    const k = nth.get(workflow.projectId) ?? 0;
-    nth.set(workflow.projectId, k + 1);
-    return { values: workflowValues({ ...workflow, number: 0 }), number: `${VARIABLE_PREFIX}_n${p} + ${k}` };
-  });
-  const numberAt = WORKFLOW_COLUMNS.indexOf('number');
-  add(
+  sql.push('START TRANSACTION');
+  const nth = projects.map(() => 0);
+  sql.push(
     insertSelect(
       'workflows',
       [...WORKFLOW_COLUMNS, 'updated_at', 'enqueued_at'],
-      workflowRows.map((row, r) => WORKFLOW_COLUMNS.map((_, c) => (c === numberAt ? row.number : '?')).concat('NOW(3)', (runs[r] as FreshRun).workflow.status === 'queued' ? 'NOW(3)' : 'NULL')),
+      slots.map((p, r) => WORKFLOW_COLUMNS.map((_, c) => (c === NUMBER_AT ? `${VARIABLE_PREFIX}_n${p} + ${(nth[p] as number)++}` : '?')).concat('NOW(3)', queued[r] ? 'NOW(3)' : 'NULL')),
     ),
-    ...workflowRows.flatMap((row) => row.values.filter((_, c) => c !== numberAt)),
   );
-  add(insertSelect('webhook_deliveries', DELIVERY_COLUMNS, runs.map(() => DELIVERY_COLUMNS.map(() => '?'))), ...runs.flatMap(({ delivery: d }) => deliveryValues(d)));
-  add('COMMIT');
-  return { sql: statements.join(';\n'), values, projects };
+  sql.push(insertSelect('webhook_deliveries', DELIVERY_COLUMNS, slots.map(() => DELIVERY_COLUMNS.map(() => '?'))));
+  sql.push('COMMIT');
+  return { sql: sql.join(';\n'), statements };
+}
+
+/**
+ * The one-trip intake's script for `runs` (distinct delivery ids), pure (its text kept per shape, see scriptTexts):
+ * 1. `@ok`: no delivery id was seen before (a redelivery) and every project has its run counter;
+ * 2. per project, only when `@ok`, its next numbers taken by one autocommit UPDATE (as run-numbers.ts does: no lock
+ *    held past the statement), and the first kept in a session variable;
+ * 3. one transaction of two INSERT … SELECT … WHERE @ok: the workflows, numbered from those variables, then their
+ *    deliveries.
+ * When `@ok` is false nothing is written and no number is taken (no gap). A run whose delivery id a concurrent request
+ * committed after step 1 fails the INSERT (a unique violation) after its numbers were taken: those numbers stay unused.
+ */
+export function freshRunsScript(runs: readonly FreshRun[]): FreshRunsScript {
+  if (runs.length === 0) throw new RangeError('freshRunsScript: no runs');
+  const shape = freshRunsShape(runs);
+  const { sql, statements } = scriptText(shape);
+  const values: unknown[] = [];
+  for (const { delivery } of runs) values.push(delivery.id);
+  for (const { projectId } of shape.projects) values.push(projectId);
+  values.push(shape.projects.length);
+  for (const { projectId, count } of shape.projects) values.push(count, projectId, count);
+  for (const { workflow } of runs) {
+    const row = workflowValues({ ...workflow, number: 0 });
+    row.splice(NUMBER_AT, 1); // the script numbers it
+    values.push(...row);
+  }
+  for (const { delivery: d } of runs) values.push(d.id, d.event, d.action, d.projectId, d.workflowId, d.status);
+  return { sql, values, projects: shape.projects.map((project, p) => ({ ...project, statement: statements[p] as number })) };
 }
 
 /** `INSERT INTO table (columns) SELECT * FROM (SELECT row UNION ALL SELECT row …) AS v WHERE @ok`: rows written only when the script's checks passed. */
@@ -240,11 +294,11 @@ export async function insertFreshRuns(db: Db, runs: readonly FreshRun[]): Promis
       await conn.release();
     }
   });
-  const seen = deliveredRows(answers[0] as DeliveredRow[]);
   const firsts = new Map<string, number>();
   for (const { projectId, count, statement } of script.projects) {
     const taken = answers[statement] as { affectedRows: number; insertId: bigint | number };
-    if (taken.affectedRows === 0) return { kind: 'not_written', seen };
+    // the seen deliveries are read only now, off the common path (a concurrent duplicate committed since is one too)
+    if (taken.affectedRows === 0) return { kind: 'not_written', seen: await deliveredWorkflows(db, runs.map((run) => run.delivery.id)) };
     firsts.set(projectId, Number(taken.insertId) - count);
   }
   return {

@@ -15,6 +15,7 @@ import { rerunCheckSuite } from '../webhooks/check-suite-rerun.js';
 import { answerOutcome, countDeliveries } from '../webhooks/delivery-outcome.js';
 import { MAX_DELIVERY_BYTES, parseDeliveryBody, RawDelivery } from '../webhooks/delivery-body.js';
 import { interpretDelivery } from '../webhooks/events.js';
+import { readBody } from '../webhooks/read-body.js';
 import { skipRequested } from '../webhooks/skip-markers.js';
 import { StreamingSignature } from '../webhooks/signature.js';
 import { type FindSigners, type Signer, type SignerProject } from '../webhooks/signers.js';
@@ -88,7 +89,7 @@ export const githubHooksRoutes: RoutePlugin = async (app, deps) => {
         ? [{ secret: appSecret, by: 'app' }]
         : [];
     const signing = new StreamingSignature(tried);
-    const raw = await readBody(request.headers['content-length'], stream, signing);
+    const raw = await readDelivery(request.headers['content-length'], stream, signing);
     const header = request.headers['x-hub-signature-256'];
     return new ReceivedDelivery(new RawDelivery(raw, form), signing.signer(typeof header === 'string' ? header : undefined)?.by ?? null, urlSigner);
   });
@@ -247,19 +248,14 @@ class ReceivedDelivery {
 
 const UUID = new RegExp(UUID_PATTERN);
 
-/** Reads at most MAX_DELIVERY_BYTES of a body (413 beyond), feeding the signatures as the bytes arrive. */
-async function readBody(contentLength: string | undefined, stream: Readable, signing: StreamingSignature<{ secret: string }>): Promise<Buffer> {
-  const tooLarge = () => new PayloadTooLargeError(`a delivery is at most ${MAX_DELIVERY_BYTES} bytes (GitHub's limit)`);
-  if (contentLength !== undefined && Number(contentLength) > MAX_DELIVERY_BYTES) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_DELIVERY_BYTES) throw tooLarge();
-    signing.update(chunk);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size);
+/** A delivery's bytes: at most MAX_DELIVERY_BYTES (413 beyond), feeding the signatures as they arrive (read-body.ts). */
+function readDelivery(contentLength: string | undefined, stream: Readable, signing: StreamingSignature<{ secret: string }>): Promise<Buffer> {
+  return readBody(stream, {
+    limit: MAX_DELIVERY_BYTES,
+    tooLarge: () => new PayloadTooLargeError(`a delivery is at most ${MAX_DELIVERY_BYTES} bytes (GitHub's limit)`),
+    contentLength,
+    onChunk: (chunk) => signing.update(chunk),
+  });
 }
 
 /** The repository a payload names, for a 404's message. */
