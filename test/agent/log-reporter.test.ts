@@ -23,6 +23,9 @@ function heldClient(answer: (path: string, body: unknown) => Error | undefined =
         });
       });
     },
+    postLogs(batch) {
+      return client.request('POST', AGENT_PATHS.logs, batch);
+    },
     limitRetriesUntil: () => {},
   };
   const tick = () => new Promise((resolve) => setImmediate(resolve));

@@ -197,7 +197,8 @@ export function createApiReporter(options: ApiReporterOptions): ApiReporter {
       if (next !== undefined && maySend(next, flights)) {
         const request = requestAt(sentItems);
         sentItems += request.items;
-        const answered = options.client.request('POST', request.path, request.body).then(
+        const sent = request.path === AGENT_PATHS.logs ? options.client.postLogs(request.body as LogBatch) : options.client.request('POST', request.path, request.body);
+        const answered = sent.then(
           () => ({}),
           (error: unknown) => ({ error }),
         );
