@@ -202,6 +202,31 @@ describe('the API reporter: log requests in flight', () => {
     expect(reporter.stats()).toMatchObject({ requests: api.sent.length, pending: 0 });
   });
 
+  it('while a log request is in flight, the next goes only once it is full (fast output travels in full batches)', async () => {
+    const api = heldClient();
+    const reporter = createApiReporter({ client: api.client, logger, onFatal: () => {}, workflowRunningSent: true, batchBytes: 2, windowBytes: 1 << 20 });
+    const tick = () => new Promise((resolve) => setImmediate(resolve));
+    reporter.onEvent(output('a\n'));
+    await tick();
+    expect(api.inFlight()).toBe(1); // nothing in flight: the lone chunk went at once
+    for (let i = 1; i < MAX_LOG_BATCH_CHUNKS; i++) reporter.onEvent(output(`${i}\n`));
+    await tick();
+    expect(api.inFlight()).toBe(1); // one short of a full batch: it waits
+    reporter.onEvent(output('full\n'));
+    await tick();
+    expect(api.inFlight()).toBe(2);
+    expect(chunksSent(api.sent).map((chunk) => chunk.seq)).toEqual(Array.from({ length: MAX_LOG_BATCH_CHUNKS + 1 }, (_, seq) => seq));
+    // a short batch waits only for the answer in flight
+    reporter.onEvent(output('late\n'));
+    await api.ack();
+    expect(api.inFlight()).toBe(1);
+    await api.ack();
+    expect(api.sent.at(-1)?.body).toEqual({ ...names, chunks: [{ seq: MAX_LOG_BATCH_CHUNKS + 1, data: 'late\n' }] });
+    const drained = reporter.drain();
+    await api.ackAll();
+    await drained;
+  });
+
   it('a request that fails for good while another is in flight stops reporting once, in the order sent', async () => {
     const api = heldClient((_path, body) => ((body as LogBatch).chunks[0]?.seq === 0 ? new ApiRejectedError(400, 'POST /agent/v1/logs', 'bad') : undefined));
     const fatal: Error[] = [];

@@ -31,7 +31,7 @@ export const MAX_LOG_CHUNK_CHARS = 256 * 1024;
 export const MAX_LOG_CHUNK_BYTES = 4 * MAX_LOG_CHUNK_CHARS;
 
 /** The most chunks one POST /agent/v1/logs carries (consecutive, of one execution): 4 × 256 Ki = 1 Mi characters. */
-export const MAX_LOG_BATCH_CHUNKS = 4;
+export const MAX_LOG_BATCH_CHUNKS = 8;
 
 /**
  * The most POST /agent/v1/logs an agent keeps in flight at once. The API stores a request only right after the chunks

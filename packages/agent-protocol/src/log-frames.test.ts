@@ -44,7 +44,7 @@ describe('POST /agent/v1/logs frames (encodeLogFrames / decodeLogFrames)', () =>
   });
 
   it.each([
-    ['an empty body', Buffer.alloc(0), 'the body holds no frame: send 1 to 4 frames (a 4-byte big-endian length, then that many bytes of UTF-8)'],
+    ['an empty body', Buffer.alloc(0), `the body holds no frame: send 1 to ${MAX_LOG_BATCH_CHUNKS} frames (a 4-byte big-endian length, then that many bytes of UTF-8)`],
     ['a length cut short', Buffer.concat([frame('ab'), Buffer.from([0, 0])]), 'frame 1: its 4-byte length is cut short (2 bytes left)'],
     ['a length longer than what follows', frame('abc', 10), 'frame 0: its length says 10 bytes but 3 follow'],
     ['a chunk over the limit', frame('', MAX_LOG_CHUNK_BYTES + 1), `frame 0: ${MAX_LOG_CHUNK_BYTES + 1} bytes, more than the ${MAX_LOG_CHUNK_BYTES} a chunk may hold`],

@@ -100,7 +100,7 @@ export function encodeLogFrames(texts: readonly string[]): Buffer {
  */
 export function decodeLogFrames(body: Uint8Array): { chunks: Buffer[] } | { error: string } {
   const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  if (bytes.length === 0) return { error: 'the body holds no frame: send 1 to ' + MAX_LOG_BATCH_CHUNKS + ' frames (a 4-byte big-endian length, then that many bytes of UTF-8)' };
+  if (bytes.length === 0) return { error: `the body holds no frame: send 1 to ${MAX_LOG_BATCH_CHUNKS} frames (a 4-byte big-endian length, then that many bytes of UTF-8)` };
   const chunks: Buffer[] = [];
   for (let at = 0; at < bytes.length; ) {
     const frame = chunks.length;

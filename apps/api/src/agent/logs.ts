@@ -60,19 +60,20 @@ export async function appendLogChunks(db: Db, workflowId: string, batch: LogChun
   const first = (chunks[0] as { seq: number }).seq;
   const last = first + chunks.length - 1;
   // On the driver's own connection (driverTransaction), not Prisma's: the chunks' bytes go to the server as they came
-  // (`execute`: the binary protocol, no escaping, no string copy). The four reads go out together (pipelined).
-  const store = () => driverTransaction(db, async (conn) => {
+  // (`execute`: the binary protocol, no escaping, no string copy). BEGIN and the four reads go out together (pipelined).
+  const store = () => driverTransaction(db, async (conn, begun) => {
     // The workflow's row first (as every status write of the run): its chunks are inserted one transaction after
     // another, so their ids (log_chunks.id, the events stream's cursor) are in commit order within the workflow and a
     // reader never sees a chunk after one with a larger id.
     // No chunk is stored once the workflow is final, so an events stream that saw it final and then read the chunks
     // has them all (the run token's check before the route could have raced with the end).
-    const [workflows, executions, stored, nexts] = (await Promise.all([
+    const [, workflows, executions, stored, nexts] = (await Promise.all([
+      begun,
       conn.query('SELECT status FROM workflows WHERE id = ? FOR UPDATE', [workflowId]),
       conn.query('SELECT status, log_bytes FROM executions WHERE id = ? FOR UPDATE', [found.id]),
       conn.query('SELECT seq, CAST(data AS BINARY) AS data FROM log_chunks WHERE execution_id = ? AND seq BETWEEN ? AND ?', [found.id, first, last]),
       conn.query('SELECT COALESCE(MAX(seq) + 1, 0) AS next FROM log_chunks WHERE execution_id = ?', [found.id]),
-    ])) as [{ status: string }[], { status: string; log_bytes: number | bigint }[], { seq: number; data: Buffer }[], { next: number | bigint }[]];
+    ])) as [void, { status: string }[], { status: string; log_bytes: number | bigint }[], { seq: number; data: Buffer }[], { next: number | bigint }[]];
     const [workflow] = workflows;
     const [execution] = executions;
     if (!execution) throw new NotFoundError(`no execution ${node} in this run's plan`);
