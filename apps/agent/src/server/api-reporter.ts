@@ -103,7 +103,7 @@ const PARTIAL_LINE_MS = 1000;
 /** …and so is one longer than this. */
 const PARTIAL_LINE_BYTES = 8 * 1024;
 const BOTH = ['stdout', 'stderr'] as ('stdout' | 'stderr')[];
-/** A request of the most chunks the API takes for each one in flight, and one more filling (3 MiB). */
+/** A request of the most chunks the API takes for each one in flight, and one more filling (6 MiB). */
 export const DEFAULT_WINDOW_BYTES = (MAX_LOG_REQUESTS_IN_FLIGHT + 1) * MAX_LOG_BATCH_CHUNKS * MAX_LOG_CHUNK_CHARS;
 
 export function createApiReporter(options: ApiReporterOptions): ApiReporter {
