@@ -23,6 +23,9 @@ function heldClient(answer: (path: string, body: unknown) => Error | undefined =
         });
       });
     },
+    postLogs(batch) {
+      return client.request('POST', AGENT_PATHS.logs, batch);
+    },
     limitRetriesUntil: () => {},
   };
   const tick = () => new Promise((resolve) => setImmediate(resolve));
@@ -197,6 +200,31 @@ describe('the API reporter: log requests in flight', () => {
     expect(unit.map((chunk) => chunk.seq)).toEqual(Array.from({ length: 2 * MAX_LOG_BATCH_CHUNKS + 1 }, (_, seq) => seq));
     expect(api.sent.filter((s) => s.path === AGENT_PATHS.status)).toHaveLength(1);
     expect(reporter.stats()).toMatchObject({ requests: api.sent.length, pending: 0 });
+  });
+
+  it('while a log request is in flight, the next goes only once it is full (fast output travels in full batches)', async () => {
+    const api = heldClient();
+    const reporter = createApiReporter({ client: api.client, logger, onFatal: () => {}, workflowRunningSent: true, batchBytes: 2, windowBytes: 1 << 20 });
+    const tick = () => new Promise((resolve) => setImmediate(resolve));
+    reporter.onEvent(output('a\n'));
+    await tick();
+    expect(api.inFlight()).toBe(1); // nothing in flight: the lone chunk went at once
+    for (let i = 1; i < MAX_LOG_BATCH_CHUNKS; i++) reporter.onEvent(output(`${i}\n`));
+    await tick();
+    expect(api.inFlight()).toBe(1); // one short of a full batch: it waits
+    reporter.onEvent(output('full\n'));
+    await tick();
+    expect(api.inFlight()).toBe(2);
+    expect(chunksSent(api.sent).map((chunk) => chunk.seq)).toEqual(Array.from({ length: MAX_LOG_BATCH_CHUNKS + 1 }, (_, seq) => seq));
+    // a short batch waits only for the answer in flight
+    reporter.onEvent(output('late\n'));
+    await api.ack();
+    expect(api.inFlight()).toBe(1);
+    await api.ack();
+    expect(api.sent.at(-1)?.body).toEqual({ ...names, chunks: [{ seq: MAX_LOG_BATCH_CHUNKS + 1, data: 'late\n' }] });
+    const drained = reporter.drain();
+    await api.ackAll();
+    await drained;
   });
 
   it('a request that fails for good while another is in flight stops reporting once, in the order sent', async () => {

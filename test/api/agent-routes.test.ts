@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { validateRunInfo } from '@factoryci/agent-protocol';
+import { encodeLogFrames, LOG_FRAMES_CONTENT_TYPE, MAX_LOG_FRAMES_BODY_BYTES, MAX_LOG_SEQ, validateRunInfo } from '@factoryci/agent-protocol';
 import { deriveRunTokenKey, mintRunToken } from '@factoryci/run-token';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendLogChunks } from '../../apps/api/src/agent/logs.js';
 import { LogOutOfOrderError } from '../../apps/api/src/errors.js';
 import { createRun, declaringPlan, planDeclaring, samplePlan } from './agent-fixtures.js';
 import { ADMIN_TOKEN, adminHeaders, startApi, type ApiHarness } from './harness.js';
+import { postLogFrames, type TestLogBatch } from './log-frames.js';
 
 let api: ApiHarness;
 
@@ -18,7 +19,10 @@ afterAll(async () => {
 
 const putPlan = (headers: Record<string, string>, payload: object = samplePlan) => api.app.inject({ method: 'PUT', url: '/agent/v1/plan', headers, payload });
 const postStatus = (headers: Record<string, string>, payload: object) => api.app.inject({ method: 'POST', url: '/agent/v1/status', headers, payload });
-const postLog = (headers: Record<string, string>, payload: object) => api.app.inject({ method: 'POST', url: '/agent/v1/logs', headers, payload });
+/** A batch as the agent sends it (frames, POST /agent/v1/log-frames). */
+const postLog = (headers: Record<string, string>, batch: TestLogBatch) => postLogFrames(api, headers, batch);
+/** The same batch as JSON (POST /agent/v1/logs). */
+const postJsonLog = (headers: Record<string, string>, payload: object) => api.app.inject({ method: 'POST', url: '/agent/v1/logs', headers, payload });
 const unit = { pipeline: 'build', stage: 'test', execution: 'unit' };
 
 describe('run token scoping', () => {
@@ -239,7 +243,7 @@ describe('POST /agent/v1/logs and GET /execution/log', () => {
     // Sent out of order, each four times at once (retries racing each other), as single chunks and in batches.
     const batches = [[3], [1, 2], [0], [2]];
     const sends = batches.flatMap((seqs) =>
-      Array.from({ length: 4 }, () => postLog(run.headers, { ...unit, chunks: seqs.map((seq) => ({ seq, data: chunks[seq] })) })),
+      Array.from({ length: 4 }, (_, i) => (i % 2 === 0 ? postLog : postJsonLog)(run.headers, { ...unit, chunks: seqs.map((seq) => ({ seq, data: chunks[seq] as string })) })),
     );
     const answers = await Promise.all(sends);
     expect(answers.every((a) => a.statusCode === 200)).toBe(true);
@@ -266,7 +270,7 @@ describe('POST /agent/v1/logs and GET /execution/log', () => {
     const conflict = await postLog(run.headers, batch(3, 'D\n', 'e\n'));
     expect(conflict.statusCode).toBe(409);
     expect(conflict.json().message).toContain('chunk 3 of execution build/test/unit is already stored with other data');
-    const gap = await postLog(run.headers, { ...unit, chunks: [{ seq: 4, data: 'e\n' }, { seq: 6, data: 'g\n' }] });
+    const gap = await postJsonLog(run.headers, { ...unit, chunks: [{ seq: 4, data: 'e\n' }, { seq: 6, data: 'g\n' }] });
     expect(gap.statusCode).toBe(400);
     expect(gap.json().message).toBe('chunks[1].seq is 6, not 5: a batch holds consecutive chunks in seq order');
     const execution = await api.database.db.execution.findFirstOrThrow({ where: { name: 'unit', stage: { pipeline: { workflowId: run.workflowId } } } });
@@ -299,6 +303,38 @@ describe('POST /agent/v1/logs and GET /execution/log', () => {
     await expect(early).rejects.toBeInstanceOf(LogOutOfOrderError);
     await expect(early).rejects.toThrow('chunks 7–7 of execution build/test/unit came before chunk 5');
     expect(await api.database.db.logChunk.count({ where: { executionId: execution.id } })).toBe(5);
+  });
+
+  it('frames: stores the bytes as they came (any UTF-8), and refuses a malformed body 400, an oversized one 413, another type 400 or 415', async () => {
+    const run = await createRun(api);
+    await putPlan(run.headers);
+    const text = ['héllo € 😀\n', '\u001b[31mred\u001b[0m "quoted" \\ \n', ''];
+    expect((await postLog(run.headers, { ...unit, chunks: text.map((data, seq) => ({ seq, data })) })).json()).toEqual({ ok: true, changed: true });
+    const execution = await api.database.db.execution.findFirstOrThrow({ where: { name: 'unit', stage: { pipeline: { workflowId: run.workflowId } } } });
+    expect((await api.app.inject({ method: 'GET', url: `/execution/log?id=${execution.id}`, headers: adminHeaders })).body).toBe(text.join(''));
+    expect((await api.database.db.execution.findUniqueOrThrow({ where: { id: execution.id } })).logBytes).toBe(Buffer.byteLength(text.join('')));
+
+    const post = (query: string, payload: Buffer | string, contentType = LOG_FRAMES_CONTENT_TYPE) =>
+      api.app.inject({ method: 'POST', url: `/agent/v1/log-frames?${query}`, headers: { ...run.headers, 'content-type': contentType }, payload });
+    const at = (seq: number) => `pipeline=build&stage=test&execution=unit&seq=${seq}`;
+    const frame = (size: number, data: Buffer) => Buffer.concat([Buffer.from([size >>> 24, (size >>> 16) & 255, (size >>> 8) & 255, size & 255]), data]);
+    const malformed = await post(at(3), frame(10, Buffer.from('abc')));
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json()).toEqual({ error: 'bad_request', message: 'frame 0: its length says 10 bytes but 3 follow' });
+    expect((await post(at(3), frame(2, Buffer.from([0xc3, 0x28])))).json().message).toBe('frame 0: its bytes are not valid UTF-8');
+    expect((await post(at(3), Buffer.alloc(0))).json().message).toMatch(/^the body holds no frame/);
+    const noSeq = await post('pipeline=build&stage=test&execution=unit', encodeLogFrames(['x']));
+    expect(noSeq.statusCode).toBe(400);
+    expect(noSeq.json().message).toContain('seq');
+    expect((await post(`pipeline=build&stage=test&execution=unit&seq=${MAX_LOG_SEQ}`, encodeLogFrames(['x', 'y']))).json().message).toBe(`chunk seqs go up to ${MAX_LOG_SEQ}`);
+    const oversized = await post(at(3), Buffer.alloc(MAX_LOG_FRAMES_BODY_BYTES + 1, 0x61));
+    expect(oversized.statusCode).toBe(413);
+    for (const type of ['application/json', 'text/plain']) {
+      expect((await post(at(3), JSON.stringify({ chunks: [] }), type)).json()).toEqual({ error: 'bad_request', message: `send the frames as ${LOG_FRAMES_CONTENT_TYPE}` });
+    }
+    expect((await post(at(3), 'x', 'image/png')).statusCode).toBe(415);
+    // nothing of those was stored
+    expect(await api.database.db.logChunk.count({ where: { executionId: execution.id } })).toBe(3);
   });
 
   it('answers 404 for an unknown execution, an empty log for one without output, and needs the admin token', async () => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../apps/api/src/config.js';
 import { createRun, samplePlan } from './agent-fixtures.js';
 import { adminHeaders, startApi, type ApiHarness } from './harness.js';
+import { postLogFrames } from './log-frames.js';
 
 let api: ApiHarness;
 const CAP = MIN_LOG_CAP_BYTES;
@@ -16,9 +17,8 @@ afterAll(async () => {
 });
 
 const unit = { pipeline: 'build', stage: 'test', execution: 'unit' };
-/** Posts one batch: `data` the chunks' data from `seq` on. */
-const postLog = (headers: Record<string, string>, seq: number, ...data: string[]) =>
-  api.app.inject({ method: 'POST', url: '/agent/v1/logs', headers, payload: { ...unit, chunks: data.map((text, i) => ({ seq: seq + i, data: text })) } });
+/** Posts one batch as the agent does (frames): `data` the chunks' data from `seq` on. */
+const postLog = (headers: Record<string, string>, seq: number, ...data: string[]) => postLogFrames(api, headers, { ...unit, chunks: data.map((text, i) => ({ seq: seq + i, data: text })) });
 
 async function runWithCap(capBytes: number | null) {
   const run = await createRun(api);

@@ -27,4 +27,10 @@ describe('isDatabaseUnavailable', () => {
     expect(isDatabaseUnavailable(adapterError(1146, "Table 'factory.nope' doesn't exist"))).toBe(false);
     expect(isDatabaseUnavailable(Object.assign(new Error('Unique constraint failed'), { code: 'P2002' }))).toBe(false);
   });
+
+  it('recognises the driver\'s own errors (a raw driver transaction: appendLogChunks) by their errno', () => {
+    expect(isDatabaseUnavailable(Object.assign(new Error('closed'), { errno: 45009, code: 'ER_SOCKET_UNEXPECTED_CLOSE' }))).toBe(true);
+    expect(isDatabaseUnavailable(Object.assign(new Error('closed under a command'), { errno: 45013, code: 'ER_CMD_CONNECTION_CLOSED' }))).toBe(true);
+    expect(isDatabaseUnavailable(Object.assign(new Error("Duplicate entry 'x' for key"), { errno: 1062, code: 'ER_DUP_ENTRY' }))).toBe(false);
+  });
 });

@@ -37,10 +37,12 @@ const UNAVAILABLE_MESSAGES = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|connect(ion)? (t
  */
 const UNAVAILABLE_DRIVER_CODES = new Set([45009, 45012, 45013, 45019, 45026, 45028, 45030, 1040]);
 
-/** The driver's error number under a Prisma error from the driver adapter, if any. */
+/** The driver's error number: under a Prisma error from the driver adapter, or the driver's own (`errno`), if any. */
 function driverCodeOf(e: unknown): number | undefined {
   const code = ((e as ErrorLike | null)?.meta as { driverAdapterError?: { cause?: { code?: unknown } } } | undefined)?.driverAdapterError?.cause?.code;
-  return typeof code === 'number' ? code : undefined;
+  if (typeof code === 'number') return code;
+  const errno = (e as { errno?: unknown } | null)?.errno;
+  return typeof errno === 'number' ? errno : undefined;
 }
 
 /**

@@ -184,8 +184,8 @@ describe('answers and routes', () => {
   });
 
   it('names each route once: its method, its path below the prefix, its full path', () => {
-    expect(AGENT_PATHS).toEqual({ run: '/agent/v1/run', plan: '/agent/v1/plan', secrets: '/agent/v1/secrets', status: '/agent/v1/status', logs: '/agent/v1/logs' });
-    expect(Object.fromEntries(Object.entries(AGENT_ROUTES).map(([route, { method }]) => [route, method]))).toEqual({ run: 'GET', plan: 'PUT', secrets: 'GET', status: 'POST', logs: 'POST' });
+    expect(AGENT_PATHS).toEqual({ run: '/agent/v1/run', plan: '/agent/v1/plan', secrets: '/agent/v1/secrets', status: '/agent/v1/status', logs: '/agent/v1/logs', logFrames: '/agent/v1/log-frames' });
+    expect(Object.fromEntries(Object.entries(AGENT_ROUTES).map(([route, { method }]) => [route, method]))).toEqual({ run: 'GET', plan: 'PUT', secrets: 'GET', status: 'POST', logs: 'POST', logFrames: 'POST' });
     expect(agentPath('logs')).toBe('/agent/v1/logs');
     expectTypeOf(AGENT_PATHS.status).toEqualTypeOf<'/agent/v1/status'>();
   });

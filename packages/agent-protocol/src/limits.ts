@@ -24,8 +24,14 @@ export const COMMIT_SHA_PATTERN = '^[0-9a-f]{40}$';
 /** The largest chunk of output (characters): one row of the log, and the most one read of GET /execution/log holds per chunk. */
 export const MAX_LOG_CHUNK_CHARS = 256 * 1024;
 
+/**
+ * The largest chunk of output in bytes of UTF-8, as POST /agent/v1/logs' frames carry it: 4 × 256 KiB, room for any
+ * MAX_LOG_CHUNK_CHARS characters (at most 3 bytes each). The agent cuts its chunks at 256 KiB.
+ */
+export const MAX_LOG_CHUNK_BYTES = 4 * MAX_LOG_CHUNK_CHARS;
+
 /** The most chunks one POST /agent/v1/logs carries (consecutive, of one execution): 4 × 256 Ki = 1 Mi characters. */
-export const MAX_LOG_BATCH_CHUNKS = 4;
+export const MAX_LOG_BATCH_CHUNKS = 8;
 
 /**
  * The most POST /agent/v1/logs an agent keeps in flight at once. The API stores a request only right after the chunks

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { admitChunk, cutToBytes, isTruncationMarker, truncationMarker, truncationReason } from './index.js';
+import { admitChunk, cutToBytes, isTruncationMarker, isTruncationMarkerBytes, truncationMarker, truncationReason, utf8CutIndex } from './index.js';
 
 describe('cutToBytes', () => {
   it('keeps a text that fits as it is', () => {
@@ -18,7 +18,33 @@ describe('cutToBytes', () => {
   });
 });
 
+describe('utf8CutIndex: the same cut on UTF-8 bytes', () => {
+  it.each([
+    ['abc', 3, 3],
+    ['abc', 5, 3],
+    ['abcdef', 4, 4],
+    ['aé', 2, 1],
+    ['a€b', 3, 1],
+    ['a€b', 4, 4],
+    ['😀😀', 7, 4],
+    ['xyz', 0, 0],
+  ] as const)('%j within %i bytes: %i', (text, maxBytes, end) => {
+    expect(utf8CutIndex(Buffer.from(text), maxBytes)).toBe(end);
+  });
+});
+
 describe('the truncation marker', () => {
+  it('is recognised in bytes too, also as a view inside a larger body', () => {
+    const marker = truncationMarker(4_194_304, 60_000_000);
+    const body = Buffer.from(`xx${marker}yy`);
+    expect(isTruncationMarkerBytes(body.subarray(2, 2 + Buffer.byteLength(marker)))).toBe(true);
+    expect(isTruncationMarkerBytes(Buffer.from(marker))).toBe(true);
+    expect(isTruncationMarkerBytes(Buffer.from(truncationMarker(10 ** 15, 10 ** 19)))).toBe(true);
+    expect(isTruncationMarkerBytes(body)).toBe(false);
+    expect(isTruncationMarkerBytes(Buffer.from(`${marker}${'x'.repeat(1000)}`))).toBe(false);
+  });
+
+
   it('says the cap and how much was dropped, and is recognised exactly', () => {
     const marker = truncationMarker(4_194_304, 60_000_000);
     expect(marker).toBe('\n… output truncated: the log reached its cap of 4194304 bytes; 60000000 bytes dropped\n');

@@ -36,11 +36,28 @@ export function cutToBytes(text: string, maxBytes: number): { head: string; byte
   if (total <= maxBytes) return { head: text, bytes: total, restBytes: 0 };
   if (maxBytes <= 0) return { head: '', bytes: 0, restBytes: total };
   const buffer = Buffer.from(text);
-  let end = maxBytes;
-  // step back over continuation bytes (10xxxxxx) so that the character starting at `end` is not split
-  while (end > 0 && ((buffer[end] as number) & 0xc0) === 0x80) end--;
+  const end = utf8CutIndex(buffer, maxBytes);
   const head = buffer.subarray(0, end).toString('utf8');
   return { head, bytes: end, restBytes: total - end };
+}
+
+/**
+ * Where to cut UTF-8 `bytes` to keep at most `maxBytes` without splitting a character: `maxBytes` stepped back over
+ * continuation bytes (10xxxxxx), or the whole length when it fits.
+ */
+export function utf8CutIndex(bytes: Uint8Array, maxBytes: number): number {
+  if (bytes.length <= maxBytes) return bytes.length;
+  let end = Math.max(0, maxBytes);
+  while (end > 0 && ((bytes[end] as number) & 0xc0) === 0x80) end--;
+  return end;
+}
+
+/** The longest marker (a 16-digit cap, 20 digits dropped) in bytes: a longer chunk is not one. */
+const MARKER_MAX_BYTES = Buffer.byteLength(truncationMarker(10 ** 15, 10 ** 19)) + 2;
+
+/** isTruncationMarker for UTF-8 bytes (only a short chunk is decoded). */
+export function isTruncationMarkerBytes(bytes: Uint8Array): boolean {
+  return bytes.length <= MARKER_MAX_BYTES && isTruncationMarker(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
 }
 
 /** What the API does with a chunk of `dataBytes`, given what the execution's log holds already. */

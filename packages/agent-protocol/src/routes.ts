@@ -9,6 +9,7 @@ export const AGENT_ROUTES = {
   secrets: { method: 'GET', path: '/secrets' },
   status: { method: 'POST', path: '/status' },
   logs: { method: 'POST', path: '/logs' },
+  logFrames: { method: 'POST', path: '/log-frames' },
 } as const;
 export type AgentRoute = keyof typeof AGENT_ROUTES;
 
@@ -26,4 +27,5 @@ export const AGENT_PATHS = {
   secrets: agentPath('secrets'),
   status: agentPath('status'),
   logs: agentPath('logs'),
+  logFrames: agentPath('logFrames'),
 } as const satisfies { [R in AgentRoute]: FullPath<R> };

@@ -1,3 +1,4 @@
+import { AGENT_PATHS, encodeLogFrames, LOG_FRAMES_CONTENT_TYPE, logFramesQuery, type LogBatch } from '@factoryci/agent-protocol';
 import type { Logger } from 'pino';
 
 /**
@@ -72,8 +73,13 @@ export interface AgentApiClientOptions {
 }
 
 export interface AgentApiClient {
-  /** Sends a request (retried as described) and returns the parsed JSON answer (undefined for an empty body). */
+  /**
+   * Sends a request (retried as described) and returns the parsed JSON answer (undefined for an empty body). A body
+   * that is a Uint8Array goes as it is (application/octet-stream), any other as JSON.
+   */
   request<T = unknown>(method: 'GET' | 'PUT' | 'POST', path: string, body?: unknown): Promise<T>;
+  /** POST /agent/v1/log-frames: the batch's chunks as frames, its names and first seq in the query (docs/agent-protocol.md). */
+  postLogs(batch: LogBatch): Promise<unknown>;
   /** From now on, no request retries past `atMs` (Date.now() based), e.g. while shutting down on SIGTERM. */
   limitRetriesUntil(atMs: number): void;
 }
@@ -110,9 +116,9 @@ export function createAgentApiClient(options: AgentApiClientOptions): AgentApiCl
         headers: {
           authorization: `Bearer ${options.token}`,
           accept: 'application/json',
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(body === undefined ? {} : { 'content-type': body instanceof Uint8Array ? LOG_FRAMES_CONTENT_TYPE : 'application/json' }),
         },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        ...(body === undefined ? {} : { body: body instanceof Uint8Array ? (body as Uint8Array<ArrayBuffer>) : JSON.stringify(body) }),
         signal: AbortSignal.timeout(Math.max(1000, Math.min(attemptTimeoutMs, hardLimit - Date.now()))),
       });
     } catch (error) {
@@ -125,7 +131,7 @@ export function createAgentApiClient(options: AgentApiClientOptions): AgentApiCl
     throw new ApiRejectedError(response.status, `${method} ${path}`, text);
   }
 
-  return {
+  const client: AgentApiClient = {
     async request<T>(method: 'GET' | 'PUT' | 'POST', path: string, body?: unknown): Promise<T> {
       const route = `${method} ${path}`;
       const firstAt = Date.now();
@@ -148,8 +154,13 @@ export function createAgentApiClient(options: AgentApiClientOptions): AgentApiCl
         }
       }
     },
+    postLogs(batch) {
+      // encoded once, whatever the retries
+      return client.request('POST', `${AGENT_PATHS.logFrames}?${logFramesQuery(batch)}`, encodeLogFrames(batch.chunks.map((chunk) => chunk.data)));
+    },
     limitRetriesUntil(atMs) {
       hardLimit = Math.min(hardLimit, atMs);
     },
   };
+  return client;
 }

@@ -15,6 +15,7 @@ import type { AttemptEvent, EngineEvent, OutputEvent, Reporter, StatusEvent } fr
 import { isTerminal } from '../run-model.js';
 import { ApiRejectedError, type AgentApiClient } from './api-client.js';
 import { createLogCapper, type LogCapper } from '../log-capper.js';
+import { logBatchReady } from './log-batch-rule.js';
 import { createOutputWindow, type OutputWindow } from './output-window.js';
 
 /**
@@ -30,7 +31,8 @@ import { createOutputWindow, type OutputWindow } from './output-window.js';
  *   one request (up to MAX_LOG_BATCH_CHUNKS), which the API stores in one transaction. Up to
  *   MAX_LOG_REQUESTS_IN_FLIGHT log requests are in flight at once (a status report goes alone, once everything before
  *   it was acknowledged): the API stores a request only after the chunks it follows, so the order holds, and the
- *   next batch is read, sent and parsed while the previous one is being stored. Answers are handled in the order
+ *   next batch is read, sent and parsed while the previous one is being stored. While one is in flight the next goes
+ *   only once it is full or cannot grow (log-batch-rule.ts), so fast output travels in full batches. Answers are handled in the order
  *   the requests were sent.
  * - A request is retried by the client (backoff, bounded time). When the client gives up, or the API rejects a
  *   request, the reporter stops sending, keeps the error, and calls `onFatal` once: the run cannot be reported.
@@ -101,7 +103,7 @@ const PARTIAL_LINE_MS = 1000;
 /** …and so is one longer than this. */
 const PARTIAL_LINE_BYTES = 8 * 1024;
 const BOTH = ['stdout', 'stderr'] as ('stdout' | 'stderr')[];
-/** A request of the most chunks the API takes for each one in flight, and one more filling (3 MiB). */
+/** A request of the most chunks the API takes for each one in flight, and one more filling (6 MiB). */
 export const DEFAULT_WINDOW_BYTES = (MAX_LOG_REQUESTS_IN_FLIGHT + 1) * MAX_LOG_BATCH_CHUNKS * MAX_LOG_CHUNK_CHARS;
 
 export function createApiReporter(options: ApiReporterOptions): ApiReporter {
@@ -194,10 +196,11 @@ export function createApiReporter(options: ApiReporterOptions): ApiReporter {
     let sentItems = 0;
     while (!failure) {
       const next = queue[sentItems];
-      if (next !== undefined && maySend(next, flights)) {
-        const request = requestAt(sentItems);
+      const request = next !== undefined && maySend(next, flights) ? requestAt(sentItems) : undefined;
+      if (request && (request.path !== AGENT_PATHS.logs || logBatchReady({ inFlight: flights.length, chunks: request.items, followed: sentItems + request.items < queue.length }))) {
         sentItems += request.items;
-        const answered = options.client.request('POST', request.path, request.body).then(
+        const sent = request.path === AGENT_PATHS.logs ? options.client.postLogs(request.body as LogBatch) : options.client.request('POST', request.path, request.body);
+        const answered = sent.then(
           () => ({}),
           (error: unknown) => ({ error }),
         );

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { AGENT_PATHS, logBatchSchema, planBodySchema, schemaCheck, statusReportSchema } from '@factoryci/agent-protocol';
+import { AGENT_PATHS, decodeLogFrames, encodeLogFrames, logFramesQuery, logFramesQuerySchema, planBodySchema, schemaCheck, statusReportSchema, type LogBatch } from '@factoryci/agent-protocol';
 import { loadConfig, planWorkflow } from '@factoryci/config';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +13,19 @@ import { planBody } from './server-run.js';
 const EXAMPLES = fileURLToPath(new URL('../../../../examples/.factory', import.meta.url));
 const checkPlan = schemaCheck(planBodySchema);
 const checkStatus = schemaCheck(statusReportSchema);
-const checkLog = schemaCheck(logBatchSchema);
+const checkLogQuery = schemaCheck(logFramesQuerySchema);
+/** What POST /agent/v1/log-frames carries for a batch (as the client sends it): its query checked, its frames decoded. */
+const checkLog = (body: unknown) => {
+  const batch = body as LogBatch;
+  const query = Object.fromEntries(new URLSearchParams(logFramesQuery(batch)));
+  const decoded = decodeLogFrames(encodeLogFrames(batch.chunks.map((chunk) => chunk.data)));
+  const texts = 'chunks' in decoded ? decoded.chunks.map((chunk) => chunk.toString('utf8')) : decoded;
+  const seqs = batch.chunks.map((chunk) => chunk.seq);
+  const consecutive = seqs.every((seq, i) => seq === (seqs[0] as number) + i);
+  return checkLogQuery({ ...query, seq: Number(query.seq) }).ok && consecutive && JSON.stringify(texts) === JSON.stringify(batch.chunks.map((chunk) => chunk.data))
+    ? { ok: true, value: body }
+    : { ok: false, query, texts, seqs };
+};
 
 describe('the bodies the agent sends', () => {
   it('PUT /agent/v1/plan: the examples plan, commands masked, positions from 0', async () => {
@@ -62,6 +74,9 @@ describe('the bodies the agent sends', () => {
       async request<T>(method: 'GET' | 'PUT' | 'POST', path: string, body?: unknown) {
         sent.push({ method, path, body });
         return { ok: true, changed: true } as T;
+      },
+      postLogs(batch) {
+        return this.request('POST', AGENT_PATHS.logs, batch);
       },
       limitRetriesUntil: () => {},
     };

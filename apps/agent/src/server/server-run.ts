@@ -54,7 +54,7 @@ export interface ServerSettings {
   services?: ProvidedService[];
   /** FACTORY_SERVICES_TIMEOUT_SECONDS: how long the services' ports may take to accept connections. */
   servicesTimeoutMs: number;
-  /** FACTORY_LOG_WINDOW_BYTES: output bytes per execution that may wait for the API's acknowledgement (default 3 MiB, DEFAULT_WINDOW_BYTES). */
+  /** FACTORY_LOG_WINDOW_BYTES: output bytes per execution that may wait for the API's acknowledgement (default 6 MiB, DEFAULT_WINDOW_BYTES). */
   logWindowBytes?: number;
 }
 

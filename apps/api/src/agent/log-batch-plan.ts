@@ -1,4 +1,4 @@
-import { admitChunk, cutToBytes, isTruncationMarker } from '@factoryci/agent-protocol';
+import { admitChunk, isTruncationMarkerBytes, utf8CutIndex } from '@factoryci/agent-protocol';
 
 /** Where the execution of a batch stands when it is stored (read holding its rows). */
 export type LogTarget = 'open' | 'execution-ended' | 'run-ended';
@@ -10,15 +10,16 @@ export interface LogBatchInput {
   capBytes: number;
   /** The seq after the execution's last stored chunk (0 when none is). */
   nextSeq: number;
-  /** Consecutive chunks, in seq order. */
-  chunks: readonly { seq: number; data: string }[];
+  /** Consecutive chunks (UTF-8), in seq order. */
+  chunks: readonly { seq: number; data: Buffer }[];
   /** The data of the batch's seqs that are stored already. */
-  stored: ReadonlyMap<number, string>;
+  stored: ReadonlyMap<number, Buffer>;
 }
 
 export interface LogRow {
   seq: number;
-  data: string;
+  /** UTF-8, a view of the chunk's bytes (its head when cut at the cap). */
+  data: Buffer;
   bytes: number;
 }
 
@@ -64,21 +65,21 @@ export function planLogBatch(input: LogBatchInput): LogBatchPlan {
   for (const chunk of chunks) {
     const before = stored.get(chunk.seq);
     if (before !== undefined) {
-      const cutRetry = input.storedBytes >= capBytes && before.length < chunk.data.length && chunk.data.startsWith(before);
-      if (before !== chunk.data && !cutRetry) return { kind: 'conflict', seq: chunk.seq };
+      const cutRetry = input.storedBytes >= capBytes && before.length < chunk.data.length && chunk.data.subarray(0, before.length).equals(before);
+      if (!before.equals(chunk.data) && !cutRetry) return { kind: 'conflict', seq: chunk.seq };
       duplicates++;
       continue;
     }
     if (target !== 'open') return { kind: target, seq: chunk.seq };
-    const dataBytes = Buffer.byteLength(chunk.data);
-    const admission = admitChunk({ storedBytes: bytes, capBytes, dataBytes, isMarker: isTruncationMarker(chunk.data) });
+    const dataBytes = chunk.data.length;
+    const admission = admitChunk({ storedBytes: bytes, capBytes, dataBytes, isMarker: isTruncationMarkerBytes(chunk.data) });
     if (admission.kind === 'refuse') {
       refused++;
       continue;
     }
-    const kept = admission.kind === 'cut' ? cutToBytes(chunk.data, admission.keepBytes) : { head: chunk.data, bytes: dataBytes };
-    rows.push({ seq: chunk.seq, data: kept.head, bytes: kept.bytes });
-    bytes += kept.bytes;
+    const kept = admission.kind === 'cut' ? chunk.data.subarray(0, utf8CutIndex(chunk.data, admission.keepBytes)) : chunk.data;
+    rows.push({ seq: chunk.seq, data: kept, bytes: kept.length });
+    bytes += kept.length;
     if (admission.kind !== 'store') truncated = true;
   }
   return { kind: 'store', rows, truncated, duplicates, refused };

@@ -1,12 +1,20 @@
 import { Readable } from 'node:stream';
-import { logBatchSeqError, truncationReason, type LogBatch } from '@factoryci/agent-protocol';
-import { retryingTransaction } from '@factoryci/db';
+import { logBatchSeqError, truncationReason } from '@factoryci/agent-protocol';
+import { driverTransaction } from '@factoryci/db';
 import { isFinalStepStatus, isFinalWorkflowStatus } from '@factoryci/run-state';
 import type { Db } from '../db.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BadRequestError, ConflictError, LogOutOfOrderError, NotFoundError, UnauthorizedError } from '../errors.js';
 import { planLogBatch, type LogTarget } from './log-batch-plan.js';
 import { fromByte, fromLine, tailLines, type LogRange } from '../runs/log-ranges.js';
+
+/** Consecutive chunks of one execution to store: frames' bytes (UTF-8) as they came, or a JSON body's texts. */
+export interface LogChunksToStore {
+  pipeline: string;
+  stage: string;
+  execution: string;
+  chunks: readonly { seq: number; data: Buffer | string }[];
+}
 
 export interface AppendedBatch {
   /** Chunks stored by this request (0 when all were stored before: a retry). */
@@ -38,39 +46,44 @@ const EARLY_RETRY_MS = 5;
  * The transaction holds the workflow's row while it inserts, so within a workflow chunk ids grow in commit order
  * (the events stream resumes by id), and in seq order within a batch.
  */
-export async function appendLogChunks(db: Db, workflowId: string, batch: LogBatch, defaultCapBytes: number, earlyWaitMs = EARLY_WAIT_MS): Promise<AppendedBatch> {
+export async function appendLogChunks(db: Db, workflowId: string, batch: LogChunksToStore, defaultCapBytes: number, earlyWaitMs = EARLY_WAIT_MS): Promise<AppendedBatch> {
   const node = `${batch.pipeline}/${batch.stage}/${batch.execution}`;
   const seqError = logBatchSeqError(batch.chunks);
   if (seqError !== undefined) throw new BadRequestError(seqError);
+  const chunks = batch.chunks.map((chunk) => ({ seq: chunk.seq, data: typeof chunk.data === 'string' ? Buffer.from(chunk.data) : chunk.data }));
   const found = await db.execution.findFirst({
     where: { name: batch.execution, stage: { name: batch.stage, pipeline: { name: batch.pipeline, workflowId } } },
     select: { id: true, stage: { select: { pipeline: { select: { workflow: { select: { project: { select: { logCapBytes: true } } } } } } } } },
   });
   if (!found) throw new NotFoundError(`no execution ${node} in this run's plan`);
   const capBytes = found.stage.pipeline.workflow.project.logCapBytes ?? defaultCapBytes;
-  const first = (batch.chunks[0] as { seq: number }).seq;
-  const last = first + batch.chunks.length - 1;
-  const store = () => retryingTransaction(db, async (tx) => {
+  const first = (chunks[0] as { seq: number }).seq;
+  const last = first + chunks.length - 1;
+  // On the driver's own connection (driverTransaction), not Prisma's: the chunks' bytes go to the server as they came
+  // (`execute`: the binary protocol, no escaping, no string copy). BEGIN and the four reads go out together (pipelined).
+  const store = () => driverTransaction(db, async (conn, begun) => {
     // The workflow's row first (as every status write of the run): its chunks are inserted one transaction after
     // another, so their ids (log_chunks.id, the events stream's cursor) are in commit order within the workflow and a
     // reader never sees a chunk after one with a larger id.
     // No chunk is stored once the workflow is final, so an events stream that saw it final and then read the chunks
     // has them all (the run token's check before the route could have raced with the end).
-    const [workflow] = await tx.$queryRaw<{ status: string }[]>`SELECT status FROM workflows WHERE id = ${workflowId} FOR UPDATE`;
-    const [execution] = await tx.$queryRaw<{ status: string; log_bytes: number }[]>`
-      SELECT status, log_bytes FROM executions WHERE id = ${found.id} FOR UPDATE`;
+    const [, workflows, executions, stored, nexts] = (await Promise.all([
+      begun,
+      conn.query('SELECT status FROM workflows WHERE id = ? FOR UPDATE', [workflowId]),
+      conn.query('SELECT status, log_bytes FROM executions WHERE id = ? FOR UPDATE', [found.id]),
+      conn.query('SELECT seq, CAST(data AS BINARY) AS data FROM log_chunks WHERE execution_id = ? AND seq BETWEEN ? AND ?', [found.id, first, last]),
+      conn.query('SELECT COALESCE(MAX(seq) + 1, 0) AS next FROM log_chunks WHERE execution_id = ?', [found.id]),
+    ])) as [void, { status: string }[], { status: string; log_bytes: number | bigint }[], { seq: number; data: Buffer }[], { next: number | bigint }[]];
+    const [workflow] = workflows;
+    const [execution] = executions;
     if (!execution) throw new NotFoundError(`no execution ${node} in this run's plan`);
-    const stored = await tx.$queryRaw<{ seq: number; data: string }[]>`
-      SELECT seq, data FROM log_chunks WHERE execution_id = ${found.id} AND seq BETWEEN ${first} AND ${last}`;
-    const [{ next }] = (await tx.$queryRaw<{ next: bigint | number }[]>`
-      SELECT COALESCE(MAX(seq) + 1, 0) AS next FROM log_chunks WHERE execution_id = ${found.id}`) as [{ next: bigint | number }];
     const target: LogTarget = !workflow || isFinalWorkflowStatus(workflow.status) ? 'run-ended' : isFinalStepStatus(execution.status) ? 'execution-ended' : 'open';
     const plan = planLogBatch({
       target,
       storedBytes: Number(execution.log_bytes),
       capBytes,
-      nextSeq: Number(next),
-      chunks: batch.chunks,
+      nextSeq: Number(nexts[0]?.next ?? 0),
+      chunks,
       stored: new Map(stored.map((row) => [Number(row.seq), row.data])),
     });
     switch (plan.kind) {
@@ -86,13 +99,14 @@ export async function appendLogChunks(db: Db, workflowId: string, batch: LogBatc
         throw new UnauthorizedError(`the run of this token has ended (${workflow?.status ?? 'deleted'})`);
     }
     if (plan.rows.length === 0) return { stored: 0, bytes: 0, refused: plan.refused };
-    // one multi-row insert; createMany rather than $executeRaw, which round-trips its parameters through JSON
-    const { count: inserted } = await tx.logChunk.createMany({ data: plan.rows.map((row) => ({ executionId: found.id, seq: row.seq, data: row.data })) });
-    if (inserted !== plan.rows.length) throw new Error(`chunks ${first}–${last} of execution ${node}: ${inserted} of ${plan.rows.length} stored`);
+    // one multi-row insert, the data as Buffers; the size with it (both go out together)
     const bytes = plan.rows.reduce((sum, row) => sum + row.bytes, 0);
     const reason = plan.truncated ? truncationReason(capBytes) : null;
-    await tx.$executeRaw`
-      UPDATE executions SET log_bytes = log_bytes + ${bytes}, reason = COALESCE(reason, ${reason}) WHERE id = ${found.id}`;
+    const [insert] = (await Promise.all([
+      conn.execute(`INSERT INTO log_chunks (execution_id, seq, data) VALUES ${plan.rows.map(() => '(?, ?, ?)').join(', ')}`, plan.rows.flatMap((row) => [found.id, row.seq, row.data])),
+      conn.query('UPDATE executions SET log_bytes = log_bytes + ?, reason = COALESCE(reason, ?) WHERE id = ?', [bytes, reason, found.id]),
+    ])) as [{ affectedRows: number }, unknown];
+    if (insert.affectedRows !== plan.rows.length) throw new Error(`chunks ${first}–${last} of execution ${node}: ${insert.affectedRows} of ${plan.rows.length} stored`);
     return { stored: plan.rows.length, bytes, refused: plan.refused };
   });
   const waitUntil = Date.now() + earlyWaitMs;
@@ -106,7 +120,7 @@ export async function appendLogChunks(db: Db, workflowId: string, batch: LogBatc
   }
   const appended: AppendedBatch = { stored: outcome.stored, bytes: outcome.bytes };
   if (outcome.refused > 0) {
-    appended.refusal = `the log of execution ${node} reached its cap of ${capBytes} bytes: it takes no more output (${outcome.refused} of ${batch.chunks.length} chunks refused${outcome.stored > 0 ? `, ${outcome.stored} stored` : ''})`;
+    appended.refusal = `the log of execution ${node} reached its cap of ${capBytes} bytes: it takes no more output (${outcome.refused} of ${chunks.length} chunks refused${outcome.stored > 0 ? `, ${outcome.stored} stored` : ''})`;
   }
   return appended;
 }

@@ -1,9 +1,14 @@
 import {
   AGENT_ERROR_STATUSES,
   AGENT_ROUTES,
+  decodeLogFrames,
+  LOG_FRAMES_CONTENT_TYPE,
   logBatchSchema,
+  logFramesQuerySchema,
+  MAX_LOG_FRAMES_BODY_BYTES,
   MAX_LOG_BATCH_CHUNKS,
   MAX_LOG_CHUNK_CHARS,
+  MAX_LOG_SEQ,
   okAnswerSchema,
   planBodySchema,
   runInfoSchema,
@@ -12,13 +17,13 @@ import {
   type StatusReport,
 } from '@factoryci/agent-protocol';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
-import { appendLogChunks } from '../agent/logs.js';
+import { appendLogChunks, type LogChunksToStore } from '../agent/logs.js';
 import { savePlan } from '../agent/plan.js';
 import { runInfo } from '../agent/run-info.js';
 import { runSecrets } from '../agent/run-secrets.js';
 import { runTokenAuth } from '../agent/run-auth.js';
 import { applyStatus } from '../agent/status.js';
-import { PayloadTooLargeError } from '../errors.js';
+import { BadRequestError, PayloadTooLargeError } from '../errors.js';
 import { cancelSupersededRuns } from '../runs/supersede.js';
 import { keepSchedules } from '../schedules/keep-schedules.js';
 import type { RoutePlugin } from './route-plugin.js';
@@ -148,21 +153,49 @@ export const agentRoutes: RoutePlugin = async (app, deps) => {
     },
   );
 
+  /** Stores a batch of an execution's chunks (both forms below), counts and announces them; 413 past the log cap. */
+  const storeLogs = async (request: FastifyRequest, batch: LogChunksToStore) => {
+    const appended = await appendLogChunks(deps.db, request.runWorkflowId, batch, deps.config.logCapBytes);
+    deps.metrics.logBytes.inc(appended.bytes);
+    if (appended.stored > 0) announce(request, 'log');
+    // the chunks before the refused ones are stored (and counted, and announced): the agent drops what follows
+    if (appended.refusal !== undefined) throw new PayloadTooLargeError(appended.refusal);
+    return { ok: true, changed: appended.stored > 0 };
+  };
+
   app.post(
     AGENT_ROUTES.logs.path,
     {
       preHandler: live,
       // JSON escapes a character in at most 6 bytes (\u001b); 8 per character leaves room for the names and the syntax
       bodyLimit: 8 * MAX_LOG_BATCH_CHUNKS * MAX_LOG_CHUNK_CHARS + 64 * 1024,
-      schema: { tags, summary: 'Consecutive chunks of an execution\'s output (each stored once per seq)', body: logBatchSchema, response: { 200: okAnswerSchema, ...agentErrors } },
+      schema: { tags, summary: 'Consecutive chunks of an execution\'s output as JSON (each stored once per seq)', body: logBatchSchema, response: { 200: okAnswerSchema, ...agentErrors } },
+    },
+    async (request) => storeLogs(request, request.body),
+  );
+
+  // The agent's form: the chunks' bytes as frames, read as one Buffer (up to the route's body limit: 413 past it)
+  app.addContentTypeParser(LOG_FRAMES_CONTENT_TYPE, { parseAs: 'buffer', bodyLimit: MAX_LOG_FRAMES_BODY_BYTES }, (_request, body, done) => done(null, body));
+  app.post(
+    AGENT_ROUTES.logFrames.path,
+    {
+      preHandler: live,
+      bodyLimit: MAX_LOG_FRAMES_BODY_BYTES,
+      schema: {
+        tags,
+        summary: 'Consecutive chunks of an execution\'s output as frames of bytes (each stored once per seq)',
+        description: `The body (${LOG_FRAMES_CONTENT_TYPE}): 1 to ${MAX_LOG_BATCH_CHUNKS} frames, each a 4-byte big-endian length and that many bytes of UTF-8; frame i is chunk seq + i.`,
+        querystring: logFramesQuerySchema,
+        response: { 200: okAnswerSchema, ...agentErrors },
+      },
     },
     async (request) => {
-      const appended = await appendLogChunks(deps.db, request.runWorkflowId, request.body, deps.config.logCapBytes);
-      deps.metrics.logBytes.inc(appended.bytes);
-      if (appended.stored > 0) announce(request, 'log');
-      // the chunks before the refused ones are stored (and counted, and announced): the agent drops what follows
-      if (appended.refusal !== undefined) throw new PayloadTooLargeError(appended.refusal);
-      return { ok: true, changed: appended.stored > 0 };
+      const { pipeline, stage, execution, seq } = request.query;
+      if (!Buffer.isBuffer(request.body)) throw new BadRequestError(`send the frames as ${LOG_FRAMES_CONTENT_TYPE}`);
+      const decoded = decodeLogFrames(request.body);
+      if ('error' in decoded) throw new BadRequestError(decoded.error);
+      if (seq + decoded.chunks.length - 1 > MAX_LOG_SEQ) throw new BadRequestError(`chunk seqs go up to ${MAX_LOG_SEQ}`);
+      return storeLogs(request, { pipeline, stage, execution, chunks: decoded.chunks.map((data, i) => ({ seq: seq + i, data })) });
     },
   );
 };

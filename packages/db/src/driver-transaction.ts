@@ -1,0 +1,35 @@
+import type { PoolConnection } from 'mariadb';
+import { dbErrorHook, driverPool, type Db } from './client.js';
+import { withTransientRetry } from './transient-retry.js';
+
+/**
+ * Runs `fn` as one transaction on a connection of the MariaDB driver's pool under `db` (driverPool), for a hot path
+ * whose values should reach the server as they are (a Buffer as bytes, through `execute`'s binary protocol) rather
+ * than through Prisma's serialisation: BEGIN, `fn`, COMMIT; ROLLBACK when `fn` throws. `fn` is called as soon as BEGIN
+ * is sent, with `begun` (BEGIN's answer), so that its first reads go out with BEGIN in one round trip (the driver
+ * pipelines a connection's commands, in order); it must await `begun` before it writes. A deadlock or lock wait
+ * timeout runs it again, as retryingTransaction does (told to createDb's `onError`), so `fn` must be repeatable.
+ */
+export function driverTransaction<T>(db: Db, fn: (conn: PoolConnection, begun: Promise<void>) => Promise<T>): Promise<T> {
+  const hook = dbErrorHook(db);
+  return withTransientRetry(
+    async () => {
+      const conn = await driverPool(db).getConnection();
+      try {
+        const begun = conn.beginTransaction();
+        // a BEGIN that failed fails `fn` (it awaits it); this only keeps the rejection from going unhandled meanwhile
+        begun.catch(() => undefined);
+        const result = await fn(conn, begun);
+        await begun;
+        await conn.commit();
+        return result;
+      } catch (error) {
+        await conn.rollback().catch(() => undefined);
+        throw error;
+      } finally {
+        await conn.release();
+      }
+    },
+    hook ? { onRetry: (error) => hook(error, 'transient-retry') } : {},
+  );
+}
