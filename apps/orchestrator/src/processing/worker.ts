@@ -11,6 +11,8 @@ import { processWorkflow, type ProcessDeps, type ProcessResult } from './process
 import { errorRetryVerdict, MAX_ERROR_RETRIES } from './job-retries.js';
 import { createKeyedTurns } from './keyed-turns.js';
 import { createSlotFreed, queueDelayedJobs } from './slot-freed.js';
+import { DEFAULT_PROCESS_SETTINGS } from './run-context.js';
+import { createStatusPolls } from './status-polls.js';
 
 export interface WorkflowWorkerOptions {
   redisUrl: string;
@@ -51,10 +53,12 @@ export function createWorkflowWorker(deps: Omit<ProcessDeps, 'shutdown'>, option
   delayed.on('error', (error) => options.logger.warn({ err: error }, 'queue error (releasing held-back workflows)'));
   const slotFreed = deps.slotFreed ?? createSlotFreed({ db: deps.db, jobs: queueDelayedJobs(delayed), logger: options.logger });
   const admissionTurns = deps.admissionTurns ?? createKeyedTurns();
+  // one status read per interval for all the runs this process follows
+  const statusPolls = deps.statusPolls ?? createStatusPolls({ db: deps.db, intervalMs: deps.settings?.statusPollMs ?? DEFAULT_PROCESS_SETTINGS.statusPollMs, logger: options.logger });
   const processor = async (job: Job<WorkflowJobData & { errors?: number }>, token?: string): Promise<ProcessResult> => {
     let result: ProcessResult;
     try {
-      result = await processWorkflow(job, { ...deps, slotFreed, admissionTurns, shutdown: shutdown.signal });
+      result = await processWorkflow(job, { ...deps, slotFreed, admissionTurns, statusPolls, shutdown: shutdown.signal });
     } catch (error) {
       // e.g. the database unreachable: processWorkflow is safe to repeat (it adopts what it started), so try again later
       const errors = (job.data.errors ?? 0) + 1;
