@@ -193,7 +193,7 @@ describe('kubernetes runner against the stand-in', () => {
     expect(dropped).toBe(true);
     expect(outcome).toEqual({ status: 'failure', exitCode: 5 });
     const lists = standin.requests.filter(
-      (request) => request.method === 'GET' && request.path === `/apis/batch/v1/namespaces/${NAMESPACE}/jobs` && request.query.get('fieldSelector') === `metadata.name=${handle.name}` && !request.query.has('watch'),
+      (request) => request.method === 'GET' && request.path === `/apis/batch/v1/namespaces/${NAMESPACE}/jobs` && request.query.get('labelSelector') === 'app.kubernetes.io/managed-by=factoryci' && !request.query.has('watch'),
     );
     expect(lists.length).toBeGreaterThanOrEqual(2);
   });
