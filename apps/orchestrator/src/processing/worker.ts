@@ -46,19 +46,20 @@ async function databaseAnswers(db: ProcessDeps['db']): Promise<boolean> {
   }
 }
 
-export function createWorkflowWorker(deps: Omit<ProcessDeps, 'shutdown'>, options: WorkflowWorkerOptions): WorkflowWorker {
+export function createWorkflowWorker(given: Omit<ProcessDeps, 'shutdown'>, options: WorkflowWorkerOptions): WorkflowWorker {
+  // one status read per interval for all the runs this process follows (status-polls.ts)
+  const statusPolls = given.statusPolls ?? createStatusPolls({ db: given.db, intervalMs: given.settings?.statusPollMs ?? DEFAULT_PROCESS_SETTINGS.statusPollMs, logger: options.logger });
+  const deps = { ...given, statusPolls };
   const shutdown = new AbortController();
   // moves the delayed jobs of held-back workflows forward when a run of their project ends
   const delayed = new Queue<WorkflowJobData>(WORKFLOW_QUEUE_NAME, { connection: { url: options.redisUrl, maxRetriesPerRequest: null }, prefix: options.prefix ?? 'bull' });
   delayed.on('error', (error) => options.logger.warn({ err: error }, 'queue error (releasing held-back workflows)'));
   const slotFreed = deps.slotFreed ?? createSlotFreed({ db: deps.db, jobs: queueDelayedJobs(delayed), logger: options.logger });
   const admissionTurns = deps.admissionTurns ?? createKeyedTurns();
-  // one status read per interval for all the runs this process follows
-  const statusPolls = deps.statusPolls ?? createStatusPolls({ db: deps.db, intervalMs: deps.settings?.statusPollMs ?? DEFAULT_PROCESS_SETTINGS.statusPollMs, logger: options.logger });
   const processor = async (job: Job<WorkflowJobData & { errors?: number }>, token?: string): Promise<ProcessResult> => {
     let result: ProcessResult;
     try {
-      result = await processWorkflow(job, { ...deps, slotFreed, admissionTurns, statusPolls, shutdown: shutdown.signal });
+      result = await processWorkflow(job, { ...deps, slotFreed, admissionTurns, shutdown: shutdown.signal });
     } catch (error) {
       // e.g. the database unreachable: processWorkflow is safe to repeat (it adopts what it started), so try again later
       const errors = (job.data.errors ?? 0) + 1;
