@@ -80,8 +80,13 @@ describe('one shared watch of Jobs and one of pods for all the runs a Kubernetes
     const outcomes = await Promise.all([ok.watch(first), ok.watch(second)]);
     expect(outcomes).toEqual([{ status: 'success' }, { status: 'failure', exitCode: 3 }]);
     const seen = seenRequests(from);
-    expect([seen.jobLists.length, seen.podLists.length, seen.jobWatches.length, seen.podWatches.length]).toEqual([1, 1, 1, 1]);
-    expect([...seen.jobLists, ...seen.podLists, ...seen.jobWatches, ...seen.podWatches].map((request) => request.query.get('labelSelector'))).toEqual([MANAGED, MANAGED, MANAGED, MANAGED]);
+    // one list of each kind for both runs (and at most one stream each: on a loaded machine both may end before the
+    // pod stream is opened, which is then never opened)
+    expect([seen.jobLists.length, seen.podLists.length]).toEqual([1, 1]);
+    expect(seen.jobWatches.length).toBeLessThanOrEqual(1);
+    expect(seen.podWatches.length).toBeLessThanOrEqual(1);
+    const selectors = [...seen.jobLists, ...seen.podLists, ...seen.jobWatches, ...seen.podWatches].map((request) => request.query.get('labelSelector'));
+    expect(new Set(selectors)).toEqual(new Set([MANAGED]));
     // the streams end with the last followed run
     await waitFor(() => standin.openWatches() === 0);
   });

@@ -285,6 +285,7 @@ export function createKubernetesRunner(options: KubernetesRunnerOptions): Kubern
         // A container that exited ran, even when the Job's end was seen before the pod's Running phase (the two
         // watches are not ordered with each other): say so before the end.
         if (reported !== 'running' && (outcome.status === 'success' || outcome.status === 'failure')) {
+          if (reported === 'none') onEvent({ type: 'provisioning' });
           reported = 'running';
           onEvent({ type: 'running' });
         }
@@ -313,6 +314,8 @@ export function createKubernetesRunner(options: KubernetesRunnerOptions): Kubern
         if (judgement.kind === 'final') return finish(judgement.outcome, judgement.deleteJob);
         if (judgement.kind === 'running') {
           problemSince = undefined;
+          // a pod first seen running (it started before the watches were listed) was provisioned first: say so
+          if (reported === 'none') onEvent({ type: 'provisioning' });
           if (reported !== 'running') {
             reported = 'running';
             onEvent({ type: 'running' });

@@ -76,6 +76,8 @@ export function startSharedWatch<T extends KubernetesObject>(options: SharedWatc
   let timer: NodeJS.Timeout | undefined;
   /** Each stream's number: the events and end of a stream replaced since are ignored. */
   let current = 0;
+  /** The stream said its history is gone (`ERROR` with a 410 Status); it ends next. */
+  let expired = false;
 
   function failed(error: unknown, what: string): void {
     if (stopped) return;
@@ -150,9 +152,6 @@ export function startSharedWatch<T extends KubernetesObject>(options: SharedWatc
       else stream = controller;
     })().catch((error: unknown) => failed(error, 'watch'));
   }
-
-  /** The stream said its history is gone (`ERROR` with a 410 Status); it ends next. */
-  let expired = false;
 
   function event(type: string, raw: unknown): void {
     if (type === 'BOOKMARK') return;
