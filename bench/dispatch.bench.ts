@@ -54,7 +54,21 @@ async function bareCreations(count: number, concurrency: number): Promise<LoadMe
   }
 }
 
+/** The requests the stand-in saw, by kind (`GET jobs`, `GET pods watch`, `POST secrets`...), most first. */
+export function requestKinds(requests: readonly { method: string; path: string; query: URLSearchParams }[]): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const request of requests) {
+    const resource = /\/namespaces\/[^/]+\/([a-z]+)(\/[^/]+)?(\/log)?$/.exec(request.path);
+    const what = resource ? `${resource[1]}${resource[2] ? '/name' : ''}${resource[3] ?? ''}` : request.path;
+    const kind = `${request.method} ${what}${request.query.get('watch') === 'true' ? ' watch' : ''}`;
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]);
+}
+
 interface Dispatched {
+  /** The stand-in's requests per workflow by kind, from the enqueue until every handle was stored. */
+  requestsPerWorkflow: [string, number][];
   measurement: LoadMeasurement;
   /** Workflows that did not get exactly one agent Job, and Jobs of no workflow. */
   problems: string[];
@@ -87,6 +101,7 @@ async function throughOrchestrator(count: number): Promise<Dispatched> {
     await system.startOrchestrator();
 
     const jobCreations = () => k8s.requests.filter((request) => request.method === 'POST' && request.path.endsWith('/jobs')).length;
+    const requestsBefore = k8s.requests.length;
     const enqueuedAt = Date.now();
     const start = performance.now();
     if (!(await system.api.queue.enqueueMany(ids))) throw new Error('the workflows could not be queued');
@@ -98,9 +113,11 @@ async function throughOrchestrator(count: number): Promise<Dispatched> {
     const db = system.api.database.db;
     await waitUntil(async () => (await db.workflow.count({ where: { id: { in: ids }, runnerHandle: { not: null } } })) === count, WAIT_MS);
 
+    const seen = requestKinds(k8s.requests.slice(requestsBefore)).map(([kind, n]): [string, number] => [kind, n / count]);
     const jobs = k8s.jobs(NAMESPACE);
     const latencies = jobs.map((job) => Date.parse(job.metadata.creationTimestamp) - enqueuedAt).sort((a, b) => a - b);
     return {
+      requestsPerWorkflow: seen,
       measurement: {
         name: 'orchestrator: enqueue → agent Job',
         requests: count,
@@ -129,6 +146,7 @@ export default async function bench(): Promise<void> {
     [bare, dispatched.measurement],
     bare.name,
   );
+  console.log(`dispatch: the stand-in's requests per workflow (enqueue → every handle stored): ${dispatched.requestsPerWorkflow.map(([kind, n]) => `${kind} ${n.toFixed(3)}`).join(', ')}`);
   if (dispatched.problems.length > 0) throw new Error(`dispatch: not one agent Job per workflow:\n${dispatched.problems.slice(0, 20).join('\n')}`);
   console.log(`dispatch: each of the ${WORKFLOWS} workflows got exactly one agent Job`);
 }

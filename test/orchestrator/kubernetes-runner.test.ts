@@ -194,9 +194,26 @@ describe('kubernetes runner against the stand-in', () => {
     expect(dropped).toBe(true);
     expect(outcome).toEqual({ status: 'failure', exitCode: 5 });
     const lists = standin.requests.filter(
-      (request) => request.method === 'GET' && request.path === `/apis/batch/v1/namespaces/${NAMESPACE}/jobs` && request.query.get('fieldSelector') === `metadata.name=${handle.name}` && !request.query.has('watch'),
+      (request) => request.method === 'GET' && request.path === `/apis/batch/v1/namespaces/${NAMESPACE}/jobs` && request.query.get('labelSelector') === 'app.kubernetes.io/managed-by=factoryci' && !request.query.has('watch'),
     );
     expect(lists.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('reports provisioning before running for a pod already running when the watch begins, and before the end of one already ended', async () => {
+    const k8s = runner(['sh', '-c', 'sleep 1; exit 0']);
+    const run = newRun();
+    const handle = await k8s.start(run);
+    await waitFor(() => standin.pods(NAMESPACE).some((pod) => pod.metadata.labels['factoryci.dev/run-id'] === run.runId && pod.status.phase === 'Running'));
+    const events: RunEvent[] = [];
+    expect(await k8s.watch(handle, (event) => events.push(event))).toEqual({ status: 'success' });
+    expect(events.map((event) => event.type)).toEqual(['provisioning', 'running']);
+
+    const ended = newRun();
+    const endedHandle = await runner(['true']).start(ended);
+    await waitFor(() => jobsFor(ended.runId)[0]?.status.succeeded === 1);
+    const endEvents: RunEvent[] = [];
+    expect(await k8s.watch(endedHandle, (event) => endEvents.push(event))).toEqual({ status: 'success' });
+    expect(endEvents.map((event) => event.type)).toEqual(['provisioning', 'running']);
   });
 
   it('ends the watch of a Job someone else deleted as error JobDeleted', async () => {

@@ -95,6 +95,35 @@ describe('the Kubernetes stand-in', () => {
     expect(events.at(-1)).toBe('MODIFIED:Succeeded');
   });
 
+  it('answers a watch from a compacted resourceVersion with a 410 Expired Status, and sends bookmarks only when asked', async () => {
+    const before = await batch.listNamespacedJob({ namespace: 'gone' });
+    await batch.createNamespacedJob({ namespace: 'gone', body: job('after-list', ['true'], { team: 'c' }) });
+    standin.compact();
+    const watch = new Watch(kubeConfigFor({ server: standin.url }));
+    const expired: { type: string; object: { code?: number; reason?: string; message?: string } }[] = [];
+    let ended = false;
+    await watch.watch('/apis/batch/v1/namespaces/gone/jobs', { resourceVersion: before.metadata?.resourceVersion }, (type: string, object: { code?: number }) => expired.push({ type, object }), () => {
+      ended = true;
+    });
+    await waitFor(() => ended);
+    expect(expired).toEqual([{ type: 'ERROR', object: expect.objectContaining({ kind: 'Status', code: 410, reason: 'Expired', message: expect.stringMatching(/^too old resource version: /) }) }]);
+
+    // from the current resourceVersion the watch works, bookmarks only on the stream that allowed them
+    const now = (await batch.listNamespacedJob({ namespace: 'gone' })).metadata?.resourceVersion;
+    const withMarks: string[] = [];
+    const without: string[] = [];
+    const a = await watch.watch('/apis/batch/v1/namespaces/gone/jobs', { resourceVersion: now, allowWatchBookmarks: true }, (type: string) => withMarks.push(type), () => {});
+    const b = await watch.watch('/apis/batch/v1/namespaces/gone/jobs', { resourceVersion: now }, (type: string) => without.push(type), () => {});
+    await waitFor(() => standin.openWatches() >= 2);
+    standin.bookmark();
+    await batch.createNamespacedJob({ namespace: 'gone', body: job('after-compaction', ['true']) });
+    await waitFor(() => withMarks.includes('ADDED') && without.includes('ADDED'));
+    a.abort();
+    b.abort();
+    expect(withMarks[0]).toBe('BOOKMARK');
+    expect(without).not.toContain('BOOKMARK');
+  });
+
   it('refuses logs of a container that has not started, with 400', async () => {
     await batch.createNamespacedJob({ namespace: 'ns', body: { ...job('pulling', ['true']), spec: { template: { spec: { containers: [{ name: 'main', image: 'x/does-not-exist', command: ['true'] }] } } } } });
     await waitFor(async () => {

@@ -27,7 +27,7 @@ export { entryDecision, admissionVerdict, type EntryDecision, type AdmissionVerd
 export { decideRunEnd, provisioningFailed, type RunEndDecision, type RunEndFacts, type RunEnd } from './processing/run-end.js';
 export { RunnerKindMismatchError, type WorkflowToRun } from './processing/attach.js';
 export { eventChange } from './processing/follow.js';
-export { statusCheckVerdict, checkWorkflowStatus, type StatusCheckResult, type StatusCheckVerdict } from './processing/status-check.js';
+export { statusCheckVerdict, checkWorkflowStatuses, statusAnswers, type StatusCheckResult, type StatusCheckVerdict } from './processing/status-check.js';
 export { whileDatabaseDown, retryDelayMs, type DatabaseRetryOptions } from './processing/database-retry.js';
 export { createSlotFreed, queueDelayedJobs, type SlotFreed, type DelayedJobs, type PromoteResult } from './processing/slot-freed.js';
 export { createCancelRegistry, subscribeToCancels, CANCEL_CHANNEL, type CancelRegistry } from './processing/cancellations.js';

@@ -31,7 +31,11 @@
  *   patch is refused (415 for another patch type, 422 for other fields). A `metadata.resourceVersion` in the patch is
  *   a precondition: 409 Conflict when the object's is another.
  * - `evict(podName)` is a test hook that evicts a running pod as the kubelet does under node pressure;
- *   `dropWatches()` ends every open watch stream.
+ *   `dropWatches()` ends every open watch stream; `compact()` forgets the watch history so far, as etcd's compaction
+ *   does: a watch from an older resourceVersion then gets a `410 Gone` Status as an ERROR event (reason `Expired`,
+ *   "too old resource version") and its stream ends, as the API server answers. Watches select by label and field
+ *   selectors (equality-based) and send BOOKMARK events only when asked (`allowWatchBookmarks`) and then only
+ *   through `bookmark()`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID, randomBytes } from 'node:crypto';
@@ -176,6 +180,7 @@ interface Watcher {
   labels: Selector;
   fields: Selector;
   response: ServerResponse;
+  bookmarks: boolean;
 }
 
 interface PodProcess {
@@ -225,6 +230,10 @@ export interface KubernetesStandin {
   dropWatches(): void;
   /** How many watch streams are open. */
   openWatches(): number;
+  /** Forgets the watch history so far: a watch from an older resourceVersion gets 410 Gone. */
+  compact(): void;
+  /** Sends a BOOKMARK (the current resourceVersion) on each open watch that allowed bookmarks. */
+  bookmark(): void;
   close(): Promise<void>;
 }
 
@@ -261,7 +270,9 @@ export async function startKubernetesStandin(options: KubernetesStandinOptions =
   let resourceVersion = 1;
   const store: Record<Resource, Map<string, StoredObject>> = { jobs: new Map(), pods: new Map() };
   const secrets = new Map<string, StandinSecret>();
-  const history: WatchEvent[] = [];
+  let history: WatchEvent[] = [];
+  /** A watch from a resourceVersion below this one asks for history that was compacted away. */
+  let compactedBefore = 0;
   const watchers = new Set<Watcher>();
   const processes = new Map<string, PodProcess>();
   const jobTimers = new Map<string, NodeJS.Timeout[]>();
@@ -798,8 +809,14 @@ export async function startKubernetesStandin(options: KubernetesStandinOptions =
   function startWatch(request: IncomingMessage, response: ServerResponse, resource: Resource, namespace: string, labels: Selector, fields: Selector, query: URLSearchParams): void {
     response.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     response.flushHeaders();
-    const watcher: Watcher = { resource, namespace, labels, fields, response };
+    const watcher: Watcher = { resource, namespace, labels, fields, response, bookmarks: query.get('allowWatchBookmarks') === 'true' };
     const since = Number(query.get('resourceVersion') ?? '0');
+    if (since > 0 && since < compactedBefore) {
+      const message = `too old resource version: ${since} (${compactedBefore})`;
+      response.write(`${JSON.stringify({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'Expired', code: 410 } })}\n`);
+      response.end();
+      return;
+    }
     if (since > 0) {
       for (const event of history) if (event.rv > since && matches(watcher, event)) writeEvent(response, event);
     } else {
@@ -988,6 +1005,17 @@ export async function startKubernetesStandin(options: KubernetesStandinOptions =
     podPid: (name) => [...processes.entries()].find(([id]) => id.endsWith(`/${name}`))?.[1].child?.pid,
     evict,
     openWatches: () => watchers.size,
+    compact() {
+      compactedBefore = resourceVersion;
+      history = [];
+    },
+    bookmark() {
+      for (const watcher of watchers) {
+        if (!watcher.bookmarks) continue;
+        const kind = watcher.resource === 'jobs' ? { apiVersion: 'batch/v1', kind: 'Job' } : { apiVersion: 'v1', kind: 'Pod' };
+        watcher.response.write(`${JSON.stringify({ type: 'BOOKMARK', object: { ...kind, metadata: { resourceVersion: String(resourceVersion) } } })}\n`);
+      }
+    },
     dropWatches() {
       for (const watcher of watchers) watcher.response.end();
       watchers.clear();

@@ -15,6 +15,9 @@ export const LABELS = {
   projectId: 'factoryci.dev/project-id',
 } as const;
 
+/** The managed-by label's value on every Job and pod of the runner (agents and idle pool agents): what its watches select. */
+export const MANAGED_BY = 'factoryci';
+
 /** How agent Jobs are built; everything but the namespace and endpoints has a default. */
 export interface AgentJobOptions extends AgentEndpoints {
   namespace: string;
@@ -125,7 +128,7 @@ export function agentJobName(runId: string): string {
 export function agentLabels(run: Pick<RunStart, 'runId' | 'projectId'>): Record<string, string> {
   return {
     [LABELS.name]: 'factory-agent',
-    [LABELS.managedBy]: 'factoryci',
+    [LABELS.managedBy]: MANAGED_BY,
     [LABELS.runId]: run.runId,
     [LABELS.projectId]: run.projectId,
   };

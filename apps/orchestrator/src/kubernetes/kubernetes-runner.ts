@@ -1,8 +1,10 @@
 import { ApiException, BatchV1Api, CoreV1Api, Watch, type KubeConfig, type V1Job, type V1Pod, type V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { assertRunId, type RunEvent, type RunHandle, type Runner, type RunOutcome, type RunStart } from '../runner.js';
-import { agentJobName, agentTokenSecretName, buildAgentJob, buildAgentTokenSecret, LABELS, type AgentJobOptions } from './agent-job.js';
+import { agentJobName, agentTokenSecretName, buildAgentJob, buildAgentTokenSecret, LABELS, MANAGED_BY, type AgentJobOptions } from './agent-job.js';
 import { jobEnded, judgeRun, type ObservedRun } from './run-judgement.js';
+import { createRunWatches, type RunWatches } from './run-watches.js';
+import { errorCode } from './shared-watch.js';
 import { createKubernetesAgentPool, type KubernetesPoolOptions } from './agent-pool.js';
 import { tokenPath } from './pool-claims.js';
 
@@ -61,6 +63,14 @@ function apiCode(error: unknown): number | undefined {
   return error instanceof ApiException ? error.code : undefined;
 }
 
+/** A refused list or watch of the shared watches, as the runner's error. */
+function watchError(error: unknown): Error {
+  if (error instanceof ApiException) return wrap('watch', error);
+  const code = errorCode(error);
+  if (code !== undefined) return new KubernetesRequestError('watch', code, error instanceof Error ? error.message : String(error));
+  return error instanceof Error ? error : new Error(String(error));
+}
+
 function wrap(operation: string, error: unknown): Error {
   if (error instanceof ApiException) {
     const body = typeof error.body === 'string' ? error.body : JSON.stringify(error.body);
@@ -84,11 +94,32 @@ export function createKubernetesRunner(options: KubernetesRunnerOptions): Kubern
   const batch = options.kubeConfig.makeApiClient(BatchV1Api);
   const core = options.kubeConfig.makeApiClient(CoreV1Api);
   const watcher = new Watch(options.kubeConfig);
+  const tickMs = Math.max(50, Math.min(1000, (options.pendingGraceMs ?? 60_000) / 4));
+  /** One shared watch of the runner's Jobs and one of its pods per namespace (run-watches.ts). */
+  const runWatches = new Map<string, RunWatches>();
   const graceMs = options.pendingGraceMs ?? 60_000;
   const rewatchDelayMs = options.rewatchDelayMs ?? 1000;
   const log = options.logger.child({ runner: 'kubernetes', namespace: options.namespace });
   const cancelled = new Set<string>();
   const pool = options.pool && options.pool.size > 0 ? createKubernetesAgentPool({ ...options.pool, batch, core, jobOptions: options, logger: log.child({ pool: options.pool.size }) }) : undefined;
+
+  function watchesIn(namespace: string): RunWatches {
+    let watches = runWatches.get(namespace);
+    if (watches) return watches;
+    const labelSelector = `${LABELS.managedBy}=${MANAGED_BY}`;
+    const query = { labelSelector, allowWatchBookmarks: true, timeoutSeconds: 300 };
+    const stream = (path: string) => (resourceVersion: string | undefined, onEvent: (type: string, object: unknown) => void, onDone: (error: unknown) => void) =>
+      watcher.watch(path, { ...query, resourceVersion }, onEvent, onDone);
+    watches = createRunWatches({
+      jobs: { list: () => batch.listNamespacedJob({ namespace, labelSelector }), watch: stream(`/apis/batch/v1/namespaces/${namespace}/jobs`) },
+      pods: { list: () => core.listNamespacedPod({ namespace, labelSelector }), watch: stream(`/api/v1/namespaces/${namespace}/pods`) },
+      relistDelayMs: rewatchDelayMs,
+      tickMs,
+      logger: log.child({ watch: namespace }),
+    });
+    runWatches.set(namespace, watches);
+    return watches;
+  }
 
   function handleFor(job: V1Job, runId: string): RunHandle {
     return { kind: 'kubernetes', runId, name: job.metadata?.name ?? agentJobName(runId), namespace: job.metadata?.namespace ?? options.namespace };
@@ -236,14 +267,15 @@ export function createKubernetesRunner(options: KubernetesRunnerOptions): Kubern
   function watch(handle: RunHandle, onEvent: (event: RunEvent) => void = () => {}): Promise<RunOutcome> {
     const namespace = handle.namespace ?? options.namespace;
     const observed: ObservedRun = { job: undefined, pod: undefined, cancelled: false };
-    // nothing is judged before both the Job and its pod were listed once: a Job that failed before the watch began
-    // (an agent that ended at once) is judged with its pod, never as one whose pod is lost
-    const listed = { job: false, pod: false };
+    // nothing is judged before both the Jobs and the pods were listed once and the run's Job was seen (run-watches.ts):
+    // a Job that failed before the watch began (an agent that ended at once) is judged with its pod, never as one
+    // whose pod is lost
+    let ready = false;
+    let unfollow: () => void = () => {};
     let problemSince: number | undefined;
     let problemReason: string | undefined;
     let reported: 'none' | 'provisioning' | 'running' = 'none';
     let finished = false;
-    const controllers: AbortController[] = [];
     const timers: NodeJS.Timeout[] = [];
 
     return new Promise<RunOutcome>((resolve, reject) => {
@@ -253,10 +285,11 @@ export function createKubernetesRunner(options: KubernetesRunnerOptions): Kubern
         // A container that exited ran, even when the Job's end was seen before the pod's Running phase (the two
         // watches are not ordered with each other): say so before the end.
         if (reported !== 'running' && (outcome.status === 'success' || outcome.status === 'failure')) {
+          if (reported === 'none') onEvent({ type: 'provisioning' });
           reported = 'running';
           onEvent({ type: 'running' });
         }
-        for (const controller of controllers) controller.abort();
+        unfollow();
         for (const timer of timers) clearTimeout(timer);
         cancelled.delete(handle.runId);
         log.info({ runId: handle.runId, job: handle.name, outcome }, 'agent job finished');
@@ -274,13 +307,15 @@ export function createKubernetesRunner(options: KubernetesRunnerOptions): Kubern
       }
 
       function judge(): void {
-        if (finished || !listed.job || !listed.pod) return;
+        if (finished || !ready) return;
         observed.cancelled = cancelled.has(handle.runId);
         const now = Date.now();
         const judgement = judgeRun(observed, problemSince, now, graceMs);
         if (judgement.kind === 'final') return finish(judgement.outcome, judgement.deleteJob);
         if (judgement.kind === 'running') {
           problemSince = undefined;
+          // a pod first seen running (it started before the watches were listed) was provisioned first: say so
+          if (reported === 'none') onEvent({ type: 'provisioning' });
           if (reported !== 'running') {
             reported = 'running';
             onEvent({ type: 'running' });
@@ -302,64 +337,24 @@ export function createKubernetesRunner(options: KubernetesRunnerOptions): Kubern
         }
       }
 
-      /** List, then watch from the list's resourceVersion; on a dropped stream, do it again. */
-      async function follow(kind: 'job' | 'pod'): Promise<void> {
-        if (finished) return;
-        const path = kind === 'job' ? `/apis/batch/v1/namespaces/${namespace}/jobs` : `/api/v1/namespaces/${namespace}/pods`;
-        const query = kind === 'job' ? { fieldSelector: `metadata.name=${handle.name}` } : { labelSelector: `${LABELS.runId}=${handle.runId}` };
-        const rewatch = () => {
-          if (!finished) timers.push(setTimeout(() => void follow(kind).catch(fail), rewatchDelayMs));
-        };
-        try {
-          const list =
-            kind === 'job'
-              ? await batch.listNamespacedJob({ namespace, ...query })
-              : await core.listNamespacedPod({ namespace, ...query });
-          if (kind === 'job') observed.job = (list.items[0] as V1Job | undefined) ?? null;
-          else observed.pod = (list.items as V1Pod[]).find((pod) => ownedBy(pod, handle.name));
-          listed[kind] = true;
-          judge();
-          if (finished) return;
-          const controller = await watcher.watch(
-            path,
-            { ...query, resourceVersion: list.metadata?.resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 300 },
-            (type: string, object: V1Job & V1Pod) => {
-              if (type === 'BOOKMARK') return;
-              if (type === 'ERROR') return; // e.g. 410 Gone: the stream ends and is re-listed
-              if (kind === 'job') observed.job = type === 'DELETED' ? null : object;
-              else if (ownedBy(object, handle.name)) observed.pod = type === 'DELETED' ? undefined : object;
-              judge();
-            },
-            (error: unknown) => {
-              if (finished) return;
-              if (error) log.debug({ err: error, runId: handle.runId, kind }, 'watch dropped; re-listing');
-              rewatch();
-            },
-          );
-          if (finished) controller.abort();
-          else controllers.push(controller);
-        } catch (error) {
-          const code = apiCode(error);
-          if (code !== undefined && code >= 400 && code < 500 && code !== 429) return fail(wrap(`watch ${kind}`, error));
-          log.warn({ err: error, runId: handle.runId, kind }, 'kubernetes unreachable; retrying');
-          rewatch();
-        }
-      }
-
       function fail(error: unknown): void {
         if (finished) return;
         finished = true;
-        for (const controller of controllers) controller.abort();
+        unfollow();
         for (const timer of timers) clearTimeout(timer);
-        reject(error instanceof Error ? error : new Error(String(error)));
+        reject(watchError(error));
       }
 
-      const poll = setInterval(judge, Math.max(50, Math.min(1000, graceMs / 4)));
-      timers.push(poll);
-      void follow('job').catch(fail);
-      void follow('pod').catch(fail);
-    }).finally(() => {
-      for (const timer of timers) clearInterval(timer);
+      unfollow = watchesIn(namespace).follow(
+        handle.name,
+        (seen) => {
+          ready = seen.ready;
+          observed.job = seen.job;
+          observed.pod = seen.pod;
+          judge();
+        },
+        fail,
+      );
     });
   }
 

@@ -1,8 +1,9 @@
 /**
  * Step 3, follow: one attempt to its end with `superviseRun` (the runner's events and the agent's health), writing
- * the runner's `provisioning` and `running` events, and re-reading the workflow's status every `statusPollMs` so that
- * a cancel written without a message (or the workflow deleted) still stops the run (`status-check.ts`: a database that
- * cannot be asked is asked again, never taken for an answer). An orchestrator shutdown stops following and leaves the
+ * the runner's `provisioning` and `running` events, and judging the workflow's status as the process's shared read
+ * (`status-polls.ts`, every `statusPollMs`) hands it over, so that a cancel written without a message (or the workflow
+ * deleted) still stops the run (`status-check.ts`: a database that cannot be asked is asked again, never taken for an
+ * answer). An orchestrator shutdown stops following and leaves the
  * run running.
  */
 import { markRunning, recordProvisioning } from '@factoryci/db';
@@ -11,7 +12,7 @@ import { superviseRun } from '../supervise-run.js';
 import type { CancelRequest } from './cancel-request.js';
 import type { RunContext } from './run-context.js';
 import { whileDatabaseDown } from './database-retry.js';
-import { checkWorkflowStatus, statusCheckVerdict } from './status-check.js';
+import { statusCheckVerdict, type StatusCheckResult } from './status-check.js';
 
 /** The check run change a runner event stands for: `running`, or `provisioning-<reason>` (`provisioning-` without one). */
 export function eventChange(event: RunEvent): string {
@@ -41,25 +42,21 @@ export function recordRunEvent(run: RunContext): (event: RunEvent) => void {
 
 /** Follows one attempt to its end; undefined when the orchestrator shuts down first. */
 export async function followAttempt(run: RunContext, handle: RunHandle, cancel: CancelRequest, shutdown: AbortSignal | undefined): Promise<RunOutcome | undefined> {
-  let stopPolling = false;
-  const poll = async (): Promise<void> => {
-    let unanswered = 0;
-    while (!stopPolling) {
-      const verdict = statusCheckVerdict(await checkWorkflowStatus(run.db, run.workflowId), cancel.requested);
-      if (verdict.kind === 'ask-again') {
-        run.metrics.databaseError('status-check');
-        // logged when the outage begins and then every 10th check, not at every check
-        if (unanswered % 10 === 0) run.log.warn({ down: 'database', checks: unanswered + 1, why: verdict.why }, 'cannot check the workflow\'s status; the run goes on, asking again');
-        unanswered++;
-      } else {
-        if (unanswered > 0) run.log.info({ checks: unanswered }, 'the workflow\'s status can be read again');
-        unanswered = 0;
-        if (verdict.kind === 'cancel') await cancel.request(verdict.why).catch((error: unknown) => run.log.error({ err: error, why: verdict.why }, 'cancel failed'));
-      }
-      await sleep(run.settings.statusPollMs, () => stopPolling);
+  let unanswered = 0;
+  const onAnswer = (result: StatusCheckResult): void => {
+    const verdict = statusCheckVerdict(result, cancel.requested);
+    if (verdict.kind === 'ask-again') {
+      run.metrics.databaseError('status-check');
+      // logged when the outage begins and then every 10th check, not at every check
+      if (unanswered % 10 === 0) run.log.warn({ down: 'database', checks: unanswered + 1, why: verdict.why }, 'cannot check the workflow\'s status; the run goes on, asking again');
+      unanswered++;
+      return;
     }
+    if (unanswered > 0) run.log.info({ checks: unanswered }, 'the workflow\'s status can be read again');
+    unanswered = 0;
+    if (verdict.kind === 'cancel') cancel.request(verdict.why).catch((error: unknown) => run.log.error({ err: error, why: verdict.why }, 'cancel failed'));
   };
-  const polling = poll().catch((error: unknown) => run.log.error({ err: error }, 'status checks stopped'));
+  const stopPolling = run.statusPolls.follow(run.workflowId, onAnswer);
   const supervised = superviseRun({ runner: run.runner, health: run.health, handle, onEvent: recordRunEvent(run), logger: run.log });
   // after a shutdown nobody awaits it any more
   supervised.catch((error: unknown) => run.log.debug({ err: error }, 'supervision ended with an error'));
@@ -77,13 +74,6 @@ export async function followAttempt(run: RunContext, handle: RunHandle, cancel: 
       shutdown.removeEventListener('abort', onAbort);
     }
   } finally {
-    stopPolling = true;
-    void polling;
+    stopPolling();
   }
-}
-
-/** Sleeps `ms`, waking early (checked every 100 ms) once `stop()` holds. */
-async function sleep(ms: number, stop: () => boolean): Promise<void> {
-  const until = Date.now() + ms;
-  while (!stop() && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, Math.min(100, until - Date.now())));
 }

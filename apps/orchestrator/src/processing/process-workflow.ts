@@ -6,7 +6,8 @@
  *    a workflow that ended while no orchestrator followed its run, whose run the runner still has, is followed to
  *    the run's end without starting anything (`leftover-run.ts`);
  * 2. attach (`attach.ts`): the stored handle, else the run the runner already has, else a new run;
- * 3. follow (`follow.ts`): the attempt to its end, with cancels (`cancel-request.ts`) and status re-reads;
+ * 3. follow (`follow.ts`): the attempt to its end, with cancels (`cancel-request.ts`) and status re-reads (one
+ *    shared read per interval for all followed runs: `status-polls.ts`);
  * 4. decide (`run-end.ts`, pure): retry, keep the reported end, or end the run with the runner's outcome;
  * 5. final writes (`final-writes.ts`); then the next queued workflows of the project are told a slot freed
  *    (`slot-freed.ts`).
@@ -31,6 +32,7 @@ import { decideRunEnd, provisioningFailed } from './run-end.js';
 import { readRunEndFacts } from './run-end-facts.js';
 import { readRunnerBlock as defaultRunnerBlockReader, type RunnerBlockReader } from './runner-block.js';
 import type { SlotFreed } from './slot-freed.js';
+import type { StatusPolls } from './status-polls.js';
 
 export { DEFAULT_PROCESS_SETTINGS, type ProcessSettings } from './run-context.js';
 export { attemptRunId } from './attempts.js';
@@ -63,6 +65,8 @@ export interface ProcessDeps {
   shutdown?: AbortSignal;
   /** The orchestrator's metrics (run timings, database errors); none counted when not given. */
   metrics?: RunMetrics;
+  /** The followed runs' status reads, one query per interval for all (the worker gives one `createStatusPolls`). */
+  statusPolls?: StatusPolls;
 }
 
 /** The part of a BullMQ job this function needs. */

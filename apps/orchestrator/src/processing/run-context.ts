@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { OrchestratorMetrics } from '../metrics.js';
 import type { Runner } from '../runner.js';
 import { createRunTimings, type RunTimings } from './run-timings.js';
+import { createStatusPolls, type StatusPolls } from './status-polls.js';
 
 export interface ProcessSettings {
   /** Longest a run may take (the Job's activeDeadlineSeconds, the local runner's deadline). */
@@ -51,6 +52,8 @@ export interface RunContext {
   metrics: RunMetrics;
   /** Observes the run's reaction time and duration (run-timings.ts). */
   timings: RunTimings;
+  /** The process's shared status reads of the followed runs (status-polls.ts). */
+  statusPolls: StatusPolls;
 }
 
 /** What processing a run tells the metrics (the part of OrchestratorMetrics it uses). */
@@ -75,11 +78,14 @@ export interface RunContextDeps {
   notify?: (workflowId: string, change: string) => Promise<void>;
   settings?: Partial<ProcessSettings>;
   metrics?: RunMetrics;
+  /** The process's shared status reads (the worker gives one); without, this run reads its status on its own. */
+  statusPolls?: StatusPolls;
 }
 
 export function createRunContext(workflowId: string, deps: RunContextDeps): RunContext {
   const log = deps.logger.child({ runId: workflowId });
   const metrics = deps.metrics ?? NO_RUN_METRICS;
+  const settings = { ...DEFAULT_PROCESS_SETTINGS, ...deps.settings };
   return {
     workflowId,
     metrics,
@@ -87,7 +93,8 @@ export function createRunContext(workflowId: string, deps: RunContextDeps): RunC
     db: deps.db,
     runner: deps.runner,
     health: deps.health,
-    settings: { ...DEFAULT_PROCESS_SETTINGS, ...deps.settings },
+    settings,
+    statusPolls: deps.statusPolls ?? createStatusPolls({ db: deps.db, intervalMs: settings.statusPollMs, logger: log }),
     log,
     async notify(change) {
       try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { statusCheckVerdict, type StatusCheckResult, type StatusCheckVerdict } from './status-check.js';
+import { statusAnswers, statusBatches, statusCheckVerdict, type StatusCheckResult, type StatusCheckVerdict } from './status-check.js';
 
 const down = new Error('Invalid `prisma.workflow.findUnique()` invocation:\n\n\npool timeout: failed to retrieve a connection from pool after 1001ms');
 
@@ -22,5 +22,39 @@ describe('what a status check of a followed run decides (statusCheckVerdict)', (
   ];
   it.each(cases)('%s', (_name, result, cancelRequested, verdict) => {
     expect(statusCheckVerdict(result, cancelRequested)).toEqual(verdict);
+  });
+});
+
+describe('the answers of one shared status read, per followed run (statusAnswers)', () => {
+  const cases: [string, string[], Parameters<typeof statusAnswers>[1], [string, StatusCheckResult][]][] = [
+    [
+      'each id gets its own row\'s status',
+      ['a', 'b'],
+      { rows: [{ id: 'b', status: 'cancelled' }, { id: 'a', status: 'running' }] },
+      [['a', { answered: true, status: 'running' }], ['b', { answered: true, status: 'cancelled' }]],
+    ],
+    ['an id the database answered without is deleted', ['a', 'gone'], { rows: [{ id: 'a', status: 'provisioning' }] }, [['a', { answered: true, status: 'provisioning' }], ['gone', { answered: true, status: null }]]],
+    ['a row not asked for is no run\'s answer', ['a'], { rows: [{ id: 'a', status: 'running' }, { id: 'x', status: 'cancelled' }] }, [['a', { answered: true, status: 'running' }]]],
+    ['a read that failed is no answer for any of its runs', ['a', 'b'], { error: down }, [['a', { answered: false, error: down }], ['b', { answered: false, error: down }]]],
+  ];
+  it.each(cases)('%s', (_name, ids, read, answers) => {
+    expect([...statusAnswers(ids, read)]).toEqual(answers);
+  });
+
+  it('and each run still judges its own answer: a failed read is "ask again" for every run, never a cancel', () => {
+    const verdicts = [...statusAnswers(['a', 'b'], { error: down }).values()].map((result) => statusCheckVerdict(result, false).kind);
+    expect(verdicts).toEqual(['ask-again', 'ask-again']);
+  });
+});
+
+describe('the batches of one shared status read (statusBatches)', () => {
+  const cases: [string, string[], number, string[][]][] = [
+    ['no run, no query', [], 500, []],
+    ['fewer than a batch: one query', ['a', 'b', 'c'], 500, [['a', 'b', 'c']]],
+    ['more: batches of the size, the last one shorter', ['a', 'b', 'c', 'd', 'e'], 2, [['a', 'b'], ['c', 'd'], ['e']]],
+    ['a size below 1 is 1', ['a', 'b'], 0, [['a'], ['b']]],
+  ];
+  it.each(cases)('%s', (_name, ids, size, batches) => {
+    expect(statusBatches(ids, size)).toEqual(batches);
   });
 });

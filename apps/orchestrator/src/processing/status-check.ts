@@ -26,18 +26,40 @@ export function statusCheckVerdict(result: StatusCheckResult, cancelRequested: b
   return { kind: 'follow' };
 }
 
-/** Asks the database for the workflow's status; never throws (an error is a result: it could not be asked). */
-export async function checkWorkflowStatus(db: Db, workflowId: string): Promise<StatusCheckResult> {
-  try {
-    const row = await db.workflow.findUnique({ where: { id: workflowId }, select: { status: true } });
-    return { answered: true, status: row?.status ?? null };
-  } catch (error) {
-    return { answered: false, error };
-  }
-}
-
 function errorMessage(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const lastLine = message.trim().split('\n').at(-1) ?? message;
   return lastLine.length > 300 ? `${lastLine.slice(0, 300)}…` : lastLine;
+}
+
+/**
+ * The answers of one shared status read (`status-polls.ts`) for the `ids` it asked about: each id's status from the
+ * rows, `null` for an id the database answered without (deleted); every id unanswered when the read failed. Pure.
+ */
+export function statusAnswers(ids: readonly string[], read: { rows: readonly { id: string; status: WorkflowStatus }[] } | { error: unknown }): Map<string, StatusCheckResult> {
+  const answers = new Map<string, StatusCheckResult>();
+  if ('error' in read) {
+    for (const id of ids) answers.set(id, { answered: false, error: read.error });
+    return answers;
+  }
+  const statuses = new Map(read.rows.map((row) => [row.id, row.status]));
+  for (const id of ids) answers.set(id, { answered: true, status: statuses.get(id) ?? null });
+  return answers;
+}
+
+/** Splits `ids` into batches of at most `size` (one `id IN (...)` query each). Pure. */
+export function statusBatches(ids: readonly string[], size: number): string[][] {
+  const batches: string[][] = [];
+  for (let start = 0; start < ids.length; start += Math.max(1, size)) batches.push(ids.slice(start, start + Math.max(1, size)));
+  return batches;
+}
+
+/** Reads the status of the workflows `ids` in one query; never throws (an error is every id unanswered). */
+export async function checkWorkflowStatuses(db: Db, ids: readonly string[]): Promise<Map<string, StatusCheckResult>> {
+  try {
+    const rows = await db.workflow.findMany({ where: { id: { in: [...ids] } }, select: { id: true, status: true } });
+    return statusAnswers(ids, { rows });
+  } catch (error) {
+    return statusAnswers(ids, { error });
+  }
 }

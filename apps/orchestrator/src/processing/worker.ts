@@ -11,6 +11,8 @@ import { processWorkflow, type ProcessDeps, type ProcessResult } from './process
 import { errorRetryVerdict, MAX_ERROR_RETRIES } from './job-retries.js';
 import { createAdmissions } from './admission.js';
 import { createSlotFreed, queueDelayedJobs } from './slot-freed.js';
+import { DEFAULT_PROCESS_SETTINGS } from './run-context.js';
+import { createStatusPolls } from './status-polls.js';
 
 export interface WorkflowWorkerOptions {
   redisUrl: string;
@@ -44,7 +46,10 @@ async function databaseAnswers(db: ProcessDeps['db']): Promise<boolean> {
   }
 }
 
-export function createWorkflowWorker(deps: Omit<ProcessDeps, 'shutdown'>, options: WorkflowWorkerOptions): WorkflowWorker {
+export function createWorkflowWorker(given: Omit<ProcessDeps, 'shutdown'>, options: WorkflowWorkerOptions): WorkflowWorker {
+  // one status read per interval for all the runs this process follows (status-polls.ts)
+  const statusPolls = given.statusPolls ?? createStatusPolls({ db: given.db, intervalMs: given.settings?.statusPollMs ?? DEFAULT_PROCESS_SETTINGS.statusPollMs, logger: options.logger });
+  const deps = { ...given, statusPolls };
   const shutdown = new AbortController();
   // moves the delayed jobs of held-back workflows forward when a run of their project ends
   const delayed = new Queue<WorkflowJobData>(WORKFLOW_QUEUE_NAME, { connection: { url: options.redisUrl, maxRetriesPerRequest: null }, prefix: options.prefix ?? 'bull' });
