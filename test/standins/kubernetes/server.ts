@@ -230,8 +230,6 @@ export interface KubernetesStandin {
   dropWatches(): void;
   /** How many watch streams are open. */
   openWatches(): number;
-  /** How many TCP connections clients have opened so far. */
-  connections(): number;
   /** Forgets the watch history so far: a watch from an older resourceVersion gets 410 Gone. */
   compact(): void;
   /** Sends a BOOKMARK (the current resourceVersion) on each open watch that allowed bookmarks. */
@@ -991,10 +989,6 @@ export async function startKubernetesStandin(options: KubernetesStandinOptions =
       else response.end();
     });
   });
-  let connections = 0;
-  server.on('connection', () => {
-    connections += 1;
-  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
@@ -1011,7 +1005,6 @@ export async function startKubernetesStandin(options: KubernetesStandinOptions =
     podPid: (name) => [...processes.entries()].find(([id]) => id.endsWith(`/${name}`))?.[1].child?.pid,
     evict,
     openWatches: () => watchers.size,
-    connections: () => connections,
     compact() {
       compactedBefore = resourceVersion;
       history = [];
