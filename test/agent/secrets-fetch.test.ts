@@ -77,7 +77,7 @@ describe('factory-agent server run: secrets come after the plan, as declared', (
     expect(result.code, result.stderr).toBe(1); // build's wants-deploy cannot start
 
     const requests = requestsFrom(from);
-    const order = requests.map((r) => `${r.method} ${r.path}`).filter((r) => !r.endsWith('/logs') && !r.startsWith('POST /agent/v1/status'));
+    const order = requests.map((r) => `${r.method} ${r.path}`).filter((r) => !r.endsWith('/logs') && !r.includes('/log-frames') && !r.startsWith('POST /agent/v1/status'));
     expect(order).toEqual(['GET /agent/v1/run', 'PUT /agent/v1/plan', 'GET /agent/v1/secrets']);
     const plan = JSON.parse(requests.find((r) => r.path === '/agent/v1/plan')?.body ?? '{}') as {
       pipelines: { name: string; stages: { executions: { name: string; secrets: string[] }[] }[] }[];

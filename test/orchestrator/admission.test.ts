@@ -76,6 +76,9 @@ describe('admitting a batch of one project (admitWorkflows)', () => {
       const [[{ thread }]] = (await api.query('SELECT CONNECTION_ID() AS thread')) as unknown as [[{ thread: number }]];
       const admitting = admitWorkflows(t.db, p.id, [first, second, third]);
       const blockedByApi = async () => {
+        // InnoDB refreshes its information_schema lock tables only when they were not read for 100 ms: polled
+        // faster, they never change (this test then failed on the idle machine every time)
+        await new Promise((resolve) => setTimeout(resolve, 150));
         const [row] = await t.db.$queryRawUnsafe<{ n: bigint | number }[]>(
           'SELECT COUNT(*) AS n FROM information_schema.INNODB_LOCK_WAITS w JOIN information_schema.INNODB_TRX b ON b.trx_id = w.blocking_trx_id WHERE b.trx_mysql_thread_id = ?',
           thread,
