@@ -5,6 +5,7 @@
 export { consulFromUrl, consulStatus } from './consul-client.js';
 export {
   consulServiceRegistration,
+  HEARTBEAT_NOTE,
   staticServiceRegistration,
   serviceCheckId,
   type ConsulRegistrationOptions,
