@@ -32,6 +32,9 @@ export interface BrowserStack {
   close(): Promise<void>;
 }
 
+/** The stacks started and not yet closed (test/browser/failure-report.ts reports on them when a test fails). */
+export const openStacks = new Set<BrowserStack>();
+
 export async function startBrowserStack(options: { repositories?: string[] } = {}): Promise<BrowserStack> {
   const e2e = await startE2E({ runner: 'local', consul: false, repositories: options.repositories ?? ['web'] });
   const browser = await launchChromium();
@@ -76,11 +79,13 @@ export async function startBrowserStack(options: { repositories?: string[] } = {
       await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
     },
     async close() {
+      openStacks.delete(stack);
       for (const context of contexts) await context.close().catch(() => undefined);
       await browser.close();
       await e2e.close();
     },
   };
+  openStacks.add(stack);
   return stack;
 }
 
