@@ -3,6 +3,9 @@
  * success live, a reader who sees no actions, a broken `.factory`'s file:line:col errors. Its actions:
  * run-page-actions.test.ts.
  */
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Request, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntil, type TestProject } from '../e2e/harness.js';
 import { headerStatus, logLine, openRun, pipeline, pipelineStatus, startRunPageStack, type RunPageStack } from './run-page-support.js';
@@ -31,7 +34,7 @@ pipeline "build" {
 }
 `;
 beforeAll(async () => {
-  run = await startRunPageStack(['live', 'readonly', 'broken', 'conditions']);
+  run = await startRunPageStack(['live', 'late', 'readonly', 'broken', 'conditions']);
   early = {
     readonly: await run.pushed('readonly', { '.factory/ci.hcl': pipeline('build', 'echo built; exit 1') }),
     broken: await run.pushed('broken', { '.factory/ci.hcl': 'pipeline "build" {\n  stage "main" {\n    execution "e" {\n      comand = "true"\n    }\n  }\n}\n' }),
@@ -80,6 +83,56 @@ describe('the run page', () => {
     await page.keyboard.press('Enter');
     await logLine(page, 'linting').waitFor();
     await expect(page.locator('[data-pipeline="lint"] button.execution').getAttribute('aria-pressed')).resolves.toBe('true');
+  });
+  it("keeps a run's end when a read of the run taken before it answers after its last events (the stream has ended)", async () => {
+    // `broken` runs until the test opens the gate (a path the executions see, sandboxed or not)
+    const gate = mkdtempSync(join('/var/tmp', 'factory-gate-'));
+    chmodSync(gate, 0o755);
+    try {
+      const waits = `until [ -e ${gate}/open ]; do sleep 0.1; done; echo broken; exit 3`;
+      const { workflowId } = await run.pushed('late', { '.factory/ci.hcl': pipeline('build', 'echo built') + pipeline('broken', waits, ['build']) });
+      const page = await run.stack.signedInPage(run.admin.login, run.admin.password);
+      const isRead = (url: URL) => url.pathname === '/workflow' && url.searchParams.get('id') === workflowId;
+      const isStatusStream = (url: URL) => url.pathname === '/workflow/events' && url.searchParams.get('id') === workflowId && url.searchParams.get('logs') === 'none';
+      // the page's reads of the run and its status streams that have not ended
+      const open = new Set<Request>();
+      page.on('request', (request) => {
+        const url = new URL(request.url());
+        if (isRead(url) || isStatusStream(url)) open.add(request);
+      });
+      page.on('requestfinished', (request) => open.delete(request));
+      page.on('requestfailed', (request) => open.delete(request));
+      // The page's first read is answered as one taken before the plan (no pipelines), so that the stream's nodes
+      // make it read the tree again; each such read taken while the run goes on is held back (marked, to see it land).
+      const held: { route: Route; body: Record<string, unknown> }[] = [];
+      let first = true;
+      await page.route(isRead, async (route) => {
+        const response = await route.fetch();
+        const body = (await response.json()) as Record<string, unknown>;
+        if (first) {
+          first = false;
+          return route.fulfill({ response, json: { ...body, pipelines: [] } });
+        }
+        if (['success', 'failure', 'cancelled', 'error'].includes(body.status as string)) return route.fulfill({ response });
+        held.push({ route, body: { ...body, commit_message: 'a read that answered late' } });
+      });
+      await openRun(page, workflowId);
+      await expect.poll(() => held.length, { timeout: 60_000 }).toBeGreaterThan(0);
+      expect(await headerStatus(page)).not.toBe('failure');
+      writeFileSync(join(gate, 'open'), '');
+      // the run's last events (the workflow's end; nodes read again after it, answered at once), then the stream's end
+      await expect.poll(() => headerStatus(page), { timeout: 60_000 }).toBe('failure');
+      await expect.poll(() => pipelineStatus(page, 'broken'), { timeout: 30_000 }).toBe('failure');
+      await expect.poll(() => [...open].filter((request) => !held.some((h) => h.route.request() === request)).length, { timeout: 30_000 }).toBe(0);
+      // nothing follows the run any more: the reads held back answer now
+      for (const { route, body } of held.splice(0)) await route.fulfill({ json: body });
+      await expect.poll(() => page.locator('.run-facts').innerText()).toContain('a read that answered late');
+      expect(await headerStatus(page)).toBe('failure');
+      expect(await pipelineStatus(page, 'broken')).toBe('failure');
+      expect(await pipelineStatus(page, 'build')).toBe('success');
+    } finally {
+      rmSync(gate, { recursive: true, force: true });
+    }
   });
   it('shows a reader no action buttons', async () => {
     const { project, workflowId } = early.readonly;

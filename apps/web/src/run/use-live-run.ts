@@ -1,13 +1,14 @@
 /**
  * A run kept live: GET /workflow, then the events stream (GET /workflow/events) applied to it. A node the tree does
- * not hold yet (the plan arrived after the read) reads the tree again.
+ * not hold yet (the plan arrived after the read) reads the tree again; what that read answers is put together with the
+ * tree shown by then (mergeRead: a read taken before the run's last events does not take them back).
  */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiFailure, ok } from '../api/client';
 import { followEvents } from '../api/event-stream';
 import type { RunSnapshotEvent } from '@factoryci/run-state';
 import type { StatusEvent, WorkflowDetail } from '../api/types';
-import { applySnapshot, applyStatus } from './apply-status';
+import { applySnapshot, applyStatus, mergeRead } from './apply-status';
 
 export interface LiveRun {
   run: WorkflowDetail | undefined;
@@ -22,6 +23,9 @@ export function useLiveRun(id: string): LiveRun {
   const [error, setError] = useState<Error | null>(null);
   const [live, setLive] = useState(false);
   const current = useRef<WorkflowDetail | undefined>(undefined);
+  // the run the page is on now: a read of the run it was on before (answering after a move to another) is not shown
+  const shownId = useRef(id);
+  shownId.current = id;
 
   const show = (next: WorkflowDetail) => {
     current.current = next;
@@ -30,10 +34,11 @@ export function useLiveRun(id: string): LiveRun {
   const reload = useCallback(async () => {
     try {
       const read = await ok(api.GET('/workflow', { params: { query: { id } } }));
-      if (read.id === id) show(read);
+      if (id !== shownId.current) return;
+      show(mergeRead(current.current, read));
       setError(null);
     } catch (failure) {
-      setError(failure as Error);
+      if (id === shownId.current) setError(failure as Error);
     }
   }, [id]);
 
