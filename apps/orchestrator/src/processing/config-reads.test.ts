@@ -1,6 +1,6 @@
 import { CONFIG_LIMITS } from '@factoryci/config';
 import { describe, expect, it } from 'vitest';
-import { configReads, parseLsTreeLong } from './config-reads.js';
+import { configReads } from './config-reads.js';
 
 const small = { ...CONFIG_LIMITS, maxFiles: 3, maxFileBytes: 100, maxTotalBytes: 250 };
 
@@ -27,22 +27,5 @@ describe('which .factory/ files are fetched, from a listing with sizes (configRe
   it('applies CONFIG_LIMITS by default', () => {
     expect(configReads([{ path: 'a.hcl', bytes: CONFIG_LIMITS.maxFileBytes }]).read).toHaveLength(1);
     expect(configReads([{ path: 'a.hcl', bytes: CONFIG_LIMITS.maxFileBytes + 1 }]).read).toHaveLength(0);
-  });
-});
-
-describe('git ls-tree -l -z output (parseLsTreeLong)', () => {
-  it('reads the blobs with their sizes, paths as they are (tabs, spaces, newlines), and skips trees and submodules', () => {
-    const output = [
-      '100644 blob 0123456789abcdef0123456789abcdef01234567     123\t.factory/a b.hcl',
-      '040000 tree 1123456789abcdef0123456789abcdef01234567       -\t.factory/sub',
-      '160000 commit 2123456789abcdef0123456789abcdef01234567       -\t.factory/module',
-      '100755 blob 3123456789abcdef0123456789abcdef01234567 5368709120\t.factory/odd\tname\n.hcl',
-      '',
-    ].join('\0');
-    expect(parseLsTreeLong(output)).toEqual([
-      { path: '.factory/a b.hcl', bytes: 123 },
-      { path: '.factory/odd\tname\n.hcl', bytes: 5368709120 },
-    ]);
-    expect(parseLsTreeLong('')).toEqual([]);
   });
 });

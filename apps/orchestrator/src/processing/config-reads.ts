@@ -1,5 +1,5 @@
 /**
- * Which `.factory/` files a reader fetches, decided from a listing with sizes (`git ls-tree -l`, the GitHub contents
+ * Which `.factory/` files a reader fetches, decided from a listing with sizes (a tree read with `git cat-file`, the GitHub contents
  * listing) before any file is read: a configuration over `CONFIG_LIMITS` (too many files, a file or all of them too
  * large) is not fetched at all; its files are handed on unread (`{ path, content: '', bytes }`), and
  * `loadConfigFromFiles` refuses them by their sizes alone. Pure.
@@ -26,17 +26,4 @@ export function configReads(listed: readonly ListedFile[], limits: ConfigLimits 
   const overLimit = fileCountProblem(files.length, limits) ?? totalSizeProblem(total, limits) ?? files.map((file) => fileSizeProblem(file.bytes, limits)).find(Boolean);
   if (overLimit === undefined) return { read: files, unread: [] };
   return { read: [], unread: files.map((file) => ({ path: file.path, content: '', bytes: file.bytes })) };
-}
-
-/** The files of `git ls-tree -l -z <sha> -- .factory/`: its `<mode> blob <object> <size>\t<path>` entries, NUL-ended. */
-export function parseLsTreeLong(output: string): ListedFile[] {
-  const files: ListedFile[] = [];
-  for (const line of output.split('\0')) {
-    const tab = line.indexOf('\t');
-    if (tab === -1) continue;
-    const [, type, , size] = line.slice(0, tab).trim().split(/\s+/);
-    const bytes = Number(size);
-    if (type === 'blob' && Number.isSafeInteger(bytes)) files.push({ path: line.slice(tab + 1), bytes });
-  }
-  return files;
 }

@@ -8,9 +8,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { ConfigFile } from '@factoryci/config';
-import { LRUCache } from 'lru-cache';
 import pLimit from 'p-limit';
 import type { RunnerRequest } from '../runner.js';
+import { shareCommitReads } from './commit-reads.js';
 import type { RunnerBlockParser } from './runner-block-parse.js';
 
 export interface SharedParseLimits {
@@ -29,29 +29,12 @@ export function configFilesKey(files: readonly ConfigFile[]): string {
   return hash.digest('hex');
 }
 
-/** `parse`, shared as the module comment says. */
+/** `parse`, shared as the module comment says (kept and in-flight answers as `shareCommitReads` keeps them). */
 export function shareRunnerBlockParses(parse: RunnerBlockParser, limits: SharedParseLimits = DEFAULT_SHARED_PARSE_LIMITS): RunnerBlockParser {
-  const parsed = new LRUCache<string, { runner: RunnerRequest | undefined }>({ max: limits.entries });
-  const parsing = new Map<string, Promise<RunnerRequest | undefined>>();
+  const once = shareCommitReads<RunnerRequest | undefined>({ entries: limits.entries });
   const turn = pLimit(limits.concurrency);
   return async (files) => {
-    const key = configFilesKey(files);
-    const kept = parsed.get(key);
-    let runner: RunnerRequest | undefined;
-    if (kept) runner = kept.runner;
-    else {
-      let pending = parsing.get(key);
-      if (!pending) {
-        pending = turn(() => parse(files))
-          .then((result) => {
-            parsed.set(key, { runner: result });
-            return result;
-          })
-          .finally(() => parsing.delete(key));
-        parsing.set(key, pending);
-      }
-      runner = await pending;
-    }
+    const runner = await once(configFilesKey(files), () => turn(() => parse(files)));
     // each run gets its own copy: nothing a caller does to it reaches another run
     return runner === undefined ? undefined : structuredClone(runner);
   };
