@@ -20,6 +20,12 @@ const ALONE = [
   'test/e2e/kubernetes-pool.test.ts',
 ];
 
+/**
+ * Files that need a module graph and globals of their own (the main group shares them between the files a worker
+ * runs): one checks that the HCL parsers' globals never appear in its thread, two replace a module with `vi.mock`.
+ */
+const FRESH = ['packages/config/src/isolated-load.test.ts', 'packages/config/src/limits.test.ts', 'apps/orchestrator/src/runners.test.ts'];
+
 export default defineConfig({
   resolve: {
     alias: {
@@ -49,8 +55,9 @@ export default defineConfig({
     // the queue afresh cost ~270 s of the suite's ~770 s; every test builds its own app, database and queue names.
     projects: [
       // (a project that extends the root adds its include and exclude to the root's: the root has no include)
-      { extends: true, test: { name: 'main', include: INCLUDE, exclude: ALONE, maxWorkers: 2, isolate: false, sequence: { groupOrder: 0 } } },
-      { extends: true, test: { name: 'alone', include: ALONE, fileParallelism: false, sequence: { groupOrder: 1 } } },
+      { extends: true, test: { name: 'main', include: INCLUDE, exclude: [...ALONE, ...FRESH], maxWorkers: 2, isolate: false, sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'fresh', include: FRESH, maxWorkers: 2, sequence: { groupOrder: 1 } } },
+      { extends: true, test: { name: 'alone', include: ALONE, fileParallelism: false, sequence: { groupOrder: 2 } } },
     ],
   },
 });
