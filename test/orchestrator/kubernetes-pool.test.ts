@@ -17,7 +17,7 @@ import { BatchV1Api } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubeConfigFor } from '../../apps/orchestrator/src/kubernetes/client.js';
-import { createKubernetesRunner, type KubernetesRunner } from '../../apps/orchestrator/src/kubernetes/kubernetes-runner.js';
+import { ClaimLookupError, createKubernetesRunner, type KubernetesRunner } from '../../apps/orchestrator/src/kubernetes/kubernetes-runner.js';
 import type { RunStart } from '../../apps/orchestrator/src/runner.js';
 import { AGENT_BIN } from '../agent/harness.js';
 import { startConsulStandin, type ConsulStandin } from '../standins/consul/server.js';
@@ -27,6 +27,9 @@ import { waitFor } from './helpers.js';
 const NAMESPACE = 'ci';
 const POOL = 'factoryci.dev/pool-agent';
 const RUN = 'factoryci.dev/run-id';
+const CLAIMED = 'factoryci.dev/claimed';
+/** Whether a merge patch body sets the claimed mark. */
+const marksClaimed = (body: Record<string, unknown> | undefined) => (body?.metadata as { labels?: Record<string, string> } | undefined)?.labels?.[CLAIMED] !== undefined;
 let standin: KubernetesStandin;
 let consul: ConsulStandin;
 let api: Server;
@@ -70,7 +73,7 @@ function poolRunner(size: number, staleAfterMs = 20_000, other: { command?: stri
     defaultMemory: '2Gi',
     pendingGraceMs: 2000,
     rewatchDelayMs: 100,
-    pool: { size, consul: consulFromUrl(other.consulUrl ?? consul.url), staleAfterMs, checkEveryMs: 300, claimTimeoutMs: 5000 },
+    pool: { size, consul: consulFromUrl(other.consulUrl ?? consul.url), staleAfterMs, checkEveryMs: 300, claimTimeoutMs: 5000, markRetryDelaysMs: [50, 100] },
   });
   runners.push(runner);
   return runner;
@@ -92,9 +95,16 @@ const idleJobs = () => standin.jobs(NAMESPACE).filter((job) => job.metadata.labe
 const idleRegistrations = () => consul.checks().filter((check) => check.ServiceID.startsWith('idle-') && check.Status === 'passing');
 const jobsOf = (runId: string) => standin.jobs(NAMESPACE).filter((job) => job.metadata.labels[RUN] === runId);
 
-/** At least `size` idle Jobs, as many registered and passing in Consul. */
+/** The idle Jobs whose pod is running and registered idle and passing in Consul (those a claim can take). */
+function claimableJobs(): string[] {
+  const registered = new Set(idleRegistrations().map((check) => check.ServiceID.replace(/^idle-/, '')));
+  const pods = standin.pods(NAMESPACE).filter((pod) => pod.status.phase === 'Running' && !pod.metadata.deletionTimestamp && registered.has(pod.metadata.name));
+  return idleJobs().flatMap((job) => (pods.some((pod) => pod.metadata.labels[POOL] === job.metadata.name) ? [job.metadata.name] : []));
+}
+
+/** At least `size` idle Jobs whose agents are registered and passing in Consul. */
 async function poolReady(size: number): Promise<void> {
-  await waitFor(() => idleJobs().length >= size && idleRegistrations().length >= size, 30_000);
+  await waitFor(() => claimableJobs().length >= size, 30_000);
 }
 
 describe('the Kubernetes pool of warm agents', () => {
@@ -234,9 +244,14 @@ describe('the Kubernetes pool of warm agents', () => {
     await runner.closePool();
   }, 60_000);
 
-  it('deletes a pool Job labelled for a run but never claimed when adopting, so that the run starts again', async () => {
+  it('deletes a pool Job labelled for a run but never claimed (its agent still idle) when adopting, so that the run starts again', async () => {
+    const filler = poolRunner(1);
+    filler.startPool();
+    await poolReady(1);
+    await filler.closePool();
     const runner = poolRunner(0);
-    const [idle] = idleJobs();
+    // one whose agent is registered idle and passing: it never got a claim
+    const idle = idleJobs().find((job) => job.metadata.name === claimableJobs()[0]);
     expect(idle).toBeDefined();
     const run = newRun();
     // what an orchestrator stopped between labelling and claiming leaves
@@ -248,6 +263,53 @@ describe('the Kubernetes pool of warm agents', () => {
     expect(await runner.adopt(run.runId)).toBeUndefined();
     expect(standin.jobs(NAMESPACE).some((job) => job.metadata.name === idle?.metadata.name)).toBe(false);
   });
+
+  it('adopts a claimed Job whose claimed mark could not be written, and never starts its run again', async () => {
+    const runner = poolRunner(1);
+    runner.startPool();
+    await poolReady(1);
+    const run = newRun();
+    hanging.add(run.runToken);
+    // the API server refuses every claimed mark (the label patch before the claim goes through)
+    const heal = standin.failRequests((request) => request.method === 'PATCH' && marksClaimed(request.body));
+    let handle: Awaited<ReturnType<KubernetesRunner['start']>>;
+    try {
+      handle = await runner.start(run);
+    } finally {
+      heal();
+    }
+    expect(handle.name).toMatch(/^factory-idle-/);
+    // the label patch, then the mark three times (after 50 ms and 100 ms)
+    expect(standin.requests.filter((request) => request.method === 'PATCH' && request.path === `/apis/batch/v1/namespaces/${NAMESPACE}/jobs/${handle.name}`)).toHaveLength(4);
+    // its agent took the claim: it asks for its run with the run's token, and keeps running it
+    await waitFor(() => asked.some((request) => request.authorization === `Bearer ${run.runToken}`), 20_000);
+    expect(jobsOf(run.runId).map((job) => job.metadata.labels[CLAIMED])).toEqual([undefined]);
+    await runner.closePool();
+
+    // a restarted orchestrator adopts the run's Job: it is neither deleted nor started again
+    const restarted = poolRunner(0);
+    expect(await restarted.adopt(run.runId)).toEqual(handle);
+    expect(jobsOf(run.runId).map((job) => job.metadata.name)).toEqual([handle.name]);
+    await restarted.cancel(handle);
+  }, 60_000);
+
+  it('marks a claimed Job claimed after the API server refused the mark once', async () => {
+    const runner = poolRunner(1);
+    runner.startPool();
+    await poolReady(1);
+    const run = newRun();
+    let refused = 0;
+    const heal = standin.failRequests((request) => request.method === 'PATCH' && marksClaimed(request.body) && ++refused === 1, 500);
+    try {
+      const handle = await runner.start(run);
+      expect(refused).toBe(2);
+      expect(jobsOf(run.runId).map((job) => [job.metadata.name, job.metadata.labels[CLAIMED]])).toEqual([[handle.name, 'true']]);
+      expect(await runner.watch(handle)).toEqual({ status: 'failure', exitCode: 1 });
+    } finally {
+      heal();
+      await runner.closePool();
+    }
+  }, 60_000);
 
   it('starts a broken agent later and later, one at a time (not in a loop), while runs get fresh Jobs', async () => {
     const namespace = 'broken';
@@ -304,6 +366,30 @@ describe('the Kubernetes pool of warm agents', () => {
     rmSync(dir, { recursive: true, force: true });
   }, 30_000);
 
+  it('neither adopts nor deletes an unmarked pool Job when Consul does not answer (the adoption fails, to be tried again)', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const deadUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const namespace = 'no-consul-adopt';
+    const run = newRun();
+    const name = `factory-idle-${counter}`;
+    const batch = kubeConfigFor({ server: standin.url }).makeApiClient(BatchV1Api);
+    await batch.createNamespacedJob({
+      namespace,
+      body: {
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: { name, namespace, labels: { [POOL]: name, [RUN]: run.runId } },
+        spec: { backoffLimit: 0, template: { metadata: { labels: { [POOL]: name } }, spec: { restartPolicy: 'Never', containers: [{ name: 'agent', image: 'idle', command: ['sleep', '60'] }] } } },
+      },
+    });
+    const runner = poolRunner(0, 20_000, { namespace, consulUrl: deadUrl });
+    await expect(runner.adopt(run.runId)).rejects.toThrow(ClaimLookupError);
+    expect(standin.jobs(namespace).map((job) => job.metadata.name)).toEqual([name]);
+    await batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' });
+  });
+
   it('gives a run a fresh Job when Consul does not answer', async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
@@ -317,7 +403,10 @@ describe('the Kubernetes pool of warm agents', () => {
   });
 
   it('replaces an idle agent that stops heart-beating in Consul', async () => {
+    const filler = poolRunner(2);
+    filler.startPool();
     await poolReady(2);
+    await filler.closePool();
     const before = new Set(idleJobs().map((job) => job.metadata.name));
     const runner = poolRunner(before.size, 4000);
     runner.startPool();

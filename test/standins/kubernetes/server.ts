@@ -198,6 +198,13 @@ export interface RecordedRequest {
   query: URLSearchParams;
 }
 
+/** A request for one Job or pod as a fault hook sees it (a PATCH with its parsed body). */
+export interface FaultableRequest {
+  method: string;
+  path: string;
+  body?: Record<string, unknown>;
+}
+
 export interface KubernetesStandinOptions {
   /** Labels of the stand-in's one node, matched against nodeSelectors. */
   nodeLabels?: Record<string, string>;
@@ -234,6 +241,11 @@ export interface KubernetesStandin {
   compact(): void;
   /** Sends a BOOKMARK (the current resourceVersion) on each open watch that allowed bookmarks. */
   bookmark(): void;
+  /**
+   * Answers the requests for one Job or pod that `matches` picks with `code` (default 503, as an overloaded API server) and leaves
+   * the object unchanged, until the returned function is called.
+   */
+  failRequests(matches: (request: FaultableRequest) => boolean, code?: number): () => void;
   close(): Promise<void>;
 }
 
@@ -277,6 +289,9 @@ export async function startKubernetesStandin(options: KubernetesStandinOptions =
   const processes = new Map<string, PodProcess>();
   const jobTimers = new Map<string, NodeJS.Timeout[]>();
   const requests: RecordedRequest[] = [];
+  const faults = new Set<{ matches: (request: FaultableRequest) => boolean; code: number }>();
+  /** The status a fault hook answers `request` with, if one picks it. */
+  const faultFor = (request: FaultableRequest): number | undefined => [...faults].find((fault) => fault.matches(request))?.code;
   let closed = false;
 
   const now = () => new Date().toISOString();
@@ -944,6 +959,9 @@ export async function startKubernetesStandin(options: KubernetesStandinOptions =
       return status(response, 405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
     }
 
+    const patchBody = method === 'PATCH' ? await readBody(request) : undefined;
+    const fault = faultFor({ method, path: url.pathname, ...(patchBody ? { body: patchBody } : {}) });
+    if (fault !== undefined) return status(response, fault, 'ServiceUnavailable', 'a fault the test asked for');
     const object = store[resource].get(key(namespace, name));
     if (!object) return status(response, 404, 'NotFound', `${kindName} "${name}" not found`, details(name));
     if (log) {
@@ -962,7 +980,7 @@ export async function startKubernetesStandin(options: KubernetesStandinOptions =
     if (method === 'PATCH') {
       const type = String(request.headers['content-type'] ?? '').split(';')[0]?.trim();
       if (type !== 'application/merge-patch+json') return status(response, 415, 'UnsupportedMediaType', `the stand-in takes only application/merge-patch+json (got "${type}")`);
-      const problem = applyPatch(resource, object, await readBody(request));
+      const problem = applyPatch(resource, object, patchBody ?? {});
       if (problem === 'conflict') return status(response, 409, 'Conflict', `Operation cannot be fulfilled on ${kindName} "${name}": the object has been modified; please apply your changes to the latest version and try again`, details(name));
       if (problem) return status(response, 422, 'Invalid', `${resource === 'jobs' ? 'Job.batch' : 'Pod'} "${name}" is invalid: ${problem}`, details(name));
       put(resource, object, 'MODIFIED');
@@ -1015,6 +1033,11 @@ export async function startKubernetesStandin(options: KubernetesStandinOptions =
         const kind = watcher.resource === 'jobs' ? { apiVersion: 'batch/v1', kind: 'Job' } : { apiVersion: 'v1', kind: 'Pod' };
         watcher.response.write(`${JSON.stringify({ type: 'BOOKMARK', object: { ...kind, metadata: { resourceVersion: String(resourceVersion) } } })}\n`);
       }
+    },
+    failRequests(matches, code = 503) {
+      const fault = { matches, code };
+      faults.add(fault);
+      return () => void faults.delete(fault);
     },
     dropWatches() {
       for (const watcher of watchers) watcher.response.end();

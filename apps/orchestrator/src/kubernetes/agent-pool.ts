@@ -47,6 +47,8 @@ export interface KubernetesPoolOptions {
   checkEveryMs?: number;
   /** How long a claim may take before the agent is given up. */
   claimTimeoutMs?: number;
+  /** The waits between tries of a claimed mark the API server refused (one more try than waits). */
+  markRetryDelaysMs?: readonly number[];
 }
 
 export interface KubernetesAgentPool {
@@ -68,6 +70,9 @@ export class ClaimRefusedError extends Error {
   }
 }
 
+/** 250 ms, doubling: six tries over ~8 s. */
+export const MARK_RETRY_DELAYS_MS: readonly number[] = [250, 500, 1000, 2000, 4000];
+
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const code = (error: unknown) => (error instanceof ApiException ? error.code : undefined);
 
@@ -77,6 +82,7 @@ export function createKubernetesAgentPool(options: KubernetesPoolOptions): Kuber
   const staleAfterMs = options.staleAfterMs ?? 60_000;
   const checkEveryMs = options.checkEveryMs ?? 5000;
   const claimTimeoutMs = options.claimTimeoutMs ?? 5000;
+  const markRetryDelaysMs = options.markRetryDelaysMs ?? MARK_RETRY_DELAYS_MS;
   const shape: PoolShape & { cpu: string; memory: string } = {
     appliesRunnerBlock: true,
     image: options.jobOptions.defaultImage ?? DEFAULT_AGENT_IMAGE,
@@ -219,6 +225,27 @@ export function createKubernetesAgentPool(options: KubernetesPoolOptions): Kuber
     return key;
   }
 
+  /**
+   * Marks a claimed agent's Job claimed, trying again after each refusal (`markRetryDelaysMs`) while the Job lives.
+   * Unmarked, adoption after a restart still keeps the Job, since its agent is registered as the run (`claimTaken`).
+   */
+  async function markClaimed(job: string, runId: string): Promise<void> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await batch.patchNamespacedJob({ name: job, namespace, body: claimedPatch() }, mergePatch);
+        return;
+      } catch (error) {
+        if (code(error) === 404) return log.info({ job, runId }, 'a claimed agent\'s Job was gone before it was marked claimed');
+        const wait = markRetryDelaysMs[attempt];
+        if (wait === undefined) {
+          return log.warn({ err: error, job, runId, tries: attempt + 1 }, 'could not mark a claimed agent\'s Job claimed (adoption then goes by its agent\'s registration as the run)');
+        }
+        log.info({ err: error, job, runId, retryInMs: wait }, 'could not mark a claimed agent\'s Job claimed; trying again');
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  }
+
   /** Labels the Job and pod with the run, sends the sealed claim, checks the answer, marks the Job claimed. */
   async function claimOne(candidate: ClaimCandidate, run: RunStart): Promise<RunHandle> {
     const key = await keyOf(candidate.job);
@@ -248,9 +275,7 @@ export function createKubernetesAgentPool(options: KubernetesPoolOptions): Kuber
       throw error;
     }
     // the agent runs the run now: whatever fails below, the run is this Job's (never claim another agent for it)
-    await batch.patchNamespacedJob({ name: candidate.job, namespace, body: claimedPatch() }, mergePatch).catch((error: unknown) => {
-      log.warn({ err: error, job: candidate.job, runId: run.runId }, 'could not mark a claimed agent\'s Job claimed (adoption after a restart would start its run again)');
-    });
+    await markClaimed(candidate.job, run.runId);
     keys.delete(candidate.job);
     await core.deleteNamespacedSecret({ name: claimKeySecretName(candidate.job), namespace }).catch((error: unknown) => {
       if (code(error) !== 404) log.warn({ err: error, job: candidate.job }, 'could not delete a claimed agent\'s claim key secret (its Job\'s garbage collection will)');

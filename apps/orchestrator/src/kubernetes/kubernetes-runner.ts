@@ -6,7 +6,8 @@ import { jobEnded, judgeRun, type ObservedRun } from './run-judgement.js';
 import { createRunWatches, type RunWatches } from './run-watches.js';
 import { errorCode } from './shared-watch.js';
 import { createKubernetesAgentPool, type KubernetesPoolOptions } from './agent-pool.js';
-import { tokenPath } from './pool-claims.js';
+import { POOL_LABELS } from './idle-agent-job.js';
+import { adoptionOf, claimTaken, tokenPath, type AdoptionFacts, type AgentRegistration } from './pool-claims.js';
 
 export interface KubernetesRunnerOptions extends AgentJobOptions {
   kubeConfig: KubeConfig;
@@ -15,8 +16,11 @@ export interface KubernetesRunnerOptions extends AgentJobOptions {
   pendingGraceMs?: number;
   /** Delay before a dropped watch is re-established. */
   rewatchDelayMs?: number;
-  /** The pool of warm agents (agent-pool.ts); without it, or with size 0, every run gets a fresh Job. */
-  pool?: Pick<KubernetesPoolOptions, 'size' | 'consul' | 'staleAfterMs' | 'checkEveryMs' | 'claimTimeoutMs'>;
+  /**
+   * The pool of warm agents (agent-pool.ts); without it, or with size 0, every run gets a fresh Job. Its Consul also
+   * tells adoption whether a pool Job's agent took its claim (`claimTaken`), so it is worth giving with size 0.
+   */
+  pool?: Pick<KubernetesPoolOptions, 'size' | 'consul' | 'staleAfterMs' | 'checkEveryMs' | 'claimTimeoutMs' | 'markRetryDelaysMs'>;
 }
 
 /** The Kubernetes runner: a `Runner`, and its pool of warm agents. */
@@ -40,6 +44,14 @@ export class SecretOwnershipError extends Error {
   constructor(readonly secretName: string, readonly runId: string) {
     super(`Secret ${secretName} exists but is not labelled with run id ${runId}`);
     this.name = 'SecretOwnershipError';
+  }
+}
+
+/** Consul did not say whether a pool Job's agent took its claim: adoption cannot decide (it is tried again). */
+export class ClaimLookupError extends Error {
+  constructor(readonly jobName: string, readonly runId: string, detail: string) {
+    super(`could not learn from Consul whether the agent of ${jobName} took the claim of run ${runId}: ${detail}`);
+    this.name = 'ClaimLookupError';
   }
 }
 
@@ -101,6 +113,8 @@ export function createKubernetesRunner(options: KubernetesRunnerOptions): Kubern
   const rewatchDelayMs = options.rewatchDelayMs ?? 1000;
   const log = options.logger.child({ runner: 'kubernetes', namespace: options.namespace });
   const cancelled = new Set<string>();
+  /** Where adoption learns whether a pool agent took its claim (the pool's Consul, given even with size 0). */
+  const consul = options.pool?.consul;
   const pool = options.pool && options.pool.size > 0 ? createKubernetesAgentPool({ ...options.pool, batch, core, jobOptions: options, logger: log.child({ pool: options.pool.size }) }) : undefined;
 
   function watchesIn(namespace: string): RunWatches {
@@ -146,18 +160,48 @@ export function createKubernetesRunner(options: KubernetesRunnerOptions): Kubern
   }
 
   /**
-   * The run's Job, unless it is one whose pod can never start: unfinished and without its token Secret (an
-   * orchestrator stopped between creating the two), or a pool Job labelled for the run whose claim was never answered
-   * (an orchestrator stopped between labelling and claiming: `tokenPath`). That one is deleted, so that the run is started again with a token.
+   * What Consul shows of the agent of a pool Job labelled for `runId` but not marked claimed (`claimTaken`). Without
+   * Consul nothing is known (`unknown`: the Job is adopted); a Consul that does not answer fails the adoption (it is
+   * tried again) rather than guess.
+   */
+  async function claimOf(runId: string, job: string): Promise<ReturnType<typeof claimTaken>> {
+    if (!consul) return 'unknown';
+    let pods: V1Pod[];
+    try {
+      pods = (await core.listNamespacedPod({ namespace: options.namespace, labelSelector: `${POOL_LABELS.agent}=${job}` })).items;
+    } catch (error) {
+      throw wrap('list pods', error);
+    }
+    let registrations: AgentRegistration[];
+    try {
+      registrations = (await consul.health.service({ service: 'factory-agent' })) as AgentRegistration[];
+    } catch (error) {
+      throw new ClaimLookupError(job, runId, error instanceof Error ? error.message : String(error));
+    }
+    return claimTaken(registrations, runId, pods.flatMap((pod) => (pod.metadata?.name ? [pod.metadata.name] : [])));
+  }
+
+  /**
+   * The run's Job, unless its agent provably never got a token (`adoptionOf`): unfinished and without its token
+   * Secret (an orchestrator stopped between creating the two), or a pool Job labelled for the run, not marked claimed,
+   * whose agent is still idle (an orchestrator stopped before sending the claim). That one is deleted, so that the run
+   * is started again with a token. A pool Job not marked claimed whose agent took the claim (or may have) is adopted.
    */
   async function adopt(runId: string): Promise<RunHandle | undefined> {
     const job = await findJob(runId);
     if (!job) return undefined;
-    // a claimed pool agent got its token over the claim channel; one labelled for the run but not claimed never will
+    const name = job.metadata?.name ?? agentJobName(runId);
     const path = tokenPath(job.metadata?.labels);
-    if (!jobEnded(job) && (path === 'unclaimed' || (path === 'secret' && !(await tokenSecretExists(runId))))) {
-      const name = job.metadata?.name ?? agentJobName(runId);
-      log.warn({ runId, job: name, tokenPath: path }, 'agent job whose agent has no token (no token secret, or a pool claim never answered): deleting it so that the run starts again');
+    const ended = jobEnded(job);
+    const facts: AdoptionFacts = {
+      tokenPath: path,
+      ended,
+      ...(!ended && path === 'secret' ? { tokenSecret: await tokenSecretExists(runId) } : {}),
+      ...(!ended && path === 'unclaimed' ? { claim: await claimOf(runId, name) } : {}),
+    };
+    if (path === 'unclaimed') log.warn({ runId, job: name, claim: facts.claim }, 'pool agent job labelled for the run but not marked claimed');
+    if (adoptionOf(facts) === 'delete') {
+      log.warn({ runId, job: name, tokenPath: path }, 'agent job whose agent has no token (no token secret, or a pool agent still idle): deleting it so that the run starts again');
       try {
         await batch.deleteNamespacedJob({ name, namespace: options.namespace, propagationPolicy: 'Background' });
       } catch (error) {

@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
+  adoptionOf,
   claimCandidates,
+  claimTaken,
   claimDeadlineSeconds,
   claimPatch,
   poolCounts,
   poolFitsLimits,
   staleIdleAgents,
   tokenPath,
+  type AdoptionFacts,
   type AgentRegistration,
   type IdleAgentState,
 } from './pool-claims.js';
@@ -86,5 +89,34 @@ describe('the claim patches and the token path', () => {
     [{ 'factoryci.dev/pool-agent': 'j', 'factoryci.dev/run-id': 'r', 'factoryci.dev/claimed': 'true' }, 'claimed'],
   ])('labels %o: %s', (labels, path) => {
     expect(tokenPath(labels)).toBe(path);
+  });
+});
+
+describe('claimTaken: what Consul shows of an unmarked pool Job\'s agent', () => {
+  const asRun = (runId: string, status = 'passing'): AgentRegistration => ({ Service: { ID: runId, Address: '10.0.0.1', Port: 7100, Tags: [], Meta: { runId } }, Checks: [{ Status: status }] });
+  it.each([
+    ['registered as the run: it took the claim', [asRun('r1')], 'taken'],
+    ['registered as the run, critical (it stopped heart-beating): it took the claim all the same', [asRun('r1', 'critical')], 'taken'],
+    ['registered as the run while its idle instance is still passing (the deregistration failed)', [reg('j-p'), asRun('r1')], 'taken'],
+    ['its pod registered idle and passing: it never got the claim', [reg('j-p'), asRun('r2')], 'idle'],
+    ['its idle instance critical: not known', [reg('j-p', { status: 'critical' })], 'unknown'],
+    ['another pod idle: not known', [reg('other-p')], 'unknown'],
+    ['nothing registered: not known', [], 'unknown'],
+  ])('%s', (_what, registrations, taken) => {
+    expect(claimTaken(registrations as AgentRegistration[], 'r1', ['j-p'])).toBe(taken);
+  });
+});
+
+describe('adoptionOf', () => {
+  it.each<[string, AdoptionFacts, 'adopt' | 'delete']>([
+    ['an ended Job, whatever its agent got', { tokenPath: 'unclaimed', ended: true, claim: 'idle' }, 'adopt'],
+    ['a fresh Job with its token Secret', { tokenPath: 'secret', ended: false, tokenSecret: true }, 'adopt'],
+    ['a fresh Job without its token Secret', { tokenPath: 'secret', ended: false, tokenSecret: false }, 'delete'],
+    ['a pool Job marked claimed', { tokenPath: 'claimed', ended: false }, 'adopt'],
+    ['an unmarked pool Job whose agent took the claim', { tokenPath: 'unclaimed', ended: false, claim: 'taken' }, 'adopt'],
+    ['an unmarked pool Job whose agent may have taken it', { tokenPath: 'unclaimed', ended: false, claim: 'unknown' }, 'adopt'],
+    ['an unmarked pool Job whose agent is still idle (never sent the claim)', { tokenPath: 'unclaimed', ended: false, claim: 'idle' }, 'delete'],
+  ])('%s: %s', (_what, facts, decision) => {
+    expect(adoptionOf(facts)).toBe(decision);
   });
 });

@@ -132,10 +132,47 @@ export const claimedPatch = (): Record<string, unknown> => ({ metadata: { labels
 
 /**
  * How a run's agent got (or gets) its token, from its Job's labels: `secret` (a fresh Job: its token Secret),
- * `claimed` (a pool Job whose agent answered its claim), `unclaimed` (a pool Job given to the run whose claim was not
- * answered — the orchestrator stopped in between: its agent has no token and never will).
+ * `claimed` (a pool Job whose agent answered its claim), `unclaimed` (a pool Job given to the run but not marked
+ * claimed: the orchestrator stopped before the claim was sent — its agent has no token and never will — or after,
+ * before the mark was written — its agent may be running the run: `claimTaken` tells which).
  */
 export function tokenPath(labels: Readonly<Record<string, string>> | undefined): 'secret' | 'claimed' | 'unclaimed' {
   if (!labels?.[POOL_LABELS.agent]) return 'secret';
   return labels[POOL_LABELS.claimed] === 'true' ? 'claimed' : 'unclaimed';
+}
+
+/**
+ * What Consul shows of the agent of a pool Job labelled for `runId` but not marked claimed (its pods: `pods`):
+ * `taken` when an instance is registered as the run (an agent registers as its run only once it took its claim),
+ * `idle` when one of the Job's pods is registered idle and passing (it waits for a claim: it never got one), else
+ * `unknown` (not registered at all: its agent ended, is between the two registrations, or could not register).
+ */
+export function claimTaken(registrations: readonly AgentRegistration[], runId: string, pods: readonly string[]): 'taken' | 'idle' | 'unknown' {
+  if (registrations.some((entry) => entry.Service?.ID === runId || entry.Service?.Meta?.runId === runId)) return 'taken';
+  const idle = passingIdlePods(registrations);
+  return pods.some((pod) => idle.has(pod)) ? 'idle' : 'unknown';
+}
+
+/** What adoption knows of a run's Job. */
+export interface AdoptionFacts {
+  tokenPath: ReturnType<typeof tokenPath>;
+  /** The Job has ended (complete or failed): it is judged, whatever its agent got. */
+  ended: boolean;
+  /** For `secret`: whether the run's token Secret exists. */
+  tokenSecret?: boolean;
+  /** For `unclaimed`: what Consul shows of its agent (`claimTaken`). */
+  claim?: ReturnType<typeof claimTaken>;
+}
+
+/**
+ * Whether a restarted orchestrator adopts a run's Job or deletes it so that the run starts again. Deleted only when its
+ * agent provably never got a token: a fresh Job without its token Secret, or a pool Job not marked claimed whose agent
+ * is still idle. A pool Job whose agent took the claim — or may have (`unknown`) — is adopted: starting the run again
+ * could run it twice, whereas an agent that never got it ends at the Job's deadline and the run with it.
+ */
+export function adoptionOf(facts: AdoptionFacts): 'adopt' | 'delete' {
+  if (facts.ended) return 'adopt';
+  if (facts.tokenPath === 'secret') return facts.tokenSecret === false ? 'delete' : 'adopt';
+  if (facts.tokenPath === 'unclaimed') return facts.claim === 'idle' ? 'delete' : 'adopt';
+  return 'adopt';
 }

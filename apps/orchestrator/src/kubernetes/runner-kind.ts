@@ -31,8 +31,9 @@ export const kubernetesRunnerKind: RunnerKind = {
       ...(k8s.serviceAccountName ? { serviceAccountName: k8s.serviceAccountName } : {}),
       ...(k8s.imagePullSecrets ? { imagePullSecrets: k8s.imagePullSecrets } : {}),
       ...(k8s.hostUsers !== undefined ? { hostUsers: k8s.hostUsers } : {}),
-      // the pool needs Consul (the configuration checks it)
-      ...(k8s.poolSize > 0 && config.consulUrl
+      // the pool needs Consul (the configuration checks it); with size 0 its Consul still tells adoption whether a
+      // pool Job left by an earlier pool had its claim taken
+      ...(config.consulUrl
         ? { pool: { size: k8s.poolSize, consul: consulFromUrl(config.consulUrl, config.consulToken), staleAfterMs: k8s.poolStaleSeconds * 1000 } }
         : {}),
     });
