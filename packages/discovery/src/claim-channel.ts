@@ -17,6 +17,13 @@ export const IDLE_POD_META = 'pod';
 export const idleInstanceId = (podName: string): string => `idle-${podName}`;
 /** Where the idle agent takes its claim: `POST` with `{"sealed":"…"}`. */
 export const CLAIM_PATH = '/claim';
+/**
+ * A body with no claim in it, that an orchestrator adopting a pool Job sends to learn whether the agent still waits
+ * for its claim: a waiting agent answers 400, a claimed one 409 (or no longer listens).
+ */
+export const WAITING_PROBE = '{}';
+/** The status a waiting agent answers `WAITING_PROBE` with. */
+export const WAITING_STATUS = 400;
 /** The claim key's length: AES-256. */
 export const CLAIM_KEY_BYTES = 32;
 /** The longest claim body an agent reads. */

@@ -23,6 +23,8 @@ export { consulServiceLocator, staticServiceLocator, ServiceUnavailableError, ty
 export {
   CLAIM_KEY_BYTES,
   CLAIM_PATH,
+  WAITING_PROBE,
+  WAITING_STATUS,
   ClaimSealError,
   IDLE_POD_META,
   IDLE_TAG,

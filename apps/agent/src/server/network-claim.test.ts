@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { newClaim, openAnswer, sealClaimMessage, type ServiceRegistration } from '@factoryci/discovery';
+import { newClaim, openAnswer, sealClaimMessage, WAITING_PROBE, WAITING_STATUS, type ServiceRegistration } from '@factoryci/discovery';
 import { describe, expect, it } from 'vitest';
 import { ClaimError } from './claim.js';
 import { answerClaim, readClaimKey, startNetworkClaim, type IdleRegistrationRequest } from './network-claim.js';
@@ -26,6 +26,8 @@ describe('answerClaim', () => {
     ['a claim for another pod', body(sealClaimMessage(key, 'claim', 'other-pod', { ...claim, pod: 'other-pod' })), false, 403],
     ['a second claim', body(sealClaimMessage(key, 'claim', pod, claim)), true, 409],
     ['a body that is not JSON', 'frt_run.token', false, 400],
+    ['the waiting probe of an adopting orchestrator, while waiting', WAITING_PROBE, false, WAITING_STATUS],
+    ['the waiting probe of an adopting orchestrator, once claimed', WAITING_PROBE, true, 409],
     ['a body without a sealed claim', '{"runId":"wf-9","token":"t"}', false, 400],
     ['a sealed claim whose run id is no run id', body(sealClaimMessage(key, 'claim', pod, { ...claim, runId: '../x' })), false, 400],
   ])('refuses %s', (_what, text, claimed, status) => {

@@ -4,7 +4,8 @@
  * (claim.ts): the agent reads its claim key from a file only it can read, listens on a port, and registers in Consul
  * as an idle `factory-agent` instance (tag `idle`, meta `pod`) whose TTL check it heart-beats. It takes one claim:
  * `POST /claim` with `{"sealed":"…"}`, the run id and run token sealed under its key for its pod. A claim that does not
- * open is refused (403) and the agent goes on waiting; once claimed it refuses every further claim (409). It answers a
+ * open is refused (403) and the agent goes on waiting; once claimed it refuses every further claim (409), so that
+ * `WAITING_PROBE` (400 while waiting) tells an adopting orchestrator whether it took one. It answers a
  * good claim with the claim's nonce sealed under its key (proof that it holds it), deregisters the idle instance and
  * runs the claimed run.
  */

@@ -1,5 +1,6 @@
 import { ApiException, BatchV1Api, CoreV1Api, Watch, type KubeConfig, type V1Job, type V1Pod, type V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { CLAIM_PATH, WAITING_PROBE, WAITING_STATUS } from '@factoryci/discovery';
 import { assertRunId, type RunEvent, type RunHandle, type Runner, type RunOutcome, type RunStart } from '../runner.js';
 import { agentJobName, agentTokenSecretName, buildAgentJob, buildAgentTokenSecret, LABELS, MANAGED_BY, type AgentJobOptions } from './agent-job.js';
 import { jobEnded, judgeRun, type ObservedRun } from './run-judgement.js';
@@ -7,7 +8,7 @@ import { createRunWatches, type RunWatches } from './run-watches.js';
 import { errorCode } from './shared-watch.js';
 import { createKubernetesAgentPool, type KubernetesPoolOptions } from './agent-pool.js';
 import { POOL_LABELS } from './idle-agent-job.js';
-import { adoptionOf, claimTaken, tokenPath, type AdoptionFacts, type AgentRegistration } from './pool-claims.js';
+import { adoptionOf, claimCandidates, claimTaken, tokenPath, type AdoptionFacts, type AgentRegistration, type IdleAgentState } from './pool-claims.js';
 
 export interface KubernetesRunnerOptions extends AgentJobOptions {
   kubeConfig: KubeConfig;
@@ -160,12 +161,32 @@ export function createKubernetesRunner(options: KubernetesRunnerOptions): Kubern
   }
 
   /**
-   * What Consul shows of the agent of a pool Job labelled for `runId` but not marked claimed (`claimTaken`). Without
-   * Consul nothing is known (`unknown`: the Job is adopted); a Consul that does not answer fails the adoption (it is
-   * tried again) rather than guess.
+   * Whether the agent at `url` answers `WAITING_PROBE` as one that still waits for its claim; not reachable (e.g.
+   * the NetworkPolicy without a pool) or any other answer: no.
    */
-  async function claimOf(runId: string, job: string): Promise<ReturnType<typeof claimTaken>> {
-    if (!consul) return 'unknown';
+  async function stillWaiting(url: string): Promise<boolean> {
+    try {
+      const response = await fetch(`${url}${CLAIM_PATH}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: WAITING_PROBE,
+        signal: AbortSignal.timeout(options.pool?.claimTimeoutMs ?? 5000),
+      });
+      await response.body?.cancel();
+      return response.status === WAITING_STATUS;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * What Consul shows of the agent of a pool Job labelled for `runId` but not marked claimed (`claimTaken`), and, when
+   * it is registered idle, whether it says it still waits for its claim (asked at the pod's own address, as a claim
+   * is sent). Without Consul nothing is known (`unknown`: the Job is adopted); a Consul that does not answer fails the
+   * adoption (it is tried again) rather than guess.
+   */
+  async function claimOf(runId: string, job: string): Promise<Pick<AdoptionFacts, 'claim' | 'waiting'>> {
+    if (!consul) return { claim: 'unknown' };
     let pods: V1Pod[];
     try {
       pods = (await core.listNamespacedPod({ namespace: options.namespace, labelSelector: `${POOL_LABELS.agent}=${job}` })).items;
@@ -178,7 +199,18 @@ export function createKubernetesRunner(options: KubernetesRunnerOptions): Kubern
     } catch (error) {
       throw new ClaimLookupError(job, runId, error instanceof Error ? error.message : String(error));
     }
-    return claimTaken(registrations, runId, pods.flatMap((pod) => (pod.metadata?.name ? [pod.metadata.name] : [])));
+    const claim = claimTaken(registrations, runId, pods.flatMap((pod) => (pod.metadata?.name ? [pod.metadata.name] : [])));
+    if (claim !== 'idle') return { claim };
+    const states = pods.map((pod): IdleAgentState => ({
+      job,
+      ...(pod.metadata?.name ? { pod: pod.metadata.name } : {}),
+      ...(pod.status?.phase ? { phase: pod.status.phase } : {}),
+      ...(pod.status?.podIP ? { ip: pod.status.podIP } : {}),
+      createdAtMs: 0,
+      ended: false,
+    }));
+    const [agent] = claimCandidates(registrations, states, new Set());
+    return { claim, waiting: agent ? await stillWaiting(agent.url) : false };
   }
 
   /**
@@ -197,9 +229,9 @@ export function createKubernetesRunner(options: KubernetesRunnerOptions): Kubern
       tokenPath: path,
       ended,
       ...(!ended && path === 'secret' ? { tokenSecret: await tokenSecretExists(runId) } : {}),
-      ...(!ended && path === 'unclaimed' ? { claim: await claimOf(runId, name) } : {}),
+      ...(!ended && path === 'unclaimed' ? await claimOf(runId, name) : {}),
     };
-    if (path === 'unclaimed') log.warn({ runId, job: name, claim: facts.claim }, 'pool agent job labelled for the run but not marked claimed');
+    if (path === 'unclaimed') log.warn({ runId, job: name, claim: facts.claim, waiting: facts.waiting }, 'pool agent job labelled for the run but not marked claimed');
     if (adoptionOf(facts) === 'delete') {
       log.warn({ runId, job: name, tokenPath: path }, 'agent job whose agent has no token (no token secret, or a pool agent still idle): deleting it so that the run starts again');
       try {

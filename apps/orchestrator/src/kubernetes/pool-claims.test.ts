@@ -115,7 +115,9 @@ describe('adoptionOf', () => {
     ['a pool Job marked claimed', { tokenPath: 'claimed', ended: false }, 'adopt'],
     ['an unmarked pool Job whose agent took the claim', { tokenPath: 'unclaimed', ended: false, claim: 'taken' }, 'adopt'],
     ['an unmarked pool Job whose agent may have taken it', { tokenPath: 'unclaimed', ended: false, claim: 'unknown' }, 'adopt'],
-    ['an unmarked pool Job whose agent is still idle (never sent the claim)', { tokenPath: 'unclaimed', ended: false, claim: 'idle' }, 'delete'],
+    ['an unmarked pool Job whose agent is registered idle and still waits (never sent the claim)', { tokenPath: 'unclaimed', ended: false, claim: 'idle', waiting: true }, 'delete'],
+    ['an unmarked pool Job whose agent is registered idle but does not say it waits', { tokenPath: 'unclaimed', ended: false, claim: 'idle', waiting: false }, 'adopt'],
+    ['an unmarked pool Job whose agent is registered idle, not asked', { tokenPath: 'unclaimed', ended: false, claim: 'idle' }, 'adopt'],
   ])('%s: %s', (_what, facts, decision) => {
     expect(adoptionOf(facts)).toBe(decision);
   });

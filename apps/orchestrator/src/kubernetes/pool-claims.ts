@@ -162,17 +162,21 @@ export interface AdoptionFacts {
   tokenSecret?: boolean;
   /** For `unclaimed`: what Consul shows of its agent (`claimTaken`). */
   claim?: ReturnType<typeof claimTaken>;
+  /** For `unclaimed` and `idle`: the agent answered `WAITING_PROBE` as one that still waits for its claim. */
+  waiting?: boolean;
 }
 
 /**
  * Whether a restarted orchestrator adopts a run's Job or deletes it so that the run starts again. Deleted only when its
  * agent provably never got a token: a fresh Job without its token Secret, or a pool Job not marked claimed whose agent
- * is still idle. A pool Job whose agent took the claim — or may have (`unknown`) — is adopted: starting the run again
- * could run it twice, whereas an agent that never got it ends at the Job's deadline and the run with it.
+ * is registered idle and answers that it still waits for its claim (the orchestrator that labelled it is gone, and the
+ * pool never claims a Job labelled for a run: nothing sends it one after that answer). A pool Job whose agent took the
+ * claim — or may have (`unknown`, or no waiting answer) — is adopted: starting the run again could run it twice,
+ * whereas an agent that never got it ends at the Job's deadline, and the run with it.
  */
 export function adoptionOf(facts: AdoptionFacts): 'adopt' | 'delete' {
   if (facts.ended) return 'adopt';
   if (facts.tokenPath === 'secret') return facts.tokenSecret === false ? 'delete' : 'adopt';
-  if (facts.tokenPath === 'unclaimed') return facts.claim === 'idle' ? 'delete' : 'adopt';
+  if (facts.tokenPath === 'unclaimed') return facts.claim === 'idle' && facts.waiting === true ? 'delete' : 'adopt';
   return 'adopt';
 }
