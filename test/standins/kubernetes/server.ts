@@ -30,6 +30,9 @@
  *   and a Job of its `spec.activeDeadlineSeconds` (counted from its start, as the job controller does); any other
  *   patch is refused (415 for another patch type, 422 for other fields). A `metadata.resourceVersion` in the patch is
  *   a precondition: 409 Conflict when the object's is another.
+ * - `failRequests(matches, code)` is a test hook that answers chosen requests for one Job or pod (a PATCH seen with
+ *   its body) with an error Status (default 503) and leaves the object unchanged, until the function it returns is
+ *   called.
  * - `evict(podName)` is a test hook that evicts a running pod as the kubelet does under node pressure;
  *   `dropWatches()` ends every open watch stream; `compact()` forgets the watch history so far, as etcd's compaction
  *   does: a watch from an older resourceVersion then gets a `410 Gone` Status as an ERROR event (reason `Expired`,
