@@ -15,15 +15,11 @@ export const IDLE_TAG = 'idle';
 export const IDLE_POD_META = 'pod';
 /** The Consul service id of an idle agent: `idle-` and its pod name. */
 export const idleInstanceId = (podName: string): string => `idle-${podName}`;
-/** Where the idle agent takes its claim: `POST` with `{"sealed":"…"}`. */
-export const CLAIM_PATH = '/claim';
 /**
- * A body with no claim in it, that an orchestrator adopting a pool Job sends to learn whether the agent still waits
- * for its claim: a waiting agent answers 400, a claimed one 409 (or no longer listens).
+ * Where the idle agent takes its claim: `POST` with `{"sealed":"…"}`; and its probe, `{"probe":"…"}` (a nonce sealed
+ * for purpose `probe`), which only a waiting agent answers, with the nonce sealed for purpose `waiting`.
  */
-export const WAITING_PROBE = '{}';
-/** The status a waiting agent answers `WAITING_PROBE` with. */
-export const WAITING_STATUS = 400;
+export const CLAIM_PATH = '/claim';
 /** The claim key's length: AES-256. */
 export const CLAIM_KEY_BYTES = 32;
 /** The longest claim body an agent reads. */
@@ -33,7 +29,7 @@ const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 const VERSION = 'factoryci-claim-v1';
 
-export type SealPurpose = 'claim' | 'answer';
+export type SealPurpose = 'claim' | 'answer' | 'probe' | 'waiting';
 
 /** What the orchestrator sends: the run, its token, the pod it is meant for, and a nonce the answer must return. */
 export interface SealedClaim {
@@ -119,4 +115,29 @@ export function openAnswer(key: Buffer, pod: string, sealed: string, expected: C
 /** A fresh claim for `pod`: its nonce is random. */
 export function newClaim(run: { runId: string; token: string }, pod: string): SealedClaim {
   return { runId: run.runId, token: run.token, pod, nonce: randomBytes(16).toString('base64url') };
+}
+
+/**
+ * A probe: whether the agent still waits for its claim (an orchestrator adopting a pool Job not marked claimed asks).
+ * Sealed, so that only the holder of the pod's key can say it waits.
+ */
+export function newProbe(): { nonce: string } {
+  return { nonce: randomBytes(16).toString('base64url') };
+}
+
+/** The probe sealed in `sealed` for `pod`; throws ClaimSealError unless it opens as one. */
+export function openProbe(key: Buffer, pod: string, sealed: string): { nonce: string } {
+  const value = strings(openClaimMessage(key, 'probe', pod, sealed), ['nonce']);
+  if (!value) throw new ClaimSealError('the sealed probe lacks its nonce');
+  return { nonce: value.nonce as string };
+}
+
+/** Whether `sealed` is `pod`'s answer that it waits, to the probe with `nonce`. */
+export function opensAsWaiting(key: Buffer, pod: string, sealed: string, nonce: string): boolean {
+  try {
+    return strings(openClaimMessage(key, 'waiting', pod, sealed), ['nonce'])?.nonce === nonce;
+  } catch (error) {
+    if (error instanceof ClaimSealError) return false;
+    throw error;
+  }
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { newClaim, openAnswer, sealClaimMessage, WAITING_PROBE, WAITING_STATUS, type ServiceRegistration } from '@factoryci/discovery';
+import { newClaim, newProbe, openAnswer, opensAsWaiting, sealClaimMessage, type ServiceRegistration } from '@factoryci/discovery';
 import { describe, expect, it } from 'vitest';
 import { ClaimError } from './claim.js';
 import { answerClaim, readClaimKey, startNetworkClaim, type IdleRegistrationRequest } from './network-claim.js';
@@ -21,13 +21,24 @@ describe('answerClaim', () => {
     expect(JSON.stringify(answer.body)).not.toContain('frt_run.token');
   });
 
+  it('answers a probe while waiting with its nonce sealed as waiting, taking no claim', () => {
+    const probe = newProbe();
+    const answer = answerClaim(key, pod, JSON.stringify({ probe: sealClaimMessage(key, 'probe', pod, probe) }), false);
+    expect(answer.status).toBe(200);
+    expect(answer.claim).toBeUndefined();
+    expect(opensAsWaiting(key, pod, answer.body.sealed as string, probe.nonce)).toBe(true);
+    expect(opensAsWaiting(key, pod, answer.body.sealed as string, newProbe().nonce)).toBe(false);
+    expect(opensAsWaiting(key, 'other-pod', answer.body.sealed as string, probe.nonce)).toBe(false);
+  });
+
   it.each([
     ['a claim sealed with a wrong key', body(sealClaimMessage(randomBytes(32), 'claim', pod, claim)), false, 403],
     ['a claim for another pod', body(sealClaimMessage(key, 'claim', 'other-pod', { ...claim, pod: 'other-pod' })), false, 403],
     ['a second claim', body(sealClaimMessage(key, 'claim', pod, claim)), true, 409],
     ['a body that is not JSON', 'frt_run.token', false, 400],
-    ['the waiting probe of an adopting orchestrator, while waiting', WAITING_PROBE, false, WAITING_STATUS],
-    ['the waiting probe of an adopting orchestrator, once claimed', WAITING_PROBE, true, 409],
+    ['a probe, once claimed', JSON.stringify({ probe: sealClaimMessage(key, 'probe', pod, newProbe()) }), true, 409],
+    ['a probe sealed with a wrong key', JSON.stringify({ probe: sealClaimMessage(randomBytes(32), 'probe', pod, newProbe()) }), false, 403],
+    ['a claim sent as a probe', JSON.stringify({ probe: sealClaimMessage(key, 'claim', pod, claim) }), false, 403],
     ['a body without a sealed claim', '{"runId":"wf-9","token":"t"}', false, 400],
     ['a sealed claim whose run id is no run id', body(sealClaimMessage(key, 'claim', pod, { ...claim, runId: '../x' })), false, 400],
   ])('refuses %s', (_what, text, claimed, status) => {

@@ -4,8 +4,9 @@
  * (claim.ts): the agent reads its claim key from a file only it can read, listens on a port, and registers in Consul
  * as an idle `factory-agent` instance (tag `idle`, meta `pod`) whose TTL check it heart-beats. It takes one claim:
  * `POST /claim` with `{"sealed":"…"}`, the run id and run token sealed under its key for its pod. A claim that does not
- * open is refused (403) and the agent goes on waiting; once claimed it refuses every further claim (409), so that
- * `WAITING_PROBE` (400 while waiting) tells an adopting orchestrator whether it took one. It answers a
+ * open is refused (403) and the agent goes on waiting; once claimed it refuses every further claim (409). While
+ * waiting it answers a probe (`{"probe":"…"}`, a nonce sealed under its key) with the nonce sealed as `waiting`, so that
+ * an adopting orchestrator learns that it never took a claim. It answers a
  * good claim with the claim's nonce sealed under its key (proof that it holds it), deregisters the idle instance and
  * runs the claimed run.
  */
@@ -23,6 +24,7 @@ import {
   idleInstanceId,
   MAX_CLAIM_BODY_BYTES,
   openClaim,
+  openProbe,
   sealClaimMessage,
   type ServiceRegistration,
 } from '@factoryci/discovery';
@@ -76,10 +78,19 @@ type Answer = { status: number; body: Record<string, unknown>; claim?: Claim };
 export function answerClaim(key: Buffer, pod: string, body: string, alreadyClaimed: boolean): Answer {
   if (alreadyClaimed) return { status: 409, body: { error: 'already_claimed' } };
   let sealed: unknown;
+  let probe: unknown;
   try {
-    sealed = (JSON.parse(body) as { sealed?: unknown } | null)?.sealed;
+    ({ sealed, probe } = (JSON.parse(body) as { sealed?: unknown; probe?: unknown } | null) ?? {});
   } catch {
     return { status: 400, body: { error: 'bad_request', message: 'the body is not JSON' } };
+  }
+  if (typeof probe === 'string') {
+    try {
+      return { status: 200, body: { sealed: sealClaimMessage(key, 'waiting', pod, openProbe(key, pod, probe)) } };
+    } catch (error) {
+      if (error instanceof ClaimSealError) return { status: 403, body: { error: 'refused', message: 'the probe does not open with this pod\'s key' } };
+      throw error;
+    }
   }
   if (typeof sealed !== 'string') return { status: 400, body: { error: 'bad_request', message: 'the body has no sealed claim' } };
   try {

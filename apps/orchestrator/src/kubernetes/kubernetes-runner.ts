@@ -1,13 +1,13 @@
 import { ApiException, BatchV1Api, CoreV1Api, Watch, type KubeConfig, type V1Job, type V1Pod, type V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { CLAIM_PATH, WAITING_PROBE, WAITING_STATUS } from '@factoryci/discovery';
+import { CLAIM_PATH, newProbe, opensAsWaiting, sealClaimMessage } from '@factoryci/discovery';
 import { assertRunId, type RunEvent, type RunHandle, type Runner, type RunOutcome, type RunStart } from '../runner.js';
 import { agentJobName, agentTokenSecretName, buildAgentJob, buildAgentTokenSecret, LABELS, MANAGED_BY, type AgentJobOptions } from './agent-job.js';
 import { jobEnded, judgeRun, type ObservedRun } from './run-judgement.js';
 import { createRunWatches, type RunWatches } from './run-watches.js';
 import { errorCode } from './shared-watch.js';
 import { createKubernetesAgentPool, type KubernetesPoolOptions } from './agent-pool.js';
-import { POOL_LABELS } from './idle-agent-job.js';
+import { claimKeyOf, claimKeySecretName, POOL_LABELS } from './idle-agent-job.js';
 import { adoptionOf, claimCandidates, claimTaken, tokenPath, type AdoptionFacts, type AgentRegistration, type IdleAgentState } from './pool-claims.js';
 
 export interface KubernetesRunnerOptions extends AgentJobOptions {
@@ -161,19 +161,29 @@ export function createKubernetesRunner(options: KubernetesRunnerOptions): Kubern
   }
 
   /**
-   * Whether the agent at `url` answers `WAITING_PROBE` as one that still waits for its claim; not reachable (e.g.
-   * the NetworkPolicy without a pool) or any other answer: no.
+   * Whether the agent of `job`'s pod `pod` at `url` answers a probe sealed under its claim key (from the Job's claim
+   * key Secret) with the probe's nonce sealed as `waiting`: only the key's holder can, and only while it waits for its
+   * claim. No key (the Secret is deleted once the claim was answered), no answer or any other answer: no.
    */
-  async function stillWaiting(url: string): Promise<boolean> {
+  async function stillWaiting(job: string, pod: string, url: string): Promise<boolean> {
+    let key: Buffer | undefined;
+    try {
+      key = claimKeyOf(await core.readNamespacedSecret({ name: claimKeySecretName(job), namespace: options.namespace }));
+    } catch (error) {
+      if (apiCode(error) === 404) return false;
+      throw wrap('read secret', error);
+    }
+    if (!key) return false;
+    const probe = newProbe();
     try {
       const response = await fetch(`${url}${CLAIM_PATH}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: WAITING_PROBE,
+        body: JSON.stringify({ probe: sealClaimMessage(key, 'probe', pod, probe) }),
         signal: AbortSignal.timeout(options.pool?.claimTimeoutMs ?? 5000),
       });
-      await response.body?.cancel();
-      return response.status === WAITING_STATUS;
+      const body = (await response.json().catch(() => ({}))) as { sealed?: unknown };
+      return response.status === 200 && typeof body.sealed === 'string' && opensAsWaiting(key, pod, body.sealed, probe.nonce);
     } catch {
       return false;
     }
@@ -181,8 +191,8 @@ export function createKubernetesRunner(options: KubernetesRunnerOptions): Kubern
 
   /**
    * What Consul shows of the agent of a pool Job labelled for `runId` but not marked claimed (`claimTaken`), and, when
-   * it is registered idle, whether it says it still waits for its claim (asked at the pod's own address, as a claim
-   * is sent). Without Consul nothing is known (`unknown`: the Job is adopted); a Consul that does not answer fails the
+   * it is registered idle, whether it proves that it still waits for its claim (`stillWaiting`, asked at the pod's own
+   * address, as a claim is sent). Without Consul nothing is known (`unknown`: the Job is adopted); a Consul that does not answer fails the
    * adoption (it is tried again) rather than guess.
    */
   async function claimOf(runId: string, job: string): Promise<Pick<AdoptionFacts, 'claim' | 'waiting'>> {
@@ -210,7 +220,7 @@ export function createKubernetesRunner(options: KubernetesRunnerOptions): Kubern
       ended: false,
     }));
     const [agent] = claimCandidates(registrations, states, new Set());
-    return { claim, waiting: agent ? await stillWaiting(agent.url) : false };
+    return { claim, waiting: agent ? await stillWaiting(job, agent.pod, agent.url) : false };
   }
 
   /**

@@ -162,7 +162,7 @@ export interface AdoptionFacts {
   tokenSecret?: boolean;
   /** For `unclaimed`: what Consul shows of its agent (`claimTaken`). */
   claim?: ReturnType<typeof claimTaken>;
-  /** For `unclaimed` and `idle`: the agent answered `WAITING_PROBE` as one that still waits for its claim. */
+  /** For `unclaimed` and `idle`: the agent answered a probe sealed under its claim key as one that still waits. */
   waiting?: boolean;
 }
 
