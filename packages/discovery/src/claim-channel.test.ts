@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ClaimSealError, newClaim, openAnswer, openClaim, openClaimMessage, sealClaimMessage } from './claim-channel.js';
+import { ClaimSealError, newClaim, newProbe, openAnswer, openClaim, openClaimMessage, openProbe, opensAsWaiting, sealClaimMessage } from './claim-channel.js';
 
 const key = randomBytes(32);
 const pod = 'factory-idle-abc-x1y2z';
@@ -38,5 +38,30 @@ describe('the claim channel', () => {
     ['a key of the wrong length', () => openClaimMessage(randomBytes(16), 'claim', pod, sealed)],
   ])('refuses a message %s', (_what, open) => {
     expect(open).toThrow(ClaimSealError);
+  });
+});
+
+describe('the probe: whether an agent still waits for its claim', () => {
+  const probe = newProbe();
+  const waiting = sealClaimMessage(key, 'waiting', pod, probe);
+  it('opens a probe sealed for this pod, and the waiting answer that returns its nonce', () => {
+    expect(openProbe(key, pod, sealClaimMessage(key, 'probe', pod, probe))).toEqual(probe);
+    expect(opensAsWaiting(key, pod, waiting, probe.nonce)).toBe(true);
+  });
+
+  it.each([
+    ['another probe\'s nonce', () => opensAsWaiting(key, pod, waiting, newProbe().nonce)],
+    ['sealed under another key', () => opensAsWaiting(randomBytes(32), pod, waiting, probe.nonce)],
+    ['from another pod', () => opensAsWaiting(key, 'factory-idle-other', waiting, probe.nonce)],
+    ['the probe reflected as the answer', () => opensAsWaiting(key, pod, sealClaimMessage(key, 'probe', pod, probe), probe.nonce)],
+    ['a claim\'s answer', () => opensAsWaiting(key, pod, sealClaimMessage(key, 'answer', pod, { runId: 'wf-1', nonce: probe.nonce }), probe.nonce)],
+    ['not sealed', () => opensAsWaiting(key, pod, 'waiting', probe.nonce)],
+  ])('does not take %s as waiting', (_what, opens) => {
+    expect(opens()).toBe(false);
+  });
+
+  it('refuses a claim or an answer as a probe', () => {
+    expect(() => openProbe(key, pod, sealClaimMessage(key, 'claim', pod, claim))).toThrow(ClaimSealError);
+    expect(() => openProbe(key, pod, sealClaimMessage(key, 'waiting', pod, probe))).toThrow(ClaimSealError);
   });
 });
