@@ -192,8 +192,8 @@ export function createKubernetesRunner(options: KubernetesRunnerOptions): Kubern
   /**
    * What Consul shows of the agent of a pool Job labelled for `runId` but not marked claimed (`claimTaken`), and, when
    * it is registered idle, whether it proves that it still waits for its claim (`stillWaiting`, asked at the pod's own
-   * address, as a claim is sent). Without Consul nothing is known (`unknown`: the Job is adopted); a Consul that does not answer fails the
-   * adoption (it is tried again) rather than guess.
+   * address, as a claim is sent). Without Consul nothing is known (`unknown`: the Job is adopted); a Consul that does
+   * not answer fails the adoption (it is tried again) rather than guess.
    */
   async function claimOf(runId: string, job: string): Promise<Pick<AdoptionFacts, 'claim' | 'waiting'>> {
     if (!consul) return { claim: 'unknown' };
@@ -226,8 +226,9 @@ export function createKubernetesRunner(options: KubernetesRunnerOptions): Kubern
   /**
    * The run's Job, unless its agent provably never got a token (`adoptionOf`): unfinished and without its token
    * Secret (an orchestrator stopped between creating the two), or a pool Job labelled for the run, not marked claimed,
-   * whose agent is still idle (an orchestrator stopped before sending the claim). That one is deleted, so that the run
-   * is started again with a token. A pool Job not marked claimed whose agent took the claim (or may have) is adopted.
+   * whose agent proves it still waits for its claim (an orchestrator stopped before sending it). That one is deleted,
+   * so that the run is started again with a token. A pool Job not marked claimed whose agent took the claim (or may
+   * have) is adopted.
    */
   async function adopt(runId: string): Promise<RunHandle | undefined> {
     const job = await findJob(runId);

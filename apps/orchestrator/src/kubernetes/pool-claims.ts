@@ -2,7 +2,7 @@
  * The Kubernetes pool's decisions (docs/runners.md, "Warm agents on Kubernetes"), pure: which Consul registrations may
  * be claimed (only those of idle pods this orchestrator's pool created: a registration by anyone else never gets a
  * token), which idle agents are stale, how the pool counts for `poolTopUp`, whether a run's limits fit the pool's
- * agents, and how a claimed Job is labelled.
+ * agents, how a claimed Job is labelled, and whether adoption keeps a run's Job (`adoptionOf`).
  */
 import { IDLE_POD_META, IDLE_TAG } from '@factoryci/discovery';
 import type { PoolFit } from '../pool-decisions.js';
