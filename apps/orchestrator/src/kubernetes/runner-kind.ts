@@ -2,6 +2,15 @@
 import { agentEndpointsOf } from '../agent-env.js';
 import type { RunnerKind } from '../runner.js';
 
+/**
+ * The runner's pool settings: whenever Consul is configured, with size 0 too (no pool then, but adoption asks that
+ * Consul whether the agent of a Job an earlier pool left took its claim: `claimTaken`); none without Consul (the
+ * configuration refuses a pool without it).
+ */
+export function poolSettingsOf(k8s: { poolSize: number; poolStaleSeconds: number }, consulUrl: string | undefined): { size: number; staleAfterMs: number } | undefined {
+  return consulUrl ? { size: k8s.poolSize, staleAfterMs: k8s.poolStaleSeconds * 1000 } : undefined;
+}
+
 export const kubernetesRunnerKind: RunnerKind = {
   async create(config, logger) {
     // loaded only for this kind: @kubernetes/client-node is heavy
@@ -11,6 +20,7 @@ export const kubernetesRunnerKind: RunnerKind = {
       import('@factoryci/discovery'),
     ]);
     const k8s = config.kubernetes;
+    const poolSettings = poolSettingsOf(k8s, config.consulUrl);
     const runner = createKubernetesRunner({
       logger,
       ...agentEndpointsOf(config),
@@ -31,11 +41,7 @@ export const kubernetesRunnerKind: RunnerKind = {
       ...(k8s.serviceAccountName ? { serviceAccountName: k8s.serviceAccountName } : {}),
       ...(k8s.imagePullSecrets ? { imagePullSecrets: k8s.imagePullSecrets } : {}),
       ...(k8s.hostUsers !== undefined ? { hostUsers: k8s.hostUsers } : {}),
-      // the pool needs Consul (the configuration checks it); with size 0 its Consul still tells adoption whether a
-      // pool Job left by an earlier pool had its claim taken
-      ...(config.consulUrl
-        ? { pool: { size: k8s.poolSize, consul: consulFromUrl(config.consulUrl, config.consulToken), staleAfterMs: k8s.poolStaleSeconds * 1000 } }
-        : {}),
+      ...(poolSettings && config.consulUrl ? { pool: { ...poolSettings, consul: consulFromUrl(config.consulUrl, config.consulToken) } } : {}),
     });
     runner.startPool();
     return runner;
