@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AGENT_BIN, createRepo, seedRun } from '../test/agent/harness.js';
+import { storedChunkText } from '../apps/api/src/agent/stored-chunk.js';
 import { startApi } from '../test/api/harness.js';
 import { startBuiltApi } from '../test/support/built-api.js';
 import { checkOrderedOutput } from './checks.js';
@@ -63,10 +64,10 @@ export default async function bench(): Promise<void> {
     const execution = await db.execution.findFirstOrThrow({ where: { stage: { pipeline: { workflowId: run.workflowId } } }, select: { id: true, status: true, logBytes: true, reason: true } });
     const pages = async function* () {
       for (let seq = -1; ; ) {
-        const chunks = await db.logChunk.findMany({ where: { executionId: execution.id, seq: { gt: seq } }, orderBy: { seq: 'asc' }, take: 500, select: { seq: true, data: true } });
+        const chunks = await db.logChunk.findMany({ where: { executionId: execution.id, seq: { gt: seq } }, orderBy: { seq: 'asc' }, take: 500, select: { seq: true, encoding: true, data: true, deflated: true } });
         if (chunks.length === 0) return;
         seq = chunks.at(-1)?.seq ?? seq;
-        yield chunks.map((chunk) => chunk.data);
+        yield chunks.map((chunk) => storedChunkText(chunk));
       }
     };
     const check = await checkOrderedOutput(pages(), LINES, line);

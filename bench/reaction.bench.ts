@@ -14,6 +14,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { storedChunkText } from '../apps/api/src/agent/stored-chunk.js';
 import { DEFAULT_AGENT_BIN } from '../apps/orchestrator/src/local/local-runner.js';
 import { startFaultSystem } from '../test/faults/system.js';
 import { latencyOf, printLatencyTable, runNode, type LatencyMeasurement } from './lib.js';
@@ -54,9 +55,9 @@ async function measureReaction(env: Record<string, string>): Promise<Measured> {
       const workflowId = await project.push();
       const accepted = Date.now();
       await system.waitAllFinal([workflowId], 120_000);
-      const chunk = await db.logChunk.findFirst({ where: { seq: 0, execution: { stage: { pipeline: { workflowId } } } }, select: { data: true } });
+      const chunk = await db.logChunk.findFirst({ where: { seq: 0, execution: { stage: { pipeline: { workflowId } } } }, select: { encoding: true, data: true, deflated: true } });
       const marks = marksOf(workflowId, { orchestrator: system.orchestrators[0]?.output() ?? '', agent: readFileSync(agentLog, 'utf8') });
-      const executionStarted = clockReadingOf(chunk?.data ?? '');
+      const executionStarted = clockReadingOf(chunk ? storedChunkText(chunk) : '');
       if (executionStarted === undefined) {
         // what the run's agent logged, to tell why
         const said = readFileSync(agentLog, 'utf8').split('\n').filter((line) => line.includes(workflowId)).slice(-20).join('\n');

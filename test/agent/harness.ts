@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deriveRunTokenKey, mintRunToken } from '@factoryci/run-token';
+import { storedChunkText } from '../../apps/api/src/agent/stored-chunk.js';
 import { createSecretBox } from '../../apps/api/src/secret-box.js';
 import { startApi, type ApiHarness } from '../api/harness.js';
 
@@ -212,7 +213,7 @@ export async function storedRun(api: AgentApi, workflowId: string) {
           status: e.status,
           exitCode: e.exitCode,
           reason: e.reason,
-          log: e.logChunks.map((c) => c.data).join(''),
+          log: e.logChunks.map((c) => storedChunkText(c)).join(''),
           chunks: e.logChunks.map((c) => c.seq),
         });
       }

@@ -9,12 +9,15 @@ export interface TestLogBatch {
   chunks: { seq: number; data: string }[];
 }
 
-/** POST /agent/v1/log-frames as the agent sends it: the names and first seq in the query, the chunks as frames. */
-export function postLogFrames(api: ApiHarness, headers: Record<string, string>, batch: TestLogBatch) {
+/**
+ * POST /agent/v1/log-frames: the names and first seq in the query, the chunks as frames; plain frames (an agent of
+ * the previous version) unless `deflate` (as the agent sends them now: each chunk deflated when that is smaller).
+ */
+export function postLogFrames(api: ApiHarness, headers: Record<string, string>, batch: TestLogBatch, { deflate = false } = {}) {
   return api.app.inject({
     method: 'POST',
     url: `${AGENT_PATHS.logFrames}?${logFramesQuery(batch)}`,
     headers: { ...headers, 'content-type': LOG_FRAMES_CONTENT_TYPE },
-    payload: encodeLogFrames(batch.chunks.map((chunk) => chunk.data)),
+    payload: encodeLogFrames(batch.chunks.map((chunk) => chunk.data), { deflate }),
   });
 }

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { expect } from 'vitest';
+import { storedChunkText } from '../../apps/api/src/agent/stored-chunk.js';
 import { startCheckRunWorker } from '../../apps/api/src/check-runs/worker.js';
 import { createGithubAppClient, type GithubAppClient } from '../../apps/api/src/github/github-app.js';
 import { saveInstallation } from '../../apps/api/src/github/installations.js';
@@ -223,7 +224,7 @@ export async function storedTree(api: ApiHarness, workflowId: string) {
         id: execution.id,
         status: execution.status,
         exitCode: execution.exitCode,
-        log: execution.logChunks.map((chunk) => chunk.data).join(''),
+        log: execution.logChunks.map((chunk) => storedChunkText(chunk)).join(''),
       })),
     ),
   );

@@ -5,6 +5,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storedChunkText } from '../../apps/api/src/agent/stored-chunk.js';
 import { ADMIN_TOKEN } from '../api/harness.js';
 import { createGitRepo, type GitRepo } from '../orchestrator/git-repo.js';
 import { startE2E, storedTree, waitUntil, type E2E } from './harness.js';
@@ -199,8 +200,8 @@ describe('when, allow_failure and retry, end to end with the local runner', () =
     // the log keeps both attempts, the second after a line marking its start; chunks before log_seq are the first's
     const chunks = stored.workflow.pipelines[0]?.stages[0]?.executions[0]?.logChunks ?? [];
     const logSeq = flaky?.attempts[0]?.log_seq ?? 0;
-    expect(chunks.filter((c) => c.seq < logSeq).map((c) => c.data).join('')).toBe('first\n');
-    expect(chunks.filter((c) => c.seq >= logSeq).map((c) => c.data).join('')).toBe('--- attempt 1 failed (exit code 7); attempt 2 ---\nsecond\n');
+    expect(chunks.filter((c) => c.seq < logSeq).map((c) => storedChunkText(c)).join('')).toBe('first\n');
+    expect(chunks.filter((c) => c.seq >= logSeq).map((c) => storedChunkText(c)).join('')).toBe('--- attempt 1 failed (exit code 7); attempt 2 ---\nsecond\n');
     expect(stored.byPath['broken/cleanup/rm']?.log).toBe('cleaned\n');
     expect(stored.byPath['notify/tell/mail']?.log).toBe('told\n');
   });

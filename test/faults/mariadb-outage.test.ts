@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
+import { storedChunkText } from '../../apps/api/src/agent/stored-chunk.js';
 import { storedTree } from '../e2e/harness.js';
 import { ownPeakRss, serverErrors } from './figures.js';
 import { sampleRss } from './memory.js';
@@ -49,7 +50,7 @@ describe('MariaDB stopped for 10 s during a run that prints 5,000 lines', () => 
 
     const pushedAt = Date.now();
     const id = await project.push();
-    const storedLines = async () => (await db.logChunk.findMany({ where: { execution: { stage: { pipeline: { workflowId: id } } } }, select: { data: true } })).reduce((n, chunk) => n + chunk.data.split('\n').length - 1, 0);
+    const storedLines = async () => (await db.logChunk.findMany({ where: { execution: { stage: { pipeline: { workflowId: id } } } }, select: { encoding: true, data: true, deflated: true } })).reduce((n, chunk) => n + storedChunkText(chunk).split('\n').length - 1, 0);
     await waitFor(async () => (await storedLines()) >= LINES / 5, 60_000, 'a fifth of the lines stored').catch(async (error: unknown) => {
       throw new Error(`${(error as Error).message}: ${await system.diagnose([id])}`);
     });

@@ -78,7 +78,7 @@ export interface AgentApiClient {
    * that is a Uint8Array goes as it is (application/octet-stream), any other as JSON.
    */
   request<T = unknown>(method: 'GET' | 'PUT' | 'POST', path: string, body?: unknown): Promise<T>;
-  /** POST /agent/v1/log-frames: the batch's chunks as frames, its names and first seq in the query (docs/agent-protocol.md). */
+  /** POST /agent/v1/log-frames: the batch's chunks as frames (deflated), its names and first seq in the query (docs/agent-protocol.md). */
   postLogs(batch: LogBatch): Promise<unknown>;
   /** From now on, no request retries past `atMs` (Date.now() based), e.g. while shutting down on SIGTERM. */
   limitRetriesUntil(atMs: number): void;
@@ -155,8 +155,8 @@ export function createAgentApiClient(options: AgentApiClientOptions): AgentApiCl
       }
     },
     postLogs(batch) {
-      // encoded once, whatever the retries
-      return client.request('POST', `${AGENT_PATHS.logFrames}?${logFramesQuery(batch)}`, encodeLogFrames(batch.chunks.map((chunk) => chunk.data)));
+      // encoded once, whatever the retries; each chunk deflated when that is smaller (the API stores it so)
+      return client.request('POST', `${AGENT_PATHS.logFrames}?${logFramesQuery(batch)}`, encodeLogFrames(batch.chunks.map((chunk) => chunk.data), { deflate: true }));
     },
     limitRetriesUntil(atMs) {
       hardLimit = Math.min(hardLimit, atMs);

@@ -34,3 +34,23 @@ describe('planLogBatch: what storing a batch does, chunk by chunk', () => {
     expect(plan({ ...input, chunks: [...input.chunks] })).toEqual(expected);
   });
 });
+
+describe('planLogBatch: a chunk that came deflated', () => {
+  // (what the agent sent: the rule only passes it on, so any bytes stand for it here)
+  const deflated = Buffer.from('DEFLATED');
+  const came = (seq: number, text: string) => ({ seq, data: Buffer.from(text), deflated });
+
+  it.each([
+    ['is stored as it came when it is stored whole', { chunks: [came(0, 'abcd')] }, [{ ...row(0, 'abcd'), deflated }]],
+    ['is stored as its head, plain, when cut at the cap', { storedBytes: 8, chunks: [came(4, 'abcd')] }, [row(4, 'ab')]],
+    ['beside a plain one, each keeps its own form', { chunks: [came(0, 'ab'), ...chunks(1, 'cd')] }, [{ ...row(0, 'ab'), deflated }, row(1, 'cd')]],
+  ] as const)('%s', (_name, input, expected) => {
+    const planned = plan({ ...input, chunks: [...input.chunks] });
+    expect(planned.kind === 'store' && planned.rows).toEqual(expected);
+  });
+
+  it('a retry is compared by its text (the stored chunk inflated), not by its bytes as sent', () => {
+    expect(plan({ chunks: [came(0, 'ab')], stored: stored([0, 'ab']), storedBytes: 2 })).toMatchObject({ kind: 'store', rows: [], duplicates: 1 });
+    expect(plan({ chunks: [came(0, 'ab')], stored: stored([0, 'xy']), storedBytes: 2 })).toEqual({ kind: 'conflict', seq: 0 });
+  });
+});

@@ -10,9 +10,9 @@ export interface LogBatchInput {
   capBytes: number;
   /** The seq after the execution's last stored chunk (0 when none is). */
   nextSeq: number;
-  /** Consecutive chunks (UTF-8), in seq order. */
-  chunks: readonly { seq: number; data: Buffer }[];
-  /** The data of the batch's seqs that are stored already. */
+  /** Consecutive chunks (UTF-8), in seq order; `deflated`: the chunk as it came deflated (a frame), if it did. */
+  chunks: readonly { seq: number; data: Buffer; deflated?: Buffer | undefined }[];
+  /** The data (UTF-8, inflated) of the batch's seqs that are stored already. */
   stored: ReadonlyMap<number, Buffer>;
 }
 
@@ -21,6 +21,8 @@ export interface LogRow {
   /** UTF-8, a view of the chunk's bytes (its head when cut at the cap). */
   data: Buffer;
   bytes: number;
+  /** The chunk as it came deflated, when it did and is stored whole (a chunk cut at the cap is stored as its head). */
+  deflated?: Buffer;
 }
 
 export type LogBatchPlan =
@@ -78,7 +80,7 @@ export function planLogBatch(input: LogBatchInput): LogBatchPlan {
       continue;
     }
     const kept = admission.kind === 'cut' ? chunk.data.subarray(0, utf8CutIndex(chunk.data, admission.keepBytes)) : chunk.data;
-    rows.push({ seq: chunk.seq, data: kept, bytes: kept.length });
+    rows.push({ seq: chunk.seq, data: kept, bytes: kept.length, ...(chunk.deflated !== undefined && kept.length === dataBytes ? { deflated: chunk.deflated } : {}) });
     bytes += kept.length;
     if (admission.kind !== 'store') truncated = true;
   }

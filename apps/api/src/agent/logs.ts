@@ -7,13 +7,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BadRequestError, ConflictError, LogOutOfOrderError, NotFoundError, UnauthorizedError } from '../errors.js';
 import { planLogBatch, type LogTarget } from './log-batch-plan.js';
 import { fromByte, fromLine, tailLines, type LogRange } from '../runs/log-ranges.js';
+import { storedChunkBytes, storedChunkColumns, storedChunkText, type StoredChunkRow } from './stored-chunk.js';
 
-/** Consecutive chunks of one execution to store: frames' bytes (UTF-8) as they came, or a JSON body's texts. */
+/**
+ * Consecutive chunks of one execution to store: frames' bytes (UTF-8; a deflated frame's inflated, with the frame's
+ * bytes as they came in `deflated`), or a JSON body's texts.
+ */
 export interface LogChunksToStore {
   pipeline: string;
   stage: string;
   execution: string;
-  chunks: readonly { seq: number; data: Buffer | string }[];
+  chunks: readonly { seq: number; data: Buffer | string; deflated?: Buffer | undefined }[];
 }
 
 export interface AppendedBatch {
@@ -50,7 +54,7 @@ export async function appendLogChunks(db: Db, workflowId: string, batch: LogChun
   const node = `${batch.pipeline}/${batch.stage}/${batch.execution}`;
   const seqError = logBatchSeqError(batch.chunks);
   if (seqError !== undefined) throw new BadRequestError(seqError);
-  const chunks = batch.chunks.map((chunk) => ({ seq: chunk.seq, data: typeof chunk.data === 'string' ? Buffer.from(chunk.data) : chunk.data }));
+  const chunks = batch.chunks.map((chunk) => ({ seq: chunk.seq, data: typeof chunk.data === 'string' ? Buffer.from(chunk.data) : chunk.data, deflated: chunk.deflated }));
   const found = await db.execution.findFirst({
     where: { name: batch.execution, stage: { name: batch.stage, pipeline: { name: batch.pipeline, workflowId } } },
     select: { id: true, stage: { select: { pipeline: { select: { workflow: { select: { project: { select: { logCapBytes: true } } } } } } } } },
@@ -71,9 +75,9 @@ export async function appendLogChunks(db: Db, workflowId: string, batch: LogChun
       begun,
       conn.query('SELECT status FROM workflows WHERE id = ? FOR UPDATE', [workflowId]),
       conn.query('SELECT status, log_bytes FROM executions WHERE id = ? FOR UPDATE', [found.id]),
-      conn.query('SELECT seq, CAST(data AS BINARY) AS data FROM log_chunks WHERE execution_id = ? AND seq BETWEEN ? AND ?', [found.id, first, last]),
+      conn.query('SELECT seq, encoding, CAST(data AS BINARY) AS data, deflated FROM log_chunks WHERE execution_id = ? AND seq BETWEEN ? AND ?', [found.id, first, last]),
       conn.query('SELECT COALESCE(MAX(seq) + 1, 0) AS next FROM log_chunks WHERE execution_id = ?', [found.id]),
-    ])) as [void, { status: string }[], { status: string; log_bytes: number | bigint }[], { seq: number; data: Buffer }[], { next: number | bigint }[]];
+    ])) as [void, { status: string }[], { status: string; log_bytes: number | bigint }[], (StoredChunkRow & { seq: number })[], { next: number | bigint }[]];
     const [workflow] = workflows;
     const [execution] = executions;
     if (!execution) throw new NotFoundError(`no execution ${node} in this run's plan`);
@@ -84,7 +88,7 @@ export async function appendLogChunks(db: Db, workflowId: string, batch: LogChun
       capBytes,
       nextSeq: Number(nexts[0]?.next ?? 0),
       chunks,
-      stored: new Map(stored.map((row) => [Number(row.seq), row.data])),
+      stored: new Map(stored.map((row) => [Number(row.seq), storedChunkBytes(row)])),
     });
     switch (plan.kind) {
       case 'early':
@@ -99,11 +103,16 @@ export async function appendLogChunks(db: Db, workflowId: string, batch: LogChun
         throw new UnauthorizedError(`the run of this token has ended (${workflow?.status ?? 'deleted'})`);
     }
     if (plan.rows.length === 0) return { stored: 0, bytes: 0, refused: plan.refused };
-    // one multi-row insert, the data as Buffers; the size with it (both go out together)
+    // one multi-row insert, the data as Buffers (a deflated chunk as it came: storedChunkColumns); the size with it
+    // (both go out together), counted in bytes of UTF-8
     const bytes = plan.rows.reduce((sum, row) => sum + row.bytes, 0);
     const reason = plan.truncated ? truncationReason(capBytes) : null;
+    const values = plan.rows.flatMap((row) => {
+      const stored = storedChunkColumns(row);
+      return [found.id, row.seq, stored.encoding, stored.data, stored.deflated, stored.bytes];
+    });
     const [insert] = (await Promise.all([
-      conn.execute(`INSERT INTO log_chunks (execution_id, seq, data) VALUES ${plan.rows.map(() => '(?, ?, ?)').join(', ')}`, plan.rows.flatMap((row) => [found.id, row.seq, row.data])),
+      conn.execute(`INSERT INTO log_chunks (execution_id, seq, encoding, data, deflated, bytes) VALUES ${plan.rows.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`, values),
       conn.query('UPDATE executions SET log_bytes = log_bytes + ?, reason = COALESCE(reason, ?) WHERE id = ?', [bytes, reason, found.id]),
     ])) as [{ affectedRows: number }, unknown];
     if (insert.affectedRows !== plan.rows.length) throw new Error(`chunks ${first}–${last} of execution ${node}: ${insert.affectedRows} of ${plan.rows.length} stored`);
@@ -142,15 +151,15 @@ async function* executionLogChunks(
   if (upToId === null) return;
   let last: number | null = null;
   for (;;) {
-    const chunks: { seq: number; data: string }[] = await db.logChunk.findMany({
+    const chunks: (StoredChunkRow & { seq: number })[] = await db.logChunk.findMany({
       where: { executionId, id: { lte: upToId }, ...(last === null ? {} : { seq: newestFirst ? { lt: last } : { gt: last } }) },
       orderBy: { seq: newestFirst ? 'desc' : 'asc' },
       take: batchChunks,
-      select: { seq: true, data: true },
+      select: { seq: true, encoding: true, data: true, deflated: true },
     });
     for (const chunk of chunks) {
       last = chunk.seq;
-      yield chunk.data;
+      yield storedChunkText(chunk);
     }
     if (chunks.length < batchChunks) return;
   }

@@ -1,4 +1,5 @@
 import type { Db } from '../db.js';
+import { storedChunkText } from '../agent/stored-chunk.js';
 
 /** How much one read of a workflow's chunks may take: memory stays bounded whatever the log's size. */
 export interface LogBatchLimits {
@@ -32,7 +33,8 @@ export function chunksWithinBytes(sizes: readonly number[], maxBytes: number): n
 
 /**
  * The next chunks of a workflow's executions after `after` (log_chunks.id), in id order: first the ids and sizes of at
- * most `maxChunks`, then the data of those that fit in `maxBytes`. Ids grow in commit order within a workflow (its
+ * most `maxChunks`, then the data of those that fit in `maxBytes` (sizes in bytes of UTF-8: a deflated chunk's
+ * inflated size, `log_chunks.bytes`; each chunk inflated as it is read). Ids grow in commit order within a workflow (its
  * chunks are inserted holding the workflow's row, appendLogChunks), and an execution's chunks are stored in seq order
  * (a batch only right after the chunks before it): so resuming after an id loses and repeats nothing, and one
  * execution's chunks come in seq order. With `executionId`, only that execution's chunks. An empty answer means the
@@ -48,7 +50,7 @@ export async function readLogBatch(
   // one execution's chunks (of this workflow: the join still checks it) by the (execution_id, id) index
   const sizes = executionId
     ? await db.$queryRaw<{ id: bigint; bytes: bigint | number }[]>`
-    SELECT c.id, OCTET_LENGTH(c.data) AS bytes
+    SELECT c.id, COALESCE(c.bytes, OCTET_LENGTH(c.data)) AS bytes
     FROM log_chunks c
     JOIN executions e ON e.id = c.execution_id
     JOIN stages s ON s.id = e.stage_id
@@ -57,7 +59,7 @@ export async function readLogBatch(
     ORDER BY c.id
     LIMIT ${limits.maxChunks}`
     : await db.$queryRaw<{ id: bigint; bytes: bigint | number }[]>`
-    SELECT c.id, OCTET_LENGTH(c.data) AS bytes
+    SELECT c.id, COALESCE(c.bytes, OCTET_LENGTH(c.data)) AS bytes
     FROM log_chunks c
     JOIN executions e ON e.id = c.execution_id
     JOIN stages s ON s.id = e.stage_id
@@ -71,7 +73,7 @@ export async function readLogBatch(
   const rows = await db.logChunk.findMany({
     where: { id: { in: ids } },
     orderBy: { id: 'asc' },
-    select: { id: true, executionId: true, seq: true, data: true, createdAt: true },
+    select: { id: true, executionId: true, seq: true, encoding: true, data: true, deflated: true, createdAt: true },
   });
-  return rows.map((row) => ({ cursor: row.id, executionId: row.executionId, seq: row.seq, data: row.data, at: row.createdAt }));
+  return rows.map((row) => ({ cursor: row.id, executionId: row.executionId, seq: row.seq, data: storedChunkText(row), at: row.createdAt }));
 }

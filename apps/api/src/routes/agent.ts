@@ -7,6 +7,7 @@ import {
   logFramesQuerySchema,
   MAX_LOG_FRAMES_BODY_BYTES,
   MAX_LOG_BATCH_CHUNKS,
+  MAX_LOG_CHUNK_BYTES,
   MAX_LOG_CHUNK_CHARS,
   MAX_LOG_SEQ,
   okAnswerSchema,
@@ -184,7 +185,7 @@ export const agentRoutes: RoutePlugin = async (app, deps) => {
       schema: {
         tags,
         summary: 'Consecutive chunks of an execution\'s output as frames of bytes (each stored once per seq)',
-        description: `The body (${LOG_FRAMES_CONTENT_TYPE}): 1 to ${MAX_LOG_BATCH_CHUNKS} frames, each a 4-byte big-endian length and that many bytes of UTF-8; frame i is chunk seq + i.`,
+        description: `The body (${LOG_FRAMES_CONTENT_TYPE}): 1 to ${MAX_LOG_BATCH_CHUNKS} frames, each a 4-byte big-endian header and that many bytes (its low 31 bits): the chunk's UTF-8, or with the top bit set its UTF-8 as raw DEFLATE (inflating to at most ${MAX_LOG_CHUNK_BYTES} bytes; stored as it came); frame i is chunk seq + i.`,
         querystring: logFramesQuerySchema,
         response: { 200: okAnswerSchema, ...agentErrors },
       },
@@ -195,7 +196,7 @@ export const agentRoutes: RoutePlugin = async (app, deps) => {
       const decoded = decodeLogFrames(request.body);
       if ('error' in decoded) throw new BadRequestError(decoded.error);
       if (seq + decoded.chunks.length - 1 > MAX_LOG_SEQ) throw new BadRequestError(`chunk seqs go up to ${MAX_LOG_SEQ}`);
-      return storeLogs(request, { pipeline, stage, execution, chunks: decoded.chunks.map((data, i) => ({ seq: seq + i, data })) });
+      return storeLogs(request, { pipeline, stage, execution, chunks: decoded.chunks.map((data, i) => ({ seq: seq + i, data, deflated: decoded.deflated[i] })) });
     },
   );
 };

@@ -12,7 +12,7 @@ export interface paths {
         put?: never;
         /**
          * Consecutive chunks of an execution's output as frames of bytes (each stored once per seq)
-         * @description The body (application/octet-stream): 1 to 8 frames, each a 4-byte big-endian length and that many bytes of UTF-8; frame i is chunk seq + i.
+         * @description The body (application/octet-stream): 1 to 8 frames, each a 4-byte big-endian header and that many bytes (its low 31 bits): the chunk's UTF-8, or with the top bit set its UTF-8 as raw DEFLATE (inflating to at most 1048576 bytes; stored as it came); frame i is chunk seq + i.
          */
         post: {
             parameters: {
