@@ -191,6 +191,18 @@ export function exampleFiles(): Record<string, string> {
   return Object.fromEntries(fs.readdirSync(EXAMPLES).map((name) => [`.factory/${name}`, fs.readFileSync(join(EXAMPLES, name), 'utf8')]));
 }
 
+/** The executions a push to main of the examples (examples/.factory) runs, in order; each succeeds. */
+export const EXAMPLE_PUSH_EXECUTIONS = [
+  'build/prepare/toolchain',
+  'build/test/unit',
+  'build/test/lint',
+  'build/test/inventory',
+  'compat (os=linux, node=20)/check/versions',
+  'compat (os=linux, node=22)/check/versions',
+  'compat (os=mac, node=22)/check/versions',
+  'deploy/ship/release',
+];
+
 export async function waitUntil<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
