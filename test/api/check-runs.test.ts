@@ -1,7 +1,5 @@
 import { deriveRunTokenKey, mintRunToken } from '@factoryci/run-token';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCheckRunWorker } from '../../apps/api/src/check-runs/worker.js';
 import { CHECK_RUN_QUEUE_NAME, enqueueCheckRunSync, type CheckRunJobData } from '@factoryci/queue';
 import { Queue } from 'bullmq';
 import { checkRequestBody, checkResponse } from '../standins/github/openapi.js';
@@ -9,7 +7,7 @@ import type { GithubAppClient } from '../../apps/api/src/github/github-app.js';
 import type { GithubStandin } from '../standins/github/server.js';
 import { samplePlan } from './agent-fixtures.js';
 import { deliver } from './deliver.js';
-import { HELLO_WORLD as REPO, makeAppIdentity, startApiWithInstalledProject, startStandinFor } from './github-fixtures.js';
+import { HELLO_WORLD as REPO, makeAppIdentity, startApiWithInstalledProject, startCheckRunWorkerFor, startStandinFor } from './github-fixtures.js';
 import { adminHeaders, waitUntil, type ApiHarness } from './harness.js';
 import { exampleOf } from './webhook-examples.js';
 
@@ -26,8 +24,7 @@ beforeAll(async () => {
   ({ api, client } = started);
   expect(started.project.installation_id).toBe(41);
   secret = started.project.webhook_secret;
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  worker = startCheckRunWorker({ db: api.database.db, github: client, logger, publicUrl: api.config.publicUrl }, { redisUrl: api.config.redisUrl, prefix: api.prefix });
+  worker = startCheckRunWorkerFor(api, client);
 });
 afterAll(async () => {
   await worker?.close();

@@ -1,4 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { pino } from 'pino';
+import { startCheckRunWorker } from '../../apps/api/src/check-runs/worker.js';
 import type { GithubAppConfig } from '../../apps/api/src/config.js';
 import { createGithubAppClient, type GithubAppClient } from '../../apps/api/src/github/github-app.js';
 import { saveInstallation } from '../../apps/api/src/github/installations.js';
@@ -80,4 +82,10 @@ export async function startApiWithInstalledProject(
   const created = await api.app.inject({ method: 'POST', url: '/project', headers: adminHeaders, payload: { owner: 'Codertocat', project: 'Hello-World', url: `https://github.com/${HELLO_WORLD}` } });
   if (created.statusCode !== 201) throw new Error(`POST /project: ${created.statusCode} ${created.body}`);
   return { api, client, project: created.json() };
+}
+
+/** The check-run worker, as the API process runs it, on `api`'s database and queue, writing to GitHub through `client`. */
+export function startCheckRunWorkerFor(api: ApiHarness, client: GithubAppClient): { close(): Promise<void> } {
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  return startCheckRunWorker({ db: api.database.db, github: client, logger, publicUrl: api.config.publicUrl }, { redisUrl: api.config.redisUrl, prefix: api.prefix });
 }

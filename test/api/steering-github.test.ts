@@ -1,13 +1,11 @@
 import { deriveRunTokenKey, mintRunToken } from '@factoryci/run-token';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCheckRunWorker } from '../../apps/api/src/check-runs/worker.js';
 import { createGitRepo, type GitRepo } from '../orchestrator/git-repo.js';
 import { checkRequestBody, checkResponse } from '../standins/github/openapi.js';
 import type { GithubAppClient } from '../../apps/api/src/github/github-app.js';
 import type { GithubStandin } from '../standins/github/server.js';
 import { deliver } from './deliver.js';
-import { HELLO_WORLD as REPO, makeAppIdentity, startApiWithInstalledProject, startStandinFor } from './github-fixtures.js';
+import { HELLO_WORLD as REPO, makeAppIdentity, startApiWithInstalledProject, startCheckRunWorkerFor, startStandinFor } from './github-fixtures.js';
 import { adminHeaders, waitUntil, type ApiHarness } from './harness.js';
 import { exampleOf } from './webhook-examples.js';
 
@@ -35,8 +33,7 @@ beforeAll(async () => {
   ({ api, client } = started);
   expect(started.project).toMatchObject({ installation_id: 41, default_branch: 'main' });
   ({ id: projectId, webhook_secret: secret } = started.project);
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  worker = startCheckRunWorker({ db: api.database.db, github: client, logger, publicUrl: api.config.publicUrl }, { redisUrl: api.config.redisUrl, prefix: api.prefix });
+  worker = startCheckRunWorkerFor(api, client);
 });
 afterAll(async () => {
   await worker?.close();
