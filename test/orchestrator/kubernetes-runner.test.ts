@@ -14,6 +14,13 @@ function jobsFor(runId: string) {
   return cluster.standin.jobs(NAMESPACE).filter((job) => job.metadata.labels['factoryci.dev/run-id'] === runId);
 }
 
+function podsFor(runId: string) {
+  return cluster.standin.pods(NAMESPACE).filter((pod) => pod.metadata.labels['factoryci.dev/run-id'] === runId);
+}
+
+/** The name of the run's pod ('' while it has none). */
+const podNameOf = (runId: string) => podsFor(runId)[0]?.metadata.name ?? '';
+
 describe('kubernetes runner against the stand-in', () => {
   it('runs a Job whose container succeeds, with the run env, and reports provisioning then running', async () => {
     const k8s = runner(['sh', '-c', 'echo "hi from $FACTORY_RUN_ID at $FACTORY_AGENT_ADDRESS via $FACTORY_API_URL"; exit 0']);
@@ -77,7 +84,7 @@ describe('kubernetes runner against the stand-in', () => {
     const handle = await k8s.start(newRun({ limits: { cpu: '1', memory: '1Gi', timeoutSeconds: 1 } }));
     let pid: number | undefined;
     const outcome = await k8s.watch(handle, (event) => {
-      if (event.type === 'running') pid = cluster.standin.podPid(cluster.standin.pods(NAMESPACE).find((pod) => pod.metadata.labels['factoryci.dev/run-id'] === handle.runId)?.metadata.name ?? '');
+      if (event.type === 'running') pid = cluster.standin.podPid(podNameOf(handle.runId));
     });
     expect(outcome).toMatchObject({ status: 'error', reason: 'DeadlineExceeded' });
     expect(pid).toBeTypeOf('number');
@@ -91,8 +98,7 @@ describe('kubernetes runner against the stand-in', () => {
     let pid: number | undefined;
     const watching = k8s.watch(handle, (event) => {
       if (event.type !== 'running') return;
-      const pod = cluster.standin.pods(NAMESPACE).find((candidate) => candidate.metadata.labels['factoryci.dev/run-id'] === run.runId);
-      pid = cluster.standin.podPid(pod?.metadata.name ?? '');
+      pid = cluster.standin.podPid(podNameOf(run.runId));
       void k8s.cancel(handle);
     });
     expect(await watching).toEqual({ status: 'cancelled' });
@@ -115,7 +121,7 @@ describe('kubernetes runner against the stand-in', () => {
     expect(await restarted.adopt('never-started-run')).toBeUndefined();
     expect(await restarted.watch(started)).toEqual({ status: 'success' });
     expect(jobsFor(run.runId)).toHaveLength(1);
-    expect(cluster.standin.pods(NAMESPACE).filter((pod) => pod.metadata.labels['factoryci.dev/run-id'] === run.runId)).toHaveLength(1);
+    expect(podsFor(run.runId)).toHaveLength(1);
     expect(await restarted.logs(started)).toBe('done\n');
   });
 
@@ -125,8 +131,7 @@ describe('kubernetes runner against the stand-in', () => {
     const handle = await k8s.start(run);
     const outcome = await k8s.watch(handle, (event) => {
       if (event.type !== 'running') return;
-      const pod = cluster.standin.pods(NAMESPACE).find((candidate) => candidate.metadata.labels['factoryci.dev/run-id'] === run.runId);
-      cluster.standin.evict(pod?.metadata.name ?? '');
+      cluster.standin.evict(podNameOf(run.runId));
     });
     expect(outcome).toMatchObject({ status: 'error', reason: 'Evicted', message: expect.stringContaining('low on resource') });
   });
@@ -137,8 +142,7 @@ describe('kubernetes runner against the stand-in', () => {
     const handle = await k8s.start(run);
     const outcome = await k8s.watch(handle, (event) => {
       if (event.type !== 'running') return;
-      const pod = cluster.standin.pods(NAMESPACE).find((candidate) => candidate.metadata.labels['factoryci.dev/run-id'] === run.runId);
-      void cluster.core.deleteNamespacedPod({ name: pod?.metadata.name ?? '', namespace: NAMESPACE });
+      void cluster.core.deleteNamespacedPod({ name: podNameOf(run.runId), namespace: NAMESPACE });
     });
     expect(outcome).toMatchObject({ status: 'error', reason: 'PodLost' });
   });
@@ -167,7 +171,7 @@ describe('kubernetes runner against the stand-in', () => {
     const k8s = runner(['sh', '-c', 'sleep 1; exit 0']);
     const run = newRun();
     const handle = await k8s.start(run);
-    await waitFor(() => cluster.standin.pods(NAMESPACE).some((pod) => pod.metadata.labels['factoryci.dev/run-id'] === run.runId && pod.status.phase === 'Running'));
+    await waitFor(() => podsFor(run.runId).some((pod) => pod.status.phase === 'Running'));
     const events: RunEvent[] = [];
     expect(await k8s.watch(handle, (event) => events.push(event))).toEqual({ status: 'success' });
     expect(events.map((event) => event.type)).toEqual(['provisioning', 'running']);
