@@ -12,6 +12,7 @@ import { deriveRunTokenKey, mintRunToken } from '@factoryci/run-token';
 import { storedChunkText } from '../../apps/api/src/agent/stored-chunk.js';
 import { createSecretBox } from '../../apps/api/src/secret-box.js';
 import { startApi, type ApiHarness } from '../api/harness.js';
+import { readWorkflowTree } from '../support/db.js';
 
 export const AGENT_BIN = fileURLToPath(new URL('../../apps/agent/bin/factory-agent.js', import.meta.url));
 export const EXAMPLES = fileURLToPath(new URL('../../examples/.factory', import.meta.url));
@@ -186,21 +187,7 @@ export interface StoredExecution {
 
 /** The run as the database holds it: workflow, pipelines, and every execution with its log (chunks in seq order). */
 export async function storedRun(api: AgentApi, workflowId: string) {
-  const { db } = api.harness.database;
-  const workflow = await db.workflow.findUniqueOrThrow({
-    where: { id: workflowId },
-    include: {
-      pipelines: {
-        orderBy: { position: 'asc' },
-        include: {
-          stages: {
-            orderBy: { position: 'asc' },
-            include: { executions: { orderBy: { position: 'asc' }, include: { logChunks: { orderBy: { seq: 'asc' } } } } },
-          },
-        },
-      },
-    },
-  });
+  const workflow = await readWorkflowTree(api.harness.database.db, workflowId);
   const executions = new Map<string, StoredExecution>();
   const pipelines = new Map<string, { status: string; reason: string | null }>();
   const stages = new Map<string, string>();

@@ -5,26 +5,17 @@ import { createDb, driverPool, scriptPool } from '../../packages/db/src/client.j
 import { acceptRuns, type AcceptedRun, type RunToAccept } from '../../apps/api/src/webhooks/accept-run.js';
 import type { RunRequest } from '../../apps/api/src/webhooks/events.js';
 import { NotFoundError } from '../../apps/api/src/errors.js';
+import { pushCommitFixture } from '../../packages/run-state/src/push-commit.fixture.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 /** The intake's group commit against the real database: a batch's outcomes, its rows, and its races. */
 let database: TestDatabase;
 
 const run: RunRequest = {
-  event: 'push',
-  action: null,
-  ref: 'refs/heads/main',
-  sha: 'c'.repeat(40),
-  branch: 'main',
-  tag: null,
-  prNumber: null,
-  baseSha: null,
-  headRepoFullName: null,
-  trusted: true,
+  ...pushCommitFixture(),
   repositoryPrivate: false,
   sender: 'octocat',
   commitMessage: 'Fix the build ✓\n\nwith a body',
-  commitAuthor: 'octocat',
   changedPaths: ['src/a.ts', 'README.md'],
 };
 

@@ -1,42 +1,30 @@
 import { deriveRunTokenKey, mintRunToken } from '@factoryci/run-token';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCheckRunWorker } from '../../apps/api/src/check-runs/worker.js';
-import { createGithubAppClient } from '../../apps/api/src/github/github-app.js';
-import { saveInstallation } from '../../apps/api/src/github/installations.js';
 import { CHECK_RUN_QUEUE_NAME, enqueueCheckRunSync, type CheckRunJobData } from '@factoryci/queue';
 import { Queue } from 'bullmq';
 import { checkRequestBody, checkResponse } from '../standins/github/openapi.js';
+import type { GithubAppClient } from '../../apps/api/src/github/github-app.js';
 import type { GithubStandin } from '../standins/github/server.js';
 import { samplePlan } from './agent-fixtures.js';
 import { deliver } from './deliver.js';
-import { makeAppIdentity, startStandinFor } from './github-fixtures.js';
-import { adminHeaders, startApi, waitUntil, type ApiHarness } from './harness.js';
+import { HELLO_WORLD as REPO, makeAppIdentity, startApiWithInstalledProject, startCheckRunWorkerFor, startStandinFor } from './github-fixtures.js';
+import { adminHeaders, waitUntil, type ApiHarness } from './harness.js';
 import { exampleOf } from './webhook-examples.js';
 
 const identity = makeAppIdentity();
-const REPO = 'Codertocat/Hello-World';
 let github: GithubStandin;
 let api: ApiHarness;
+let client: GithubAppClient;
 let worker: { close(): Promise<void> };
 let secret: string;
 
 beforeAll(async () => {
   github = await startStandinFor(identity);
-  github.addInstallation({
-    id: 41,
-    account: { login: 'Codertocat', id: 21031067, type: 'User' },
-    repositories: [REPO],
-    permissions: { metadata: 'read', contents: 'read', checks: 'write' },
-  });
-  const client = createGithubAppClient({ app: identity.config, apiUrl: github.url, webUrl: 'https://github.com' });
-  api = await startApi({ github: client });
-  await saveInstallation(api.database.db, await client.installation(41), await client.installationRepositories(41));
-  const project = await api.app.inject({ method: 'POST', url: '/project', headers: adminHeaders, payload: { owner: 'Codertocat', project: 'Hello-World', url: `https://github.com/${REPO}` } });
-  expect(project.json().installation_id).toBe(41);
-  secret = project.json().webhook_secret;
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  worker = startCheckRunWorker({ db: api.database.db, github: client, logger, publicUrl: api.config.publicUrl }, { redisUrl: api.config.redisUrl, prefix: api.prefix });
+  const started = await startApiWithInstalledProject(identity, github, 41);
+  ({ api, client } = started);
+  expect(started.project.installation_id).toBe(41);
+  secret = started.project.webhook_secret;
+  worker = startCheckRunWorkerFor(api, client);
 });
 afterAll(async () => {
   await worker?.close();

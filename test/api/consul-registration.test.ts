@@ -1,29 +1,19 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startConsulStandin, type ConsulStandin } from '../standins/consul/server.js';
+import { BUILT_API_MAIN, buildApi, builtApiEnv } from '../support/built-api.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { freePort } from '../support/free-port.js';
 import { ADMIN_TOKEN, REDIS_URL, waitUntil } from './harness.js';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('factory-api in Consul', () => {
   let database: TestDatabase;
   let consul: ConsulStandin;
   beforeAll(async () => {
     // the entry point runs as built, as `npm run start:api` runs it
-    execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-b', 'apps/api'], { cwd: root });
+    buildApi();
     database = await createTestDatabase();
     consul = await startConsulStandin();
   }, 120_000);
@@ -37,15 +27,9 @@ describe('factory-api in Consul', () => {
 
   it('registers itself with its advertised address and port while it runs, and deregisters on SIGTERM', async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, [`${root}apps/api/dist/main.js`], {
+    const child = spawn(process.execPath, [BUILT_API_MAIN], {
       env: {
-        PATH: process.env.PATH ?? '',
-        DATABASE_URL: database.url,
-        REDIS_URL,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        FACTORY_ADMIN_TOKEN: ADMIN_TOKEN,
-        FACTORY_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+        ...builtApiEnv(database.url, port, randomBytes(32).toString('hex')),
         FACTORY_CONSUL_URL: consul.url,
         FACTORY_API_ADVERTISE_ADDRESS: '127.0.0.1',
         FACTORY_API_SERVICE_ID: 'factory-api-test',
@@ -67,7 +51,7 @@ describe('factory-api in Consul', () => {
   });
 
   it('refuses a FACTORY_CONSUL_URL that is not an http(s) URL', async () => {
-    const child = spawn(process.execPath, [`${root}apps/api/dist/main.js`], {
+    const child = spawn(process.execPath, [BUILT_API_MAIN], {
       env: {
         PATH: process.env.PATH ?? '',
         DATABASE_URL: database.url,

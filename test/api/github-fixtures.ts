@@ -1,9 +1,12 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { pino } from 'pino';
+import { startCheckRunWorker } from '../../apps/api/src/check-runs/worker.js';
 import type { GithubAppConfig } from '../../apps/api/src/config.js';
-import { createGithubAppClient } from '../../apps/api/src/github/github-app.js';
+import { createGithubAppClient, type GithubAppClient } from '../../apps/api/src/github/github-app.js';
+import { saveInstallation } from '../../apps/api/src/github/installations.js';
 import { startGithubStandin, type GithubStandin } from '../standins/github/server.js';
 import { freePort } from '../support/free-port.js';
-import { startApi, type ApiHarness } from './harness.js';
+import { adminHeaders, startApi, type ApiHarness, type HarnessOptions } from './harness.js';
 
 /** A GitHub App identity as GitHub hands it out: numeric id, PKCS#1 PEM private key, OAuth client credentials. */
 export function makeAppIdentity(): { config: GithubAppConfig; publicKey: string } {
@@ -52,4 +55,37 @@ export async function startApiWithGithubSignIn(identity: { config: GithubAppConf
   });
   await api.app.listen({ port, host: '127.0.0.1' });
   return { api, base };
+}
+
+/** The repository the webhook examples name, as the installed App's projects use it. */
+export const HELLO_WORLD = 'Codertocat/Hello-World';
+
+/**
+ * A real API (test harness) with the App against `github`, installed on Codertocat/Hello-World as `installationId`
+ * (the installation saved as its webhook would) and that repository's project created through the admin API.
+ */
+export async function startApiWithInstalledProject(
+  identity: { config: GithubAppConfig },
+  github: GithubStandin,
+  installationId: number,
+  options: HarnessOptions = {},
+): Promise<{ api: ApiHarness; client: GithubAppClient; project: { id: string; webhook_secret: string; installation_id: number | null; default_branch: string | null } }> {
+  github.addInstallation({
+    id: installationId,
+    account: { login: 'Codertocat', id: 21031067, type: 'User' },
+    repositories: [HELLO_WORLD],
+    permissions: { metadata: 'read', contents: 'read', checks: 'write' },
+  });
+  const client = createGithubAppClient({ app: identity.config, apiUrl: github.url, webUrl: 'https://github.com' });
+  const api = await startApi({ ...options, github: client });
+  await saveInstallation(api.database.db, await client.installation(installationId), await client.installationRepositories(installationId));
+  const created = await api.app.inject({ method: 'POST', url: '/project', headers: adminHeaders, payload: { owner: 'Codertocat', project: 'Hello-World', url: `https://github.com/${HELLO_WORLD}` } });
+  if (created.statusCode !== 201) throw new Error(`POST /project: ${created.statusCode} ${created.body}`);
+  return { api, client, project: created.json() };
+}
+
+/** The check-run worker, as the API process runs it, on `api`'s database and queue, writing to GitHub through `client`. */
+export function startCheckRunWorkerFor(api: ApiHarness, client: GithubAppClient): { close(): Promise<void> } {
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  return startCheckRunWorker({ db: api.database.db, github: client, logger, publicUrl: api.config.publicUrl }, { redisUrl: api.config.redisUrl, prefix: api.prefix });
 }

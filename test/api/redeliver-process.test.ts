@@ -1,23 +1,22 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GithubStandin } from '../standins/github/server.js';
+import { BUILT_API_MAIN, buildApi, builtApiEnv } from '../support/built-api.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { freePort } from '../support/free-port.js';
 import { makeAppIdentity, startStandinFor } from './github-fixtures.js';
-import { ADMIN_TOKEN, CLOSED_PORT, REDIS_URL, waitUntil } from './harness.js';
+import { ADMIN_TOKEN, CLOSED_PORT, waitUntil } from './harness.js';
 import { exampleOf } from './webhook-examples.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const APP_SECRET = 'app-webhook-secret-of-the-process-test';
 const identity = makeAppIdentity();
 let github: GithubStandin;
 let database: TestDatabase;
 
 beforeAll(async () => {
-  execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-b', 'apps/api'], { cwd: root });
+  buildApi();
   github = await startStandinFor(identity);
   database = await createTestDatabase();
 }, 180_000);
@@ -26,25 +25,11 @@ afterAll(async () => {
   await database?.drop();
 });
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
 /** The built API (apps/api/dist/main.js) with the App configured against the stand-in; `stop()` sends SIGTERM. */
 async function startProcess(port: number, env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [`${root}apps/api/dist/main.js`], {
+  const child = spawn(process.execPath, [BUILT_API_MAIN], {
     env: {
-      PATH: process.env.PATH ?? '',
-      DATABASE_URL: database.url,
-      REDIS_URL,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      FACTORY_ADMIN_TOKEN: ADMIN_TOKEN,
-      FACTORY_ENCRYPTION_KEY: KEY,
+      ...builtApiEnv(database.url, port, KEY),
       GITHUB_API_URL: github.url,
       GITHUB_APP_ID: identity.config.appId,
       GITHUB_APP_PRIVATE_KEY: identity.config.privateKey.replace(/\n/g, '\\n'),

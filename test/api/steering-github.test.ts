@@ -1,15 +1,12 @@
 import { deriveRunTokenKey, mintRunToken } from '@factoryci/run-token';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCheckRunWorker } from '../../apps/api/src/check-runs/worker.js';
-import { createGithubAppClient } from '../../apps/api/src/github/github-app.js';
-import { saveInstallation } from '../../apps/api/src/github/installations.js';
 import { createGitRepo, type GitRepo } from '../orchestrator/git-repo.js';
 import { checkRequestBody, checkResponse } from '../standins/github/openapi.js';
+import type { GithubAppClient } from '../../apps/api/src/github/github-app.js';
 import type { GithubStandin } from '../standins/github/server.js';
 import { deliver } from './deliver.js';
-import { makeAppIdentity, startStandinFor } from './github-fixtures.js';
-import { adminHeaders, startApi, waitUntil, type ApiHarness } from './harness.js';
+import { HELLO_WORLD as REPO, makeAppIdentity, startApiWithInstalledProject, startCheckRunWorkerFor, startStandinFor } from './github-fixtures.js';
+import { adminHeaders, waitUntil, type ApiHarness } from './harness.js';
 import { exampleOf } from './webhook-examples.js';
 
 /**
@@ -17,10 +14,10 @@ import { exampleOf } from './webhook-examples.js';
  * App, check runs linking to the run's page (PUBLIC_URL), and GitHub's "Re-run" button (check_run rerequested).
  */
 const identity = makeAppIdentity();
-const REPO = 'Codertocat/Hello-World';
 const PUBLIC_URL = 'https://ci.example.com';
 let github: GithubStandin;
 let api: ApiHarness;
+let client: GithubAppClient;
 let worker: { close(): Promise<void> };
 let repo: GitRepo;
 let secret: string;
@@ -32,20 +29,11 @@ beforeAll(async () => {
   repo = createGitRepo('main');
   mainSha = repo.commit({ 'README.md': 'hello\n' });
   github.addRepository(REPO, { gitDir: repo.path });
-  github.addInstallation({
-    id: 41,
-    account: { login: 'Codertocat', id: 21031067, type: 'User' },
-    repositories: [REPO],
-    permissions: { metadata: 'read', contents: 'read', checks: 'write' },
-  });
-  const client = createGithubAppClient({ app: identity.config, apiUrl: github.url, webUrl: 'https://github.com' });
-  api = await startApi({ github: client, env: { PUBLIC_URL } });
-  await saveInstallation(api.database.db, await client.installation(41), await client.installationRepositories(41));
-  const project = await api.app.inject({ method: 'POST', url: '/project', headers: adminHeaders, payload: { owner: 'Codertocat', project: 'Hello-World', url: `https://github.com/${REPO}` } });
-  expect(project.json()).toMatchObject({ installation_id: 41, default_branch: 'main' });
-  ({ id: projectId, webhook_secret: secret } = project.json() as { id: string; webhook_secret: string });
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  worker = startCheckRunWorker({ db: api.database.db, github: client, logger, publicUrl: api.config.publicUrl }, { redisUrl: api.config.redisUrl, prefix: api.prefix });
+  const started = await startApiWithInstalledProject(identity, github, 41, { env: { PUBLIC_URL } });
+  ({ api, client } = started);
+  expect(started.project).toMatchObject({ installation_id: 41, default_branch: 'main' });
+  ({ id: projectId, webhook_secret: secret } = started.project);
+  worker = startCheckRunWorkerFor(api, client);
 });
 afterAll(async () => {
   await worker?.close();

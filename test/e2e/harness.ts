@@ -21,6 +21,7 @@ import { makeAppIdentity, startStandinFor } from '../api/github-fixtures.js';
 import { exampleOf } from '../api/webhook-examples.js';
 import { ADMIN_TOKEN, REDIS_URL, startApi, type ApiHarness } from '../api/harness.js';
 import { createGitRepo, type GitRepo } from '../orchestrator/git-repo.js';
+import { readWorkflowTree } from '../support/db.js';
 import { removeLocalRuns, startOrchestratorProcess, stopOrchestratorProcess, type OrchestratorProcess } from '../support/orchestrator-process.js';
 import { startConsulStandin, type ConsulStandin } from '../standins/consul/server.js';
 import type { GithubStandin } from '../standins/github/server.js';
@@ -191,6 +192,18 @@ export function exampleFiles(): Record<string, string> {
   return Object.fromEntries(fs.readdirSync(EXAMPLES).map((name) => [`.factory/${name}`, fs.readFileSync(join(EXAMPLES, name), 'utf8')]));
 }
 
+/** The executions a push to main of the examples (examples/.factory) runs, in order; each succeeds. */
+export const EXAMPLE_PUSH_EXECUTIONS = [
+  'build/prepare/toolchain',
+  'build/test/unit',
+  'build/test/lint',
+  'build/test/inventory',
+  'compat (os=linux, node=20)/check/versions',
+  'compat (os=linux, node=22)/check/versions',
+  'compat (os=mac, node=22)/check/versions',
+  'deploy/ship/release',
+];
+
 export async function waitUntil<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -203,20 +216,7 @@ export async function waitUntil<T>(check: () => Promise<T | undefined | false> |
 
 /** The workflow with its whole tree and every execution's stored log. */
 export async function storedTree(api: ApiHarness, workflowId: string) {
-  const workflow = await api.database.db.workflow.findUniqueOrThrow({
-    where: { id: workflowId },
-    include: {
-      pipelines: {
-        orderBy: { position: 'asc' },
-        include: {
-          stages: {
-            orderBy: { position: 'asc' },
-            include: { executions: { orderBy: { position: 'asc' }, include: { logChunks: { orderBy: { seq: 'asc' } } } } },
-          },
-        },
-      },
-    },
-  });
+  const workflow = await readWorkflowTree(api.database.db, workflowId);
   const executions = workflow.pipelines.flatMap((pipeline) =>
     pipeline.stages.flatMap((stage) =>
       stage.executions.map((execution) => ({

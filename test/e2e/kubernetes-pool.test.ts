@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NAMESPACE, pushToMain, startE2E, storedTree, waitUntil, type E2E, type TestProject } from './harness.js';
-import { executionRunning, runEnded, slowPipeline } from './slow-runs.js';
+import { executionRunning, restartOrchestrator, runEnded, slowPipeline } from './slow-runs.js';
 
 let e2e: E2E;
 
@@ -39,12 +39,7 @@ describe('end to end with the Kubernetes warm pool', () => {
     await executionRunning(e2e, workflowId, 'started');
     const [claimed] = jobsOf(workflowId);
     expect(claimed?.metadata.name).toMatch(/^factory-idle-/);
-    e2e.orchestrator.child.kill('SIGKILL');
-    await e2e.orchestrator.exited;
-    const restarted = await e2e.startOrchestrator();
-    await waitUntil(() => restarted.output().includes('following a run already in progress'), 60_000, 'the restarted orchestrator adopted the run').catch((error: Error) => {
-      throw new Error(`${error.message}\n--- restarted orchestrator ---\n${restarted.output().slice(-6000)}`);
-    });
+    await restartOrchestrator(e2e);
     writeFileSync(release, '');
     expect(await runEnded(e2e, workflowId)).toBe('success');
     rmSync(gate, { recursive: true, force: true });

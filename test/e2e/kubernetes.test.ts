@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_AGENT_IMAGE } from '../../apps/orchestrator/src/kubernetes/agent-job.js';
 import { ADMIN_TOKEN } from '../api/harness.js';
-import { exampleFiles, forkPullRequestPayload, NAMESPACE, randomSecret, startE2E, storedTree, waitUntil, pushToMain, type E2E, type TestProject } from './harness.js';
-import { executionRunning, runEnded, slowPipeline } from './slow-runs.js';
+import { EXAMPLE_PUSH_EXECUTIONS, exampleFiles, forkPullRequestPayload, NAMESPACE, randomSecret, startE2E, storedTree, waitUntil, pushToMain, type E2E, type TestProject } from './harness.js';
+import { executionRunning, restartOrchestrator, runEnded, slowPipeline } from './slow-runs.js';
 
 let e2e: E2E;
 
@@ -62,16 +62,7 @@ describe('end to end with the kubernetes runner', () => {
       'pr-checks': 'skipped',
       release: 'skipped',
     });
-    expect(executions.map((execution) => [execution.path, execution.status, execution.exitCode])).toEqual([
-      ['build/prepare/toolchain', 'success', 0],
-      ['build/test/unit', 'success', 0],
-      ['build/test/lint', 'success', 0],
-      ['build/test/inventory', 'success', 0],
-      ['compat (os=linux, node=20)/check/versions', 'success', 0],
-      ['compat (os=linux, node=22)/check/versions', 'success', 0],
-      ['compat (os=mac, node=22)/check/versions', 'success', 0],
-      ['deploy/ship/release', 'success', 0],
-    ]);
+    expect(executions.map((execution) => [execution.path, execution.status, execution.exitCode])).toEqual(EXAMPLE_PUSH_EXECUTIONS.map((path) => [path, 'success', 0]));
     expect(byPath['build/test/unit']?.log).toContain('2 tests passed');
     expect(byPath['build/test/inventory']?.log).toContain('README.md');
     expect(byPath['deploy/ship/release']?.log).toContain('deployed production');
@@ -243,12 +234,7 @@ describe('end to end with the kubernetes runner', () => {
     const createsBefore = jobCreates();
     const workflowId = await push(project, project.repo.commit({ 'README.md': 'x\n' }));
     await executionRunning(e2e, workflowId, 'started');
-    e2e.orchestrator.child.kill('SIGKILL');
-    await e2e.orchestrator.exited;
-    const restarted = await e2e.startOrchestrator();
-    await waitUntil(() => restarted.output().includes('following a run already in progress'), 60_000, 'the restarted orchestrator adopted the run').catch((error: Error) => {
-      throw new Error(`${error.message}\n--- restarted orchestrator ---\n${restarted.output().slice(-6000)}`);
-    });
+    await restartOrchestrator(e2e);
     writeFileSync(release, '');
     expect(await runEnded(e2e, workflowId)).toBe('success');
     rmSync(gate, { recursive: true, force: true });

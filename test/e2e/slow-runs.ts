@@ -1,8 +1,9 @@
 /**
- * What the Kubernetes e2e tests share: a one-execution configuration that runs a given command, and waits that name
- * the orchestrator's last output when they time out.
+ * What the Kubernetes e2e tests share: a one-execution configuration that runs a given command, waits that name
+ * the orchestrator's last output when they time out, and an orchestrator killed and started again mid-run.
  */
 import { isFinalWorkflowStatus } from '@factoryci/run-state';
+import type { OrchestratorProcess } from '../support/orchestrator-process.js';
 import { storedTree, waitUntil, type E2E } from './harness.js';
 
 /** `.factory` with one pipeline `slow`, stage `wait`, execution `long` running `command`. */
@@ -38,4 +39,15 @@ export async function executionRunning(e2e: E2E, workflowId: string, marker: str
       return execution?.status === 'running' && execution.log.includes(marker);
     }, 60_000, 'the long execution to run'),
   );
+}
+
+/** Kills the orchestrator (SIGKILL) mid-run and starts another; resolves once it has adopted the run in progress. */
+export async function restartOrchestrator(e2e: E2E): Promise<OrchestratorProcess> {
+  e2e.orchestrator.child.kill('SIGKILL');
+  await e2e.orchestrator.exited;
+  const restarted = await e2e.startOrchestrator();
+  await waitUntil(() => restarted.output().includes('following a run already in progress'), 60_000, 'the restarted orchestrator adopted the run').catch((error: Error) => {
+    throw new Error(`${error.message}\n--- restarted orchestrator ---\n${restarted.output().slice(-6000)}`);
+  });
+  return restarted;
 }

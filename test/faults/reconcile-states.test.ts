@@ -5,7 +5,7 @@ import { WORKFLOW_QUEUE_NAME } from '@factoryci/queue';
 import { reconcileWorkflows, repaired } from '../../apps/api/src/queue/reconcile.js';
 import { createWorkflowQueue } from '../../apps/api/src/queue/workflow-queue.js';
 import { deliver } from '../api/deliver.js';
-import { adminHeaders, REDIS_URL, startApi, waitUntil } from '../api/harness.js';
+import { createHelloWorldProject, REDIS_URL, startApi, waitUntil } from '../api/harness.js';
 import { exampleOf } from '../api/webhook-examples.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -19,13 +19,7 @@ describe('reconciler, against real Redis', () => {
   it('re-adds lost jobs and replaces ended ones of open workflows only; a second pass finds nothing', async () => {
     const api = await startApi();
     cleanups.push(() => api.close());
-    const created = await api.app.inject({
-      method: 'POST',
-      url: '/project',
-      headers: adminHeaders,
-      payload: { owner: 'Codertocat', project: 'Hello-World', url: 'https://github.com/Codertocat/Hello-World' },
-    });
-    const secret = (created.json() as { webhook_secret: string }).webhook_secret;
+    const secret = (await createHelloWorldProject(api)).webhook_secret;
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await deliver(api.app, { event: 'push', payload: push(), secret })).json().workflow_id as string);
     // the jobs are added just after the answers (the intake's relay)
@@ -66,13 +60,7 @@ describe('reconciler, against real Redis', () => {
     cleanups.push(() => api.close());
     const down = createWorkflowQueue({ redisUrl: 'redis://127.0.0.1:1', prefix: api.prefix });
     cleanups.push(() => down.close());
-    const created = await api.app.inject({
-      method: 'POST',
-      url: '/project',
-      headers: adminHeaders,
-      payload: { owner: 'Codertocat', project: 'Hello-World', url: 'https://github.com/Codertocat/Hello-World' },
-    });
-    const secret = (created.json() as { webhook_secret: string }).webhook_secret;
+    const secret = (await createHelloWorldProject(api)).webhook_secret;
     const id = (await deliver(api.app, { event: 'push', payload: push(), secret })).json().workflow_id as string;
     await waitUntil(async () => (await api.jobs.getJob(id)) !== undefined, 10_000);
     await api.jobs.remove(id);

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WORKFLOW_QUEUE_NAME } from '@factoryci/queue';
 import { startReconciler } from '../../apps/api/src/queue/reconcile.js';
 import { deliver } from '../api/deliver.js';
-import { adminHeaders, startApi, waitUntil } from '../api/harness.js';
+import { createHelloWorldProject, startApi, waitUntil } from '../api/harness.js';
 import { exampleOf } from '../api/webhook-examples.js';
 import { freePort, privateRedis } from './redis.js';
 
@@ -31,13 +31,7 @@ describe('Redis restarts without persistence while deliveries arrive', () => {
     jobs.on('error', () => undefined);
     cleanups.push(() => jobs.close());
 
-    const created = await api.app.inject({
-      method: 'POST',
-      url: '/project',
-      headers: adminHeaders,
-      payload: { owner: 'Codertocat', project: 'Hello-World', url: 'https://github.com/Codertocat/Hello-World' },
-    });
-    const secret = (created.json() as { webhook_secret: string }).webhook_secret;
+    const secret = (await createHelloWorldProject(api)).webhook_secret;
 
     // 60 deliveries; after the 20th Redis goes away with its data (SHUTDOWN NOSAVE), and is back 3 s later
     const accepted: string[] = [];

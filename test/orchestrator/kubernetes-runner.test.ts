@@ -1,53 +1,25 @@
-import { CoreV1Api } from '@kubernetes/client-node';
-import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kubeConfigFor } from '../../apps/orchestrator/src/kubernetes/client.js';
-import { createKubernetesRunner, type KubernetesRunnerOptions } from '../../apps/orchestrator/src/kubernetes/kubernetes-runner.js';
-import type { RunEvent, RunStart } from '../../apps/orchestrator/src/runner.js';
-import { startKubernetesStandin, type KubernetesStandin } from '../standins/kubernetes/server.js';
-import { groupAlive, waitFor } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import type { KubernetesRunnerOptions } from '../../apps/orchestrator/src/kubernetes/kubernetes-runner.js';
+import type { RunEvent } from '../../apps/orchestrator/src/runner.js';
+import { groupAlive, runnerOnStandin, runStarts, standinWithClients, waitFor } from './helpers.js';
 
 const NAMESPACE = 'ci';
 const GRACE_MS = 400;
-let standin: KubernetesStandin;
-let runCounter = 0;
-
-function runner(command: string[], extra: Partial<KubernetesRunnerOptions> = {}) {
-  return createKubernetesRunner({
-    kubeConfig: kubeConfigFor({ server: standin.url }),
-    logger: pino({ level: 'silent' }),
-    namespace: NAMESPACE,
-    apiUrl: 'http://127.0.0.1:3000',
-    command,
-    pendingGraceMs: GRACE_MS,
-    rewatchDelayMs: 100,
-    ...extra,
-  });
-}
-
-function newRun(overrides: Partial<RunStart> = {}): RunStart {
-  runCounter += 1;
-  return {
-    runId: `run${runCounter}x${Date.now().toString(36)}`,
-    projectId: 'proj1',
-    runToken: `token-${runCounter}`,
-    runner: { image: 'node:20-bookworm', cpu: '1', memory: '256Mi' },
-    limits: { cpu: '2', memory: '1Gi', timeoutSeconds: 60 },
-    ...overrides,
-  };
-}
+const cluster = standinWithClients({ terminationGraceMs: 300, imagePullBackOffAfterMs: 100 });
+const newRun = runStarts('run');
+const runner = (command: string[], extra: Partial<KubernetesRunnerOptions> = {}) =>
+  runnerOnStandin(cluster.standin.url, NAMESPACE, command, { pendingGraceMs: GRACE_MS, ...extra });
 
 function jobsFor(runId: string) {
-  return standin.jobs(NAMESPACE).filter((job) => job.metadata.labels['factoryci.dev/run-id'] === runId);
+  return cluster.standin.jobs(NAMESPACE).filter((job) => job.metadata.labels['factoryci.dev/run-id'] === runId);
 }
 
-beforeAll(async () => {
-  standin = await startKubernetesStandin({ terminationGraceMs: 300, imagePullBackOffAfterMs: 100 });
-});
+function podsFor(runId: string) {
+  return cluster.standin.pods(NAMESPACE).filter((pod) => pod.metadata.labels['factoryci.dev/run-id'] === runId);
+}
 
-afterAll(async () => {
-  await standin.close();
-});
+/** The name of the run's pod ('' while it has none). */
+const podNameOf = (runId: string) => podsFor(runId)[0]?.metadata.name ?? '';
 
 describe('kubernetes runner against the stand-in', () => {
   it('runs a Job whose container succeeds, with the run env, and reports provisioning then running', async () => {
@@ -112,7 +84,7 @@ describe('kubernetes runner against the stand-in', () => {
     const handle = await k8s.start(newRun({ limits: { cpu: '1', memory: '1Gi', timeoutSeconds: 1 } }));
     let pid: number | undefined;
     const outcome = await k8s.watch(handle, (event) => {
-      if (event.type === 'running') pid = standin.podPid(standin.pods(NAMESPACE).find((pod) => pod.metadata.labels['factoryci.dev/run-id'] === handle.runId)?.metadata.name ?? '');
+      if (event.type === 'running') pid = cluster.standin.podPid(podNameOf(handle.runId));
     });
     expect(outcome).toMatchObject({ status: 'error', reason: 'DeadlineExceeded' });
     expect(pid).toBeTypeOf('number');
@@ -126,13 +98,12 @@ describe('kubernetes runner against the stand-in', () => {
     let pid: number | undefined;
     const watching = k8s.watch(handle, (event) => {
       if (event.type !== 'running') return;
-      const pod = standin.pods(NAMESPACE).find((candidate) => candidate.metadata.labels['factoryci.dev/run-id'] === run.runId);
-      pid = standin.podPid(pod?.metadata.name ?? '');
+      pid = cluster.standin.podPid(podNameOf(run.runId));
       void k8s.cancel(handle);
     });
     expect(await watching).toEqual({ status: 'cancelled' });
     expect(jobsFor(run.runId)).toEqual([]);
-    const deletes = standin.requests.filter((request) => request.method === 'DELETE' && request.path.endsWith(`/jobs/${handle.name}`));
+    const deletes = cluster.standin.requests.filter((request) => request.method === 'DELETE' && request.path.endsWith(`/jobs/${handle.name}`));
     expect(deletes).toHaveLength(1);
     expect(deletes[0]?.query.get('propagationPolicy')).toBe('Background');
     expect(pid).toBeTypeOf('number');
@@ -150,7 +121,7 @@ describe('kubernetes runner against the stand-in', () => {
     expect(await restarted.adopt('never-started-run')).toBeUndefined();
     expect(await restarted.watch(started)).toEqual({ status: 'success' });
     expect(jobsFor(run.runId)).toHaveLength(1);
-    expect(standin.pods(NAMESPACE).filter((pod) => pod.metadata.labels['factoryci.dev/run-id'] === run.runId)).toHaveLength(1);
+    expect(podsFor(run.runId)).toHaveLength(1);
     expect(await restarted.logs(started)).toBe('done\n');
   });
 
@@ -160,21 +131,18 @@ describe('kubernetes runner against the stand-in', () => {
     const handle = await k8s.start(run);
     const outcome = await k8s.watch(handle, (event) => {
       if (event.type !== 'running') return;
-      const pod = standin.pods(NAMESPACE).find((candidate) => candidate.metadata.labels['factoryci.dev/run-id'] === run.runId);
-      standin.evict(pod?.metadata.name ?? '');
+      cluster.standin.evict(podNameOf(run.runId));
     });
     expect(outcome).toMatchObject({ status: 'error', reason: 'Evicted', message: expect.stringContaining('low on resource') });
   });
 
   it('ends a run whose pod was deleted under it as error PodLost', async () => {
     const k8s = runner(['sleep', '30']);
-    const core = kubeConfigFor({ server: standin.url }).makeApiClient(CoreV1Api);
     const run = newRun();
     const handle = await k8s.start(run);
     const outcome = await k8s.watch(handle, (event) => {
       if (event.type !== 'running') return;
-      const pod = standin.pods(NAMESPACE).find((candidate) => candidate.metadata.labels['factoryci.dev/run-id'] === run.runId);
-      void core.deleteNamespacedPod({ name: pod?.metadata.name ?? '', namespace: NAMESPACE });
+      void cluster.core.deleteNamespacedPod({ name: podNameOf(run.runId), namespace: NAMESPACE });
     });
     expect(outcome).toMatchObject({ status: 'error', reason: 'PodLost' });
   });
@@ -186,14 +154,14 @@ describe('kubernetes runner against the stand-in', () => {
     let dropped = false;
     const outcome = await k8s.watch(handle, (event) => {
       if (event.type !== 'running') return;
-      void waitFor(() => standin.openWatches() >= 2).then(() => {
-        standin.dropWatches();
+      void waitFor(() => cluster.standin.openWatches() >= 2).then(() => {
+        cluster.standin.dropWatches();
         dropped = true;
       });
     });
     expect(dropped).toBe(true);
     expect(outcome).toEqual({ status: 'failure', exitCode: 5 });
-    const lists = standin.requests.filter(
+    const lists = cluster.standin.requests.filter(
       (request) => request.method === 'GET' && request.path === `/apis/batch/v1/namespaces/${NAMESPACE}/jobs` && request.query.get('labelSelector') === 'app.kubernetes.io/managed-by=factoryci' && !request.query.has('watch'),
     );
     expect(lists.length).toBeGreaterThanOrEqual(2);
@@ -203,7 +171,7 @@ describe('kubernetes runner against the stand-in', () => {
     const k8s = runner(['sh', '-c', 'sleep 1; exit 0']);
     const run = newRun();
     const handle = await k8s.start(run);
-    await waitFor(() => standin.pods(NAMESPACE).some((pod) => pod.metadata.labels['factoryci.dev/run-id'] === run.runId && pod.status.phase === 'Running'));
+    await waitFor(() => podsFor(run.runId).some((pod) => pod.status.phase === 'Running'));
     const events: RunEvent[] = [];
     expect(await k8s.watch(handle, (event) => events.push(event))).toEqual({ status: 'success' });
     expect(events.map((event) => event.type)).toEqual(['provisioning', 'running']);

@@ -4,56 +4,23 @@
  * streams, a dropped stream listed again once for all, `410 Gone` listed again at once, a refused watch failing
  * every followed run, a Job the watch never showed settled by a list.
  */
-import { BatchV1Api, CoreV1Api, Watch, type V1Job, type V1Pod } from '@kubernetes/client-node';
+import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kubeConfigFor } from '../../apps/orchestrator/src/kubernetes/client.js';
-import { createKubernetesRunner } from '../../apps/orchestrator/src/kubernetes/kubernetes-runner.js';
+import { describe, expect, it } from 'vitest';
 import { createRunWatches, type SeenRun } from '../../apps/orchestrator/src/kubernetes/run-watches.js';
 import { startSharedWatch } from '../../apps/orchestrator/src/kubernetes/shared-watch.js';
-import type { RunStart } from '../../apps/orchestrator/src/runner.js';
-import { startKubernetesStandin, type KubernetesStandin } from '../standins/kubernetes/server.js';
-import { waitFor } from './helpers.js';
+import { runnerOnStandin, runStarts, standinWithClients, waitFor } from './helpers.js';
 
 const NAMESPACE = 'shared';
 const MANAGED = 'app.kubernetes.io/managed-by=factoryci';
 const logger = pino({ level: 'silent' });
-let standin: KubernetesStandin;
-let batch: BatchV1Api;
-let core: CoreV1Api;
-let watch: Watch;
-let counter = 0;
-
-beforeAll(async () => {
-  standin = await startKubernetesStandin({ terminationGraceMs: 200 });
-  const config = kubeConfigFor({ server: standin.url });
-  batch = config.makeApiClient(BatchV1Api);
-  core = config.makeApiClient(CoreV1Api);
-  watch = new Watch(config);
-});
-
-afterAll(async () => {
-  await standin.close();
-});
-
-function runner(command: string[]) {
-  return createKubernetesRunner({ kubeConfig: kubeConfigFor({ server: standin.url }), logger, namespace: NAMESPACE, apiUrl: 'http://127.0.0.1:3000', command, pendingGraceMs: 400, rewatchDelayMs: 100 });
-}
-
-function newRun(): RunStart {
-  counter += 1;
-  return {
-    runId: `shared${counter}x${Date.now().toString(36)}`,
-    projectId: 'proj1',
-    runToken: `token-${counter}`,
-    runner: { image: 'node:20-bookworm', cpu: '1', memory: '256Mi' },
-    limits: { cpu: '2', memory: '1Gi', timeoutSeconds: 60 },
-  };
-}
+const cluster = standinWithClients({ terminationGraceMs: 200 });
+const newRun = runStarts('shared');
+const runner = (command: string[]) => runnerOnStandin(cluster.standin.url, NAMESPACE, command, { logger });
 
 /** The requests the stand-in saw from `from` on: lists and watches of Jobs and pods. */
 function seenRequests(from: number) {
-  const requests = standin.requests.slice(from);
+  const requests = cluster.standin.requests.slice(from);
   const of = (resource: 'jobs' | 'pods', watching: boolean) =>
     requests.filter((request) => request.method === 'GET' && request.path.endsWith(`/namespaces/${NAMESPACE}/${resource}`) && request.query.has('watch') === watching);
   return { jobLists: of('jobs', false), podLists: of('pods', false), jobWatches: of('jobs', true), podWatches: of('pods', true) };
@@ -63,9 +30,9 @@ function seenRequests(from: number) {
 function source(resource: 'jobs' | 'pods', labelSelector = MANAGED) {
   const path = resource === 'jobs' ? `/apis/batch/v1/namespaces/${NAMESPACE}/jobs` : `/api/v1/namespaces/${NAMESPACE}/pods`;
   return {
-    list: () => (resource === 'jobs' ? batch.listNamespacedJob({ namespace: NAMESPACE, labelSelector }) : core.listNamespacedPod({ namespace: NAMESPACE, labelSelector })) as Promise<{ items: (V1Job & V1Pod)[]; metadata?: { resourceVersion?: string } }>,
+    list: () => (resource === 'jobs' ? cluster.batch.listNamespacedJob({ namespace: NAMESPACE, labelSelector }) : cluster.core.listNamespacedPod({ namespace: NAMESPACE, labelSelector })) as Promise<{ items: (V1Job & V1Pod)[]; metadata?: { resourceVersion?: string } }>,
     watch: (resourceVersion: string | undefined, onEvent: (type: string, object: unknown) => void, onDone: (error: unknown) => void) =>
-      watch.watch(path, { labelSelector, resourceVersion }, onEvent, onDone),
+      cluster.watch.watch(path, { labelSelector, resourceVersion }, onEvent, onDone),
   };
 }
 
@@ -73,7 +40,7 @@ describe('one shared watch of Jobs and one of pods for all the runs a Kubernetes
   it('follows two runs on one list and one stream of each kind, each to its own end', async () => {
     const ok = runner(['sh', '-c', 'sleep 0.5; exit 0']);
     const failing = runner(['sh', '-c', 'sleep 0.5; exit 3']);
-    const from = standin.requests.length;
+    const from = cluster.standin.requests.length;
     // one runner: both runs share its watches
     const first = await ok.start(newRun());
     const second = await failing.start(newRun());
@@ -88,7 +55,7 @@ describe('one shared watch of Jobs and one of pods for all the runs a Kubernetes
     const selectors = [...seen.jobLists, ...seen.podLists, ...seen.jobWatches, ...seen.podWatches].map((request) => request.query.get('labelSelector'));
     expect(new Set(selectors)).toEqual(new Set([MANAGED]));
     // the streams end with the last followed run
-    await waitFor(() => standin.openWatches() === 0);
+    await waitFor(() => cluster.standin.openWatches() === 0);
   });
 
   it('lists again once for all runs when the streams drop, and misses no end that happened meanwhile', async () => {
@@ -98,9 +65,9 @@ describe('one shared watch of Jobs and one of pods for all the runs a Kubernetes
     let running = 0;
     const onEvent = (event: { type: string }) => {
       if (event.type !== 'running' || ++running < 2) return;
-      void waitFor(() => standin.openWatches() >= 2).then(() => {
-        dropAt = standin.requests.length;
-        standin.dropWatches();
+      void waitFor(() => cluster.standin.openWatches() >= 2).then(() => {
+        dropAt = cluster.standin.requests.length;
+        cluster.standin.dropWatches();
       });
     };
     const outcomes = await Promise.all([k8s.watch(a, onEvent), k8s.watch(b, onEvent)]);
@@ -122,8 +89,8 @@ describe('one shared watch of Jobs and one of pods for all the runs a Kubernetes
         lists += 1;
         if (lists === 1) {
           // between this list and its watch, a Job is made and the history compacted
-          await batch.createNamespacedJob({ namespace: NAMESPACE, body: { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'made-in-the-gap', labels: { 'app.kubernetes.io/managed-by': 'factoryci' } }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'busybox:1', command: ['true'] }] } } } } });
-          standin.compact();
+          await cluster.batch.createNamespacedJob({ namespace: NAMESPACE, body: { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'made-in-the-gap', labels: { 'app.kubernetes.io/managed-by': 'factoryci' } }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'busybox:1', command: ['true'] }] } } } } });
+          cluster.standin.compact();
         }
         return list;
       },
@@ -135,7 +102,7 @@ describe('one shared watch of Jobs and one of pods for all the runs a Kubernetes
       onFatal: (error) => fatal.push(error),
     });
     try {
-      await waitFor(() => lists === 2 && standin.openWatches() === 1);
+      await waitFor(() => lists === 2 && cluster.standin.openWatches() === 1);
       expect(shared.objects.has('made-in-the-gap')).toBe(true);
       expect(names.at(-1)).toContain('made-in-the-gap');
       expect(fatal).toEqual([]);
@@ -162,11 +129,11 @@ describe('one shared watch of Jobs and one of pods for all the runs a Kubernetes
     const kept = await k8s.start(newRun());
     const stopKept = watches.follow(kept.name, () => {}, () => {});
     try {
-      await waitFor(() => standin.openWatches() === 2);
+      await waitFor(() => cluster.standin.openWatches() === 2);
       const doomed = await k8s.start(newRun());
-      await batch.deleteNamespacedJob({ name: doomed.name, namespace: NAMESPACE, propagationPolicy: 'Background' });
+      await cluster.batch.deleteNamespacedJob({ name: doomed.name, namespace: NAMESPACE, propagationPolicy: 'Background' });
       await new Promise((resolve) => setTimeout(resolve, 200)); // the watch has shown the Job come and go
-      const from = standin.requests.length;
+      const from = cluster.standin.requests.length;
       let last: SeenRun | undefined;
       const stop = watches.follow(doomed.name, (seen) => {
         last = seen;

@@ -2,87 +2,39 @@
  * The run token's Secret on Kubernetes: the stand-in's Secrets and secret volumes (against the API's shapes), and the
  * runner's handling of the Secret over a run's life (docs/security.md, "Kubernetes runner").
  */
-import { ApiException, BatchV1Api, CoreV1Api, type V1Job } from '@kubernetes/client-node';
+import type { V1Job } from '@kubernetes/client-node';
 import { Secret } from 'kubernetes-models/v1/Secret';
-import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildAgentJob, buildAgentTokenSecret } from '../../apps/orchestrator/src/kubernetes/agent-job.js';
-import { kubeConfigFor } from '../../apps/orchestrator/src/kubernetes/client.js';
-import { createKubernetesRunner, SecretOwnershipError } from '../../apps/orchestrator/src/kubernetes/kubernetes-runner.js';
-import type { RunStart } from '../../apps/orchestrator/src/runner.js';
-import { rewriteMounts, startKubernetesStandin, type KubernetesStandin } from '../standins/kubernetes/server.js';
-import { waitFor } from './helpers.js';
+import { SecretOwnershipError } from '../../apps/orchestrator/src/kubernetes/kubernetes-runner.js';
+import { rewriteMounts } from '../standins/kubernetes/server.js';
+import { apiError, runnerOnStandin, runStarts, standinWithClients, waitFor } from './helpers.js';
 
 const NAMESPACE = 'ci';
-let standin: KubernetesStandin;
-let batch: BatchV1Api;
-let core: CoreV1Api;
-let counter = 0;
+const cluster = standinWithClients({ terminationGraceMs: 200 });
+const newRun = runStarts('tok', { runner: null, limits: { cpu: '1', memory: '1Gi', timeoutSeconds: 60 } });
+const runner = (command: string[]) => runnerOnStandin(cluster.standin.url, NAMESPACE, command);
 
-beforeAll(async () => {
-  standin = await startKubernetesStandin({ terminationGraceMs: 200 });
-  const config = kubeConfigFor({ server: standin.url });
-  batch = config.makeApiClient(BatchV1Api);
-  core = config.makeApiClient(CoreV1Api);
-});
-
-afterAll(async () => {
-  await standin.close();
-});
-
-async function apiError(promise: Promise<unknown>): Promise<{ code: number; body: Record<string, unknown> }> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ApiException) return { code: error.code, body: JSON.parse(String(error.body)) as Record<string, unknown> };
-    throw error;
-  }
-  throw new Error('expected the request to fail');
-}
-
-function newRun(): RunStart {
-  counter += 1;
-  return {
-    runId: `tok${counter}x${Date.now().toString(36)}`,
-    projectId: 'proj1',
-    runToken: `frt_token-${counter}.sig`,
-    runner: null,
-    limits: { cpu: '1', memory: '1Gi', timeoutSeconds: 60 },
-  };
-}
-
-function runner(command: string[]) {
-  return createKubernetesRunner({
-    kubeConfig: kubeConfigFor({ server: standin.url }),
-    logger: pino({ level: 'silent' }),
-    namespace: NAMESPACE,
-    apiUrl: 'http://127.0.0.1:3000',
-    command,
-    pendingGraceMs: 400,
-    rewatchDelayMs: 100,
-  });
-}
-
-const secretsOf = (runId: string) => standin.secrets(NAMESPACE).filter((secret) => secret.metadata.labels['factoryci.dev/run-id'] === runId);
+const secretsOf = (runId: string) => cluster.standin.secrets(NAMESPACE).filter((secret) => secret.metadata.labels['factoryci.dev/run-id'] === runId);
 
 describe("the stand-in's Secrets", () => {
   it('creates, reads and deletes them with the API\'s paths, shapes and Status answers', async () => {
-    const created = await core.createNamespacedSecret({ namespace: 'ns', body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's1', labels: { a: 'b' } }, stringData: { token: 'abc' }, data: { other: 'eHl6' } } });
+    const created = await cluster.core.createNamespacedSecret({ namespace: 'ns', body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's1', labels: { a: 'b' } }, stringData: { token: 'abc' }, data: { other: 'eHl6' } } });
     // what the stand-in sends (client-node turns its timestamps into Dates) is a valid v1 Secret
-    const raw = (await fetch(`${standin.url}/api/v1/namespaces/ns/secrets/s1`).then((response) => response.json())) as Record<string, unknown>;
+    const raw = (await fetch(`${cluster.standin.url}/api/v1/namespaces/ns/secrets/s1`).then((response) => response.json())) as Record<string, unknown>;
     expect(() => new Secret(raw as never).validate()).not.toThrow();
     expect(created).toMatchObject({ metadata: { name: 's1', namespace: 'ns', labels: { a: 'b' } }, type: 'Opaque', data: { token: 'YWJj', other: 'eHl6' } });
     expect(created.metadata?.uid).toMatch(/^[0-9a-f-]{36}$/);
-    expect((await core.readNamespacedSecret({ name: 's1', namespace: 'ns' })).data).toEqual({ token: 'YWJj', other: 'eHl6' });
-    const duplicate = await apiError(core.createNamespacedSecret({ namespace: 'ns', body: { kind: 'Secret', metadata: { name: 's1' } } }));
+    expect((await cluster.core.readNamespacedSecret({ name: 's1', namespace: 'ns' })).data).toEqual({ token: 'YWJj', other: 'eHl6' });
+    const duplicate = await apiError(cluster.core.createNamespacedSecret({ namespace: 'ns', body: { kind: 'Secret', metadata: { name: 's1' } } }));
     expect(duplicate).toEqual({ code: 409, body: expect.objectContaining({ kind: 'Status', reason: 'AlreadyExists', message: 'secrets "s1" already exists', details: { name: 's1', kind: 'secrets' } }) });
-    const badData = await apiError(core.createNamespacedSecret({ namespace: 'ns', body: { kind: 'Secret', metadata: { name: 's2' }, data: { token: 'not base64!' } } }));
+    const badData = await apiError(cluster.core.createNamespacedSecret({ namespace: 'ns', body: { kind: 'Secret', metadata: { name: 's2' }, data: { token: 'not base64!' } } }));
     expect(badData.code).toBe(400);
-    const deleted = await core.deleteNamespacedSecret({ name: 's1', namespace: 'ns' });
+    const deleted = await cluster.core.deleteNamespacedSecret({ name: 's1', namespace: 'ns' });
     expect(deleted).toMatchObject({ kind: 'Status', status: 'Success', details: { name: 's1', kind: 'secrets', uid: created.metadata?.uid } });
-    const missing = await apiError(core.readNamespacedSecret({ name: 's1', namespace: 'ns' }));
+    const missing = await apiError(cluster.core.readNamespacedSecret({ name: 's1', namespace: 'ns' }));
     expect(missing).toEqual({ code: 404, body: expect.objectContaining({ reason: 'NotFound', message: 'secrets "s1" not found', details: { name: 's1', kind: 'secrets' } }) });
-    expect((await apiError(core.deleteNamespacedSecret({ name: 's1', namespace: 'ns' }))).code).toBe(404);
+    expect((await apiError(cluster.core.deleteNamespacedSecret({ name: 's1', namespace: 'ns' }))).code).toBe(404);
   });
 
   it('starts a container only once its secret volume can be mounted, with the files at their mode and the mount paths rewritten', async () => {
@@ -117,15 +69,15 @@ describe("the stand-in's Secrets", () => {
         },
       },
     };
-    await batch.createNamespacedJob({ namespace: 'ns', body: job });
+    await cluster.batch.createNamespacedJob({ namespace: 'ns', body: job });
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const waiting = standin.pods('ns').find((pod) => pod.metadata.labels.test === 'mounts');
+    const waiting = cluster.standin.pods('ns').find((pod) => pod.metadata.labels.test === 'mounts');
     expect(waiting?.status.phase).toBe('Pending');
     expect(waiting?.status.containerStatuses?.[0]?.state).toEqual({ waiting: { reason: 'ContainerCreating' } });
-    await core.createNamespacedSecret({ namespace: 'ns', body: { kind: 'Secret', metadata: { name: 'mounts-token' }, data: { token: Buffer.from('the-token').toString('base64') } } });
-    await waitFor(() => standin.pods('ns').find((pod) => pod.metadata.labels.test === 'mounts')?.status.phase === 'Succeeded', 5000);
-    const pod = standin.pods('ns').find((candidate) => candidate.metadata.labels.test === 'mounts');
-    const log = await core.readNamespacedPodLog({ name: pod?.metadata.name ?? '', namespace: 'ns' });
+    await cluster.core.createNamespacedSecret({ namespace: 'ns', body: { kind: 'Secret', metadata: { name: 'mounts-token' }, data: { token: Buffer.from('the-token').toString('base64') } } });
+    await waitFor(() => cluster.standin.pods('ns').find((pod) => pod.metadata.labels.test === 'mounts')?.status.phase === 'Succeeded', 5000);
+    const pod = cluster.standin.pods('ns').find((candidate) => candidate.metadata.labels.test === 'mounts');
+    const log = await cluster.core.readNamespacedPodLog({ name: pod?.metadata.name ?? '', namespace: 'ns' });
     const [mode, token, cwd, workMode] = log.trim().split('\n');
     expect(mode).toBe('400');
     expect(token).toBe('the-token');
@@ -149,14 +101,14 @@ describe("the stand-in's Secrets", () => {
 
   it('garbage-collects a Secret with its owner Job, unless the Job is orphaned', async () => {
     const make = async (name: string) => {
-      const created = await batch.createNamespacedJob({ namespace: 'ns', body: { apiVersion: 'batch/v1', kind: 'Job', metadata: { name }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'busybox:1', command: ['sleep', '5'] }] } } } } });
-      await core.createNamespacedSecret({ namespace: 'ns', body: { kind: 'Secret', metadata: { name: `${name}-token`, ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name, uid: created.metadata?.uid ?? '' }] }, data: {} } });
+      const created = await cluster.batch.createNamespacedJob({ namespace: 'ns', body: { apiVersion: 'batch/v1', kind: 'Job', metadata: { name }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'busybox:1', command: ['sleep', '5'] }] } } } } });
+      await cluster.core.createNamespacedSecret({ namespace: 'ns', body: { kind: 'Secret', metadata: { name: `${name}-token`, ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name, uid: created.metadata?.uid ?? '' }] }, data: {} } });
     };
     await make('owner-bg');
     await make('owner-orphan');
-    await batch.deleteNamespacedJob({ name: 'owner-bg', namespace: 'ns', propagationPolicy: 'Background' });
-    await batch.deleteNamespacedJob({ name: 'owner-orphan', namespace: 'ns', propagationPolicy: 'Orphan' });
-    const names = standin.secrets('ns').map((secret) => secret.metadata.name);
+    await cluster.batch.deleteNamespacedJob({ name: 'owner-bg', namespace: 'ns', propagationPolicy: 'Background' });
+    await cluster.batch.deleteNamespacedJob({ name: 'owner-orphan', namespace: 'ns', propagationPolicy: 'Orphan' });
+    const names = cluster.standin.secrets('ns').map((secret) => secret.metadata.name);
     expect(names).not.toContain('owner-bg-token');
     expect(names).toContain('owner-orphan-token');
   });
@@ -168,7 +120,7 @@ describe("the runner and a run's token Secret", () => {
     const run = newRun();
     const handle = await k8s.start(run);
     const [secret] = secretsOf(run.runId);
-    const [job] = standin.jobs(NAMESPACE).filter((candidate) => candidate.metadata.name === handle.name);
+    const [job] = cluster.standin.jobs(NAMESPACE).filter((candidate) => candidate.metadata.name === handle.name);
     expect(secret?.metadata.name).toBe(`${handle.name}-token`);
     expect(secret?.metadata.ownerReferences).toEqual([{ apiVersion: 'batch/v1', kind: 'Job', name: handle.name, uid: job?.metadata.uid, blockOwnerDeletion: false }]);
     expect(secret?.immutable).toBe(true);
@@ -178,7 +130,7 @@ describe("the runner and a run's token Secret", () => {
     expect(await k8s.logs(handle)).toBe(`400\n${run.runToken}`);
     expect(secretsOf(run.runId)).toEqual([]);
     // the Job stays for its TTL; its token does not
-    expect(standin.jobs(NAMESPACE).filter((candidate) => candidate.metadata.name === handle.name)).toHaveLength(1);
+    expect(cluster.standin.jobs(NAMESPACE).filter((candidate) => candidate.metadata.name === handle.name)).toHaveLength(1);
   });
 
   it('deletes it on cancel, and keeps the one Secret when a start is repeated (adoption)', async () => {
@@ -189,16 +141,16 @@ describe("the runner and a run's token Secret", () => {
     expect(secretsOf(run.runId)).toHaveLength(1);
     await k8s.cancel(handle);
     expect(secretsOf(run.runId)).toEqual([]);
-    expect(standin.requests.filter((request) => request.method === 'DELETE' && request.path === `/api/v1/namespaces/${NAMESPACE}/secrets/${handle.name}-token`)).toHaveLength(1);
+    expect(cluster.standin.requests.filter((request) => request.method === 'DELETE' && request.path === `/api/v1/namespaces/${NAMESPACE}/secrets/${handle.name}-token`)).toHaveLength(1);
   });
 
   it('does not adopt an unfinished Job without its token Secret (its pod would wait forever): deletes it, so that the run starts anew', async () => {
     const run = newRun();
     // an orchestrator that stopped between creating the Job and its Secret
-    await batch.createNamespacedJob({ namespace: NAMESPACE, body: buildAgentJob(run, { namespace: NAMESPACE, apiUrl: 'http://127.0.0.1:3000', command: ['true'] }) });
+    await cluster.batch.createNamespacedJob({ namespace: NAMESPACE, body: buildAgentJob(run, { namespace: NAMESPACE, apiUrl: 'http://127.0.0.1:3000', command: ['true'] }) });
     const k8s = runner(['sh', '-c', 'cat "$FACTORY_RUN_TOKEN_FILE"']);
     expect(await k8s.adopt(run.runId)).toBeUndefined();
-    expect(standin.jobs(NAMESPACE).filter((job) => job.metadata.labels['factoryci.dev/run-id'] === run.runId)).toEqual([]);
+    expect(cluster.standin.jobs(NAMESPACE).filter((job) => job.metadata.labels['factoryci.dev/run-id'] === run.runId)).toEqual([]);
     const handle = await k8s.start(run);
     expect(await k8s.watch(handle)).toEqual({ status: 'success' });
     expect(await k8s.logs(handle)).toBe(run.runToken);
@@ -210,8 +162,8 @@ describe("the runner and a run's token Secret", () => {
   it("refuses a Secret of another run under the name, and deletes the Job that would wait for its token forever", async () => {
     const run = newRun();
     const squatter = buildAgentTokenSecret({ ...run, runId: 'someone-else', runToken: 'x' }, NAMESPACE);
-    await core.createNamespacedSecret({ namespace: NAMESPACE, body: { ...squatter, metadata: { ...squatter.metadata, name: buildAgentTokenSecret(run, NAMESPACE).metadata?.name ?? '' } } });
+    await cluster.core.createNamespacedSecret({ namespace: NAMESPACE, body: { ...squatter, metadata: { ...squatter.metadata, name: buildAgentTokenSecret(run, NAMESPACE).metadata?.name ?? '' } } });
     await expect(runner(['true']).start(run)).rejects.toBeInstanceOf(SecretOwnershipError);
-    expect(standin.jobs(NAMESPACE).filter((job) => job.metadata.labels['factoryci.dev/run-id'] === run.runId)).toEqual([]);
+    expect(cluster.standin.jobs(NAMESPACE).filter((job) => job.metadata.labels['factoryci.dev/run-id'] === run.runId)).toEqual([]);
   });
 });

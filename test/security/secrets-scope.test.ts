@@ -9,11 +9,9 @@ import { deriveRunTokenKey, mintRunToken } from '@factoryci/run-token';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendLogChunks } from '../../apps/api/src/agent/logs.js';
 import { UnauthorizedError } from '../../apps/api/src/errors.js';
-import { createGithubAppClient } from '../../apps/api/src/github/github-app.js';
-import { saveInstallation } from '../../apps/api/src/github/installations.js';
 import { createRun, createWorkflow, declaringPlan, planDeclaring, type RunFixture } from '../api/agent-fixtures.js';
 import { deliver } from '../api/deliver.js';
-import { makeAppIdentity, startStandinFor } from '../api/github-fixtures.js';
+import { HELLO_WORLD as REPO, makeAppIdentity, startApiWithInstalledProject, startStandinFor } from '../api/github-fixtures.js';
 import { adminHeaders, startApi, type ApiHarness } from '../api/harness.js';
 import { exampleOf, forkPullRequest } from '../api/webhook-examples.js';
 import type { GithubStandin } from '../standins/github/server.js';
@@ -243,25 +241,16 @@ describe('a run token cannot forge what its run reports', () => {
 
 describe('the clone token of a run', () => {
   const identity = makeAppIdentity();
-  const REPO = 'Codertocat/Hello-World';
   let github: GithubStandin;
   let hub: ApiHarness;
   let secret: string;
 
   beforeAll(async () => {
     github = await startStandinFor(identity);
-    github.addInstallation({
-      id: 51,
-      account: { login: 'Codertocat', id: 21031067, type: 'User' },
-      repositories: [REPO],
-      permissions: { metadata: 'read', contents: 'read', checks: 'write' },
-    });
-    const client = createGithubAppClient({ app: identity.config, apiUrl: github.url, webUrl: 'https://github.com' });
-    hub = await startApi({ github: client });
-    await saveInstallation(hub.database.db, await client.installation(51), await client.installationRepositories(51));
-    const project = await hub.app.inject({ method: 'POST', url: '/project', headers: adminHeaders, payload: { owner: 'Codertocat', project: 'Hello-World', url: `https://github.com/${REPO}` } });
-    expect(project.json().installation_id).toBe(51);
-    secret = project.json().webhook_secret;
+    const started = await startApiWithInstalledProject(identity, github, 51);
+    hub = started.api;
+    expect(started.project.installation_id).toBe(51);
+    secret = started.project.webhook_secret;
   });
   afterAll(async () => {
     await hub?.close();

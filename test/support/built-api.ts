@@ -10,6 +10,27 @@ import { ADMIN_TOKEN, REDIS_URL, waitUntil, type ApiHarness } from '../api/harne
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
+/** Builds the API (`tsc -b apps/api`): what {@link BUILT_API_MAIN} runs. */
+export function buildApi(): void {
+  execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-b', 'apps/api'], { cwd: root });
+}
+
+/** The built API's entry point (`tsc -b apps/api` makes it). */
+export const BUILT_API_MAIN = `${root}apps/api/dist/main.js`;
+
+/** The environment the built API runs with on the database at `databaseUrl` and the test Redis, on 127.0.0.1:`port`. */
+export function builtApiEnv(databaseUrl: string, port: number, encryptionKeyHex: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    DATABASE_URL: databaseUrl,
+    REDIS_URL,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    FACTORY_ADMIN_TOKEN: ADMIN_TOKEN,
+    FACTORY_ENCRYPTION_KEY: encryptionKeyHex,
+  };
+}
+
 export interface BuiltApi {
   url: string;
   process: ChildProcess;
@@ -21,20 +42,11 @@ export interface BuiltApi {
  * `--cpu-prof`); resolves once healthy.
  */
 export async function startBuiltApi(harness: ApiHarness, options: { heapLimitMb?: number; nodeArgs?: string[] } = {}): Promise<BuiltApi> {
-  execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-b', 'apps/api'], { cwd: root });
+  buildApi();
   const port = await freePort();
   const heap = options.heapLimitMb === undefined ? [] : [`--max-old-space-size=${options.heapLimitMb}`];
-  const served = spawn(process.execPath, [...heap, ...(options.nodeArgs ?? []), `${root}apps/api/dist/main.js`], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      DATABASE_URL: harness.database.url,
-      REDIS_URL,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      FACTORY_ADMIN_TOKEN: ADMIN_TOKEN,
-      FACTORY_ENCRYPTION_KEY: harness.config.encryptionKey.toString('hex'),
-      LOG_LEVEL: 'warn',
-    },
+  const served = spawn(process.execPath, [...heap, ...(options.nodeArgs ?? []), BUILT_API_MAIN], {
+    env: { ...builtApiEnv(harness.database.url, port, harness.config.encryptionKey.toString('hex')), LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;

@@ -88,3 +88,21 @@ export async function createTestDatabase(options: TestDatabaseOptions = {}): Pro
     },
   };
 }
+
+/** A workflow as the database holds it, with its whole tree in position order and every execution's log chunks in seq order. */
+export function readWorkflowTree(db: Db, workflowId: string) {
+  return db.workflow.findUniqueOrThrow({
+    where: { id: workflowId },
+    include: {
+      pipelines: {
+        orderBy: { position: 'asc' },
+        include: {
+          stages: {
+            orderBy: { position: 'asc' },
+            include: { executions: { orderBy: { position: 'asc' }, include: { logChunks: { orderBy: { seq: 'asc' } } } } },
+          },
+        },
+      },
+    },
+  });
+}

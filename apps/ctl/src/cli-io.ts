@@ -1,12 +1,11 @@
 import { createInterface } from 'node:readline/promises';
 import { homedir } from 'node:os';
+import { streamOutput, type CliOutput } from '@factoryci/cli-output';
 import { LocalError } from './errors.js';
 import { applyKeys, type LineState } from './line-editor.js';
 
 /** Where the CLI writes and what it reads from its process; injectable so commands stay plain functions. */
-export interface CliIo {
-  out(text: string): void;
-  err(text: string): void;
+export interface CliIo extends CliOutput {
   env: Readonly<Record<string, string | undefined>>;
   home: string;
   stdinIsTty: boolean;
@@ -24,11 +23,9 @@ export interface CliIo {
 }
 
 export function processIo(): CliIo {
-  // `factoryctl logs … | head` closes the pipe: output to a closed stream is dropped, not a crash.
-  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   return {
-    out: (text) => void process.stdout.write(text),
-    err: (text) => void process.stderr.write(text),
+    // `factoryctl logs … | head` closes the pipe: output to a closed stream is dropped, not a crash
+    ...streamOutput(),
     env: process.env,
     home: homedir(),
     stdinIsTty: process.stdin.isTTY === true,

@@ -1,25 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { pushCommitFixture } from '../../run-state/src/push-commit.fixture.js';
 import { freshRunsScript, freshRunsShape, type FreshRun } from './run-intake.js';
 
 const run = (deliveryId: string, projectId: string, status: 'queued' | 'awaiting_approval' = 'queued'): FreshRun => ({
   workflow: {
+    ...pushCommitFixture(),
     id: `wf-${deliveryId}`,
     projectId,
-    event: 'push',
-    action: null,
-    ref: 'refs/heads/main',
-    sha: 'c'.repeat(40),
-    branch: 'main',
-    tag: null,
-    prNumber: null,
-    baseSha: null,
-    headRepoFullName: null,
-    trusted: true,
     repositoryPrivate: false,
     sender: 'octocat',
-    commitMessage: 'm',
-    commitAuthor: 'octocat',
-    changedPaths: null,
     status,
   },
   delivery: { id: deliveryId, event: 'push', action: null, projectId, workflowId: `wf-${deliveryId}`, status: 202 },

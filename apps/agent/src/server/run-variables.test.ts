@@ -1,26 +1,17 @@
 import type { RunInfo } from '@factoryci/agent-protocol';
 import { describe, expect, it } from 'vitest';
+import { pushCommitFixture } from '../../../../packages/run-state/src/push-commit.fixture.js';
 import { runVariables } from './run-variables.js';
 
 const SHA = 'a'.repeat(40);
 const BASE = 'b'.repeat(40);
 const workflow: RunInfo['workflow'] = {
+  ...pushCommitFixture(),
   id: 'wf-1',
   projectId: 'p-1',
   number: 42,
-  event: 'push',
-  action: null,
-  ref: 'refs/heads/main',
   sha: SHA,
-  branch: 'main',
-  tag: null,
-  prNumber: null,
-  baseSha: null,
-  headRepoFullName: null,
-  trusted: true,
-  changedPaths: null,
   commitMessage: 'Fix the widget\n\nLonger text',
-  commitAuthor: 'octocat',
 };
 const project: RunInfo['project'] = { id: 'p-1', owner: 'acme', name: 'widgets', repository: 'Acme/Widgets-Repo' };
 

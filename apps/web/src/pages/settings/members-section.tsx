@@ -1,11 +1,12 @@
 /** Who has which role on the project: listed, added by login, changed, removed (after a confirmation). */
 import { useState } from 'preact/hooks';
 import { api, ok } from '../../api/client';
-import { useConfirm } from '../../components/confirm-dialog';
-import { Failure, useLoad } from '../../components/load';
+import { useLoad } from '../../components/load';
 import { Age } from '../../components/time';
-import { describedBy, Field, SaveOutcome, SaveRow } from './field';
+import { describedBy, Field, SaveRow } from './field';
+import { RemoveButton, SettingsTable } from './settings-table';
 import type { Member, Project, Role } from './types';
+import { useConfirmedRemoval } from './use-confirmed-removal';
 import { useSave } from './use-save';
 
 export const ROLES: { value: Role; label: string; sentence: string }[] = [
@@ -34,7 +35,7 @@ export function MembersSection({ project }: { project: Project }) {
   const [role, setRole] = useState<Role>('read');
   const add = useSave(FIELDS);
   const change = useSave([] as const);
-  const { confirm, dialog } = useConfirm();
+  const removal = useConfirmedRemoval(change, members.reload);
 
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -55,20 +56,16 @@ export function MembersSection({ project }: { project: Project }) {
       return `${member.user_login}'s role is now ${next}.`;
     });
 
-  const remove = async (member: Member) => {
-    const yes = await confirm({
-      title: `Remove ${member.user_login}?`,
-      body: `${member.user_login} loses the ${member.role} role this membership gives (a role from the owner or from GitHub stays).`,
-      confirm: 'Remove member',
-      danger: true,
-    });
-    if (!yes) return;
-    await change.run(async () => {
-      await ok(api.DELETE('/project/member', { params: { query: { id: project.id, user_login: member.user_login } } }));
-      await members.reload();
-      return `${member.user_login} removed.`;
-    });
-  };
+  const remove = (member: Member) =>
+    removal.remove(
+      {
+        title: `Remove ${member.user_login}?`,
+        body: `${member.user_login} loses the ${member.role} role this membership gives (a role from the owner or from GitHub stays).`,
+        confirm: 'Remove member',
+      },
+      () => ok(api.DELETE('/project/member', { params: { query: { id: project.id, user_login: member.user_login } } })),
+      `${member.user_login} removed.`,
+    );
 
   return (
     <section class="card settings-section" id="members" aria-labelledby="members-title">
@@ -82,51 +79,32 @@ export function MembersSection({ project }: { project: Project }) {
         ))}
         {project.github_full_name && <>People also have the role GitHub gives them on {project.github_full_name}: the higher one counts.</>}
       </p>
-      {members.error && <Failure error={members.error} what="members" />}
-      {!members.value && !members.error && (
-        <p class="muted" aria-busy="true">
-          Loading…
-        </p>
-      )}
-      {members.value?.length === 0 && <p class="empty">No members yet. Add someone by their FactoryCI login below.</p>}
-      {members.value && members.value.length > 0 && (
-        <table class="table settings-table">
-          <thead>
-            <tr>
-              <th scope="col">Login</th>
-              <th scope="col">Role</th>
-              <th scope="col" class="wide-only">
-                Since
-              </th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {members.value.map((member) => (
-              <tr key={member.user_id}>
-                <td>
-                  <strong>{member.user_login}</strong>
-                  {member.name && <div class="muted">{member.name}</div>}
-                </td>
-                <td>
-                  <RoleSelect id={`role-${member.user_id}`} value={member.role} onChange={(next) => void setRoleOf(member, next)} label={`Role of ${member.user_login}`} />
-                </td>
-                <td class="wide-only">
-                  <Age at={member.created_at} />
-                </td>
-                <td class="actions">
-                  <button type="button" class="button small danger" onClick={() => remove(member)} aria-label={`Remove ${member.user_login}`}>
-                    Remove
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      <SaveOutcome state={change} block />
+      <SettingsTable
+        list={members}
+        what="members"
+        empty="No members yet. Add someone by their FactoryCI login below."
+        columns={[{ label: 'Login' }, { label: 'Role' }, { label: 'Since', wideOnly: true }]}
+        actions={change}
+        row={(member) => (
+          <tr key={member.user_id}>
+            <td>
+              <strong>{member.user_login}</strong>
+              {member.name && <div class="muted">{member.name}</div>}
+            </td>
+            <td>
+              <RoleSelect id={`role-${member.user_id}`} value={member.role} onChange={(next) => void setRoleOf(member, next)} label={`Role of ${member.user_login}`} />
+            </td>
+            <td class="wide-only">
+              <Age at={member.created_at} />
+            </td>
+            <td class="actions">
+              <RemoveButton label={`Remove ${member.user_login}`} onClick={() => void remove(member)}>
+                Remove
+              </RemoveButton>
+            </td>
+          </tr>
+        )}
+      />
       <form class="settings-grid" onSubmit={submit} noValidate aria-labelledby="member-form-title">
         <h3 id="member-form-title" class="full">
           Add a member
@@ -146,7 +124,7 @@ export function MembersSection({ project }: { project: Project }) {
         </Field>
         <SaveRow state={add} label="Add member" />
       </form>
-      {dialog}
+      {removal.dialog}
     </section>
   );
 }

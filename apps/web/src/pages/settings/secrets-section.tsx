@@ -4,12 +4,13 @@
  */
 import { useRef, useState } from 'preact/hooks';
 import { api, ok } from '../../api/client';
-import { useConfirm } from '../../components/confirm-dialog';
-import { Failure, useLoad } from '../../components/load';
+import { useLoad } from '../../components/load';
 import { Age } from '../../components/time';
-import { describedBy, Field, SaveOutcome, SaveRow } from './field';
+import { describedBy, Field, SaveRow } from './field';
 import { MIN_SECRET_CHARS, secretProblem } from './rules';
+import { RemoveButton, SettingsTable } from './settings-table';
 import type { Project, RunSecret } from './types';
+import { useConfirmedRemoval } from './use-confirmed-removal';
 import { useSave } from './use-save';
 
 const FIELDS = ['name', 'value'] as const;
@@ -20,8 +21,8 @@ export function SecretsSection({ project }: { project: Project }) {
   const [value, setValue] = useState('');
   const valueInput = useRef<HTMLInputElement>(null);
   const save = useSave(FIELDS);
-  const removal = useSave([] as const);
-  const { confirm, dialog } = useConfirm();
+  const removed = useSave([] as const);
+  const removal = useConfirmedRemoval(removed, secrets.reload);
   const exists = (n: string) => secrets.value?.some((s) => s.name === n) ?? false;
 
   const submit = async (event: Event) => {
@@ -47,20 +48,12 @@ export function SecretsSection({ project }: { project: Project }) {
     valueInput.current?.focus();
   };
 
-  const remove = async (secret: RunSecret) => {
-    const yes = await confirm({
-      title: `Delete the secret ${secret.name}?`,
-      body: 'Runs that declare it will no longer get it. This cannot be undone.',
-      confirm: 'Delete secret',
-      danger: true,
-    });
-    if (!yes) return;
-    await removal.run(async () => {
-      await ok(api.DELETE('/project/secret', { params: { query: { id: project.id, name: secret.name } } }));
-      await secrets.reload();
-      return `${secret.name} deleted.`;
-    });
-  };
+  const remove = (secret: RunSecret) =>
+    removal.remove(
+      { title: `Delete the secret ${secret.name}?`, body: 'Runs that declare it will no longer get it. This cannot be undone.', confirm: 'Delete secret' },
+      () => ok(api.DELETE('/project/secret', { params: { query: { id: project.id, name: secret.name } } })),
+      `${secret.name} deleted.`,
+    );
 
   return (
     <section class="card settings-section" id="secrets" aria-labelledby="secrets-title">
@@ -69,53 +62,34 @@ export function SecretsSection({ project }: { project: Project }) {
         Given to the executions whose <code>.factory</code> block declares them (<code>secrets = ["NPM_TOKEN"]</code>), masked in every log. Values are never shown again
         once saved.
       </p>
-      {secrets.error && <Failure error={secrets.error} what="run secrets" />}
-      {!secrets.value && !secrets.error && (
-        <p class="muted" aria-busy="true">
-          Loading…
-        </p>
-      )}
-      {secrets.value?.length === 0 && <p class="empty">No run secrets yet. Add the first one below.</p>}
-      {secrets.value && secrets.value.length > 0 && (
-        <table class="table settings-table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col" class="wide-only">
-                Added
-              </th>
-              <th scope="col">Updated</th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {secrets.value.map((secret) => (
-              <tr key={secret.name}>
-                <td>
-                  <code>{secret.name}</code>
-                </td>
-                <td class="wide-only">
-                  <Age at={secret.created_at} />
-                </td>
-                <td>
-                  <Age at={secret.updated_at} />
-                </td>
-                <td class="actions">
-                  <button type="button" class="button small" onClick={() => replace(secret)} aria-label={`Replace the value of ${secret.name}`}>
-                    Replace
-                  </button>
-                  <button type="button" class="button small danger" onClick={() => remove(secret)} aria-label={`Delete ${secret.name}`}>
-                    Delete
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      <SaveOutcome state={removal} block />
+      <SettingsTable
+        list={secrets}
+        what="run secrets"
+        empty="No run secrets yet. Add the first one below."
+        columns={[{ label: 'Name' }, { label: 'Added', wideOnly: true }, { label: 'Updated' }]}
+        actions={removed}
+        row={(secret) => (
+          <tr key={secret.name}>
+            <td>
+              <code>{secret.name}</code>
+            </td>
+            <td class="wide-only">
+              <Age at={secret.created_at} />
+            </td>
+            <td>
+              <Age at={secret.updated_at} />
+            </td>
+            <td class="actions">
+              <button type="button" class="button small" onClick={() => replace(secret)} aria-label={`Replace the value of ${secret.name}`}>
+                Replace
+              </button>
+              <RemoveButton label={`Delete ${secret.name}`} onClick={() => void remove(secret)}>
+                Delete
+              </RemoveButton>
+            </td>
+          </tr>
+        )}
+      />
       <form class="settings-grid secret-form" onSubmit={submit} noValidate aria-labelledby="secret-form-title">
         <h3 id="secret-form-title" class="full">
           {exists(name) ? `Replace the value of ${name}` : 'Add a secret'}
@@ -145,7 +119,7 @@ export function SecretsSection({ project }: { project: Project }) {
         </Field>
         <SaveRow state={save} label={exists(name) ? 'Replace value' : 'Add secret'} />
       </form>
-      {dialog}
+      {removal.dialog}
     </section>
   );
 }
