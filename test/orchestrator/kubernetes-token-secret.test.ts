@@ -144,6 +144,22 @@ describe("the runner and a run's token Secret", () => {
     expect(cluster.standin.requests.filter((request) => request.method === 'DELETE' && request.path === `/api/v1/namespaces/${NAMESPACE}/secrets/${handle.name}-token`)).toHaveLength(1);
   });
 
+  it('cancels once the Job is deleted even when the Secret\'s delete is refused: it goes with its Job (garbage collection)', async () => {
+    const k8s = runner(['sleep', '30']);
+    const run = newRun();
+    const handle = await k8s.start(run);
+    const secretPath = `/api/v1/namespaces/${NAMESPACE}/secrets/${handle.name}-token`;
+    const heal = cluster.standin.failRequests((request) => request.method === 'DELETE' && request.path === secretPath);
+    try {
+      await expect(k8s.cancel(handle)).resolves.toBeUndefined();
+    } finally {
+      heal();
+    }
+    expect(cluster.standin.requests.filter((request) => request.method === 'DELETE' && request.path === secretPath)).toHaveLength(1);
+    expect(cluster.standin.jobs(NAMESPACE).filter((job) => job.metadata.name === handle.name)).toEqual([]);
+    await waitFor(() => secretsOf(run.runId).length === 0, 5000);
+  });
+
   it('does not adopt an unfinished Job without its token Secret (its pod would wait forever): deletes it, so that the run starts anew', async () => {
     const run = newRun();
     // an orchestrator that stopped between creating the Job and its Secret

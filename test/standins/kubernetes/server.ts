@@ -30,7 +30,7 @@
  *   and a Job of its `spec.activeDeadlineSeconds` (counted from its start, as the job controller does); any other
  *   patch is refused (415 for another patch type, 422 for other fields). A `metadata.resourceVersion` in the patch is
  *   a precondition: 409 Conflict when the object's is another.
- * - `failRequests(matches, code)` is a test hook that answers chosen requests for one Job or pod (a PATCH seen with
+ * - `failRequests(matches, code)` is a test hook that answers chosen requests for one Job, pod or Secret (a PATCH seen with
  *   its body) with an error Status (default 503) and leaves the object unchanged, until the function it returns is
  *   called.
  * - `evict(podName)` is a test hook that evicts a running pod as the kubelet does under node pressure;
@@ -201,7 +201,7 @@ export interface RecordedRequest {
   query: URLSearchParams;
 }
 
-/** A request for one Job or pod as a fault hook sees it (a PATCH with its parsed body). */
+/** A request for one Job, pod or Secret as a fault hook sees it (a PATCH with its parsed body). */
 export interface FaultableRequest {
   method: string;
   path: string;
@@ -245,7 +245,7 @@ export interface KubernetesStandin {
   /** Sends a BOOKMARK (the current resourceVersion) on each open watch that allowed bookmarks. */
   bookmark(): void;
   /**
-   * Answers the requests for one Job or pod that `matches` picks with `code` (default 503, as an overloaded API server) and leaves
+   * Answers the requests for one Job, pod or Secret that `matches` picks with `code` (default 503, as an overloaded API server) and leaves
    * the object unchanged, until the returned function is called.
    */
   failRequests(matches: (request: FaultableRequest) => boolean, code?: number): () => void;
@@ -898,6 +898,8 @@ export async function startKubernetesStandin(options: KubernetesStandinOptions =
       secrets.set(key(namespace, meta.name), secret);
       return send(response, 201, secret);
     }
+    const fault = faultFor({ method, path: `/api/v1/namespaces/${namespace}/secrets/${name}` });
+    if (fault !== undefined) return status(response, fault, 'ServiceUnavailable', 'a fault the test asked for');
     const secret = secrets.get(key(namespace, name));
     if (!secret) return status(response, 404, 'NotFound', `secrets "${name}" not found`, details(name));
     if (method === 'GET') return send(response, 200, secret);

@@ -330,7 +330,10 @@ export function createKubernetesRunner(options: KubernetesRunnerOptions): Kubern
     } catch (error) {
       if (apiCode(error) !== 404) throw wrap('delete job', error);
     }
-    await deleteTokenSecret(handle.runId, namespace);
+    // the Job is gone: its token Secret, owned by it, goes with it (garbage collection) even if this delete fails
+    await deleteTokenSecret(handle.runId, namespace).catch((error: unknown) =>
+      log.warn({ err: error, runId: handle.runId }, 'could not delete the run token secret of a cancelled run (the Job\'s garbage collection will)'),
+    );
   }
 
   async function findPod(handle: RunHandle): Promise<V1Pod | undefined> {
