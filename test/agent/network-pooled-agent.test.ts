@@ -88,7 +88,8 @@ describe('factory-agent run as an idle agent of the Kubernetes pool', () => {
       const claim = newClaim({ runId: 'wf-net', token: 'frt_network.token' }, pod);
       const wrong = await fetch(url, { method: 'POST', body: JSON.stringify({ sealed: sealClaimMessage(randomBytes(32), 'claim', pod, claim) }) });
       expect(wrong.status).toBe(403);
-      expect(agent.stdout()).toContain('refused a claim (403 refused)');
+      // the agent logs the refusal after answering it: the line may come through its pipe a moment after the answer
+      await waitFor(() => agent.stdout().includes('refused a claim (403 refused)'), 10_000, 'the refusal logged');
       expect(idleInstance(pod)).toBeDefined();
       expect(requests).toEqual([]);
 
