@@ -93,23 +93,34 @@ export interface LogFramesOptions {
   deflate?: boolean;
 }
 
+/** A chunk's frame before it goes into the body: its UTF-8 written straight from the text, or bytes made already. */
+type FramePart = { text: string; size: number } | { bytes: Buffer; deflated: boolean };
+
+/**
+ * One chunk's frame part: without `deflate`, its text (written into the body then, encoded once); with it, its UTF-8
+ * (encoded once) deflated, sent deflated when that is smaller, else the UTF-8 itself.
+ */
+function framePart(text: string, deflate: boolean): FramePart {
+  if (!deflate) return { text, size: Buffer.byteLength(text) };
+  const utf8 = Buffer.from(text);
+  if (utf8.length === 0) return { bytes: utf8, deflated: false };
+  const packed = deflateRawSync(utf8, { level: LOG_DEFLATE_LEVEL });
+  return packed.length < utf8.length ? { bytes: packed, deflated: true } : { bytes: utf8, deflated: false };
+}
+
+const framePartSize = (part: FramePart): number => ('text' in part ? part.size : part.bytes.length);
+
 /** The body of frames for chunks' texts, in order: each encoded once, straight into the body (or deflated). */
 export function encodeLogFrames(texts: readonly string[], { deflate = false }: LogFramesOptions = {}): Buffer {
-  const sizes = texts.map((text) => Buffer.byteLength(text));
-  const deflated = texts.map((text, i) => {
-    if (!deflate || sizes[i] === 0) return undefined;
-    const packed = deflateRawSync(Buffer.from(text), { level: LOG_DEFLATE_LEVEL });
-    return packed.length < (sizes[i] as number) ? packed : undefined;
-  });
-  const body = Buffer.allocUnsafe(texts.reduce((sum, _text, i) => sum + LOG_FRAME_HEADER_BYTES + (deflated[i]?.length ?? (sizes[i] as number)), 0));
+  const parts = texts.map((text) => framePart(text, deflate));
+  const body = Buffer.allocUnsafe(parts.reduce((sum, part) => sum + LOG_FRAME_HEADER_BYTES + framePartSize(part), 0));
   let at = 0;
-  texts.forEach((text, i) => {
-    const packed = deflated[i];
-    const size = packed?.length ?? (sizes[i] as number);
-    body.writeUInt32BE(packed ? (LOG_FRAME_DEFLATED | size) >>> 0 : size, at);
+  for (const part of parts) {
+    const size = framePartSize(part);
+    body.writeUInt32BE('deflated' in part && part.deflated ? (LOG_FRAME_DEFLATED | size) >>> 0 : size, at);
     at += LOG_FRAME_HEADER_BYTES;
-    at += packed ? packed.copy(body, at) : body.write(text, at, size, 'utf8');
-  });
+    at += 'text' in part ? body.write(part.text, at, size, 'utf8') : part.bytes.copy(body, at);
+  }
   return body;
 }
 
