@@ -20,6 +20,20 @@ export const idleInstanceId = (podName: string): string => `idle-${podName}`;
  * for purpose `probe`), which only a waiting agent answers, with the nonce sealed for purpose `waiting`.
  */
 export const CLAIM_PATH = '/claim';
+/**
+ * Sends a sealed claim (`{"sealed":"…"}`) or probe (`{"probe":"…"}`) to the claim channel of the idle agent at `url`,
+ * giving up after `timeoutMs`: the status it answered and the sealed answer in its body, if it gave one.
+ */
+export async function postToClaimChannel(url: string, body: { sealed: string } | { probe: string }, timeoutMs: number): Promise<{ status: number; sealed: string | undefined }> {
+  const response = await fetch(`${url}${CLAIM_PATH}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const answer = (await response.json().catch(() => ({}))) as { sealed?: unknown };
+  return { status: response.status, sealed: typeof answer.sealed === 'string' ? answer.sealed : undefined };
+}
 /** The claim key's length: AES-256. */
 export const CLAIM_KEY_BYTES = 32;
 /** The longest claim body an agent reads. */

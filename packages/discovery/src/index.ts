@@ -35,6 +35,7 @@ export {
   openClaimMessage,
   openProbe,
   opensAsWaiting,
+  postToClaimChannel,
   sealClaimMessage,
   type ClaimAnswer,
   type SealedClaim,

@@ -13,7 +13,7 @@
 import { ApiException, PatchStrategy, setHeaderOptions, type BatchV1Api, type CoreV1Api, type V1Job, type V1Pod } from '@kubernetes/client-node';
 import type Consul from 'consul';
 import type { Logger } from 'pino';
-import { CLAIM_PATH, IDLE_TAG, newClaim, openAnswer, sealClaimMessage } from '@factoryci/discovery';
+import { IDLE_TAG, newClaim, openAnswer, postToClaimChannel, sealClaimMessage } from '@factoryci/discovery';
 import { poolFit, poolTopUp, type PoolShape } from '../pool-decisions.js';
 import type { RunHandle, RunStart } from '../runner.js';
 import { DEFAULT_AGENT_IMAGE, LABELS, type AgentJobOptions } from './agent-job.js';
@@ -260,15 +260,9 @@ export function createKubernetesAgentPool(options: KubernetesPoolOptions): Kuber
     try {
       await core.patchNamespacedPod({ name: candidate.pod, namespace, body: claimPatch(run) }, mergePatch);
       const claim = newClaim({ runId: run.runId, token: run.runToken }, candidate.pod);
-      const response = await fetch(`${candidate.url}${CLAIM_PATH}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ sealed: sealClaimMessage(key, 'claim', candidate.pod, claim) }),
-        signal: AbortSignal.timeout(claimTimeoutMs),
-      });
-      const body = (await response.json().catch(() => ({}))) as { sealed?: unknown };
-      if (response.status !== 200 || typeof body.sealed !== 'string') throw new ClaimRefusedError(candidate.pod, `it answered ${response.status}`);
-      openAnswer(key, candidate.pod, body.sealed, claim);
+      const answer = await postToClaimChannel(candidate.url, { sealed: sealClaimMessage(key, 'claim', candidate.pod, claim) }, claimTimeoutMs);
+      if (answer.status !== 200 || answer.sealed === undefined) throw new ClaimRefusedError(candidate.pod, `it answered ${answer.status}`);
+      openAnswer(key, candidate.pod, answer.sealed, claim);
     } catch (error) {
       // labelled for the run but not (provably) claimed: it may not run anything else
       await deleteJob(candidate.job, 'its claim failed');

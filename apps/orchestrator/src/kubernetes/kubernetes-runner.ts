@@ -1,6 +1,6 @@
 import { ApiException, BatchV1Api, CoreV1Api, Watch, type KubeConfig, type V1Job, type V1Pod, type V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { CLAIM_PATH, newProbe, opensAsWaiting, sealClaimMessage } from '@factoryci/discovery';
+import { newProbe, opensAsWaiting, postToClaimChannel, sealClaimMessage } from '@factoryci/discovery';
 import { assertRunId, type RunEvent, type RunHandle, type Runner, type RunOutcome, type RunStart } from '../runner.js';
 import { agentJobName, agentTokenSecretName, buildAgentJob, buildAgentTokenSecret, LABELS, MANAGED_BY, type AgentJobOptions } from './agent-job.js';
 import { jobEnded, judgeRun, type ObservedRun } from './run-judgement.js';
@@ -176,14 +176,8 @@ export function createKubernetesRunner(options: KubernetesRunnerOptions): Kubern
     if (!key) return false;
     const probe = newProbe();
     try {
-      const response = await fetch(`${url}${CLAIM_PATH}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ probe: sealClaimMessage(key, 'probe', pod, probe) }),
-        signal: AbortSignal.timeout(options.pool?.claimTimeoutMs ?? 5000),
-      });
-      const body = (await response.json().catch(() => ({}))) as { sealed?: unknown };
-      return response.status === 200 && typeof body.sealed === 'string' && opensAsWaiting(key, pod, body.sealed, probe.nonce);
+      const answer = await postToClaimChannel(url, { probe: sealClaimMessage(key, 'probe', pod, probe) }, options.pool?.claimTimeoutMs ?? 5000);
+      return answer.status === 200 && answer.sealed !== undefined && opensAsWaiting(key, pod, answer.sealed, probe.nonce);
     } catch {
       return false;
     }
