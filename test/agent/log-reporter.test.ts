@@ -1,4 +1,4 @@
-import { AGENT_PATHS, MAX_LOG_BATCH_CHUNKS, MAX_LOG_REQUESTS_IN_FLIGHT, truncationMarker, type LogBatch, type LogChunkItem, type StatusReport } from '@factoryci/agent-protocol';
+import { AGENT_PATHS, MAX_LOG_BATCH_CHUNKS, MAX_LOG_REQUESTS_IN_FLIGHT, truncationMarker, type LogBatch, type LogChunkItem, type LogFramesBatch, type StatusReport } from '@factoryci/agent-protocol';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { ApiRejectedError, type AgentApiClient } from '../../apps/agent/src/server/api-client.js';
@@ -7,6 +7,8 @@ import { createApiReporter } from '../../apps/agent/src/server/api-reporter.js';
 const names = { pipeline: 'build', stage: 'test', execution: 'unit' };
 const at = '2026-12-02T00:00:00.000Z';
 const logger = pino({ level: 'silent' });
+
+const asText = (batch: LogFramesBatch): LogBatch => ({ ...batch, chunks: batch.chunks.map((chunk) => ({ seq: chunk.seq, data: Buffer.from(chunk.data).toString('utf8') })) });
 
 /** A client whose answers wait until the test lets them through (`ack`), recording every request. */
 function heldClient(answer: (path: string, body: unknown) => Error | undefined = () => undefined) {
@@ -24,7 +26,8 @@ function heldClient(answer: (path: string, body: unknown) => Error | undefined =
       });
     },
     postLogs(batch) {
-      return client.request('POST', AGENT_PATHS.logs, batch);
+      // recorded as POST /agent/v1/logs' JSON body would carry it: the chunks' UTF-8 as text
+      return client.request('POST', AGENT_PATHS.logs, asText(batch));
     },
     limitRetriesUntil: () => {},
   };
@@ -151,6 +154,25 @@ describe('the API reporter: batches of chunks', () => {
     expect(requests).toEqual(['status running', `unit: ${seqs(0, max)}`, `unit: ${seqs(max, 3)}`, 'other: 0', `unit: ${max + 3}`, 'status success']);
     expect(chunksSent(api.sent).filter((_, i) => i < lines.length).map((chunk) => chunk.data)).toEqual(lines);
     expect(reporter.stats()).toMatchObject({ requests: 6, chunks: MAX_LOG_BATCH_CHUNKS + 5, pending: 0 });
+  });
+
+  it('counts output in UTF-8 bytes, whatever the pieces it arrives in: chunk sizes, the window, the bytes sent', async () => {
+    const api = heldClient();
+    // 'é' is 2 bytes: each 'ééé\n' line is 7 bytes (4 characters)
+    const reporter = createApiReporter({ client: api.client, logger, onFatal: () => {}, workflowRunningSent: true, batchBytes: 12, windowBytes: 14 });
+    reporter.onEvent(running);
+    for (const piece of ['éé', 'é\nééé', '\n']) reporter.onEvent(output(piece));
+    // 14 bytes taken: the window is full at 14, not at 8 characters
+    expect(reporter.backpressure(names)).toBeUndefined();
+    reporter.onEvent(output('ab'));
+    expect(reporter.backpressure(names)).toBeInstanceOf(Promise);
+    reporter.onEvent(output('c\n'));
+    const drained = reporter.drain();
+    while (api.inFlight() > 0) await api.ackAll();
+    await drained;
+    const chunks = chunksSent(api.sent);
+    // two lines of 7 bytes never share a 12-byte chunk (as characters, 4 + 4, they would); 7 + 4 bytes do
+    expect(chunks.map((chunk) => chunk.data)).toEqual(['ééé\n', 'ééé\nabc\n']);
   });
 
   it('a batch refused 413 gives all its chunks back to the window and drops the output that follows', async () => {

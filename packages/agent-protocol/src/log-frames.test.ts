@@ -83,6 +83,12 @@ describe('deflated frames (encodeLogFrames with deflate / decodeLogFrames / infl
     expect('chunks' in decoded && decoded.deflated[0]?.equals(packed)).toBe(true);
   });
 
+  it('takes chunks as their UTF-8 as well as text: the same body, deflated or not', () => {
+    const chunks = [lines, 'é€😀\n', '', lines.slice(0, 1000)];
+    const bytes = chunks.map((text) => new Uint8Array(Buffer.from(text)));
+    for (const deflate of [false, true]) expect(encodeLogFrames(bytes, { deflate }).equals(encodeLogFrames(chunks, { deflate }))).toBe(true);
+  });
+
   it('without deflate, sends every chunk as it is', () => {
     // (Buffer.equals: a deep equality walks the bytes one by one)
     expect(encodeLogFrames([lines]).equals(frame(lines))).toBe(true);

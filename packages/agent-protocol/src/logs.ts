@@ -35,6 +35,14 @@ export const logBatchSchema = {
 export type LogChunkItem = FromSchema<typeof logChunkItemSchema>;
 export type LogBatch = FromSchema<typeof logBatchSchema>;
 
+/**
+ * What the agent sends as frames (`POST /agent/v1/log-frames`): a LogBatch whose chunks are already UTF-8, so that
+ * output is encoded once, straight from the pieces it was read in (never joined into one string first).
+ */
+export interface LogFramesBatch extends Omit<LogBatch, 'chunks'> {
+  chunks: { seq: number; data: Uint8Array }[];
+}
+
 /** Why a batch's chunks are not consecutive seqs, or undefined when they are. */
 export function logBatchSeqError(chunks: readonly { seq: number }[]): string | undefined {
   for (let i = 1; i < chunks.length; i++) {
@@ -83,7 +91,7 @@ export const LOG_DEFLATE_LEVEL = 1;
 export const MAX_LOG_FRAMES_BODY_BYTES = MAX_LOG_BATCH_CHUNKS * (LOG_FRAME_HEADER_BYTES + MAX_LOG_CHUNK_BYTES);
 
 /** The query string of a batch's frames (its names and first seq), without the `?`. */
-export function logFramesQuery(batch: Pick<LogBatch, 'pipeline' | 'stage' | 'execution' | 'chunks'>): string {
+export function logFramesQuery(batch: Pick<LogBatch, 'pipeline' | 'stage' | 'execution'> & { chunks: readonly { seq: number }[] }): string {
   const seq = batch.chunks[0]?.seq ?? 0;
   return new URLSearchParams({ pipeline: batch.pipeline, stage: batch.stage, execution: batch.execution, seq: String(seq) }).toString();
 }
@@ -94,15 +102,15 @@ export interface LogFramesOptions {
 }
 
 /** A chunk's frame before it goes into the body: its UTF-8 written straight from the text, or bytes made already. */
-type FramePart = { text: string; size: number } | { bytes: Buffer; deflated: boolean };
+type FramePart = { text: string; size: number } | { bytes: Uint8Array; deflated: boolean };
 
 /**
- * One chunk's frame part: without `deflate`, its text (written into the body then, encoded once); with it, its UTF-8
- * (encoded once) deflated, sent deflated when that is smaller, else the UTF-8 itself.
+ * One chunk's frame part: without `deflate`, its text (written into the body then, encoded once) or its bytes; with
+ * it, its UTF-8 (encoded once) deflated, sent deflated when that is smaller, else the UTF-8 itself.
  */
-function framePart(text: string, deflate: boolean): FramePart {
-  if (!deflate) return { text, size: Buffer.byteLength(text) };
-  const utf8 = Buffer.from(text);
+function framePart(chunk: string | Uint8Array, deflate: boolean): FramePart {
+  if (!deflate) return typeof chunk === 'string' ? { text: chunk, size: Buffer.byteLength(chunk) } : { bytes: chunk, deflated: false };
+  const utf8 = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
   if (utf8.length === 0) return { bytes: utf8, deflated: false };
   const packed = deflateRawSync(utf8, { level: LOG_DEFLATE_LEVEL });
   return packed.length < utf8.length ? { bytes: packed, deflated: true } : { bytes: utf8, deflated: false };
@@ -110,16 +118,20 @@ function framePart(text: string, deflate: boolean): FramePart {
 
 const framePartSize = (part: FramePart): number => ('text' in part ? part.size : part.bytes.length);
 
-/** The body of frames for chunks' texts, in order: each encoded once, straight into the body (or deflated). */
-export function encodeLogFrames(texts: readonly string[], { deflate = false }: LogFramesOptions = {}): Buffer {
-  const parts = texts.map((text) => framePart(text, deflate));
+/** The body of frames for chunks (texts, or their UTF-8), in order: each encoded once, straight into the body (or deflated). */
+export function encodeLogFrames(chunks: readonly (string | Uint8Array)[], { deflate = false }: LogFramesOptions = {}): Buffer {
+  const parts = chunks.map((chunk) => framePart(chunk, deflate));
   const body = Buffer.allocUnsafe(parts.reduce((sum, part) => sum + LOG_FRAME_HEADER_BYTES + framePartSize(part), 0));
   let at = 0;
   for (const part of parts) {
     const size = framePartSize(part);
     body.writeUInt32BE('deflated' in part && part.deflated ? (LOG_FRAME_DEFLATED | size) >>> 0 : size, at);
     at += LOG_FRAME_HEADER_BYTES;
-    at += 'text' in part ? body.write(part.text, at, size, 'utf8') : part.bytes.copy(body, at);
+    if ('text' in part) at += body.write(part.text, at, size, 'utf8');
+    else {
+      body.set(part.bytes, at);
+      at += size;
+    }
   }
   return body;
 }

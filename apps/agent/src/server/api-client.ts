@@ -1,4 +1,4 @@
-import { AGENT_PATHS, encodeLogFrames, LOG_FRAMES_CONTENT_TYPE, logFramesQuery, type LogBatch } from '@factoryci/agent-protocol';
+import { AGENT_PATHS, encodeLogFrames, LOG_FRAMES_CONTENT_TYPE, logFramesQuery, type LogFramesBatch } from '@factoryci/agent-protocol';
 import type { Logger } from 'pino';
 
 /**
@@ -79,7 +79,7 @@ export interface AgentApiClient {
    */
   request<T = unknown>(method: 'GET' | 'PUT' | 'POST', path: string, body?: unknown): Promise<T>;
   /** POST /agent/v1/log-frames: the batch's chunks as frames (deflated), its names and first seq in the query (docs/agent-protocol.md). */
-  postLogs(batch: LogBatch): Promise<unknown>;
+  postLogs(batch: LogFramesBatch): Promise<unknown>;
   /** From now on, no request retries past `atMs` (Date.now() based), e.g. while shutting down on SIGTERM. */
   limitRetriesUntil(atMs: number): void;
 }

@@ -6,8 +6,7 @@ import {
   MAX_LOG_REQUESTS_IN_FLIGHT,
   MAX_REASON_CHARS,
   truncationReason,
-  type LogBatch,
-  type LogChunkItem,
+  type LogFramesBatch,
   type StatusReport,
 } from '@factoryci/agent-protocol';
 import type { Logger } from 'pino';
@@ -72,18 +71,22 @@ export interface ApiReporter extends Reporter {
   backpressure(names: Names): Promise<void> | undefined;
 }
 
+/** One chunk of an execution's log, as UTF-8. */
+type Chunk = LogFramesBatch['chunks'][number];
+
 /** A log chunk holds `windowBytes` of its execution's window until it is acknowledged (0 for the marker). */
 type Item =
-  | { path: typeof AGENT_PATHS.logs; chunk: LogChunkItem; names: Names; key: string; windowBytes: number }
+  | { path: typeof AGENT_PATHS.logs; chunk: Chunk; names: Names; key: string; windowBytes: number }
   | { path: typeof AGENT_PATHS.status; body: StatusReport };
 
 /** A request sent and not answered yet: `items` of the queue, from its head on (in the order sent). */
 interface Flight {
-  request: { path: Item['path']; body: StatusReport | LogBatch; items: number };
+  request: { path: Item['path']; body: StatusReport | LogFramesBatch; items: number };
   answered: Promise<{ error?: unknown }>;
 }
 
 interface Pending {
+  /** The output since the last chunk, in the pieces it came in, and their UTF-8 length. */
   parts: string[];
   bytes: number;
   timer: NodeJS.Timeout | undefined;
@@ -143,7 +146,7 @@ export function createApiReporter(options: ApiReporterOptions): ApiReporter {
   const requestAt = (from: number): Flight['request'] => {
     const head = queue[from] as Item;
     if (head.path === AGENT_PATHS.status) return { path: head.path, body: head.body, items: 1 };
-    const chunks: LogChunkItem[] = [head.chunk];
+    const chunks: Chunk[] = [head.chunk];
     for (let i = from + 1; i < queue.length && chunks.length < MAX_LOG_BATCH_CHUNKS; i++) {
       const item = queue[i] as Item;
       if (item.path !== AGENT_PATHS.logs || item.key !== head.key) break;
@@ -199,7 +202,7 @@ export function createApiReporter(options: ApiReporterOptions): ApiReporter {
       const request = next !== undefined && maySend(next, flights) ? requestAt(sentItems) : undefined;
       if (request && (request.path !== AGENT_PATHS.logs || logBatchReady({ inFlight: flights.length, chunks: request.items, followed: sentItems + request.items < queue.length }))) {
         sentItems += request.items;
-        const sent = request.path === AGENT_PATHS.logs ? options.client.postLogs(request.body as LogBatch) : options.client.request('POST', request.path, request.body);
+        const sent = request.path === AGENT_PATHS.logs ? options.client.postLogs(request.body as LogFramesBatch) : options.client.request('POST', request.path, request.body);
         const answered = sent.then(
           () => ({}),
           (error: unknown) => ({ error }),
@@ -219,9 +222,9 @@ export function createApiReporter(options: ApiReporterOptions): ApiReporter {
     }
   }
 
-  const append = (entry: Pending, text: string) => {
+  const append = (entry: Pending, text: string, bytes = Buffer.byteLength(text)) => {
     entry.parts.push(text);
-    entry.bytes += Buffer.byteLength(text);
+    entry.bytes += bytes;
   };
 
   /** Moves unfinished lines into the pending output (before a status change, or when they waited long enough). */
@@ -240,12 +243,12 @@ export function createApiReporter(options: ApiReporterOptions): ApiReporter {
     clearTimeout(entry.timer);
     entry.timer = undefined;
     if (entry.parts.length === 0) return;
-    const data = entry.parts.join('');
+    const data = utf8Of(entry.parts, entry.bytes);
     entry.parts = [];
     entry.bytes = 0;
     chunks++;
     // the chunk holds its bytes of the window (taken in onOutput) until it is acknowledged
-    enqueue({ path: AGENT_PATHS.logs, chunk: { seq: entry.nextSeq++, data }, names: entry.names, key, windowBytes: Buffer.byteLength(data) });
+    enqueue({ path: AGENT_PATHS.logs, chunk: { seq: entry.nextSeq++, data }, names: entry.names, key, windowBytes: data.length });
   };
 
   const entryOf = (names: Names): Pending & { names: Names } => {
@@ -275,7 +278,7 @@ export function createApiReporter(options: ApiReporterOptions): ApiReporter {
     const marker = entry?.capper.marker();
     if (!entry || marker === undefined) return undefined;
     chunks++;
-    enqueue({ path: AGENT_PATHS.logs, chunk: { seq: entry.nextSeq++, data: marker }, names: entry.names, key, windowBytes: 0 });
+    enqueue({ path: AGENT_PATHS.logs, chunk: { seq: entry.nextSeq++, data: Buffer.from(marker) }, names: entry.names, key, windowBytes: 0 });
     options.logger.warn({ ...entry.names, capBytes: logCapBytes, droppedBytes: entry.capper.droppedBytes }, 'execution output reached the log cap; the rest was dropped');
     return truncationReason(logCapBytes);
   };
@@ -288,13 +291,18 @@ export function createApiReporter(options: ApiReporterOptions): ApiReporter {
     const takenBytes = Buffer.byteLength(taken);
     entry.window.add(takenBytes);
     const { stream } = event;
-    const text = entry.partial[stream] + taken;
+    const partial = entry.partial[stream];
+    const text = partial + taken;
+    const textBytes = Buffer.byteLength(partial) + takenBytes;
     const end = text.lastIndexOf('\n') + 1;
-    const complete = Buffer.byteLength(text) > PARTIAL_LINE_BYTES ? text : text.slice(0, end);
-    entry.partial[stream] = text.slice(complete.length);
+    // each piece's byte length is counted once (the pieces are long: the pipe's reads)
+    const whole = textBytes > PARTIAL_LINE_BYTES || end === text.length;
+    const complete = whole ? text : text.slice(0, end);
+    entry.partial[stream] = whole ? '' : text.slice(end);
     if (complete !== '') {
-      if (entry.bytes > 0 && entry.bytes + Buffer.byteLength(complete) > batchBytes) cut(key);
-      append(entry, complete);
+      const completeBytes = whole ? textBytes : textBytes - Buffer.byteLength(entry.partial[stream]);
+      if (entry.bytes > 0 && entry.bytes + completeBytes > batchBytes) cut(key);
+      append(entry, complete, completeBytes);
       if (entry.bytes >= batchBytes) cut(key);
       else entry.timer ??= setTimeout(() => cut(key), batchDelayMs);
       // the unfinished line (if any) is a new one: its wait starts now
@@ -317,7 +325,7 @@ export function createApiReporter(options: ApiReporterOptions): ApiReporter {
     const marker = entry.capper.take(attemptMarker(event));
     if (marker !== '') {
       chunks++;
-      enqueue({ path: AGENT_PATHS.logs, chunk: { seq: entry.nextSeq++, data: marker }, names: entry.names, key, windowBytes: 0 });
+      enqueue({ path: AGENT_PATHS.logs, chunk: { seq: entry.nextSeq++, data: Buffer.from(marker) }, names: entry.names, key, windowBytes: 0 });
     }
     const retriedAttempt: NonNullable<StatusReport['retriedAttempt']> = {
       attempt: event.attempt,
@@ -370,6 +378,17 @@ export function createApiReporter(options: ApiReporterOptions): ApiReporter {
     stats: () => ({ requests, chunks, pending: queue.length }),
     backpressure: (names) => (failure ? undefined : pending.get(keyOf(names))?.window.wait()),
   };
+}
+
+/**
+ * The UTF-8 of `parts` (`bytes` long), each written straight into one buffer: joining output's pieces into one string
+ * first and encoding that costs several times more (V8 copies a long joined string slowly; bench/README.md).
+ */
+export function utf8Of(parts: readonly string[], bytes: number): Buffer {
+  const data = Buffer.allocUnsafe(bytes);
+  let at = 0;
+  for (const part of parts) at += data.write(part, at);
+  return at === bytes ? data : data.subarray(0, at);
 }
 
 /** The log line where the next attempt of a retried execution starts, e.g. `--- attempt 1 failed (exit code 7); attempt 2 ---`. */

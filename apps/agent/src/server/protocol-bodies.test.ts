@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { AGENT_PATHS, decodeLogFrames, encodeLogFrames, logFramesQuery, logFramesQuerySchema, planBodySchema, schemaCheck, statusReportSchema, type LogBatch } from '@factoryci/agent-protocol';
+import { AGENT_PATHS, decodeLogFrames, encodeLogFrames, logFramesQuery, logFramesQuerySchema, planBodySchema, schemaCheck, statusReportSchema, type LogFramesBatch } from '@factoryci/agent-protocol';
 import { loadConfig, planWorkflow } from '@factoryci/config';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -16,13 +16,13 @@ const checkStatus = schemaCheck(statusReportSchema);
 const checkLogQuery = schemaCheck(logFramesQuerySchema);
 /** What POST /agent/v1/log-frames carries for a batch (as the client sends it): its query checked, its frames decoded. */
 const checkLog = (body: unknown) => {
-  const batch = body as LogBatch;
+  const batch = body as LogFramesBatch;
   const query = Object.fromEntries(new URLSearchParams(logFramesQuery(batch)));
   const decoded = decodeLogFrames(encodeLogFrames(batch.chunks.map((chunk) => chunk.data)));
   const texts = 'chunks' in decoded ? decoded.chunks.map((chunk) => chunk.toString('utf8')) : decoded;
   const seqs = batch.chunks.map((chunk) => chunk.seq);
   const consecutive = seqs.every((seq, i) => seq === (seqs[0] as number) + i);
-  return checkLogQuery({ ...query, seq: Number(query.seq) }).ok && consecutive && JSON.stringify(texts) === JSON.stringify(batch.chunks.map((chunk) => chunk.data))
+  return checkLogQuery({ ...query, seq: Number(query.seq) }).ok && consecutive && JSON.stringify(texts) === JSON.stringify(batch.chunks.map((chunk) => Buffer.from(chunk.data).toString('utf8')))
     ? { ok: true, value: body }
     : { ok: false, query, texts, seqs };
 };
@@ -104,7 +104,7 @@ describe('the bodies the agent sends', () => {
     for (const { path, body } of sent) {
       expect((path === AGENT_PATHS.logs ? checkLog : checkStatus)(body), JSON.stringify(body)).toEqual({ ok: true, value: body });
     }
-    expect(sent[2]?.body).toEqual({ ...names, chunks: [{ seq: 0, data: 'one\ntwo\noops\n' }] });
+    expect(sent[2]?.body).toEqual({ ...names, chunks: [{ seq: 0, data: Buffer.from('one\ntwo\noops\n') }] });
     expect(sent[3]?.body).toEqual({ ...names, status: 'failure', exitCode: 2, reason: 'exit code 2', at });
   });
 });
