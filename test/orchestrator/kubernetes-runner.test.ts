@@ -96,12 +96,14 @@ describe('kubernetes runner against the stand-in', () => {
     const run = newRun();
     const handle = await k8s.start(run);
     let pid: number | undefined;
+    let cancelled: Promise<void> | undefined;
     const watching = k8s.watch(handle, (event) => {
       if (event.type !== 'running') return;
       pid = cluster.standin.podPid(podNameOf(run.runId));
-      void k8s.cancel(handle);
+      cancelled = k8s.cancel(handle);
     });
     expect(await watching).toEqual({ status: 'cancelled' });
+    await cancelled;
     expect(jobsFor(run.runId)).toEqual([]);
     const deletes = cluster.standin.requests.filter((request) => request.method === 'DELETE' && request.path.endsWith(`/jobs/${handle.name}`));
     expect(deletes).toHaveLength(1);
