@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createConsoleReporter, MAX_LINE_CHARS } from './console-reporter.js';
+import { createConsoleReporter, MAX_LINE_CHARS, prefixedLines } from './console-reporter.js';
 import { createMasker } from './masker.js';
 import type { OutputEvent } from './run-model.js';
 
@@ -39,6 +39,15 @@ describe('createConsoleReporter', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('prefixes many lines at once as it would one by one: carriage returns before newlines dropped, a prefix taken literally', () => {
+    const lines = ['a', 'b\r', '', 'c\rd', 'e\r\r', 'f\r'];
+    const oneByOne = (prefix: string) => lines.map((line) => `${prefix} | ${line.replace(/\r$/, '')}\n`).join('');
+    for (const prefix of ['p/s/e', 'p/s/e[$&]', 'p/s/$1']) {
+      expect(prefixedLines(prefix, lines.join('\n'))).toBe(oneByOne(prefix));
+      expect(prefixedLines(prefix, 'no carriage returns\nhere')).toBe(`${prefix} | no carriage returns\n${prefix} | here\n`);
+    }
   });
 
   const node = { kind: 'execution' as const, pipeline: 'p', stage: 's', execution: 'e' };

@@ -27,6 +27,16 @@ export interface ConsoleReporterOptions {
 /** A line is printed in pieces of at most this many characters: a partial line is never held longer than that. */
 export const MAX_LINE_CHARS = 16_384;
 
+/**
+ * `lines` (without their last newline) as printed (pure): each prefixed with `prefix | `, a carriage return before
+ * its newline dropped, each ending with a newline.
+ */
+export function prefixedLines(prefix: string, lines: string): string {
+  const separator = `\n${prefix} | `;
+  const body = lines.includes('\r') ? lines.replace(/\r?\n/g, () => separator).replace(/\r$/, '') : lines.replaceAll('\n', () => separator);
+  return `${prefix} | ${body}\n`;
+}
+
 export function createConsoleReporter({ write, mask, commands = new Map(), capBytes }: ConsoleReporterOptions): Reporter {
   const partial = new Map<string, string>();
   const cappers = new Map<string, LogCapper>();
@@ -49,15 +59,19 @@ export function createConsoleReporter({ write, mask, commands = new Map(), capBy
     const text = withinCap(prefix, event.text);
     if (!text) return;
     const key = `${prefix}\u0000${event.stream}`;
-    const lines = ((partial.get(key) ?? '') + text).split('\n');
-    let rest = lines.pop() as string;
+    const all = (partial.get(key) ?? '') + text;
+    const end = all.lastIndexOf('\n');
+    // the whole lines at once: a line per string would cost more than the output itself (bench/README.md, logs)
+    if (end >= 0) write(prefixedLines(prefix, all.slice(0, end)));
+    let rest = all.slice(end + 1);
     // a line that does not end (e.g. a stream without newlines) is printed in pieces, never held whole
+    const pieces: string[] = [];
     while (rest.length > MAX_LINE_CHARS) {
-      lines.push(rest.slice(0, MAX_LINE_CHARS));
+      pieces.push(rest.slice(0, MAX_LINE_CHARS));
       rest = rest.slice(MAX_LINE_CHARS);
     }
     partial.set(key, rest);
-    writeLines(prefix, lines);
+    writeLines(prefix, pieces);
   };
 
   const flush = (prefix: string) => {
