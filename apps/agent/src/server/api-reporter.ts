@@ -286,9 +286,10 @@ export function createApiReporter(options: ApiReporterOptions): ApiReporter {
   const onOutput = (event: OutputEvent) => {
     const key = keyOf(event);
     const entry = entryOf(event);
+    const keptBefore = entry.capper.keptBytes;
     const taken = entry.capper.take(event.text);
     if (taken === '') return;
-    const takenBytes = Buffer.byteLength(taken);
+    const takenBytes = entry.capper.keptBytes - keptBefore;
     entry.window.add(takenBytes);
     const { stream } = event;
     const partial = entry.partial[stream];
