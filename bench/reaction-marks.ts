@@ -14,9 +14,9 @@ export const REACTION_MARKS = {
   agentStarted: { from: 'agent', msg: 'agent started' },
   /** the agent's line once it has its run from the API (its `running` report is then under way) */
   runReceived: { from: 'agent', msg: 'run received' },
-  /** the agent's line after the checkout */
-  checkedOut: { from: 'agent', msg: 'checked out' },
-  /** the agent's line after reading, validating and planning `.factory/` */
+  /** the agent's line once the commits are fetched (the work tree is then written beside the planning) */
+  fetched: { from: 'agent', msg: 'fetched' },
+  /** the agent's line after reading, validating and planning `.factory/` (from git's objects) */
   planned: { from: 'agent', msg: 'planned' },
 } as const;
 
@@ -28,9 +28,9 @@ export const REACTION_PARTS = [
   ['provisioning (runner block, token, runner start)', 'admitted', 'runnerStarted'],
   ["agent start (process, node, the agent's modules)", 'runnerStarted', 'agentStarted'],
   ['run from the API (GET run; POST running goes on beside the checkout)', 'agentStarted', 'runReceived'],
-  ['checkout (.factory/ read and parsed beside it)', 'runReceived', 'checkedOut'],
-  ['parse + plan (what is left of it after the checkout)', 'checkedOut', 'planned'],
-  ['plan reported, spawn of the first execution', 'planned', 'executionStarted'],
+  ['fetch (git fetch of the commit)', 'runReceived', 'fetched'],
+  ['parse + plan (beside the work tree\'s checkout)', 'fetched', 'planned'],
+  ['plan reported and checkout done, spawn of the first execution', 'planned', 'executionStarted'],
 ] as const;
 
 /** The moments of a run: the push accepted and the execution started are always known; the others when logged. */

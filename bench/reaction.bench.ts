@@ -3,7 +3,7 @@
  * (the embedded default): the API in this process, the built orchestrator as its own process, real agents and
  * sandboxed executions (test/faults/system.ts), one run at a time, each after the previous one ended, beside a
  * `node -e 0` timed after each run. The parts come from what the system logs with the run id (the orchestrator's
- * `provisioning` and `runner started`, the agent's `run received`, `checked out`, `planned`) and from the execution's
+ * `provisioning` and `runner started`, the agent's `run received`, `fetched`, `planned`) and from the execution's
  * own clock (its command prints `date +%s%3N` first); see reaction-marks.ts.
  *
  * REACTION_BENCH_RUNS (default 32) sets the runs per measurement. REACTION_BENCH_POOL_SIZE=n measures twice: with

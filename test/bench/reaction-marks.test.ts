@@ -11,7 +11,8 @@ const orchestrator = [
 const agent = [
   '{"level":30,"time":"2026-12-07T05:50:00.300Z","runId":"w1","bootMs":180,"msg":"agent started"}',
   '{"level":30,"time":"2026-12-07T05:50:00.400Z","runId":"w1","msg":"run received"}',
-  '{"level":30,"time":"2026-12-07T05:50:00.450Z","runId":"w1","msg":"checked out"}',
+  '{"level":30,"time":"2026-12-07T05:50:00.450Z","runId":"w1","msg":"fetched"}',
+  '{"level":30,"time":"2026-12-07T05:50:00.490Z","runId":"w1","msg":"checked out"}',
   '{"level":30,"time":"2026-12-07T05:50:00.470Z","runId":"w1","msg":"planned"',
   '{"level":30,"time":"2026-12-07T05:50:00.480Z","runId":"w1","msg":"planned"}',
 ].join('\n');
@@ -23,7 +24,7 @@ describe('marksOf', () => {
       runnerStarted: 1796622600150,
       agentStarted: Date.parse('2026-12-07T05:50:00.300Z'),
       runReceived: Date.parse('2026-12-07T05:50:00.400Z'),
-      checkedOut: Date.parse('2026-12-07T05:50:00.450Z'),
+      fetched: Date.parse('2026-12-07T05:50:00.450Z'),
       planned: Date.parse('2026-12-07T05:50:00.480Z'),
     });
   });
@@ -46,16 +47,16 @@ describe('clockReadingOf', () => {
 
 describe('reactionParts', () => {
   it('gives each part from one moment to the next, and the whole', () => {
-    const moments = { accepted: 1000, admitted: 1010, runnerStarted: 1030, agentStarted: 1250, runReceived: 1330, checkedOut: 1400, planned: 1450, executionStarted: 1500 };
+    const moments = { accepted: 1000, admitted: 1010, runnerStarted: 1030, agentStarted: 1250, runReceived: 1330, fetched: 1400, planned: 1450, executionStarted: 1500 };
     expect(reactionParts(moments)).toEqual({
       parts: {
         'queue wait and admission': 10,
         'provisioning (runner block, token, runner start)': 20,
         "agent start (process, node, the agent's modules)": 220,
         'run from the API (GET run; POST running goes on beside the checkout)': 80,
-        'checkout (.factory/ read and parsed beside it)': 70,
-        'parse + plan (what is left of it after the checkout)': 50,
-        'plan reported, spawn of the first execution': 50,
+        'fetch (git fetch of the commit)': 70,
+        "parse + plan (beside the work tree's checkout)": 50,
+        'plan reported and checkout done, spawn of the first execution': 50,
       },
       totalMs: 500,
     });

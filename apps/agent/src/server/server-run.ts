@@ -1,5 +1,5 @@
 import { AGENT_PATHS, MAX_REASON_CHARS, type PlanBody, type StatusReport } from '@factoryci/agent-protocol';
-import { ConfigError, DEFAULT_TIMEZONE, loadConfigFromFilesInWorker, planWorkflow, type FactoryConfig, type Plan, type WorkflowSettings } from '@factoryci/config';
+import { ConfigError, DEFAULT_TIMEZONE, loadConfigFromFilesInWorker, planWorkflow, type Plan, type WorkflowSettings } from '@factoryci/config';
 import {
   consulFromUrl,
   consulServiceLocator,
@@ -232,10 +232,16 @@ async function runPhases(ctx: PhaseContext): Promise<number> {
 
   if (signal.aborted) return cancelled();
   state.phase = 'checkout';
-  // .factory/ is read from git's objects and parsed while the work tree is written (both only once fetched)
-  let configLoad: Promise<FactoryConfig> | undefined;
+  const checkoutSignal = AbortSignal.any([signal, runningAbort.signal]);
+  /** Ends the run for a checkout that failed (or was stopped): what a failed fetch or `git checkout` reports. */
+  const checkoutFailed = async (error: Error): Promise<number> => {
+    const refusedStart = await notStarted();
+    if (refusedStart !== undefined) return refusedStart;
+    if (signal.aborted) return cancelled();
+    logger.error({ error: error.message }, 'checkout failed');
+    return finish('error', `checkout failed: ${error.message}`, EXIT.failure);
+  };
   try {
-    const checkoutSignal = AbortSignal.any([signal, runningAbort.signal]);
     await fetchCommits({
       ...gitOptions,
       signal: checkoutSignal,
@@ -246,27 +252,38 @@ async function runPhases(ctx: PhaseContext): Promise<number> {
       depth: settings.cloneDepth,
       initialized: settings.repositoryReady === true,
     });
-    // parsed in a Worker when it needs the slow parser: its WebAssembly is released before the executions run (docs/operations.md)
-    configLoad = readConfigFiles(info.configSha, gitOptions).then((files) => loadConfigFromFilesInWorker(files));
-    configLoad.catch(() => undefined); // awaited below, unless the checkout fails first
-    await checkoutFetched(workflow.sha, { ...gitOptions, signal: checkoutSignal });
-    logger.info({ sha: workflow.sha, workdir: settings.workdir }, 'checked out');
+    logger.info({ sha: workflow.sha }, 'fetched');
   } catch (error) {
-    const refusedStart = await notStarted();
-    if (refusedStart !== undefined) return refusedStart;
-    if (signal.aborted) return cancelled();
-    logger.error({ error: (error as Error).message }, 'checkout failed');
-    return finish('error', `checkout failed: ${(error as Error).message}`, EXIT.failure);
+    return checkoutFailed(error as Error);
   }
+  // Once fetched, the work tree is written while .factory/ is read from git's objects, parsed, planned and the plan
+  // reported (none of them needs the work tree); the first execution waits for both.
+  let checkoutError: Error | undefined;
+  const checkedOut: Promise<Error | undefined> = checkoutFetched(workflow.sha, { ...gitOptions, signal: checkoutSignal }).then(
+    () => {
+      logger.info({ sha: workflow.sha, workdir: settings.workdir }, 'checked out');
+      return undefined;
+    },
+    (error: unknown) => (checkoutError = error as Error),
+  );
+  /** Undefined once the work tree is there; else the exit code of the run ended for its failed checkout. */
+  const notCheckedOut = async (): Promise<number | undefined> => {
+    const error = await checkedOut;
+    return error ? checkoutFailed(error) : undefined;
+  };
 
   state.phase = 'config';
   let plan: Plan;
   let workflowSettings: WorkflowSettings | undefined;
   try {
-    const config = await configLoad;
+    // parsed in a Worker when it needs the slow parser: its WebAssembly is released before the executions run (docs/operations.md)
+    const config = await loadConfigFromFilesInWorker(await readConfigFiles(info.configSha, gitOptions));
     workflowSettings = config.workflow;
     plan = planWorkflow(config, planContextOf(info));
   } catch (error) {
+    // a checkout that failed meanwhile is what the run ends with (as when the work tree was written first)
+    const failedCheckout = await notCheckedOut();
+    if (failedCheckout !== undefined) return failedCheckout;
     if (signal.aborted) return cancelled();
     if (error instanceof ConfigError) {
       io.err(`${redactor.mask(error.message)}\n`);
@@ -278,6 +295,8 @@ async function runPhases(ctx: PhaseContext): Promise<number> {
   }
   const refused = servicesProblem(plan.runner?.services, settings.services);
   if (refused) {
+    const failedCheckout = await notCheckedOut();
+    if (failedCheckout !== undefined) return failedCheckout;
     io.err(`${refused}\n`);
     logger.error({ services: plan.runner?.services?.map((service) => service.name) }, 'the runner does not run the configured services');
     return finish('failure', refused, EXIT.usage);
@@ -285,13 +304,21 @@ async function runPhases(ctx: PhaseContext): Promise<number> {
   const reused = plan.pipelines.filter((p) => info.reusedPipelines.includes(p.name)).map((p) => p.name);
   logger.info({ pipelines: plan.pipelines.map((p) => p.name), skipped: plan.skipped.map((p) => p.name), reused }, 'planned');
   const refusedStart = await notStarted();
-  if (refusedStart !== undefined) return refusedStart;
+  if (refusedStart !== undefined) {
+    await checkedOut; // (stopped by then: the refusal aborted it)
+    return refusedStart;
+  }
+  // no plan is reported for a run whose checkout failed already
+  if (checkoutError) return checkoutFailed(checkoutError);
   try {
     await client.request('PUT', AGENT_PATHS.plan, planBody(plan, redactor.mask, reused, workflowSettings));
   } catch (error) {
     logger.error({ error: (error as Error).message }, 'could not report the plan');
+    await checkedOut;
     return signal.aborted ? EXIT.cancelled : finish('error', `could not report the plan: ${(error as Error).message}`, EXIT.failure);
   }
+  const failedCheckout = await notCheckedOut();
+  if (failedCheckout !== undefined) return failedCheckout;
   if (signal.aborted) return cancelled();
   // what runs: the plan without the pipelines a re-run of the failed ones reuses
   const runnable = withoutReused(plan, reused);
