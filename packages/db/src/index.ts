@@ -39,3 +39,16 @@ export {
   type FreshRunsOutcome,
   type FreshRunsScript,
 } from './run-intake.js';
+export {
+  insertFreshPlan,
+  freshPlanScript,
+  FRESH_PLAN_MAX_ROWS,
+  PLAN_WORKFLOW_READ,
+  type PlanRows,
+  type PlanPipelineRow,
+  type PlanStageRow,
+  type PlanExecutionRow,
+  type PlanWorkflow,
+  type FreshPlanOutcome,
+  type FreshPlanScript,
+} from './fresh-plan.js';

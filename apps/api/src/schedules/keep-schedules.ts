@@ -5,7 +5,7 @@
  */
 import type { PlanSchedule } from '@factoryci/agent-protocol';
 import { cronProblem, nextDue, timezoneProblem } from '@factoryci/config/cron';
-import { retryingTransaction } from '@factoryci/db';
+import { retryingTransaction, type PlanWorkflow } from '@factoryci/db';
 import type { Db } from '../db.js';
 import { BadRequestError } from '../errors.js';
 import { scheduleChanges, scheduleSourceRefusal } from './schedule-changes.js';
@@ -24,16 +24,15 @@ function checkDeclared(declared: readonly PlanSchedule[]): void {
   }
 }
 
-export async function keepSchedules(db: Db, workflowId: string, declared: readonly PlanSchedule[], now = new Date()): Promise<KeepOutcome> {
+/**
+ * `workflow` is the run as savePlan read it (with its project's default branch): a run that is no schedule source (not
+ * a push to the default branch) costs no query at all.
+ */
+export async function keepSchedules(db: Db, workflow: PlanWorkflow, declared: readonly PlanSchedule[], now = new Date()): Promise<KeepOutcome> {
   checkDeclared(declared);
-  const workflow = await db.workflow.findUnique({
-    where: { id: workflowId },
-    select: { projectId: true, number: true, sha: true, event: true, branch: true, rerunOf: true, trusted: true, project: { select: { defaultBranch: true } } },
-  });
-  if (!workflow) return { refused: 'no such workflow' };
-  const refusal = scheduleSourceRefusal(workflow, workflow.project.defaultBranch);
+  const refusal = scheduleSourceRefusal(workflow, workflow.defaultBranch);
   if (refusal) return { refused: refusal };
-  const { projectId } = workflow;
+  const { projectId, id: workflowId } = workflow;
   return retryingTransaction(db, async (tx) => {
     await tx.$executeRaw`INSERT IGNORE INTO schedule_sources (project_id, workflow_id, workflow_number, sha, updated_at)
       VALUES (${projectId}, ${workflowId}, ${workflow.number}, ${workflow.sha}, NOW(3))`;
