@@ -1,4 +1,4 @@
-export { createDb, driverPool, scriptPool, type Db, type DbErrorHook, type DbOptions } from './client.js';
+export { createDb, dbErrorHook, driverPool, scriptPool, type Db, type DbErrorHook, type DbOptions } from './client.js';
 export { driverTransaction } from './driver-transaction.js';
 export { parseDatabaseUrl, withDatabase, quoteIdentifier, InvalidDatabaseUrlError, type DatabaseUrl } from './database-url.js';
 export {

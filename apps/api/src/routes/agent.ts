@@ -38,7 +38,7 @@ const agentErrors = Object.fromEntries(AGENT_ERROR_STATUSES.map((status) => [sta
  * /agent/v1/* — what a factory-agent calls during its run, authenticated by its run token (docs/agent-protocol.md).
  * Bodies and answers are @factoryci/agent-protocol's schemas. Everything a token addresses is looked up inside its
  * own workflow (a name of another run's plan is a 404). Each route costs one query for the token's run (is it
- * still live?) and one or two for its work.
+ * still live?) and one or two for its work; the plan's PUT checks that inside its own write.
  */
 export const agentRoutes: RoutePlugin = async (app, deps) => {
   const auth = runTokenAuth(deps.db, deps.config.encryptionKey);
