@@ -139,6 +139,20 @@ describe('firing schedules (the scheduler)', () => {
   }
   const scheduledRuns = () => api.database.db.workflow.findMany({ where: { projectId, event: 'schedule' }, orderBy: { number: 'asc' } });
 
+  it('plans of two pushes arriving together: the newer push\'s set stands, whichever is kept first', async () => {
+    for (let round = 0; round < 4; round++) {
+      const older = await run({ event: 'push', branch: 'main' });
+      const newer = await run({ event: 'push', branch: 'main' });
+      const olderSet = [{ ...nightly, name: `older-${round}` }];
+      const newerSet = [{ ...nightly, name: `newer-${round}` }];
+      const answers = await Promise.all(round % 2 === 0 ? [putPlan(older.headers, olderSet), putPlan(newer.headers, newerSet)] : [putPlan(newer.headers, newerSet), putPlan(older.headers, olderSet)]);
+      expect(answers.map((a) => a.statusCode)).toEqual([200, 200]);
+      const kept = await list();
+      expect(kept.source?.number).toBe(newer.number);
+      expect(kept.schedules.map((s) => s.name)).toEqual([`newer-${round}`]);
+    }
+  });
+
   it('a due time starts exactly one run, whichever of two schedulers gets there first; it is queued and its agent sees event schedule', async () => {
     const now = new Date();
     const due = new Date(now.getTime() - 60_000);

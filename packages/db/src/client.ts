@@ -42,13 +42,14 @@ export function driverPool(db: Db): Pool {
 
 /**
  * The connections of a client's script pool: the intake runs at most two batches at once (apps/api/src/batching), each
- * one script on one connection.
+ * one script on one connection; the agents' first plans (fresh-plan.ts) one script each, a few milliseconds, on the
+ * others.
  */
-const SCRIPT_POOL_SIZE = 2;
+const SCRIPT_POOL_SIZE = 4;
 
 /**
  * A pool of `db`'s database whose connections accept several statements in one query (`multipleStatements`), for the
- * few hot paths that send a whole script in one write and one round trip (run-intake.ts). Kept apart from the pool
+ * few hot paths that send a whole script in one write and one round trip (run-intake.ts, fresh-plan.ts). Kept apart from the pool
  * Prisma uses, so that no other statement can carry a second one; its values are still passed as placeholders. Made on
  * first use, ended by `$disconnect()`.
  */

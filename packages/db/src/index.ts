@@ -1,4 +1,4 @@
-export { createDb, driverPool, scriptPool, type Db, type DbErrorHook, type DbOptions } from './client.js';
+export { createDb, dbErrorHook, driverPool, scriptPool, type Db, type DbErrorHook, type DbOptions } from './client.js';
 export { driverTransaction } from './driver-transaction.js';
 export { parseDatabaseUrl, withDatabase, quoteIdentifier, InvalidDatabaseUrlError, type DatabaseUrl } from './database-url.js';
 export {
@@ -39,3 +39,16 @@ export {
   type FreshRunsOutcome,
   type FreshRunsScript,
 } from './run-intake.js';
+export {
+  insertFreshPlan,
+  freshPlanScript,
+  FRESH_PLAN_MAX_ROWS,
+  PLAN_WORKFLOW_READ,
+  type PlanRows,
+  type PlanPipelineRow,
+  type PlanStageRow,
+  type PlanExecutionRow,
+  type PlanWorkflow,
+  type FreshPlanOutcome,
+  type FreshPlanScript,
+} from './fresh-plan.js';

@@ -34,11 +34,15 @@ export function runTokenAuth(db: Db, encryptionKey: Buffer) {
     requireLiveRun(allowRepeat?: (request: FastifyRequest, status: FinalWorkflowStatus) => boolean) {
       return async (request: FastifyRequest): Promise<void> => {
         const workflow = await db.workflow.findUnique({ where: { id: request.runWorkflowId }, select: { status: true } });
-        if (!workflow) throw new UnauthorizedError('the run of this token does not exist');
-        if (isFinalWorkflowStatus(workflow.status) && !allowRepeat?.(request, workflow.status)) {
-          throw new UnauthorizedError(`the run of this token has ended (${workflow.status})`);
-        }
+        if (workflow && isFinalWorkflowStatus(workflow.status) && allowRepeat?.(request, workflow.status)) return;
+        assertLiveRun(workflow?.status);
       };
     },
   };
+}
+
+/** The 401 for a run token whose workflow (`status`: undefined when it does not exist) has ended or is gone. */
+export function assertLiveRun(status: string | undefined): void {
+  if (status === undefined) throw new UnauthorizedError('the run of this token does not exist');
+  if (isFinalWorkflowStatus(status)) throw new UnauthorizedError(`the run of this token has ended (${status})`);
 }

@@ -38,7 +38,7 @@ const agentErrors = Object.fromEntries(AGENT_ERROR_STATUSES.map((status) => [sta
  * /agent/v1/* — what a factory-agent calls during its run, authenticated by its run token (docs/agent-protocol.md).
  * Bodies and answers are @factoryci/agent-protocol's schemas. Everything a token addresses is looked up inside its
  * own workflow (a name of another run's plan is a 404). Each route costs one query for the token's run (is it
- * still live?) and one or two for its work.
+ * still live?) and one or two for its work; the plan's PUT checks that inside its own write.
  */
 export const agentRoutes: RoutePlugin = async (app, deps) => {
   const auth = runTokenAuth(deps.db, deps.config.encryptionKey);
@@ -110,11 +110,11 @@ export const agentRoutes: RoutePlugin = async (app, deps) => {
   app.put(
     AGENT_ROUTES.plan.path,
     {
-      preHandler: live,
+      // no `live` preHandler: savePlan checks that the run is live under the workflow row's lock, in its one round trip
       schema: { tags, summary: 'The plan tree, before anything runs (idempotent)', body: planBodySchema, response: { 200: okAnswerSchema, ...agentErrors } },
     },
     async (request) => {
-      const result = await savePlan(deps.db, request.runWorkflowId, request.body);
+      const { result, workflow } = await savePlan(deps.db, request.runWorkflowId, request.body);
       if (result === 'created') {
         request.log.info({ workflowId: request.runWorkflowId, pipelines: request.body.pipelines.length }, 'plan recorded');
         syncCheckRun(request, 'plan');
@@ -122,7 +122,7 @@ export const agentRoutes: RoutePlugin = async (app, deps) => {
         if (request.body.cancelSuperseded === true) await supersede(request.log, request.runWorkflowId);
       }
       // every time (idempotent): a retried PUT after a failure here still keeps them
-      const schedules = await keepSchedules(deps.db, request.runWorkflowId, request.body.schedules);
+      const schedules = await keepSchedules(deps.db, workflow, request.body.schedules);
       if ('kept' in schedules) request.log.info({ workflowId: request.runWorkflowId, ...schedules.kept }, 'schedules kept from this run');
       else if ('older' in schedules) request.log.info({ workflowId: request.runWorkflowId }, 'schedules not kept: a newer push to the default branch set them');
       return { ok: true, changed: result === 'created' };

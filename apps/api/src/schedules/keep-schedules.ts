@@ -1,14 +1,23 @@
 /**
  * Keeps a project's schedules (PUT /agent/v1/plan): the `schedule` blocks of a push to the project's default branch
  * replace the stored set — unless a newer push's plan already did (schedule_sources holds the run number they come
- * from). Unchanged schedules keep their due times. One short transaction, the project's source row locked first.
+ * from). Unchanged schedules keep their due times. One short transaction, the project's source row locked first, in two
+ * round trips (schedule-scripts.ts).
  */
 import type { PlanSchedule } from '@factoryci/agent-protocol';
 import { cronProblem, nextDue, timezoneProblem } from '@factoryci/config/cron';
-import { retryingTransaction } from '@factoryci/db';
+import { randomUUID } from 'node:crypto';
+import { dbErrorHook, scriptPool, withTransientRetry, type PlanWorkflow, type TransientRetryOptions } from '@factoryci/db';
 import type { Db } from '../db.js';
 import { BadRequestError } from '../errors.js';
 import { scheduleChanges, scheduleSourceRefusal } from './schedule-changes.js';
+import { changesScript, CLAIM_ANSWERS, claimScript, newerSource, storedSchedule, type SourceRow, type StoredRow } from './schedule-scripts.js';
+
+/** A deadlock's retry told to the client's error hook, as retryingTransaction does. */
+function retryReports(db: Db): TransientRetryOptions {
+  const hook = dbErrorHook(db);
+  return hook ? { onRetry: (error) => hook(error, 'transient-retry') } : {};
+}
 
 /** How keeping went: `kept` (the set is this run's now), `older` (a newer push's set stands), or why not at all. */
 export type KeepOutcome = { kept: { created: number; updated: number; removed: number } } | { older: true } | { refused: string };
@@ -24,30 +33,37 @@ function checkDeclared(declared: readonly PlanSchedule[]): void {
   }
 }
 
-export async function keepSchedules(db: Db, workflowId: string, declared: readonly PlanSchedule[], now = new Date()): Promise<KeepOutcome> {
+/**
+ * `workflow` is the run as savePlan read it (with its project's default branch): a run that is no schedule source (not
+ * a push to the default branch) costs no query at all.
+ */
+export async function keepSchedules(db: Db, workflow: PlanWorkflow, declared: readonly PlanSchedule[], now = new Date()): Promise<KeepOutcome> {
   checkDeclared(declared);
-  const workflow = await db.workflow.findUnique({
-    where: { id: workflowId },
-    select: { projectId: true, number: true, sha: true, event: true, branch: true, rerunOf: true, trusted: true, project: { select: { defaultBranch: true } } },
-  });
-  if (!workflow) return { refused: 'no such workflow' };
-  const refusal = scheduleSourceRefusal(workflow, workflow.project.defaultBranch);
+  const refusal = scheduleSourceRefusal(workflow, workflow.defaultBranch);
   if (refusal) return { refused: refusal };
-  const { projectId } = workflow;
-  return retryingTransaction(db, async (tx) => {
-    await tx.$executeRaw`INSERT IGNORE INTO schedule_sources (project_id, workflow_id, workflow_number, sha, updated_at)
-      VALUES (${projectId}, ${workflowId}, ${workflow.number}, ${workflow.sha}, NOW(3))`;
-    const [source] = await tx.$queryRaw<{ workflow_id: string; workflow_number: number }[]>`
-      SELECT workflow_id, workflow_number FROM schedule_sources WHERE project_id = ${projectId} FOR UPDATE`;
-    if (source && source.workflow_id !== workflowId) {
-      if (source.workflow_number > workflow.number) return { older: true } as const;
-      await tx.scheduleSource.update({ where: { projectId }, data: { workflowId, workflowNumber: workflow.number, sha: workflow.sha } });
+  const run = { id: workflow.id, projectId: workflow.projectId, number: workflow.number, sha: workflow.sha };
+  // two round trips on one connection of the script pool: the claim with the stored set, then the changes and COMMIT
+  return withTransientRetry(async () => {
+    const conn = await scriptPool(db).getConnection();
+    try {
+      const claim = claimScript(run);
+      const answers = (await conn.query(claim.sql, claim.values)) as unknown[];
+      const [source] = answers[CLAIM_ANSWERS.source] as SourceRow[];
+      if (newerSource(source, run)) {
+        await conn.query('COMMIT');
+        return { older: true } as const;
+      }
+      const stored = (answers[CLAIM_ANSWERS.stored] as StoredRow[]).map(storedSchedule);
+      const changes = scheduleChanges(stored, declared, (cron, timezone) => nextDue(cron, timezone, now));
+      const writes = changesScript(run.projectId, changes, randomUUID);
+      await conn.query(writes.sql, writes.values);
+      return { kept: { created: changes.create.length, updated: changes.update.length, removed: changes.remove.length } };
+    } catch (error) {
+      // a failed statement ends its script; the transaction is still open
+      await conn.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      await conn.release();
     }
-    const stored = await tx.schedule.findMany({ where: { projectId }, select: { id: true, name: true, cron: true, timezone: true, branch: true, nextDueAt: true } });
-    const changes = scheduleChanges(stored, declared, (cron, timezone) => nextDue(cron, timezone, now));
-    if (changes.remove.length > 0) await tx.schedule.deleteMany({ where: { id: { in: changes.remove } } });
-    if (changes.create.length > 0) await tx.schedule.createMany({ data: changes.create.map((schedule) => ({ projectId, ...schedule })) });
-    for (const { id, ...schedule } of changes.update) await tx.schedule.update({ where: { id }, data: schedule });
-    return { kept: { created: changes.create.length, updated: changes.update.length, removed: changes.remove.length } };
-  });
+  }, retryReports(db));
 }
