@@ -10,8 +10,9 @@ import { GATE_FD, GATE_OPEN, gatedLaunch, unexecutable } from './start-gate.js';
  * line), stdin from /dev/null, as the leader of a new process group. A timeout or an abort ends the whole group
  * (SIGTERM, then SIGKILL after `killGraceMs`). When the shell exits, whatever it left running in its group is ended
  * the same way, so nothing an execution started outlives it. With a sandbox (sandbox.ts) the shell runs inside it
- * (`setpriv … bwrap … /bin/sh -e -c`), still the leader of its group: bubblewrap starts no new session. Each starts
- * behind a gate (start-gate.ts) that opens only once its group is recorded.
+ * (`bwrap … /bin/sh -e -c`, spawned as the sandbox's uid; `setpriv … /bin/sh -e -c`), still the leader of its group:
+ * bubblewrap starts no new session. Each starts behind a gate (start-gate.ts) that opens only once its group is
+ * recorded; with a launch's uid the gate's shell already runs as that uid.
  */
 export interface CommandSpec {
   command: string;
@@ -67,6 +68,8 @@ export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
       env: launch.env,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+      ...(launch.uid !== undefined ? { uid: launch.uid } : {}),
+      ...(launch.gid !== undefined ? { gid: launch.gid } : {}),
     }) as ChildProcessByStdio<null, Readable, Readable>;
     // Tracked until its group is gone, so that it is ended even if this process dies (process-group.ts); only then
     // is the gate opened and the execution started (start-gate.ts): nothing of it runs untracked.

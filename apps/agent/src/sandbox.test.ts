@@ -13,10 +13,9 @@ const bwrap: BwrapSettings = { name: 'bwrap', uid: 990, gid: 991, home: '/runs/r
 const kinds: Record<string, 'dir' | 'file'> = { '/runs': 'dir', '/srv/factoryci': 'dir', '/srv/factoryci/.data/factory.env': 'file' };
 
 describe('bwrapArgv', () => {
-  it('drops to the uid first, then sandboxes: read-only root, private /tmp, /proc, /dev, hidden paths, only the workspace and HOME writable', () => {
+  it('sandboxes: read-only root, private /tmp, /proc, /dev, hidden paths, only the workspace and HOME writable', () => {
     const argv = bwrapArgv(bwrap, { workspace: '/runs/r1/workspace', cwd: '/runs/r1/workspace/app', command: 'npm test' }, (path) => kinds[path]);
     expect(argv).toEqual([
-      'setpriv', '--reuid=990', '--regid=991', '--clear-groups', '--',
       'bwrap', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp',
       '--tmpfs', '/runs', '--tmpfs', '/srv/factoryci', '--ro-bind', '/dev/null', '/srv/factoryci/.data/factory.env',
       '--bind', '/runs/r1/workspace', '/runs/r1/workspace', '--bind', '/runs/r1/exec-home', '/runs/r1/exec-home',
@@ -30,6 +29,19 @@ describe('bwrapArgv', () => {
     const argv = bwrapArgv({ ...bwrap, network: 'none' }, { workspace: '/w', cwd: '/w', command: 'true' }, () => undefined);
     expect(argv).toContain('--unshare-net');
     expect(bwrapArgv(bwrap, { workspace: '/w', cwd: '/w', command: 'true' }, () => undefined)).not.toContain('--unshare-net');
+  });
+});
+
+describe('bwrapSandbox', () => {
+  it('launches bubblewrap itself, spawned as the uid and gid (no setpriv before it)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'factory-launch-'));
+    try {
+      const launch = await bwrapSandbox({ ...bwrap, home: dir, hide: [] }, dir).launch({ command: 'true', cwd: dir, env: { PATH: '/bin' } });
+      expect(launch).toMatchObject({ file: 'bwrap', uid: 990, gid: 991, cwd: '/', env: { PATH: '/bin', HOME: dir, TMPDIR: '/tmp' } });
+      expect(launch.args.slice(-4)).toEqual(['/bin/sh', '-e', '-c', 'true']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -96,6 +108,35 @@ describe('a sandboxed execution', () => {
     expect(Date.now() - started).toBeLessThan(5000);
     expect(groupAlive(pgid)).toBe(false);
     expect(output).not.toContain('never');
+  });
+});
+
+describe('a sandboxed execution\'s ids', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'factory-sandboxed-ids-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  it.runIf(process.geteuid?.() === 0)('are the uid and gid as real, effective and saved ids, without the agent\'s supplementary groups', async () => {
+    chmodSync(dir, 0o711);
+    const workspace = join(dir, 'workspace');
+    const home = join(dir, 'home');
+    mkdirSync(workspace);
+    mkdirSync(home);
+    const sandbox = bwrapSandbox({ name: 'bwrap', uid: 65534, gid: 65534, home, hide: [dir], network: 'host' }, workspace);
+    let output = '';
+    const before = process.getgroups?.() ?? [];
+    // an agent with supplementary groups (an unmapped group would show as the overflow gid inside the namespace)
+    process.setgroups?.([4242, 0]);
+    try {
+      const ran = await runCommand({
+        command: 'grep -E "^(Uid|Gid|Groups):" /proc/self/status', cwd: workspace, env: { PATH: '/usr/bin:/bin' }, killGraceMs: 500, sandbox,
+        onOutput: (_stream, text) => {
+          output += text;
+        },
+      });
+      expect(ran).toMatchObject({ exitCode: 0 });
+    } finally {
+      process.setgroups?.(before);
+    }
+    expect(output.replace(/[ \t]+/g, ' ')).toBe('Uid: 65534 65534 65534 65534\nGid: 65534 65534 65534 65534\nGroups: \n');
   });
 });
 

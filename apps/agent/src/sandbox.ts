@@ -22,6 +22,12 @@ export interface SandboxLaunch {
   args: string[];
   cwd: string;
   env: Record<string, string>;
+  /**
+   * The ids the launch is spawned as (Node's `uid`/`gid` spawn options: as root, libuv clears the supplementary
+   * groups, then sets the real, effective and saved gid and uid in the child before its exec); absent: the agent's.
+   */
+  uid?: number;
+  gid?: number;
 }
 
 /** The sandbox could not be set up for an execution (e.g. the workspace could not be handed to its uid). */
@@ -51,12 +57,13 @@ export function pathKind(path: string): PathKind {
 }
 
 /**
- * The argv of one sandboxed execution: `setpriv` drops to the unprivileged uid/gid (no supplementary groups) BEFORE
- * bubblewrap runs, so that bubblewrap's user namespace maps that uid and not root (started by root,
+ * The argv of one sandboxed execution. It is spawned as the unprivileged uid/gid with no supplementary groups
+ * (`bwrapSandbox`'s launch: the spawn drops them, as `setpriv --reuid --regid --clear-groups` would, before bubblewrap
+ * runs), so that bubblewrap's user namespace maps that uid and not root (started by root,
  * `bwrap --unshare-user --uid N` alone is still root outside: docs/security.md).
  */
 export function bwrapArgv(
-  settings: Pick<BwrapSettings, 'uid' | 'gid' | 'home' | 'hide' | 'network'>,
+  settings: Pick<BwrapSettings, 'home' | 'hide' | 'network'>,
   run: { workspace: string; cwd: string; command: string },
   kindOf: (path: string) => PathKind = pathKind,
 ): string[] {
@@ -69,7 +76,6 @@ export function bwrapArgv(
   // an empty directory in place of a hidden one, read-only once the workspace is mounted inside it (if it is)
   const sealed = kinds.flatMap(([path, kind]) => (kind === 'dir' ? ['--remount-ro', path] : []));
   return [
-    'setpriv', `--reuid=${settings.uid}`, `--regid=${settings.gid}`, '--clear-groups', '--',
     'bwrap',
     '--ro-bind', '/', '/',
     '--dev', '/dev',
@@ -132,7 +138,8 @@ export function bwrapSandbox(settings: BwrapSettings, workspace: string, kindOf:
     async launch({ command, cwd, env }) {
       await prepare();
       const [file, ...args] = bwrapArgv(settings, { workspace, cwd, command }, kindOf) as [string, ...string[]];
-      return { file, args, cwd: '/', env: { ...env, HOME: settings.home, TMPDIR: '/tmp' } };
+      // dropped to the uid by the spawn itself (one exec less than `setpriv` before bubblewrap)
+      return { file, args, cwd: '/', env: { ...env, HOME: settings.home, TMPDIR: '/tmp' }, uid: settings.uid, gid: settings.gid };
     },
   };
 }

@@ -1,5 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hiddenPaths, localSandboxSettings, passwdUser, resolveLocalSandbox, sandboxAgentEnv, SandboxUnavailableError, untraversable } from './local-sandbox.js';
+import { hiddenPaths, localSandboxSettings, passwdUser, probeBwrap, resolveLocalSandbox, sandboxAgentEnv, SandboxUnavailableError, untraversable } from './local-sandbox.js';
 
 const PASSWD = 'root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\nfactory-run:x:998:997::/nonexistent:/usr/sbin/nologin\n';
 
@@ -20,6 +24,19 @@ describe('the local sandbox', () => {
     await expect(resolveLocalSandbox({ mode: 'bwrap' }, '/runs', broken, 0, () => PASSWD)).rejects.toThrow(SandboxUnavailableError);
     await expect(resolveLocalSandbox({ uid: 0 }, '/runs', async () => undefined, 0, () => PASSWD)).resolves.toMatchObject({ kind: 'none' });
     expect(await resolveLocalSandbox({ mode: 'none' }, '/runs', async () => undefined, 0, () => PASSWD)).toMatchObject({ kind: 'none' });
+  });
+
+  it.runIf(process.geteuid?.() === 0)('probes bubblewrap as the agent starts it: spawned as the uid, no setpriv needed', async () => {
+    // a PATH with bwrap alone: the agent's launch needs no other program
+    const bin = mkdtempSync(join(tmpdir(), 'factory-probe-'));
+    chmodSync(bin, 0o755);
+    try {
+      symlinkSync(execFileSync('sh', ['-c', 'command -v bwrap'], { encoding: 'utf8' }).trim(), join(bin, 'bwrap'));
+      expect(await probeBwrap(65534, 65534, bin)).toBeUndefined();
+      expect(await probeBwrap(65534, 65534, join(bin, 'missing'))).toMatch(/^could not run bwrap as uid 65534: .*ENOENT/);
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 
   it('hides the state directory, the installation and HOME (never /)', () => {

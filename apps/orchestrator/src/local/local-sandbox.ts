@@ -84,18 +84,21 @@ export function sandboxAgentEnv(sandbox: LocalSandbox, execHome: string): Record
   return { [SANDBOX_ENV]: JSON.stringify(settings) };
 }
 
-/** Runs the sandbox once (`true` inside it); resolves with why it does not work here, or undefined when it does. */
-export function probeBwrap(uid: number, gid: number): Promise<string | undefined> {
+/**
+ * Runs the sandbox once (`true` inside it) as the agent starts it (spawned as the uid/gid, no supplementary groups);
+ * resolves with why it does not work here, or undefined when it does.
+ */
+export function probeBwrap(uid: number, gid: number, path = process.env.PATH ?? '/usr/bin:/bin'): Promise<string | undefined> {
   return new Promise((resolveProbe) => {
     const argv = [
-      `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--', 'bwrap', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc',
+      '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc',
       '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-user', '--die-with-parent', '--', '/bin/true',
     ];
-    const child = spawn('setpriv', argv, { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+    const child = spawn('bwrap', argv, { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: path }, uid, gid });
     let stderr = '';
     child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
-    child.once('error', (error) => resolveProbe(`could not run setpriv/bwrap: ${error.message}`));
-    child.once('close', (code) => resolveProbe(code === 0 ? undefined : `setpriv … bwrap exited with ${code}: ${stderr.trim().slice(0, 300)}`));
+    child.once('error', (error) => resolveProbe(`could not run bwrap as uid ${uid}: ${error.message}`));
+    child.once('close', (code) => resolveProbe(code === 0 ? undefined : `bwrap exited with ${code}: ${stderr.trim().slice(0, 300)}`));
   });
 }
 
