@@ -45,6 +45,29 @@ describe('bwrapSandbox', () => {
   });
 });
 
+describe('the sandbox\'s preparation', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'factory-prepare-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  it.runIf(process.geteuid?.() === 0)('hands the workspace and HOME over once; a failure is not kept: the launch tries again and surfaces it', async () => {
+    const workspace = join(dir, 'workspace');
+    const home = join(dir, 'home');
+    mkdirSync(home);
+    const sandbox = bwrapSandbox({ name: 'bwrap', uid: 65534, gid: 65534, home, hide: [], network: 'host' }, workspace);
+    await expect(sandbox.prepare?.()).rejects.toThrow(/^could not hand the workspace to the sandbox's uid 65534: ENOENT/);
+    await expect(sandbox.launch({ command: 'true', cwd: workspace, env: {} })).rejects.toThrow(/could not hand the workspace/);
+    mkdirSync(workspace);
+    writeFileSync(join(workspace, 'checked-out'), 'x');
+    await sandbox.prepare?.();
+    expect(statSync(join(workspace, 'checked-out'))).toMatchObject({ uid: 65534, gid: 65534 });
+    expect(statSync(home).uid).toBe(65534);
+    // once handed over, not again: a file the agent makes afterwards stays its own
+    writeFileSync(join(workspace, 'later'), 'x');
+    await sandbox.prepare?.();
+    await sandbox.launch({ command: 'true', cwd: workspace, env: {} });
+    expect(statSync(join(workspace, 'later')).uid).toBe(0);
+  });
+});
+
 describe('uidArgv', () => {
   it('drops to the uid and gid with no groups, no_new_privs and empty inheritable and bounding sets, then runs the shell: no namespaces', () => {
     expect(uidArgv({ uid: 1000, gid: 1001 }, 'npm test')).toEqual([

@@ -13,6 +13,12 @@ import { untrustedRefusal, type BwrapSettings, type SandboxName, type SandboxSet
  */
 export interface ExecutionSandbox {
   readonly name: SandboxName;
+  /**
+   * Sets the sandbox up for the run's executions (hands the workspace and HOME to its uid), once; `launch` awaits it.
+   * A server run starts it as soon as git is done with the workspace, so that it runs beside planning and the plan's
+   * report. A failure is not kept: `launch` tries again and surfaces it.
+   */
+  prepare?(): Promise<void>;
   /** The argv, working directory and environment that run `/bin/sh -e -c <command>` in this sandbox. */
   launch(command: { command: string; cwd: string; env: Record<string, string> }): Promise<SandboxLaunch>;
 }
@@ -118,9 +124,9 @@ export async function chownTree(root: string, uid: number, gid: number): Promise
 }
 
 /**
- * The bubblewrap sandbox for the executions of one run in `workspace`. Before the first execution the workspace and
- * the executions' HOME are handed to the sandbox uid (the agent checked out as itself; it runs no git in the
- * workspace afterwards). The agent must be root (to drop to that uid); it stays outside every sandbox, so an
+ * The bubblewrap sandbox for the executions of one run in `workspace`. Before the first execution (`prepare`) the
+ * workspace and the executions' HOME are handed to the sandbox uid (the agent checked out as itself; it runs no git in
+ * the workspace afterwards: git refuses a repository another uid owns). The agent must be root (to drop to that uid); it stays outside every sandbox, so an
  * execution sees neither its processes (PID namespace) nor, were it to find them, their environment (other uid).
  */
 export function bwrapSandbox(settings: BwrapSettings, workspace: string, kindOf: (path: string) => PathKind = pathKind): ExecutionSandbox {
@@ -135,6 +141,7 @@ export function bwrapSandbox(settings: BwrapSettings, workspace: string, kindOf:
     }));
   return {
     name: 'bwrap',
+    prepare,
     async launch({ command, cwd, env }) {
       await prepare();
       const [file, ...args] = bwrapArgv(settings, { workspace, cwd, command }, kindOf) as [string, ...string[]];
@@ -163,6 +170,7 @@ export function uidSandbox(settings: UidSettings, workspace: string): ExecutionS
     }));
   return {
     name: 'uid',
+    prepare,
     async launch({ command, cwd, env }) {
       await prepare();
       const [file, ...args] = uidArgv(settings, command) as [string, ...string[]];

@@ -272,12 +272,20 @@ async function runPhases(ctx: PhaseContext): Promise<number> {
     return error ? checkoutFailed(error) : undefined;
   };
 
+  // .factory/ read from git's objects beside `git checkout`
+  const configFiles = readConfigFiles(info.configSha, gitOptions);
+  configFiles.catch(() => undefined); // awaited below
+  // the workspace handed to the sandbox's uid once git is done with it (git refuses a repository another uid owns),
+  // beside planning and the plan's report; the first launch awaits it, and surfaces a failure
+  const { sandbox } = sandboxed;
+  void Promise.all([checkedOut, configFiles]).then(([failed]) => (failed ? undefined : sandbox.prepare?.())).catch(() => undefined);
+
   state.phase = 'config';
   let plan: Plan;
   let workflowSettings: WorkflowSettings | undefined;
   try {
     // parsed in a Worker when it needs the slow parser: its WebAssembly is released before the executions run (docs/operations.md)
-    const config = await loadConfigFromFilesInWorker(await readConfigFiles(info.configSha, gitOptions));
+    const config = await loadConfigFromFilesInWorker(await configFiles);
     workflowSettings = config.workflow;
     plan = planWorkflow(config, planContextOf(info));
   } catch (error) {
@@ -371,7 +379,7 @@ async function runPhases(ctx: PhaseContext): Promise<number> {
     runVariables: runVariables(info),
     extraMasks: redactor.values(),
     secretsAllowed: secretsAllowedFor(info),
-    sandbox: sandboxed.sandbox,
+    sandbox,
     // the console (a local runner's output.log) is capped as the log is
     reporter: fanOut(createConsoleReporter({ write: io.out, mask: redactor.mask, commands, capBytes: logCapBytes }), apiReporter),
     backpressure: apiReporter.backpressure,
