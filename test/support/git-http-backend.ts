@@ -2,8 +2,19 @@
  * One request of git's smart HTTP protocol answered by git's own `git http-backend` (CGI) over the repositories under
  * `root`: the shared core of the test git servers (test/support/git-http.ts, test/e2e/support/git-http-server.ts).
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+
+let backend: string | undefined;
+
+/**
+ * The dashed `git-http-backend` program in `git --exec-path`, run directly: `git http-backend` would only exec it, a
+ * process more per request (found once per process).
+ */
+export function gitHttpBackendPath(): string {
+  return (backend ??= join(execFileSync('git', ['--exec-path'], { encoding: 'utf8' }).trim(), 'git-http-backend'));
+}
 
 export function answerWithGitHttpBackend(
   request: IncomingMessage,
@@ -12,7 +23,7 @@ export function answerWithGitHttpBackend(
 ): void {
   const url = new URL(request.url ?? '/', 'http://git');
   const headers = request.headers;
-  const cgi = spawn('git', ['http-backend'], {
+  const cgi = spawn(gitHttpBackendPath(), [], {
     env: {
       PATH: process.env.PATH ?? '',
       GIT_PROJECT_ROOT: options.root,
