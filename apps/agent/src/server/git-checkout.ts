@@ -34,14 +34,19 @@ export function basicAuthHeader(token: string): string {
   return `Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;
 }
 
-export function git(args: string[], options: GitOptions & { extraEnv?: Record<string, string> }): Promise<Buffer> {
+/** Runs git; `input` (if any) is written to its stdin. Resolves with its stdout; rejects with a GitError. */
+export function git(args: string[], options: GitOptions & { extraEnv?: Record<string, string>; input?: string }): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const child = spawn('git', args, {
       cwd: options.cwd,
       env: { ...options.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', SSH_ASKPASS: '', ...options.extraEnv },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] as ['pipe', 'pipe', 'pipe'],
       ...(options.signal ? { signal: options.signal, killSignal: 'SIGKILL' as const } : {}),
     });
+    if (options.input !== undefined) {
+      child.stdin?.on('error', () => undefined); // git gone early: its exit says why
+      child.stdin?.end(options.input);
+    }
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (data: Buffer) => out.push(data));
@@ -122,10 +127,33 @@ export async function readConfigFiles(commit: string, options: GitOptions): Prom
   // Only what the configuration limits allow is read (docs/factory-hcl.md, "Limits"): a file over the size limit, or
   // every file when there are too many, is passed by its size and reported as such by loadConfigFromFiles.
   const readable = entries.length <= CONFIG_LIMITS.maxFiles;
-  const files: ConfigFile[] = [];
-  for (const { path, blob, bytes } of entries) {
-    if (!readable || bytes > CONFIG_LIMITS.maxFileBytes) files.push({ path, content: '', bytes });
-    else files.push({ path, content: (await git(['cat-file', 'blob', blob], options)).toString('utf8') });
+  const read = entries.filter(({ bytes }) => readable && bytes <= CONFIG_LIMITS.maxFileBytes);
+  // every file in one `git cat-file --batch` (a process per file would cost a process start each)
+  const blobs = read.length === 0 ? [] : catFileBatch(await git(['cat-file', '--batch'], { ...options, input: read.map(({ blob }) => `${blob}\n`).join('') }));
+  const contents = new Map(read.map(({ blob }, i) => [blob, blobs[i]]));
+  return entries.map(({ path, blob, bytes }) => {
+    const content = contents.get(blob);
+    return content === undefined ? { path, content: '', bytes } : { path, content: content.toString('utf8') };
+  });
+}
+
+/**
+ * The objects of `git cat-file --batch`'s output, in order (pure): each `<oid> <type> <size>` line, its bytes and a
+ * newline. Throws a GitError for an object git reports missing, or output that is not of that shape.
+ */
+export function catFileBatch(output: Buffer): Buffer[] {
+  const objects: Buffer[] = [];
+  let at = 0;
+  while (at < output.length) {
+    const lineEnd = output.indexOf(0x0a, at);
+    const header = output.subarray(at, lineEnd < 0 ? output.length : lineEnd).toString('utf8');
+    const size = /^[0-9a-f]+ \S+ (\d+)$/.exec(header)?.[1];
+    if (lineEnd < 0 || size === undefined) throw new GitError(['cat-file', '--batch'], 0, `unexpected output: ${header.slice(0, 200)}`);
+    const start = lineEnd + 1;
+    const end = start + Number(size);
+    if (end >= output.length + 1 || output[end] !== 0x0a) throw new GitError(['cat-file', '--batch'], 0, `an object cut short: ${header}`);
+    objects.push(output.subarray(start, end));
+    at = end + 1;
   }
-  return files;
+  return objects;
 }
