@@ -247,7 +247,49 @@ describe('agent reports', () => {
         },
       },
     });
-    await expect(recordStepReport(racing as unknown as typeof t.db, id, unit, { status: 'success', at: new Date() })).rejects.toBeInstanceOf(ConcurrentChangeError);
+    // read again, the step is final: the report is refused (409), as it would have been had the end come first
+    await expect(recordStepReport(racing as unknown as typeof t.db, id, unit, { status: 'success', at: new Date() })).rejects.toBeInstanceOf(TransitionRefusedError);
     expect((await tree(id))['execution:unit']?.status).toBe('cancelled');
+  });
+
+  it("the orchestrator's provisioning → running between the read and the write of the agent's own running: read again, unchanged", async () => {
+    const id = await createWorkflow('provisioning');
+    let writes = 0;
+    // The report reads `provisioning`; the orchestrator's markRunning commits before its conditional write.
+    const racing = t.db.$extends({
+      query: {
+        workflow: {
+          async updateMany({ args, query }) {
+            writes += 1;
+            if (writes === 1) expect(await markRunning(t.db, id)).toBe(true);
+            return query(args);
+          },
+        },
+      },
+    });
+    expect(await recordWorkflowReport(racing as unknown as typeof t.db, id, { status: 'running', reason: null, at: new Date() })).toBe(false);
+    expect(writes).toBe(1); // the second read found it running: nothing more to write
+    expect((await t.db.workflow.findUniqueOrThrow({ where: { id } })).status).toBe('running');
+  });
+
+  it('a step report that keeps losing to concurrent writes gives up with ConcurrentChangeError', async () => {
+    const id = await createWorkflow('running');
+    const unit = { kind: 'execution', pipeline: 'build', stage: 'test', execution: 'unit' } as const;
+    let writes = 0;
+    // every conditional write finds the step moved on meanwhile (back and forth between running and pending)
+    const racing = t.db.$extends({
+      query: {
+        execution: {
+          async updateMany({ args, query }) {
+            writes += 1;
+            const row = await t.db.execution.findFirstOrThrow({ where: { name: 'unit', stage: { name: 'test', pipeline: { workflowId: id } } } });
+            await t.db.execution.update({ where: { id: row.id }, data: { status: row.status === 'running' ? 'pending' : 'running' } });
+            return query(args);
+          },
+        },
+      },
+    });
+    await expect(recordStepReport(racing as unknown as typeof t.db, id, unit, { status: 'success', at: new Date() })).rejects.toBeInstanceOf(ConcurrentChangeError);
+    expect(writes).toBe(4); // the first try and three reads again
   });
 });

@@ -28,9 +28,31 @@ export interface WorkflowReport {
  * Records the status an agent reports for its workflow; false when it already had it (nothing written). Sets
  * startedAt (if unset), finishedAt for a final status, and ends what is still open below a final workflow
  * (closeOpenNodes, with RUN_ENDED_BEFORE_STEP_REASON on what was running), all in one transaction (the workflow's row
- * first, then the steps' in the run tree's order; run again after a deadlock).
+ * first, then the steps' in the run tree's order; run again after a deadlock; read and judged again when a concurrent
+ * write won).
  */
-export async function recordWorkflowReport(db: Db, workflowId: string, report: WorkflowReport): Promise<boolean> {
+export function recordWorkflowReport(db: Db, workflowId: string, report: WorkflowReport): Promise<boolean> {
+  return judgedAgainOnConflict(() => writeWorkflowReport(db, workflowId, report));
+}
+
+/**
+ * How often a report is read and judged again after a concurrent write won (ConcurrentChangeError): e.g. the
+ * orchestrator's `provisioning → running` between the read and the write of the agent's own `running`, which the
+ * second read finds already there (unchanged). A concurrent end is refused on the second read.
+ */
+const CONFLICT_REREADS = 3;
+
+async function judgedAgainOnConflict<T>(write: () => Promise<T>): Promise<T> {
+  for (let reread = 0; ; reread++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (!(error instanceof ConcurrentChangeError) || reread >= CONFLICT_REREADS) throw error;
+    }
+  }
+}
+
+async function writeWorkflowReport(db: Db, workflowId: string, report: WorkflowReport): Promise<boolean> {
   const { status, reason, at } = report;
   return retryingTransaction(db, async (tx) => {
     const current = await tx.workflow.findUnique({ where: { id: workflowId }, select: { status: true, startedAt: true } });
@@ -99,10 +121,11 @@ const stepSelect = { id: true, status: true, startedAt: true, finishedAt: true }
 /**
  * Records the status an agent reports for a step of its workflow: `running` sets startedAt (first time only), a final
  * status finishedAt; a final step does not change again (TransitionRefusedError). One read and one conditional write
- * of the step's row alone (by primary key), run again after a transient conflict.
+ * of the step's row alone (by primary key), run again after a transient conflict; read and judged again when a
+ * concurrent write won (judgedAgainOnConflict).
  */
 export function recordStepReport(db: Db, workflowId: string, address: StepAddress, report: StepReport): Promise<StepReportOutcome> {
-  return withTransientRetry(() => writeStepReport(db, workflowId, address, report));
+  return judgedAgainOnConflict(() => withTransientRetry(() => writeStepReport(db, workflowId, address, report)));
 }
 
 async function writeStepReport(db: Db, workflowId: string, address: StepAddress, report: StepReport): Promise<StepReportOutcome> {
