@@ -142,9 +142,12 @@ describe('factory-agent run in server mode', () => {
     for (const line of logLinesJson) expect(line.runId).toBe(run.workflowId);
     expect(logLinesJson.map((line) => line.msg)).toContain('API request failed; retrying');
     // the moments bench/reaction.bench.ts reads, in order, the first with the process's own start-up time
-    const moments = ['agent started', 'run received', 'checked out', 'planned'].map((msg) => logLinesJson.findIndex((line) => line.msg === msg));
+    const moments = ['agent started', 'run received', 'fetched', 'planned'].map((msg) => logLinesJson.findIndex((line) => line.msg === msg));
     expect(moments[0]).toBe(0);
+    expect(moments.every((at) => at >= 0)).toBe(true);
     expect(moments).toEqual([...moments].sort((a, b) => a - b));
+    // the work tree is written beside the planning: after the fetch, in either order with `planned`
+    expect(logLinesJson.findIndex((line) => line.msg === 'checked out')).toBeGreaterThan(moments[2] as number);
     expect((logLinesJson[0] as { bootMs?: unknown }).bootMs).toBeGreaterThan(0);
   });
 });
