@@ -49,7 +49,7 @@ const SCRIPT_POOL_SIZE = 4;
 
 /**
  * A pool of `db`'s database whose connections accept several statements in one query (`multipleStatements`), for the
- * few hot paths that send a whole script in one write and one round trip (run-intake.ts, fresh-plan.ts). Kept apart from the pool
+ * few hot paths that send a whole script in one write and one round trip (onScriptConnection). Kept apart from the pool
  * Prisma uses, so that no other statement can carry a second one; its values are still passed as placeholders. Made on
  * first use, ended by `$disconnect()`.
  */

@@ -1,6 +1,12 @@
 import type { PoolConnection } from 'mariadb';
-import { dbErrorHook, driverPool, type Db } from './client.js';
-import { withTransientRetry } from './transient-retry.js';
+import { dbErrorHook, driverPool, scriptPool, type Db } from './client.js';
+import { withTransientRetry, type TransientRetryOptions } from './transient-retry.js';
+
+/** A transient retry told to createDb's `onError` (when it has one), as retryingTransaction's are. */
+function reportedRetries(db: Db): TransientRetryOptions {
+  const hook = dbErrorHook(db);
+  return hook ? { onRetry: (error) => hook(error, 'transient-retry') } : {};
+}
 
 /**
  * Runs `fn` as one transaction on a connection of the MariaDB driver's pool under `db` (driverPool), for a hot path
@@ -11,7 +17,6 @@ import { withTransientRetry } from './transient-retry.js';
  * timeout runs it again, as retryingTransaction does (told to createDb's `onError`), so `fn` must be repeatable.
  */
 export function driverTransaction<T>(db: Db, fn: (conn: PoolConnection, begun: Promise<void>) => Promise<T>): Promise<T> {
-  const hook = dbErrorHook(db);
   return withTransientRetry(
     async () => {
       const conn = await driverPool(db).getConnection();
@@ -30,6 +35,28 @@ export function driverTransaction<T>(db: Db, fn: (conn: PoolConnection, begun: P
         await conn.release();
       }
     },
-    hook ? { onRetry: (error) => hook(error, 'transient-retry') } : {},
+    reportedRetries(db),
   );
+}
+
+/**
+ * Runs `fn` on one connection of `db`'s script pool (scriptPool: several statements in one query), for the hot paths
+ * that send a whole transaction as one script (run-intake.ts, fresh-plan.ts, the API's schedules): its scripts open
+ * and commit the transaction themselves. When `fn` throws, a transaction a failed statement left open is rolled back
+ * and the error thrown; a deadlock or lock wait timeout runs `fn` again (told to createDb's `onError`), so `fn` must be
+ * repeatable.
+ */
+export function onScriptConnection<T>(db: Db, fn: (conn: PoolConnection) => Promise<T>): Promise<T> {
+  return withTransientRetry(async () => {
+    const conn = await scriptPool(db).getConnection();
+    try {
+      return await fn(conn);
+    } catch (error) {
+      // a failed statement ends its script; the transaction it opened is still open
+      await conn.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      await conn.release();
+    }
+  }, reportedRetries(db));
 }

@@ -6,8 +6,8 @@
  * Pipeline, Stage and Execution; the route's integration tests read the rows back through Prisma.
  */
 import { FINAL_WORKFLOW_STATUSES } from '@factoryci/run-state';
-import { scriptPool, type Db } from './client.js';
-import { withTransientRetry } from './transient-retry.js';
+import type { Db } from './client.js';
+import { onScriptConnection } from './driver-transaction.js';
 
 /** A pipeline row of a plan: `pending` with stages, or `skipped` with its reason. */
 export interface PlanPipelineRow {
@@ -168,18 +168,7 @@ function planWorkflow(id: string, row: LockedRow, defaultBranch: string): PlanWo
  */
 export async function insertFreshPlan(db: Db, workflowId: string, rows: PlanRows): Promise<FreshPlanOutcome> {
   const script = freshPlanScript(workflowId, rows);
-  const answers = await withTransientRetry(async () => {
-    const conn = await scriptPool(db).getConnection();
-    try {
-      return (await conn.query(script.sql, script.values)) as unknown[];
-    } catch (error) {
-      // a failed statement ends the script; the transaction it opened is still open
-      await conn.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      await conn.release();
-    }
-  });
+  const answers = await onScriptConnection(db, async (conn) => (await conn.query(script.sql, script.values)) as unknown[]);
   const [row] = answers[script.statements.locked] as LockedRow[];
   const [answer] = answers[script.statements.answer] as { fresh: number | bigint | null; default_branch: string | null }[];
   if (!row || !answer) return { kind: 'not_written', workflow: null };

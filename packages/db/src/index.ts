@@ -1,5 +1,5 @@
 export { createDb, dbErrorHook, driverPool, scriptPool, type Db, type DbErrorHook, type DbOptions } from './client.js';
-export { driverTransaction } from './driver-transaction.js';
+export { driverTransaction, onScriptConnection } from './driver-transaction.js';
 export { parseDatabaseUrl, withDatabase, quoteIdentifier, InvalidDatabaseUrlError, type DatabaseUrl } from './database-url.js';
 export {
   migrate,

@@ -4,9 +4,9 @@
  * many deliveries a second the API can accept. The columns are those of prisma/schema.prisma's Workflow and
  * WebhookDelivery; the intake's integration tests read the rows back through Prisma.
  */
-import { driverPool, scriptPool, type Db } from './client.js';
+import { driverPool, type Db } from './client.js';
+import { driverTransaction, onScriptConnection } from './driver-transaction.js';
 import type { Prisma } from './generated/prisma/client.js';
-import { withTransientRetry } from './transient-retry.js';
 
 /** The columns the intake writes of a new workflow (the others keep their defaults), typed by the Prisma schema. */
 type IntakeColumns = 'id' | 'projectId' | 'number' | 'event' | 'action' | 'ref' | 'sha' | 'branch' | 'tag' | 'prNumber' | 'baseSha' | 'headRepoFullName' | 'trusted' | 'repositoryPrivate' | 'sender' | 'commitMessage' | 'commitAuthor';
@@ -62,28 +62,18 @@ function multiRowInsert(table: string, columns: readonly string[], rows: number,
  */
 export async function insertWorkflowsWithDeliveries(db: Db, workflows: readonly WorkflowInsert[], deliveries: readonly DeliveryInsert[]): Promise<void> {
   if (workflows.length === 0 && deliveries.length === 0) return;
-  const pool = driverPool(db);
   const workflowSql = multiRowInsert('workflows', WORKFLOW_COLUMNS, workflows.length, { updated_at: 'NOW(3)', enqueued_at: "IF(`status` = 'queued', NOW(3), NULL)" });
   const deliverySql = multiRowInsert('webhook_deliveries', DELIVERY_COLUMNS, deliveries.length);
-  await withTransientRetry(async () => {
-    const conn = await pool.getConnection();
-    try {
-      // BEGIN and both INSERTs go out together (the driver pipelines them on the connection); COMMIT only once each
-      // has succeeded, so a rejected INSERT rolls the whole transaction back.
-      const steps = await Promise.allSettled([
-        conn.beginTransaction(),
-        workflows.length > 0 ? conn.query(workflowSql, workflows.flatMap(workflowValues)) : null,
-        deliveries.length > 0 ? conn.query(deliverySql, deliveries.flatMap(deliveryValues)) : null,
-      ]);
-      const failed = steps.find((step) => step.status === 'rejected');
-      if (failed) throw failed.reason;
-      await conn.commit();
-    } catch (error) {
-      await conn.rollback().catch(() => undefined);
-      throw error;
-    } finally {
-      await conn.release();
-    }
+  await driverTransaction(db, async (conn, begun) => {
+    // BEGIN and both INSERTs go out together (the driver pipelines them on the connection); COMMIT only once each
+    // has succeeded, so a rejected INSERT rolls the whole transaction back.
+    const steps = await Promise.allSettled([
+      begun,
+      workflows.length > 0 ? conn.query(workflowSql, workflows.flatMap(workflowValues)) : null,
+      deliveries.length > 0 ? conn.query(deliverySql, deliveries.flatMap(deliveryValues)) : null,
+    ]);
+    const failed = steps.find((step) => step.status === 'rejected');
+    if (failed) throw failed.reason;
   });
 }
 
@@ -282,18 +272,7 @@ const deliveryValues = (d: DeliveryInsert): unknown[] => [d.id, d.event, d.actio
 export async function insertFreshRuns(db: Db, runs: readonly FreshRun[]): Promise<FreshRunsOutcome> {
   if (runs.length === 0) return { kind: 'committed', numbers: [] };
   const script = freshRunsScript(runs);
-  const answers = await withTransientRetry(async () => {
-    const conn = await scriptPool(db).getConnection();
-    try {
-      return (await conn.query(script.sql, script.values)) as unknown[];
-    } catch (error) {
-      // a failed statement ends the script; a transaction it opened is still open
-      await conn.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      await conn.release();
-    }
-  });
+  const answers = await onScriptConnection(db, async (conn) => (await conn.query(script.sql, script.values)) as unknown[]);
   const firsts = new Map<string, number>();
   for (const { projectId, count, statement } of script.projects) {
     const taken = answers[statement] as { affectedRows: number; insertId: bigint | number };

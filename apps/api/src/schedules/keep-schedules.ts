@@ -7,17 +7,11 @@
 import type { PlanSchedule } from '@factoryci/agent-protocol';
 import { cronProblem, nextDue, timezoneProblem } from '@factoryci/config/cron';
 import { randomUUID } from 'node:crypto';
-import { dbErrorHook, scriptPool, withTransientRetry, type PlanWorkflow, type TransientRetryOptions } from '@factoryci/db';
+import { onScriptConnection, type PlanWorkflow } from '@factoryci/db';
 import type { Db } from '../db.js';
 import { BadRequestError } from '../errors.js';
 import { scheduleChanges, scheduleSourceRefusal } from './schedule-changes.js';
 import { changesScript, CLAIM_ANSWERS, claimScript, newerSource, storedSchedule, type SourceRow, type StoredRow } from './schedule-scripts.js';
-
-/** A deadlock's retry told to the client's error hook, as retryingTransaction does. */
-function retryReports(db: Db): TransientRetryOptions {
-  const hook = dbErrorHook(db);
-  return hook ? { onRetry: (error) => hook(error, 'transient-retry') } : {};
-}
 
 /** How keeping went: `kept` (the set is this run's now), `older` (a newer push's set stands), or why not at all. */
 export type KeepOutcome = { kept: { created: number; updated: number; removed: number } } | { older: true } | { refused: string };
@@ -43,27 +37,18 @@ export async function keepSchedules(db: Db, workflow: PlanWorkflow, declared: re
   if (refusal) return { refused: refusal };
   const run = { id: workflow.id, projectId: workflow.projectId, number: workflow.number, sha: workflow.sha };
   // two round trips on one connection of the script pool: the claim with the stored set, then the changes and COMMIT
-  return withTransientRetry(async () => {
-    const conn = await scriptPool(db).getConnection();
-    try {
-      const claim = claimScript(run);
-      const answers = (await conn.query(claim.sql, claim.values)) as unknown[];
-      const [source] = answers[CLAIM_ANSWERS.source] as SourceRow[];
-      if (newerSource(source, run)) {
-        await conn.query('COMMIT');
-        return { older: true } as const;
-      }
-      const stored = (answers[CLAIM_ANSWERS.stored] as StoredRow[]).map(storedSchedule);
-      const changes = scheduleChanges(stored, declared, (cron, timezone) => nextDue(cron, timezone, now));
-      const writes = changesScript(run.projectId, changes, randomUUID);
-      await conn.query(writes.sql, writes.values);
-      return { kept: { created: changes.create.length, updated: changes.update.length, removed: changes.remove.length } };
-    } catch (error) {
-      // a failed statement ends its script; the transaction is still open
-      await conn.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      await conn.release();
+  return onScriptConnection(db, async (conn) => {
+    const claim = claimScript(run);
+    const answers = (await conn.query(claim.sql, claim.values)) as unknown[];
+    const [source] = answers[CLAIM_ANSWERS.source] as SourceRow[];
+    if (newerSource(source, run)) {
+      await conn.query('COMMIT');
+      return { older: true } as const;
     }
-  }, retryReports(db));
+    const stored = (answers[CLAIM_ANSWERS.stored] as StoredRow[]).map(storedSchedule);
+    const changes = scheduleChanges(stored, declared, (cron, timezone) => nextDue(cron, timezone, now));
+    const writes = changesScript(run.projectId, changes, randomUUID);
+    await conn.query(writes.sql, writes.values);
+    return { kept: { created: changes.create.length, updated: changes.update.length, removed: changes.remove.length } };
+  });
 }
