@@ -40,13 +40,11 @@ export function git(args: string[], options: GitOptions & { extraEnv?: Record<st
     const child = spawn('git', args, {
       cwd: options.cwd,
       env: { ...options.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', SSH_ASKPASS: '', ...options.extraEnv },
-      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] as ['pipe', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
       ...(options.signal ? { signal: options.signal, killSignal: 'SIGKILL' as const } : {}),
     });
-    if (options.input !== undefined) {
-      child.stdin?.on('error', () => undefined); // git gone early: its exit says why
-      child.stdin?.end(options.input);
-    }
+    child.stdin.on('error', () => undefined); // git gone early: its exit says why
+    child.stdin.end(options.input ?? '');
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (data: Buffer) => out.push(data));
@@ -127,14 +125,13 @@ export async function readConfigFiles(commit: string, options: GitOptions): Prom
   // Only what the configuration limits allow is read (docs/factory-hcl.md, "Limits"): a file over the size limit, or
   // every file when there are too many, is passed by its size and reported as such by loadConfigFromFiles.
   const readable = entries.length <= CONFIG_LIMITS.maxFiles;
-  const read = entries.filter(({ bytes }) => readable && bytes <= CONFIG_LIMITS.maxFileBytes);
-  // every file in one `git cat-file --batch` (a process per file would cost a process start each)
+  const isRead = ({ bytes }: { bytes: number }) => readable && bytes <= CONFIG_LIMITS.maxFileBytes;
+  const read = entries.filter(isRead);
+  // every file in one `git cat-file --batch` (a process per file would cost a process start each), in the order asked
   const blobs = read.length === 0 ? [] : catFileBatch(await git(['cat-file', '--batch'], { ...options, input: read.map(({ blob }) => `${blob}\n`).join('') }));
-  const contents = new Map(read.map(({ blob }, i) => [blob, blobs[i]]));
-  return entries.map(({ path, blob, bytes }) => {
-    const content = contents.get(blob);
-    return content === undefined ? { path, content: '', bytes } : { path, content: content.toString('utf8') };
-  });
+  if (blobs.length !== read.length) throw new GitError(['cat-file', '--batch'], 0, `${blobs.length} objects for ${read.length} asked`);
+  let next = 0;
+  return entries.map((entry) => (isRead(entry) ? { path: entry.path, content: (blobs[next++] as Buffer).toString('utf8') } : { path: entry.path, content: '', bytes: entry.bytes }));
 }
 
 /**
@@ -151,7 +148,7 @@ export function catFileBatch(output: Buffer): Buffer[] {
     if (lineEnd < 0 || size === undefined) throw new GitError(['cat-file', '--batch'], 0, `unexpected output: ${header.slice(0, 200)}`);
     const start = lineEnd + 1;
     const end = start + Number(size);
-    if (end >= output.length + 1 || output[end] !== 0x0a) throw new GitError(['cat-file', '--batch'], 0, `an object cut short: ${header}`);
+    if (output[end] !== 0x0a) throw new GitError(['cat-file', '--batch'], 0, `an object cut short: ${header}`);
     objects.push(output.subarray(start, end));
     at = end + 1;
   }
