@@ -4,6 +4,7 @@
  * agent CLI as a child process (`npx tsc -b` first).
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -217,4 +218,65 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false> | T
     if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/** Resolves once `check` holds, or after `ms` with whether it held then (polled: for a stand-in that holds an answer). */
+export async function within(ms: number, check: () => boolean): Promise<boolean> {
+  for (const until = Date.now() + ms; Date.now() < until; await new Promise((resolve) => setTimeout(resolve, 20))) if (check()) return true;
+  return check();
+}
+
+/** GET /agent/v1/run's answer for a trusted push of `sha` to `main`, cloned from `repo` on disk (no token). */
+export function pushRunInfo(workflowId: string, repo: TestRepo, sha: string) {
+  return {
+    workflow: {
+      id: workflowId, projectId: 'p1', number: 1, event: 'push', action: null, ref: 'refs/heads/main', sha, branch: 'main', tag: null,
+      prNumber: null, baseSha: null, headRepoFullName: null, trusted: true, changedPaths: null, commitMessage: null, commitAuthor: null,
+    },
+    project: { id: 'p1', owner: 'acme', name: 'widgets', repository: null },
+    configSha: sha,
+    clone: { url: `file://${repo.bare}`, token: null, tokenExpiresAt: null },
+    forkSecretPipelines: null,
+    logCapBytes: 1024 * 1024,
+    reusedPipelines: [],
+    inputs: {},
+  };
+}
+
+export interface StandInRequest {
+  method: string;
+  url: string;
+  body: string;
+}
+
+/** Answers a request with `status` and `value` as JSON. */
+export type StandInAnswer = (status: number, value: unknown) => void;
+
+/**
+ * A stand-in for the agent's API routes, for a test about what the agent does while an answer is held: GET
+ * /agent/v1/run answers `runInfo()`, every other request `{ ok: true, changed: true }`, unless `hold` answers it
+ * itself (it returns true, and answers through `answer` when it likes). Every request is recorded, in order.
+ */
+export async function startAgentApiStandIn(
+  runInfo: () => unknown,
+  hold: (request: StandInRequest, answer: StandInAnswer) => boolean = () => false,
+): Promise<{ url: string; requests: StandInRequest[]; close(): Promise<void> }> {
+  const requests: StandInRequest[] = [];
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      const seen = { method: request.method ?? '', url: request.url ?? '', body };
+      requests.push(seen);
+      const answer: StandInAnswer = (status, value) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+      if (seen.method === 'GET' && seen.url === '/agent/v1/run') return answer(200, runInfo());
+      if (!hold(seen, answer)) answer(200, { ok: true, changed: true });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }

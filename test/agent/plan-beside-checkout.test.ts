@@ -5,15 +5,12 @@
  * plan to reach the API, at most 10 s): the plan still arrives while it waits, and the run goes on once it is done.
  */
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRepo, startAgent, type AgentProcess, type TestRepo } from './harness.js';
+import { createRepo, pushRunInfo, startAgent, startAgentApiStandIn, type AgentProcess, type TestRepo } from './harness.js';
 
-const requests: { method: string; url: string; body: string }[] = [];
-let server: Server;
-let apiUrl: string;
+let api: Awaited<ReturnType<typeof startAgentApiStandIn>>;
 let repo: TestRepo;
 let sha: string;
 let agent: AgentProcess | undefined;
@@ -22,22 +19,6 @@ let bin: string;
 let planned: string;
 /** Whether the work tree was still unwritten when the plan arrived. */
 let planBeforeWorkTree: boolean | undefined;
-
-function runInfo() {
-  return {
-    workflow: {
-      id: 'wf-plan-beside', projectId: 'p1', number: 1, event: 'push', action: null, ref: 'refs/heads/main', sha, branch: 'main', tag: null,
-      prNumber: null, baseSha: null, headRepoFullName: null, trusted: true, changedPaths: null, commitMessage: null, commitAuthor: null,
-    },
-    project: { id: 'p1', owner: 'acme', name: 'widgets', repository: null },
-    configSha: sha,
-    clone: { url: `file://${repo.bare}`, token: null, tokenExpiresAt: null },
-    forkSecretPipelines: null,
-    logCapBytes: 1024 * 1024,
-    reusedPipelines: [],
-    inputs: {},
-  };
-}
 
 beforeAll(async () => {
   repo = createRepo();
@@ -48,42 +29,36 @@ beforeAll(async () => {
   // `git checkout` waits for the plan (10 s at most); every other git command runs at once
   writeFileSync(join(bin, 'git'), `#!/bin/sh\nif [ "$1" = checkout ]; then i=0; while [ ! -e '${planned}' ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; fi\nexec '${realGit}' "$@"\n`);
   chmodSync(join(bin, 'git'), 0o755);
-  server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    request.on('end', () => {
-      requests.push({ method: request.method ?? '', url: request.url ?? '', body });
-      const json = (status: number, value: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
-      if (request.method === 'GET' && request.url === '/agent/v1/run') return json(200, runInfo());
+  api = await startAgentApiStandIn(
+    () => pushRunInfo('wf-plan-beside', repo, sha),
+    (request) => {
       if (request.method === 'PUT' && request.url === '/agent/v1/plan') {
         planBeforeWorkTree ??= agent !== undefined && !existsSync(join(agent.workdir, 'file.txt'));
         writeFileSync(planned, '');
       }
-      json(200, { ok: true, changed: true });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  apiUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      return false;
+    },
+  );
 });
 afterAll(async () => {
   agent?.child.kill('SIGKILL');
   if (agent) rmSync(agent.workdir, { recursive: true, force: true });
   rmSync(bin, { recursive: true, force: true });
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await api?.close();
   repo?.cleanup();
 });
 
 describe('the plan, reported beside the checkout', () => {
   it('reaches the API while git checkout is still writing the work tree; the execution runs in the checked-out tree after both', async () => {
-    agent = startAgent({ FACTORY_API_URL: apiUrl, FACTORY_RUN_TOKEN: 'frt_plan.beside', FACTORY_RUN_ID: 'wf-plan-beside', PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}` });
+    agent = startAgent({ FACTORY_API_URL: api.url, FACTORY_RUN_TOKEN: 'frt_plan.beside', FACTORY_RUN_ID: 'wf-plan-beside', PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}` });
     const { code, stderr } = await agent.done;
     expect(code, stderr).toBe(0);
     expect(planBeforeWorkTree).toBe(true);
     expect(readFileSync(join(agent.workdir, '.git', 'HEAD'), 'utf8').trim()).toBe(sha);
-    const routes = requests.map((r) => `${r.method} ${r.url.split('?')[0]}`);
+    const routes = api.requests.map((r) => `${r.method} ${r.url.split('?')[0]}`);
     expect(routes.indexOf('PUT /agent/v1/plan')).toBeGreaterThan(0);
     // the execution ran after the checkout: it printed the work tree's file
-    expect(requests.filter((r) => r.url.startsWith('/agent/v1/log')).some((r) => r.body.includes('one'))).toBe(true);
-    expect(requests.at(-1)?.body).toContain('"success"');
+    expect(api.requests.filter((r) => r.url.startsWith('/agent/v1/log')).some((r) => r.body.includes('one'))).toBe(true);
+    expect(api.requests.at(-1)?.body).toContain('"success"');
   });
 });
