@@ -16,7 +16,8 @@ const CONCURRENCY = 16;
 /** Untimed requests first: the API's (each one a workflow too, kept small) and the baselines' (cheap, and the first row also warms the client). */
 const WARMUP = 200;
 const BASELINE_WARMUP = 1000;
-const BASELINE_ROUNDS = 3;
+/** Rounds of each row at concurrency 16 (the baselines and the API in alternation); the median one is kept. */
+const ROUNDS = 3;
 /** Latency at a steady load: FIXED_REQUESTS requests at FIXED_RATE per second, open loop. */
 const FIXED_RATE = 200;
 const FIXED_REQUESTS = 1000;
@@ -86,7 +87,7 @@ function client(port: number, body: string, signature: string, status: number, m
 
 /**
  * WEBHOOK_BENCH_PROFILE=<file>: a CPU profile (Chrome's .cpuprofile) of this process — the API and the load client —
- * while `measure` runs (the API's timed rows at concurrency 16, warm-up included), and nothing else of the bench.
+ * while `measure` runs (the API's last round at concurrency 16, warm-up included), and nothing else of the bench.
  */
 async function profiled<T>(measure: () => Promise<T>): Promise<T> {
   const file = process.env.WEBHOOK_BENCH_PROFILE;
@@ -114,29 +115,42 @@ export default async function bench(): Promise<void> {
   const body = JSON.stringify(payload);
   const options = { requests: REQUESTS, concurrency: CONCURRENCY, warmup: WARMUP };
 
-  // The baselines are cheap: measured in alternation, BASELINE_ROUNDS times each, the round of median throughput kept
-  // (on a small machine one pass alone is at the mercy of JIT and GC timing).
+  // The baselines and the API are measured in alternation, ROUNDS times each, and the round of median throughput kept:
+  // on this small machine the speed of one pass swings by half within minutes (JIT, GC, other load), so a single pass
+  // of the API beside a baseline of another moment says little.
   const bareSecret = 'bench-webhook-secret';
   const baselines = [
-    { name: 'bare Fastify: parse JSON, 202', app: await bareApp(null), rounds: [] as LoadMeasurement[] },
-    { name: 'bare + HMAC-SHA256 check', app: await bareApp(bareSecret), rounds: [] as LoadMeasurement[] },
+    { name: 'bare Fastify: parse JSON, 202', app: await bareApp(null) },
+    { name: 'bare + HMAC-SHA256 check', app: await bareApp(bareSecret) },
   ];
   const rows: LoadMeasurement[] = [];
   /** The fixed-rate and burst rows: latency under a steady load and under a burst, bare Fastify and the API. */
   const steadyRows: LoadMeasurement[] = [];
+  let api: ApiHarness | undefined;
+  let committed = '';
   try {
+    api = await startApi();
+    const { webhook_secret: secret } = await createHelloWorldProject(api);
+    const apiPort = await listen(api.app);
     const ports = await Promise.all(baselines.map(({ app }) => listen(app)));
-    const loads = ports.map((port) => client(port, body, signPayload(bareSecret, body), 202));
+    const contenders = [
+      ...baselines.map(({ name }, i) => ({ name, load: client(ports[i] as number, body, signPayload(bareSecret, body), 202), warmup: BASELINE_WARMUP })),
+      { name: 'API: verify, commit delivery + workflow, relay the job', load: client(apiPort, body, signPayload(secret, body), 202), warmup: WARMUP },
+    ];
+    const rounds = contenders.map(() => [] as LoadMeasurement[]);
     try {
-      for (let round = 0; round < BASELINE_ROUNDS; round++) {
-        for (const [i, baseline] of baselines.entries()) {
-          baseline.rounds.push(await measureLoad(baseline.name, (loads[i] as ReturnType<typeof client>).send, { ...options, warmup: BASELINE_WARMUP }));
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const [i, { name, load, warmup }] of contenders.entries()) {
+          const measure = () => measureLoad(name, load.send, { ...options, warmup });
+          // the profile, when asked for, is of the API's last round
+          rounds[i]?.push(await (i === contenders.length - 1 && round === ROUNDS - 1 ? profiled(measure) : measure()));
         }
       }
     } finally {
-      for (const load of loads) load.close();
+      for (const { load } of contenders) load.close();
     }
-    for (const { rounds } of baselines) rows.push(rounds.sort((a, b) => a.perSecond - b.perSecond)[Math.floor(rounds.length / 2)] as LoadMeasurement);
+    for (const measured of rounds) rows.push(measured.sort((a, b) => a.perSecond - b.perSecond)[Math.floor(measured.length / 2)] as LoadMeasurement);
+
     const bare = baselines[0] as (typeof baselines)[number];
     // the bare app's port is still open after the rounds' clients are closed
     const bareLoad = client(ports[0] as number, body, '', 202, Math.max(BURST_CONCURRENCY, 256));
@@ -146,25 +160,9 @@ export default async function bench(): Promise<void> {
     } finally {
       bareLoad.close();
     }
-  } finally {
-    for (const { app } of baselines) await app.close();
-  }
-
-  let api: ApiHarness | undefined;
-  let committed = '';
-  try {
-    api = await startApi();
-    const { webhook_secret: secret } = await createHelloWorldProject(api);
-    const apiPort = await listen(api.app);
-    const load = client(apiPort, body, signPayload(secret, body), 202);
-    try {
-      rows.push(await profiled(() => measureLoad('API: verify, commit delivery + workflow, relay the job', load.send, options)));
-    } finally {
-      load.close();
-    }
     const steadyLoad = client(apiPort, body, signPayload(secret, body), 202, Math.max(BURST_CONCURRENCY, 256));
     try {
-      const offset = REQUESTS + WARMUP;
+      const offset = ROUNDS * (REQUESTS + WARMUP);
       steadyRows.push(await measureFixedRate(`API (${FIXED_RATE}/s)`, steadyLoad.send, { requests: FIXED_REQUESTS, perSecond: FIXED_RATE, offset }));
       steadyRows.push(await measureLoad('API (burst)', (i) => steadyLoad.send(offset + FIXED_REQUESTS + i), { requests: BURST_REQUESTS, concurrency: BURST_CONCURRENCY, warmup: 0 }));
     } finally {
@@ -173,7 +171,7 @@ export default async function bench(): Promise<void> {
     // Not a timing assertion: every request must really have created a workflow and a job.
     const workflows = await api.database.db.workflow.count();
     const deliveries = await api.database.db.webhookDelivery.count();
-    const expected = REQUESTS + WARMUP + FIXED_REQUESTS + BURST_REQUESTS;
+    const expected = ROUNDS * (REQUESTS + WARMUP) + FIXED_REQUESTS + BURST_REQUESTS;
     // the last jobs are added just after the last answers (the intake's relay)
     const jobCount = () => api!.jobs.getJobCountByTypes('wait', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed');
     await waitUntil(async () => (await jobCount()) >= expected, 10_000).catch(() => undefined);
@@ -183,6 +181,7 @@ export default async function bench(): Promise<void> {
     }
     committed = `; the API committed ${workflows} workflows and deliveries and added ${jobs} jobs, warm-up included`;
   } finally {
+    for (const { app } of baselines) await app.close();
     if (api) {
       const checkRuns = new Queue(CHECK_RUN_QUEUE_NAME, { connection: { url: REDIS_URL }, prefix: api.prefix });
       await checkRuns.obliterate({ force: true }).catch(() => undefined);
@@ -192,7 +191,7 @@ export default async function bench(): Promise<void> {
   }
 
   printLoadTable(
-    `webhook: POST /hooks/github, signed push (${(Buffer.byteLength(body) / 1024).toFixed(1)} KB), ${REQUESTS} requests at concurrency ${CONCURRENCY} over loopback HTTP, after untimed warm-up requests (${BASELINE_WARMUP} per baseline round, ${WARMUP} for the API), baselines the median of ${BASELINE_ROUNDS} alternated rounds${committed}`,
+    `webhook: POST /hooks/github, signed push (${(Buffer.byteLength(body) / 1024).toFixed(1)} KB), ${REQUESTS} requests at concurrency ${CONCURRENCY} over loopback HTTP, after untimed warm-up requests (${BASELINE_WARMUP} per baseline round, ${WARMUP} for the API), each row the median of ${ROUNDS} rounds alternated with the others${committed}`,
     rows,
     'bare Fastify: parse JSON, 202',
   );
