@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,6 +72,10 @@ describe('checkout of a server run over authenticated HTTP', () => {
     expect(readFileSync(join(dir, 'file.txt'), 'utf8')).toBe('two');
     expect(readFileSync(join(dir, '.git', 'HEAD'), 'utf8').trim()).toBe(sha);
     expect(existsSync(join(dir, '.git', 'hooks'))).toBe(false); // no template copied: not even sample hooks
+    // the few objects fetched are one pack, not a file each
+    const objects = readdirSync(join(dir, '.git', 'objects'));
+    expect(objects.filter((name) => /^[0-9a-f]{2}$/.test(name))).toEqual([]);
+    expect(readdirSync(join(dir, '.git', 'objects', 'pack')).filter((name) => name.endsWith('.pack'))).toHaveLength(1);
     expect(await readConfigFiles(configSha, { cwd: dir, env })).toEqual([
       { path: '.factory/a.hcl', content: 'base a' },
       { path: '.factory/b.hcl', content: 'base b' },
@@ -80,10 +84,10 @@ describe('checkout of a server run over authenticated HTTP', () => {
 });
 
 describe('the checkout\'s git commands', () => {
-  it('init copies no template; fetch takes the exact commits, no tags, no FETCH_HEAD, no maintenance after it', () => {
+  it('init copies no template; fetch takes the exact commits, no tags, no FETCH_HEAD, no maintenance after it, as one pack', () => {
     expect(CHECKOUT_STEPS.init).toEqual(['init', '-q', '--template=']);
     expect(CHECKOUT_STEPS.fetch({ url: 'https://h/r.git', sha: 'a'.repeat(40), configSha: 'a'.repeat(40), depth: 1 })).toEqual([
-      'fetch', '-q', '--no-tags', '--no-write-fetch-head', '--no-auto-maintenance', '--depth=1', 'https://h/r.git', 'a'.repeat(40),
+      '-c', 'fetch.unpackLimit=1', 'fetch', '-q', '--no-tags', '--no-write-fetch-head', '--no-auto-maintenance', '--depth=1', 'https://h/r.git', 'a'.repeat(40),
     ]);
     expect(CHECKOUT_STEPS.fetch({ url: 'u', sha: 'a'.repeat(40), configSha: 'b'.repeat(40), depth: 0 }).slice(-3)).toEqual(['u', 'a'.repeat(40), 'b'.repeat(40)]);
     expect(CHECKOUT_STEPS.checkout('c'.repeat(40))).toEqual(['checkout', '-q', '-f', '--detach', 'c'.repeat(40)]);

@@ -10,6 +10,9 @@ import { CONFIG_LIMITS, isConfigFileName, type ConfigFile } from '@factoryci/con
  * `.git/config`.
  */
 
+/** The git subcommand of `args` (`fetch` of `-c k=v fetch …`). */
+const subcommandOf = (args: readonly string[]): string | undefined => args.find((arg, i) => !arg.startsWith('-') && args[i - 1] !== '-c');
+
 /** A git command failed. The message holds git's own (redacted by the caller's logger) error output. */
 export class GitError extends Error {
   constructor(
@@ -17,7 +20,7 @@ export class GitError extends Error {
     readonly exitCode: number | null,
     readonly stderr: string,
   ) {
-    super(`git ${args[0]} failed (exit ${exitCode ?? 'signal'}): ${stderr.trim().split('\n').slice(-3).join(' / ') || 'no output'}`);
+    super(`git ${subcommandOf(args)} failed (exit ${exitCode ?? 'signal'}): ${stderr.trim().split('\n').slice(-3).join(' / ') || 'no output'}`);
     this.name = 'GitError';
   }
 }
@@ -72,14 +75,16 @@ export interface CheckoutSpec extends GitOptions {
 /**
  * The git commands of a checkout (pure). `init` copies no template (so no sample hooks, nothing but an empty
  * repository); `fetch` starts no `git maintenance` after it (a one-commit repository that is thrown away after the run
- * has nothing to maintain, and a process less on the run's path).
+ * has nothing to maintain, and a process less on the run's path) and keeps what it fetched as one pack.
  */
 export const CHECKOUT_STEPS = {
   init: ['init', '-q', '--template='],
   fetch(spec: Pick<CheckoutSpec, 'url' | 'sha' | 'configSha' | 'depth'>): string[] {
     const shas = spec.configSha === spec.sha ? [spec.sha] : [spec.sha, spec.configSha];
     const depth = spec.depth > 0 ? [`--depth=${spec.depth}`] : [];
-    return ['fetch', '-q', '--no-tags', '--no-write-fetch-head', '--no-auto-maintenance', ...depth, spec.url, ...shas];
+    // fetch.unpackLimit=1: the fetched objects stay one pack (index-pack), also when they are fewer than git's
+    // default 100, which it writes as a loose file each (unpack-objects): ≈25 % of a small fetch here
+    return ['-c', 'fetch.unpackLimit=1', 'fetch', '-q', '--no-tags', '--no-write-fetch-head', '--no-auto-maintenance', ...depth, spec.url, ...shas];
   },
   checkout: (sha: string): string[] => ['checkout', '-q', '-f', '--detach', sha],
 } as const;
