@@ -1,5 +1,6 @@
 export { createDb, dbErrorHook, driverPool, scriptPool, type Db, type DbErrorHook, type DbOptions } from './client.js';
 export { driverTransaction, onScriptConnection } from './driver-transaction.js';
+export { readRunInfoRecord, type RunInfoRecord, type RunInfoWorkflow, type RunInfoProject } from './run-info-read.js';
 export { parseDatabaseUrl, withDatabase, quoteIdentifier, InvalidDatabaseUrlError, type DatabaseUrl } from './database-url.js';
 export {
   migrate,

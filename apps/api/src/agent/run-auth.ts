@@ -42,7 +42,13 @@ export function runTokenAuth(db: Db, encryptionKey: Buffer) {
 }
 
 /** The 401 for a run token whose workflow (`status`: undefined when it does not exist) has ended or is gone. */
-export function assertLiveRun(status: string | undefined): void {
+export function assertLiveRun(status: string | undefined): asserts status is string {
   if (status === undefined) throw new UnauthorizedError('the run of this token does not exist');
   if (isFinalWorkflowStatus(status)) throw new UnauthorizedError(`the run of this token has ended (${status})`);
+}
+
+/** The run token's workflow as read (undefined or null: it does not exist), once assertLiveRun has passed it. */
+export function liveRun<W extends { status: string }>(workflow: W | null | undefined): W {
+  assertLiveRun(workflow?.status);
+  return workflow as W;
 }

@@ -1,11 +1,13 @@
 import type { RunInfo } from '@factoryci/agent-protocol';
+import { readRunInfoRecord } from '@factoryci/db';
 import { EVENT_NAMES, type EventName } from '@factoryci/run-state';
 import { configSha } from '@factoryci/run-state';
 import type { AppDeps } from '../app.js';
-import { NotFoundError, UpstreamError } from '../errors.js';
+import { UpstreamError } from '../errors.js';
 import { GithubRequestError } from '../github/github-app.js';
 import { reusedPipelinesOf } from '../runs/failed-rerun.js';
 import { inputsOf } from '../serialize.js';
+import { liveRun } from './run-auth.js';
 import { cloneTokenWanted, secretPipelines } from './secret-scope.js';
 
 export const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
@@ -20,13 +22,11 @@ function eventOf(workflow: { id: string; event: string }): EventName {
  * What the agent of a run needs to check out and plan (GET /agent/v1/run): no secret values (GET /agent/v1/secrets
  * gives those, once the plan is recorded). `forkSecretPipelines` says which pipelines may receive secrets: null for a
  * trusted run (any), the project's fork_secret_pipelines for an untrusted run (a pull request from a fork; [] = none).
+ * A run that has ended or does not exist is a 401, as the other agent routes answer (run-auth.ts).
  */
 export async function runInfo(deps: AppDeps, workflowId: string): Promise<RunInfo> {
-  const w = await deps.db.workflow.findUnique({
-    where: { id: workflowId },
-    include: { project: { include: { owner: { select: { name: true } } } } },
-  });
-  if (!w) throw new NotFoundError(`no workflow ${workflowId}`);
+  // one query (the agent waits for this before its checkout), which is also the run token's liveness check
+  const w = liveRun(await readRunInfoRecord(deps.db, workflowId));
   const p = w.project;
 
   return {

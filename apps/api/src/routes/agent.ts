@@ -38,7 +38,7 @@ const agentErrors = Object.fromEntries(AGENT_ERROR_STATUSES.map((status) => [sta
  * /agent/v1/* — what a factory-agent calls during its run, authenticated by its run token (docs/agent-protocol.md).
  * Bodies and answers are @factoryci/agent-protocol's schemas. Everything a token addresses is looked up inside its
  * own workflow (a name of another run's plan is a 404). Each route costs one query for the token's run (is it
- * still live?) and one or two for its work; the plan's PUT checks that inside its own write.
+ * still live?) and one or two for its work; the run's GET and the plan's PUT check that inside their own query.
  */
 export const agentRoutes: RoutePlugin = async (app, deps) => {
   const auth = runTokenAuth(deps.db, deps.config.encryptionKey);
@@ -67,7 +67,8 @@ export const agentRoutes: RoutePlugin = async (app, deps) => {
 
   app.get(
     AGENT_ROUTES.run.path,
-    { preHandler: live, schema: { tags, summary: 'What the agent needs to run', response: { 200: runInfoSchema, ...agentErrors } } },
+    // no `live` pre-handler: runInfo checks that the run is live in its one read
+    { schema: { tags, summary: 'What the agent needs to run', response: { 200: runInfoSchema, ...agentErrors } } },
     async (request, reply) => {
       const info = await runInfo(deps, request.runWorkflowId);
       request.log.info({ workflowId: request.runWorkflowId, trusted: info.workflow.trusted, cloneToken: info.clone.token !== null }, 'agent fetched its run');
