@@ -19,7 +19,10 @@ export interface ExecutionSandbox {
    * report. A failure is not kept: `launch` tries again and surfaces it.
    */
   prepare?(): Promise<void>;
-  /** The argv, working directory and environment that run `/bin/sh -e -c <command>` in this sandbox. */
+  /**
+   * The argv, working directory and environment that run `/bin/sh -e -c <command>` in this sandbox, spawned as it is;
+   * the spawn's fd 3 must reach that shell open (its command begins with the start gate, start-gate.ts).
+   */
   launch(command: { command: string; cwd: string; env: Record<string, string> }): Promise<SandboxLaunch>;
 }
 
