@@ -140,6 +140,30 @@ describe('chownTree', () => {
     expect(statSync(outside).uid).toBe(0);
     expect(statSync(join(outside, 'file')).uid).toBe(0);
   });
+
+  it('hands over every path of a wider and deeper tree, a few at a time, links to directories left unentered', async () => {
+    const root = join(dir, 'wide');
+    const outside = join(dir, 'outside-wide');
+    mkdirSync(outside);
+    writeFileSync(join(outside, 'file'), 'x');
+    const paths = [root];
+    for (let a = 0; a < 3; a++) {
+      const sub = join(root, `d${a}`, 'deeper', 'deepest');
+      mkdirSync(sub, { recursive: true });
+      paths.push(join(root, `d${a}`), join(root, `d${a}`, 'deeper'), sub);
+      for (let f = 0; f < 7; f++) {
+        writeFileSync(join(sub, `f${f}`), 'x');
+        writeFileSync(join(root, `d${a}`, `g${f}`), 'x');
+        paths.push(join(sub, `f${f}`), join(root, `d${a}`, `g${f}`));
+      }
+    }
+    symlinkSync(outside, join(root, 'd0', 'deeper', 'out'));
+    paths.push(join(root, 'd0', 'deeper', 'out'));
+    await chownTree(root, 4323, 4324, 4);
+    for (const path of paths) expect(lstatSync(path), path).toMatchObject({ uid: 4323, gid: 4324 });
+    expect(statSync(outside).uid).toBe(0);
+    expect(statSync(join(outside, 'file')).uid).toBe(0);
+  });
 });
 
 describe('a sandboxed execution', () => {
