@@ -274,6 +274,10 @@ async function runPhases(ctx: PhaseContext): Promise<number> {
   }
   // Once fetched, the work tree is written while .factory/ is read from git's objects, parsed, planned and the plan
   // reported (none of them needs the work tree); the first execution waits for both.
+  // The read is asked first: git answers it while this process is held by the spawn of `git checkout` (a fork of it).
+  // The reader is gone before the workspace is handed over.
+  const configFiles = readConfigFiles(info.configSha, objects).finally(() => objects.close());
+  configFiles.catch(() => undefined); // awaited below
   let checkoutError: Error | undefined;
   const checkedOut: Promise<Error | undefined> = checkoutFetched(workflow.sha, { ...gitOptions, signal: checkoutSignal }).then(
     () => {
@@ -288,9 +292,6 @@ async function runPhases(ctx: PhaseContext): Promise<number> {
     return error ? checkoutFailed(error) : undefined;
   };
 
-  // .factory/ read from git's objects beside `git checkout`; the reader is gone before the workspace is handed over
-  const configFiles = readConfigFiles(info.configSha, objects).finally(() => objects.close());
-  configFiles.catch(() => undefined); // awaited below
   // the workspace handed to the sandbox's uid once git is done with it (git refuses a repository another uid owns),
   // beside planning and the plan's report; the first launch awaits it, and surfaces a failure
   const { sandbox } = sandboxed;
