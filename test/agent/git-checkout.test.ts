@@ -2,12 +2,24 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHECKOUT_STEPS, checkoutCommit, GitError, initRepository, readConfigFiles } from '../../apps/agent/src/server/git-checkout.js';
+import { readConfigFiles as readFrom } from '../../apps/agent/src/server/config-files.js';
+import { CHECKOUT_STEPS, checkoutCommit, GitError, initRepository, type GitOptions } from '../../apps/agent/src/server/git-checkout.js';
+import { startObjectReader } from '../../apps/agent/src/server/git-objects.js';
 import { startGitHttpServer, type GitHttpServer } from '../support/git-http.js';
 import { createRepo, type TestRepo } from './harness.js';
 
 const TOKEN = 'ghs_installationTokenForTests0123456789';
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmpdir() };
+
+/** `.factory/`'s files of `commit`, through a reader of its own. */
+async function readConfigFiles(commit: string, options: GitOptions) {
+  const objects = startObjectReader(options);
+  try {
+    return await readFrom(commit, objects);
+  } finally {
+    await objects.close();
+  }
+}
 
 describe('checkout of a server run over authenticated HTTP', () => {
   let repo: TestRepo;

@@ -3,11 +3,12 @@
  * stand-in API that records what it is asked: it warms up holding no run token and asks nothing (its workdir made an
  * empty repository meanwhile); once its claim line
  * arrives it asks for the run that line names with the token the line carries; and it exits 75 having asked nothing
- * when its claim channel closes without a claim. (A claimed agent running a whole run against the real API, through the
+ * when its claim channel closes without a claim. While it waits, the reader of its repository's objects (one
+ * `git cat-file --batch-command`) is started; it is gone once the agent exits, claimed or not. (A claimed agent running a whole run against the real API, through the
  * orchestrator: test/e2e/local-pool.test.ts.)
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +29,21 @@ beforeAll(async () => {
   apiUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+/** The `git cat-file --batch-command` processes working in `workdir`, with their parent. */
+function objectReadersIn(workdir: string): { pid: number; ppid: number }[] {
+  const readers: { pid: number; ppid: number }[] = [];
+  for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8') !== 'git\0cat-file\0--batch-command\0' || readlinkSync(`/proc/${entry}/cwd`) !== workdir) continue;
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      readers.push({ pid: Number(entry), ppid: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return readers;
+}
 
 function startPooledAgent() {
   const workdir = mkdtempSync(join(tmpdir(), 'factory-pooled-agent-'));
@@ -55,6 +71,8 @@ describe('factory-agent run as a pooled agent', () => {
       // its workdir is an empty repository already (the checkout's `git init`, done while it waits): no template, no hooks
       expect(readFileSync(join(agent.workdir, '.git', 'HEAD'), 'utf8')).toMatch(/^ref: refs\/heads\//);
       expect(readdirSync(join(agent.workdir, '.git')).sort()).toEqual(['HEAD', 'config', 'objects', 'refs']);
+      // …and the reader of its objects is running (reading .factory/ once fetched starts no process)
+      expect(objectReadersIn(agent.workdir)).toEqual([{ pid: expect.any(Number), ppid: agent.child.pid }]);
 
       agent.child.stdin.end(`${JSON.stringify({ runId: 'wf-claimed', token: 'frt_claimed.token' })}\n`);
       expect(await agent.done).toBe(1);
@@ -62,6 +80,7 @@ describe('factory-agent run as a pooled agent', () => {
       expect(requests[0]).toEqual({ method: 'GET', url: '/agent/v1/run', authorization: 'Bearer frt_claimed.token' });
       expect(agent.stderr()).toContain('"runId":"wf-claimed"');
       expect(agent.stderr()).not.toContain('frt_claimed.token');
+      await waitFor(() => objectReadersIn(agent.workdir).length === 0, 5000, 'the object reader gone');
     } finally {
       agent.child.kill('SIGKILL');
       agent.cleanup();
@@ -80,6 +99,7 @@ describe('factory-agent run as a pooled agent', () => {
       expect(await bad.done).toBe(2);
       expect(bad.stderr()).toContain('the claim has no valid token');
       expect(requests).toEqual([]);
+      await waitFor(() => [unclaimed, bad].every((agent) => objectReadersIn(agent.workdir).length === 0), 5000, 'the object readers gone');
     } finally {
       unclaimed.cleanup();
       bad.cleanup();

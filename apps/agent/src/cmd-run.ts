@@ -90,24 +90,26 @@ async function pooledRun(values: FlagValues, io: CliIo): Promise<number> {
   checkClaimSettings(values, io.env);
   if (io.env[CLAIM_ENV] === 'network') return networkPooledRun(values, io);
   if (!io.input) throw new UsageError('a pooled agent needs its standard input (the claim channel)');
-  const { warmUp } = await import('./server/warm-up.js');
-  const { serverRun, repository } = await warmUp(resolve((values.workdir as string | undefined) ?? '.'), io.env);
+  const { warmUp, warmRepositoryFor } = await import('./server/warm-up.js');
+  const { serverRun, ...warm } = await warmUp(resolve((values.workdir as string | undefined) ?? '.'), io.env);
   io.out('factory-agent: warm; waiting to be claimed\n');
   let claim;
   try {
     const line = await readClaimLine(io.input);
     if (line === undefined) {
+      await warm.objects?.close();
       io.out('factory-agent: the claim channel closed before a claim; exiting\n');
       return UNCLAIMED_EXIT;
     }
     claim = parseClaim(line);
   } catch (error) {
+    await warm.objects?.close();
     if (error instanceof ClaimError) throw new UsageError(error.message);
     throw error;
   }
   io.out(`factory-agent: claimed for run ${claim.runId}\n`);
   const settings = await serverSettings(values, io.env, claim);
-  return serverRun({ ...settings, repositoryReady: repository === settings.workdir }, io);
+  return serverRun({ ...settings, ...warmRepositoryFor(warm, settings.workdir) }, io);
 }
 
 /**
@@ -123,8 +125,8 @@ async function networkPooledRun(values: FlagValues, io: CliIo): Promise<number> 
     if (error instanceof ClaimError) throw new UsageError(error.message);
     throw error;
   }
-  const { warmUp } = await import('./server/warm-up.js');
-  const { serverRun, repository } = await warmUp(resolve((values.workdir as string | undefined) ?? '.'), io.env);
+  const { warmUp, warmRepositoryFor } = await import('./server/warm-up.js');
+  const { serverRun, ...warm } = await warmUp(resolve((values.workdir as string | undefined) ?? '.'), io.env);
   const consulUrl = (values.consul as string | undefined) ?? io.env.FACTORY_CONSUL_URL ?? '';
   const source = await startPodNetworkClaim(io.env, consulUrl, key, (message) => io.out(`factory-agent: ${message}\n`));
   io.out(`factory-agent: warm; waiting to be claimed on port ${source.port}\n`);
@@ -136,12 +138,13 @@ async function networkPooledRun(values: FlagValues, io: CliIo): Promise<number> 
   stopListening();
   if (!claim) {
     await source.close();
+    await warm.objects?.close();
     io.out('factory-agent: stopped before a claim; exiting\n');
     return UNCLAIMED_EXIT;
   }
   io.out(`factory-agent: claimed for run ${claim.runId}\n`);
   const settings = await serverSettings(values, io.env, claim);
-  return serverRun({ ...settings, repositoryReady: repository === settings.workdir }, io);
+  return serverRun({ ...settings, ...warmRepositoryFor(warm, settings.workdir) }, io);
 }
 
 async function isDirectory(path: string): Promise<boolean> {

@@ -3,7 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { executionGroups, terminateGroup } from './process-group.js';
 import { noSandbox, type ExecutionSandbox } from './sandbox.js';
-import { GATE_FD, GATE_OPEN, gatedLaunch, unexecutable } from './start-gate.js';
+import { GATE_FD, GATE_OPEN, gatedCommand } from './start-gate.js';
 
 /**
  * Runs one execution's command: `/bin/sh -e -c <command>` (errexit: a multi-line command stops at its first failing
@@ -11,8 +11,8 @@ import { GATE_FD, GATE_OPEN, gatedLaunch, unexecutable } from './start-gate.js';
  * (SIGTERM, then SIGKILL after `killGraceMs`). When the shell exits, whatever it left running in its group is ended
  * the same way, so nothing an execution started outlives it. With a sandbox (sandbox.ts) the shell runs inside it
  * (`bwrap … /bin/sh -e -c`, spawned as the sandbox's uid; `setpriv … /bin/sh -e -c`), still the leader of its group:
- * bubblewrap starts no new session. Each starts behind a gate (start-gate.ts) that opens only once its group is
- * recorded; with a launch's uid the gate's shell already runs as that uid.
+ * bubblewrap starts no new session. Each shell starts its command behind a gate (start-gate.ts, the first line of its
+ * script) that opens only once its group is recorded.
  */
 export interface CommandSpec {
   command: string;
@@ -55,15 +55,13 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
   let launch: Awaited<ReturnType<ExecutionSandbox['launch']>>;
   try {
-    launch = await (spec.sandbox ?? noSandbox).launch({ command: spec.command, cwd: spec.cwd, env: spec.env });
+    launch = await (spec.sandbox ?? noSandbox).launch({ command: gatedCommand(spec.command), cwd: spec.cwd, env: spec.env });
   } catch (error) {
     throw new SpawnError(`could not set up the ${spec.sandbox?.name ?? 'none'} sandbox: ${(error as Error).message}`, { cause: error });
   }
-  const missing = unexecutable(launch.file, launch.env.PATH);
-  if (missing) throw new SpawnError(`could not start ${launch.file}: ${missing}`);
-  const gated = gatedLaunch(launch);
   return new Promise<CommandOutcome>((resolve, reject) => {
-    const child = spawn(gated.file, gated.args, {
+    // the sandbox's program itself (a missing one is the spawn's error): no process of its own for the gate
+    const child = spawn(launch.file, launch.args, {
       cwd: launch.cwd,
       env: launch.env,
       detached: true,
@@ -72,7 +70,7 @@ export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
       ...(launch.gid !== undefined ? { gid: launch.gid } : {}),
     }) as ChildProcessByStdio<null, Readable, Readable>;
     // Tracked until its group is gone, so that it is ended even if this process dies (process-group.ts); only then
-    // is the gate opened and the execution started (start-gate.ts): nothing of it runs untracked.
+    // is the gate opened and the command started (start-gate.ts): nothing of it runs untracked.
     const gate = child.stdio[GATE_FD] as Writable | null;
     gate?.on('error', () => {}); // the gate's shell already gone (e.g. killed): its exit tells the outcome
     if (child.pid !== undefined) {

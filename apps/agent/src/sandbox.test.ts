@@ -3,10 +3,12 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, statS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Writable } from 'node:stream';
 import { groupAlive } from './process-group.js';
-import { runCommand } from './run-command.js';
+import { runCommand, SpawnError } from './run-command.js';
 import { bwrapArgv, bwrapSandbox, chownTree, createSandbox, noSandbox, sandboxForRun, SandboxUnavailableError, uidArgv, uidSandbox } from './sandbox.js';
 import { sandboxSettingsFromEnv, SandboxSettingsError, untrustedRefusal, type BwrapSettings } from './sandbox-settings.js';
+import { GATE_CLOSED_EXIT, GATE_FD, GATE_OPEN, gatedCommand } from './start-gate.js';
 import { UsageError } from './usage.js';
 
 const bwrap: BwrapSettings = { name: 'bwrap', uid: 990, gid: 991, home: '/runs/r1/exec-home', hide: ['/runs', '/srv/factoryci', '/srv/factoryci/.data/factory.env', '/nowhere'], network: 'host' };
@@ -68,6 +70,49 @@ describe('the sandbox\'s preparation', () => {
   });
 });
 
+describe('the start gate in a sandbox (the first line of the execution\'s own shell: no process of its own)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'factory-sandbox-gate-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  it.runIf(process.geteuid?.() === 0)('holds the command inside bubblewrap and behind setpriv until it opens, and never runs it when it closes', async () => {
+    chmodSync(dir, 0o711);
+    const workspace = join(dir, 'workspace');
+    const home = join(dir, 'home');
+    mkdirSync(workspace);
+    mkdirSync(home);
+    const sandboxes = [
+      bwrapSandbox({ name: 'bwrap', uid: 65534, gid: 65534, home, hide: [], network: 'host' }, workspace),
+      uidSandbox({ name: 'uid', uid: 65534, gid: 65534, home }, workspace),
+    ];
+    for (const sandbox of sandboxes) {
+      for (const open of [false, true]) {
+        const marker = join(workspace, `${sandbox.name}-${open}`);
+        // spawned as runCommand spawns it: the sandbox's own program first, the gate's pipe as fd 3
+        const launch = await sandbox.launch({ command: gatedCommand(`touch '${marker}'`), cwd: workspace, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+        const child = spawn(launch.file, launch.args, {
+          cwd: launch.cwd, env: launch.env, stdio: ['ignore', 'ignore', 'inherit', 'pipe'],
+          ...(launch.uid !== undefined ? { uid: launch.uid } : {}), ...(launch.gid !== undefined ? { gid: launch.gid } : {}),
+        });
+        const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+        const gate = child.stdio[GATE_FD] as Writable;
+        gate.on('error', () => {});
+        // however long the gate stays shut, the command does not run
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(existsSync(marker), `${sandbox.name} before the gate`).toBe(false);
+        gate.end(open ? GATE_OPEN : '');
+        expect(await exited, sandbox.name).toBe(open ? 0 : GATE_CLOSED_EXIT);
+        expect(existsSync(marker), `${sandbox.name} gate ${open ? 'opened' : 'closed'}`).toBe(open);
+      }
+    }
+  });
+
+  it.runIf(process.geteuid?.() === 0)('makes a missing sandbox program a start error (not an exit code)', async () => {
+    const sandbox = bwrapSandbox({ name: 'bwrap', uid: 65534, gid: 65534, home: dir, hide: [], network: 'host' }, dir);
+    const ran = runCommand({ command: 'true', cwd: dir, env: { PATH: join(dir, 'no-programs-here') }, killGraceMs: 500, sandbox, onOutput: () => {} });
+    await expect(ran).rejects.toThrow(SpawnError);
+    await expect(ran).rejects.toThrow(/^could not start bwrap: spawn bwrap ENOENT/);
+  });
+});
+
 describe('uidArgv', () => {
   it('drops to the uid and gid with no groups, no_new_privs and empty inheritable and bounding sets, then runs the shell: no namespaces', () => {
     expect(uidArgv({ uid: 1000, gid: 1001 }, 'npm test')).toEqual([
@@ -92,6 +137,30 @@ describe('chownTree', () => {
     expect(statSync(join(workspace, 'src', 'a.js'))).toMatchObject({ uid: 4321, gid: 4322 });
     expect(statSync(workspace).uid).toBe(4321);
     expect(lstatSync(join(workspace, 'app')).uid).toBe(4321);
+    expect(statSync(outside).uid).toBe(0);
+    expect(statSync(join(outside, 'file')).uid).toBe(0);
+  });
+
+  it('hands over every path of a wider and deeper tree, a few at a time, links to directories left unentered', async () => {
+    const root = join(dir, 'wide');
+    const outside = join(dir, 'outside-wide');
+    mkdirSync(outside);
+    writeFileSync(join(outside, 'file'), 'x');
+    const paths = [root];
+    for (let a = 0; a < 3; a++) {
+      const sub = join(root, `d${a}`, 'deeper', 'deepest');
+      mkdirSync(sub, { recursive: true });
+      paths.push(join(root, `d${a}`), join(root, `d${a}`, 'deeper'), sub);
+      for (let f = 0; f < 7; f++) {
+        writeFileSync(join(sub, `f${f}`), 'x');
+        writeFileSync(join(root, `d${a}`, `g${f}`), 'x');
+        paths.push(join(sub, `f${f}`), join(root, `d${a}`, `g${f}`));
+      }
+    }
+    symlinkSync(outside, join(root, 'd0', 'deeper', 'out'));
+    paths.push(join(root, 'd0', 'deeper', 'out'));
+    await chownTree(root, 4323, 4324, 4);
+    for (const path of paths) expect(lstatSync(path), path).toMatchObject({ uid: 4323, gid: 4324 });
     expect(statSync(outside).uid).toBe(0);
     expect(statSync(join(outside, 'file')).uid).toBe(0);
   });

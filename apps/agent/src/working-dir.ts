@@ -14,8 +14,8 @@ export async function resolveWorkingDir(checkout: string, workingDir: string | u
   let root: string;
   let real: string;
   try {
-    root = await realpath(checkout);
-    real = await realpath(resolve(checkout, shown));
+    // both at once: the first execution's start waits for them
+    [root, real] = await Promise.all([realpath(checkout), realpath(resolve(checkout, shown))]);
   } catch {
     return missing;
   }

@@ -1,6 +1,4 @@
 import { spawn } from 'node:child_process';
-import { basename } from 'node:path';
-import { CONFIG_LIMITS, isConfigFileName, type ConfigFile } from '@factoryci/config';
 
 /**
  * The checkout of a server run: `git init` in the workspace, fetch the exact commit (and the commit `.factory/` is read
@@ -37,12 +35,17 @@ export function basicAuthHeader(token: string): string {
   return `Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;
 }
 
+/** The environment git runs with: the agent's base environment, never a prompt for credentials. */
+export function gitEnv(env: Readonly<Record<string, string>>): Record<string, string> {
+  return { ...env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', SSH_ASKPASS: '' };
+}
+
 /** Runs git; `input` (if any) is written to its stdin. Resolves with its stdout; rejects with a GitError. */
 export function git(args: string[], options: GitOptions & { extraEnv?: Record<string, string>; input?: string }): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const child = spawn('git', args, {
       cwd: options.cwd,
-      env: { ...options.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', SSH_ASKPASS: '', ...options.extraEnv },
+      env: { ...gitEnv(options.env), ...options.extraEnv },
       stdio: ['pipe', 'pipe', 'pipe'],
       ...(options.signal ? { signal: options.signal, killSignal: 'SIGKILL' as const } : {}),
     });
@@ -110,52 +113,4 @@ export async function checkoutFetched(sha: string, options: GitOptions): Promise
 export async function checkoutCommit(spec: CheckoutSpec): Promise<void> {
   await fetchCommits(spec);
   await checkoutFetched(spec.sha, spec);
-}
-
-const REGULAR_FILE = /^100(644|755)$/;
-
-/**
- * The `.factory/*.hcl` files of a commit, read from git's object store (not the work tree): for an untrusted pull
- * request this is the base commit, so the pull request's own `.factory/` never runs. Paths are `.factory/<name>`.
- * Only regular files directly under `.factory/` count (as for `factory-agent run` on a directory).
- */
-export async function readConfigFiles(commit: string, options: GitOptions): Promise<ConfigFile[]> {
-  const listing = (await git(['ls-tree', '-z', '-l', commit, '--', '.factory/'], options)).toString('utf8');
-  const entries: { path: string; blob: string; bytes: number }[] = [];
-  for (const entry of listing.split('\0')) {
-    const match = /^(\d+) blob ([0-9a-f]+) +(\d+)\t(.+)$/s.exec(entry);
-    if (!match || !REGULAR_FILE.test(match[1] as string) || !isConfigFileName(basename(match[4] as string))) continue;
-    entries.push({ path: match[4] as string, blob: match[2] as string, bytes: Number(match[3]) });
-  }
-  // Only what the configuration limits allow is read (docs/factory-hcl.md, "Limits"): a file over the size limit, or
-  // every file when there are too many, is passed by its size and reported as such by loadConfigFromFiles.
-  const readable = entries.length <= CONFIG_LIMITS.maxFiles;
-  const isRead = ({ bytes }: { bytes: number }) => readable && bytes <= CONFIG_LIMITS.maxFileBytes;
-  const read = entries.filter(isRead);
-  // every file in one `git cat-file --batch` (a process per file would cost a process start each), in the order asked
-  const blobs = read.length === 0 ? [] : catFileBatch(await git(['cat-file', '--batch'], { ...options, input: read.map(({ blob }) => `${blob}\n`).join('') }));
-  if (blobs.length !== read.length) throw new GitError(['cat-file', '--batch'], 0, `${blobs.length} objects for ${read.length} asked`);
-  let next = 0;
-  return entries.map((entry) => (isRead(entry) ? { path: entry.path, content: (blobs[next++] as Buffer).toString('utf8') } : { path: entry.path, content: '', bytes: entry.bytes }));
-}
-
-/**
- * The objects of `git cat-file --batch`'s output, in order (pure): each `<oid> <type> <size>` line, its bytes and a
- * newline. Throws a GitError for an object git reports missing, or output that is not of that shape.
- */
-export function catFileBatch(output: Buffer): Buffer[] {
-  const objects: Buffer[] = [];
-  let at = 0;
-  while (at < output.length) {
-    const lineEnd = output.indexOf(0x0a, at);
-    const header = output.subarray(at, lineEnd < 0 ? output.length : lineEnd).toString('utf8');
-    const size = /^[0-9a-f]+ \S+ (\d+)$/.exec(header)?.[1];
-    if (lineEnd < 0 || size === undefined) throw new GitError(['cat-file', '--batch'], 0, `unexpected output: ${header.slice(0, 200)}`);
-    const start = lineEnd + 1;
-    const end = start + Number(size);
-    if (output[end] !== 0x0a) throw new GitError(['cat-file', '--batch'], 0, `an object cut short: ${header}`);
-    objects.push(output.subarray(start, end));
-    at = end + 1;
-  }
-  return objects;
 }

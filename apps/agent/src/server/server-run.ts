@@ -20,7 +20,9 @@ import { createAgentLogger, type Logger } from './agent-logger.js';
 import { ApiRejectedError, cachedApiLocator, createAgentApiClient, fixedApiLocator, type AgentApiClient } from './api-client.js';
 import { createApiReporter } from './api-reporter.js';
 import { serverBaseEnv } from './base-env.js';
-import { basicAuthHeader, checkoutFetched, fetchCommits, GitError, readConfigFiles } from './git-checkout.js';
+import { readConfigFiles } from './config-files.js';
+import { basicAuthHeader, checkoutFetched, fetchCommits, GitError, initRepository } from './git-checkout.js';
+import { startObjectReader, type ObjectReader } from './git-objects.js';
 import { createRedactor, type Redactor } from './redaction.js';
 import { checkRunInfo, checkRunSecrets, needsSecrets, planContextOf, secretsAllowedFor, withoutReused, type RunInfo } from './run-info.js';
 import { servicesProblem, waitForServices, type ProvidedService } from '../service-readiness.js';
@@ -41,6 +43,8 @@ export interface ServerSettings {
   cloneDepth: number;
   /** The workdir is an empty repository already (a pooled agent's warm-up made it, warm-up.ts): the checkout skips `git init`. */
   repositoryReady?: boolean;
+  /** The reader of that repository's objects, started while warming up (else the run starts one after `git init`); the run closes it. */
+  objects?: ObjectReader;
   /** How long one report to the API may keep failing before the run is given up as `error`. */
   giveUpAfterMs: number;
   /** TTL of the Consul check, in seconds. */
@@ -131,6 +135,7 @@ export async function serverRun(settings: ServerSettings, io: CliIo): Promise<nu
 
   let statusServer: StatusServer | undefined;
   let registration: ServiceRegistration | undefined;
+  const repository: RepositoryObjects = { objects: settings.objects };
   try {
     if (consul) {
       try {
@@ -151,19 +156,26 @@ export async function serverRun(settings: ServerSettings, io: CliIo): Promise<nu
         logger.warn({ error: (error as Error).message }, 'could not register in consul');
       }
     }
-    const code = await runPhases({ settings, io, logger, client, redactor, state, signal: controller.signal, interrupted: () => interrupted });
+    const code = await runPhases({ settings, io, logger, client, redactor, state, repository, signal: controller.signal, interrupted: () => interrupted });
     state.phase = 'done';
     logger.info({ exitCode: code, status: state.status }, 'agent finished');
     return code;
   } finally {
+    await repository.objects?.close();
     await registration?.stop().catch((error: unknown) => logger.warn({ error: (error as Error).message }, 'consul deregistration failed'));
     await statusServer?.close();
     stopListening();
   }
 }
 
+/** The object reader of the workspace's repository, once there is one (closed when the run ends, if not before). */
+interface RepositoryObjects {
+  objects: ObjectReader | undefined;
+}
+
 interface PhaseContext {
   settings: ServerSettings;
+  repository: RepositoryObjects;
   io: CliIo;
   logger: Logger;
   client: AgentApiClient;
@@ -174,7 +186,7 @@ interface PhaseContext {
 }
 
 async function runPhases(ctx: PhaseContext): Promise<number> {
-  const { settings, io, logger, client, redactor, state, signal } = ctx;
+  const { settings, io, logger, client, redactor, state, repository, signal } = ctx;
   const now = () => new Date().toISOString();
   let info: RunInfo;
   try {
@@ -241,7 +253,11 @@ async function runPhases(ctx: PhaseContext): Promise<number> {
     logger.error({ error: error.message }, 'checkout failed');
     return finish('error', `checkout failed: ${error.message}`, EXIT.failure);
   };
+  let objects: ObjectReader;
   try {
+    if (settings.repositoryReady !== true) await initRepository({ ...gitOptions, signal: checkoutSignal });
+    // started before the fetch (a pooled agent's while it waited): reading .factory/ once fetched starts no process
+    objects = repository.objects ??= startObjectReader(gitOptions);
     await fetchCommits({
       ...gitOptions,
       signal: checkoutSignal,
@@ -250,7 +266,7 @@ async function runPhases(ctx: PhaseContext): Promise<number> {
       sha: workflow.sha,
       configSha: info.configSha,
       depth: settings.cloneDepth,
-      initialized: settings.repositoryReady === true,
+      initialized: true,
     });
     logger.info({ sha: workflow.sha }, 'fetched');
   } catch (error) {
@@ -258,6 +274,10 @@ async function runPhases(ctx: PhaseContext): Promise<number> {
   }
   // Once fetched, the work tree is written while .factory/ is read from git's objects, parsed, planned and the plan
   // reported (none of them needs the work tree); the first execution waits for both.
+  // The read is asked first: git answers it while this process is held by the spawn of `git checkout` (a fork of it).
+  // The reader is gone before the workspace is handed over.
+  const configFiles = readConfigFiles(info.configSha, objects).finally(() => objects.close());
+  configFiles.catch(() => undefined); // awaited below
   let checkoutError: Error | undefined;
   const checkedOut: Promise<Error | undefined> = checkoutFetched(workflow.sha, { ...gitOptions, signal: checkoutSignal }).then(
     () => {
@@ -272,9 +292,6 @@ async function runPhases(ctx: PhaseContext): Promise<number> {
     return error ? checkoutFailed(error) : undefined;
   };
 
-  // .factory/ read from git's objects beside `git checkout`
-  const configFiles = readConfigFiles(info.configSha, gitOptions);
-  configFiles.catch(() => undefined); // awaited below
   // the workspace handed to the sandbox's uid once git is done with it (git refuses a repository another uid owns),
   // beside planning and the plan's report; the first launch awaits it, and surfaces a failure
   const { sandbox } = sandboxed;

@@ -3,13 +3,15 @@
  * request that does not depend on the run — the server run's modules (engine, API client, Consul, git checkout), the
  * configuration parser with one small configuration parsed and planned (so its code is compiled), and `fetch`'s
  * HTTP client (loaded and compiled on a first request: one GET and one POST to a server of this process on loopback)
- * — and the workspace made an empty repository (`git init`, the checkout's first step). Nothing here reaches the
- * network or the API.
+ * — and the workspace made an empty repository (`git init`, the checkout's first step) with the reader of its objects
+ * started (git-objects.ts: `.factory/` is read through it once fetched). Nothing here reaches the network or the API.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serverBaseEnv } from './base-env.js';
 import { initRepository } from './git-checkout.js';
+import { startObjectReader, type ObjectReader } from './git-objects.js';
+import type { ServerSettings } from './server-run.js';
 
 /** A small configuration of the common shape, parsed and planned once to warm the fast parser and the planner. */
 export const WARM_UP_CONFIG = `pipeline "warm" {
@@ -31,20 +33,32 @@ export interface WarmAgent {
   serverRun: typeof import('./server-run.js')['serverRun'];
   /** The workdir made an empty repository while warming up (settings' `repositoryReady` for that workdir); undefined: not made. */
   repository?: string;
+  /** The reader of that repository's objects (settings' `objects`). */
+  objects?: ObjectReader;
 }
 
 /** Loads and warms what a run needs, and prepares `workdir`'s repository (with the agent's environment `env`). */
 export async function warmUp(workdir: string, env: Readonly<Record<string, string | undefined>>): Promise<WarmAgent> {
-  const repository = initRepository({ cwd: workdir, env: serverBaseEnv(env) }).then(
-    () => workdir,
-    () => undefined, // the checkout makes it then
+  const gitOptions = { cwd: workdir, env: serverBaseEnv(env) };
+  const repository = initRepository(gitOptions).then(
+    () => ({ repository: workdir, objects: startObjectReader(gitOptions) }),
+    () => ({}), // the checkout makes it then
   );
   const [serverRunModule, config] = await Promise.all([import('./server-run.js'), import('@factoryci/config')]);
   const loaded = await config.loadConfigFromFilesInWorker([{ path: '.factory/warm.hcl', content: WARM_UP_CONFIG }]);
   config.planWorkflow(loaded, { event: 'push', branch: 'main', changedPaths: ['src/a.ts'] });
   await warmHttpClient();
-  const made = await repository;
-  return { serverRun: serverRunModule.serverRun, ...(made ? { repository: made } : {}) };
+  return { serverRun: serverRunModule.serverRun, ...(await repository) };
+}
+
+/**
+ * What a claimed run in `workdir` takes from the warm-up: the repository and its object reader when the warm-up made
+ * them there; else nothing (the reader, if any, is closed).
+ */
+export function warmRepositoryFor(warm: Omit<WarmAgent, 'serverRun'>, workdir: string): Pick<ServerSettings, 'repositoryReady' | 'objects'> {
+  if (warm.repository === workdir) return { repositoryReady: true, ...(warm.objects ? { objects: warm.objects } : {}) };
+  void warm.objects?.close();
+  return { repositoryReady: false };
 }
 
 /**

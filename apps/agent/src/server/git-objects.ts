@@ -1,0 +1,151 @@
+import { spawn } from 'node:child_process';
+import { gitEnv, GitError, type GitOptions } from './git-checkout.js';
+
+/**
+ * Reads objects of the workspace's repository through one `git cat-file --batch-command`, started with the repository
+ * (a pooled agent: while it waits for its claim), so that reading `.factory/` once fetched costs no process start
+ * (`spawn` forks the whole agent, and a git start is ≈8–10 ms here). Git looks again for the packs and loose objects
+ * it has not found, so objects fetched after its start are read. Commands go down its stdin one after another and the
+ * answers come back in the same order (`parseBatchAnswers`, pure); a tree object is binary (`parseTree`, pure).
+ * (The orchestrator keeps such processes too, `apps/orchestrator/src/processing/git-objects.ts`.)
+ */
+
+/** An answer of `cat-file --batch-command`: the object's id, type and size (and its bytes for `contents`), or missing. */
+export type BatchAnswer = { found: true; oid: string; type: string; size: number; content?: Buffer } | { found: false; name: string; why: string };
+
+/** An entry of a tree object: `mode` as git writes it (octal, e.g. `100644`, `40000`). */
+export interface TreeEntry {
+  mode: string;
+  name: string;
+  oid: string;
+}
+
+/** The entries of a tree object (`<mode> <name>\0<id as hashBytes raw bytes>`, repeated). Pure. */
+export function parseTree(tree: Buffer, hashBytes: number): TreeEntry[] {
+  const entries: TreeEntry[] = [];
+  let at = 0;
+  while (at < tree.length) {
+    const space = tree.indexOf(0x20, at);
+    const nul = space === -1 ? -1 : tree.indexOf(0, space + 1);
+    if (space === -1 || nul === -1 || nul + 1 + hashBytes > tree.length) throw new GitError(['cat-file', '--batch-command'], 0, `a malformed tree object at byte ${at}`);
+    entries.push({ mode: tree.toString('latin1', at, space), name: tree.toString('utf8', space + 1, nul), oid: tree.toString('hex', nul + 1, nul + 1 + hashBytes) });
+    at = nul + 1 + hashBytes;
+  }
+  return entries;
+}
+
+/**
+ * Takes the answers complete in `buffer` for the commands waiting (`withContent`: whether each was `contents`), in
+ * order; returns them and the bytes left over (the start of the next answer). Pure; throws a GitError for output of
+ * another shape.
+ */
+export function parseBatchAnswers(buffer: Buffer, withContent: readonly boolean[]): { answers: BatchAnswer[]; rest: Buffer } {
+  const answers: BatchAnswer[] = [];
+  let at = 0;
+  for (const content of withContent) {
+    const newline = buffer.indexOf(0x0a, at);
+    if (newline === -1) break;
+    const header = buffer.toString('utf8', at, newline);
+    const parts = header.split(' ');
+    const last = parts.at(-1) ?? '';
+    if (last === 'missing' || last === 'ambiguous') {
+      answers.push({ found: false, name: parts.slice(0, -1).join(' '), why: last });
+      at = newline + 1;
+      continue;
+    }
+    const [oid = '', type = '', sizeText = ''] = parts;
+    const size = Number(sizeText);
+    if (parts.length !== 3 || !/^\d+$/.test(sizeText) || !Number.isSafeInteger(size)) {
+      throw new GitError(['cat-file', '--batch-command'], 0, `unexpected output: ${header.slice(0, 200)}`);
+    }
+    if (!content) {
+      answers.push({ found: true, oid, type, size });
+      at = newline + 1;
+      continue;
+    }
+    // the object's bytes, then a newline
+    if (buffer.length < newline + 1 + size + 1) break;
+    if (buffer[newline + 1 + size] !== 0x0a) throw new GitError(['cat-file', '--batch-command'], 0, `an object cut short: ${header}`);
+    answers.push({ found: true, oid, type, size, content: buffer.subarray(newline + 1, newline + 1 + size) });
+    at = newline + 1 + size + 1;
+  }
+  return { answers, rest: buffer.subarray(at) };
+}
+
+/** The objects of one repository, read by one `git cat-file --batch-command`. */
+export interface ObjectReader {
+  info(name: string): Promise<BatchAnswer>;
+  contents(name: string): Promise<BatchAnswer>;
+  /** No more reads: git's stdin is ended (the reads waiting are still answered); resolves once it exited. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts `git cat-file --batch-command` in `options.cwd` (a repository already). It keeps the agent alive only while
+ * a read or its `close` waits. A read after a failure (git gone, output of another shape, `options.signal` aborted) fails with it.
+ */
+export function startObjectReader(options: GitOptions): ObjectReader {
+  const args = ['cat-file', '--batch-command'];
+  const child = spawn('git', args, { cwd: options.cwd, env: gitEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
+  const waiting: { content: boolean; resolve(answer: BatchAnswer): void; reject(error: Error): void }[] = [];
+  let buffered: Buffer = Buffer.alloc(0);
+  let stderr = '';
+  let failure: Error | undefined;
+  let ended = false;
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const handles = [child, child.stdin, child.stdout, child.stderr] as unknown as { ref(): void; unref(): void }[];
+  /** Held by the agent's event loop only while a read waits. */
+  const hold = (held: boolean) => handles.forEach((handle) => (held ? handle.ref() : handle.unref()));
+  hold(false);
+
+  const fail = (error: Error) => {
+    failure ??= error;
+    for (const read of waiting.splice(0)) read.reject(failure);
+    hold(false);
+    child.kill('SIGKILL');
+  };
+  child.stdout.on('data', (chunk: Buffer) => {
+    buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+    let parsed: ReturnType<typeof parseBatchAnswers>;
+    try {
+      parsed = parseBatchAnswers(buffered, waiting.map((read) => read.content));
+    } catch (error) {
+      fail(error as Error);
+      return;
+    }
+    buffered = parsed.rest.length === 0 ? Buffer.alloc(0) : Buffer.from(parsed.rest);
+    for (const answer of parsed.answers) waiting.shift()?.resolve(answer);
+    if (waiting.length === 0) hold(false);
+  });
+  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-2000)));
+  child.once('error', (error) => fail(new GitError(args, null, error.message)));
+  // `close`: git's last words on stderr are read by then
+  child.once('close', (code) => fail(new GitError(args, code, stderr || 'git cat-file ended')));
+  child.stdin.on('error', () => undefined); // git gone: its `close` tells why
+  const onAbort = () => fail(Object.assign(new Error('reading git objects was aborted'), { name: 'AbortError' }));
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  void exited.then(() => options.signal?.removeEventListener('abort', onAbort));
+
+  const ask = (command: 'info' | 'contents', name: string) =>
+    new Promise<BatchAnswer>((resolve, reject) => {
+      if (/[\n\0]/.test(name)) throw new GitError(args, 0, 'an object name holds a newline');
+      if (failure) throw failure;
+      if (ended) throw new GitError(args, 0, 'read after close');
+      waiting.push({ content: command === 'contents', resolve, reject });
+      hold(true);
+      child.stdin.write(`${command} ${name}\n`);
+    });
+  return {
+    info: (name) => ask('info', name),
+    contents: (name) => ask('contents', name),
+    close() {
+      if (!ended) {
+        ended = true;
+        // awaited: held until git exited
+        if (!failure) hold(true);
+        child.stdin.end();
+      }
+      return exited;
+    },
+  };
+}
