@@ -89,6 +89,7 @@ export async function processWorkflow(job: WorkflowJobLike, deps: ProcessDeps): 
   if (!found) return skip(run.log, 'no such workflow');
   let leftover: RunHandle | undefined;
   let justAdmitted = false;
+  let provisioningNotice: Promise<void> | undefined;
   if (entry.kind === 'skip') {
     leftover = await leftoverRun(run, found);
     if (!leftover) return skip(run.log, entry.why);
@@ -98,11 +99,21 @@ export async function processWorkflow(job: WorkflowJobLike, deps: ProcessDeps): 
     if (verdict.kind === 'skipped') return skip(run.log, verdict.why);
     if (verdict.kind === 'deferred') return verdict;
     justAdmitted = true;
+    // told beside the start, not before it: the agent's claim does not wait for a Redis round trip (notify never throws)
+    provisioningNotice = run.notify('provisioning');
   } else {
     run.log.info({ status: found.status, runnerHandle: found.runnerHandle }, 'following a run already in progress');
   }
   const attempts: AttemptDeps = { runTokenKey: deps.runTokenKey, readRunnerBlock: deps.readRunnerBlock ?? defaultRunnerBlockReader };
-  const attach = leftover ? async () => leftover : () => attachRun(run, found, attempts, justAdmitted);
+  const attach = leftover
+    ? async () => leftover
+    : async () => {
+        try {
+          return await attachRun(run, found, attempts, justAdmitted);
+        } finally {
+          await provisioningNotice;
+        }
+      };
 
   const cancel = createCancelRequest(run);
   const unsubscribe = deps.cancels.on(run.workflowId, () => {
