@@ -33,6 +33,7 @@ import { readRunEndFacts } from './run-end-facts.js';
 import { readRunnerBlock as defaultRunnerBlockReader, type RunnerBlockReader } from './runner-block.js';
 import type { SlotFreed } from './slot-freed.js';
 import type { StatusPolls } from './status-polls.js';
+import { readWorkflowToRun } from './workflow-read.js';
 
 export { DEFAULT_PROCESS_SETTINGS, type ProcessSettings } from './run-context.js';
 export { attemptRunId } from './attempts.js';
@@ -84,7 +85,7 @@ export type ProcessResult =
 
 export async function processWorkflow(job: WorkflowJobLike, deps: ProcessDeps): Promise<ProcessResult> {
   const run = createRunContext(job.data.workflowId, deps);
-  const found = await run.db.workflow.findUnique({ where: { id: run.workflowId }, include: { project: true } });
+  const found = await readWorkflowToRun(run.db, run.workflowId);
   const entry = entryDecision(found?.status);
   if (!found) return skip(run.log, 'no such workflow');
   let leftover: RunHandle | undefined;
