@@ -182,6 +182,28 @@ describe('processWorkflow with the local runner', () => {
     expect(starts(workflow.id)).toBe(1);
   });
 
+  it('starts the run without waiting for the provisioning notice: the check run hears of it beside the start', async () => {
+    const project = await createProject();
+    const workflow = await createWorkflow(project.id);
+    let startedMeanwhile: boolean | undefined;
+    const d = deps(localRunner(), {
+      notify: async (_id, change) => {
+        if (change !== 'provisioning') return;
+        // a notice that takes long (Redis slow to answer): the run's agent is started meanwhile
+        startedMeanwhile = await waitFor(() => existsSync(join(stateDir, workflow.id, 'starting.json')), 3000).then(
+          () => true,
+          () => false,
+        );
+      },
+    });
+    const processing = processWorkflow(job(workflow.id), d);
+    await waitFor(async () => (await status(workflow.id)) === 'running', 10_000);
+    expect(startedMeanwhile).toBe(true);
+    await database.db.workflow.update({ where: { id: workflow.id }, data: { status: 'success', finishedAt: new Date() } });
+    exitAgent(workflow.id, 0);
+    expect(await processing).toEqual({ kind: 'ended', status: 'success', reason: null });
+  });
+
   it('observes the run\'s reaction time and duration in the metrics, served as GET /metrics', async () => {
     const metrics = createOrchestratorMetrics();
     const server = await startHealthServer({ port: 0, host: '127.0.0.1', logger, checks: {}, metrics: metrics.registry });

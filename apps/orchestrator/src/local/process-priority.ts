@@ -98,13 +98,58 @@ export function threadsOfGroup(pgid: number): { pid: number; tid: number }[] {
   return threads;
 }
 
+/** The few /proc reads a walk of a process tree makes (the real /proc by default; tests give a table). */
+export interface ProcReads {
+  /** A file's text; throws when it is not there (the process is gone, or the kernel has no such file). */
+  read(path: string): string;
+  /** A directory's entries; throws when it is not there. */
+  list(path: string): string[];
+}
+
+const realProc: ProcReads = { read: (path) => readFileSync(path, 'utf8'), list: (path) => readdirSync(path) };
+
+/**
+ * Every thread of the processes of group `pgid` that descend from its leader `pgid`, found from the leader down
+ * through the kernel's `/proc/<pid>/task/<tid>/children` files: a few reads, not one per process of the machine
+ * (threadsOfGroup). Processes gone meanwhile are skipped; undefined when the leader is gone or the kernel keeps no
+ * children files (then threadsOfGroup is the way). A process of the group whose parent ended (an orphan) is not
+ * found: a pool's agent is its supervisor's child, and what a run starts the agent starts.
+ */
+export function threadsOfGroupTree(pgid: number, proc: ProcReads = realProc): { pid: number; tid: number }[] | undefined {
+  const threads: { pid: number; tid: number }[] = [];
+  const pending = [pgid];
+  for (let pid = pending.pop(); pid !== undefined; pid = pending.pop()) {
+    let tasks: string[];
+    try {
+      if (statFields(proc.read(`/proc/${pid}/stat`))?.pgrp !== pgid) continue;
+      tasks = proc.list(`/proc/${pid}/task`);
+    } catch {
+      if (pid === pgid) return undefined;
+      continue; // gone meanwhile
+    }
+    for (const task of tasks) {
+      threads.push({ pid, tid: Number(task) });
+      let children: string;
+      try {
+        children = proc.read(`/proc/${pid}/task/${task}/children`);
+      } catch {
+        if (pid === pgid && task === String(pgid)) return undefined; // no children files here (or the leader just ended)
+        continue; // the thread ended meanwhile
+      }
+      for (const child of children.split(' ')) if (/^\d+$/.test(child)) pending.push(Number(child));
+    }
+  }
+  return threads;
+}
+
 /**
  * Sets every thread of process group `pgid` to nice `nice` (Linux keeps a priority per thread, so a process's own is
- * not enough); returns how many were set. Throws the first error other than a thread having ended meanwhile.
+ * not enough): those of its leader's tree (threadsOfGroupTree), or where the kernel cannot tell those, every one found
+ * in /proc; returns how many were set. Throws the first error other than a thread having ended meanwhile.
  */
 export function setGroupPriority(pgid: number, nice: number): number {
   let set = 0;
-  for (const { tid } of threadsOfGroup(pgid)) {
+  for (const { tid } of threadsOfGroupTree(pgid) ?? threadsOfGroup(pgid)) {
     try {
       setPriority(tid, nice);
       set += 1;

@@ -55,16 +55,13 @@ export function singleAdmissions(db: Db): Admissions {
   return async (projectId, workflowId) => (await admitWorkflows(db, projectId, [workflowId]))[0] ?? { admitted: false, why: 'not-queued' };
 }
 
-/** Moves the queued workflow to `provisioning` if its project has room (and says so to GitHub). */
+/** Moves the queued workflow to `provisioning` if its project has room (the caller tells the check run, beside the start). */
 export async function admit(run: RunContext, found: { projectId: string; number: number }, admissions: Admissions = singleAdmissions(run.db)): Promise<AdmissionVerdict> {
   const admission = await admissions(found.projectId, run.workflowId);
   const verdict = admissionVerdict(admission, run.settings.projectRecheckMs);
   if (!admission.admitted && admission.why === 'project-limit') {
     run.log.info({ active: admission.active, ahead: admission.ahead, limit: admission.limit }, 'waiting for a slot of the project');
   }
-  if (verdict.kind === 'admitted') {
-    run.log.info({ projectId: found.projectId, number: found.number }, 'provisioning');
-    await run.notify('provisioning');
-  }
+  if (verdict.kind === 'admitted') run.log.info({ projectId: found.projectId, number: found.number }, 'provisioning');
   return verdict;
 }

@@ -33,6 +33,7 @@ import { readRunEndFacts } from './run-end-facts.js';
 import { readRunnerBlock as defaultRunnerBlockReader, type RunnerBlockReader } from './runner-block.js';
 import type { SlotFreed } from './slot-freed.js';
 import type { StatusPolls } from './status-polls.js';
+import { readWorkflowToRun } from './workflow-read.js';
 
 export { DEFAULT_PROCESS_SETTINGS, type ProcessSettings } from './run-context.js';
 export { attemptRunId } from './attempts.js';
@@ -84,11 +85,12 @@ export type ProcessResult =
 
 export async function processWorkflow(job: WorkflowJobLike, deps: ProcessDeps): Promise<ProcessResult> {
   const run = createRunContext(job.data.workflowId, deps);
-  const found = await run.db.workflow.findUnique({ where: { id: run.workflowId }, include: { project: true } });
+  const found = await readWorkflowToRun(run.db, run.workflowId);
   const entry = entryDecision(found?.status);
   if (!found) return skip(run.log, 'no such workflow');
   let leftover: RunHandle | undefined;
   let justAdmitted = false;
+  let provisioningNotice: Promise<void> | undefined;
   if (entry.kind === 'skip') {
     leftover = await leftoverRun(run, found);
     if (!leftover) return skip(run.log, entry.why);
@@ -98,11 +100,21 @@ export async function processWorkflow(job: WorkflowJobLike, deps: ProcessDeps): 
     if (verdict.kind === 'skipped') return skip(run.log, verdict.why);
     if (verdict.kind === 'deferred') return verdict;
     justAdmitted = true;
+    // told beside the start, not before it: the agent's claim does not wait for a Redis round trip (notify never throws)
+    provisioningNotice = run.notify('provisioning');
   } else {
     run.log.info({ status: found.status, runnerHandle: found.runnerHandle }, 'following a run already in progress');
   }
   const attempts: AttemptDeps = { runTokenKey: deps.runTokenKey, readRunnerBlock: deps.readRunnerBlock ?? defaultRunnerBlockReader };
-  const attach = leftover ? async () => leftover : () => attachRun(run, found, attempts, justAdmitted);
+  const attach = leftover
+    ? async () => leftover
+    : async () => {
+        try {
+          return await attachRun(run, found, attempts, justAdmitted);
+        } finally {
+          await provisioningNotice;
+        }
+      };
 
   const cancel = createCancelRequest(run);
   const unsubscribe = deps.cancels.on(run.workflowId, () => {

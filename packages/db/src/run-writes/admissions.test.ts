@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { admissionsOf, type Admission, type AdmissionFacts } from './admissions.js';
+import { admissionReadScript, admissionsOf, admissionWriteScript, type Admission, type AdmissionFacts } from './admissions.js';
 
 const facts = (limit: number, active: number, places: Record<string, number>): AdmissionFacts => ({ limit, active, places: new Map(Object.entries(places)) });
 const admitted: Admission = { admitted: true };
@@ -35,5 +35,29 @@ describe('the admissions of a batch (admissionsOf)', () => {
       return held(active, ahead, limit);
     });
     expect(admissionsOf(Object.keys(places), facts(limit, 1, places)).map((a) => a.admitted)).toEqual(oneByOne.map((a) => a.admitted));
+  });
+});
+
+const placeholders = (sql: string) => sql.split('?').length - 1;
+
+describe("admission's two scripts (one round trip each, as data)", () => {
+  it('the first locks the project row, then counts its active workflows and reads the places of those asked for', () => {
+    const script = admissionReadScript('p', ['a', 'b']);
+    const statements = script.sql.split(';\n');
+    expect(statements.map((s) => s.split(' ').slice(0, 2).join(' '))).toEqual(['START TRANSACTION', 'SELECT `max_concurrent_runs`', 'SELECT COUNT(*)', 'SELECT `id`,']);
+    expect(statements[1]).toMatch(/FROM `projects` WHERE `id` = \? FOR UPDATE$/);
+    expect(statements[3]).toContain("ROW_NUMBER() OVER (ORDER BY `number`) - 1 AS `place`");
+    expect(script.values).toHaveLength(placeholders(script.sql));
+    expect(script.values).toEqual(['p', 'p', 'provisioning', 'running', 'p', 'a', 'b']);
+  });
+
+  it('the second moves the chosen from queued only, reads back which it moved, and commits', () => {
+    const script = admissionWriteScript(['a', 'b']);
+    const statements = script.sql.split(';\n');
+    expect(statements.map((s) => s.split(' ')[0])).toEqual(['UPDATE', 'SELECT', 'COMMIT']);
+    expect(statements[0]).toContain("SET `status` = 'provisioning', `status_reason` = NULL, `updated_at` = NOW(3)");
+    expect(statements[1]).toMatch(/`status` = 'provisioning'$/);
+    expect(script.values).toHaveLength(placeholders(script.sql));
+    expect(script.values).toEqual(['a', 'b', 'queued', 'a', 'b']);
   });
 });

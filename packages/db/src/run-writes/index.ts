@@ -1,7 +1,7 @@
 export type { DbClient } from './db-client.js';
 export { RunWriteError, WorkflowNotFoundError, StepNotFoundError, TransitionRefusedError, ConcurrentChangeError, InvalidMoveError } from './errors.js';
 export { closeOpenNodes, RUN_ENDED_BEFORE_STEP_REASON } from './open-nodes.js';
-export { admitWorkflows, admissionsOf, MAX_ADMISSION_BATCH, type Admission, type AdmissionFacts } from './admissions.js';
+export { admitWorkflows, admissionsOf, admissionReadScript, admissionWriteScript, MAX_ADMISSION_BATCH, type Admission, type AdmissionFacts, type AdmissionScript } from './admissions.js';
 export {
   approveWorkflow,
   recordProvisioning,
