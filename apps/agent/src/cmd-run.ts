@@ -129,11 +129,12 @@ async function networkPooledRun(values: FlagValues, io: CliIo): Promise<number> 
   const { serverRun, ...warm } = await warmUp(resolve((values.workdir as string | undefined) ?? '.'), io.env);
   const consulUrl = (values.consul as string | undefined) ?? io.env.FACTORY_CONSUL_URL ?? '';
   const source = await startPodNetworkClaim(io.env, consulUrl, key, (message) => io.out(`factory-agent: ${message}\n`));
-  io.out(`factory-agent: warm; waiting to be claimed on port ${source.port}\n`);
   let stopListening = () => {};
   const interrupted = new Promise<undefined>((resolve) => {
     stopListening = io.onInterrupt(() => resolve(undefined));
   });
+  // only once a signal is handled: whoever reads this line may stop the agent at once (and it deregisters)
+  io.out(`factory-agent: warm; waiting to be claimed on port ${source.port}\n`);
   const claim = await Promise.race([source.claim, interrupted]);
   stopListening();
   if (!claim) {
