@@ -35,6 +35,7 @@ export default defineConfig({
       '@factoryci/db': src('./packages/db/src/index.ts'),
       '@factoryci/discovery': src('./packages/discovery/src/index.ts'),
       '@factoryci/run-token': src('./packages/run-token/src/index.ts'),
+      '@factoryci/git-objects': src('./packages/git-objects/src/index.ts'),
       '@factoryci/queue': src('./packages/queue/src/index.ts'),
       '@factoryci/run-state': src('./packages/run-state/src/index.ts'),
       '@factoryci/agent-protocol': src('./packages/agent-protocol/src/index.ts'),

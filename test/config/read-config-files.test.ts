@@ -96,14 +96,15 @@ describe('readConfigFiles: no git process once fetched', () => {
     // a `git` first on the PATH that records its arguments, then runs git
     const bin = tempDir('factory-git-calls-');
     const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
-    writeFileSync(join(bin, 'git'), `#!/bin/sh\necho "$1 $2" >> '${join(bin, 'calls')}'\nexec '${realGit}' "$@"\n`);
+    writeFileSync(join(bin, 'git'), `#!/bin/sh\necho "$*" >> '${join(bin, 'calls')}'\nexec '${realGit}' "$@"\n`);
     chmodSync(join(bin, 'git'), 0o755);
     const options = { cwd: tempDir('factory-workspace-'), env: { ...env, PATH: `${bin}:${env.PATH}` } };
     await initRepository(options);
     const objects = startObjectReader(options);
     try {
       await fetchCommits({ ...options, url: source.dir, sha: source.sha, configSha: source.sha, depth: 1, initialized: true });
-      const calls = () => readFileSync(join(bin, 'calls'), 'utf8').trim().split('\n');
+      // each call's subcommand and its first argument, past `-c name=value` options
+      const calls = () => readFileSync(join(bin, 'calls'), 'utf8').trim().split('\n').map((call) => call.replace(/^(-c \S+ )+/, '').split(' ').slice(0, 2).join(' '));
       const fetched = calls();
       expect(await readConfigFiles(source.sha, objects)).toEqual(Object.entries(files).map(([path, content]) => ({ path, content })));
       expect(calls()).toEqual(fetched);

@@ -1,6 +1,6 @@
 import { CONFIG_LIMITS, isConfigFileName, type ConfigFile } from '@factoryci/config';
 import { GitError } from './git-checkout.js';
-import { parseTree, type BatchAnswer, type ObjectReader, type TreeEntry } from './git-objects.js';
+import { readTree, type BatchAnswer, type ObjectReader, type TreeEntry } from './git-objects.js';
 
 const READ = ['cat-file', '--batch-command'];
 
@@ -35,7 +35,7 @@ export async function readConfigFiles(commit: string, objects: ObjectReader): Pr
     return [];
   }
   if (tree.type !== 'tree' || !tree.content) return [];
-  const entries = configEntries(parseTree(tree.content, tree.oid.length / 2));
+  const entries = configEntries(readTree(tree.content, tree.oid.length / 2));
   const sizes = (await Promise.all(entries.map((entry) => objects.info(entry.oid)))).map((answer, i) => found(answer, `.factory/${entries[i]?.name}`).size);
   const readable = entries.length <= CONFIG_LIMITS.maxFiles;
   const isRead = (i: number) => readable && (sizes[i] as number) <= CONFIG_LIMITS.maxFileBytes;

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { GitOutputError, parseBatchAnswers, parseTree, type BatchAnswer, type TreeEntry } from '@factoryci/git-objects';
 import { gitEnv, GitError, type GitOptions } from './git-checkout.js';
 
 /**
@@ -6,70 +7,24 @@ import { gitEnv, GitError, type GitOptions } from './git-checkout.js';
  * (a pooled agent: while it waits for its claim), so that reading `.factory/` once fetched costs no process start
  * (`spawn` forks the whole agent, and a git start is ≈8–10 ms here). Git looks again for the packs and loose objects
  * it has not found, so objects fetched after its start are read. Commands go down its stdin one after another and the
- * answers come back in the same order (`parseBatchAnswers`, pure); a tree object is binary (`parseTree`, pure).
- * (The orchestrator keeps such processes too, `apps/orchestrator/src/processing/git-objects.ts`.)
+ * answers come back in the same order (`parseBatchAnswers` of @factoryci/git-objects, which the orchestrator's such
+ * processes use too: `apps/orchestrator/src/processing/git-objects.ts`).
  */
 
-/** An answer of `cat-file --batch-command`: the object's id, type and size (and its bytes for `contents`), or missing. */
-export type BatchAnswer = { found: true; oid: string; type: string; size: number; content?: Buffer } | { found: false; name: string; why: string };
+export type { BatchAnswer, TreeEntry };
 
-/** An entry of a tree object: `mode` as git writes it (octal, e.g. `100644`, `40000`). */
-export interface TreeEntry {
-  mode: string;
-  name: string;
-  oid: string;
+/** What git answered, in the agent's terms: output of another shape is a GitError of `cat-file`, as a failed read is. */
+function asGitError(error: unknown): unknown {
+  return error instanceof GitOutputError ? new GitError(['cat-file', '--batch-command'], 0, error.message) : error;
 }
 
-/** The entries of a tree object (`<mode> <name>\0<id as hashBytes raw bytes>`, repeated). Pure. */
-export function parseTree(tree: Buffer, hashBytes: number): TreeEntry[] {
-  const entries: TreeEntry[] = [];
-  let at = 0;
-  while (at < tree.length) {
-    const space = tree.indexOf(0x20, at);
-    const nul = space === -1 ? -1 : tree.indexOf(0, space + 1);
-    if (space === -1 || nul === -1 || nul + 1 + hashBytes > tree.length) throw new GitError(['cat-file', '--batch-command'], 0, `a malformed tree object at byte ${at}`);
-    entries.push({ mode: tree.toString('latin1', at, space), name: tree.toString('utf8', space + 1, nul), oid: tree.toString('hex', nul + 1, nul + 1 + hashBytes) });
-    at = nul + 1 + hashBytes;
+/** The entries of a tree object (parseTree), a malformed one a GitError. */
+export function readTree(tree: Buffer, hashBytes: number): TreeEntry[] {
+  try {
+    return parseTree(tree, hashBytes);
+  } catch (error) {
+    throw asGitError(error);
   }
-  return entries;
-}
-
-/**
- * Takes the answers complete in `buffer` for the commands waiting (`withContent`: whether each was `contents`), in
- * order; returns them and the bytes left over (the start of the next answer). Pure; throws a GitError for output of
- * another shape.
- */
-export function parseBatchAnswers(buffer: Buffer, withContent: readonly boolean[]): { answers: BatchAnswer[]; rest: Buffer } {
-  const answers: BatchAnswer[] = [];
-  let at = 0;
-  for (const content of withContent) {
-    const newline = buffer.indexOf(0x0a, at);
-    if (newline === -1) break;
-    const header = buffer.toString('utf8', at, newline);
-    const parts = header.split(' ');
-    const last = parts.at(-1) ?? '';
-    if (last === 'missing' || last === 'ambiguous') {
-      answers.push({ found: false, name: parts.slice(0, -1).join(' '), why: last });
-      at = newline + 1;
-      continue;
-    }
-    const [oid = '', type = '', sizeText = ''] = parts;
-    const size = Number(sizeText);
-    if (parts.length !== 3 || !/^\d+$/.test(sizeText) || !Number.isSafeInteger(size)) {
-      throw new GitError(['cat-file', '--batch-command'], 0, `unexpected output: ${header.slice(0, 200)}`);
-    }
-    if (!content) {
-      answers.push({ found: true, oid, type, size });
-      at = newline + 1;
-      continue;
-    }
-    // the object's bytes, then a newline
-    if (buffer.length < newline + 1 + size + 1) break;
-    if (buffer[newline + 1 + size] !== 0x0a) throw new GitError(['cat-file', '--batch-command'], 0, `an object cut short: ${header}`);
-    answers.push({ found: true, oid, type, size, content: buffer.subarray(newline + 1, newline + 1 + size) });
-    at = newline + 1 + size + 1;
-  }
-  return { answers, rest: buffer.subarray(at) };
 }
 
 /** The objects of one repository, read by one `git cat-file --batch-command`. */
@@ -110,7 +65,7 @@ export function startObjectReader(options: GitOptions): ObjectReader {
     try {
       parsed = parseBatchAnswers(buffered, waiting.map((read) => read.content));
     } catch (error) {
-      fail(error as Error);
+      fail(asGitError(error) as Error);
       return;
     }
     buffered = parsed.rest.length === 0 ? Buffer.alloc(0) : Buffer.from(parsed.rest);

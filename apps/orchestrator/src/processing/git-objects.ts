@@ -1,70 +1,13 @@
 /**
  * Reads a repository's objects through one long-lived `git cat-file --batch-command` per repository instead of a
  * `git` process per read (`spawn` forks the whole orchestrator: ≈33 ms each on a loaded 2-core machine). Commands go
- * down its stdin one after another and their answers come back in the same order (`parseBatchAnswers`, pure); a tree
- * object is binary (`parseTree`, pure). At most `repositories` processes are kept, each closed after `idleMs` without
+ * down its stdin one after another and their answers come back in the same order (`parseBatchAnswers` of
+ * @factoryci/git-objects). At most `repositories` processes are kept, each closed after `idleMs` without
  * a read; one that fails or outlasts `timeoutMs` on a read is killed and every read waiting on it fails.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { parseBatchAnswers, type BatchAnswer } from '@factoryci/git-objects';
 import { LRUCache } from 'lru-cache';
-
-/** An answer of `cat-file --batch-command`: the object's id, type and size (and its bytes for `contents`), or missing. */
-export type BatchAnswer = { found: true; oid: string; type: string; size: number; content?: Buffer } | { found: false; name: string; why: string };
-
-/** An entry of a tree object. */
-export interface TreeEntry {
-  mode: string;
-  name: string;
-  oid: string;
-}
-
-/** The entries of a tree object (`<mode> <name>\0<id as hashBytes raw bytes>`, repeated). Pure. */
-export function parseTree(tree: Buffer, hashBytes: number): TreeEntry[] {
-  const entries: TreeEntry[] = [];
-  let at = 0;
-  while (at < tree.length) {
-    const space = tree.indexOf(0x20, at);
-    const nul = space === -1 ? -1 : tree.indexOf(0, space + 1);
-    if (space === -1 || nul === -1 || nul + 1 + hashBytes > tree.length) throw new Error(`malformed tree object at byte ${at}`);
-    entries.push({ mode: tree.toString('latin1', at, space), name: tree.toString('utf8', space + 1, nul), oid: tree.toString('hex', nul + 1, nul + 1 + hashBytes) });
-    at = nul + 1 + hashBytes;
-  }
-  return entries;
-}
-
-/**
- * Takes the answers complete in `buffer` for the commands waiting (`withContent`: whether each was `contents`), in
- * order; returns them and the bytes left over (the start of the next answer). Pure.
- */
-export function parseBatchAnswers(buffer: Buffer, withContent: readonly boolean[]): { answers: BatchAnswer[]; rest: Buffer } {
-  const answers: BatchAnswer[] = [];
-  let at = 0;
-  for (const content of withContent) {
-    const newline = buffer.indexOf(0x0a, at);
-    if (newline === -1) break;
-    const header = buffer.toString('utf8', at, newline);
-    const parts = header.split(' ');
-    const last = parts.at(-1) ?? '';
-    if (last === 'missing' || last === 'ambiguous') {
-      answers.push({ found: false, name: parts.slice(0, -1).join(' '), why: last });
-      at = newline + 1;
-      continue;
-    }
-    const [oid = '', type = '', sizeText = ''] = parts;
-    const size = Number(sizeText);
-    if (parts.length !== 3 || !Number.isSafeInteger(size) || size < 0) throw new Error(`unexpected answer from git cat-file: ${JSON.stringify(header.slice(0, 200))}`);
-    if (!content) {
-      answers.push({ found: true, oid, type, size });
-      at = newline + 1;
-      continue;
-    }
-    // the object's bytes, then a newline
-    if (buffer.length < newline + 1 + size + 1) break;
-    answers.push({ found: true, oid, type, size, content: buffer.subarray(newline + 1, newline + 1 + size) });
-    at = newline + 1 + size + 1;
-  }
-  return { answers, rest: buffer.subarray(at) };
-}
 
 /** One repository's objects: what `info` and `contents` of `cat-file --batch-command` answer for an object name. */
 export interface RepositoryObjects {

@@ -13,7 +13,8 @@ import type { FactoryFilesReader } from '../github/factory-files.js';
 import type { RunnerRequest } from '../runner.js';
 import { commitReadKey, DEFAULT_COMMIT_READ_LIMITS, shareCommitReads, type CommitReadLimits, type CommitSource } from './commit-reads.js';
 import { configReads } from './config-reads.js';
-import { createGitObjects, parseTree, type RepositoryObjects } from './git-objects.js';
+import { parseTree } from '@factoryci/git-objects';
+import { createGitObjects, type RepositoryObjects } from './git-objects.js';
 import { createWorkerRunnerBlockParser, type RunnerBlockParser } from './runner-block-parse.js';
 import { shareRunnerBlockParses } from './shared-parses.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseBatchAnswers, parseTree } from './git-objects.js';
+import { GitOutputError, parseBatchAnswers, parseTree } from './index.js';
 
 const oid = (byte: number, bytes = 20) => Buffer.alloc(bytes, byte);
 const entry = (mode: string, name: string, id: Buffer) => Buffer.concat([Buffer.from(`${mode} ${name}\0`), id]);
@@ -24,7 +24,7 @@ describe('tree objects (parseTree)', () => {
     ['no NUL after the name', Buffer.from('100644 a.hcl')],
     ['no space after the mode', Buffer.from('100644')],
   ])('refuses %s', (_what, tree) => {
-    expect(() => parseTree(tree, 20)).toThrow('malformed tree object at byte 0');
+    expect(() => parseTree(tree, 20)).toThrow(new GitOutputError('malformed tree object at byte 0'));
   });
 });
 
@@ -65,7 +65,13 @@ describe('answers of cat-file --batch-command (parseBatchAnswers)', () => {
     expect(rest.toString()).toBe(`${id} bl`);
   });
 
-  it('refuses what is no answer', () => {
-    expect(() => parseBatchAnswers(Buffer.from('fatal: not a git repository\n'), [false])).toThrow('unexpected answer from git cat-file');
+  it.each([
+    ['what is no answer', 'fatal: not a git repository\n', 'unexpected answer from git cat-file'],
+    ['a header of another shape', `${id} blob\n`, 'unexpected answer from git cat-file'],
+    ['a size that is not a whole number', `${id} blob 1e3\n`, 'unexpected answer from git cat-file'],
+    ['an object not followed by its newline', `${id} blob 3\nabcX`, 'an object cut short'],
+  ])('refuses %s', (_what, text, message) => {
+    expect(() => parseBatchAnswers(Buffer.from(text), [true])).toThrow(GitOutputError);
+    expect(() => parseBatchAnswers(Buffer.from(text), [true])).toThrow(message);
   });
 });
