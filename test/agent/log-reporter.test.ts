@@ -1,10 +1,12 @@
-import { AGENT_PATHS, MAX_LOG_BATCH_CHUNKS, MAX_LOG_REQUESTS_IN_FLIGHT, truncationMarker, type LogBatch, type LogChunkItem, type LogFramesBatch, type StatusReport } from '@factoryci/agent-protocol';
+import { AGENT_PATHS, LOG_FULL_ERROR, MAX_LOG_BATCH_CHUNKS, MAX_LOG_REQUESTS_IN_FLIGHT, truncationMarker, type LogBatch, type LogChunkItem, type LogFramesBatch, type StatusReport } from '@factoryci/agent-protocol';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { ApiRejectedError, type AgentApiClient } from '../../apps/agent/src/server/api-client.js';
 import { createApiReporter } from '../../apps/agent/src/server/api-reporter.js';
 
 const names = { pipeline: 'build', stage: 'test', execution: 'unit' };
+/** The API's answer to chunks past the execution's log cap. */
+const logFull = () => new ApiRejectedError(413, 'POST /agent/v1/logs', JSON.stringify({ error: LOG_FULL_ERROR, message: 'the log of execution unit reached its cap' }));
 const at = '2026-12-02T00:00:00.000Z';
 const logger = pino({ level: 'silent' });
 
@@ -124,12 +126,24 @@ describe('the API reporter: the log cap', () => {
     expect(status.at(-1)?.reason).toBe('exit code 1');
   });
 
-  it('a chunk the API refuses 413 (its cap is lower) ends that log without failing the run', async () => {
-    const refuse = (path: string, body: unknown) =>
-      path === AGENT_PATHS.logs && (body as LogBatch).chunks.some((chunk) => chunk.seq >= 1) ? new ApiRejectedError(413, 'POST /agent/v1/logs', 'full') : undefined;
+  it('a chunk the API refuses 413 log_full (its cap is lower) ends that log without failing the run', async () => {
+    const refuse = (path: string, body: unknown) => (path === AGENT_PATHS.logs && (body as LogBatch).chunks.some((chunk) => chunk.seq >= 1) ? logFull() : undefined);
     const { logs, status } = await report(1000, ['01234567\n', 'abcdefgh\n', 'more\n'], refuse);
     expect(logs[0]?.data).toBe('01234567\n');
     expect(status.at(-1)).toMatchObject({ status: 'failure' });
+  });
+
+  it('another 413 (a body past the route\'s limit) is a failure to report, not a full log: the run stops', async () => {
+    const tooLarge = JSON.stringify({ error: 'payload_too_large', message: 'Request body is too large' });
+    const api = heldClient((path) => (path === AGENT_PATHS.logs ? new ApiRejectedError(413, 'POST /agent/v1/logs', tooLarge) : undefined));
+    const fatal: Error[] = [];
+    const reporter = createApiReporter({ client: api.client, logger, onFatal: (error) => fatal.push(error), workflowRunningSent: true, batchBytes: 1, windowBytes: 1 << 20 });
+    reporter.onEvent(output('a\n'));
+    const drained = reporter.drain().catch(() => undefined);
+    await api.ackAll();
+    await drained;
+    expect(fatal).toHaveLength(1);
+    expect(fatal[0]).toBeInstanceOf(ApiRejectedError);
   });
 });
 
@@ -176,7 +190,7 @@ describe('the API reporter: batches of chunks', () => {
   });
 
   it('a batch refused 413 gives all its chunks back to the window and drops the output that follows', async () => {
-    const api = heldClient((path) => (path === AGENT_PATHS.logs ? new ApiRejectedError(413, 'POST /agent/v1/logs', 'full') : undefined));
+    const api = heldClient((path) => (path === AGENT_PATHS.logs ? logFull() : undefined));
     const reporter = createApiReporter({ client: api.client, logger, onFatal: () => {}, workflowRunningSent: true, batchBytes: 2, windowBytes: 4 });
     reporter.onEvent(running);
     for (const line of ['a\n', 'b\n', 'c\n']) reporter.onEvent(output(line));

@@ -1,4 +1,4 @@
-import { DEFAULT_LOG_CAP_BYTES, MAX_LOG_CAP_BYTES, MIN_LOG_CAP_BYTES, truncationMarker } from '@factoryci/agent-protocol';
+import { DEFAULT_LOG_CAP_BYTES, LOG_FULL_ERROR, MAX_LOG_CAP_BYTES, MIN_LOG_CAP_BYTES, truncationMarker } from '@factoryci/agent-protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../apps/api/src/config.js';
 import { createRun, samplePlan } from './agent-fixtures.js';
@@ -65,6 +65,7 @@ describe('the log cap at the API (POST /agent/v1/logs)', () => {
     expect((await postLog(run.headers, 1, 'other')).statusCode).toBe(409);
     const full = await postLog(run.headers, 2, 'more\n');
     expect(full.statusCode).toBe(413);
+    expect(full.json().error).toBe(LOG_FULL_ERROR); // what the agent takes as "this log is full", not any 413
     expect(full.json().message).toContain(`reached its cap of ${CAP} bytes`);
     let now = await stored();
     expect(now.log).toBe(first + second.slice(0, CAP - first.length));

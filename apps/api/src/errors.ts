@@ -1,3 +1,4 @@
+import { LOG_FULL_ERROR } from '@factoryci/agent-protocol';
 /**
  * One error class per failure kind; the app's error handler (app.ts) maps them to HTTP statuses. Routes throw these
  * and never set error statuses themselves.
@@ -71,6 +72,12 @@ export class LogOutOfOrderError extends ApiError {
 export class PayloadTooLargeError extends ApiError {
   readonly statusCode = 413;
   readonly code = 'payload_too_large';
+}
+
+/** An execution's log reached its cap: the agent drops that execution's further output (LOG_FULL_ERROR). */
+export class LogFullError extends ApiError {
+  readonly statusCode = 413;
+  readonly code = LOG_FULL_ERROR;
 }
 
 /** Too many failed attempts (sign-in); the client waits `Retry-After` seconds. */

@@ -45,6 +45,16 @@ export class ApiRejectedError extends Error {
     super(`${route} was rejected with HTTP ${status}${body ? `: ${body.slice(0, 500)}` : ''}`);
     this.name = 'ApiRejectedError';
   }
+
+  /** The answer's machine-readable `error` code (the API's error answer), when the body is one. */
+  get code(): string | undefined {
+    try {
+      const answer = JSON.parse(this.body) as { error?: unknown };
+      return typeof answer?.error === 'string' ? answer.error : undefined;
+    } catch {
+      return undefined;
+    }
+  }
 }
 
 /** The API could not be reached (or kept failing) for longer than the client may wait. */

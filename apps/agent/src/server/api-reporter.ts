@@ -1,6 +1,7 @@
 import {
   AGENT_PATHS,
   DEFAULT_LOG_CAP_BYTES,
+  LOG_FULL_ERROR,
   MAX_LOG_BATCH_CHUNKS,
   MAX_LOG_CHUNK_CHARS,
   MAX_LOG_REQUESTS_IN_FLIGHT,
@@ -35,7 +36,7 @@ import { createOutputWindow, type OutputWindow } from './output-window.js';
  *   the requests were sent.
  * - A request is retried by the client (backoff, bounded time). When the client gives up, or the API rejects a
  *   request, the reporter stops sending, keeps the error, and calls `onFatal` once: the run cannot be reported.
- *   (Except a log chunk refused 413: that execution's log is full at the API; its further output is dropped.)
+ *   (Except a log chunk refused 413 `log_full`: that execution's log is full at the API; its further output is dropped.)
  * - Backpressure: per execution, at most `windowBytes` of output taken from its pipes wait for acknowledgement
  *   (output-window.ts); past that `backpressure()` gives the engine a promise to pause the pipes on. Memory is bounded
  *   per execution by the window plus one read of each pipe, whatever the output's size.
@@ -173,9 +174,9 @@ export function createApiReporter(options: ApiReporterOptions): ApiReporter {
       return;
     }
     const { error } = result;
-    if (request.path === AGENT_PATHS.logs && error instanceof ApiRejectedError && error.status === 413) {
+    if (request.path === AGENT_PATHS.logs && error instanceof ApiRejectedError && error.status === 413 && error.code === LOG_FULL_ERROR) {
       // the API's cap is lower than ours (the project's setting changed): that log is full (the chunks that fit were
-      // stored); drop what follows
+      // stored); drop what follows. Another 413 (a body past the route's limit) is a failure like any other refusal.
       const head = queue[0] as Item & { path: typeof AGENT_PATHS.logs };
       acknowledged(request.items);
       pending.get(head.key)?.capper.close();

@@ -24,7 +24,7 @@ import { runInfo } from '../agent/run-info.js';
 import { runSecrets } from '../agent/run-secrets.js';
 import { runTokenAuth } from '../agent/run-auth.js';
 import { applyStatus } from '../agent/status.js';
-import { BadRequestError, PayloadTooLargeError } from '../errors.js';
+import { BadRequestError, LogFullError } from '../errors.js';
 import { cancelSupersededRuns } from '../runs/supersede.js';
 import { keepSchedules } from '../schedules/keep-schedules.js';
 import type { RoutePlugin } from './route-plugin.js';
@@ -161,7 +161,7 @@ export const agentRoutes: RoutePlugin = async (app, deps) => {
     deps.metrics.logBytes.inc(appended.bytes);
     if (appended.stored > 0) announce(request, 'log');
     // the chunks before the refused ones are stored (and counted, and announced): the agent drops what follows
-    if (appended.refusal !== undefined) throw new PayloadTooLargeError(appended.refusal);
+    if (appended.refusal !== undefined) throw new LogFullError(appended.refusal);
     return { ok: true, changed: appended.stored > 0 };
   };
 
