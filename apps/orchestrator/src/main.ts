@@ -109,11 +109,6 @@ async function main(): Promise<void> {
       healthRedis = undefined;
     }
   }
-  logger.info(
-    { runner: runner.kind, consul: Boolean(config.consulUrl), githubApp: Boolean(config.github), concurrency: config.queue.concurrency, healthPort: healthServer?.port ?? null },
-    'orchestrator started',
-  );
-
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
@@ -141,6 +136,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  // announced once a stop signal is handled: whoever waits for this line may send one at once
+  logger.info(
+    { runner: runner.kind, consul: Boolean(config.consulUrl), githubApp: Boolean(config.github), concurrency: config.queue.concurrency, healthPort: healthServer?.port ?? null },
+    'orchestrator started',
+  );
 }
 
 /** A health check's state, counted as an error of `healthz` when it is not ok. */
