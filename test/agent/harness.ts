@@ -257,6 +257,23 @@ export type StandInAnswer = (status: number, value: unknown) => void;
  * /agent/v1/run answers `runInfo()`, every other request `{ ok: true, changed: true }`, unless `hold` answers it
  * itself (it returns true, and answers through `answer` when it likes). Every request is recorded, in order.
  */
+/**
+ * A `hold` for startAgentApiStandIn: the requests `matches` accepts are held until `check` holds (for up to `ms`), then
+ * refused 401 as for a run that ended meanwhile; `heldUntilSeen()` says whether `check` held while one was pending.
+ */
+export function holdThenRefuse(matches: (request: StandInRequest) => boolean, ms: number, check: () => boolean) {
+  let seen = false;
+  const hold = (request: StandInRequest, answer: StandInAnswer): boolean => {
+    if (!matches(request)) return false;
+    void within(ms, check).then((held) => {
+      seen = held;
+      answer(401, { error: 'unauthorized', message: 'run token refused' });
+    });
+    return true;
+  };
+  return { hold, heldUntilSeen: () => seen };
+}
+
 export async function startAgentApiStandIn(
   runInfo: () => unknown,
   hold: (request: StandInRequest, answer: StandInAnswer) => boolean = () => false,

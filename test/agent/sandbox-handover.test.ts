@@ -8,7 +8,7 @@ import { lstatSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRepo, pushRunInfo, startAgent, startAgentApiStandIn, within, type AgentProcess, type TestRepo } from './harness.js';
+import { createRepo, holdThenRefuse, pushRunInfo, startAgent, startAgentApiStandIn, type AgentProcess, type TestRepo } from './harness.js';
 
 const SANDBOX_UID = 65534;
 let api: Awaited<ReturnType<typeof startAgentApiStandIn>>;
@@ -17,7 +17,12 @@ let sha: string;
 let execHome: string;
 let agent: AgentProcess | undefined;
 /** Whether the checkout was the sandbox uid's while the plan's report was still unanswered. */
-let handedOverWhilePlanPending = false;
+/** PUT /plan held until the workspace and the executions' HOME belong to the sandbox uid, then refused. */
+const planHeld = holdThenRefuse(
+  (request) => request.method === 'PUT' && request.url === '/agent/v1/plan',
+  10_000,
+  () => ownerOf(join(agent?.workdir ?? '', 'src', 'file.txt')) === SANDBOX_UID && ownerOf(execHome) === SANDBOX_UID,
+);
 
 const ownerOf = (path: string): number | undefined => {
   try {
@@ -31,18 +36,7 @@ beforeAll(async () => {
   repo = createRepo();
   sha = repo.commit({ '.factory/ci.hcl': 'pipeline "b" {\n  stage "s" {\n    execution "e" {\n      command = "true"\n    }\n  }\n}\n', 'src/file.txt': 'one' });
   execHome = mkdtempSync(join(tmpdir(), 'factory-handover-home-'));
-  api = await startAgentApiStandIn(
-    () => pushRunInfo('wf-handover', repo, sha),
-    (request, answer) => {
-      if (request.method !== 'PUT' || request.url !== '/agent/v1/plan') return false;
-      const workdir = agent?.workdir ?? '';
-      void within(10_000, () => ownerOf(join(workdir, 'src', 'file.txt')) === SANDBOX_UID && ownerOf(execHome) === SANDBOX_UID).then((seen) => {
-        handedOverWhilePlanPending = seen;
-        answer(401, { error: 'unauthorized', message: 'run token refused' });
-      });
-      return true;
-    },
-  );
+  api = await startAgentApiStandIn(() => pushRunInfo('wf-handover', repo, sha), planHeld.hold);
 });
 afterAll(async () => {
   agent?.child.kill('SIGKILL');
@@ -62,7 +56,7 @@ describe('the sandbox\'s workspace, handed over beside the plan', () => {
       FACTORY_SANDBOX: JSON.stringify({ name: 'bwrap', uid: SANDBOX_UID, gid: SANDBOX_UID, home: execHome, hide: [], network: 'host', refuseUntrusted: false }),
     });
     const { code, stderr } = await agent.done;
-    expect(handedOverWhilePlanPending, stderr).toBe(true);
+    expect(planHeld.heldUntilSeen(), stderr).toBe(true);
     expect(code).toBe(1);
     expect(stderr).toContain('could not report the plan');
     expect(api.requests.map((r) => `${r.method} ${r.url}`)).toContain('PUT /agent/v1/plan');
