@@ -14,6 +14,16 @@ import { UsageError } from './usage.js';
 const bwrap: BwrapSettings = { name: 'bwrap', uid: 990, gid: 991, home: '/runs/r1/exec-home', hide: ['/runs', '/srv/factoryci', '/srv/factoryci/.data/factory.env', '/nowhere'], network: 'host' };
 const kinds: Record<string, 'dir' | 'file'> = { '/runs': 'dir', '/srv/factoryci': 'dir', '/srv/factoryci/.data/factory.env': 'file' };
 
+
+/** A sandbox's workspace and HOME, made empty under `dir` (which the sandbox uid may pass through, not list). */
+function sandboxDirs(dir: string): { workspace: string; home: string } {
+  chmodSync(dir, 0o711);
+  const workspace = join(dir, 'workspace');
+  const home = join(dir, 'home');
+  mkdirSync(workspace);
+  mkdirSync(home);
+  return { workspace, home };
+}
 describe('bwrapArgv', () => {
   it('sandboxes: read-only root, private /tmp, /proc, /dev, hidden paths, only the workspace and HOME writable', () => {
     const argv = bwrapArgv(bwrap, { workspace: '/runs/r1/workspace', cwd: '/runs/r1/workspace/app', command: 'npm test' }, (path) => kinds[path]);
@@ -74,11 +84,7 @@ describe('the start gate in a sandbox (the first line of the execution\'s own sh
   const dir = mkdtempSync(join(tmpdir(), 'factory-sandbox-gate-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   it.runIf(process.geteuid?.() === 0)('holds the command inside bubblewrap and behind setpriv until it opens, and never runs it when it closes', async () => {
-    chmodSync(dir, 0o711);
-    const workspace = join(dir, 'workspace');
-    const home = join(dir, 'home');
-    mkdirSync(workspace);
-    mkdirSync(home);
+    const { workspace, home } = sandboxDirs(dir);
     const sandboxes = [
       bwrapSandbox({ name: 'bwrap', uid: 65534, gid: 65534, home, hide: [], network: 'host' }, workspace),
       uidSandbox({ name: 'uid', uid: 65534, gid: 65534, home }, workspace),
@@ -170,11 +176,7 @@ describe('a sandboxed execution', () => {
   const dir = mkdtempSync(join(tmpdir(), 'factory-sandboxed-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   it('runs as the uid in the workspace, and a timeout ends everything it started (the sandbox stays in its process group)', async () => {
-    chmodSync(dir, 0o711);
-    const workspace = join(dir, 'workspace');
-    const home = join(dir, 'home');
-    mkdirSync(workspace);
-    mkdirSync(home);
+    const { workspace, home } = sandboxDirs(dir);
     writeFileSync(join(workspace, 'checked-out'), 'x');
     const sandbox = bwrapSandbox({ name: 'bwrap', uid: 65534, gid: 65534, home, hide: [dir], network: 'host' }, workspace);
     let output = '';
@@ -207,11 +209,7 @@ describe('a sandboxed execution\'s ids', () => {
   const dir = mkdtempSync(join(tmpdir(), 'factory-sandboxed-ids-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   it.runIf(process.geteuid?.() === 0)('are the uid and gid as real, effective and saved ids, without the agent\'s supplementary groups', async () => {
-    chmodSync(dir, 0o711);
-    const workspace = join(dir, 'workspace');
-    const home = join(dir, 'home');
-    mkdirSync(workspace);
-    mkdirSync(home);
+    const { workspace, home } = sandboxDirs(dir);
     const sandbox = bwrapSandbox({ name: 'bwrap', uid: 65534, gid: 65534, home, hide: [dir], network: 'host' }, workspace);
     let output = '';
     const before = process.getgroups?.() ?? [];
