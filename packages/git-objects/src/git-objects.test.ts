@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GitOutputError, parseBatchAnswers, parseTree } from './index.js';
+import { batchAnswerReader, GitOutputError, parseBatchAnswers, parseTree } from './index.js';
 
 const oid = (byte: number, bytes = 20) => Buffer.alloc(bytes, byte);
 const entry = (mode: string, name: string, id: Buffer) => Buffer.concat([Buffer.from(`${mode} ${name}\0`), id]);
@@ -73,5 +73,28 @@ describe('answers of cat-file --batch-command (parseBatchAnswers)', () => {
   ])('refuses %s', (_what, text, message) => {
     expect(() => parseBatchAnswers(Buffer.from(text), [true])).toThrow(GitOutputError);
     expect(() => parseBatchAnswers(Buffer.from(text), [true])).toThrow(message);
+  });
+});
+
+describe('answers as git\'s stdout arrives (batchAnswerReader)', () => {
+  it('completes an answer split across chunks, whatever the split, and keeps nothing once it is read', () => {
+    const id = 'b'.repeat(40);
+    const out = Buffer.from(`${id} blob 4\nab\nc\n${id}:x missing\n`);
+    const expected = [
+      { found: true, oid: id, type: 'blob', size: 4, content: Buffer.from('ab\nc') },
+      { found: false, name: `${id}:x`, why: 'missing' },
+    ];
+    const waiting = [true, false];
+    for (let cut = 0; cut <= out.length; cut++) {
+      const read = batchAnswerReader();
+      const first = read(out.subarray(0, cut), waiting);
+      const second = read(out.subarray(cut), waiting.slice(first.length));
+      expect([...first, ...second], `cut at byte ${cut}`).toEqual(expected);
+      expect(read(Buffer.alloc(0), []), `cut at byte ${cut}`).toEqual([]);
+    }
+  });
+
+  it('throws a GitOutputError for output that is no answer', () => {
+    expect(() => batchAnswerReader()(Buffer.from('fatal: bad\n'), [false])).toThrow(GitOutputError);
   });
 });

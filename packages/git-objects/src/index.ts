@@ -73,3 +73,19 @@ export function parseBatchAnswers(buffer: Buffer, withContent: readonly boolean[
   }
   return { answers, rest: buffer.subarray(at) };
 }
+
+/**
+ * Reads the answers as git's stdout arrives: each call adds `chunk` and returns the answers it completed for the
+ * commands waiting (`withContent`, as parseBatchAnswers), keeping the start of an incomplete one for the next call.
+ * Output of another shape throws (a GitOutputError).
+ */
+export function batchAnswerReader(): (chunk: Buffer, withContent: readonly boolean[]) => BatchAnswer[] {
+  let buffered: Buffer = Buffer.alloc(0);
+  return (chunk, withContent) => {
+    buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+    const { answers, rest } = parseBatchAnswers(buffered, withContent);
+    // a copy: the chunk it is a view of is not kept
+    buffered = rest.length === 0 ? Buffer.alloc(0) : Buffer.from(rest);
+    return answers;
+  };
+}

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { GitOutputError, parseBatchAnswers, parseTree, type BatchAnswer, type TreeEntry } from '@factoryci/git-objects';
+import { batchAnswerReader, GitOutputError, parseTree, type BatchAnswer, type TreeEntry } from '@factoryci/git-objects';
 import { gitEnv, GitError, type GitOptions } from './git-checkout.js';
 
 /**
@@ -7,7 +7,7 @@ import { gitEnv, GitError, type GitOptions } from './git-checkout.js';
  * (a pooled agent: while it waits for its claim), so that reading `.factory/` once fetched costs no process start
  * (`spawn` forks the whole agent, and a git start is ≈8–10 ms here). Git looks again for the packs and loose objects
  * it has not found, so objects fetched after its start are read. Commands go down its stdin one after another and the
- * answers come back in the same order (`parseBatchAnswers` of @factoryci/git-objects, which the orchestrator's such
+ * answers come back in the same order (`batchAnswerReader` of @factoryci/git-objects, which the orchestrator's such
  * processes use too: `apps/orchestrator/src/processing/git-objects.ts`).
  */
 
@@ -43,7 +43,7 @@ export function startObjectReader(options: GitOptions): ObjectReader {
   const args = ['cat-file', '--batch-command'];
   const child = spawn('git', args, { cwd: options.cwd, env: gitEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
   const waiting: { content: boolean; resolve(answer: BatchAnswer): void; reject(error: Error): void }[] = [];
-  let buffered: Buffer = Buffer.alloc(0);
+  const readAnswers = batchAnswerReader();
   let stderr = '';
   let failure: Error | undefined;
   let ended = false;
@@ -60,16 +60,14 @@ export function startObjectReader(options: GitOptions): ObjectReader {
     child.kill('SIGKILL');
   };
   child.stdout.on('data', (chunk: Buffer) => {
-    buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
-    let parsed: ReturnType<typeof parseBatchAnswers>;
+    let answers: BatchAnswer[];
     try {
-      parsed = parseBatchAnswers(buffered, waiting.map((read) => read.content));
+      answers = readAnswers(chunk, waiting.map((read) => read.content));
     } catch (error) {
       fail(asGitError(error) as Error);
       return;
     }
-    buffered = parsed.rest.length === 0 ? Buffer.alloc(0) : Buffer.from(parsed.rest);
-    for (const answer of parsed.answers) waiting.shift()?.resolve(answer);
+    for (const answer of answers) waiting.shift()?.resolve(answer);
     if (waiting.length === 0) hold(false);
   });
   child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-2000)));

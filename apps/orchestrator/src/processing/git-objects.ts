@@ -1,12 +1,12 @@
 /**
  * Reads a repository's objects through one long-lived `git cat-file --batch-command` per repository instead of a
  * `git` process per read (`spawn` forks the whole orchestrator: ≈33 ms each on a loaded 2-core machine). Commands go
- * down its stdin one after another and their answers come back in the same order (`parseBatchAnswers` of
+ * down its stdin one after another and their answers come back in the same order (`batchAnswerReader` of
  * @factoryci/git-objects). At most `repositories` processes are kept, each closed after `idleMs` without
  * a read; one that fails or outlasts `timeoutMs` on a read is killed and every read waiting on it fails.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { parseBatchAnswers, type BatchAnswer } from '@factoryci/git-objects';
+import { batchAnswerReader, type BatchAnswer } from '@factoryci/git-objects';
 import { LRUCache } from 'lru-cache';
 
 /** One repository's objects: what `info` and `contents` of `cat-file --batch-command` answer for an object name. */
@@ -42,7 +42,7 @@ interface Waiting {
 function batchProcess(repository: string, limits: GitObjectLimits, onEnd: () => void) {
   const child: ChildProcessWithoutNullStreams = spawn('git', ['-C', repository, 'cat-file', '--batch-command'], { stdio: ['pipe', 'pipe', 'pipe'] });
   const waiting: Waiting[] = [];
-  let buffered: Buffer = Buffer.alloc(0);
+  const readAnswers = batchAnswerReader();
   let stderr = '';
   /** No new reads: closing (idle, or dropped for another repository) or failed. */
   let closed = false;
@@ -75,22 +75,20 @@ function batchProcess(repository: string, limits: GitObjectLimits, onEnd: () => 
   };
 
   child.stdout.on('data', (chunk: Buffer) => {
-    buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
-    let parsed: ReturnType<typeof parseBatchAnswers>;
+    let answers: BatchAnswer[];
     try {
-      parsed = parseBatchAnswers(buffered, waiting.map((item) => item.content));
+      answers = readAnswers(chunk, waiting.map((item) => item.content));
     } catch (error) {
       end(error as Error);
       return;
     }
-    buffered = parsed.rest.length === 0 ? Buffer.alloc(0) : Buffer.from(parsed.rest);
-    for (const answer of parsed.answers) {
+    for (const answer of answers) {
       const item = waiting.shift();
       if (!item) break;
       clearTimeout(item.timer);
       item.resolve(answer);
     }
-    if (parsed.answers.length > 0) becameIdle();
+    if (answers.length > 0) becameIdle();
   });
   child.stderr.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString('utf8')).slice(-2000);
