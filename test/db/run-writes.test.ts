@@ -38,6 +38,18 @@ afterAll(async () => {
  * A workflow with one pipeline `build` (running) of two stages: `test` (running: `unit` running, `lint` success) and
  * `ship` (pending: `push` pending); and a pipeline `docs` that ended `success`.
  */
+/** The test's client, with `race` run before each conditional write (`updateMany`) of `model`: a concurrent change injected between a read and its write. */
+function racingWrites(model: 'workflow' | 'execution', race: () => Promise<unknown>): typeof t.db {
+  const beforeWrite = {
+    async updateMany({ args, query }: { args: unknown; query: (args: unknown) => Promise<unknown> }) {
+      await race();
+      return query(args);
+    },
+  };
+  const racing = model === 'workflow' ? t.db.$extends({ query: { workflow: beforeWrite } }) : t.db.$extends({ query: { execution: beforeWrite } });
+  return racing as unknown as typeof t.db;
+}
+
 async function createWorkflow(status: WorkflowStatus): Promise<string> {
   number += 1;
   const workflow = await t.db.workflow.create({
@@ -237,18 +249,9 @@ describe('agent reports', () => {
     const id = await createWorkflow('running');
     const unit = { kind: 'execution', pipeline: 'build', stage: 'test', execution: 'unit' } as const;
     // The read sees `running`; the conditional write finds it closed by a concurrent end of the workflow.
-    const racing = t.db.$extends({
-      query: {
-        execution: {
-          async updateMany({ args, query }) {
-            await closeOpenNodes(t.db, id, 'cancelled', 'cancelled by admin');
-            return query(args);
-          },
-        },
-      },
-    });
+    const racing = racingWrites('execution', () => closeOpenNodes(t.db, id, 'cancelled', 'cancelled by admin'));
     // read again, the step is final: the report is refused (409), as it would have been had the end come first
-    await expect(recordStepReport(racing as unknown as typeof t.db, id, unit, { status: 'success', at: new Date() })).rejects.toBeInstanceOf(TransitionRefusedError);
+    await expect(recordStepReport(racing, id, unit, { status: 'success', at: new Date() })).rejects.toBeInstanceOf(TransitionRefusedError);
     expect((await tree(id))['execution:unit']?.status).toBe('cancelled');
   });
 
@@ -256,18 +259,11 @@ describe('agent reports', () => {
     const id = await createWorkflow('provisioning');
     let writes = 0;
     // The report reads `provisioning`; the orchestrator's markRunning commits before its conditional write.
-    const racing = t.db.$extends({
-      query: {
-        workflow: {
-          async updateMany({ args, query }) {
-            writes += 1;
-            if (writes === 1) expect(await markRunning(t.db, id)).toBe(true);
-            return query(args);
-          },
-        },
-      },
+    const racing = racingWrites('workflow', async () => {
+      writes += 1;
+      if (writes === 1) expect(await markRunning(t.db, id)).toBe(true);
     });
-    expect(await recordWorkflowReport(racing as unknown as typeof t.db, id, { status: 'running', reason: null, at: new Date() })).toBe(false);
+    expect(await recordWorkflowReport(racing, id, { status: 'running', reason: null, at: new Date() })).toBe(false);
     expect(writes).toBe(1); // the second read found it running: nothing more to write
     expect((await t.db.workflow.findUniqueOrThrow({ where: { id } })).status).toBe('running');
   });
@@ -277,19 +273,12 @@ describe('agent reports', () => {
     const unit = { kind: 'execution', pipeline: 'build', stage: 'test', execution: 'unit' } as const;
     let writes = 0;
     // every conditional write finds the step moved on meanwhile (back and forth between running and pending)
-    const racing = t.db.$extends({
-      query: {
-        execution: {
-          async updateMany({ args, query }) {
-            writes += 1;
-            const row = await t.db.execution.findFirstOrThrow({ where: { name: 'unit', stage: { name: 'test', pipeline: { workflowId: id } } } });
-            await t.db.execution.update({ where: { id: row.id }, data: { status: row.status === 'running' ? 'pending' : 'running' } });
-            return query(args);
-          },
-        },
-      },
+    const racing = racingWrites('execution', async () => {
+      writes += 1;
+      const row = await t.db.execution.findFirstOrThrow({ where: { name: 'unit', stage: { name: 'test', pipeline: { workflowId: id } } } });
+      await t.db.execution.update({ where: { id: row.id }, data: { status: row.status === 'running' ? 'pending' : 'running' } });
     });
-    await expect(recordStepReport(racing as unknown as typeof t.db, id, unit, { status: 'success', at: new Date() })).rejects.toBeInstanceOf(ConcurrentChangeError);
+    await expect(recordStepReport(racing, id, unit, { status: 'success', at: new Date() })).rejects.toBeInstanceOf(ConcurrentChangeError);
     expect(writes).toBe(4); // the first try and three reads again
   });
 });
