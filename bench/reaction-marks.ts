@@ -8,8 +8,11 @@
 export const REACTION_MARKS = {
   /** the orchestrator's line after admission (the workflow is `provisioning`) */
   admitted: { from: 'orchestrator', msg: 'provisioning' },
-  /** the orchestrator's line once the runner started the agent (its handle stored) */
-  runnerStarted: { from: 'orchestrator', msg: 'runner started' },
+  /**
+   * the orchestrator's line once the runner handed the run to a warm agent (its claim written), else once it started
+   * a fresh one (its handle stored, logged after the claim too)
+   */
+  runnerStarted: { from: 'orchestrator', msg: ['claimed a warm agent', 'runner started'] },
   /** the agent's first line, once node and its modules are loaded */
   agentStarted: { from: 'agent', msg: 'agent started' },
   /** the agent's line once it has its run from the API (its `running` report is then under way) */
@@ -47,7 +50,7 @@ function timeOf(line: { time?: unknown }): number | undefined {
 }
 
 /**
- * The first time each mark's message was logged for `runId` in the orchestrator's and the agent's output (JSON lines;
+ * The first time each mark's message (any of them, for a mark with several) was logged for `runId` in the orchestrator's and the agent's output (JSON lines;
  * other lines are skipped); the marks never logged are missing.
  */
 export function marksOf(runId: string, output: { orchestrator: string; agent: string }): Partial<Record<MarkName, number>> {
@@ -64,7 +67,8 @@ export function marksOf(runId: string, output: { orchestrator: string; agent: st
       if (line.runId !== runId) continue;
       for (const [name, mark] of Object.entries(REACTION_MARKS) as [MarkName, (typeof REACTION_MARKS)[MarkName]][]) {
         const at = timeOf(line);
-        if (mark.from === from && line.msg === mark.msg && marks[name] === undefined && at !== undefined) marks[name] = at;
+        const said = typeof line.msg === 'string' && (typeof mark.msg === 'string' ? line.msg === mark.msg : (mark.msg as readonly string[]).includes(line.msg));
+        if (mark.from === from && said && marks[name] === undefined && at !== undefined) marks[name] = at;
       }
     }
   }

@@ -29,6 +29,15 @@ describe('marksOf', () => {
     });
   });
 
+  it("ends a warm agent's provisioning at its claim, which the orchestrator logs before the handle is stored", () => {
+    const claimed = [
+      '{"level":30,"time":1796622600120,"runId":"w1","msg":"provisioning"}',
+      '{"level":30,"time":1796622600140,"runId":"w1","msg":"claimed a warm agent"}',
+      '{"level":30,"time":1796622600190,"runId":"w1","msg":"runner started"}',
+    ].join('\n');
+    expect(marksOf('w1', { orchestrator: claimed, agent: '' })).toEqual({ admitted: 1796622600120, runnerStarted: 1796622600140 });
+  });
+
   it('leaves out what was not logged, and a message logged by the other process', () => {
     expect(marksOf('w1', { orchestrator: '', agent: '{"time":"2026-12-07T05:50:00.400Z","runId":"w1","msg":"provisioning"}' })).toEqual({});
   });
