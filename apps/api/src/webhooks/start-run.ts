@@ -38,6 +38,12 @@ export type StartRun = ((run: RunToStart) => Promise<StartedRun>) & {
 
 /** The most deliveries written in one batch. */
 const MAX_BATCH = 100;
+/**
+ * One batch written at a time: what arrives meanwhile waits for the next, so batches are larger and fewer. Each one
+ * costs the database and this process a round trip, a script and a commit; with two at once (one filling while the
+ * other commits) the intake bench accepted fewer deliveries a second (≈5 % to 15 % fewer at concurrency 16, stop 26).
+ */
+const BATCHES_AT_ONCE = 1;
 
 /**
  * Accepts each run (acceptRuns: the delivery, the run number, the workflow in its initial status) and answers once it
@@ -48,7 +54,7 @@ const MAX_BATCH = 100;
  */
 export function createRunStarter(deps: StartRunDeps): StartRun {
   const relay = createJobRelay(deps, deps.logger);
-  const start = batchCalls<RunToStart, StartedRun>({ maxBatch: MAX_BATCH, run: (runs) => startRuns(deps, relay, runs) });
+  const start = batchCalls<RunToStart, StartedRun>({ maxBatch: MAX_BATCH, concurrency: BATCHES_AT_ONCE, run: (runs) => startRuns(deps, relay, runs) });
   return Object.assign(start, { settled: () => relay.settled() });
 }
 
