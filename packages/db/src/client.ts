@@ -41,7 +41,7 @@ export function driverPool(db: Db): Pool {
 }
 
 /**
- * The connections of a client's script pool: the intake runs at most two batches at once (apps/api/src/batching), each
+ * The connections of a client's script pool: the intake runs one batch at a time (apps/api/src/webhooks/start-run.ts),
  * one script on one connection; the agents' first plans (fresh-plan.ts) one script each, a few milliseconds, on the
  * others; in the orchestrator, admission's two scripts per batch of a project (run-writes/admissions.ts).
  */
