@@ -49,15 +49,23 @@ async function read(dir: string, commit: string) {
 const PIPELINE = 'pipeline "ok" {\n  stage "s" {\n    execution "e" { command = "true" }\n  }\n}\n';
 
 describe('readConfigFiles within the limits', () => {
-  it('reads the .hcl files, passes an oversized one by its size, and skips other files, directories and links', async () => {
-    const big = `# ${'x'.repeat(CONFIG_LIMITS.maxFileBytes)}\n`;
+  it('reads the .hcl files, and skips other files, directories and links', async () => {
     const { dir, sha } = repository(
-      { '.factory/a.hcl': PIPELINE, '.factory/big.hcl': big, '.factory/notes.md': 'x'.repeat(1000), '.factory/sub/c.hcl': PIPELINE, 'outside.hcl': PIPELINE },
+      { '.factory/a.hcl': PIPELINE, '.factory/b.hcl': PIPELINE, '.factory/notes.md': 'x'.repeat(1000), '.factory/sub/c.hcl': PIPELINE, 'outside.hcl': PIPELINE },
       { '.factory/link.hcl': '../outside.hcl' },
     );
+    expect(await read(dir, sha)).toEqual([
+      { path: '.factory/a.hcl', content: PIPELINE },
+      { path: '.factory/b.hcl', content: PIPELINE },
+    ]);
+  });
+
+  it('reads none when one file is over its limit: all are passed by their sizes, and the big one refused', async () => {
+    const big = `# ${'x'.repeat(CONFIG_LIMITS.maxFileBytes)}\n`;
+    const { dir, sha } = repository({ '.factory/a.hcl': PIPELINE, '.factory/big.hcl': big });
     const files = await read(dir, sha);
     expect(files).toEqual([
-      { path: '.factory/a.hcl', content: PIPELINE },
+      { path: '.factory/a.hcl', content: '', bytes: Buffer.byteLength(PIPELINE) },
       { path: '.factory/big.hcl', content: '', bytes: Buffer.byteLength(big) },
     ]);
     const error = await loadConfigFromFiles(files).catch((caught: unknown) => caught);
@@ -71,9 +79,16 @@ describe('readConfigFiles within the limits', () => {
     const { dir, sha } = repository(many);
     const files = await read(dir, sha);
     expect(files).toHaveLength(CONFIG_LIMITS.maxFiles + 1);
-    expect(files.every((file) => file.content === '' && file.bytes === Buffer.byteLength(PIPELINE))).toBe(true);
+    expect(files.every((file) => file.content === '' && file.bytes === 0)).toBe(true);
     const error = await loadConfigFromFiles(files).catch((caught: unknown) => caught);
     expect((error as ConfigError).diagnostics.map(formatDiagnostic)).toEqual(['.factory: too many .hcl files (101; at most 100)']);
+  });
+
+  it('reports what is no object (a malformed tree) as a failed read of cat-file, as the run reports it', async () => {
+    const malformed = { info: async () => ({ found: true as const, oid: 'aa'.repeat(20), type: 'tree', size: 12 }), contents: async () => ({ found: true as const, oid: 'aa'.repeat(20), type: 'tree', size: 12, content: Buffer.from('100644 a.hcl') }), close: async () => undefined };
+    const error = await readConfigFiles('c1', malformed).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(GitError);
+    expect((error as GitError).message).toBe('git cat-file failed (exit 0): malformed tree object at byte 0');
   });
 
   it('finds no files in a commit without .factory/ (or with a file or link of that name); a commit not there is a GitError', async () => {

@@ -41,5 +41,4 @@ export {
   type RunnerBlockParser,
   type RunnerBlockParseLimits,
 } from './processing/runner-block-parse.js';
-export { configReads, type ConfigReads, type ListedFile } from './processing/config-reads.js';
 export { createGithubFactoryFilesReader, type FactoryFilesReader } from './github/factory-files.js';

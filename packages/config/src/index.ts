@@ -8,6 +8,7 @@ export { loadConfigFromFilesInWorker } from './isolated-load.js';
 export { loadConfig, loadConfigFromFiles, isConfigFileName, type ConfigFile, type LoadOptions } from './load.js';
 export { planWorkflow, planToJson, filterSkip, topologicalOrder, type Plan, type PlanJson, type PlannedPipeline, type SkippedPipeline, type SkipReason } from './plan.js';
 export { parseDuration, formatDuration } from './duration.js';
+export { configReads, type ConfigReads, type ListedFile } from './config-reads.js';
 export { CONFIG_LIMITS, MAX_NAME_LENGTH, fileCountProblem, fileSizeProblem, formatBytes, totalSizeProblem, type ConfigLimits } from './limits.js';
 export { compileGlobs, matchesAnyGlob, globProblem, type GlobKind } from './glob.js';
 export { effectiveEnv } from './env.js';

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { batchAnswerReader, GitOutputError, parseTree, type BatchAnswer, type TreeEntry } from '@factoryci/git-objects';
+import { batchAnswerReader, GitOutputError, type BatchAnswer, type ObjectNames } from '@factoryci/git-objects';
 import { gitEnv, GitError, type GitOptions } from './git-checkout.js';
 
 /**
@@ -11,26 +11,14 @@ import { gitEnv, GitError, type GitOptions } from './git-checkout.js';
  * processes use too: `apps/orchestrator/src/processing/git-objects.ts`).
  */
 
-export type { BatchAnswer, TreeEntry };
 
 /** What git answered, in the agent's terms: output of another shape is a GitError of `cat-file`, as a failed read is. */
 function asGitError(error: unknown): unknown {
   return error instanceof GitOutputError ? new GitError(['cat-file', '--batch-command'], 0, error.message) : error;
 }
 
-/** The entries of a tree object (parseTree), a malformed one a GitError. */
-export function readTree(tree: Buffer, hashBytes: number): TreeEntry[] {
-  try {
-    return parseTree(tree, hashBytes);
-  } catch (error) {
-    throw asGitError(error);
-  }
-}
-
 /** The objects of one repository, read by one `git cat-file --batch-command`. */
-export interface ObjectReader {
-  info(name: string): Promise<BatchAnswer>;
-  contents(name: string): Promise<BatchAnswer>;
+export interface ObjectReader extends ObjectNames {
   /** No more reads: git's stdin is ended (the reads waiting are still answered); resolves once it exited. Idempotent. */
   close(): Promise<void>;
 }

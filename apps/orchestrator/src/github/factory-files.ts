@@ -2,12 +2,11 @@
  * Reads a GitHub repository's `.factory/*.hcl` at a commit through the FactoryCI GitHub App: an installation Octokit
  * of `@factoryci/github-app` (the API's App client, with the same GITHUB_API_URL / GITHUB_APP_ID /
  * GITHUB_APP_PRIVATE_KEY) and the contents API — `GET /repos/{owner}/{repo}/contents/.factory?ref=<sha>` for the
- * listing, with each entry's `size`, then each `*.hcl` file, only when they fit `CONFIG_LIMITS` (`config-reads.ts`:
- * otherwise none is fetched and they are handed on with their sizes, to be refused by them).
+ * listing, with each entry's `size`, then each `*.hcl` file, only when they fit `CONFIG_LIMITS` (`configReads` of
+ * `@factoryci/config`: otherwise none is fetched and they are handed on with their sizes, to be refused by them).
  */
-import type { ConfigFile } from '@factoryci/config';
+import { configReads, type ConfigFile } from '@factoryci/config';
 import { createGithubApp, type GithubAppSettings } from '@factoryci/github-app';
-import { configReads } from '../processing/config-reads.js';
 
 /**
  * `.factory/` of `fullName` at `sha`: its config files (path, text; or path and size when over the limits), or []

@@ -6,14 +6,11 @@
  * a read; one that fails or outlasts `timeoutMs` on a read is killed and every read waiting on it fails.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { batchAnswerReader, type BatchAnswer } from '@factoryci/git-objects';
+import { batchAnswerReader, type BatchAnswer, type ObjectNames } from '@factoryci/git-objects';
 import { LRUCache } from 'lru-cache';
 
 /** One repository's objects: what `info` and `contents` of `cat-file --batch-command` answer for an object name. */
-export interface RepositoryObjects {
-  info(name: string): Promise<BatchAnswer>;
-  contents(name: string): Promise<BatchAnswer>;
-}
+export type RepositoryObjects = ObjectNames;
 
 export interface GitObjectLimits {
   /** How many repositories keep a process (least recently used closed first). */

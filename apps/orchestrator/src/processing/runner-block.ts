@@ -6,20 +6,15 @@
  * logged, and the agent reports the configuration errors itself. A commit's runner block is read once
  * (`commit-reads.ts`): the workflows of a burst at one commit share the read.
  */
-import { CONFIG_LIMITS, isConfigFileName, type ConfigFile } from '@factoryci/config';
 import { localRepositoryDirectory } from '@factoryci/db';
 import type { Logger } from 'pino';
 import type { FactoryFilesReader } from '../github/factory-files.js';
 import type { RunnerRequest } from '../runner.js';
 import { commitReadKey, DEFAULT_COMMIT_READ_LIMITS, shareCommitReads, type CommitReadLimits, type CommitSource } from './commit-reads.js';
-import { configReads } from './config-reads.js';
-import { parseTree } from '@factoryci/git-objects';
+import { readFactoryFiles } from '@factoryci/git-objects';
 import { createGitObjects, type RepositoryObjects } from './git-objects.js';
 import { createWorkerRunnerBlockParser, type RunnerBlockParser } from './runner-block-parse.js';
 import { shareRunnerBlockParses } from './shared-parses.js';
-
-/** A `.factory/` tree larger than this is not read (about half a million entries). */
-const MAX_TREE_BYTES = 16 << 20;
 
 export interface ConfigSource {
   /** The project's repository URL or path. */
@@ -45,9 +40,9 @@ export interface RunnerBlockReaderOptions {
 }
 
 /**
- * The reader for repositories on disk and, given `github`, for GitHub repositories of an installation. The files are
- * listed with their sizes first and fetched only when they fit `CONFIG_LIMITS` (`config-reads.ts`); the parse runs off
- * the event loop (`runner-block-parse.ts`).
+ * The reader for repositories on disk (`readFactoryFiles` of @factoryci/git-objects, as the agent reads them) and, given
+ * `github`, for GitHub repositories of an installation. The files are listed with their sizes first and fetched only
+ * when they fit `CONFIG_LIMITS` (`configReads`); the parse runs off the event loop (`runner-block-parse.ts`).
  */
 export function createRunnerBlockReader(options: RunnerBlockReaderOptions = {}): RunnerBlockReader {
   const parse = options.parse ?? shareRunnerBlockParses(createWorkerRunnerBlockParser());
@@ -65,7 +60,7 @@ export function createRunnerBlockReader(options: RunnerBlockReaderOptions = {}):
     if (!commit) return undefined;
     try {
       const runner = await once(commitReadKey(commit), async () => {
-        const files = commit.where === 'disk' ? await filesOnDisk(gitObjects(commit.repository), commit.sha) : await (github as FactoryFilesReader)(commit.installationId, commit.fullName, commit.sha);
+        const files = commit.where === 'disk' ? await readFactoryFiles(commit.sha, gitObjects(commit.repository)) : await (github as FactoryFilesReader)(commit.installationId, commit.fullName, commit.sha);
         return files.length === 0 ? undefined : await parse(files);
       });
       // each run gets its own copy: nothing a caller does to it reaches another run
@@ -75,41 +70,6 @@ export function createRunnerBlockReader(options: RunnerBlockReaderOptions = {}):
       return undefined;
     }
   };
-}
-
-/**
- * `.factory/*.hcl` at `sha`: the tree read and its configuration files sized (`git ls-tree -l` would say the same), then
- * fetched only when they fit (`configReads`). No `.factory/` directory: no files; a commit that is not there: an error.
- */
-async function filesOnDisk(objects: RepositoryObjects, sha: string): Promise<ConfigFile[]> {
-  const commit = await objects.info(sha);
-  if (!commit.found || !['commit', 'tag', 'tree'].includes(commit.type)) throw new Error(`not a commit of the repository: ${sha}`);
-  const listing = await objects.info(`${sha}:.factory`);
-  if (!listing.found || listing.type !== 'tree') return [];
-  if (listing.size > MAX_TREE_BYTES) throw new Error(`the .factory/ directory at ${sha} lists too much (${listing.size} bytes)`);
-  const tree = await objects.contents(listing.oid);
-  if (!tree.found || !tree.content) throw new Error(`the .factory/ directory at ${sha} could not be read`);
-  const named = parseTree(tree.content, listing.oid.length / 2).filter((entry) => entry.mode !== '40000' && entry.mode !== '160000' && isConfigFileName(entry.name));
-  // over the count, sizes change nothing: the files are refused by their number
-  const sized =
-    named.length > CONFIG_LIMITS.maxFiles
-      ? named.map((entry) => ({ path: `.factory/${entry.name}`, oid: entry.oid, bytes: 0 }))
-      : await Promise.all(named.map(async (entry) => ({ path: `.factory/${entry.name}`, oid: entry.oid, bytes: sizeOf(await objects.info(entry.oid)) })));
-  const { read, unread } = configReads(sized);
-  const oids = new Map(sized.map((file) => [file.path, file.oid]));
-  const fetched = await Promise.all(
-    read.map(async ({ path }) => {
-      const blob = await objects.contents(oids.get(path) ?? '');
-      if (!blob.found || !blob.content) throw new Error(`${path} at ${sha} could not be read`);
-      return { path, content: blob.content.toString('utf8') };
-    }),
-  );
-  return [...unread, ...fetched];
-}
-
-function sizeOf(answer: Awaited<ReturnType<RepositoryObjects['info']>>): number {
-  if (!answer.found) throw new Error(`${answer.name} is ${answer.why}`);
-  return answer.size;
 }
 
 /** Repositories on disk only. */

@@ -1,4 +1,4 @@
-import { CONFIG_LIMITS } from '@factoryci/config';
+import { CONFIG_LIMITS } from './limits.js';
 import { describe, expect, it } from 'vitest';
 import { configReads } from './config-reads.js';
 
