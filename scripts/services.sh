@@ -51,6 +51,18 @@ secure_mariadb() {
   mariadb --socket="$sock" -uroot -e "$sql FLUSH PRIVILEGES;"
 }
 
+# Whether something listens on 127.0.0.1:$1 (bash's /dev/tcp: no tool needed).
+port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Another checkout's instance (its own .data/ and password) holds the port: say so and what to do, rather than
+# start a server that cannot bind, or wait 20 s for one that answers with another password.
+refuse_taken_port() { # name, port, variable
+  echo "services: port $2 is in use, by a $1 that is not this checkout's ($D): another checkout (a git worktree, a" >&2
+  echo "services: clone) runs its own. Stop it (scripts/services.sh stop there), or give this one other ports:" >&2
+  echo "services:   $3=<port> scripts/services.sh start   (and the same variable for the tests)" >&2
+  exit 1
+}
+
 # PONG only with the password (a Redis without one answers PONG to anyone, and is given one in start).
 redis_answers() { redis-cli --no-auth-warning -a "$REDIS_PASSWORD" -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; }
 
@@ -58,7 +70,13 @@ start() {
   install_packages
   mkdir -p "$D/mariadb" "$D/redis"
   passwords
-  if ! mariadb-admin --socket="$D/mariadb/sock" -uroot ping >/dev/null 2>&1; then
+  local own_mariadb=0 own_redis=0
+  if mariadb-admin --socket="$D/mariadb/sock" -uroot ping >/dev/null 2>&1; then own_mariadb=1; fi
+  if redis_answers || redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; then own_redis=1; fi
+  # both ports checked before either server starts
+  if [ "$own_mariadb" = 0 ] && port_taken "$MARIADB_PORT"; then refuse_taken_port MariaDB "$MARIADB_PORT" FACTORY_MARIADB_PORT; fi
+  if [ "$own_redis" = 0 ] && port_taken "$REDIS_PORT"; then refuse_taken_port Redis "$REDIS_PORT" FACTORY_REDIS_PORT; fi
+  if [ "$own_mariadb" = 0 ]; then
     if [ ! -d "$D/mariadb/data/mysql" ]; then
       mariadb-install-db --user=root --datadir="$D/mariadb/data" --auth-root-authentication-method=normal >"$D/mariadb/install.log" 2>&1
     fi
