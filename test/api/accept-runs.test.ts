@@ -164,6 +164,23 @@ describe('insertFreshRuns (the short way alone)', () => {
     expect(await counter(fresh_)).toBeNull();
     expect(await database.db.webhookDelivery.count({ where: { id: { in: ['k-1', 'k-2', 'l-1'] } } })).toBe(0);
   });
+
+  it('writes nothing when a duplicate of a delivery commits between its check and its insert (a unique violation): its numbers stay unused', async () => {
+    const a = await project('mu');
+    await acceptRuns(database.db, [item(a, 'm-0')]);
+    // what a concurrent duplicate committed after the check looks like to the insert
+    await database.db.$executeRawUnsafe(
+      "CREATE TRIGGER duplicate_m2 BEFORE INSERT ON webhook_deliveries FOR EACH ROW BEGIN IF NEW.id = 'm-2' THEN SIGNAL SQLSTATE '23000' SET MYSQL_ERRNO = 1062, MESSAGE_TEXT = 'Duplicate entry for key PRIMARY'; END IF; END",
+    );
+    try {
+      expect(await insertFreshRuns(database.db, [fresh(a, 'm-1'), fresh(a, 'm-2')])).toEqual({ kind: 'not_written', seen: new Map() });
+    } finally {
+      await database.db.$executeRawUnsafe('DROP TRIGGER duplicate_m2');
+    }
+    expect(await database.db.webhookDelivery.count({ where: { id: { in: ['m-1', 'm-2'] } } })).toBe(0);
+    expect(await database.db.workflow.count({ where: { projectId: a } })).toBe(1);
+    expect(await counter(a)).toBe(4);
+  });
 });
 
 describe('scriptPool', () => {

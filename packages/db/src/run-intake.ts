@@ -137,8 +137,9 @@ export interface FreshRun {
 /**
  * What `insertFreshRuns` did:
  * - `committed`: every run is written, numbered `numbers` (in order);
- * - `not_written`: nothing was written, because some delivery ids were seen before (`seen`: their workflows) or a
- *   project has no run counter yet (or no longer exists); the caller goes the long way (accept-run.ts).
+ * - `not_written`: nothing was written, because some delivery ids were seen before (`seen`: their workflows), a
+ *   project has no run counter yet (or no longer exists), or a concurrent duplicate of a delivery committed between
+ *   the script's check and its insert (the numbers it took stay unused); the caller goes the long way (accept-run.ts).
  */
 export type FreshRunsOutcome = { kind: 'committed'; numbers: number[] } | { kind: 'not_written'; seen: Map<string, DeliveredWorkflow> };
 
@@ -271,9 +272,10 @@ const deliveryValues = (d: DeliveryInsert): unknown[] => [d.id, d.event, d.actio
 
 /**
  * Accepts a batch of new runs in one write and one round trip when nothing stands in the way (freshRunsScript), on
- * the client's script pool: the common case of a burst. A database error rolls the transaction back and is thrown
- * (a unique or foreign key violation as the driver reports it: a concurrent duplicate, a project deleted meanwhile);
- * a deadlock or lock wait timeout runs the script again.
+ * the client's script pool: the common case of a burst. When the script wrote nothing — its checks failed (its rows
+ * name NO_PROJECT), a project was deleted meanwhile (both a foreign key violation), or a concurrent duplicate of a
+ * delivery committed first (a unique violation) — the answer is `not_written`, with the deliveries seen before. Any
+ * other database error rolls the transaction back and is thrown; a deadlock or lock wait timeout runs the script again.
  */
 export async function insertFreshRuns(db: Db, runs: readonly FreshRun[]): Promise<FreshRunsOutcome> {
   if (runs.length === 0) return { kind: 'committed', numbers: [] };
@@ -285,8 +287,8 @@ export async function insertFreshRuns(db: Db, runs: readonly FreshRun[]): Promis
   try {
     answers = await onScriptConnection(db, async (conn) => (await conn.query(script.sql, script.values)) as unknown[]);
   } catch (error) {
-    // the script's checks failed (its rows name NO_PROJECT), or a project was deleted meanwhile: the long way tells which
-    if (isNoReferencedRow(error)) return notWritten();
+    // rolled back: the long way tells which of the reasons above it was
+    if (isNoReferencedRow(error) || isDuplicateEntry(error)) return notWritten();
     throw error;
   }
   const firsts = new Map<string, number>();
@@ -304,5 +306,8 @@ export async function insertFreshRuns(db: Db, runs: readonly FreshRun[]): Promis
   };
 }
 
+const errnoOf = (error: unknown): unknown => (error as { errno?: unknown } | null)?.errno;
 /** The driver's error for a row naming a parent that does not exist (MySQL/MariaDB ER_NO_REFERENCED_ROW_2, 1452). */
-const isNoReferencedRow = (error: unknown): boolean => (error as { errno?: unknown } | null)?.errno === 1452;
+const isNoReferencedRow = (error: unknown): boolean => errnoOf(error) === 1452;
+/** The driver's error for a row whose unique key another row has (MySQL/MariaDB ER_DUP_ENTRY, 1062). */
+const isDuplicateEntry = (error: unknown): boolean => errnoOf(error) === 1062;

@@ -6,7 +6,6 @@ import {
   nextRunNumbers,
   type DeliveredWorkflow,
   type FreshRun,
-  type FreshRunsOutcome,
   type WorkflowInsert,
 } from '@factoryci/db';
 import type { Db } from '../db.js';
@@ -52,8 +51,8 @@ export interface RunToAccept {
  *    transaction inserts the rest. When that transaction hits a unique or foreign key (a concurrent duplicate delivery
  *    on another replica committed first, a project deleted meanwhile), each item is inserted alone with the number it
  *    was given (insertAlone), so one item's conflict decides only its own outcome.
- * A unique or foreign key violation on the short way (the same races) goes the long way; the numbers the script took
- * are left unused (a gap), as a duplicate's number is on the long way.
+ * A unique or foreign key violation on the short way (the same races) is answered `not_written` by insertFreshRuns
+ * and goes the long way; the numbers the script took are left unused (a gap), as a duplicate's number is on the long way.
  */
 export async function acceptRuns(db: Db, items: readonly RunToAccept[]): Promise<(AcceptedRun | Error)[]> {
   const firstOfId = new Map<string, number>();
@@ -73,13 +72,7 @@ export async function acceptRuns(db: Db, items: readonly RunToAccept[]): Promise
 /** acceptRuns for items whose delivery ids are distinct: the short way, else the long way. */
 async function acceptDistinct(db: Db, items: readonly RunToAccept[]): Promise<(AcceptedRun | Error)[]> {
   const runs = items.map((item) => ({ item, workflowId: randomUUID() }));
-  let short: FreshRunsOutcome;
-  try {
-    short = await insertFreshRuns(db, runs.map(({ item, workflowId }) => freshRun(item, workflowId)));
-  } catch (error) {
-    if (!isUniqueViolation(error) && !isForeignKeyViolation(error)) throw error;
-    short = { kind: 'not_written', seen: await deliveredWorkflows(db, items.map((item) => item.delivery.id)) };
-  }
+  const short = await insertFreshRuns(db, runs.map(({ item, workflowId }) => freshRun(item, workflowId)));
   if (short.kind === 'committed') {
     const { numbers } = short;
     return runs.map((run, k) => accepted({ ...run, number: numbers[k] as number }));
