@@ -14,7 +14,6 @@ import { UsageError } from './usage.js';
 const bwrap: BwrapSettings = { name: 'bwrap', uid: 990, gid: 991, home: '/runs/r1/exec-home', hide: ['/runs', '/srv/factoryci', '/srv/factoryci/.data/factory.env', '/nowhere'], network: 'host' };
 const kinds: Record<string, 'dir' | 'file'> = { '/runs': 'dir', '/srv/factoryci': 'dir', '/srv/factoryci/.data/factory.env': 'file' };
 
-
 /** A sandbox's workspace and HOME, made empty under `dir` (which the sandbox uid may pass through, not list). */
 function sandboxDirs(dir: string): { workspace: string; home: string } {
   chmodSync(dir, 0o711);
@@ -24,6 +23,7 @@ function sandboxDirs(dir: string): { workspace: string; home: string } {
   mkdirSync(home);
   return { workspace, home };
 }
+
 describe('bwrapArgv', () => {
   it('sandboxes: read-only root, private /tmp, /proc, /dev, hidden paths, only the workspace and HOME writable', () => {
     const argv = bwrapArgv(bwrap, { workspace: '/runs/r1/workspace', cwd: '/runs/r1/workspace/app', command: 'npm test' }, (path) => kinds[path]);

@@ -1,7 +1,6 @@
 import type { ConfigFile } from '@factoryci/config';
-import { FactoryFilesError, GitOutputError, readFactoryFiles } from '@factoryci/git-objects';
-import { GitError } from './git-checkout.js';
-import type { ObjectReader } from './git-objects.js';
+import { readFactoryFiles } from '@factoryci/git-objects';
+import { asGitError, type ObjectReader } from './git-objects.js';
 
 /**
  * The `.factory/*.hcl` files of a commit, read from git's object store (not the work tree): for an untrusted pull
@@ -15,7 +14,6 @@ export async function readConfigFiles(commit: string, objects: ObjectReader): Pr
   try {
     return await readFactoryFiles(commit, objects);
   } catch (error) {
-    if (error instanceof FactoryFilesError || error instanceof GitOutputError) throw new GitError(['cat-file', '--batch-command'], 0, error.message);
-    throw error;
+    throw asGitError(error);
   }
 }

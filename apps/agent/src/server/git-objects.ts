@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { batchAnswerReader, GitOutputError, type BatchAnswer, type ObjectNames } from '@factoryci/git-objects';
+import { batchAnswerReader, FactoryFilesError, GitOutputError, type BatchAnswer, type ObjectNames } from '@factoryci/git-objects';
 import { gitEnv, GitError, type GitOptions } from './git-checkout.js';
 
 /**
@@ -11,10 +11,12 @@ import { gitEnv, GitError, type GitOptions } from './git-checkout.js';
  * processes use too: `apps/orchestrator/src/processing/git-objects.ts`).
  */
 
-
-/** What git answered, in the agent's terms: output of another shape is a GitError of `cat-file`, as a failed read is. */
-function asGitError(error: unknown): unknown {
-  return error instanceof GitOutputError ? new GitError(['cat-file', '--batch-command'], 0, error.message) : error;
+/**
+ * What git answered, in the agent's terms: output of another shape, or objects that are not there (a commit's
+ * `.factory/` unreadable), is a GitError of `cat-file`, as a failed read is.
+ */
+export function asGitError(error: unknown): unknown {
+  return error instanceof GitOutputError || error instanceof FactoryFilesError ? new GitError(['cat-file', '--batch-command'], 0, error.message) : error;
 }
 
 /** The objects of one repository, read by one `git cat-file --batch-command`. */

@@ -41,9 +41,10 @@ export interface ServerSettings {
   workdir: string;
   /** History depth of the checkout; 0 = all. */
   cloneDepth: number;
-  /** The workdir is an empty repository already (a pooled agent's warm-up made it, warm-up.ts): the checkout skips `git init`. */
-  repositoryReady?: boolean;
-  /** The reader of that repository's objects, started while warming up (else the run starts one after `git init`); the run closes it. */
+  /**
+   * The reader of the workdir's repository, which a pooled agent's warm-up made (`git init`) and started (warm-up.ts):
+   * the checkout skips `git init`. Without it the run makes both. The run closes it.
+   */
   objects?: ObjectReader;
   /** How long one report to the API may keep failing before the run is given up as `error`. */
   giveUpAfterMs: number;
@@ -255,7 +256,7 @@ async function runPhases(ctx: PhaseContext): Promise<number> {
   };
   let objects: ObjectReader;
   try {
-    if (settings.repositoryReady !== true) await initRepository({ ...gitOptions, signal: checkoutSignal });
+    if (!settings.objects) await initRepository({ ...gitOptions, signal: checkoutSignal });
     // started before the fetch (a pooled agent's while it waited): reading .factory/ once fetched starts no process
     objects = repository.objects ??= startObjectReader(gitOptions);
     await fetchCommits({

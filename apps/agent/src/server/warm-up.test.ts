@@ -27,9 +27,9 @@ describe('the warm repository a claimed run takes', () => {
     const options = { cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } };
     await initRepository(options);
     const objects = startObjectReader(options);
-    expect(warmRepositoryFor({ repository: dir, objects }, dir)).toEqual({ repositoryReady: true, objects });
-    expect(warmRepositoryFor({}, dir)).toEqual({ repositoryReady: false });
-    expect(warmRepositoryFor({ repository: dir, objects }, join(dir, 'elsewhere'))).toEqual({ repositoryReady: false });
+    expect(warmRepositoryFor({ repository: dir, objects }, dir)).toEqual({ objects });
+    expect(warmRepositoryFor({}, dir)).toEqual({});
+    expect(warmRepositoryFor({ repository: dir, objects }, join(dir, 'elsewhere'))).toEqual({});
     await expect(objects.info('HEAD')).rejects.toThrow(/read after close/);
     await objects.close();
   });

@@ -31,9 +31,9 @@ export const WARM_UP_CONFIG = `pipeline "warm" {
 
 export interface WarmAgent {
   serverRun: typeof import('./server-run.js')['serverRun'];
-  /** The workdir made an empty repository while warming up (settings' `repositoryReady` for that workdir); undefined: not made. */
+  /** The workdir made an empty repository while warming up; undefined: not made. */
   repository?: string;
-  /** The reader of that repository's objects (settings' `objects`). */
+  /** The reader of that repository's objects, started with it (settings' `objects` for that workdir). */
   objects?: ObjectReader;
 }
 
@@ -55,10 +55,10 @@ export async function warmUp(workdir: string, env: Readonly<Record<string, strin
  * What a claimed run in `workdir` takes from the warm-up: the repository and its object reader when the warm-up made
  * them there; else nothing (the reader, if any, is closed).
  */
-export function warmRepositoryFor(warm: Omit<WarmAgent, 'serverRun'>, workdir: string): Pick<ServerSettings, 'repositoryReady' | 'objects'> {
-  if (warm.repository === workdir) return { repositoryReady: true, ...(warm.objects ? { objects: warm.objects } : {}) };
+export function warmRepositoryFor(warm: Omit<WarmAgent, 'serverRun'>, workdir: string): Pick<ServerSettings, 'objects'> {
+  if (warm.repository === workdir && warm.objects) return { objects: warm.objects };
   void warm.objects?.close();
-  return { repositoryReady: false };
+  return {};
 }
 
 /**

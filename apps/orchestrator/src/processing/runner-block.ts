@@ -7,11 +7,11 @@
  * (`commit-reads.ts`): the workflows of a burst at one commit share the read.
  */
 import { localRepositoryDirectory } from '@factoryci/db';
+import { readFactoryFiles } from '@factoryci/git-objects';
 import type { Logger } from 'pino';
 import type { FactoryFilesReader } from '../github/factory-files.js';
 import type { RunnerRequest } from '../runner.js';
 import { commitReadKey, DEFAULT_COMMIT_READ_LIMITS, shareCommitReads, type CommitReadLimits, type CommitSource } from './commit-reads.js';
-import { readFactoryFiles } from '@factoryci/git-objects';
 import { createGitObjects, type RepositoryObjects } from './git-objects.js';
 import { createWorkerRunnerBlockParser, type RunnerBlockParser } from './runner-block-parse.js';
 import { shareRunnerBlockParses } from './shared-parses.js';
