@@ -50,8 +50,8 @@ function timeOf(line: { time?: unknown }): number | undefined {
 }
 
 /**
- * The first time each mark's message (any of them, for a mark with several) was logged for `runId` in the orchestrator's and the agent's output (JSON lines;
- * other lines are skipped); the marks never logged are missing.
+ * The first time each mark's message (any of them, for a mark with several) was logged for `runId` in the
+ * orchestrator's and the agent's output (JSON lines; other lines are skipped); the marks never logged are missing.
  */
 export function marksOf(runId: string, output: { orchestrator: string; agent: string }): Partial<Record<MarkName, number>> {
   const marks: Partial<Record<MarkName, number>> = {};

@@ -70,9 +70,10 @@ start() {
   install_packages
   mkdir -p "$D/mariadb" "$D/redis"
   passwords
-  local own_mariadb=0 own_redis=0
+  local own_mariadb=0 own_redis=0 unguarded_redis=0
   if mariadb-admin --socket="$D/mariadb/sock" -uroot ping >/dev/null 2>&1; then own_mariadb=1; fi
-  if redis_answers || redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; then own_redis=1; fi
+  if redis_answers; then own_redis=1
+  elif redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; then own_redis=1; unguarded_redis=1; fi
   # both ports checked before either server starts
   if [ "$own_mariadb" = 0 ] && port_taken "$MARIADB_PORT"; then refuse_taken_port MariaDB "$MARIADB_PORT" FACTORY_MARIADB_PORT; fi
   if [ "$own_redis" = 0 ] && port_taken "$REDIS_PORT"; then refuse_taken_port Redis "$REDIS_PORT" FACTORY_REDIS_PORT; fi
@@ -85,7 +86,7 @@ start() {
     wait_for MariaDB mariadb-admin --socket="$D/mariadb/sock" -uroot ping
   fi
   secure_mariadb
-  if redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; then
+  if [ "$unguarded_redis" = 1 ]; then
     # started before it had a password
     redis-cli -p "$REDIS_PORT" config set requirepass "$REDIS_PASSWORD" >/dev/null
   fi

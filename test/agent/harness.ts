@@ -253,11 +253,6 @@ export interface StandInRequest {
 export type StandInAnswer = (status: number, value: unknown) => void;
 
 /**
- * A stand-in for the agent's API routes, for a test about what the agent does while an answer is held: GET
- * /agent/v1/run answers `runInfo()`, every other request `{ ok: true, changed: true }`, unless `hold` answers it
- * itself (it returns true, and answers through `answer` when it likes). Every request is recorded, in order.
- */
-/**
  * A `hold` for startAgentApiStandIn: the requests `matches` accepts are held until `check` holds (for up to `ms`), then
  * refused 401 as for a run that ended meanwhile; `heldUntilSeen()` says whether `check` held while one was pending.
  */
@@ -274,6 +269,11 @@ export function holdThenRefuse(matches: (request: StandInRequest) => boolean, ms
   return { hold, heldUntilSeen: () => seen };
 }
 
+/**
+ * A stand-in for the agent's API routes, for a test about what the agent does while an answer is held: GET
+ * /agent/v1/run answers `runInfo()`, every other request `{ ok: true, changed: true }`, unless `hold` answers it
+ * itself (it returns true, and answers through `answer` when it likes). Every request is recorded, in order.
+ */
 export async function startAgentApiStandIn(
   runInfo: () => unknown,
   hold: (request: StandInRequest, answer: StandInAnswer) => boolean = () => false,
